@@ -1,0 +1,66 @@
+# feedmesh: the two commands a newcomer needs are `make up` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+CACHE     ?= $(HOME)/.cache/feedmesh
+BUF       := $(CACHE)/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
+BUF_VER   := 1.75.0
+
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(PY): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(PY)
+
+$(BUF):
+	mkdir -p $(CACHE)/npm
+	npm install --silent --prefix $(CACHE)/npm @bufbuild/buf@$(BUF_VER)
+
+setup: $(PY) $(BUF) ## Python environment, buf, and the servers' binaries
+	bash stack/provision.sh
+
+gen: $(PY) $(BUF) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
+	PATH="$(abspath $(VENV))/bin:$$PATH" BUF=$(BUF) bash tools/gen.sh
+
+lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy services gateway stack tests tools
+
+fmt: $(PY) $(BUF) ## apply buf format and ruff format
+	$(BUF) format -w
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+up: setup ## provision on first use, then start the whole stack and wait until it answers
+	bash stack/up.sh
+
+down: ## stop exactly what `make up` started
+	bash stack/down.sh
+
+wipe: down ## stop, then delete all local state (.run/)
+	bash stack/wipe.sh
+
+status: ## what is running
+	bash stack/status.sh
+
+test-unit: $(PY) ## unit tests only (no servers)
+	$(VENV)/bin/pytest -q tests/unit
+
+test: $(PY) $(BUF) ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
+	bash tools/check_gen_clean.sh
+	$(MAKE) lint
+	$(MAKE) up
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+bench: up ## benchmarks on the real stack; results in bench/results/
+	$(PY) -m bench.run

@@ -1,0 +1,153 @@
+import datetime
+
+from feedmesh.post.v1 import visibility_pb2 as _visibility_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class EngagementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENGAGEMENT_KIND_UNSPECIFIED: _ClassVar[EngagementKind]
+    ENGAGEMENT_KIND_LIKE: _ClassVar[EngagementKind]
+    ENGAGEMENT_KIND_UNLIKE: _ClassVar[EngagementKind]
+    ENGAGEMENT_KIND_COMMENT: _ClassVar[EngagementKind]
+    ENGAGEMENT_KIND_SHARE: _ClassVar[EngagementKind]
+ENGAGEMENT_KIND_UNSPECIFIED: EngagementKind
+ENGAGEMENT_KIND_LIKE: EngagementKind
+ENGAGEMENT_KIND_UNLIKE: EngagementKind
+ENGAGEMENT_KIND_COMMENT: EngagementKind
+ENGAGEMENT_KIND_SHARE: EngagementKind
+
+class Event(_message.Message):
+    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "engagement", "fanout_task")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
+    POST_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    POST_DELETED_FIELD_NUMBER: _ClassVar[int]
+    USER_FOLLOWED_FIELD_NUMBER: _ClassVar[int]
+    USER_UNFOLLOWED_FIELD_NUMBER: _ClassVar[int]
+    USER_BLOCKED_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_REQUEST_APPROVED_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FRIENDS_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    ENGAGEMENT_FIELD_NUMBER: _ClassVar[int]
+    FANOUT_TASK_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    occur_time: _timestamp_pb2.Timestamp
+    post_published: PostPublished
+    post_deleted: PostDeleted
+    user_followed: UserFollowed
+    user_unfollowed: UserUnfollowed
+    user_blocked: UserBlocked
+    follow_request_approved: FollowRequestApproved
+    follow_requested: FollowRequested
+    close_friends_changed: CloseFriendsChanged
+    engagement: Engagement
+    fanout_task: FanoutTask
+    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ...) -> None: ...
+
+class PostPublished(_message.Message):
+    __slots__ = ("post_id", "author_id", "visibility", "create_time", "mention_ids", "has_media")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MENTION_IDS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MEDIA_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    author_id: int
+    visibility: _visibility_pb2.Visibility
+    create_time: _timestamp_pb2.Timestamp
+    mention_ids: _containers.RepeatedScalarFieldContainer[int]
+    has_media: bool
+    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mention_ids: _Optional[_Iterable[int]] = ..., has_media: _Optional[bool] = ...) -> None: ...
+
+class PostDeleted(_message.Message):
+    __slots__ = ("post_id", "author_id")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    author_id: int
+    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ...) -> None: ...
+
+class UserFollowed(_message.Message):
+    __slots__ = ("follower_id", "followee_id")
+    FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]
+    follower_id: int
+    followee_id: int
+    def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
+
+class UserUnfollowed(_message.Message):
+    __slots__ = ("follower_id", "followee_id")
+    FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]
+    follower_id: int
+    followee_id: int
+    def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
+
+class UserBlocked(_message.Message):
+    __slots__ = ("blocker_id", "blocked_id")
+    BLOCKER_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_ID_FIELD_NUMBER: _ClassVar[int]
+    blocker_id: int
+    blocked_id: int
+    def __init__(self, blocker_id: _Optional[int] = ..., blocked_id: _Optional[int] = ...) -> None: ...
+
+class FollowRequestApproved(_message.Message):
+    __slots__ = ("follower_id", "followee_id")
+    FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]
+    follower_id: int
+    followee_id: int
+    def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
+
+class FollowRequested(_message.Message):
+    __slots__ = ("follower_id", "followee_id")
+    FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]
+    follower_id: int
+    followee_id: int
+    def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
+
+class CloseFriendsChanged(_message.Message):
+    __slots__ = ("owner_id", "friend_id", "added")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    FRIEND_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    owner_id: int
+    friend_id: int
+    added: bool
+    def __init__(self, owner_id: _Optional[int] = ..., friend_id: _Optional[int] = ..., added: _Optional[bool] = ...) -> None: ...
+
+class Engagement(_message.Message):
+    __slots__ = ("kind", "user_id", "post_id", "post_author_id", "comment_id")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    kind: EngagementKind
+    user_id: int
+    post_id: int
+    post_author_id: int
+    comment_id: int
+    def __init__(self, kind: _Optional[_Union[EngagementKind, str]] = ..., user_id: _Optional[int] = ..., post_id: _Optional[int] = ..., post_author_id: _Optional[int] = ..., comment_id: _Optional[int] = ...) -> None: ...
+
+class FanoutTask(_message.Message):
+    __slots__ = ("post_id", "author_id", "create_time", "follower_ids")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWER_IDS_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    author_id: int
+    create_time: _timestamp_pb2.Timestamp
+    follower_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., follower_ids: _Optional[_Iterable[int]] = ...) -> None: ...

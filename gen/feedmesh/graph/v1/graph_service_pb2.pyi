@@ -1,0 +1,227 @@
+from feedmesh.auth.v1 import user_pb2 as _user_pb2
+from feedmesh.post.v1 import visibility_pb2 as _visibility_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class FollowState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FOLLOW_STATE_UNSPECIFIED: _ClassVar[FollowState]
+    FOLLOWING: _ClassVar[FollowState]
+    REQUESTED: _ClassVar[FollowState]
+FOLLOW_STATE_UNSPECIFIED: FollowState
+FOLLOWING: FollowState
+REQUESTED: FollowState
+
+class GetUserRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class GetUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: _user_pb2.User
+    def __init__(self, user: _Optional[_Union[_user_pb2.User, _Mapping]] = ...) -> None: ...
+
+class FollowUserRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class FollowUserResponse(_message.Message):
+    __slots__ = ("state",)
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    state: FollowState
+    def __init__(self, state: _Optional[_Union[FollowState, str]] = ...) -> None: ...
+
+class UnfollowUserRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class UnfollowUserResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListFollowRequestsRequest(_message.Message):
+    __slots__ = ("cursor", "limit")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    limit: int
+    def __init__(self, cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListFollowRequestsResponse(_message.Message):
+    __slots__ = ("requests", "next_cursor")
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
+    next_cursor: str
+    def __init__(self, requests: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class ApproveFollowRequestRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class ApproveFollowRequestResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RejectFollowRequestRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class RejectFollowRequestResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class BlockUserRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class BlockUserResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UnblockUserRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class UnblockUserResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AddCloseFriendRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class AddCloseFriendResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RemoveCloseFriendRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class RemoveCloseFriendResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListFollowersRequest(_message.Message):
+    __slots__ = ("user_id", "cursor", "limit")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    cursor: str
+    limit: int
+    def __init__(self, user_id: _Optional[int] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListFollowersResponse(_message.Message):
+    __slots__ = ("users", "next_cursor")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
+    next_cursor: str
+    def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class ListFollowingRequest(_message.Message):
+    __slots__ = ("user_id", "cursor", "limit")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    cursor: str
+    limit: int
+    def __init__(self, user_id: _Optional[int] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListFollowingResponse(_message.Message):
+    __slots__ = ("users", "next_cursor")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
+    next_cursor: str
+    def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class ListFollowerIdsRequest(_message.Message):
+    __slots__ = ("author_id", "cursor", "limit")
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    author_id: int
+    cursor: str
+    limit: int
+    def __init__(self, author_id: _Optional[int] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListFollowerIdsResponse(_message.Message):
+    __slots__ = ("follower_ids", "next_cursor", "follower_count")
+    FOLLOWER_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    follower_ids: _containers.RepeatedScalarFieldContainer[int]
+    next_cursor: str
+    follower_count: int
+    def __init__(self, follower_ids: _Optional[_Iterable[int]] = ..., next_cursor: _Optional[str] = ..., follower_count: _Optional[int] = ...) -> None: ...
+
+class ListFolloweeIdsRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class ListFolloweeIdsResponse(_message.Message):
+    __slots__ = ("pushed_ids", "celebrity_ids", "celebrity_threshold")
+    PUSHED_IDS_FIELD_NUMBER: _ClassVar[int]
+    CELEBRITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    CELEBRITY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    pushed_ids: _containers.RepeatedScalarFieldContainer[int]
+    celebrity_ids: _containers.RepeatedScalarFieldContainer[int]
+    celebrity_threshold: int
+    def __init__(self, pushed_ids: _Optional[_Iterable[int]] = ..., celebrity_ids: _Optional[_Iterable[int]] = ..., celebrity_threshold: _Optional[int] = ...) -> None: ...
+
+class VisibilityCandidate(_message.Message):
+    __slots__ = ("post_id", "author_id", "visibility")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    author_id: int
+    visibility: _visibility_pb2.Visibility
+    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
+
+class BatchCheckVisibilityRequest(_message.Message):
+    __slots__ = ("viewer_id", "candidates")
+    VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    viewer_id: int
+    candidates: _containers.RepeatedCompositeFieldContainer[VisibilityCandidate]
+    def __init__(self, viewer_id: _Optional[int] = ..., candidates: _Optional[_Iterable[_Union[VisibilityCandidate, _Mapping]]] = ...) -> None: ...
+
+class BatchCheckVisibilityResponse(_message.Message):
+    __slots__ = ("visible",)
+    VISIBLE_FIELD_NUMBER: _ClassVar[int]
+    visible: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, visible: _Optional[_Iterable[bool]] = ...) -> None: ...

@@ -1,0 +1,60 @@
+import datetime
+
+from feedmesh.auth.v1 import user_pb2 as _user_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class NotificationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_KIND_UNSPECIFIED: _ClassVar[NotificationKind]
+    FOLLOW: _ClassVar[NotificationKind]
+    FOLLOW_REQUEST: _ClassVar[NotificationKind]
+    LIKE: _ClassVar[NotificationKind]
+    COMMENT: _ClassVar[NotificationKind]
+    MENTION: _ClassVar[NotificationKind]
+    CLOSE_FRIEND_POST: _ClassVar[NotificationKind]
+NOTIFICATION_KIND_UNSPECIFIED: NotificationKind
+FOLLOW: NotificationKind
+FOLLOW_REQUEST: NotificationKind
+LIKE: NotificationKind
+COMMENT: NotificationKind
+MENTION: NotificationKind
+CLOSE_FRIEND_POST: NotificationKind
+
+class Notification(_message.Message):
+    __slots__ = ("id", "kind", "actor", "post_id", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    kind: NotificationKind
+    actor: _user_pb2.User
+    post_id: int
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[NotificationKind, str]] = ..., actor: _Optional[_Union[_user_pb2.User, _Mapping]] = ..., post_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListNotificationsRequest(_message.Message):
+    __slots__ = ("cursor", "limit")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    limit: int
+    def __init__(self, cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListNotificationsResponse(_message.Message):
+    __slots__ = ("notifications", "next_cursor")
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[Notification]
+    next_cursor: str
+    def __init__(self, notifications: _Optional[_Iterable[_Union[Notification, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,58 @@
+"""Outbound gRPC: one channel per target for the process's lifetime, and a deadline on every call.
+
+`ChannelPool.channel(target)` returns a shared channel whose interceptor adds the default deadline when the caller
+gave none, and forwards the trace context. Stubs are cheap: build them on the shared channel where needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from services.common.telemetry import inject_context
+
+
+class _OutboundInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    def __init__(self, default_timeout: float):
+        self.default_timeout = default_timeout
+
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
+    ) -> Any:
+        metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
+        for key, value in inject_context().items():
+            metadata[key] = value
+        details = grpc.aio.ClientCallDetails(
+            method=client_call_details.method,
+            timeout=client_call_details.timeout if client_call_details.timeout is not None else self.default_timeout,
+            metadata=metadata,
+            credentials=client_call_details.credentials,
+            wait_for_ready=client_call_details.wait_for_ready,
+        )
+        return await continuation(details, request)
+
+
+class ChannelPool:
+    """Channels to other services, created once per target and closed with the server."""
+
+    def __init__(self, default_timeout: float = 2.0):
+        self.default_timeout = default_timeout
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def channel(self, target: str) -> grpc.aio.Channel:
+        found = self._channels.get(target)
+        if found is None:
+            found = grpc.aio.insecure_channel(
+                target,
+                interceptors=[_OutboundInterceptor(self.default_timeout)],
+                options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+            )
+            self._channels[target] = found
+        return found
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+        self._channels.clear()

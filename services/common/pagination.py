@@ -1,0 +1,59 @@
+"""Page sizes and opaque cursors, the same for every list RPC.
+
+A cursor is URL-safe base64 of a small JSON object that records the position after the last item served (for
+example the last id), never an offset, so a list that grows while it is paged yields no duplicates and no gaps.
+Clients must treat it as opaque; a cursor that does not decode is INVALID_ARGUMENT, not a crash.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from services.common.errors import InvalidArgument
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def page_limit(requested: int, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
+    """0 means the default; negative is an error; above the maximum is clamped (AIP-158)."""
+    if requested < 0:
+        raise InvalidArgument(f"limit must be between 0 and {maximum}, got {requested}", reason="BAD_LIMIT")
+    if requested == 0:
+        return default
+    return min(requested, maximum)
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+_MALFORMED = "cursor is malformed: pass nextCursor from the previous page"
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The position a cursor encodes; {} for the first page."""
+    if not cursor:
+        return {}
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR")
+    return value
+
+
+def cursor_int(position: dict[str, Any], key: str) -> int | None:
+    """An integer field of a decoded cursor, validated."""
+    if key not in position:
+        return None
+    value = position[key]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR")
+    return value

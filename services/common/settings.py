@@ -1,0 +1,87 @@
+"""Typed settings from `FEEDMESH_*` environment variables.
+
+Each service declares a frozen dataclass; `load_settings` fills it from the environment, one variable per field
+(`FEEDMESH_<FIELD_NAME_UPPER>`), converting by the field's annotation. A missing required variable or a value that
+does not parse stops the service at start with a message naming the variable, instead of failing on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+PREFIX = "FEEDMESH_"
+
+S = TypeVar("S")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def env_name(field_name: str) -> str:
+    return PREFIX + field_name.upper()
+
+
+def _parse(raw: str, kind: Any, name: str) -> Any:
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError("expected true/false")
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if kind is str:
+            return raw
+        if typing.get_origin(kind) is tuple:
+            (item_kind, *_rest) = typing.get_args(kind)
+            return tuple(_parse(part.strip(), item_kind, name) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a valid {getattr(kind, '__name__', kind)}: {exc}") from None
+    raise SettingsError(f"{name}: unsupported setting type {kind!r}")
+
+
+def load_settings(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Builds `cls` (a dataclass) from the environment, failing fast with the variable's name."""
+    env = os.environ if environ is None else environ
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        name = env_name(field.name)
+        if name in env and env[name] != "":
+            values[field.name] = _parse(env[name], hints[field.name], name)
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise SettingsError(f"{name} is required but not set")
+    settings = cls(**values)
+    validate = getattr(settings, "validate", None)
+    if callable(validate):
+        validate()
+    return settings
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSettings:
+    """What every service's server needs; services embed these fields by subclassing."""
+
+    service_name: str = "feedmesh"
+    listen_address: str = "127.0.0.1:0"
+    metrics_port: int = 0
+    shutdown_grace_seconds: float = 10.0
+    default_deadline_seconds: float = 2.0
+    log_level: str = "INFO"
+
+    def validate(self) -> None:
+        if ":" not in self.listen_address:
+            raise SettingsError(f"{env_name('listen_address')}={self.listen_address!r}: expected host:port")
+        if self.shutdown_grace_seconds < 0:
+            raise SettingsError(f"{env_name('shutdown_grace_seconds')} must be >= 0")
+        if self.default_deadline_seconds <= 0:
+            raise SettingsError(f"{env_name('default_deadline_seconds')} must be > 0")

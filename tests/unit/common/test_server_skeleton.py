@@ -1,0 +1,149 @@
+"""The shared server skeleton, started for real on port 0 (no external servers needed)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_status import rpc_status
+
+from feedmesh.ranking.v1 import ranking_service_pb2 as pb
+from feedmesh.ranking.v1 import ranking_service_pb2_grpc as pb_grpc
+from services.common.clients import ChannelPool
+from services.common.errors import NotFound
+from services.common.server import GrpcServer, ServiceBinding
+from services.common.settings import ServerSettings
+
+SERVICE = "feedmesh.ranking.v1.RankingService"
+
+
+class ScriptedRanking(pb_grpc.RankingServiceServicer):
+    """Behaves according to viewer_id, so each test can drive one path of the skeleton."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def ScorePosts(
+        self, request: pb.ScorePostsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ScorePostsResponse:
+        if request.viewer_id == 1:
+            raise NotFound("viewer 1 does not exist", reason="VIEWER_NOT_FOUND")
+        if request.viewer_id == 2:
+            raise RuntimeError("database password is hunter2")
+        if request.viewer_id == 3:
+            self.started.set()
+            await asyncio.sleep(0.5)
+        return pb.ScorePostsResponse(scores=[1.0] * len(request.candidates), model_version="test")
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[tuple[GrpcServer, ScriptedRanking, grpc.aio.Channel]]:
+    servicer = ScriptedRanking()
+    server = GrpcServer(
+        settings=ServerSettings(service_name="ranking", listen_address="127.0.0.1:0", shutdown_grace_seconds=5),
+        bindings=[ServiceBinding(SERVICE, lambda s: pb_grpc.add_RankingServiceServicer_to_server(servicer, s))],
+    )
+    closed: list[str] = []
+
+    async def close_pool() -> None:
+        closed.append("pool")
+
+    server.add_closer(close_pool)
+    port = await server.start()
+    assert port > 0
+    pool = ChannelPool(default_timeout=2.0)
+    try:
+        yield server, servicer, pool.channel(f"127.0.0.1:{port}")
+    finally:
+        await server.stop(grace=0)
+        await pool.close()
+
+
+async def test_health_reports_serving_for_server_and_service(running) -> None:
+    _, _, channel = running
+    stub = health_pb2_grpc.HealthStub(channel)
+    for name in ("", SERVICE):
+        reply = await stub.Check(health_pb2.HealthCheckRequest(service=name))
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_reflection_lists_the_service(running) -> None:
+    _, _, channel = running
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    replies = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+    names = set()
+    async for reply in replies:
+        names |= {s.name for s in reply.list_services_response.service}
+    assert SERVICE in names
+    assert "grpc.health.v1.Health" in names
+
+
+async def test_domain_error_maps_to_status_message_and_reason(running) -> None:
+    _, _, channel = running
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=1))
+    err = caught.value
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert err.details() == "viewer 1 does not exist"
+    status = rpc_status.from_call(err)
+    assert status is not None
+    info = error_details_pb2.ErrorInfo()
+    assert status.details[0].Unpack(info)
+    assert info.reason == "VIEWER_NOT_FOUND"
+
+
+async def test_unexpected_error_is_internal_without_leaking(running) -> None:
+    _, _, channel = running
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=2))
+    assert caught.value.code() == grpc.StatusCode.INTERNAL
+    assert caught.value.details() == "internal error"
+    assert "hunter2" not in str(caught.value.debug_error_string())
+
+
+async def test_graceful_stop_drains_in_flight_and_closes_resources() -> None:
+    servicer = ScriptedRanking()
+    server = GrpcServer(
+        settings=ServerSettings(service_name="ranking", listen_address="127.0.0.1:0", shutdown_grace_seconds=5),
+        bindings=[ServiceBinding(SERVICE, lambda s: pb_grpc.add_RankingServiceServicer_to_server(servicer, s))],
+    )
+    closed: list[str] = []
+
+    async def close_pool() -> None:
+        closed.append("pool")
+
+    server.add_closer(close_pool)
+    port = await server.start()
+    pool = ChannelPool()
+    channel = pool.channel(f"127.0.0.1:{port}")
+    in_flight = asyncio.ensure_future(
+        pb_grpc.RankingServiceStub(channel).ScorePosts(
+            pb.ScorePostsRequest(viewer_id=3, candidates=[pb.RankingCandidate(post_id=1)])
+        )
+    )
+    await servicer.started.wait()
+    health = health_pb2_grpc.HealthStub(channel)
+    stopping = asyncio.ensure_future(server.stop())
+    await asyncio.sleep(0.05)
+    reply = await in_flight  # the call that was running completes despite the stop
+    assert list(reply.scores) == [1.0]
+    await stopping
+    assert closed == ["pool"]
+    with pytest.raises(grpc.aio.AioRpcError):
+        await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=0.5)
+    await pool.close()
+
+
+async def test_deadline_is_added_to_calls_without_one(running) -> None:
+    server, _, _ = running
+    pool = ChannelPool(default_timeout=0.1)
+    channel = pool.channel(f"127.0.0.1:{server.port}")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=3))
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    await pool.close()
