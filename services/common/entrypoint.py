@@ -1,0 +1,33 @@
+"""The `python -m services.<svc>` entry point shared by every service: settings, logging, tracing, metrics, then
+the composition root's server until SIGTERM. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from services.common.logging import configure_logging
+from services.common.server import GrpcServer
+from services.common.settings import ServerSettings, SettingsError, load_settings
+from services.common.telemetry import configure_tracing, start_metrics_server
+
+S = TypeVar("S", bound=ServerSettings)
+
+
+def run_service(name: str, settings_cls: type[S], build: Callable[[S], Awaitable[GrpcServer]]) -> None:
+    try:
+        settings = load_settings(settings_cls)
+    except SettingsError as exc:
+        print(f"feedmesh-{name}: bad configuration: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(name, settings.log_level)
+    configure_tracing(name)
+    start_metrics_server(settings.metrics_port)
+
+    async def main() -> None:
+        server = await build(settings)
+        await server.run_until_signalled()
+
+    asyncio.run(main())

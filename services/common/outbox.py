@@ -1,0 +1,167 @@
+"""The transactional outbox: an event commits with the change it describes, and a relay publishes it to Kafka.
+
+Writers call `enqueue_event` on the connection of their unit of work. The relay (one active per producer, elected
+with a PostgreSQL advisory lock, so replicas may all run one) publishes unsent rows strictly in id order and only
+then stamps them sent; when Kafka is down it keeps retrying the same oldest rows, so nothing is lost and no key's
+events are reordered. Delivery is at least once: a crash between the acknowledgement and the stamp resends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+import zlib
+from collections.abc import Sequence
+
+import asyncpg
+from feedmesh.events.v1 import events_pb2
+from google.protobuf import timestamp_pb2
+from prometheus_client import Counter, Gauge, Histogram
+
+from services.common.kafka import KafkaPublisher, KafkaPublishError, OutgoingMessage
+from services.common.telemetry import inject_context
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "feedmesh_outbox"
+
+OUTBOX_PUBLISHED = Counter("feedmesh_outbox_published_total", "Outbox events published to Kafka", ["producer"])
+OUTBOX_FAILURES = Counter("feedmesh_outbox_publish_failures_total", "Failed outbox publish attempts", ["producer"])
+OUTBOX_BACKLOG = Gauge("feedmesh_outbox_backlog", "Unsent outbox rows seen by the relay", ["producer"])
+OUTBOX_LAG = Histogram(
+    "feedmesh_outbox_lag_seconds",
+    "Commit-to-Kafka delay of outbox events",
+    ["producer"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
+
+async def enqueue_event(
+    conn: asyncpg.Connection, *, producer: str, topic: str, key: int, event: events_pb2.Event
+) -> str:
+    """Adds `event` to the outbox inside the caller's transaction; returns its event_id."""
+    if not event.event_id:
+        event.event_id = uuid.uuid4().hex
+    if not event.HasField("occur_time"):
+        now = timestamp_pb2.Timestamp()
+        now.GetCurrentTime()
+        event.occur_time.CopyFrom(now)
+    await conn.execute(
+        "INSERT INTO outbox (producer, topic, msg_key, payload, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
+        producer,
+        topic,
+        str(key).encode(),
+        event.SerializeToString(),
+        json.dumps(dict(inject_context())),
+    )
+    await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, producer)
+    return event.event_id
+
+
+class OutboxRelay:
+    """Publishes one producer's outbox to Kafka until stopped."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publisher: KafkaPublisher,
+        producer: str,
+        *,
+        batch_size: int = 500,
+        idle_poll_seconds: float = 1.0,
+        max_backoff_seconds: float = 2.0,
+    ):
+        self.pool = pool
+        self.publisher = publisher
+        self.producer = producer
+        self.batch_size = batch_size
+        self.idle_poll_seconds = idle_poll_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock_key = zlib.crc32(f"outbox:{producer}".encode())
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.producer}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self.producer:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with self.pool.acquire() as leader:
+                    # Only the lock holder publishes, so one producer's rows leave in one order.
+                    while not await leader.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
+                        await asyncio.sleep(self.idle_poll_seconds)
+                    await leader.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                    try:
+                        await self._pump(leader)
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await leader.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                            await leader.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay error; restarting", extra={"producer": self.producer})
+                await asyncio.sleep(self.max_backoff_seconds)
+
+    async def _pump(self, conn: asyncpg.Connection) -> None:
+        backoff = 0.05
+        while True:
+            rows = await conn.fetch(
+                "SELECT id, topic, msg_key, payload, headers, created_at FROM outbox"
+                " WHERE producer = $1 AND sent_at IS NULL ORDER BY id LIMIT $2",
+                self.producer,
+                self.batch_size,
+            )
+            OUTBOX_BACKLOG.labels(self.producer).set(len(rows))
+            if not rows:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
+                continue
+            try:
+                await self.publisher.send_batch(_messages(rows))
+            except KafkaPublishError as exc:
+                OUTBOX_FAILURES.labels(self.producer).inc()
+                log.warning("kafka unavailable; outbox rows kept", extra={"producer": self.producer, "error": str(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_seconds)
+                continue
+            backoff = 0.05
+            await conn.execute(
+                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
+            now = time.time()
+            for row in rows:
+                OUTBOX_LAG.labels(self.producer).observe(max(0.0, now - row["created_at"].timestamp()))
+            OUTBOX_PUBLISHED.labels(self.producer).inc(len(rows))
+
+
+def _messages(rows: Sequence[asyncpg.Record]) -> list[OutgoingMessage]:
+    out = []
+    for row in rows:
+        headers = json.loads(row["headers"]) if isinstance(row["headers"], str) else dict(row["headers"])
+        out.append(
+            OutgoingMessage(
+                topic=row["topic"],
+                key=bytes(row["msg_key"]),
+                value=bytes(row["payload"]),
+                headers=[(k, str(v).encode()) for k, v in headers.items()],
+            )
+        )
+    return out

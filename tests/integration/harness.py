@@ -1,0 +1,36 @@
+"""Starts feedmesh services in the test process, for real: each on port 0 against the real stack.
+
+    server, address = await start_service(build, AuthSettings, stack_settings, service_name="auth")
+
+`build` is the service's composition root (`services.<svc>.wiring.build`); settings come from the stack's
+addresses (the same FEEDMESH_* variables the running system uses) plus per-test overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from services.common.server import GrpcServer
+from services.common.settings import ServerSettings, env_name, load_settings
+from stack.settings import StackSettings
+
+S = TypeVar("S", bound=ServerSettings)
+
+
+def service_settings(settings_cls: type[S], stack: StackSettings, **overrides: Any) -> S:
+    environ = dict(stack.values)
+    environ[env_name("listen_address")] = "127.0.0.1:0"
+    environ[env_name("metrics_port")] = "0"
+    for key, value in overrides.items():
+        environ[env_name(key)] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return load_settings(settings_cls, environ)
+
+
+async def start_service(
+    build: Callable[[S], Awaitable[GrpcServer]], settings_cls: type[S], stack: StackSettings, **overrides: Any
+) -> tuple[GrpcServer, str]:
+    """Builds and starts a service; returns it and its address. Stop it with `await server.stop(grace=0)`."""
+    server = await build(service_settings(settings_cls, stack, **overrides))
+    port = await server.start()
+    return server, f"127.0.0.1:{port}"
