@@ -34,7 +34,7 @@ lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
 	$(BUF) format --diff --exit-code
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy services gateway stack tests tools
+	$(VENV)/bin/mypy services stack tests $(wildcard gateway bench)
 
 fmt: $(PY) $(BUF) ## apply buf format and ruff format
 	$(BUF) format -w

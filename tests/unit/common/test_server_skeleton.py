@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from feedmesh.ranking.v1 import ranking_service_pb2 as pb
+from feedmesh.ranking.v1 import ranking_service_pb2_grpc as pb_grpc
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
-from feedmesh.ranking.v1 import ranking_service_pb2 as pb
-from feedmesh.ranking.v1 import ranking_service_pb2_grpc as pb_grpc
 from services.common.clients import ChannelPool
 from services.common.errors import NotFound
 from services.common.server import GrpcServer, ServiceBinding

@@ -1,0 +1,1 @@
+"""Auth's gRPC servicer."""

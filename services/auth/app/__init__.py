@@ -1,0 +1,1 @@
+"""Auth's use cases, over the ports of app/ports.py."""

@@ -1,0 +1,32 @@
+"""Cassandra: run every statement of schema/cassandra/*.cql in file order; the statements are idempotent
+(IF NOT EXISTS), so this runs on every `make up`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from stack import clients
+from stack.settings import ROOT, StackSettings
+
+CQL_DIR = ROOT / "schema" / "cassandra"
+
+
+def statements(path: Path) -> list[str]:
+    text = re.sub(r"--[^\n]*", "", path.read_text())
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def apply(s: StackSettings) -> str:
+    files = sorted(CQL_DIR.glob("*.cql"))
+    cluster = clients.cassandra_cluster(s)
+    try:
+        session = cluster.connect()
+        count = 0
+        for path in files:
+            for statement in statements(path):
+                session.execute(statement, timeout=60)
+                count += 1
+    finally:
+        cluster.shutdown()
+    return f"{count} statements from {len(files)} files"
