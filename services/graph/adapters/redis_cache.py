@@ -1,0 +1,173 @@
+"""Redis read-through caches of the graph: per-user counts, and per-author follower id sets for fanout.
+
+Keys (the `{user}` hash tag keeps one user's keys in one cluster slot):
+    graph:{<user>}:counts      hash f=<followers> g=<following>
+    graph:{<user>}:followers   sorted set, all scores 0, members the follower ids zero-padded to 20 digits so that
+                               lexicographic order is numeric order (scores are doubles: they cannot hold 64-bit
+                               ids exactly); one extra empty member marks the set as cached even with no followers
+    graph:{<user>}:gen         a generation number, bumped by every invalidation
+
+Invalidation after a committed change bumps the generation and deletes the cached values. A reader that misses
+notes the generation before it reads PostgreSQL, and stores what it read only if the generation is still the same
+(checked atomically in a script), so a read that raced a change can never put stale data back. Redis being down
+is a miss, never an error: PostgreSQL answers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import uuid
+from collections.abc import Sequence
+
+from prometheus_client import Counter
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.graph.app.ports import CountsLoader, FollowerLoader
+from services.graph.domain.model import Counts
+
+log = logging.getLogger(__name__)
+
+CACHE_LOOKUPS = Counter("feedmesh_graph_cache_lookups_total", "Graph cache lookups", ["cache", "result"])
+
+_GEN_TTL_SECONDS = 86_400
+_FILL_CHUNK = 5_000
+_SENTINEL = b""
+
+# KEYS: gen, counts. ARGV: expected gen, followers, following, ttl.
+_FILL_COUNTS = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], 'f', ARGV[2], 'g', ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
+# KEYS: gen, staged set, followers. ARGV: expected gen, ttl.
+_PUBLISH_FOLLOWERS = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  return 0
+end
+redis.call('RENAME', KEYS[2], KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return 1
+"""
+
+
+def _gen_key(user_id: int) -> str:
+    return f"graph:{{{user_id}}}:gen"
+
+
+def _counts_key(user_id: int) -> str:
+    return f"graph:{{{user_id}}}:counts"
+
+
+def _followers_key(user_id: int) -> str:
+    return f"graph:{{{user_id}}}:followers"
+
+
+def _member(user_id: int) -> bytes:
+    return b"%020d" % user_id
+
+
+class RedisGraphCache:
+    """Implements app.ports.GraphCache."""
+
+    def __init__(self, redis: Redis, *, ttl_seconds: int):
+        self.redis = redis
+        self.ttl_seconds = ttl_seconds
+        self._fill_counts = redis.register_script(_FILL_COUNTS)
+        self._publish_followers = redis.register_script(_PUBLISH_FOLLOWERS)
+
+    async def counts(self, user_ids: Sequence[int], load: CountsLoader) -> dict[int, Counts]:
+        users = list(dict.fromkeys(user_ids))
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for user in users:
+                pipe.hmget(_counts_key(user), "f", "g")
+                pipe.get(_gen_key(user))
+            raw = await pipe.execute()
+        except RedisError as exc:
+            log.warning("graph cache unavailable; reading counts from PostgreSQL", extra={"error": str(exc)})
+            return await load(users)
+        found: dict[int, Counts] = {}
+        generations: dict[int, bytes] = {}
+        for n, user in enumerate(users):
+            followers, following = raw[2 * n]
+            if followers is not None and following is not None:
+                found[user] = Counts(followers=int(followers), following=int(following))
+            else:
+                generations[user] = raw[2 * n + 1] or b""
+        CACHE_LOOKUPS.labels("counts", "hit").inc(len(found))
+        if not generations:
+            return found
+        CACHE_LOOKUPS.labels("counts", "miss").inc(len(generations))
+        loaded = await load(list(generations))
+        found.update(loaded)
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for user, counts in loaded.items():
+                await self._fill_counts(
+                    keys=[_gen_key(user), _counts_key(user)],
+                    args=[generations[user], counts.followers, counts.following, self.ttl_seconds],
+                    client=pipe,
+                )
+            await pipe.execute()
+        except RedisError as exc:
+            log.warning("could not fill the counts cache", extra={"error": str(exc)})
+        return found
+
+    async def follower_ids(
+        self, author_id: int, after_id: int | None, limit: int, load_all: FollowerLoader
+    ) -> tuple[list[int], int] | None:
+        key = _followers_key(author_id)
+        low = b"(" + (_member(after_id) if after_id is not None else _SENTINEL)
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zrange(key, low, b"+", bylex=True, offset=0, num=limit)
+            pipe.zcard(key)
+            pipe.get(_gen_key(author_id))
+            members, size, generation = await pipe.execute()
+        except RedisError as exc:
+            log.warning("graph cache unavailable; reading followers from PostgreSQL", extra={"error": str(exc)})
+            return None
+        if size:
+            CACHE_LOOKUPS.labels("followers", "hit").inc()
+            return [int(m) for m in members], size - 1
+        CACHE_LOOKUPS.labels("followers", "miss").inc()
+        every = await load_all()
+        if every is None:
+            return None
+        every.sort()
+        await self._store_followers(author_id, every, generation or b"")
+        start = 0 if after_id is None else bisect.bisect_right(every, after_id)
+        return every[start : start + limit], len(every)
+
+    async def _store_followers(self, author_id: int, follower_ids: list[int], generation: bytes) -> None:
+        """Stages the whole set under a private key, then publishes it only if no change came in meanwhile."""
+        staged = f"graph:{{{author_id}}}:followers:staged:{uuid.uuid4().hex}"
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.zadd(staged, {_SENTINEL: 0})
+            for start in range(0, len(follower_ids), _FILL_CHUNK):
+                pipe.zadd(staged, {_member(f): 0 for f in follower_ids[start : start + _FILL_CHUNK]})
+            pipe.expire(staged, 60)
+            await pipe.execute()
+            await self._publish_followers(
+                keys=[_gen_key(author_id), staged, _followers_key(author_id)], args=[generation, self.ttl_seconds]
+            )
+        except RedisError as exc:
+            log.warning("could not fill the followers cache", extra={"error": str(exc)})
+
+    async def invalidate(self, user_ids: Sequence[int]) -> None:
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for user in user_ids:
+                pipe.incr(_gen_key(user))
+                pipe.expire(_gen_key(user), _GEN_TTL_SECONDS)
+                pipe.delete(_counts_key(user), _followers_key(user))
+            await pipe.execute()
+        except RedisError as exc:
+            # The change is committed; the cached values expire within the TTL.
+            log.error("could not invalidate the graph cache", extra={"error": str(exc), "users": list(user_ids)})

@@ -1,0 +1,146 @@
+"""GraphService over gRPC: proto -> domain arguments, a use case, domain -> proto. Nothing else."""
+
+from __future__ import annotations
+
+import grpc
+from feedmesh.auth.v1 import user_pb2
+from feedmesh.graph.v1 import graph_service_pb2 as pb
+from feedmesh.graph.v1 import graph_service_pb2_grpc as pb_grpc
+from feedmesh.post.v1 import visibility_pb2
+
+from services.common.errors import InvalidArgument
+from services.common.identity import caller_id
+from services.graph.app.queries import Queries
+from services.graph.app.relationships import Relationships
+from services.graph.app.visibility import VisibilityChecks
+from services.graph.domain.model import Candidate, FollowState, UserCard, Visibility
+
+_VISIBILITY = {
+    visibility_pb2.VISIBILITY_UNSPECIFIED: Visibility.PUBLIC,  # "treated as PUBLIC", as on create
+    visibility_pb2.PUBLIC: Visibility.PUBLIC,
+    visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS,
+    visibility_pb2.CLOSE_FRIENDS: Visibility.CLOSE_FRIENDS,
+}
+
+_FOLLOW_STATE = {FollowState.FOLLOWING: pb.FOLLOWING, FollowState.REQUESTED: pb.REQUESTED}
+
+
+def user_message(card: UserCard) -> user_pb2.User:
+    user = user_pb2.User(
+        id=card.profile.id,
+        handle=card.profile.handle,
+        display_name=card.profile.display_name,
+        private=card.profile.private,
+        follower_count=card.counts.followers,
+        following_count=card.counts.following,
+    )
+    user.create_time.FromDatetime(card.profile.create_time)
+    return user
+
+
+def candidate(message: pb.VisibilityCandidate) -> Candidate:
+    visibility = _VISIBILITY.get(message.visibility)
+    if visibility is None:
+        raise InvalidArgument(
+            f"candidate {message.post_id} has an unknown visibility {message.visibility}", reason="BAD_VISIBILITY"
+        )
+    return Candidate(post_id=message.post_id, author_id=message.author_id, visibility=visibility)
+
+
+class GraphServicer(pb_grpc.GraphServiceServicer):
+    def __init__(self, *, relationships: Relationships, queries: Queries, visibility: VisibilityChecks):
+        self.relationships = relationships
+        self.queries = queries
+        self.visibility = visibility
+
+    async def GetUser(self, request: pb.GetUserRequest, context: grpc.aio.ServicerContext) -> pb.GetUserResponse:
+        caller_id(context)
+        return pb.GetUserResponse(user=user_message(await self.queries.get_user(request.user_id)))
+
+    async def FollowUser(
+        self, request: pb.FollowUserRequest, context: grpc.aio.ServicerContext
+    ) -> pb.FollowUserResponse:
+        state = await self.relationships.follow(caller_id(context), request.user_id)
+        return pb.FollowUserResponse(state=_FOLLOW_STATE[state])
+
+    async def UnfollowUser(
+        self, request: pb.UnfollowUserRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UnfollowUserResponse:
+        await self.relationships.unfollow(caller_id(context), request.user_id)
+        return pb.UnfollowUserResponse()
+
+    async def ListFollowRequests(
+        self, request: pb.ListFollowRequestsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFollowRequestsResponse:
+        cards, cursor = await self.queries.list_follow_requests(caller_id(context), request.cursor, request.limit)
+        return pb.ListFollowRequestsResponse(requests=[user_message(c) for c in cards], next_cursor=cursor)
+
+    async def ApproveFollowRequest(
+        self, request: pb.ApproveFollowRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ApproveFollowRequestResponse:
+        await self.relationships.approve(caller_id(context), request.user_id)
+        return pb.ApproveFollowRequestResponse()
+
+    async def RejectFollowRequest(
+        self, request: pb.RejectFollowRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RejectFollowRequestResponse:
+        await self.relationships.reject(caller_id(context), request.user_id)
+        return pb.RejectFollowRequestResponse()
+
+    async def BlockUser(self, request: pb.BlockUserRequest, context: grpc.aio.ServicerContext) -> pb.BlockUserResponse:
+        await self.relationships.block(caller_id(context), request.user_id)
+        return pb.BlockUserResponse()
+
+    async def UnblockUser(
+        self, request: pb.UnblockUserRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UnblockUserResponse:
+        await self.relationships.unblock(caller_id(context), request.user_id)
+        return pb.UnblockUserResponse()
+
+    async def AddCloseFriend(
+        self, request: pb.AddCloseFriendRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AddCloseFriendResponse:
+        await self.relationships.add_close_friend(caller_id(context), request.user_id)
+        return pb.AddCloseFriendResponse()
+
+    async def RemoveCloseFriend(
+        self, request: pb.RemoveCloseFriendRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveCloseFriendResponse:
+        await self.relationships.remove_close_friend(caller_id(context), request.user_id)
+        return pb.RemoveCloseFriendResponse()
+
+    async def ListFollowers(
+        self, request: pb.ListFollowersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFollowersResponse:
+        caller_id(context)
+        cards, cursor = await self.queries.list_followers(request.user_id, request.cursor, request.limit)
+        return pb.ListFollowersResponse(users=[user_message(c) for c in cards], next_cursor=cursor)
+
+    async def ListFollowing(
+        self, request: pb.ListFollowingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFollowingResponse:
+        caller_id(context)
+        cards, cursor = await self.queries.list_following(request.user_id, request.cursor, request.limit)
+        return pb.ListFollowingResponse(users=[user_message(c) for c in cards], next_cursor=cursor)
+
+    async def ListFollowerIds(
+        self, request: pb.ListFollowerIdsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFollowerIdsResponse:
+        page = await self.queries.follower_ids(request.author_id, request.cursor, request.limit)
+        return pb.ListFollowerIdsResponse(
+            follower_ids=page.ids, next_cursor=page.next_cursor, follower_count=page.follower_count
+        )
+
+    async def ListFolloweeIds(
+        self, request: pb.ListFolloweeIdsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFolloweeIdsResponse:
+        split = await self.queries.followee_ids(request.user_id)
+        return pb.ListFolloweeIdsResponse(
+            pushed_ids=split.pushed, celebrity_ids=split.celebrities, celebrity_threshold=split.threshold
+        )
+
+    async def BatchCheckVisibility(
+        self, request: pb.BatchCheckVisibilityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BatchCheckVisibilityResponse:
+        decisions = await self.visibility.check(request.viewer_id, [candidate(c) for c in request.candidates])
+        return pb.BatchCheckVisibilityResponse(visible=decisions)

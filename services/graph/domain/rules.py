@@ -1,0 +1,35 @@
+"""Limits and small rules of the graph's reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from services.common.errors import InvalidArgument
+from services.graph.domain.model import FolloweeSplit
+
+MAX_VISIBILITY_CANDIDATES = 1000
+FOLLOWER_IDS_DEFAULT_LIMIT = 1000
+FOLLOWER_IDS_MAX_LIMIT = 10_000
+
+
+def check_user_id(user_id: int, *, field: str = "user_id") -> int:
+    if user_id <= 0:
+        raise InvalidArgument(f"{field} must be a positive user id", reason="BAD_USER_ID")
+    return user_id
+
+
+def check_candidate_count(count: int) -> None:
+    if count > MAX_VISIBILITY_CANDIDATES:
+        raise InvalidArgument(
+            f"at most {MAX_VISIBILITY_CANDIDATES} candidates per call, got {count}", reason="TOO_MANY_CANDIDATES"
+        )
+
+
+def split_followees(followees: Iterable[tuple[int, int]], threshold: int) -> FolloweeSplit:
+    """(followee id, follower count) pairs split by the celebrity threshold: at or above it, the followee's posts
+    are pulled at read time instead of pushed. Both lists in ascending id order."""
+    pushed: list[int] = []
+    celebrities: list[int] = []
+    for followee_id, follower_count in sorted(followees):
+        (celebrities if follower_count >= threshold else pushed).append(followee_id)
+    return FolloweeSplit(pushed=pushed, celebrities=celebrities, threshold=threshold)

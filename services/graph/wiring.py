@@ -1,0 +1,65 @@
+"""The graph service's composition root: pools and clients once, adapters -> use cases -> servicer, closers."""
+
+from __future__ import annotations
+
+import grpc
+from feedmesh.auth.v1 import auth_service_pb2_grpc
+from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
+from redis.asyncio import Redis
+
+from services.common.clients import ChannelPool
+from services.common.kafka import KafkaPublisher
+from services.common.outbox import OutboxRelay
+from services.common.postgres import create_pool
+from services.common.server import GrpcServer, ServiceBinding
+from services.graph.adapters.events import PRODUCER
+from services.graph.adapters.postgres import PgGraphReader, PgGraphUnitOfWork
+from services.graph.adapters.redis_cache import RedisGraphCache
+from services.graph.adapters.user_directory import CachedUserDirectory
+from services.graph.api.servicer import GraphServicer
+from services.graph.app.queries import Queries
+from services.graph.app.relationships import Relationships
+from services.graph.app.visibility import VisibilityChecks
+from services.graph.settings import GraphSettings
+
+SERVICE_NAME = graph_service_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
+
+
+async def build(settings: GraphSettings) -> GrpcServer:
+    pool = await create_pool(settings.pg_dsn, max_size=settings.pg_pool_size)
+    redis = Redis.from_url(settings.redis_url)
+    channels = ChannelPool(settings.default_deadline_seconds)
+    publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-graph")
+    relay = OutboxRelay(pool, publisher, PRODUCER)
+
+    directory = CachedUserDirectory(
+        redis,
+        auth_service_pb2_grpc.AuthServiceStub(channels.channel(settings.auth_target)),
+        ttl_seconds=settings.profile_cache_ttl_seconds,
+    )
+    cache = RedisGraphCache(redis, ttl_seconds=settings.graph_cache_ttl_seconds)
+    reader = PgGraphReader(pool)
+    servicer = GraphServicer(
+        relationships=Relationships(PgGraphUnitOfWork(pool), directory, cache),
+        queries=Queries(
+            reader,
+            cache,
+            directory,
+            celebrity_threshold=settings.celebrity_threshold,
+            follower_cache_max_ids=settings.follower_cache_max_ids,
+        ),
+        visibility=VisibilityChecks(reader, directory),
+    )
+
+    def register(grpc_server: grpc.aio.Server) -> None:
+        graph_service_pb2_grpc.add_GraphServiceServicer_to_server(servicer, grpc_server)
+
+    server = GrpcServer(settings, bindings=[ServiceBinding(SERVICE_NAME, register)])
+    # Closed in reverse: the relay first, the pool last.
+    server.add_closer(pool.close)
+    server.add_closer(redis.aclose)
+    server.add_closer(channels.close)
+    server.add_closer(publisher.close)
+    server.add_closer(relay.stop)
+    relay.start()
+    return server

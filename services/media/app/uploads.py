@@ -1,0 +1,55 @@
+"""The media use cases: hand out a presigned upload, and check which refs name uploaded objects."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from services.common.errors import InvalidArgument
+from services.media.app.ports import ObjectStore
+from services.media.domain.uploads import MAX_CHECK_REFS, check_upload, is_media_ref, new_media_ref
+
+
+@dataclass(frozen=True)
+class Upload:
+    media_ref: str
+    upload_url: str
+    expire_time: dt.datetime
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class MediaUseCases:
+    store: ObjectStore
+    max_bytes: int
+    upload_ttl_seconds: int
+    check_concurrency: int
+    clock: Callable[[], dt.datetime] = _now
+
+    async def create_upload(self, content_type: str, size_bytes: int) -> Upload:
+        upload = check_upload(content_type, size_bytes, self.max_bytes)
+        ref = new_media_ref()
+        issued = self.clock()
+        url = await self.store.presign_put(ref, upload.content_type, upload.size_bytes, self.upload_ttl_seconds)
+        return Upload(ref, url, issued + dt.timedelta(seconds=self.upload_ttl_seconds))
+
+    async def check_media(self, refs: Sequence[str]) -> list[bool]:
+        """exists[i] for refs[i]; a malformed ref does not exist (and costs no call to the store)."""
+        if len(refs) > MAX_CHECK_REFS:
+            raise InvalidArgument(
+                f"at most {MAX_CHECK_REFS} media refs per call, got {len(refs)}", reason="TOO_MANY_REFS"
+            )
+        gate = asyncio.Semaphore(self.check_concurrency)
+
+        async def check(ref: str) -> bool:
+            if not is_media_ref(ref):
+                return False
+            async with gate:
+                return await self.store.exists(ref)
+
+        return list(await asyncio.gather(*(check(ref) for ref in refs)))

@@ -1,0 +1,38 @@
+"""The media service's settings, from FEEDMESH_* environment variables (see services.common.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.settings import ServerSettings, SettingsError, env_name
+from services.media.domain.uploads import DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaSettings(ServerSettings):
+    service_name: str = "media"
+    listen_address: str = "127.0.0.1:50058"
+    metrics_port: int = 9108
+    s3_endpoint: str
+    s3_bucket: str
+    s3_region: str = "us-east-1"
+    s3_access_key: str
+    s3_secret_key: str
+    s3_timeout_seconds: float = 3.0
+    media_max_bytes: int = DEFAULT_MAX_BYTES
+    media_upload_ttl_seconds: int = 900
+    # How many head_object calls one BatchCheckMedia runs at once.
+    media_check_concurrency: int = 16
+
+    def validate(self) -> None:
+        super().validate()
+        if not self.s3_endpoint.startswith(("http://", "https://")):
+            raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
+        if self.media_max_bytes <= 0:
+            raise SettingsError(f"{env_name('media_max_bytes')} must be > 0")
+        if not 1 <= self.media_upload_ttl_seconds <= 7 * 24 * 3600:
+            raise SettingsError(f"{env_name('media_upload_ttl_seconds')} must be between 1 and 604800")
+        if self.media_check_concurrency < 1:
+            raise SettingsError(f"{env_name('media_check_concurrency')} must be >= 1")
+        if self.s3_timeout_seconds <= 0:
+            raise SettingsError(f"{env_name('s3_timeout_seconds')} must be > 0")

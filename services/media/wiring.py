@@ -1,0 +1,49 @@
+"""The media service's composition root: one boto3 client for the process, the use cases, the servicer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from feedmesh.media.v1 import media_service_pb2_grpc
+
+from services.common.server import GrpcServer, ServiceBinding
+from services.media.adapters.s3 import S3ObjectStore, make_client
+from services.media.api.servicer import MediaServicer
+from services.media.app.uploads import MediaUseCases
+from services.media.settings import MediaSettings
+
+SERVICE_NAME = "feedmesh.media.v1.MediaService"
+
+
+async def build(settings: MediaSettings) -> GrpcServer:
+    # Creating a boto3 client reads its data files from disk: keep that off the event loop too.
+    client = await asyncio.to_thread(
+        make_client,
+        settings.s3_endpoint,
+        settings.s3_region,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+        max_connections=settings.media_check_concurrency,
+        timeout_seconds=settings.s3_timeout_seconds,
+    )
+    media = MediaUseCases(
+        store=S3ObjectStore(client, settings.s3_bucket),
+        max_bytes=settings.media_max_bytes,
+        upload_ttl_seconds=settings.media_upload_ttl_seconds,
+        check_concurrency=settings.media_check_concurrency,
+    )
+    servicer = MediaServicer(media)
+    server = GrpcServer(
+        settings=settings,
+        bindings=[
+            ServiceBinding(
+                SERVICE_NAME, lambda s: media_service_pb2_grpc.add_MediaServiceServicer_to_server(servicer, s)
+            )
+        ],
+    )
+
+    async def close_client() -> None:
+        await asyncio.to_thread(client.close)
+
+    server.add_closer(close_client)
+    return server

@@ -1,0 +1,1 @@
+"""The post service: publish, read, delete and list posts (feedmesh.post.v1.PostService)."""

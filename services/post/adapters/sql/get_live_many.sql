@@ -1,0 +1,3 @@
+SELECT id, author_id, text, media_refs, visibility, mention_ids, created_at, deleted_at
+FROM post.posts
+WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL

@@ -1,0 +1,40 @@
+"""The post service's settings, from FEEDMESH_* environment variables (see services.common.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.settings import ServerSettings, SettingsError, env_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostSettings(ServerSettings):
+    service_name: str = "post"
+    listen_address: str = "127.0.0.1:50053"
+    metrics_port: int = 9103
+    pg_dsn: str
+    kafka_bootstrap: str
+    auth_target: str = "127.0.0.1:50051"
+    graph_target: str = "127.0.0.1:50052"
+    media_target: str = "127.0.0.1:50058"
+    # Empty (the default until the engagement service runs): reads answer zero counts, and say so in the metric
+    # feedmesh_post_stats_degraded_total. An empty variable cannot override a default, hence no default here.
+    engagement_target: str = ""
+    engagement_timeout_seconds: float = 0.5
+    # Comma-separated words or phrases refused in post text, matched case-insensitively on word boundaries.
+    content_denylist: tuple[str, ...] = ()
+    content_max_links: int = 3
+    # Month partitions of post.posts kept ahead of the current month, and how often that is checked.
+    partition_months_ahead: int = 2
+    partition_check_seconds: float = 3600.0
+
+    def validate(self) -> None:
+        super().validate()
+        if self.content_max_links < 0:
+            raise SettingsError(f"{env_name('content_max_links')} must be >= 0")
+        if self.partition_months_ahead < 1:
+            raise SettingsError(f"{env_name('partition_months_ahead')} must be >= 1")
+        if self.partition_check_seconds <= 0:
+            raise SettingsError(f"{env_name('partition_check_seconds')} must be > 0")
+        if self.engagement_timeout_seconds <= 0:
+            raise SettingsError(f"{env_name('engagement_timeout_seconds')} must be > 0")

@@ -1,0 +1,78 @@
+"""The post service's composition root: pools, clients, the outbox relay and the partition maintenance are created
+once here, and closed with the server in reverse order."""
+
+from __future__ import annotations
+
+from feedmesh.post.v1 import post_service_pb2_grpc
+
+from services.common import postgres
+from services.common.clients import ChannelPool
+from services.common.kafka import KafkaPublisher
+from services.common.outbox import OutboxRelay
+from services.common.server import GrpcServer, ServiceBinding
+from services.common.worker_lease import lease_worker_id
+from services.post.adapters.events import PRODUCER, OutboxPostEvents
+from services.post.adapters.peers import AuthUserDirectory, EngagementStats, GraphVisibility, MediaChecker
+from services.post.adapters.postgres import PgPartitionStore, PgPostRepository
+from services.post.api.servicer import PostServicer
+from services.post.app.maintenance import PartitionMaintenance
+from services.post.app.posts import PostUseCases
+from services.post.domain.content import ContentPolicy
+from services.post.settings import PostSettings
+
+SERVICE_NAME = "feedmesh.post.v1.PostService"
+
+
+async def build(settings: PostSettings) -> GrpcServer:
+    closers = []
+    pool = await postgres.create_pool(settings.pg_dsn)
+    closers.append(pool.close)
+    try:
+        lease = await lease_worker_id(settings.pg_dsn)
+        closers.append(lease.release)
+        uow = postgres.UnitOfWork(pool)
+
+        maintenance = PartitionMaintenance(
+            uow=uow,
+            store=PgPartitionStore(),
+            months_ahead=settings.partition_months_ahead,
+            interval_seconds=settings.partition_check_seconds,
+        )
+        await maintenance.run_once()
+        maintenance.start()
+        closers.append(maintenance.stop)
+
+        publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-post")
+        closers.append(publisher.close)
+        relay = OutboxRelay(pool, publisher, PRODUCER)
+        relay.start()
+        closers.append(relay.stop)
+    except BaseException:
+        for close in reversed(closers):
+            await close()
+        raise
+
+    channels = ChannelPool(default_timeout=settings.default_deadline_seconds)
+    closers.append(channels.close)
+    posts = PostUseCases(
+        uow=uow,
+        reads=pool.acquire,
+        repo=PgPostRepository(),
+        events=OutboxPostEvents(),
+        ids=lease.generator(),
+        users=AuthUserDirectory(channels, settings.auth_target),
+        visibility=GraphVisibility(channels, settings.graph_target),
+        media=MediaChecker(channels, settings.media_target),
+        stats=EngagementStats(channels, settings.engagement_target, settings.engagement_timeout_seconds),
+        policy=ContentPolicy.from_words(settings.content_denylist, max_links=settings.content_max_links),
+    )
+    servicer = PostServicer(posts)
+    server = GrpcServer(
+        settings=settings,
+        bindings=[
+            ServiceBinding(SERVICE_NAME, lambda s: post_service_pb2_grpc.add_PostServiceServicer_to_server(servicer, s))
+        ],
+    )
+    for close in closers:
+        server.add_closer(close)
+    return server
