@@ -1,0 +1,181 @@
+"""Cassandra: `home_timeline` (what each user sees) and `user_timeline` (what each author wrote: the source of
+truth for pulls, backfills and rebuilds), bucketed by time (domain.buckets), with bucket indexes so reads skip
+empty buckets. cassandra-driver's async API is bridged to asyncio; nothing blocks the event loop.
+
+Writes are idempotent upserts: rows of one partition go in one UNLOGGED batch, partitions are written
+concurrently (bounded), and bucket-index rows are skipped when this process wrote them recently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.policies import RoundRobinPolicy
+from cassandra.query import BatchStatement, BatchType, PreparedStatement
+
+from services.timeline.domain.buckets import HOME_BUCKET_MS, USER_BUCKET_MS, home_bucket, start_bucket, user_bucket
+
+MAX_ID = 2**63 - 1
+_INDEX_PAGE = 32
+
+
+def connect(hosts: Sequence[str], port: int, keyspace: str) -> tuple[Cluster, Session]:
+    """Blocking: call through asyncio.to_thread."""
+    logging.getLogger("cassandra").setLevel(logging.ERROR)
+    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=10)
+    cluster = Cluster(
+        list(hosts),
+        port=port,
+        connect_timeout=5,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        protocol_version=5,
+    )
+    return cluster, cluster.connect(keyspace)
+
+
+class _RecentSet:
+    """A bounded memory of (owner, bucket) index rows already written by this process."""
+
+    def __init__(self, size: int = 100_000):
+        self.size = size
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    def add(self, key: tuple[int, int]) -> bool:
+        """True when new."""
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class CassandraTimelineStore:
+    def __init__(self, session: Session, *, max_in_flight: int = 128):
+        self.session = session
+        self._gate = asyncio.Semaphore(max_in_flight)
+        self._home_index = _RecentSet()
+        self._user_index = _RecentSet()
+        p = session.prepare
+        self._ins_home = p("INSERT INTO home_timeline (user_id, bucket, post_id, author_id) VALUES (?, ?, ?, ?)")
+        self._del_home = p("DELETE FROM home_timeline WHERE user_id = ? AND bucket = ? AND post_id = ?")
+        self._sel_home = p("SELECT post_id FROM home_timeline WHERE user_id = ? AND bucket = ? AND post_id < ? LIMIT ?")
+        self._ins_home_idx = p("INSERT INTO home_timeline_buckets (user_id, bucket) VALUES (?, ?)")
+        self._sel_home_idx = p("SELECT bucket FROM home_timeline_buckets WHERE user_id = ? AND bucket <= ? LIMIT ?")
+        self._ins_user = p("INSERT INTO user_timeline (author_id, bucket, post_id) VALUES (?, ?, ?)")
+        self._del_user = p("DELETE FROM user_timeline WHERE author_id = ? AND bucket = ? AND post_id = ?")
+        self._sel_user = p(
+            "SELECT post_id FROM user_timeline WHERE author_id = ? AND bucket = ? AND post_id < ? LIMIT ?"
+        )
+        self._ins_user_idx = p("INSERT INTO user_timeline_buckets (author_id, bucket) VALUES (?, ?)")
+        self._sel_user_idx = p("SELECT bucket FROM user_timeline_buckets WHERE author_id = ? AND bucket <= ? LIMIT ?")
+
+    @classmethod
+    async def open(cls, hosts: Sequence[str], port: int, keyspace: str) -> tuple[CassandraTimelineStore, Cluster]:
+        cluster, session = await asyncio.to_thread(connect, hosts, port, keyspace)
+        store = await asyncio.to_thread(cls, session)
+        return store, cluster
+
+    async def _run(self, statement: Any, params: Sequence[Any] | None = None) -> list[Any]:
+        async with self._gate:
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[list[Any]] = loop.create_future()
+
+            def settle(rows: Any = None, exc: BaseException | None = None) -> None:
+                if done.done():
+                    return
+                if exc is not None:
+                    done.set_exception(exc)
+                else:
+                    done.set_result(list(rows or []))
+
+            def ok(rows: Any) -> None:
+                loop.call_soon_threadsafe(settle, rows)
+
+            def failed(exc: BaseException) -> None:
+                loop.call_soon_threadsafe(settle, None, exc)
+
+            self.session.execute_async(statement, params).add_callbacks(ok, failed)
+            return await done
+
+    async def _write_partitions(
+        self, stmt: PreparedStatement, groups: dict[tuple[int, int], list[tuple[Any, ...]]]
+    ) -> None:
+        writes = []
+        for params in groups.values():
+            if len(params) == 1:
+                writes.append(self._run(stmt, params[0]))
+            else:
+                batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+                for row in params:
+                    batch.add(stmt, row)
+                writes.append(self._run(batch))
+        await asyncio.gather(*writes)
+
+    # --- home timelines ---------------------------------------------------------------------------------------
+
+    async def add_home(self, rows: Sequence[tuple[int, int, int]]) -> None:
+        groups: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+        for user_id, post_id, author_id in rows:
+            bucket = home_bucket(post_id)
+            groups[(user_id, bucket)].append((user_id, bucket, post_id, author_id))
+        index = [k for k in groups if self._home_index.add(k)]
+        await asyncio.gather(
+            self._write_partitions(self._ins_home, groups),
+            *(self._run(self._ins_home_idx, k) for k in index),
+        )
+
+    async def remove_home(self, user_id: int, post_ids: Sequence[int]) -> None:
+        groups: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+        for post_id in post_ids:
+            groups[(user_id, home_bucket(post_id))].append((user_id, home_bucket(post_id), post_id))
+        await self._write_partitions(self._del_home, groups)
+
+    async def read_home(self, user_id: int, before: int | None, count: int) -> list[int]:
+        return await self._read(self._sel_home_idx, self._sel_home, user_id, before, count, HOME_BUCKET_MS)
+
+    # --- author timelines -------------------------------------------------------------------------------------
+
+    async def add_authored(self, author_id: int, post_id: int) -> None:
+        bucket = user_bucket(post_id)
+        writes = [self._run(self._ins_user, (author_id, bucket, post_id))]
+        if self._user_index.add((author_id, bucket)):
+            writes.append(self._run(self._ins_user_idx, (author_id, bucket)))
+        await asyncio.gather(*writes)
+
+    async def remove_authored(self, author_id: int, post_id: int) -> None:
+        await self._run(self._del_user, (author_id, user_bucket(post_id), post_id))
+
+    async def read_authored(self, author_id: int, before: int | None, count: int) -> list[int]:
+        return await self._read(self._sel_user_idx, self._sel_user, author_id, before, count, USER_BUCKET_MS)
+
+    async def _read(
+        self,
+        index: PreparedStatement,
+        rows: PreparedStatement,
+        owner: int,
+        before: int | None,
+        count: int,
+        width_ms: int,
+    ) -> list[int]:
+        """Up to `count` ids below `before`, newest first, walking the owner's non-empty buckets downwards."""
+        found: list[int] = []
+        top = start_bucket(before, width_ms)
+        bound = MAX_ID if before is None else before
+        while len(found) < count:
+            buckets = [r.bucket for r in await self._run(index, (owner, top, _INDEX_PAGE))]
+            for bucket in buckets:
+                got = await self._run(rows, (owner, bucket, bound, count - len(found)))
+                found.extend(r.post_id for r in got)
+                if len(found) >= count:
+                    break
+            if len(buckets) < _INDEX_PAGE:
+                break
+            top = buckets[-1] - 1
+        return found

@@ -1,0 +1,185 @@
+"""A Kafka consumer-group member on its own thread (kafka-python blocks), handing each polled batch to an async
+handler on the server's event loop and committing offsets only after the handler returns: at least once.
+
+A failed batch is not committed: the member seeks back to it and retries after a pause, and if the member dies
+instead, the group gives its partitions (from the last commit) to another member. A new group starts from
+`offset_reset`; with "latest", the member commits its starting positions as soon as it gets partitions, so a
+rebalance before the first commit cannot skip messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from services.common.kafka import API_VERSION
+from services.timeline.app.metrics import CONSUMER_LAG
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[list[Any]], Coroutine[Any, Any, None]]
+
+
+class _NoteAssignments(ConsumerRebalanceListener):
+    """Runs on kafka-python's IO thread, where blocking consumer calls are not allowed: it only takes notes; the
+    runner's thread acts on them after the poll."""
+
+    def __init__(self, runner: ConsumerRunner):
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.runner.fresh.update(assigned)
+        if assigned:
+            self.runner.assigned.set()
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        topic: str,
+        group: str,
+        handler: Handler,
+        loop: asyncio.AbstractEventLoop,
+        member: str,
+        offset_reset: str = "earliest",
+        max_records: int = 200,
+        retry_seconds: float = 1.0,
+        lag_every_seconds: float = 5.0,
+    ):
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.group = group
+        self.handler = handler
+        self.loop = loop
+        self.member = member
+        self.offset_reset = offset_reset
+        self.max_records = max_records
+        self.retry_seconds = retry_seconds
+        self.lag_every_seconds = lag_every_seconds
+        self.consumer: KafkaConsumer | None = None
+        self.assigned = threading.Event()
+        self.fresh: set[TopicPartition] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"kafka-{self.member}", daemon=True)
+        self._thread.start()
+
+    def kill(self) -> None:
+        """Stops at the next poll without committing anything more (tests: a worker dying mid-batch)."""
+        self._stop.set()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 30)
+            self._thread = None
+
+    async def wait_assigned(self, seconds: float) -> bool:
+        return await asyncio.to_thread(self.assigned.wait, seconds)
+
+    def _open(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group,
+            client_id=self.member,
+            api_version=API_VERSION,
+            enable_auto_commit=False,
+            auto_offset_reset=self.offset_reset,
+            max_poll_records=self.max_records,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+            max_poll_interval_ms=120_000,
+        )
+        self.consumer = consumer
+        consumer.subscribe([self.topic], listener=_NoteAssignments(self))
+        return consumer
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                consumer = self._open()
+            except Exception:  # Kafka not reachable yet: retry
+                log.warning("kafka consumer cannot connect; retrying", extra={"member": self.member})
+                time.sleep(self.retry_seconds)
+                continue
+            try:
+                self._consume(consumer)
+            except Exception:
+                log.exception("kafka consumer failed; reopening", extra={"member": self.member})
+                time.sleep(self.retry_seconds)
+            finally:
+                with contextlib.suppress(Exception):
+                    consumer.close(autocommit=False)
+                self.consumer = None
+
+    def _consume(self, consumer: KafkaConsumer) -> None:
+        next_lag = 0.0
+        while not self._stop.is_set():
+            batch = consumer.poll(timeout_ms=200)
+            if self.fresh:
+                self._commit_start(consumer, batch)
+            if time.monotonic() >= next_lag:
+                self._report_lag(consumer)
+                next_lag = time.monotonic() + self.lag_every_seconds
+            if not batch or self._stop.is_set():
+                continue
+            records = [r for part in batch.values() for r in part]
+            try:
+                asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+            except Exception:
+                log.exception("batch failed; it will be retried", extra={"member": self.member, "n": len(records)})
+                for tp, part in batch.items():
+                    with contextlib.suppress(Exception):
+                        consumer.seek(tp, part[0].offset)
+                self._stop.wait(self.retry_seconds)
+                continue
+            if self._stop.is_set():  # killed mid-batch: die without committing
+                return
+            offsets = {tp: OffsetAndMetadata(part[-1].offset + 1, "", -1) for tp, part in batch.items()}
+            try:
+                consumer.commit(offsets)
+            except CommitFailedError:
+                log.warning("commit refused after a rebalance; the batch will be redone", extra={"member": self.member})
+            except KafkaError:
+                log.exception("commit failed; the batch will be redone", extra={"member": self.member})
+
+    def _commit_start(self, consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]]) -> None:
+        """A group with no committed offset for a partition starts where `offset_reset` put it: commit that start
+        at once, so a rebalance before the first real commit cannot move it (with "latest", skip messages)."""
+        fresh, self.fresh = self.fresh, set()
+        start = {}
+        for tp in fresh & consumer.assignment():
+            if consumer.committed(tp) is None:
+                offset = batch[tp][0].offset if batch.get(tp) else consumer.position(tp)
+                start[tp] = OffsetAndMetadata(offset, "", -1)
+        if start:
+            consumer.commit(start)
+
+    def _report_lag(self, consumer: KafkaConsumer) -> None:
+        try:
+            parts: set[TopicPartition] = consumer.assignment()
+            if not parts:
+                CONSUMER_LAG.labels(self.group, self.member).set(0)
+                return
+            ends = consumer.end_offsets(list(parts))
+            lag = sum(max(0, ends[tp] - consumer.position(tp)) for tp in parts)
+            CONSUMER_LAG.labels(self.group, self.member).set(lag)
+        except Exception:
+            log.debug("lag probe failed", exc_info=True)

@@ -1,0 +1,131 @@
+"""Kafka payloads <-> the timeline's use cases: decoding feedmesh.events.v1.Event batches for the consumers, and
+producing FanoutTask events to feedmesh.fanout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from feedmesh.events.v1 import events_pb2
+from google.protobuf.message import DecodeError
+
+from services.common.kafka import KafkaPublisher, OutgoingMessage
+from services.common.telemetry import inject_context
+from services.timeline.app.ingest import FanoutWorker, GraphEvents, PostEvents
+from services.timeline.app.ports import FanoutChunk
+
+log = logging.getLogger(__name__)
+
+
+def _decode(record: Any) -> events_pb2.Event | None:
+    event = events_pb2.Event()
+    try:
+        event.ParseFromString(record.value or b"")
+    except DecodeError:
+        log.warning("undecodable event skipped", extra={"topic": record.topic, "offset": record.offset})
+        return None
+    return event
+
+
+async def _per_key(records: list[Any], handle: Callable[[Any], Awaitable[None]]) -> None:
+    """Records with the same key in order, different keys concurrently (per-key order is all Kafka promises)."""
+    by_key: dict[bytes, list[Any]] = defaultdict(list)
+    for record in records:
+        by_key[record.key or b""].append(record)
+
+    async def run(group: list[Any]) -> None:
+        for record in group:
+            await handle(record)
+
+    await asyncio.gather(*(run(group) for group in by_key.values()))
+
+
+def _ns(ts: Any) -> int:
+    return int(ts.seconds) * 1_000_000_000 + int(ts.nanos)
+
+
+class PostEventsConsumer:
+    """feedmesh.posts: one author's events in order (they are keyed by author), authors concurrently."""
+
+    def __init__(self, posts: PostEvents):
+        self.posts = posts
+
+    async def __call__(self, records: list[Any]) -> None:
+        await _per_key(records, self._one)
+
+    async def _one(self, record: Any) -> None:
+        event = _decode(record)
+        if event is not None:
+            kind = event.WhichOneof("payload")
+            if kind == "post_published":
+                p = event.post_published
+                await self.posts.published(event.event_id, p.post_id, p.author_id, _ns(p.create_time))
+            elif kind == "post_deleted":
+                await self.posts.deleted(event.post_deleted.post_id, event.post_deleted.author_id)
+
+
+class GraphEventsConsumer:
+    """feedmesh.graph: one acting user's events in order (the key), users concurrently."""
+
+    def __init__(self, graph: GraphEvents):
+        self.graph = graph
+
+    async def __call__(self, records: list[Any]) -> None:
+        await _per_key(records, self._one)
+
+    async def _one(self, record: Any) -> None:
+        event = _decode(record)
+        if event is not None:
+            kind = event.WhichOneof("payload")
+            if kind == "user_followed":
+                await self.graph.followed(event.user_followed.follower_id, event.user_followed.followee_id)
+            elif kind == "user_unfollowed":
+                await self.graph.unfollowed(event.user_unfollowed.follower_id, event.user_unfollowed.followee_id)
+            elif kind == "user_blocked":
+                await self.graph.blocked(event.user_blocked.blocker_id, event.user_blocked.blocked_id)
+
+
+class FanoutConsumer:
+    """feedmesh.fanout: one delivery per polled batch of tasks."""
+
+    def __init__(self, worker: FanoutWorker):
+        self.worker = worker
+
+    async def __call__(self, records: list[Any]) -> None:
+        chunks = []
+        for record in records:
+            event = _decode(record)
+            if event is None or event.WhichOneof("payload") != "fanout_task":
+                continue
+            task = event.fanout_task
+            chunks.append(FanoutChunk(task.post_id, task.author_id, _ns(task.create_time), list(task.follower_ids)))
+        if chunks:
+            await self.worker.deliver(chunks)
+
+
+class KafkaFanoutQueue:
+    """Produces fanout tasks. The key is `<post id>-<first follower id>`, so one post's chunks spread over the
+    partitions and several workers share a large fanout (order does not matter for idempotent deliveries)."""
+
+    def __init__(self, publisher: KafkaPublisher, topic: str):
+        self.publisher = publisher
+        self.topic = topic
+
+    async def enqueue(self, chunks: Sequence[FanoutChunk], source_event_id: str) -> None:
+        headers = [(k, v.encode()) for k, v in inject_context().items()]
+        messages = []
+        for chunk in chunks:
+            first = chunk.follower_ids[0] if chunk.follower_ids else 0
+            event = events_pb2.Event(event_id=f"{source_event_id}:{chunk.post_id}:{first}")
+            event.occur_time.GetCurrentTime()
+            task = event.fanout_task
+            task.post_id = chunk.post_id
+            task.author_id = chunk.author_id
+            task.create_time.FromNanoseconds(chunk.create_time_ns)
+            task.follower_ids.extend(chunk.follower_ids)
+            key = f"{chunk.post_id}-{first}".encode()
+            messages.append(OutgoingMessage(self.topic, key, event.SerializeToString(), headers))
+        await self.publisher.send_batch(messages)

@@ -1,0 +1,189 @@
+"""gRPC clients of the peer services, on the shared channel pool (a deadline on every call). Proto <-> domain."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+
+import grpc
+from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
+from feedmesh.engagement.v1 import engagement_service_pb2, engagement_service_pb2_grpc
+from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
+from feedmesh.post.v1 import post_pb2, post_service_pb2, post_service_pb2_grpc
+from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
+
+from services.common.clients import ChannelPool
+from services.common.errors import Unavailable
+from services.timeline.app.ports import RankingUnavailable
+from services.timeline.domain.delivery import Followees
+from services.timeline.domain.feed import Author, Post, PostStats
+
+log = logging.getLogger(__name__)
+
+_BATCH = 1000  # the peers' batch limit
+
+
+def _unavailable(peer: str, exc: grpc.aio.AioRpcError) -> Unavailable:
+    log.warning("peer call failed", extra={"peer": peer, "code": exc.code().name, "details": exc.details()})
+    return Unavailable(f"the {peer} service is unavailable; retry later", reason=f"{peer.upper()}_UNAVAILABLE")
+
+
+def _ns(ts: object) -> int:
+    return int(getattr(ts, "seconds", 0)) * 1_000_000_000 + int(getattr(ts, "nanos", 0))
+
+
+def post_from_proto(p: post_pb2.Post) -> Post:
+    return Post(
+        id=p.id,
+        author_id=p.author_id,
+        text=p.text,
+        visibility=int(p.visibility),
+        create_time_ns=_ns(p.create_time),
+        media_refs=tuple(p.media_refs),
+        mention_ids=tuple(p.mention_ids),
+    )
+
+
+def author_from_proto(u: user_pb2.User) -> Author:
+    return Author(
+        id=u.id,
+        handle=u.handle,
+        display_name=u.display_name,
+        private=u.private,
+        create_time_ns=_ns(u.create_time),
+        follower_count=u.follower_count,
+        following_count=u.following_count,
+    )
+
+
+class GraphClient:
+    def __init__(self, channels: ChannelPool, target: str):
+        self.stub = graph_service_pb2_grpc.GraphServiceStub(channels.channel(target))
+
+    async def followees(self, user_id: int) -> Followees:
+        try:
+            r = await self.stub.ListFolloweeIds(graph_service_pb2.ListFolloweeIdsRequest(user_id=user_id))
+        except grpc.aio.AioRpcError as exc:
+            raise _unavailable("graph", exc) from None
+        return Followees(pushed=frozenset(r.pushed_ids), celebrities=frozenset(r.celebrity_ids))
+
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+        r = await self.stub.ListFollowerIds(
+            graph_service_pb2.ListFollowerIdsRequest(author_id=author_id, cursor=cursor, limit=limit)
+        )
+        return list(r.follower_ids), r.next_cursor, r.follower_count
+
+    async def visible(self, viewer: int, posts: Sequence[Post]) -> list[bool]:
+        out: list[bool] = []
+        try:
+            for start in range(0, len(posts), _BATCH):
+                part = posts[start : start + _BATCH]
+                r = await self.stub.BatchCheckVisibility(
+                    graph_service_pb2.BatchCheckVisibilityRequest(
+                        viewer_id=viewer,
+                        candidates=[
+                            graph_service_pb2.VisibilityCandidate(
+                                post_id=p.id,
+                                author_id=p.author_id,
+                                visibility=p.visibility,  # type: ignore[arg-type]
+                            )
+                            for p in part
+                        ],
+                    )
+                )
+                if len(r.visible) != len(part):
+                    raise Unavailable("the graph service answered a malformed batch", reason="GRAPH_UNAVAILABLE")
+                out.extend(r.visible)
+        except grpc.aio.AioRpcError as exc:
+            raise _unavailable("graph", exc) from None
+        return out
+
+
+class PostClient:
+    def __init__(self, channels: ChannelPool, target: str):
+        self.stub = post_service_pb2_grpc.PostServiceStub(channels.channel(target))
+
+    async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
+        out: list[Post] = []
+        try:
+            for start in range(0, len(post_ids), _BATCH):
+                r = await self.stub.BatchGetPosts(
+                    post_service_pb2.BatchGetPostsRequest(post_ids=list(post_ids[start : start + _BATCH]))
+                )
+                out.extend(post_from_proto(p) for p in r.posts)
+        except grpc.aio.AioRpcError as exc:
+            raise _unavailable("post", exc) from None
+        return out
+
+
+class AuthClient:
+    def __init__(self, channels: ChannelPool, target: str):
+        self.stub = auth_service_pb2_grpc.AuthServiceStub(channels.channel(target))
+
+    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
+        if not user_ids:
+            return {}
+        try:
+            r = await self.stub.BatchGetUsers(auth_service_pb2.BatchGetUsersRequest(user_ids=list(user_ids)))
+        except grpc.aio.AioRpcError as exc:
+            raise _unavailable("auth", exc) from None
+        return {u.id: author_from_proto(u) for u in r.users}
+
+
+class EngagementClient:
+    """Counts are eventually consistent decoration: not deployed (empty target) or failing means zero counts."""
+
+    def __init__(self, channels: ChannelPool, target: str, timeout_seconds: float):
+        self.timeout = timeout_seconds
+        self.stub = engagement_service_pb2_grpc.EngagementServiceStub(channels.channel(target)) if target else None
+
+    async def stats(self, viewer: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
+        if self.stub is None or not post_ids:
+            return {}
+        try:
+            r = await self.stub.BatchGetPostStats(
+                engagement_service_pb2.BatchGetPostStatsRequest(viewer_id=viewer, post_ids=list(post_ids)),
+                timeout=self.timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            log.warning("engagement stats unavailable; zero counts served", extra={"code": exc.code().name})
+            return {}
+        return {s.post_id: PostStats(s.like_count, s.comment_count, s.share_count, s.liked_by_viewer) for s in r.stats}
+
+
+class RankingClient:
+    def __init__(self, channels: ChannelPool, target: str, deadline_seconds: float, experiment: str = ""):
+        self.deadline = deadline_seconds
+        self.experiment = experiment
+        self.stub = ranking_service_pb2_grpc.RankingServiceStub(channels.channel(target)) if target else None
+
+    @property
+    def enabled(self) -> bool:
+        return self.stub is not None
+
+    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
+        if self.stub is None:
+            raise RankingUnavailable("not_deployed")
+        request = ranking_service_pb2.ScorePostsRequest(viewer_id=viewer, experiment=self.experiment)
+        for p in posts:
+            s = stats.get(p.id, PostStats())
+            c = request.candidates.add(
+                post_id=p.id,
+                author_id=p.author_id,
+                like_count=s.like_count,
+                comment_count=s.comment_count,
+                share_count=s.share_count,
+                has_media=bool(p.media_refs),
+            )
+            c.create_time.FromNanoseconds(p.create_time_ns)
+        try:
+            r = await asyncio.wait_for(self.stub.ScorePosts(request, timeout=self.deadline), self.deadline + 0.05)
+        except TimeoutError:
+            raise RankingUnavailable("timeout") from None
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            raise RankingUnavailable("timeout" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "error") from None
+        if len(r.scores) != len(posts):
+            raise RankingUnavailable("malformed")
+        return list(r.scores)

@@ -1,0 +1,255 @@
+"""Redis: the timeline caches and the per-reader state, through redis.asyncio and a few Lua scripts.
+
+A cached id stream (a reader's home timeline `h`, or an author's timeline `a`) is two keys under one hash tag:
+`tl:{h:42}:z`, a sorted set of fixed-width ids (score 0, ordered by member: exact 64-bit order, which double
+scores cannot give), and `tl:{h:42}:lo`, the id from which down the set holds every id Cassandra holds (all zeros:
+everything). The `lo` key's existence is the cache's existence. Writers add to Cassandra first, then here: only
+to a cache that exists (then trimmed to its cap, raising `lo`), or into the fill buffer of one being built, so a
+cache built from Cassandra never misses a write that raced with the build.
+
+Per reader: `tl:{u:42}:active` (set on every read, expires after the inactivity period: no key = inactive),
+`tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from services.timeline.app.ports import CachedSlice, Touch
+from services.timeline.domain.ids import ZERO, from_member, to_member
+
+_READ = """
+local lo = redis.call('GET', KEYS[1])
+if not lo then return false end
+return {lo, redis.call('ZREVRANGEBYLEX', KEYS[2], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))}
+"""
+
+# KEYS: lo, z, fill, buf. ARGV: cap, fill buffer ttl ms, ids...
+_ADD = """
+local lo = redis.call('GET', KEYS[1])
+if lo then
+  for i = 3, #ARGV do
+    if ARGV[i] >= lo then redis.call('ZADD', KEYS[2], 0, ARGV[i]) end
+  end
+  local cap = tonumber(ARGV[1])
+  local n = redis.call('ZCARD', KEYS[2])
+  if n > cap then
+    redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - cap - 1)
+    redis.call('SET', KEYS[1], redis.call('ZRANGE', KEYS[2], 0, 0)[1])
+  end
+  return 1
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  for i = 3, #ARGV do redis.call('ZADD', KEYS[4], 0, ARGV[i]) end
+  redis.call('PEXPIRE', KEYS[4], ARGV[2])
+  return 2
+end
+return 0
+"""
+
+# KEYS: lo, fill. ARGV: token, ttl ms.
+_BEGIN_FILL = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+return false
+"""
+
+# KEYS: lo, z, fill, buf. ARGV: token, cap, low, ids...
+_COMMIT_FILL = """
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
+local buffered = redis.call('ZRANGE', KEYS[4], 0, -1)
+redis.call('DEL', KEYS[3], KEYS[4])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
+local lo = ARGV[3]
+for i = 4, #ARGV do redis.call('ZADD', KEYS[2], 0, ARGV[i]) end
+for _, m in ipairs(buffered) do
+  if m >= lo then redis.call('ZADD', KEYS[2], 0, m) end
+end
+local cap = tonumber(ARGV[2])
+local n = redis.call('ZCARD', KEYS[2])
+if n > cap then
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - cap - 1)
+  lo = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+end
+redis.call('SET', KEYS[1], lo)
+return 1
+"""
+
+# KEYS: active, gen, src. ARGV: now, inactivity ttl seconds.
+_TOUCH = """
+local prev = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local stale = 0
+if not prev then
+  stale = 1
+  redis.call('INCR', KEYS[2])
+  redis.call('DEL', KEYS[3])
+end
+return {stale, redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[3])}
+"""
+
+# KEYS: gen, src. ARGV: generation, author, floor.
+_SET_SOURCE = """
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+PULL_ONLY_KEY = "tl:pull_only"
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisTimelineCache:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        home_max: int,
+        author_max: int,
+        inactive_seconds: int,
+        fill_ttl_seconds: float = 10.0,
+    ):
+        self.client = client
+        self.caps = {"h": home_max, "a": author_max}
+        self.inactive_seconds = max(int(inactive_seconds), 1)
+        self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
+        self._read = client.register_script(_READ)
+        self._add = client.register_script(_ADD)
+        self._begin_fill = client.register_script(_BEGIN_FILL)
+        self._commit_fill = client.register_script(_COMMIT_FILL)
+        self._touch = client.register_script(_TOUCH)
+        self._set_source = client.register_script(_SET_SOURCE)
+
+    @staticmethod
+    def _stream_keys(kind: str, owner: int) -> list[str]:
+        tag = f"tl:{{{kind}:{owner}}}"
+        return [f"{tag}:lo", f"{tag}:z", f"{tag}:fill", f"{tag}:buf"]
+
+    @staticmethod
+    def _reader_keys(reader: int) -> list[str]:
+        tag = f"tl:{{u:{reader}}}"
+        return [f"{tag}:active", f"{tag}:gen", f"{tag}:src"]
+
+    # --- cached streams ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _slice(raw: Any) -> CachedSlice | None:
+        if not raw:
+            return None
+        low, members = raw
+        return CachedSlice(ids=[from_member(m) for m in members], low=from_member(low))
+
+    @staticmethod
+    def _max(before: int | None) -> str:
+        return "+" if before is None else "(" + to_member(before)
+
+    async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
+        keys = self._stream_keys(kind, owner)[:2]
+        return self._slice(await self._read(keys=keys, args=[self._max(before), count]))
+
+    async def read_many(
+        self, kind: str, owners: Sequence[int], befores: Sequence[int | None], count: int
+    ) -> list[CachedSlice | None]:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for owner, before in zip(owners, befores, strict=True):
+                await self._read(keys=self._stream_keys(kind, owner)[:2], args=[self._max(before), count], client=pipe)
+            results = await pipe.execute()
+        return [self._slice(r) for r in results]
+
+    async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
+        if not entries:
+            return
+        cap = self.caps[kind]
+        async with self.client.pipeline(transaction=False) as pipe:
+            for owner, ids in entries.items():
+                if ids:
+                    args: list[Any] = [cap, self.fill_ttl_ms, *(to_member(i) for i in ids)]
+                    await self._add(keys=self._stream_keys(kind, owner), args=args, client=pipe)
+            await pipe.execute()
+
+    async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        _, z, _, buf = self._stream_keys(kind, owner)
+        members = [to_member(i) for i in ids]
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.zrem(z, *members)
+            pipe.zrem(buf, *members)
+            await pipe.execute()
+
+    async def begin_fill(self, kind: str, owner: int) -> str | None:
+        lo, _, fill, _ = self._stream_keys(kind, owner)
+        token = uuid.uuid4().hex
+        got = await self._begin_fill(keys=[lo, fill], args=[token, self.fill_ttl_ms])
+        return _text(got) if got else None
+
+    async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool:
+        low = ZERO if complete or not ids else to_member(min(ids))
+        args: list[Any] = [token, self.caps[kind], low, *(to_member(i) for i in ids)]
+        return bool(await self._commit_fill(keys=self._stream_keys(kind, owner), args=args))
+
+    # --- readers ----------------------------------------------------------------------------------------------
+
+    async def touch(self, reader: int) -> Touch:
+        stale, generation, flat = await self._touch(
+            keys=self._reader_keys(reader), args=[int(time.time()), self.inactive_seconds]
+        )
+        sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+        return Touch(was_stale=bool(int(stale)), generation=int(generation), sources=sources)
+
+    async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
+        if not user_ids:
+            return []
+        async with self.client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.exists(self._reader_keys(user_id)[0])
+            return [bool(found) for found in await pipe.execute()]
+
+    async def generation(self, reader: int) -> int:
+        raw = await self.client.get(self._reader_keys(reader)[1])
+        return int(raw) if raw else 0
+
+    async def set_source(self, reader: int, author: int, floor: int, generation: int) -> bool:
+        _, gen, src = self._reader_keys(reader)
+        return bool(await self._set_source(keys=[gen, src], args=[generation, author, floor]))
+
+    async def drop_sources(self, reader: int, authors: Sequence[int]) -> None:
+        if authors:
+            await self.client.hdel(self._reader_keys(reader)[2], *[str(a) for a in authors])
+
+    async def mark_pull_only(self, author: int) -> None:
+        await self.client.sadd(PULL_ONLY_KEY, str(author))
+
+    async def pull_only(self, authors: Sequence[int]) -> set[int]:
+        if not authors:
+            return set()
+        flags = await self.client.smismember(PULL_ONLY_KEY, [str(a) for a in authors])
+        return {a for a, flag in zip(authors, flags, strict=True) if flag}
+
+    # --- small keyed values -----------------------------------------------------------------------------------
+
+    async def try_lock(self, name: str, seconds: float) -> bool:
+        return bool(await self.client.set(f"tl:lock:{name}", "1", nx=True, px=int(seconds * 1000)))
+
+    async def unlock(self, name: str) -> None:
+        await self.client.delete(f"tl:lock:{name}")
+
+    async def put_ids(self, key: str, ids: Sequence[int], tag: str, seconds: float) -> None:
+        value = tag + "|" + ",".join(map(str, ids))
+        await self.client.set(f"tl:ids:{key}", value, px=max(int(seconds * 1000), 1))
+
+    async def get_ids(self, key: str) -> tuple[list[int], str] | None:
+        raw = await self.client.get(f"tl:ids:{key}")
+        if raw is None:
+            return None
+        tag, _, joined = _text(raw).partition("|")
+        return ([int(x) for x in joined.split(",") if x], tag)

@@ -1,0 +1,301 @@
+"""GetFeed: merge the reader's home timeline with the authors it must pull, hydrate in batches, filter what the
+reader may no longer see, and (ranked mode) let the ranking service order the first window.
+
+Per page: one BatchGetPosts and one BatchCheckVisibility per round of candidates (a second round only when
+filtering left the page short), then one BatchGetUsers and one BatchGetPostStats for the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from services.timeline.app.background import Background
+from services.timeline.app.materialize import Materializer
+from services.timeline.app.metrics import FEED_LATENCY, PREFETCH, PULLED_AUTHORS, RANKING_FALLBACKS, RANKING_LATENCY
+from services.timeline.app.ports import (
+    Engagement,
+    Graph,
+    Posts,
+    Ranker,
+    RankingUnavailable,
+    TimelineCache,
+    Touch,
+    Users,
+)
+from services.timeline.app.streams import StreamReader
+from services.timeline.domain.cursor import FeedCursor, FeedMode
+from services.timeline.domain.delivery import ReadPlan, plan_read
+from services.timeline.domain.feed import NO_STATS, Author, FeedItem, FeedPage, Post, PostStats, order_by_scores
+from services.timeline.domain.merge import MergedCandidates, merge_slices, read_size
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FeedTuning:
+    rank_candidates: int = 200
+    rank_session_seconds: float = 900.0
+    prefetch_seconds: float = 30.0
+    rebuild_lock_seconds: float = 60.0
+
+
+@dataclass
+class _Collected:
+    posts: list[Post]
+    exhausted: bool
+
+
+class FeedReader:
+    def __init__(
+        self,
+        *,
+        cache: TimelineCache,
+        streams: StreamReader,
+        materializer: Materializer,
+        graph: Graph,
+        posts: Posts,
+        users: Users,
+        engagement: Engagement,
+        ranker: Ranker,
+        background: Background,
+        tuning: FeedTuning,
+    ):
+        self.cache = cache
+        self.streams = streams
+        self.materializer = materializer
+        self.graph = graph
+        self.posts = posts
+        self.users = users
+        self.engagement = engagement
+        self.ranker = ranker
+        self.background = background
+        self.tuning = tuning
+
+    async def get_feed(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
+        started = time.perf_counter()
+        try:
+            plan = await self._plan(viewer)
+            if cursor.session is not None:
+                return await self._ranked_next(viewer, plan, cursor, limit)
+            if mode is FeedMode.RANKED and cursor.is_first_page and self.ranker.enabled:
+                return await self._ranked_first(viewer, plan, limit)
+            return await self._chronological(viewer, plan, cursor.before, limit)
+        finally:
+            FEED_LATENCY.labels(mode.value).observe(time.perf_counter() - started)
+
+    # --- planning ---------------------------------------------------------------------------------------------
+
+    async def _plan(self, viewer: int) -> ReadPlan:
+        touch, followees = await asyncio.gather(self.cache.touch(viewer), self.graph.followees(viewer))
+        vouched = [a for a in touch.sources if a in followees.pushed]
+        pull_only = await self.cache.pull_only(vouched) if vouched else set()
+        plan = plan_read(viewer, followees, touch.sources, pull_only)
+        PULLED_AUTHORS.observe(len(plan.pulls))
+        self._maintain(viewer, touch, plan, followees.celebrities)
+        return plan
+
+    def _maintain(self, viewer: int, touch: Touch, plan: ReadPlan, celebrities: frozenset[int]) -> None:
+        """Forget sources no longer followed; backfill followees not materialized yet (after a follow whose event
+        is still on its way, a first read, or the return of an inactive reader), without making the read wait."""
+        if plan.stale_sources:
+            stale = sorted(plan.stale_sources)
+            self.background.spawn(f"forget:{viewer}", lambda: self.cache.drop_sources(viewer, stale))
+        missing = sorted(a for a in plan.unmaterialized if a not in celebrities)
+        if missing:
+            self.background.spawn(f"rebuild:{viewer}", lambda: self._rebuild(viewer, missing, touch.generation))
+
+    async def _rebuild(self, viewer: int, authors: list[int], generation: int) -> None:
+        lock = f"rebuild:{viewer}"
+        if not await self.cache.try_lock(lock, self.tuning.rebuild_lock_seconds):
+            return
+        try:
+            await self.materializer.backfill_many(viewer, authors, generation)
+        finally:
+            await self.cache.unlock(lock)
+
+    # --- candidates -------------------------------------------------------------------------------------------
+
+    async def _candidates(self, viewer: int, plan: ReadPlan, before: int | None, count: int) -> MergedCandidates:
+        home, pulled = await asyncio.gather(
+            self.streams.home(viewer, before, count), self.streams.pulled(plan.pulls, before, count)
+        )
+        return merge_slices([home, *pulled], before, count)
+
+    async def _collect(
+        self, viewer: int, plan: ReadPlan, before: int | None, wanted: int, first: MergedCandidates | None = None
+    ) -> _Collected:
+        """At least `wanted` posts the viewer may see, newest first below `before`, or all there are."""
+        found: list[Post] = []
+        position = before
+        while len(found) < wanted:
+            if first is not None:
+                merged, first = first, None
+            else:
+                merged = await self._candidates(viewer, plan, position, read_size(wanted - len(found)))
+            if not merged.ids:
+                return _Collected(found, True)
+            found.extend(await self._visible(viewer, plan, merged.ids))
+            position = merged.ids[-1]
+            if merged.exhausted:
+                return _Collected(found, True)
+        return _Collected(found, False)
+
+    async def _visible(self, viewer: int, plan: ReadPlan, ids: list[int]) -> list[Post]:
+        live = [p for p in await self.posts.batch_get(ids) if p.author_id in plan.authors]
+        if not live:
+            return []
+        decisions = await self.graph.visible(viewer, live)
+        return [p for p, ok in zip(live, decisions, strict=True) if ok]
+
+    # --- chronological ----------------------------------------------------------------------------------------
+
+    async def _chronological(
+        self, viewer: int, plan: ReadPlan, before: int | None, limit: int, *, degraded: bool = False
+    ) -> FeedPage:
+        warmed = await self._warmed(viewer, plan, before)
+        got = await self._collect(viewer, plan, before, limit + 1, warmed)
+        return await self._page_from(viewer, plan, got.posts, limit, degraded=degraded)
+
+    async def _page_from(
+        self,
+        viewer: int,
+        plan: ReadPlan,
+        posts: list[Post],
+        limit: int,
+        *,
+        degraded: bool,
+        stats: dict[int, PostStats] | None = None,
+    ) -> FeedPage:
+        page = posts[:limit]
+        next_cursor = FeedCursor(before=page[-1].id) if len(posts) > limit else None
+        items = await self._hydrate(viewer, page, stats)
+        if next_cursor is not None and next_cursor.before is not None:
+            self._warm(viewer, plan, next_cursor.before, limit)
+        return FeedPage(items=items, next_cursor=next_cursor, degraded=degraded)
+
+    async def _hydrate(
+        self, viewer: int, page: list[Post], stats: dict[int, PostStats] | None = None
+    ) -> list[FeedItem]:
+        if not page:
+            return []
+        author_ids = sorted({p.author_id for p in page})
+        if stats is None:
+            authors, counts = await asyncio.gather(
+                self.users.batch_get(author_ids), self.engagement.stats(viewer, [p.id for p in page])
+            )
+        else:
+            authors, counts = await self.users.batch_get(author_ids), stats
+        return [
+            FeedItem(post=p, author=authors.get(p.author_id, Author(id=p.author_id)), stats=counts.get(p.id, NO_STATS))
+            for p in page
+        ]
+
+    # --- warming the next page --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _fingerprint(plan: ReadPlan) -> str:
+        return hashlib.sha1(",".join(map(str, sorted(plan.authors))).encode()).hexdigest()[:16]
+
+    def _warm(self, viewer: int, plan: ReadPlan, before: int, limit: int) -> None:
+        async def work() -> None:
+            merged = await self._candidates(viewer, plan, before, read_size(limit + 1))
+            tag = f"{self._fingerprint(plan)}:{int(merged.exhausted)}"
+            await self.cache.put_ids(f"pf:{viewer}:{before}", merged.ids, tag, self.tuning.prefetch_seconds)
+            PREFETCH.labels("warmed").inc()
+
+        self.background.spawn(f"warm:{viewer}:{before}", work)
+
+    async def _warmed(self, viewer: int, plan: ReadPlan, before: int | None) -> MergedCandidates | None:
+        """The candidates warmed for this page, if the reader still follows exactly the same authors."""
+        if before is None or self.tuning.prefetch_seconds <= 0:
+            return None
+        found = await self.cache.get_ids(f"pf:{viewer}:{before}")
+        if found is None:
+            PREFETCH.labels("miss").inc()
+            return None
+        ids, tag = found
+        fingerprint, _, exhausted = tag.partition(":")
+        if fingerprint != self._fingerprint(plan):
+            PREFETCH.labels("stale").inc()
+            return None
+        PREFETCH.labels("hit").inc()
+        return MergedCandidates(ids=[i for i in ids if i < before], exhausted=exhausted == "1")
+
+    # --- ranked -----------------------------------------------------------------------------------------------
+
+    async def _ranked_first(self, viewer: int, plan: ReadPlan, limit: int) -> FeedPage:
+        window_size = max(self.tuning.rank_candidates, limit)
+        got = await self._collect(viewer, plan, None, window_size + 1)
+        window = got.posts[:window_size]
+        more = len(got.posts) > window_size
+        if not window:
+            return FeedPage()
+        stats = await self.engagement.stats(viewer, [p.id for p in window])
+        started = time.perf_counter()
+        try:
+            scores = await self.ranker.score(viewer, window, stats)
+        except RankingUnavailable as exc:
+            RANKING_FALLBACKS.labels(str(exc) or "error").inc()
+            return await self._page_from(viewer, plan, got.posts, limit, degraded=True, stats=stats)
+        finally:
+            RANKING_LATENCY.observe(time.perf_counter() - started)
+        by_id = {p.id: p for p in window}
+        order = order_by_scores([p.id for p in window], scores)
+        page = [by_id[i] for i in order[:limit]]
+        rest = order[limit:]
+        low = window[-1].id
+        next_cursor: FeedCursor | None = None
+        if rest:
+            session = secrets.token_hex(8)
+            await self.cache.put_ids(f"rk:{viewer}:{session}", rest, "", self.tuning.rank_session_seconds)
+            next_cursor = FeedCursor(session=session, offset=0, window_low=low if more else None)
+        elif more:
+            next_cursor = FeedCursor(before=low)
+        items = await self._hydrate(viewer, page, {p.id: stats.get(p.id, NO_STATS) for p in page})
+        return FeedPage(items=items, next_cursor=next_cursor)
+
+    async def _ranked_next(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:
+        """The rest of a ranked window in ranked order, then chronologically below the window. An expired session
+        continues below the window (what it had not served yet is skipped: ranked feeds are not exhaustive)."""
+        found = await self.cache.get_ids(f"rk:{viewer}:{cursor.session}")
+        remaining: list[int] = []
+        if found is None:
+            RANKING_FALLBACKS.labels("session_expired").inc()
+        else:
+            remaining = found[0][cursor.offset :]
+        page: list[Post] = []
+        consumed = 0
+        while remaining[consumed:] and len(page) < limit:
+            batch = remaining[consumed : consumed + read_size(limit - len(page))]
+            visible = await self._visible(viewer, plan, batch)
+            taken = visible[: limit - len(page)]
+            page.extend(taken)
+            if len(taken) < len(visible):  # page full inside this batch: resume right after the last item taken
+                consumed += batch.index(taken[-1].id) + 1
+            else:
+                consumed += len(batch)
+        if remaining[consumed:] and cursor.session is not None:
+            items = await self._hydrate(viewer, page)
+            return FeedPage(
+                items=items,
+                next_cursor=FeedCursor(
+                    session=cursor.session, offset=cursor.offset + consumed, window_low=cursor.window_low
+                ),
+            )
+        if cursor.window_low is None:
+            return FeedPage(items=await self._hydrate(viewer, page))
+        if len(page) >= limit:
+            return FeedPage(items=await self._hydrate(viewer, page), next_cursor=FeedCursor(before=cursor.window_low))
+        # The window is used up: fill the page chronologically below it.
+        need = limit - len(page)
+        got = await self._collect(viewer, plan, cursor.window_low, need + 1)
+        served = got.posts[:need]
+        next_cursor = FeedCursor(before=served[-1].id) if len(got.posts) > need else None
+        if next_cursor is not None and next_cursor.before is not None:
+            self._warm(viewer, plan, next_cursor.before, limit)
+        return FeedPage(items=await self._hydrate(viewer, page + served), next_cursor=next_cursor)

@@ -1,0 +1,55 @@
+"""Materializing followees into home timelines, and taking them out again.
+
+A backfill copies an author's recent posts (from the author's timeline, the source of truth) into a reader's home
+timeline, durable store first, then records the author as a source of that timeline with its floor. The record
+is refused when the reader's sources were reset meanwhile (an inactive reader came back), since the copy may
+predate posts that were not pushed while the reader was inactive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from services.timeline.app.metrics import REBUILDS
+from services.timeline.app.ports import StreamKind, TimelineCache, TimelineStore
+from services.timeline.domain.delivery import backfill_floor
+
+
+class Materializer:
+    def __init__(self, *, cache: TimelineCache, store: TimelineStore, depth: int, concurrency: int = 8):
+        self.cache = cache
+        self.store = store
+        self.depth = depth
+        self.concurrency = concurrency
+
+    async def backfill(self, reader: int, author: int, generation: int | None = None) -> bool:
+        """Copies `author`'s recent posts into `reader`'s home timeline; True when recorded as a source."""
+        if generation is None:
+            generation = await self.cache.generation(reader)  # before reading the author: see the module doc
+        ids = await self.store.read_authored(author, None, self.depth)
+        if ids:
+            await self.store.add_home([(reader, post_id, author) for post_id in ids])
+            await self.cache.add(StreamKind.HOME, {reader: ids})
+        REBUILDS.labels("backfill").inc()
+        return await self.cache.set_source(reader, author, backfill_floor(ids, self.depth), generation)
+
+    async def backfill_many(self, reader: int, authors: Iterable[int], generation: int) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(author: int) -> None:
+            async with gate:
+                await self.backfill(reader, author, generation)
+
+        await asyncio.gather(*(one(a) for a in authors))
+
+    async def forget(self, reader: int, author: int) -> None:
+        """`reader` no longer follows `author`: stop vouching for the author, and remove the author's recent posts
+        from the reader's home timeline (reads already drop them: this only reclaims space)."""
+        ids = await self.store.read_authored(author, None, self.depth)
+        if ids:
+            await self.store.remove_home(reader, ids)
+            await self.cache.remove(StreamKind.HOME, reader, ids)
+        # Last: a backfill racing with this one (the reader followed again) then ends unmaterialized, i.e. pulled.
+        await self.cache.drop_sources(reader, [author])
+        REBUILDS.labels("forget").inc()

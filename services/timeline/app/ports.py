@@ -1,0 +1,142 @@
+"""The ports of the timeline use cases: what they need from Redis, Cassandra, Kafka and the peer services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.timeline.domain.delivery import Followees
+from services.timeline.domain.feed import Author, Post, PostStats
+
+
+@dataclass(frozen=True)
+class CachedSlice:
+    """A read of a cached id stream: the ids below the bound it holds, and `low`, the id from which down the cache
+    is complete (0: complete to the bottom). None from the cache means it holds nothing for that stream."""
+
+    ids: list[int]
+    low: int
+
+
+@dataclass(frozen=True)
+class Touch:
+    """The reader's state after recording a read: whether the home timeline had gone stale (inactive reader: its
+    sources were just reset), the sources generation, and the sources (author -> floor)."""
+
+    was_stale: bool
+    generation: int
+    sources: dict[int, int]
+
+
+class StreamKind:
+    HOME = "h"
+    AUTHOR = "a"
+
+
+class TimelineCache(Protocol):
+    """Redis: capped, complete-from-`low` caches of home and author timelines, and the per-reader state."""
+
+    async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None: ...
+
+    async def read_many(
+        self, kind: str, owners: Sequence[int], befores: Sequence[int | None], count: int
+    ) -> list[CachedSlice | None]: ...
+
+    async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
+        """Adds ids to the caches of several owners in one round trip (only to caches that exist or are filling)."""
+
+    async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None: ...
+
+    async def begin_fill(self, kind: str, owner: int) -> str | None:
+        """Claims the right to build a missing cache; None when it exists or someone else is building it."""
+
+    async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool: ...
+
+    async def touch(self, reader: int) -> Touch: ...
+
+    async def active_readers(self, user_ids: Sequence[int]) -> list[bool]: ...
+
+    async def generation(self, reader: int) -> int: ...
+
+    async def set_source(self, reader: int, author: int, floor: int, generation: int) -> bool:
+        """Records `author` as materialized in the reader's home timeline, unless the sources were reset since
+        `generation` was read."""
+
+    async def drop_sources(self, reader: int, authors: Sequence[int]) -> None: ...
+
+    async def mark_pull_only(self, author: int) -> None: ...
+
+    async def pull_only(self, authors: Sequence[int]) -> set[int]: ...
+
+    async def try_lock(self, name: str, seconds: float) -> bool: ...
+
+    async def unlock(self, name: str) -> None: ...
+
+    async def put_ids(self, key: str, ids: Sequence[int], tag: str, seconds: float) -> None: ...
+
+    async def get_ids(self, key: str) -> tuple[list[int], str] | None: ...
+
+
+class TimelineStore(Protocol):
+    """Cassandra: the durable home timelines and the per-author source of truth."""
+
+    async def add_home(self, rows: Sequence[tuple[int, int, int]]) -> None:
+        """Upserts (user_id, post_id, author_id) rows."""
+
+    async def remove_home(self, user_id: int, post_ids: Sequence[int]) -> None: ...
+
+    async def read_home(self, user_id: int, before: int | None, count: int) -> list[int]: ...
+
+    async def add_authored(self, author_id: int, post_id: int) -> None: ...
+
+    async def remove_authored(self, author_id: int, post_id: int) -> None: ...
+
+    async def read_authored(self, author_id: int, before: int | None, count: int) -> list[int]: ...
+
+
+class Graph(Protocol):
+    async def followees(self, user_id: int) -> Followees: ...
+
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+        """(follower ids, next cursor or "", total follower count)."""
+
+    async def visible(self, viewer: int, posts: Sequence[Post]) -> list[bool]: ...
+
+
+class Posts(Protocol):
+    async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
+        """The live posts among `post_ids`, in request order."""
+
+
+class Users(Protocol):
+    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]: ...
+
+
+class Engagement(Protocol):
+    async def stats(self, viewer: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
+        """Counts and liked-by-viewer; empty when the engagement service is not deployed or fails."""
+
+
+class RankingUnavailable(Exception):
+    """The ranking service failed or missed its deadline."""
+
+
+class Ranker(Protocol):
+    @property
+    def enabled(self) -> bool: ...
+
+    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
+        """One score per post; raises RankingUnavailable."""
+
+
+@dataclass(frozen=True)
+class FanoutChunk:
+    post_id: int
+    author_id: int
+    create_time_ns: int
+    follower_ids: list[int]
+
+
+class FanoutQueue(Protocol):
+    async def enqueue(self, chunks: Sequence[FanoutChunk], source_event_id: str) -> None: ...

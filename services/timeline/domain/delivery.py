@@ -1,0 +1,103 @@
+"""Who gets a post pushed, and which authors a read must pull.
+
+Push (fanout-on-write) for authors below the celebrity threshold, to followers that read recently; pull
+(fanout-on-read) for everything a home timeline cannot vouch for. A home timeline vouches for an author only
+while that author is in its *sources*: the followees whose posts were materialized into it (by a backfill when
+the follow was processed or when the timeline was rebuilt) and have been pushed since. Everything else a reader
+follows is pulled from the author's own timeline at read time, so push or pull is invisible to the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+
+def is_celebrity(follower_count: int, threshold: int) -> bool:
+    """Authors at or above the threshold are never pushed."""
+    return follower_count >= threshold
+
+
+def chunked(ids: Sequence[int], size: int) -> Iterator[list[int]]:
+    """Follower ids in fanout-task chunks of at most `size`."""
+    if size <= 0:
+        raise ValueError("chunk size must be positive")
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+@dataclass(frozen=True)
+class Followees:
+    """Whom a reader follows, as the graph service splits them."""
+
+    pushed: frozenset[int]
+    celebrities: frozenset[int]
+
+    def all_with(self, viewer: int) -> frozenset[int]:
+        """The authors whose posts belong in the viewer's feed: every followee, and the viewer."""
+        return self.pushed | self.celebrities | {viewer}
+
+
+@dataclass(frozen=True)
+class PullSource:
+    """An author whose posts below `ceiling` (None: all of them) must be read from the author's timeline."""
+
+    author_id: int
+    ceiling: int | None = None
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """The sources of one feed read: the home timeline, plus the authors to pull."""
+
+    authors: frozenset[int]
+    pulls: tuple[PullSource, ...]
+    unmaterialized: frozenset[int]
+    stale_sources: frozenset[int]
+
+
+def plan_read(
+    viewer: int,
+    followees: Followees,
+    sources: Mapping[int, int],
+    pull_only: Iterable[int] = (),
+) -> ReadPlan:
+    """Decides what a read merges.
+
+    `sources` maps each materialized author to its floor: the home timeline holds all of that author's posts with
+    ids >= floor (0: all of them). `pull_only` are authors with posts that were never pushed (they were
+    celebrities when they posted): they are pulled whatever the sources say.
+
+    - celebrities and pull-only authors: pulled entirely (the viewer's own posts are always written to the
+      viewer's home timeline, so the viewer is never pull-only);
+    - pushed followees and the viewer, when not a source: pulled entirely, and reported as `unmaterialized` so the
+      caller can backfill them;
+    - sources with a floor > 0: pulled below the floor;
+    - sources that are no longer followed: reported as `stale_sources`, to be forgotten.
+    """
+    authors = followees.all_with(viewer)
+    never_pushed = frozenset(pull_only)
+    pulls: list[PullSource] = []
+    unmaterialized: set[int] = set()
+    for author in sorted(authors):
+        if author in followees.celebrities and author != viewer:
+            pulls.append(PullSource(author))
+            continue
+        floor = sources.get(author)
+        if floor is None:
+            unmaterialized.add(author)
+            pulls.append(PullSource(author))
+        elif author in never_pushed and author != viewer:
+            pulls.append(PullSource(author))
+        elif floor > 0:
+            pulls.append(PullSource(author, ceiling=floor))
+    stale = frozenset(a for a in sources if a not in authors)
+    return ReadPlan(authors=authors, pulls=tuple(pulls), unmaterialized=frozenset(unmaterialized), stale_sources=stale)
+
+
+def backfill_floor(backfilled_ids: Sequence[int], depth: int) -> int:
+    """The floor of a backfilled author: 0 when the author's whole timeline fitted in `depth`, else the lowest id
+    copied (older posts stay in the author's timeline and are pulled when a reader pages that far)."""
+    if len(backfilled_ids) < depth:
+        return 0
+    return min(backfilled_ids)

@@ -1,0 +1,69 @@
+"""What a feed page is made of, in plain types (the servicer maps them to protos)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.timeline.domain.cursor import FeedCursor
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    author_id: int
+    text: str
+    visibility: int
+    create_time_ns: int
+    media_refs: tuple[str, ...] = ()
+    mention_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Author:
+    id: int
+    handle: str = ""
+    display_name: str = ""
+    private: bool = False
+    create_time_ns: int = 0
+    follower_count: int = 0
+    following_count: int = 0
+
+
+@dataclass(frozen=True)
+class PostStats:
+    like_count: int = 0
+    comment_count: int = 0
+    share_count: int = 0
+    liked_by_me: bool = False
+
+
+NO_STATS = PostStats()
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    post: Post
+    author: Author
+    stats: PostStats = NO_STATS
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[FeedItem] = field(default_factory=list)
+    next_cursor: FeedCursor | None = None
+    degraded: bool = False
+
+
+def keep_visible(posts: list[Post], authors: frozenset[int], visible: list[bool]) -> list[Post]:
+    """The posts whose author is still in the feed's author set and that the viewer may see, in order."""
+    if len(visible) != len(posts):
+        raise ValueError("one visibility decision per post")
+    return [p for p, ok in zip(posts, visible, strict=True) if ok and p.author_id in authors]
+
+
+def order_by_scores(post_ids: list[int], scores: list[float]) -> list[int]:
+    """Ranked order: higher score first; equal scores newest first."""
+    if len(scores) != len(post_ids):
+        raise ValueError("one score per candidate")
+    ranked = sorted(zip(post_ids, scores, strict=True), key=lambda pair: (-pair[1], -pair[0]))
+    return [post_id for post_id, _ in ranked]

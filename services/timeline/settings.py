@@ -1,0 +1,84 @@
+"""The timeline service's settings, from FEEDMESH_* environment variables (see services.common.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.settings import ServerSettings, SettingsError, env_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineSettings(ServerSettings):
+    service_name: str = "timeline"
+    listen_address: str = "127.0.0.1:50054"
+    metrics_port: int = 9104
+    redis_url: str
+    kafka_bootstrap: str
+    cassandra_hosts: tuple[str, ...]
+    cassandra_port: int = 9042
+    cassandra_keyspace: str = "feedmesh"
+    auth_target: str = "127.0.0.1:50051"
+    graph_target: str = "127.0.0.1:50052"
+    post_target: str = "127.0.0.1:50053"
+    # Empty: not deployed. Ranked feeds are then chronological (degraded=false); counts are zero.
+    ranking_target: str = ""
+    engagement_target: str = ""
+    engagement_timeout_seconds: float = 0.3
+
+    # Delivery: authors with at least this many followers are pulled at read time instead of pushed.
+    celebrity_threshold: int = 10_000
+    # Home timelines in Redis keep this many post ids (older ones are read through from Cassandra).
+    home_timeline_max: int = 800
+    # Cached author timelines (celebrities and other pulled authors) keep this many post ids.
+    author_timeline_max: int = 800
+    # Followers who have not read their feed for this long get no pushes; their next read rebuilds.
+    inactive_days: float = 30.0
+    # How many of an author's newest posts a follow (or a rebuild) copies into a home timeline.
+    backfill_depth: int = 800
+    fanout_chunk_size: int = 500
+    fanout_workers: int = 4
+
+    # Ranking: the first window of candidates, and the strict deadline of ScorePosts.
+    rank_candidates: int = 200
+    rank_deadline_ms: int = 80
+    rank_experiment: str = ""
+    rank_session_seconds: float = 900.0
+    # The next page's candidates are warmed into Redis for this long after a page is served (0: off).
+    prefetch_seconds: float = 30.0
+
+    # Kafka: topics, consumer groups (<prefix>-posts, <prefix>-graph, <prefix>-fanout), and where a new group starts.
+    posts_topic: str = "feedmesh.posts"
+    graph_topic: str = "feedmesh.graph"
+    fanout_topic: str = "feedmesh.fanout"
+    consumer_group_prefix: str = "timeline"
+    consumer_offset_reset: str = "earliest"
+    # False: a read-only replica (no consumers).
+    consumers_enabled: bool = True
+    # > 0: start() waits up to this long for every consumer to get its partitions (tests).
+    consumer_ready_seconds: float = 0.0
+
+    def validate(self) -> None:
+        super().validate()
+        positive = (
+            "celebrity_threshold",
+            "home_timeline_max",
+            "author_timeline_max",
+            "backfill_depth",
+            "fanout_chunk_size",
+            "fanout_workers",
+            "rank_candidates",
+            "rank_deadline_ms",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{env_name(name)} must be > 0")
+        if self.inactive_days <= 0:
+            raise SettingsError(f"{env_name('inactive_days')} must be > 0")
+        if self.rank_candidates > 1000:
+            raise SettingsError(f"{env_name('rank_candidates')} must be <= 1000 (the ranking batch limit)")
+        if self.fanout_chunk_size > 10_000:
+            raise SettingsError(f"{env_name('fanout_chunk_size')} must be <= 10000")
+        if self.consumer_offset_reset not in {"earliest", "latest"}:
+            raise SettingsError(f"{env_name('consumer_offset_reset')} must be 'earliest' or 'latest'")
+        if not self.cassandra_hosts:
+            raise SettingsError(f"{env_name('cassandra_hosts')} is required")

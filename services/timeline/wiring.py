@@ -1,0 +1,166 @@
+"""The timeline service's composition root: Redis, Cassandra, the peer channels and the Kafka producer are created
+once here; the consumers (posts, graph, and `fanout_workers` fanout-group members) run on their own threads; all
+of it is closed with the server in reverse order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from feedmesh.timeline.v1 import timeline_service_pb2_grpc
+
+from services.common.clients import ChannelPool
+from services.common.kafka import KafkaPublisher
+from services.common.server import GrpcServer, ServiceBinding
+from services.timeline.adapters.cassandra_store import CassandraTimelineStore
+from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler
+from services.timeline.adapters.kafka_events import (
+    FanoutConsumer,
+    GraphEventsConsumer,
+    KafkaFanoutQueue,
+    PostEventsConsumer,
+)
+from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient, RankingClient
+from services.timeline.adapters.redis_cache import RedisTimelineCache
+from services.timeline.api.servicer import TimelineServicer
+from services.timeline.app.background import Background
+from services.timeline.app.feed import FeedReader, FeedTuning
+from services.timeline.app.ingest import FanoutPolicy, FanoutWorker, FaultHook, GraphEvents, PostEvents
+from services.timeline.app.materialize import Materializer
+from services.timeline.app.streams import StreamReader
+from services.timeline.settings import TimelineSettings
+
+SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
+
+Closer = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Stores:
+    """The data-tier clients of one process; `close()` releases them."""
+
+    cache: RedisTimelineCache
+    store: CassandraTimelineStore
+    closers: list[Closer] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+
+
+async def open_stores(settings: TimelineSettings) -> Stores:
+    client = aioredis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    cache = RedisTimelineCache(
+        client,
+        home_max=settings.home_timeline_max,
+        author_max=settings.author_timeline_max,
+        inactive_seconds=int(settings.inactive_days * 86_400),
+    )
+    try:
+        store, cluster = await CassandraTimelineStore.open(
+            settings.cassandra_hosts, settings.cassandra_port, settings.cassandra_keyspace
+        )
+    except BaseException:
+        await client.aclose()
+        raise
+
+    async def shutdown_cluster() -> None:
+        await asyncio.to_thread(cluster.shutdown)
+
+    return Stores(cache=cache, store=store, closers=[client.aclose, shutdown_cluster])
+
+
+def fanout_runner(
+    settings: TimelineSettings, stores: Stores, member: str, fault: FaultHook | None = None
+) -> ConsumerRunner:
+    """One member of the fanout consumer group (the service runs `fanout_workers` of them; tests add their own)."""
+    worker = FanoutWorker(cache=stores.cache, store=stores.store, fault=fault)
+    return _runner(settings, settings.fanout_topic, "fanout", FanoutConsumer(worker), member)
+
+
+def _runner(settings: TimelineSettings, topic: str, role: str, handler: Handler, member: str) -> ConsumerRunner:
+    return ConsumerRunner(
+        bootstrap=settings.kafka_bootstrap,
+        topic=topic,
+        group=f"{settings.consumer_group_prefix}-{role}",
+        handler=handler,
+        loop=asyncio.get_running_loop(),
+        member=member,
+        offset_reset=settings.consumer_offset_reset,
+    )
+
+
+async def build(settings: TimelineSettings) -> GrpcServer:
+    stores = await open_stores(settings)
+    closers: list[Closer] = [stores.close]
+    channels = ChannelPool(default_timeout=settings.default_deadline_seconds)
+    closers.append(channels.close)
+    background = Background()
+    closers.append(background.close)
+
+    graph = GraphClient(channels, settings.graph_target)
+    streams = StreamReader(
+        cache=stores.cache,
+        store=stores.store,
+        background=background,
+        home_max=settings.home_timeline_max,
+        author_max=settings.author_timeline_max,
+    )
+    materializer = Materializer(cache=stores.cache, store=stores.store, depth=settings.backfill_depth)
+    feed = FeedReader(
+        cache=stores.cache,
+        streams=streams,
+        materializer=materializer,
+        graph=graph,
+        posts=PostClient(channels, settings.post_target),
+        users=AuthClient(channels, settings.auth_target),
+        engagement=EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds),
+        ranker=RankingClient(
+            channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
+        ),
+        background=background,
+        tuning=FeedTuning(
+            rank_candidates=settings.rank_candidates,
+            rank_session_seconds=settings.rank_session_seconds,
+            prefetch_seconds=settings.prefetch_seconds,
+        ),
+    )
+
+    if settings.consumers_enabled:
+        publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline")
+        closers.append(publisher.close)
+        post_events = PostEvents(
+            cache=stores.cache,
+            store=stores.store,
+            graph=graph,
+            queue=KafkaFanoutQueue(publisher, settings.fanout_topic),
+            policy=FanoutPolicy(
+                celebrity_threshold=settings.celebrity_threshold, chunk_size=settings.fanout_chunk_size
+            ),
+        )
+        graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
+        runners = [
+            _runner(settings, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts"),
+            _runner(settings, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph"),
+            *(fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)),
+        ]
+        for runner in runners:
+            runner.start()
+            closers.append(runner.stop)
+        if settings.consumer_ready_seconds > 0:
+            await asyncio.gather(*(r.wait_assigned(settings.consumer_ready_seconds) for r in runners))
+
+    servicer = TimelineServicer(feed)
+    server = GrpcServer(
+        settings=settings,
+        bindings=[
+            ServiceBinding(
+                SERVICE_NAME, lambda s: timeline_service_pb2_grpc.add_TimelineServiceServicer_to_server(servicer, s)
+            )
+        ],
+    )
+    for close in closers:
+        server.add_closer(close)
+    return server

@@ -1,0 +1,214 @@
+"""In-memory fakes of the timeline's ports, faithful to the contracts the use cases rely on."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from services.timeline.app.ports import CachedSlice, FanoutChunk, RankingUnavailable, Touch
+from services.timeline.domain.delivery import Followees
+from services.timeline.domain.feed import Author, Post, PostStats
+
+
+class FakeCache:
+    def __init__(self, caps: Mapping[str, int]):
+        self.caps = dict(caps)
+        self.streams: dict[tuple[str, int], tuple[int, set[int]]] = {}  # (kind, owner) -> (low, ids)
+        self.filling: dict[tuple[str, int], tuple[str, set[int]]] = {}
+        self.active: set[int] = set()
+        self.gen: dict[int, int] = defaultdict(int)
+        self.sources: dict[int, dict[int, int]] = defaultdict(dict)
+        self.never_pushed: set[int] = set()
+        self.locks: set[str] = set()
+        self.values: dict[str, tuple[list[int], str]] = {}
+
+    async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
+        found = self.streams.get((kind, owner))
+        if found is None:
+            return None
+        low, ids = found
+        below = sorted((i for i in ids if before is None or i < before), reverse=True)
+        return CachedSlice(ids=below[:count], low=low)
+
+    async def read_many(
+        self, kind: str, owners: Sequence[int], befores: Sequence[int | None], count: int
+    ) -> list[CachedSlice | None]:
+        return [await self.read(kind, o, b, count) for o, b in zip(owners, befores, strict=True)]
+
+    def _trim(self, kind: str, owner: int, low: int, ids: set[int]) -> None:
+        cap = self.caps[kind]
+        if len(ids) > cap:
+            kept = sorted(ids, reverse=True)[:cap]
+            ids, low = set(kept), min(kept)
+        self.streams[(kind, owner)] = (low, ids)
+
+    async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
+        for owner, new in entries.items():
+            found = self.streams.get((kind, owner))
+            if found is not None:
+                low, ids = found
+                self._trim(kind, owner, low, ids | {i for i in new if i >= low})
+            elif (kind, owner) in self.filling:
+                self.filling[(kind, owner)][1].update(new)
+
+    async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
+        found = self.streams.get((kind, owner))
+        if found is not None:
+            found[1].difference_update(ids)
+
+    async def begin_fill(self, kind: str, owner: int) -> str | None:
+        if (kind, owner) in self.streams or (kind, owner) in self.filling:
+            return None
+        self.filling[(kind, owner)] = ("t", set())
+        return "t"
+
+    async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool:
+        _, buffered = self.filling.pop((kind, owner))
+        low = 0 if complete or not ids else min(ids)
+        self._trim(kind, owner, low, set(ids) | {i for i in buffered if i >= low})
+        return True
+
+    async def touch(self, reader: int) -> Touch:
+        stale = reader not in self.active
+        self.active.add(reader)
+        if stale:
+            self.gen[reader] += 1
+            self.sources[reader].clear()
+        return Touch(stale, self.gen[reader], dict(self.sources[reader]))
+
+    async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
+        return [u in self.active for u in user_ids]
+
+    async def generation(self, reader: int) -> int:
+        return self.gen[reader]
+
+    async def set_source(self, reader: int, author: int, floor: int, generation: int) -> bool:
+        if self.gen[reader] != generation:
+            return False
+        self.sources[reader][author] = floor
+        return True
+
+    async def drop_sources(self, reader: int, authors: Sequence[int]) -> None:
+        for a in authors:
+            self.sources[reader].pop(a, None)
+
+    async def mark_pull_only(self, author: int) -> None:
+        self.never_pushed.add(author)
+
+    async def pull_only(self, authors: Sequence[int]) -> set[int]:
+        return {a for a in authors if a in self.never_pushed}
+
+    async def try_lock(self, name: str, seconds: float) -> bool:
+        if name in self.locks:
+            return False
+        self.locks.add(name)
+        return True
+
+    async def unlock(self, name: str) -> None:
+        self.locks.discard(name)
+
+    async def put_ids(self, key: str, ids: Sequence[int], tag: str, seconds: float) -> None:
+        self.values[key] = (list(ids), tag)
+
+    async def get_ids(self, key: str) -> tuple[list[int], str] | None:
+        return self.values.get(key)
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.home: dict[int, set[int]] = defaultdict(set)
+        self.authored: dict[int, set[int]] = defaultdict(set)
+        self.reads = 0
+
+    async def add_home(self, rows: Sequence[tuple[int, int, int]]) -> None:
+        for user, post, _author in rows:
+            self.home[user].add(post)
+
+    async def remove_home(self, user_id: int, post_ids: Sequence[int]) -> None:
+        self.home[user_id].difference_update(post_ids)
+
+    async def read_home(self, user_id: int, before: int | None, count: int) -> list[int]:
+        self.reads += 1
+        return sorted((i for i in self.home[user_id] if before is None or i < before), reverse=True)[:count]
+
+    async def add_authored(self, author_id: int, post_id: int) -> None:
+        self.authored[author_id].add(post_id)
+
+    async def remove_authored(self, author_id: int, post_id: int) -> None:
+        self.authored[author_id].discard(post_id)
+
+    async def read_authored(self, author_id: int, before: int | None, count: int) -> list[int]:
+        self.reads += 1
+        return sorted((i for i in self.authored[author_id] if before is None or i < before), reverse=True)[:count]
+
+
+class FakeWorld:
+    """Graph, posts, users: follows, live posts and a hidden set (what visibility refuses)."""
+
+    def __init__(self, threshold: int = 1000):
+        self.threshold = threshold
+        self.follows: dict[int, set[int]] = defaultdict(set)  # follower -> followees
+        self.posts: dict[int, Post] = {}
+        self.hidden: set[tuple[int, int]] = set()  # (viewer, post id)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def followers_of(self, author: int) -> list[int]:
+        return sorted(u for u, fs in self.follows.items() if author in fs)
+
+    async def followees(self, user_id: int) -> Followees:
+        self.calls["followees"] += 1
+        fs = self.follows[user_id]
+        celebs = frozenset(a for a in fs if len(self.followers_of(a)) >= self.threshold)
+        return Followees(pushed=frozenset(fs) - celebs, celebrities=celebs)
+
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+        everyone = self.followers_of(author_id)
+        start = int(cursor or 0)
+        page = everyone[start : start + limit]
+        nxt = str(start + limit) if start + limit < len(everyone) else ""
+        return page, nxt, len(everyone)
+
+    async def visible(self, viewer: int, posts: Sequence[Post]) -> list[bool]:
+        self.calls["visible"] += 1
+        return [(viewer, p.id) not in self.hidden for p in posts]
+
+    async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
+        self.calls["batch_get_posts"] += 1
+        return [self.posts[i] for i in post_ids if i in self.posts]
+
+
+class FakeUsers:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
+        self.calls += 1
+        return {u: Author(id=u, handle=f"u{u}") for u in user_ids}
+
+
+class FakeEngagement:
+    async def stats(self, viewer: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
+        return {p: PostStats(like_count=p % 7) for p in post_ids}
+
+
+class FakeRanker:
+    def __init__(self, enabled: bool = True, fail: bool = False):
+        self._enabled = enabled
+        self.fail = fail
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
+        if self.fail:
+            raise RankingUnavailable("timeout")
+        return [float(stats[p.id].like_count) for p in posts]
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.chunks: list[FanoutChunk] = []
+
+    async def enqueue(self, chunks: Sequence[FanoutChunk], source_event_id: str) -> None:
+        self.chunks.extend(chunks)

@@ -1,0 +1,257 @@
+"""The feed use cases on in-memory fakes: push, pull, caps, paging and ranking, checked against the contract rule."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from services.timeline.app.background import Background
+from services.timeline.app.feed import FeedReader, FeedTuning
+from services.timeline.app.ingest import FanoutPolicy, FanoutWorker, GraphEvents, PostEvents
+from services.timeline.app.materialize import Materializer
+from services.timeline.app.streams import StreamReader
+from services.timeline.domain.cursor import FeedCursor, FeedMode
+from services.timeline.domain.feed import Post
+from tests.unit.timeline.fakes import (
+    FakeCache,
+    FakeEngagement,
+    FakeQueue,
+    FakeRanker,
+    FakeStore,
+    FakeUsers,
+    FakeWorld,
+)
+
+
+@dataclass
+class Rig:
+    world: FakeWorld
+    cache: FakeCache
+    store: FakeStore
+    queue: FakeQueue
+    background: Background
+    reader: FeedReader
+    posts: PostEvents
+    graph_events: GraphEvents
+    worker: FanoutWorker
+    next_id: int = 1000
+
+    async def publish(self, author: int) -> int:
+        self.next_id += random.randint(1, 5)
+        post = Post(id=self.next_id, author_id=author, text="t", visibility=1, create_time_ns=0)
+        self.world.posts[post.id] = post
+        await self.posts.published(f"e{post.id}", post.id, author, 0)
+        await self.deliver()
+        return post.id
+
+    async def deliver(self) -> None:
+        chunks, self.queue.chunks = self.queue.chunks, []
+        if chunks:
+            await self.worker.deliver(chunks)
+
+    async def follow(self, follower: int, followee: int, *, process: bool = True) -> None:
+        self.world.follows[follower].add(followee)
+        if process:
+            await self.graph_events.followed(follower, followee)
+
+    async def feed(self, viewer: int, limit: int, mode: FeedMode = FeedMode.CHRONOLOGICAL) -> list[int]:
+        seen: list[int] = []
+        cursor = FeedCursor()
+        for _ in range(1000):
+            page = await self.reader.get_feed(viewer, cursor, limit, mode)
+            assert len(page.items) <= limit
+            seen.extend(i.post.id for i in page.items)
+            if page.next_cursor is None:
+                await self.background.drain()
+                return seen
+            assert len(page.items) == limit, "a page is full unless the feed ends"
+            cursor = FeedCursor.decode(page.next_cursor.encode())
+        raise AssertionError("the feed never ended")
+
+    def expected(self, viewer: int) -> list[int]:
+        authors = self.world.follows[viewer] | {viewer}
+        return sorted(
+            (
+                p.id
+                for p in self.world.posts.values()
+                if p.author_id in authors and (viewer, p.id) not in self.world.hidden
+            ),
+            reverse=True,
+        )
+
+
+def make_rig(*, threshold: int = 3, home_max: int = 10, depth: int = 800, ranker: FakeRanker | None = None) -> Rig:
+    world = FakeWorld(threshold)
+    cache = FakeCache({"h": home_max, "a": 8})
+    store = FakeStore()
+    queue = FakeQueue()
+    background = Background()
+    streams = StreamReader(cache=cache, store=store, background=background, home_max=home_max, author_max=8)
+    materializer = Materializer(cache=cache, store=store, depth=depth)
+    reader = FeedReader(
+        cache=cache,
+        streams=streams,
+        materializer=materializer,
+        graph=world,
+        posts=world,
+        users=FakeUsers(),
+        engagement=FakeEngagement(),
+        ranker=ranker or FakeRanker(enabled=False),
+        background=background,
+        tuning=FeedTuning(rank_candidates=12),
+    )
+    posts = PostEvents(cache=cache, store=store, graph=world, queue=queue, policy=FanoutPolicy(threshold, chunk_size=2))
+    return Rig(
+        world=world,
+        cache=cache,
+        store=store,
+        queue=queue,
+        background=background,
+        reader=reader,
+        posts=posts,
+        graph_events=GraphEvents(cache=cache, materializer=materializer),
+        worker=FanoutWorker(cache=cache, store=store),
+    )
+
+
+async def test_push_pull_and_self_are_merged_newest_first() -> None:
+    rig = make_rig(threshold=3)
+    for fan in (10, 11, 12):
+        await rig.follow(fan, 2)  # 2 becomes a celebrity
+    await rig.follow(10, 3)
+    await rig.feed(10, 3)  # the reader becomes active
+    for author in (2, 3, 10, 3, 2, 10, 2):
+        await rig.publish(author)
+    got = await rig.feed(10, 3)
+    assert got == rig.expected(10)
+    assert len(got) == 7
+
+
+async def test_pages_past_the_redis_cap_read_through_to_cassandra() -> None:
+    rig = make_rig(home_max=10, threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    await rig.background.drain()
+    for _ in range(25):
+        await rig.publish(2)
+    assert len(rig.cache.streams[("h", 10)][1]) == 10
+    got = await rig.feed(10, 4)
+    assert got == rig.expected(10)
+    assert len(got) == 25
+
+
+async def test_follow_shows_posts_before_the_event_and_unfollow_hides_them_at_once() -> None:
+    rig = make_rig(threshold=100)
+    await rig.feed(10, 5)
+    old = [await rig.publish(2) for _ in range(4)]
+    await rig.follow(10, 2, process=False)  # the UserFollowed event has not been processed
+    assert await rig.feed(10, 3) == sorted(old, reverse=True)
+    rig.world.follows[10].discard(2)
+    assert await rig.feed(10, 3) == []
+
+
+async def test_inactive_followers_are_skipped_and_rebuilt_on_return() -> None:
+    rig = make_rig(threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    rig.cache.active.discard(10)  # the activity mark expired
+    posts = [await rig.publish(2) for _ in range(3)]
+    assert rig.store.home[10].isdisjoint(posts)  # nothing pushed to an inactive follower
+    assert await rig.feed(10, 2) == sorted(posts, reverse=True)
+    await rig.background.drain()
+    assert set(posts) <= rig.store.home[10]  # rebuilt
+    assert rig.cache.sources[10].keys() == {2, 10}
+
+
+async def test_an_author_that_stops_being_a_celebrity_keeps_its_pulled_posts() -> None:
+    rig = make_rig(threshold=2)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    await rig.background.drain()
+    await rig.follow(11, 2)  # 2 is a celebrity now
+    celeb_post = await rig.publish(2)
+    rig.world.follows[11].discard(2)  # and no longer
+    assert celeb_post in await rig.feed(10, 3)
+
+
+async def test_hidden_and_deleted_posts_are_skipped_and_pages_stay_full() -> None:
+    rig = make_rig(threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    ids = [await rig.publish(2) for _ in range(12)]
+    for post_id in ids[3:9]:
+        rig.world.hidden.add((10, post_id))
+    del rig.world.posts[ids[-1]]
+    got = await rig.feed(10, 2)
+    assert got == rig.expected(10) and len(got) == 5
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_random_scenarios_match_the_model(seed: int) -> None:
+    rnd = random.Random(seed)
+    rig = make_rig(threshold=3, home_max=6, depth=5)
+    users = list(range(1, 9))
+    for _ in range(120):
+        op = rnd.random()
+        a, b = rnd.sample(users, 2)
+        if op < 0.45:
+            await rig.publish(a)
+        elif op < 0.65:
+            await rig.follow(a, b, process=rnd.random() < 0.7)
+        elif op < 0.75:
+            rig.world.follows[a].discard(b)
+            if rnd.random() < 0.5:
+                await rig.graph_events.unfollowed(a, b)
+        elif op < 0.8 and rig.world.posts:
+            victim = rnd.choice(sorted(rig.world.posts))
+            post = rig.world.posts.pop(victim)
+            if rnd.random() < 0.5:
+                await rig.posts.deleted(victim, post.author_id)
+        elif op < 0.85 and rig.world.posts:
+            rig.world.hidden.add((a, rnd.choice(sorted(rig.world.posts))))
+        elif op < 0.9:
+            rig.cache.active.discard(a)
+        else:
+            viewer = rnd.choice(users)
+            assert await rig.feed(viewer, 3) == rig.expected(viewer), f"seed {seed}"
+    for viewer in users:
+        assert await rig.feed(viewer, 3) == rig.expected(viewer), f"seed {seed}"
+
+
+async def test_ranked_window_then_chronological_without_duplicates_or_gaps() -> None:
+    rig = make_rig(threshold=100, ranker=FakeRanker())
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(30):
+        await rig.publish(2)
+    got = await rig.feed(10, 5, FeedMode.RANKED)
+    assert sorted(got, reverse=True) == rig.expected(10)
+    assert len(set(got)) == len(got) == 30
+    window = got[:12]
+    assert [rig.world.posts[i].id % 7 for i in window] == sorted((i % 7 for i in window), reverse=True)
+    assert got[12:] == sorted(got[12:], reverse=True)
+
+
+async def test_ranking_failure_degrades_to_chronological() -> None:
+    rig = make_rig(threshold=100, ranker=FakeRanker(fail=True))
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(4):
+        await rig.publish(2)
+    page = await rig.reader.get_feed(10, FeedCursor(), 3, FeedMode.RANKED)
+    assert page.degraded is True
+    assert [i.post.id for i in page.items] == rig.expected(10)[:3]
+
+
+async def test_a_page_costs_one_batch_call_of_each_kind() -> None:
+    rig = make_rig(threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(10):
+        await rig.publish(2)
+    rig.world.calls.clear()
+    await rig.reader.get_feed(10, FeedCursor(), 5, FeedMode.CHRONOLOGICAL)
+    assert rig.world.calls["batch_get_posts"] == 1
+    assert rig.world.calls["visible"] == 1
