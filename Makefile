@@ -7,6 +7,7 @@ PY        := $(VENV)/bin/python
 CACHE     ?= $(HOME)/.cache/feedmesh
 BUF       := $(CACHE)/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
 BUF_VER   := 1.75.0
+OPENAPIV2 := $(CACHE)/go/bin/protoc-gen-openapiv2
 
 .PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench
 
@@ -23,10 +24,13 @@ $(BUF):
 	mkdir -p $(CACHE)/npm
 	npm install --silent --prefix $(CACHE)/npm @bufbuild/buf@$(BUF_VER)
 
-setup: $(PY) $(BUF) ## Python environment, buf, and the servers' binaries
+$(OPENAPIV2):
+	GOBIN=$(CACHE)/go/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@v2.30.0
+
+setup: $(PY) $(BUF) $(OPENAPIV2) ## Python environment, buf, code generators, and the servers' binaries
 	bash stack/provision.sh
 
-gen: $(PY) $(BUF) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
+gen: $(PY) $(BUF) $(OPENAPIV2) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
 	PATH="$(abspath $(VENV))/bin:$$PATH" BUF=$(BUF) bash tools/gen.sh
 
 lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
@@ -56,7 +60,7 @@ status: ## what is running
 test-unit: $(PY) ## unit tests only (no servers)
 	$(VENV)/bin/pytest -q tests/unit
 
-test: $(PY) $(BUF) ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
+test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
 	bash tools/check_gen_clean.sh
 	$(MAKE) lint
 	$(MAKE) up

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Regenerates everything derived from proto/: Python stubs, the descriptor set the gateway transcodes with.
+# Regenerates everything derived from proto/: Python stubs, the descriptor set the gateway transcodes with, and
+# the OpenAPI document of the REST API (gen/openapi/feedmesh.swagger.json, served by the gateway at /openapi.json).
 # Output is deterministic so CI can fail on any diff (tools/check_gen_clean.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUF=${BUF:-buf}
-rm -rf gen/feedmesh
+# protoc-gen-openapiv2 is installed by `make setup` into the Go bin directory of the cache
+export PATH="${FEEDMESH_CACHE:-$HOME/.cache/feedmesh}/go/bin:$PATH"
+command -v protoc-gen-openapiv2 >/dev/null || {
+    echo "protoc-gen-openapiv2 is missing: run make setup" >&2
+    exit 1
+}
+rm -rf gen/feedmesh gen/openapi
 "$BUF" format --exit-code --diff >/dev/null || { echo "proto/ is not buf-formatted: run make fmt" >&2; exit 1; }
 "$BUF" generate
+"$BUF" generate --template buf.gen.openapi.yaml
 # The transcoder needs every file (ours and google.api) with source info stripped for a stable, small artifact.
 "$BUF" build --exclude-source-info -o gen/feedmesh.binpb

@@ -1,0 +1,118 @@
+"""The public API as the protos declare it: every RPC with a `google.api.http` annotation, read from the descriptor
+set the transcoder uses (gen/feedmesh.binpb). The gateway's routes come from here, never from a hand-written list:
+an RPC without an annotation (an internal one) is not reachable through the gateway at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.api import annotations_pb2, http_pb2
+from google.protobuf import descriptor_pb2
+
+# The RPCs a caller may use without a token: registering, logging in, and the keys tokens are verified with.
+PUBLIC_RPCS = frozenset(
+    {
+        "feedmesh.auth.v1.AuthService/CreateUser",
+        "feedmesh.auth.v1.AuthService/CreateSession",
+        "feedmesh.auth.v1.AuthService/GetJwks",
+    }
+)
+
+_VARIABLE = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
+
+
+@dataclass(frozen=True)
+class Rpc:
+    """One annotated RPC: the service that owns it, its gRPC path and its REST mapping."""
+
+    package: str  # feedmesh.auth.v1
+    service: str  # AuthService
+    method: str  # CreateUser
+    verb: str  # GET, POST, PUT, DELETE, PATCH
+    template: str  # /v1/users/{user_id}
+    response_body: str = ""  # the response field that is the REST body (e.g. "post"), "" for the whole message
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.package}.{self.service}/{self.method}"
+
+    @property
+    def grpc_path(self) -> str:
+        return f"/{self.full_name}"
+
+    @property
+    def owner(self) -> str:
+        """The short service name the cluster is named after: feedmesh.auth.v1 -> auth."""
+        return self.package.split(".")[1]
+
+    @property
+    def is_read(self) -> bool:
+        return self.verb == "GET"
+
+    @property
+    def is_public(self) -> bool:
+        return self.full_name in PUBLIC_RPCS
+
+    @property
+    def rest_regex(self) -> str:
+        """A regex of the REST path (query string excluded): each {variable} is one path segment."""
+        parts = _VARIABLE.split(self.template)
+        # split() yields text, name, '=pattern' or None, text, ...: keep the text, a segment for each variable
+        out = []
+        for i, part in enumerate(parts):
+            if i % 3 == 0:
+                out.append(part.replace(".", "\\."))
+            elif i % 3 == 1:
+                out.append("[^/]+")
+        return "^" + "".join(out) + "$"
+
+
+def load_rpcs(descriptor_set: Path) -> list[Rpc]:
+    """Every annotated RPC in the descriptor set, in file order."""
+    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes())
+    rpcs = []
+    for file in files.file:
+        for service in file.service:
+            for method in service.method:
+                rule: http_pb2.HttpRule = method.options.Extensions[annotations_pb2.http]
+                pattern = rule.WhichOneof("pattern")
+                if pattern is None or pattern == "custom":
+                    continue
+                rpcs.append(
+                    Rpc(
+                        file.package,
+                        service.name,
+                        method.name,
+                        pattern.upper(),
+                        getattr(rule, pattern),
+                        _json_name(rule.response_body),
+                    )
+                )
+    return rpcs
+
+
+def _json_name(field: str) -> str:
+    """proto field name -> its proto3 JSON name (lowerCamelCase)."""
+    head, *rest = field.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def without_response_body(descriptor_set: bytes) -> bytes:
+    """The descriptor set with `response_body` dropped from every annotation: Envoy's transcoder refuses it on
+    anything but google.api.HttpBody fields, so the gateway transcodes the whole response message and unwraps the
+    field itself (the Lua filter in envoy/envoy.yaml.tmpl, from Rpc.response_body)."""
+    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set)
+    for file in files.file:
+        for service in file.service:
+            for method in service.method:
+                if method.options.HasExtension(annotations_pb2.http):
+                    method.options.Extensions[annotations_pb2.http].ClearField("response_body")
+    return files.SerializeToString(deterministic=True)
+
+
+def grpc_services(rpcs: list[Rpc]) -> list[str]:
+    """The fully-qualified names of the services with public RPCs, for the transcoder."""
+    return sorted({f"{rpc.package}.{rpc.service}" for rpc in rpcs})

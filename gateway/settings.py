@@ -1,0 +1,120 @@
+"""The gateway's settings: the stack's addresses (stack/defaults.env, the environment wins) plus the gateway's own
+FEEDMESH_* variables, read when the config is rendered, i.e. when the gateway starts. A malformed value stops the
+render with a message naming the variable.
+
+| variable | default | |
+|---|---|---|
+| FEEDMESH_GATEWAY_PORT, FEEDMESH_ENVOY_ADMIN_PORT | 8080, 9901 | listener, admin (on FEEDMESH_GATEWAY_HOST) |
+| FEEDMESH_GATEWAY_JWKS_PORT | 9902 | loopback listener the JWT filter fetches the JWKS through |
+| FEEDMESH_RATE_READ_PER_MIN / _WRITE_ / _PUBLIC_ | 600 / 120 / 30 | per user (reads, writes), per address (public) |
+| FEEDMESH_CORS_ORIGINS | http://localhost:3000,http://127.0.0.1:3000 | comma-separated; `*` for any |
+| FEEDMESH_GATEWAY_<SVC>_ENDPOINTS | FEEDMESH_<SVC>_TARGET | host:port,host:port... the replicas of a service |
+| FEEDMESH_GATEWAY_JWKS_CACHE_SECONDS | 60 | keep it under FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS |
+| FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
+| FEEDMESH_MEDIA_CACHE_MAX_AGE | 86400 | Cache-Control max-age of GET /media/{ref} |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from stack.settings import ROOT, load_settings
+
+SERVICES = ("auth", "graph", "post", "timeline", "ranking", "engagement", "notification", "media")
+
+
+class GatewaySettingsError(ValueError):
+    """A gateway setting is malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    admin_port: int = 9901
+    jwks_port: int = 9902
+    jwt_issuer: str = "feedmesh-auth"
+    jwt_audience: str = "feedmesh"
+    jwks_cache_seconds: int = 60
+    rate_read_per_min: int = 600
+    rate_write_per_min: int = 120
+    rate_public_per_min: int = 30
+    rate_max_tracked: int = 100000  # users and addresses with a bucket of their own (least recently used go)
+    max_request_bytes: int = 1024 * 1024
+    route_timeout_seconds: int = 10
+    read_try_timeout_seconds: int = 4
+    health_interval_seconds: int = 5
+    cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
+    s3_bucket: str = "feedmesh-media"
+    s3_host: str = "127.0.0.1"
+    s3_port: int = 7070
+    media_max_age_seconds: int = 86400
+    descriptor_source: Path = ROOT / "gen" / "feedmesh.binpb"
+    openapi_path: Path = ROOT / "gen" / "openapi" / "feedmesh.swagger.json"
+    # service -> its replicas as (host, port); a service with none answers 503
+    endpoints: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+
+
+def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = values.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise GatewaySettingsError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise GatewaySettingsError(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def parse_endpoints(name: str, raw: str) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` -> ((host, port), ...); empty -> ()."""
+    out = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        host, sep, port = part.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise GatewaySettingsError(f"{name}: {part!r} is not host:port")
+        out.append((host, int(port)))
+    return tuple(out)
+
+
+def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySettings:
+    values = load_settings(environ).values
+    defaults = GatewaySettings()
+    endpoints = {}
+    for svc in SERVICES:
+        name = f"FEEDMESH_GATEWAY_{svc.upper()}_ENDPOINTS"
+        if values.get(name, "") == "":
+            name = f"FEEDMESH_{svc.upper()}_TARGET"
+        endpoints[svc] = parse_endpoints(name, values.get(name, ""))
+    s3 = urlsplit(values.get("FEEDMESH_S3_ENDPOINT", "http://127.0.0.1:7070"))
+    if s3.scheme != "http" or not s3.hostname:
+        raise GatewaySettingsError(
+            f"FEEDMESH_S3_ENDPOINT={values.get('FEEDMESH_S3_ENDPOINT')!r}: the gateway reads media over plain http://"
+        )
+    origins = tuple(o.strip() for o in values.get("FEEDMESH_CORS_ORIGINS", "").split(",") if o.strip())
+    return GatewaySettings(
+        host=values.get("FEEDMESH_GATEWAY_HOST", "") or defaults.host,
+        port=_int(values, "FEEDMESH_GATEWAY_PORT", defaults.port),
+        admin_port=_int(values, "FEEDMESH_ENVOY_ADMIN_PORT", defaults.admin_port),
+        jwks_port=_int(values, "FEEDMESH_GATEWAY_JWKS_PORT", defaults.jwks_port),
+        jwt_issuer=values.get("FEEDMESH_JWT_ISSUER", "") or defaults.jwt_issuer,
+        jwt_audience=values.get("FEEDMESH_JWT_AUDIENCE", "") or defaults.jwt_audience,
+        jwks_cache_seconds=_int(values, "FEEDMESH_GATEWAY_JWKS_CACHE_SECONDS", defaults.jwks_cache_seconds),
+        rate_read_per_min=_int(values, "FEEDMESH_RATE_READ_PER_MIN", defaults.rate_read_per_min),
+        rate_write_per_min=_int(values, "FEEDMESH_RATE_WRITE_PER_MIN", defaults.rate_write_per_min),
+        rate_public_per_min=_int(values, "FEEDMESH_RATE_PUBLIC_PER_MIN", defaults.rate_public_per_min),
+        max_request_bytes=_int(values, "FEEDMESH_GATEWAY_MAX_BODY_BYTES", defaults.max_request_bytes),
+        cors_origins=origins or defaults.cors_origins,
+        s3_bucket=values.get("FEEDMESH_S3_BUCKET", "") or defaults.s3_bucket,
+        s3_host=s3.hostname,
+        s3_port=s3.port or 80,
+        media_max_age_seconds=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_AGE", defaults.media_max_age_seconds),
+        endpoints=endpoints,
+    )
