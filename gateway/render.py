@@ -22,7 +22,7 @@ from typing import Any
 from google.protobuf import any_pb2, descriptor_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from gateway.routes import Rpc, grpc_services, load_rpcs, without_response_body
+from gateway.routes import Rpc, grpc_services, load_rpcs
 from gateway.settings import GatewaySettings, load_gateway_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,16 +230,11 @@ def service_clusters(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[st
     return clusters
 
 
-def lua_table(mapping: Mapping[str, str]) -> str:
-    """A Lua table literal of string keys and values (names and field names: no quoting issues)."""
-    return "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in sorted(mapping.items())) + "}"
-
-
 def gateway_descriptor_set(source: Path) -> bytes:
-    """gen/feedmesh.binpb without `response_body` (see routes.without_response_body), plus
+    """gen/feedmesh.binpb plus
     google/rpc/{status,error_details}.proto so that the transcoder prints the ErrorInfo details of an error
     (convert_grpc_status) instead of failing on an unknown Any."""
-    files = descriptor_pb2.FileDescriptorSet.FromString(without_response_body(source.read_bytes()))
+    files = descriptor_pb2.FileDescriptorSet.FromString(source.read_bytes())
     have = {f.name for f in files.file}
     extra = [status_pb2.DESCRIPTOR, error_details_pb2.DESCRIPTOR]
     for module_descriptor in [any_pb2.DESCRIPTOR, duration_pb2.DESCRIPTOR, *extra]:
@@ -290,7 +285,6 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "s3_port": settings.s3_port,
         "media_max_age": settings.media_max_age_seconds,
         "local_reply_mappers": local_reply_mappers(),
-        "unwrap_fields": lua_table({rpc.full_name: rpc.response_body for rpc in rpcs if rpc.response_body}),
         "jwt_rules": jwt_rules(rpcs),
         "rpc_routes": rpc_routes(rpcs, settings),
         "service_clusters": service_clusters(rpcs, settings),

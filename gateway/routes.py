@@ -33,7 +33,6 @@ class Rpc:
     method: str  # CreateUser
     verb: str  # GET, POST, PUT, DELETE, PATCH
     template: str  # /v1/users/{user_id}
-    response_body: str = ""  # the response field that is the REST body (e.g. "post"), "" for the whole message
 
     @property
     def full_name(self) -> str:
@@ -88,29 +87,9 @@ def load_rpcs(descriptor_set: Path) -> list[Rpc]:
                         method.name,
                         pattern.upper(),
                         getattr(rule, pattern),
-                        _json_name(rule.response_body),
                     )
                 )
     return rpcs
-
-
-def _json_name(field: str) -> str:
-    """proto field name -> its proto3 JSON name (lowerCamelCase)."""
-    head, *rest = field.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def without_response_body(descriptor_set: bytes) -> bytes:
-    """The descriptor set with `response_body` dropped from every annotation: Envoy's transcoder refuses it on
-    anything but google.api.HttpBody fields, so the gateway transcodes the whole response message and unwraps the
-    field itself (the Lua filter in envoy/envoy.yaml.tmpl, from Rpc.response_body)."""
-    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set)
-    for file in files.file:
-        for service in file.service:
-            for method in service.method:
-                if method.options.HasExtension(annotations_pb2.http):
-                    method.options.Extensions[annotations_pb2.http].ClearField("response_body")
-    return files.SerializeToString(deterministic=True)
 
 
 def grpc_services(rpcs: list[Rpc]) -> list[str]:

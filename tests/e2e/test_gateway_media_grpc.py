@@ -75,19 +75,19 @@ async def test_native_grpc_with_a_jwt_on_the_gateway_port(gateway: Gateway, new_
             metadata=(*metadata, ("x-feedmesh-user-id", str(other.id))),
             timeout=5,
         )
-        assert created.post.author_id == user.id
-        got = await posts.GetPost(post_pb2.GetPostRequest(post_id=created.post.id), metadata=metadata, timeout=5)
-        assert got.post.text == "over h2c"
+        assert created.author_id == user.id
+        got = await posts.GetPost(post_pb2.GetPostRequest(post_id=created.id), metadata=metadata, timeout=5)
+        assert got.text == "over h2c"
 
         with pytest.raises(grpc.aio.AioRpcError) as failure:
-            await posts.GetPost(post_pb2.GetPostRequest(post_id=created.post.id), timeout=5)
+            await posts.GetPost(post_pb2.GetPostRequest(post_id=created.id), timeout=5)
         assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED
         with pytest.raises(grpc.aio.AioRpcError) as failure:
             await posts.CreatePost(post_pb2.CreatePostRequest(text=""), metadata=metadata, timeout=5)
         assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         # internal RPCs are not exposed, even with a valid token
         with pytest.raises(grpc.aio.AioRpcError) as failure:
-            await posts.BatchGetPosts(post_pb2.BatchGetPostsRequest(post_ids=[created.post.id]), metadata=metadata)
+            await posts.BatchGetPosts(post_pb2.BatchGetPostsRequest(post_ids=[created.id]), metadata=metadata)
         assert failure.value.code() == grpc.StatusCode.UNIMPLEMENTED
         # the public RPCs need no token
         jwks = await auth_grpc.AuthServiceStub(channel).GetJwks(auth_pb2.GetJwksRequest(), timeout=5)

@@ -32,11 +32,9 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
         self.accounts = accounts
         self.sessions = sessions
 
-    async def CreateUser(
-        self, request: pb.CreateUserRequest, context: grpc.aio.ServicerContext
-    ) -> pb.CreateUserResponse:
+    async def CreateUser(self, request: pb.CreateUserRequest, context: grpc.aio.ServicerContext) -> user_pb2.User:
         user = await self.accounts.register(request.handle, request.password, request.display_name, request.private)
-        return pb.CreateUserResponse(user=user_to_proto(user))
+        return user_to_proto(user)
 
     async def CreateSession(
         self, request: pb.CreateSessionRequest, context: grpc.aio.ServicerContext

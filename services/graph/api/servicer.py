@@ -53,9 +53,9 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
         self.queries = queries
         self.visibility = visibility
 
-    async def GetUser(self, request: pb.GetUserRequest, context: grpc.aio.ServicerContext) -> pb.GetUserResponse:
+    async def GetUser(self, request: pb.GetUserRequest, context: grpc.aio.ServicerContext) -> user_pb2.User:
         caller_id(context)
-        return pb.GetUserResponse(user=user_message(await self.queries.get_user(request.user_id)))
+        return user_message(await self.queries.get_user(request.user_id))
 
     async def FollowUser(
         self, request: pb.FollowUserRequest, context: grpc.aio.ServicerContext

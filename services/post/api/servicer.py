@@ -39,7 +39,7 @@ class PostServicer(post_service_pb2_grpc.PostServiceServicer):
 
     async def CreatePost(
         self, request: post_service_pb2.CreatePostRequest, context: grpc.aio.ServicerContext
-    ) -> post_service_pb2.CreatePostResponse:
+    ) -> post_pb2.Post:
         view = await self.posts.create_post(
             NewPost(
                 author_id=identity.caller_id(context),
@@ -49,13 +49,13 @@ class PostServicer(post_service_pb2_grpc.PostServiceServicer):
                 idempotency_key=identity.metadata_value(context, IDEMPOTENCY_KEY),
             )
         )
-        return post_service_pb2.CreatePostResponse(post=to_proto(view.post, view.stats))
+        return to_proto(view.post, view.stats)
 
     async def GetPost(
         self, request: post_service_pb2.GetPostRequest, context: grpc.aio.ServicerContext
-    ) -> post_service_pb2.GetPostResponse:
+    ) -> post_pb2.Post:
         view = await self.posts.get_post(identity.caller_id(context), request.post_id)
-        return post_service_pb2.GetPostResponse(post=to_proto(view.post, view.stats))
+        return to_proto(view.post, view.stats)
 
     async def DeletePost(
         self, request: post_service_pb2.DeletePostRequest, context: grpc.aio.ServicerContext

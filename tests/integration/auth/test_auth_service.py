@@ -13,6 +13,7 @@ import jwt
 import pytest
 from feedmesh.auth.v1 import auth_service_pb2 as pb
 from feedmesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
+from feedmesh.auth.v1 import user_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -62,7 +63,7 @@ async def verify_with_jwks(auth: pb_grpc.AuthServiceStub, token: str) -> dict[st
 async def test_create_user_returns_the_account(auth: pb_grpc.AuthServiceStub) -> None:
     handle = unique_handle("New")
     before = time.time()
-    user = (await register(auth, handle, display_name="  Ada Lovelace ", private=True)).user
+    user = await register(auth, handle, display_name="  Ada Lovelace ", private=True)
     assert user.id > 0
     assert user.handle == handle.lower()
     assert user.display_name == "Ada Lovelace"
@@ -72,8 +73,8 @@ async def test_create_user_returns_the_account(auth: pb_grpc.AuthServiceStub) ->
 
 
 async def test_user_ids_are_time_ordered(auth: pb_grpc.AuthServiceStub) -> None:
-    first = (await register(auth)).user.id
-    second = (await register(auth)).user.id
+    first = (await register(auth)).id
+    second = (await register(auth)).id
     assert second > first
 
 
@@ -89,7 +90,7 @@ async def test_a_handle_is_taken_whatever_its_case(auth: pb_grpc.AuthServiceStub
 async def test_concurrent_registrations_of_one_handle_create_one_account(auth: pb_grpc.AuthServiceStub) -> None:
     handle = unique_handle("race")
     results = await asyncio.gather(*(register(auth, handle) for _ in range(4)), return_exceptions=True)
-    created = [r for r in results if isinstance(r, pb.CreateUserResponse)]
+    created = [r for r in results if isinstance(r, user_pb2.User)]
     errors = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
     assert len(created) == 1
     assert [e.code() for e in errors] == [grpc.StatusCode.ALREADY_EXISTS] * 3
@@ -121,7 +122,7 @@ async def test_a_long_display_name_is_invalid_argument(auth: pb_grpc.AuthService
 
 async def test_login_returns_a_token_the_jwks_verifies(auth: pb_grpc.AuthServiceStub) -> None:
     handle = unique_handle("Login")
-    user = (await register(auth, handle, password="s3cret-passphrase")).user
+    user = await register(auth, handle, password="s3cret-passphrase")
     session = await auth.CreateSession(pb.CreateSessionRequest(handle=handle.upper(), password="s3cret-passphrase"))
     assert session.user_id == user.id
     assert session.expires_in == 3600
@@ -159,7 +160,7 @@ async def test_login_upgrades_a_hash_made_with_weaker_parameters(
     )
     try:
         async with grpc.aio.insecure_channel(weak_address) as channel:
-            user = (await register(pb_grpc.AuthServiceStub(channel), handle, password="upgrade me")).user
+            user = await register(pb_grpc.AuthServiceStub(channel), handle, password="upgrade me")
     finally:
         await weak.stop(grace=0)
     stored_weak = await pg_conn.fetchval("SELECT password_hash FROM auth.users WHERE id = $1", user.id)  # type: ignore[attr-defined]
@@ -221,7 +222,7 @@ async def test_the_key_ring_is_created_private_at_first_start(key_dir: Path, aut
 
 
 async def test_batch_get_users_in_request_order_skipping_unknown(auth: pb_grpc.AuthServiceStub) -> None:
-    a, b, c = [(await register(auth)).user for _ in range(3)]
+    a, b, c = [(await register(auth)) for _ in range(3)]
     response = await auth.BatchGetUsers(pb.BatchGetUsersRequest(user_ids=[c.id, 1, a.id, b.id, -5, a.id]))
     assert [u.id for u in response.users] == [c.id, a.id, b.id, a.id]
     assert response.users[0].handle == c.handle
@@ -239,7 +240,7 @@ async def test_batch_get_users_takes_at_most_1000_ids(auth: pb_grpc.AuthServiceS
 async def test_batch_get_users_by_handle_is_case_insensitive_and_strips_the_at(
     auth: pb_grpc.AuthServiceStub,
 ) -> None:
-    a, b = [(await register(auth)).user for _ in range(2)]
+    a, b = [(await register(auth)) for _ in range(2)]
     request = pb.BatchGetUsersByHandleRequest(
         handles=[f"@{b.handle.upper()}", unique_handle("ghost"), "not a handle!", a.handle, "@@" + a.handle]
     )

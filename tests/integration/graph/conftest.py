@@ -42,7 +42,7 @@ class Mesh:
             ),
             timeout=10,
         )
-        return int(response.user.id)
+        return int(response.id)
 
     async def new_users(self, count: int, *, private: bool = False) -> list[int]:
         return [await self.new_user(private=private) for _ in range(count)]

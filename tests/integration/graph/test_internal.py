@@ -95,15 +95,15 @@ async def test_counts_survive_a_cold_cache(mesh: Mesh, redis_client: Any) -> Non
     alice, bob = await mesh.new_users(2)
     await follow(mesh, alice, bob)
     user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=bob), metadata=as_user(alice))
-    assert user.user.follower_count == 1
+    assert user.follower_count == 1
     assert redis_client.hgetall(f"graph:{{{bob}}}:counts") == {b"f": b"1", b"g": b"0"}
     redis_client.delete(f"graph:{{{bob}}}:counts")
     user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=bob), metadata=as_user(alice))
-    assert user.user.follower_count == 1
+    assert user.follower_count == 1
     await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=bob), metadata=as_user(alice))
     assert redis_client.exists(f"graph:{{{bob}}}:counts") == 0
     user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=bob), metadata=as_user(alice))
-    assert user.user.follower_count == 0
+    assert user.follower_count == 0
 
 
 async def test_followee_split_by_threshold(mesh: Mesh) -> None:

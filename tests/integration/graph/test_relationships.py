@@ -22,7 +22,7 @@ async def status_of(call: Awaitable[Any]) -> grpc.StatusCode:
 
 
 async def counts(mesh: Mesh, user_id: int) -> tuple[int, int]:
-    user = (await mesh.graph.GetUser(pb.GetUserRequest(user_id=user_id), metadata=as_user(user_id))).user
+    user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=user_id), metadata=as_user(user_id))
     return user.follower_count, user.following_count
 
 
@@ -47,7 +47,7 @@ async def follow(mesh: Mesh, follower: int, followee: int) -> int:
 
 async def test_get_user(mesh: Mesh) -> None:
     alice = await mesh.new_user()
-    user = (await mesh.graph.GetUser(pb.GetUserRequest(user_id=alice), metadata=as_user(alice))).user
+    user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=alice), metadata=as_user(alice))
     assert user.id == alice and user.handle.startswith("g_") and not user.private
     assert user.create_time.seconds > 0
     assert (user.follower_count, user.following_count) == (0, 0)

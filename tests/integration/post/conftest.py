@@ -47,7 +47,7 @@ class Mesh:
         response = await self.auth.CreateUser(
             auth_service_pb2.CreateUserRequest(handle=handle, password="correct horse battery", private=private)
         )
-        return response.user.id, handle
+        return response.id, handle
 
 
 @pytest.fixture(scope="package")

@@ -13,8 +13,8 @@ import grpc
 import pytest
 from feedmesh.events.v1 import events_pb2
 from feedmesh.media.v1 import media_service_pb2
+from feedmesh.post.v1 import post_pb2, visibility_pb2
 from feedmesh.post.v1 import post_service_pb2 as pb
-from feedmesh.post.v1 import visibility_pb2
 from prometheus_client import REGISTRY
 
 from services.common.ids import id_time_ms
@@ -29,7 +29,7 @@ def author() -> int:
     return random.randint(10**15, 2 * 10**15)
 
 
-async def create(mesh: Mesh, user: int, text: str = "hello", **fields: object) -> pb.CreatePostResponse:
+async def create(mesh: Mesh, user: int, text: str = "hello", **fields: object) -> post_pb2.Post:
     key = fields.pop("key", None)
     metadata = as_user(user, ("idempotency-key", str(key))) if key else as_user(user)
     return await mesh.post.CreatePost(pb.CreatePostRequest(text=text, **fields), metadata=metadata)  # type: ignore[arg-type]
@@ -51,17 +51,17 @@ async def outbox_events(conn: asyncpg.Connection, user: int) -> list[events_pb2.
 async def test_create_then_get(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
     user = author()
     before_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
-    created = (await create(mesh, user, "  first post\r\nwith two lines  ")).post
+    created = await create(mesh, user, "  first post\r\nwith two lines  ")
     assert created.id > 0 and created.author_id == user
     assert created.text == "first post\nwith two lines"
     assert created.visibility == visibility_pb2.PUBLIC  # unset means PUBLIC
     assert created.create_time.ToMilliseconds() == id_time_ms(created.id) >= before_ms
     assert list(created.mention_ids) == [] and created.like_count == 0
 
-    got = (await mesh.post.GetPost(pb.GetPostRequest(post_id=created.id), metadata=as_user(user))).post
+    got = await mesh.post.GetPost(pb.GetPostRequest(post_id=created.id), metadata=as_user(user))
     assert got == created
 
-    second = (await create(mesh, user, "second", visibility=visibility_pb2.CLOSE_FRIENDS)).post
+    second = await create(mesh, user, "second", visibility=visibility_pb2.CLOSE_FRIENDS)
     assert second.id > created.id and second.visibility == visibility_pb2.CLOSE_FRIENDS
 
     [published, _] = await outbox_events(pg_conn, user)
@@ -98,7 +98,7 @@ async def test_create_refusals_say_why(mesh: Mesh, text: str, fields: dict[str, 
 
 
 async def test_500_characters_pass(mesh: Mesh) -> None:
-    post = (await create(mesh, author(), " " + "é" * 500 + " ")).post
+    post = await create(mesh, author(), " " + "é" * 500 + " ")
     assert post.text == "é" * 500
 
 
@@ -116,9 +116,9 @@ async def test_mentions_are_resolved_through_auth(mesh: Mesh, pg_conn: asyncpg.C
     (alice, alice_handle), (bob, bob_handle) = await mesh.new_user(), await mesh.new_user()
     user = author()
     text = f"hey @{bob_handle.upper()} and @{alice_handle}, not @nobody_{suffix()} nor x@{alice_handle}; @{bob_handle}"
-    post = (await create(mesh, user, text)).post
+    post = await create(mesh, user, text)
     assert list(post.mention_ids) == [bob, alice]
-    got = (await mesh.post.GetPost(pb.GetPostRequest(post_id=post.id), metadata=as_user(user))).post
+    got = await mesh.post.GetPost(pb.GetPostRequest(post_id=post.id), metadata=as_user(user))
     assert list(got.mention_ids) == [bob, alice]
     [event] = await outbox_events(pg_conn, user)
     assert list(event.post_published.mention_ids) == [bob, alice]
@@ -126,12 +126,12 @@ async def test_mentions_are_resolved_through_auth(mesh: Mesh, pg_conn: asyncpg.C
 
 async def test_idempotent_retry_returns_the_first_post(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
     user, key = author(), f"key-{suffix()}"
-    first = (await create(mesh, user, "once", key=key)).post
-    again = (await create(mesh, user, "once", key=key)).post
+    first = await create(mesh, user, "once", key=key)
+    again = await create(mesh, user, "once", key=key)
     assert again == first
-    other = (await create(mesh, user, "once", key=f"other-{suffix()}")).post
+    other = await create(mesh, user, "once", key=f"other-{suffix()}")
     assert other.id != first.id
-    someone_else = (await create(mesh, author(), "once", key=key)).post  # keys are per author
+    someone_else = await create(mesh, author(), "once", key=key)  # keys are per author
     assert someone_else.id != first.id
     assert await pg_conn.fetchval("SELECT count(*) FROM post.posts WHERE author_id = $1", user) == 2
     assert len(await outbox_events(pg_conn, user)) == 2
@@ -140,7 +140,7 @@ async def test_idempotent_retry_returns_the_first_post(mesh: Mesh, pg_conn: asyn
 async def test_concurrent_retries_create_one_post(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
     user, key = author(), f"race-{suffix()}"
     posts = await asyncio.gather(*(create(mesh, user, f"attempt {i}", key=key) for i in range(12)))
-    assert len({p.post.id for p in posts}) == 1
+    assert len({p.id for p in posts}) == 1
     assert await pg_conn.fetchval("SELECT count(*) FROM post.posts WHERE author_id = $1", user) == 1
     assert len(await outbox_events(pg_conn, user)) == 1
 
@@ -155,7 +155,7 @@ async def test_get_refusals(mesh: Mesh) -> None:
 
 async def test_delete(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
     user, stranger = author(), author()
-    post = (await create(mesh, user, "short-lived")).post
+    post = await create(mesh, user, "short-lived")
     request = pb.DeletePostRequest(post_id=post.id)
 
     err = await rpc_error(mesh.post.DeletePost(request, metadata=as_user(stranger)))
@@ -180,7 +180,7 @@ async def test_delete(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
 
 async def test_batch_get_posts(mesh: Mesh) -> None:
     user = author()
-    a, b, c = [(await create(mesh, user, t, visibility=visibility_pb2.FOLLOWERS)).post for t in "abc"]
+    a, b, c = [(await create(mesh, user, t, visibility=visibility_pb2.FOLLOWERS)) for t in "abc"]
     await mesh.post.DeletePost(pb.DeletePostRequest(post_id=b.id), metadata=as_user(user))
     found = await mesh.post.BatchGetPosts(pb.BatchGetPostsRequest(post_ids=[c.id, 424242, b.id, a.id, c.id]))
     assert [p.id for p in found.posts] == [c.id, a.id]
@@ -192,7 +192,7 @@ async def test_batch_get_posts(mesh: Mesh) -> None:
 
 async def test_list_author_post_ids(mesh: Mesh) -> None:
     user = author()
-    ids = [(await create(mesh, user, f"n{i}", visibility=visibility_pb2.CLOSE_FRIENDS)).post.id for i in range(7)]
+    ids = [(await create(mesh, user, f"n{i}", visibility=visibility_pb2.CLOSE_FRIENDS)).id for i in range(7)]
     await mesh.post.DeletePost(pb.DeletePostRequest(post_id=ids[3]), metadata=as_user(user))
     live = [i for i in reversed(ids) if i != ids[3]]
 
@@ -212,7 +212,7 @@ async def test_list_author_post_ids(mesh: Mesh) -> None:
 
 async def test_own_posts_page_with_an_odd_size_while_new_posts_arrive(mesh: Mesh) -> None:
     user = author()
-    existing = [(await create(mesh, user, f"old {i}")).post.id for i in range(23)]
+    existing = [(await create(mesh, user, f"old {i}")).id for i in range(23)]
     await mesh.post.DeletePost(pb.DeletePostRequest(post_id=existing[10]), metadata=as_user(user))
     expected = [i for i in reversed(existing) if i != existing[10]]
 
@@ -243,9 +243,9 @@ async def test_counts_are_zero_and_the_degradation_is_counted(mesh: Mesh) -> Non
         return REGISTRY.get_sample_value("feedmesh_post_stats_degraded_total", {"reason": "not_configured"}) or 0.0
 
     user = author()
-    post = (await create(mesh, user, "count me")).post
+    post = await create(mesh, user, "count me")
     before = degraded()
-    got = (await mesh.post.GetPost(pb.GetPostRequest(post_id=post.id), metadata=as_user(user))).post
+    got = await mesh.post.GetPost(pb.GetPostRequest(post_id=post.id), metadata=as_user(user))
     assert (got.like_count, got.comment_count, got.share_count) == (0, 0, 0)
     await mesh.post.ListUserPosts(pb.ListUserPostsRequest(user_id=user), metadata=as_user(user))
     assert degraded() == before + 2
@@ -273,16 +273,16 @@ async def test_post_with_a_really_uploaded_image(mesh: Mesh, pg_conn: asyncpg.Co
         media_service_pb2.CreateUploadRequest(content_type="image/gif", size_bytes=len(body)), metadata=as_user(user)
     )
     assert await asyncio.to_thread(_put, upload.upload_url, body, "image/gif") == 200
-    post = (await create(mesh, user, "with a picture", media_refs=[upload.media_ref])).post
+    post = await create(mesh, user, "with a picture", media_refs=[upload.media_ref])
     assert list(post.media_refs) == [upload.media_ref]
-    got = (await mesh.post.GetPost(pb.GetPostRequest(post_id=post.id), metadata=as_user(user))).post
+    got = await mesh.post.GetPost(pb.GetPostRequest(post_id=post.id), metadata=as_user(user))
     assert list(got.media_refs) == [upload.media_ref]
     [event] = await outbox_events(pg_conn, user)
     assert event.post_published.has_media
 
 
 async def test_posts_land_in_their_month_partition(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
-    post = (await create(mesh, author(), "where am I")).post
+    post = await create(mesh, author(), "where am I")
     expected = month_partition(dt.datetime.now(dt.UTC).date())
     table = await pg_conn.fetchval("SELECT tableoid::regclass::text FROM post.posts WHERE id = $1", post.id)
     assert table == f"post.{expected.name}"

@@ -25,7 +25,7 @@ async def post(mesh: Mesh, author: int, text: str, visibility: visibility_pb2.Vi
     response = await mesh.post.CreatePost(
         pb.CreatePostRequest(text=text, visibility=visibility), metadata=as_user(author)
     )
-    return response.post.id
+    return response.id
 
 
 async def can_get(mesh: Mesh, viewer: int, post_id: int) -> bool:

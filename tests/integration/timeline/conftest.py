@@ -60,7 +60,7 @@ class Mesh:
                 handle=f"t_{suffix()}", password="correct horse battery", private=private
             )
         )
-        return int(response.user.id)
+        return int(response.id)
 
     async def feed(self, viewer: int, *, limit: int = 3, mode: str = "chronological") -> list[int]:
         """Every post id of the viewer's feed, paging with `limit`; asserts pages are full until the last."""

@@ -19,7 +19,7 @@ async def publish(mesh: Mesh, author: int, text: str = "hello", visibility: int 
         post_service_pb2.CreatePostRequest(text=text, visibility=visibility),  # type: ignore[arg-type]
         metadata=as_user(author),
     )
-    return int(response.post.id)
+    return int(response.id)
 
 
 async def follow(mesh: Mesh, follower: int, followee: int) -> None:

@@ -165,8 +165,8 @@ class Scenario:
             post_service_pb2.CreatePostRequest(text=f"post {len(self.log)}", visibility=visibility),
             metadata=as_user(author),
         )
-        self.model.posts[r.post.id] = (author, visibility)
-        self.log.append(f"post {r.post.id} by {author} vis={visibility}")
+        self.model.posts[r.id] = (author, visibility)
+        self.log.append(f"post {r.id} by {author} vis={visibility}")
 
     async def delete(self) -> None:
         if not self.model.posts:

@@ -27,7 +27,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/auth/v1/auth_service.proto\x12\x10\x66\x65\x65\x64mesh.auth.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x91\x01\n\x11\x43reateUserRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07private\x18\x04 \x01(\x08R\x07private\"@\n\x12\x43reateUserResponse\x12*\n\x04user\x18\x01 \x01(\x0b\x32\x16.feedmesh.auth.v1.UserR\x04user\"W\n\x14\x43reateSessionRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"r\n\x15\x43reateSessionResponse\x12!\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0b\x61\x63\x63\x65ssToken\x12\x1d\n\nexpires_in\x18\x02 \x01(\x03R\texpiresIn\x12\x17\n\x07user_id\x18\x03 \x01(\x03R\x06userId\"\x10\n\x0eGetJwksRequest\"<\n\x0fGetJwksResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x15.feedmesh.auth.v1.JwkR\x04keys\"{\n\x03Jwk\x12\x10\n\x03kty\x18\x01 \x01(\tR\x03kty\x12\x10\n\x03\x63rv\x18\x02 \x01(\tR\x03\x63rv\x12\x0c\n\x01x\x18\x03 \x01(\tR\x01x\x12\x0c\n\x01y\x18\x04 \x01(\tR\x01y\x12\x10\n\x03kid\x18\x05 \x01(\tR\x03kid\x12\x10\n\x03use\x18\x06 \x01(\tR\x03use\x12\x10\n\x03\x61lg\x18\x07 \x01(\tR\x03\x61lg\"1\n\x14\x42\x61tchGetUsersRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\x03R\x07userIds\"E\n\x15\x42\x61tchGetUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users\"8\n\x1c\x42\x61tchGetUsersByHandleRequest\x12\x18\n\x07handles\x18\x01 \x03(\tR\x07handles\"M\n\x1d\x42\x61tchGetUsersByHandleResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users2\xbb\x04\n\x0b\x41uthService\x12s\n\nCreateUser\x12#.feedmesh.auth.v1.CreateUserRequest\x1a$.feedmesh.auth.v1.CreateUserResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\t/v1/users:\x01*b\x04user\x12y\n\rCreateSession\x12&.feedmesh.auth.v1.CreateSessionRequest\x1a\'.feedmesh.auth.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/sessions:\x01*\x12`\n\x07GetJwks\x12 .feedmesh.auth.v1.GetJwksRequest\x1a!.feedmesh.auth.v1.GetJwksResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x12`\n\rBatchGetUsers\x12&.feedmesh.auth.v1.BatchGetUsersRequest\x1a\'.feedmesh.auth.v1.BatchGetUsersResponse\x12x\n\x15\x42\x61tchGetUsersByHandle\x12..feedmesh.auth.v1.BatchGetUsersByHandleRequest\x1a/.feedmesh.auth.v1.BatchGetUsersByHandleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/auth/v1/auth_service.proto\x12\x10\x66\x65\x65\x64mesh.auth.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x91\x01\n\x11\x43reateUserRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07private\x18\x04 \x01(\x08R\x07private\"W\n\x14\x43reateSessionRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"r\n\x15\x43reateSessionResponse\x12!\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0b\x61\x63\x63\x65ssToken\x12\x1d\n\nexpires_in\x18\x02 \x01(\x03R\texpiresIn\x12\x17\n\x07user_id\x18\x03 \x01(\x03R\x06userId\"\x10\n\x0eGetJwksRequest\"<\n\x0fGetJwksResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x15.feedmesh.auth.v1.JwkR\x04keys\"{\n\x03Jwk\x12\x10\n\x03kty\x18\x01 \x01(\tR\x03kty\x12\x10\n\x03\x63rv\x18\x02 \x01(\tR\x03\x63rv\x12\x0c\n\x01x\x18\x03 \x01(\tR\x01x\x12\x0c\n\x01y\x18\x04 \x01(\tR\x01y\x12\x10\n\x03kid\x18\x05 \x01(\tR\x03kid\x12\x10\n\x03use\x18\x06 \x01(\tR\x03use\x12\x10\n\x03\x61lg\x18\x07 \x01(\tR\x03\x61lg\"1\n\x14\x42\x61tchGetUsersRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\x03R\x07userIds\"E\n\x15\x42\x61tchGetUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users\"8\n\x1c\x42\x61tchGetUsersByHandleRequest\x12\x18\n\x07handles\x18\x01 \x03(\tR\x07handles\"M\n\x1d\x42\x61tchGetUsersByHandleResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users2\xa7\x04\n\x0b\x41uthService\x12_\n\nCreateUser\x12#.feedmesh.auth.v1.CreateUserRequest\x1a\x16.feedmesh.auth.v1.User\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12y\n\rCreateSession\x12&.feedmesh.auth.v1.CreateSessionRequest\x1a\'.feedmesh.auth.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/sessions:\x01*\x12`\n\x07GetJwks\x12 .feedmesh.auth.v1.GetJwksRequest\x1a!.feedmesh.auth.v1.GetJwksResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x12`\n\rBatchGetUsers\x12&.feedmesh.auth.v1.BatchGetUsersRequest\x1a\'.feedmesh.auth.v1.BatchGetUsersResponse\x12x\n\x15\x42\x61tchGetUsersByHandle\x12..feedmesh.auth.v1.BatchGetUsersByHandleRequest\x1a/.feedmesh.auth.v1.BatchGetUsersByHandleResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,33 +43,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATESESSIONREQUEST'].fields_by_name['password']._loaded_options = None
   _globals['_CREATESESSIONREQUEST'].fields_by_name['password']._serialized_options = b'\342A\002\002\004'
   _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\202\323\344\223\002\024\"\t/v1/users:\001*b\004user'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\202\323\344\223\002\016\"\t/v1/users:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['CreateSession']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['CreateSession']._serialized_options = b'\202\323\344\223\002\021\"\014/v1/sessions:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['GetJwks']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['GetJwks']._serialized_options = b'\202\323\344\223\002\n\022\010/v1/jwks'
   _globals['_CREATEUSERREQUEST']._serialized_start=150
   _globals['_CREATEUSERREQUEST']._serialized_end=295
-  _globals['_CREATEUSERRESPONSE']._serialized_start=297
-  _globals['_CREATEUSERRESPONSE']._serialized_end=361
-  _globals['_CREATESESSIONREQUEST']._serialized_start=363
-  _globals['_CREATESESSIONREQUEST']._serialized_end=450
-  _globals['_CREATESESSIONRESPONSE']._serialized_start=452
-  _globals['_CREATESESSIONRESPONSE']._serialized_end=566
-  _globals['_GETJWKSREQUEST']._serialized_start=568
-  _globals['_GETJWKSREQUEST']._serialized_end=584
-  _globals['_GETJWKSRESPONSE']._serialized_start=586
-  _globals['_GETJWKSRESPONSE']._serialized_end=646
-  _globals['_JWK']._serialized_start=648
-  _globals['_JWK']._serialized_end=771
-  _globals['_BATCHGETUSERSREQUEST']._serialized_start=773
-  _globals['_BATCHGETUSERSREQUEST']._serialized_end=822
-  _globals['_BATCHGETUSERSRESPONSE']._serialized_start=824
-  _globals['_BATCHGETUSERSRESPONSE']._serialized_end=893
-  _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_start=895
-  _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_end=951
-  _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_start=953
-  _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_end=1030
-  _globals['_AUTHSERVICE']._serialized_start=1033
-  _globals['_AUTHSERVICE']._serialized_end=1604
+  _globals['_CREATESESSIONREQUEST']._serialized_start=297
+  _globals['_CREATESESSIONREQUEST']._serialized_end=384
+  _globals['_CREATESESSIONRESPONSE']._serialized_start=386
+  _globals['_CREATESESSIONRESPONSE']._serialized_end=500
+  _globals['_GETJWKSREQUEST']._serialized_start=502
+  _globals['_GETJWKSREQUEST']._serialized_end=518
+  _globals['_GETJWKSRESPONSE']._serialized_start=520
+  _globals['_GETJWKSRESPONSE']._serialized_end=580
+  _globals['_JWK']._serialized_start=582
+  _globals['_JWK']._serialized_end=705
+  _globals['_BATCHGETUSERSREQUEST']._serialized_start=707
+  _globals['_BATCHGETUSERSREQUEST']._serialized_end=756
+  _globals['_BATCHGETUSERSRESPONSE']._serialized_start=758
+  _globals['_BATCHGETUSERSRESPONSE']._serialized_end=827
+  _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_start=829
+  _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_end=885
+  _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_start=887
+  _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_end=964
+  _globals['_AUTHSERVICE']._serialized_start=967
+  _globals['_AUTHSERVICE']._serialized_end=1518
 # @@protoc_insertion_point(module_scope)

@@ -21,12 +21,6 @@ class CreateUserRequest(_message.Message):
     private: bool
     def __init__(self, handle: _Optional[str] = ..., password: _Optional[str] = ..., display_name: _Optional[str] = ..., private: _Optional[bool] = ...) -> None: ...
 
-class CreateUserResponse(_message.Message):
-    __slots__ = ("user",)
-    USER_FIELD_NUMBER: _ClassVar[int]
-    user: _user_pb2.User
-    def __init__(self, user: _Optional[_Union[_user_pb2.User, _Mapping]] = ...) -> None: ...
-
 class CreateSessionRequest(_message.Message):
     __slots__ = ("handle", "password")
     HANDLE_FIELD_NUMBER: _ClassVar[int]

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from feedmesh.auth.v1 import auth_service_pb2 as feedmesh_dot_auth_dot_v1_dot_auth__service__pb2
+from feedmesh.auth.v1 import user_pb2 as feedmesh_dot_auth_dot_v1_dot_user__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -39,7 +40,7 @@ class AuthServiceStub:
         self.CreateUser = channel.unary_unary(
                 '/feedmesh.auth.v1.AuthService/CreateUser',
                 request_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.CreateUserRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.CreateUserResponse.FromString,
+                response_deserializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
                 _registered_method=True)
         self.CreateSession = channel.unary_unary(
                 '/feedmesh.auth.v1.AuthService/CreateSession',
@@ -71,6 +72,9 @@ class AuthServiceServicer:
     def CreateUser(self, request, context):
         """Registers a new account. ALREADY_EXISTS when the handle is taken (handles are case-insensitive);
         INVALID_ARGUMENT when the handle is not 3-30 characters of [a-z0-9_] or the password is under 8 characters.
+        Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -112,7 +116,7 @@ def add_AuthServiceServicer_to_server(servicer, server):
             'CreateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateUser,
                     request_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.CreateUserRequest.FromString,
-                    response_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.CreateUserResponse.SerializeToString,
+                    response_serializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.SerializeToString,
             ),
             'CreateSession': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateSession,
@@ -163,7 +167,7 @@ class AuthService:
             target,
             '/feedmesh.auth.v1.AuthService/CreateUser',
             feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.CreateUserRequest.SerializeToString,
-            feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.CreateUserResponse.FromString,
+            feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
             options,
             channel_credentials,
             insecure,

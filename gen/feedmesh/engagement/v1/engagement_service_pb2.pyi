@@ -61,12 +61,6 @@ class CreateCommentRequest(_message.Message):
     text: str
     def __init__(self, post_id: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
 
-class CreateCommentResponse(_message.Message):
-    __slots__ = ("comment",)
-    COMMENT_FIELD_NUMBER: _ClassVar[int]
-    comment: Comment
-    def __init__(self, comment: _Optional[_Union[Comment, _Mapping]] = ...) -> None: ...
-
 class ListCommentsRequest(_message.Message):
     __slots__ = ("post_id", "cursor", "limit")
     POST_ID_FIELD_NUMBER: _ClassVar[int]

@@ -50,7 +50,7 @@ class EngagementServiceStub:
         self.CreateComment = channel.unary_unary(
                 '/feedmesh.engagement.v1.EngagementService/CreateComment',
                 request_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.CreateCommentRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.CreateCommentResponse.FromString,
+                response_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.Comment.FromString,
                 _registered_method=True)
         self.ListComments = channel.unary_unary(
                 '/feedmesh.engagement.v1.EngagementService/ListComments',
@@ -91,6 +91,9 @@ class EngagementServiceServicer:
 
     def CreateComment(self, request, context):
         """Comments on a post. Retrying with the same `idempotency-key` metadata returns the first comment.
+        Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,7 +136,7 @@ def add_EngagementServiceServicer_to_server(servicer, server):
             'CreateComment': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateComment,
                     request_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.CreateCommentRequest.FromString,
-                    response_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.CreateCommentResponse.SerializeToString,
+                    response_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.Comment.SerializeToString,
             ),
             'ListComments': grpc.unary_unary_rpc_method_handler(
                     servicer.ListComments,
@@ -234,7 +237,7 @@ class EngagementService:
             target,
             '/feedmesh.engagement.v1.EngagementService/CreateComment',
             feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.CreateCommentRequest.SerializeToString,
-            feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.CreateCommentResponse.FromString,
+            feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.Comment.FromString,
             options,
             channel_credentials,
             insecure,

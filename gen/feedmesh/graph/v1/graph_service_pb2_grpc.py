@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from feedmesh.auth.v1 import user_pb2 as feedmesh_dot_auth_dot_v1_dot_user__pb2
 from feedmesh.graph.v1 import graph_service_pb2 as feedmesh_dot_graph_dot_v1_dot_graph__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -40,7 +41,7 @@ class GraphServiceStub:
         self.GetUser = channel.unary_unary(
                 '/feedmesh.graph.v1.GraphService/GetUser',
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserResponse.FromString,
+                response_deserializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
                 _registered_method=True)
         self.FollowUser = channel.unary_unary(
                 '/feedmesh.graph.v1.GraphService/FollowUser',
@@ -122,6 +123,9 @@ class GraphServiceServicer:
 
     def GetUser(self, request, context):
         """Returns a user with follower and following counts. NOT_FOUND for an unknown user.
+        Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -233,7 +237,7 @@ def add_GraphServiceServicer_to_server(servicer, server):
             'GetUser': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUser,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserResponse.SerializeToString,
+                    response_serializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.SerializeToString,
             ),
             'FollowUser': grpc.unary_unary_rpc_method_handler(
                     servicer.FollowUser,
@@ -335,7 +339,7 @@ class GraphService:
             target,
             '/feedmesh.graph.v1.GraphService/GetUser',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserResponse.FromString,
+            feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
             options,
             channel_credentials,
             insecure,

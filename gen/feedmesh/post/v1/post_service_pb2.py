@@ -28,7 +28,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/post/v1/post_service.proto\x12\x10\x66\x65\x65\x64mesh.post.v1\x1a\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x1a!feedmesh/post/v1/visibility.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x8a\x01\n\x11\x43reatePostRequest\x12\x18\n\x04text\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\x12\x1d\n\nmedia_refs\x18\x02 \x03(\tR\tmediaRefs\x12<\n\nvisibility\x18\x03 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\"@\n\x12\x43reatePostResponse\x12*\n\x04post\x18\x01 \x01(\x0b\x32\x16.feedmesh.post.v1.PostR\x04post\"/\n\x0eGetPostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"=\n\x0fGetPostResponse\x12*\n\x04post\x18\x01 \x01(\x0b\x32\x16.feedmesh.post.v1.PostR\x04post\"2\n\x11\x44\x65letePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"\x14\n\x12\x44\x65letePostResponse\"c\n\x14ListUserPostsRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06userId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"f\n\x15ListUserPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\"1\n\x14\x42\x61tchGetPostsRequest\x12\x19\n\x08post_ids\x18\x01 \x03(\x03R\x07postIds\"E\n\x15\x42\x61tchGetPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\"p\n\x18ListAuthorPostIdsRequest\x12!\n\tauthor_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x08\x61uthorId\x12\x1b\n\tbefore_id\x18\x02 \x01(\x03R\x08\x62\x65\x66oreId\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"6\n\x19ListAuthorPostIdsResponse\x12\x19\n\x08post_ids\x18\x01 \x03(\x03R\x07postIds2\xc1\x05\n\x0bPostService\x12s\n\nCreatePost\x12#.feedmesh.post.v1.CreatePostRequest\x1a$.feedmesh.post.v1.CreatePostResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\t/v1/posts:\x01*b\x04post\x12q\n\x07GetPost\x12 .feedmesh.post.v1.GetPostRequest\x1a!.feedmesh.post.v1.GetPostResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x13/v1/posts/{post_id}b\x04post\x12t\n\nDeletePost\x12#.feedmesh.post.v1.DeletePostRequest\x1a$.feedmesh.post.v1.DeletePostResponse\"\x1b\x82\xd3\xe4\x93\x02\x15*\x13/v1/posts/{post_id}\x12\x83\x01\n\rListUserPosts\x12&.feedmesh.post.v1.ListUserPostsRequest\x1a\'.feedmesh.post.v1.ListUserPostsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/users/{user_id}/posts\x12`\n\rBatchGetPosts\x12&.feedmesh.post.v1.BatchGetPostsRequest\x1a\'.feedmesh.post.v1.BatchGetPostsResponse\x12l\n\x11ListAuthorPostIds\x12*.feedmesh.post.v1.ListAuthorPostIdsRequest\x1a+.feedmesh.post.v1.ListAuthorPostIdsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/post/v1/post_service.proto\x12\x10\x66\x65\x65\x64mesh.post.v1\x1a\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x1a!feedmesh/post/v1/visibility.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x8a\x01\n\x11\x43reatePostRequest\x12\x18\n\x04text\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\x12\x1d\n\nmedia_refs\x18\x02 \x03(\tR\tmediaRefs\x12<\n\nvisibility\x18\x03 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\"/\n\x0eGetPostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"2\n\x11\x44\x65letePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"\x14\n\x12\x44\x65letePostResponse\"c\n\x14ListUserPostsRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06userId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"f\n\x15ListUserPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\"1\n\x14\x42\x61tchGetPostsRequest\x12\x19\n\x08post_ids\x18\x01 \x03(\x03R\x07postIds\"E\n\x15\x42\x61tchGetPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\"p\n\x18ListAuthorPostIdsRequest\x12!\n\tauthor_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x08\x61uthorId\x12\x1b\n\tbefore_id\x18\x02 \x01(\x03R\x08\x62\x65\x66oreId\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"6\n\x19ListAuthorPostIdsResponse\x12\x19\n\x08post_ids\x18\x01 \x03(\x03R\x07postIds2\x9c\x05\n\x0bPostService\x12_\n\nCreatePost\x12#.feedmesh.post.v1.CreatePostRequest\x1a\x16.feedmesh.post.v1.Post\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/posts:\x01*\x12`\n\x07GetPost\x12 .feedmesh.post.v1.GetPostRequest\x1a\x16.feedmesh.post.v1.Post\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/posts/{post_id}\x12t\n\nDeletePost\x12#.feedmesh.post.v1.DeletePostRequest\x1a$.feedmesh.post.v1.DeletePostResponse\"\x1b\x82\xd3\xe4\x93\x02\x15*\x13/v1/posts/{post_id}\x12\x83\x01\n\rListUserPosts\x12&.feedmesh.post.v1.ListUserPostsRequest\x1a\'.feedmesh.post.v1.ListUserPostsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/users/{user_id}/posts\x12`\n\rBatchGetPosts\x12&.feedmesh.post.v1.BatchGetPostsRequest\x1a\'.feedmesh.post.v1.BatchGetPostsResponse\x12l\n\x11ListAuthorPostIds\x12*.feedmesh.post.v1.ListAuthorPostIdsRequest\x1a+.feedmesh.post.v1.ListAuthorPostIdsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,37 +46,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTAUTHORPOSTIDSREQUEST'].fields_by_name['author_id']._loaded_options = None
   _globals['_LISTAUTHORPOSTIDSREQUEST'].fields_by_name['author_id']._serialized_options = b'\342A\001\002'
   _globals['_POSTSERVICE'].methods_by_name['CreatePost']._loaded_options = None
-  _globals['_POSTSERVICE'].methods_by_name['CreatePost']._serialized_options = b'\202\323\344\223\002\024\"\t/v1/posts:\001*b\004post'
+  _globals['_POSTSERVICE'].methods_by_name['CreatePost']._serialized_options = b'\202\323\344\223\002\016\"\t/v1/posts:\001*'
   _globals['_POSTSERVICE'].methods_by_name['GetPost']._loaded_options = None
-  _globals['_POSTSERVICE'].methods_by_name['GetPost']._serialized_options = b'\202\323\344\223\002\033\022\023/v1/posts/{post_id}b\004post'
+  _globals['_POSTSERVICE'].methods_by_name['GetPost']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/posts/{post_id}'
   _globals['_POSTSERVICE'].methods_by_name['DeletePost']._loaded_options = None
   _globals['_POSTSERVICE'].methods_by_name['DeletePost']._serialized_options = b'\202\323\344\223\002\025*\023/v1/posts/{post_id}'
   _globals['_POSTSERVICE'].methods_by_name['ListUserPosts']._loaded_options = None
   _globals['_POSTSERVICE'].methods_by_name['ListUserPosts']._serialized_options = b'\202\323\344\223\002\033\022\031/v1/users/{user_id}/posts'
   _globals['_CREATEPOSTREQUEST']._serialized_start=185
   _globals['_CREATEPOSTREQUEST']._serialized_end=323
-  _globals['_CREATEPOSTRESPONSE']._serialized_start=325
-  _globals['_CREATEPOSTRESPONSE']._serialized_end=389
-  _globals['_GETPOSTREQUEST']._serialized_start=391
-  _globals['_GETPOSTREQUEST']._serialized_end=438
-  _globals['_GETPOSTRESPONSE']._serialized_start=440
-  _globals['_GETPOSTRESPONSE']._serialized_end=501
-  _globals['_DELETEPOSTREQUEST']._serialized_start=503
-  _globals['_DELETEPOSTREQUEST']._serialized_end=553
-  _globals['_DELETEPOSTRESPONSE']._serialized_start=555
-  _globals['_DELETEPOSTRESPONSE']._serialized_end=575
-  _globals['_LISTUSERPOSTSREQUEST']._serialized_start=577
-  _globals['_LISTUSERPOSTSREQUEST']._serialized_end=676
-  _globals['_LISTUSERPOSTSRESPONSE']._serialized_start=678
-  _globals['_LISTUSERPOSTSRESPONSE']._serialized_end=780
-  _globals['_BATCHGETPOSTSREQUEST']._serialized_start=782
-  _globals['_BATCHGETPOSTSREQUEST']._serialized_end=831
-  _globals['_BATCHGETPOSTSRESPONSE']._serialized_start=833
-  _globals['_BATCHGETPOSTSRESPONSE']._serialized_end=902
-  _globals['_LISTAUTHORPOSTIDSREQUEST']._serialized_start=904
-  _globals['_LISTAUTHORPOSTIDSREQUEST']._serialized_end=1016
-  _globals['_LISTAUTHORPOSTIDSRESPONSE']._serialized_start=1018
-  _globals['_LISTAUTHORPOSTIDSRESPONSE']._serialized_end=1072
-  _globals['_POSTSERVICE']._serialized_start=1075
-  _globals['_POSTSERVICE']._serialized_end=1780
+  _globals['_GETPOSTREQUEST']._serialized_start=325
+  _globals['_GETPOSTREQUEST']._serialized_end=372
+  _globals['_DELETEPOSTREQUEST']._serialized_start=374
+  _globals['_DELETEPOSTREQUEST']._serialized_end=424
+  _globals['_DELETEPOSTRESPONSE']._serialized_start=426
+  _globals['_DELETEPOSTRESPONSE']._serialized_end=446
+  _globals['_LISTUSERPOSTSREQUEST']._serialized_start=448
+  _globals['_LISTUSERPOSTSREQUEST']._serialized_end=547
+  _globals['_LISTUSERPOSTSRESPONSE']._serialized_start=549
+  _globals['_LISTUSERPOSTSRESPONSE']._serialized_end=651
+  _globals['_BATCHGETPOSTSREQUEST']._serialized_start=653
+  _globals['_BATCHGETPOSTSREQUEST']._serialized_end=702
+  _globals['_BATCHGETPOSTSRESPONSE']._serialized_start=704
+  _globals['_BATCHGETPOSTSRESPONSE']._serialized_end=773
+  _globals['_LISTAUTHORPOSTIDSREQUEST']._serialized_start=775
+  _globals['_LISTAUTHORPOSTIDSREQUEST']._serialized_end=887
+  _globals['_LISTAUTHORPOSTIDSRESPONSE']._serialized_start=889
+  _globals['_LISTAUTHORPOSTIDSRESPONSE']._serialized_end=943
+  _globals['_POSTSERVICE']._serialized_start=946
+  _globals['_POSTSERVICE']._serialized_end=1614
 # @@protoc_insertion_point(module_scope)

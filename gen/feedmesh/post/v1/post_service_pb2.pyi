@@ -20,23 +20,11 @@ class CreatePostRequest(_message.Message):
     visibility: _visibility_pb2.Visibility
     def __init__(self, text: _Optional[str] = ..., media_refs: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
 
-class CreatePostResponse(_message.Message):
-    __slots__ = ("post",)
-    POST_FIELD_NUMBER: _ClassVar[int]
-    post: _post_pb2.Post
-    def __init__(self, post: _Optional[_Union[_post_pb2.Post, _Mapping]] = ...) -> None: ...
-
 class GetPostRequest(_message.Message):
     __slots__ = ("post_id",)
     POST_ID_FIELD_NUMBER: _ClassVar[int]
     post_id: int
     def __init__(self, post_id: _Optional[int] = ...) -> None: ...
-
-class GetPostResponse(_message.Message):
-    __slots__ = ("post",)
-    POST_FIELD_NUMBER: _ClassVar[int]
-    post: _post_pb2.Post
-    def __init__(self, post: _Optional[_Union[_post_pb2.Post, _Mapping]] = ...) -> None: ...
 
 class DeletePostRequest(_message.Message):
     __slots__ = ("post_id",)

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from feedmesh.post.v1 import post_pb2 as feedmesh_dot_post_dot_v1_dot_post__pb2
 from feedmesh.post.v1 import post_service_pb2 as feedmesh_dot_post_dot_v1_dot_post__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -40,12 +41,12 @@ class PostServiceStub:
         self.CreatePost = channel.unary_unary(
                 '/feedmesh.post.v1.PostService/CreatePost',
                 request_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.CreatePostRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.CreatePostResponse.FromString,
+                response_deserializer=feedmesh_dot_post_dot_v1_dot_post__pb2.Post.FromString,
                 _registered_method=True)
         self.GetPost = channel.unary_unary(
                 '/feedmesh.post.v1.PostService/GetPost',
                 request_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.GetPostRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.GetPostResponse.FromString,
+                response_deserializer=feedmesh_dot_post_dot_v1_dot_post__pb2.Post.FromString,
                 _registered_method=True)
         self.DeletePost = channel.unary_unary(
                 '/feedmesh.post.v1.PostService/DeletePost',
@@ -79,6 +80,9 @@ class PostServiceServicer:
         """Publishes a post. INVALID_ARGUMENT, with the reason in the message, for an empty or over-long text, text
         that fails the content-safety check, or a media ref that names no uploaded object. Retrying with the same
         `idempotency-key` metadata (the REST `Idempotency-Key` header) returns the first post and creates nothing.
+        Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -86,7 +90,9 @@ class PostServiceServicer:
 
     def GetPost(self, request, context):
         """Returns a post with its counts. NOT_FOUND when it is deleted or the caller may not see it: the answer does
-        not reveal that a hidden post exists.
+        not reveal that a hidden post exists. Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -129,12 +135,12 @@ def add_PostServiceServicer_to_server(servicer, server):
             'CreatePost': grpc.unary_unary_rpc_method_handler(
                     servicer.CreatePost,
                     request_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.CreatePostRequest.FromString,
-                    response_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.CreatePostResponse.SerializeToString,
+                    response_serializer=feedmesh_dot_post_dot_v1_dot_post__pb2.Post.SerializeToString,
             ),
             'GetPost': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPost,
                     request_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.GetPostRequest.FromString,
-                    response_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.GetPostResponse.SerializeToString,
+                    response_serializer=feedmesh_dot_post_dot_v1_dot_post__pb2.Post.SerializeToString,
             ),
             'DeletePost': grpc.unary_unary_rpc_method_handler(
                     servicer.DeletePost,
@@ -186,7 +192,7 @@ class PostService:
             target,
             '/feedmesh.post.v1.PostService/CreatePost',
             feedmesh_dot_post_dot_v1_dot_post__service__pb2.CreatePostRequest.SerializeToString,
-            feedmesh_dot_post_dot_v1_dot_post__service__pb2.CreatePostResponse.FromString,
+            feedmesh_dot_post_dot_v1_dot_post__pb2.Post.FromString,
             options,
             channel_credentials,
             insecure,
@@ -213,7 +219,7 @@ class PostService:
             target,
             '/feedmesh.post.v1.PostService/GetPost',
             feedmesh_dot_post_dot_v1_dot_post__service__pb2.GetPostRequest.SerializeToString,
-            feedmesh_dot_post_dot_v1_dot_post__service__pb2.GetPostResponse.FromString,
+            feedmesh_dot_post_dot_v1_dot_post__pb2.Post.FromString,
             options,
             channel_credentials,
             insecure,
