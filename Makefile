@@ -36,6 +36,7 @@ gen: $(PY) $(BUF) $(OPENAPIV2) ## regenerate gen/ from proto/ (stubs, descriptor
 lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
+	$(BUF) breaking --against '.git#branch=main'
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy services stack tests $(wildcard gateway bench)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from services.common.logging import configure_logging
-from services.common.server import GrpcServer
+from services.common.server import GrpcServer, stop_on_signals
 from services.common.settings import ServerSettings, SettingsError, load_settings
 from services.common.telemetry import configure_tracing, start_metrics_server
 
@@ -27,7 +27,11 @@ def run_service(name: str, settings_cls: type[S], build: Callable[[S], Awaitable
     start_metrics_server(settings.metrics_port)
 
     async def main() -> None:
+        stop = stop_on_signals()
         server = await build(settings)
-        await server.run_until_signalled()
+        if stop.is_set():  # signalled while building: release what build acquired, never serve
+            await server.stop(grace=0)
+            return
+        await server.serve_until(stop)
 
     asyncio.run(main())

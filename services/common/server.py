@@ -1,7 +1,7 @@
 """The one server skeleton: a grpc.aio server with health, reflection, the error interceptor and graceful shutdown.
 
 A service's composition root builds a `GrpcServer`, hands it the servicers to register and the resources to close,
-then calls `run_until_signalled()`. Tests bind to port 0 and call `start()` / `stop()` directly.
+then calls `serve_until(stop_on_signals())`. Tests bind to port 0 and call `start()` / `stop()` directly.
 
 Shutdown order: health flips to NOT_SERVING (load balancers stop sending), in-flight calls drain for up to the grace
 period, then pools and clients close in reverse order of registration.
@@ -74,12 +74,12 @@ class GrpcServer:
 
     async def stop(self, grace: float | None = None) -> None:
         """NOT_SERVING, drain in-flight calls for up to `grace` seconds, then close resources."""
-        if self.server is None:
-            return
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
-        await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace)
-        for closer in reversed(self.closers):
+        if self.server is not None:
+            await self.health.enter_graceful_shutdown()
+            await self.server.stop(grace)
+        closers, self.closers = self.closers, []
+        for closer in reversed(closers):
             try:
                 await closer()
             except Exception:
@@ -87,14 +87,20 @@ class GrpcServer:
         self.server = None
         log.info("stopped")
 
-    async def run_until_signalled(self) -> None:
-        """Serves until SIGTERM or SIGINT, then shuts down gracefully."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+    async def serve_until(self, stop: asyncio.Event) -> None:
+        """Serves until `stop` is set, then shuts down gracefully."""
         await self.start()
         await stop.wait()
-        log.info("signal received: shutting down")
+        log.info("shutting down")
         with contextlib.suppress(Exception):
             await self.stop()
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT. Installed before a service builds its pools and clients, so a signal
+    during start-up also ends in an orderly stop rather than the default kill."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
