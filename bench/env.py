@@ -1,0 +1,224 @@
+"""What every measurement shares: the stack's addresses, clients of the data tier, the timeline's Redis key layout,
+and counters read from Redis, Cassandra and the timeline's Prometheus endpoint. All traffic stays on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import re
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import redis.asyncio as aioredis
+from cassandra.cluster import Cluster, Session
+
+from services.timeline.domain.ids import to_member
+from stack.settings import load_settings
+
+USER_HEADER = "x-feedmesh-user-id"
+
+
+def as_user(user_id: int) -> tuple[tuple[str, str], ...]:
+    """The metadata the gateway sets for an authenticated caller (services trust it; the bench calls them
+    directly on loopback)."""
+    return ((USER_HEADER, str(user_id)),)
+
+
+# --- the timeline service's Redis layout (services/timeline/adapters/redis_cache.py) ------------------------------
+
+
+def home_z(user_id: int) -> str:
+    """A reader's cached home timeline: a sorted set of fixed-width post ids."""
+    return f"tl:{{h:{user_id}}}:z"
+
+
+def home_lo(user_id: int) -> str:
+    """Exists while the reader's home-timeline cache exists (fanout writes only into existing caches)."""
+    return f"tl:{{h:{user_id}}}:lo"
+
+
+def reader_active(user_id: int) -> str:
+    """Set by every read, expires after the inactivity period: fanout skips readers without it."""
+    return f"tl:{{u:{user_id}}}:active"
+
+
+def author_z(author_id: int) -> str:
+    return f"tl:{{a:{author_id}}}:z"
+
+
+def member(post_id: int) -> str:
+    return to_member(post_id)
+
+
+@dataclass(frozen=True)
+class Addresses:
+    auth: str
+    graph: str
+    post: str
+    timeline: str
+    timeline_metrics: str
+    redis_url: str
+    redis_host: str
+    redis_port: int
+    pg_dsn: str
+    cassandra_hosts: tuple[str, ...]
+    cassandra_port: int
+
+
+def addresses() -> Addresses:
+    s = load_settings()
+    port = int(s["FEEDMESH_REDIS_PORT"])
+    return Addresses(
+        auth=s["FEEDMESH_AUTH_TARGET"],
+        graph=s["FEEDMESH_GRAPH_TARGET"],
+        post=s["FEEDMESH_POST_TARGET"],
+        timeline=s["FEEDMESH_TIMELINE_TARGET"],
+        timeline_metrics=f"http://127.0.0.1:{s['FEEDMESH_TIMELINE_METRICS_PORT']}/metrics",
+        redis_url=s.redis_url,
+        redis_host="127.0.0.1",
+        redis_port=port,
+        pg_dsn=s.pg_dsn,
+        cassandra_hosts=tuple(s.cassandra_hosts),
+        cassandra_port=s.cassandra_port,
+    )
+
+
+@dataclass
+class Bench:
+    """The clients one benchmark run holds open."""
+
+    addr: Addresses
+    redis: aioredis.Redis
+    cassandra: Session
+    cluster: Cluster
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    @classmethod
+    async def open(cls) -> Bench:
+        addr = addresses()
+        client = aioredis.from_url(addr.redis_url, socket_timeout=30)
+        cluster = Cluster(list(addr.cassandra_hosts), port=addr.cassandra_port, protocol_version=5)
+        session = await asyncio.to_thread(cluster.connect)
+        return cls(addr=addr, redis=client, cassandra=session, cluster=cluster)
+
+    def channel(self, target: str) -> grpc.aio.Channel:
+        if target not in self.channels:
+            self.channels[target] = grpc.aio.insecure_channel(target)
+        return self.channels[target]
+
+    async def close(self) -> None:
+        for ch in self.channels.values():
+            await ch.close()
+        self.channels.clear()
+        await self.redis.aclose()
+        await asyncio.to_thread(self.cluster.shutdown)
+
+    # --- counters -----------------------------------------------------------------------------------------------
+
+    async def redis_commandstats(self) -> dict[str, int]:
+        """Calls per Redis command since the server started (commands run inside Lua scripts included)."""
+        info = await self.redis.info("commandstats")
+        return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in info.items()}
+
+    async def cassandra_writes(self) -> dict[str, int]:
+        """Local write (mutation) counts per table of the feedmesh keyspace, from Cassandra's virtual tables: one
+        mutation per partition written (a home-timeline fanout writes one partition per follower)."""
+        rows = await asyncio.to_thread(
+            self.cassandra.execute,
+            "SELECT table_name, count FROM system_views.local_write_latency WHERE keyspace_name = 'feedmesh'",
+        )
+        return {r.table_name: int(r.count) for r in rows}
+
+    async def home_timeline_writes(self) -> int:
+        return (await self.cassandra_writes()).get("home_timeline", 0)
+
+    async def timeline_metrics(self) -> dict[str, float]:
+        """The timeline service's Prometheus counters, `name{labels}` -> value (empty if unreachable)."""
+        return await asyncio.to_thread(scrape, self.addr.timeline_metrics)
+
+    async def drain(self, limit_seconds: float = 600) -> float:
+        """Waits until the timeline has no fanout work left: every enqueued fanout task done and no consumer lag
+        (the lag gauges are refreshed every 5 s). Returns the seconds waited."""
+        started = time.monotonic()
+        calm_since: float | None = None
+        while time.monotonic() - started < limit_seconds:
+            m = await self.timeline_metrics()
+            enqueued = m.get('feedmesh_timeline_fanout_tasks_total{stage="enqueued"}', 0)
+            done = m.get('feedmesh_timeline_fanout_tasks_total{stage="done"}', 0)
+            lag = sum(v for k, v in m.items() if k.startswith("feedmesh_timeline_consumer_lag"))
+            if m and done >= enqueued and lag == 0:
+                calm_since = calm_since or time.monotonic()
+                if time.monotonic() - calm_since >= 1.0:
+                    return time.monotonic() - started
+            else:
+                calm_since = None
+            await asyncio.sleep(0.25)
+        raise TimeoutError(f"the timeline still has fanout work after {limit_seconds:.0f}s")
+
+    async def missing_in_homes(self, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The (follower, post) pairs whose post is not (yet) in the follower's Redis home timeline."""
+        if not pairs:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for follower, post in pairs:
+                pipe.zscore(home_z(follower), member(post))
+            found = await pipe.execute()
+        return [p for p, score in zip(pairs, found, strict=True) if score is None]
+
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+([0-9.eE+-]+|NaN|[+-]Inf)$")
+
+
+def scrape(url: str) -> dict[str, float]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            text = reply.read().decode()
+    except OSError:
+        return {}
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        m = _SAMPLE.match(line)
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def delta(after: dict[str, Any], before: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Non-zero differences of two counter snapshots, keys starting with `prefix`."""
+    out = {}
+    for key, value in after.items():
+        if key.startswith(prefix):
+            d = value - before.get(key, 0)
+            if d:
+                out[key] = d
+    return out
+
+
+def machine_facts() -> dict[str, Any]:
+    mem_kib = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "grpcio": grpc.__version__,
+    }

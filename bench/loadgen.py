@@ -1,0 +1,80 @@
+"""A closed-loop load generator: `concurrency` asyncio workers in this process, each issuing the next call as soon
+as the previous one returns, for a fixed time after a warm-up. The feed-read measurement and its trivial gRPC
+baseline both use it, with the same channel setup, so their ratio compares servers, not clients."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import grpc
+
+from bench.stats import Latency, rate, summarize
+
+Call = Callable[[int], Awaitable[object]]  # worker call number -> awaitable RPC
+
+
+@dataclass
+class LoadResult:
+    calls: int
+    errors: int
+    seconds: float
+    latency: Latency
+    error_codes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return rate(self.calls, self.seconds)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "calls": self.calls,
+            "errors": self.errors,
+            "error_codes": self.error_codes,
+            "seconds": round(self.seconds, 3),
+            "per_second": round(self.per_second, 1),
+            "latency": self.latency.as_dict(),
+        }
+
+
+async def closed_loop(call: Call, *, concurrency: int, seconds: float, warmup: float = 2.0) -> LoadResult:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    counter = 0
+    started = time.perf_counter()
+    measure_from = started + warmup
+    stop_at = measure_from + seconds
+
+    async def worker() -> None:
+        nonlocal counter
+        while True:
+            begin = time.perf_counter()
+            if begin >= stop_at:
+                return
+            counter += 1
+            try:
+                await call(counter)
+            except grpc.aio.AioRpcError as exc:
+                if begin >= measure_from:
+                    errors[exc.code().name] = errors.get(exc.code().name, 0) + 1
+                continue
+            end = time.perf_counter()
+            if begin >= measure_from and end <= stop_at:
+                latencies.append(end - begin)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return LoadResult(
+        calls=len(latencies),
+        errors=sum(errors.values()),
+        seconds=seconds,
+        latency=summarize(latencies),
+        error_codes=errors,
+    )
+
+
+def channels(target: str, count: int) -> list[grpc.aio.Channel]:
+    """`count` independent channels (separate HTTP/2 connections) to one target: the workers share them round
+    robin, so one connection's stream handling is not the bottleneck of the client."""
+    return [grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(count)]

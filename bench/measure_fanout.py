@@ -1,0 +1,89 @@
+"""Fanout throughput: a burst of posts by one synthetic author (1k or 10k followers, all active readers with a
+home-timeline cache), timed from the first CreatePost until
+
+- Redis: every follower's Redis home timeline holds every post of the burst (polled with ZMSCORE per follower,
+  every `poll` seconds, only for the followers still missing something);
+- Cassandra: the `home_timeline` table has taken one write per (follower, post) (Cassandra's own per-table
+  write counter, system_views.local_write_latency, polled every `poll` seconds; the author's own row per post is
+  added to the expectation).
+
+The timeline's fanout worker writes each chunk to Cassandra first, then to Redis, and its prometheus counter
+`feedmesh_timeline_fanout_deliveries_total{store}` counts both stores at the same moment, so the two rates come
+from the stores, not from that counter (its delta is reported as a cross-check)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc
+
+from bench.env import Bench, as_user, delta, home_z, member
+from bench.stats import rate
+from bench.warm import ready_flags
+
+
+async def create_post(stub: post_service_pb2_grpc.PostServiceStub, author: int, text: str) -> int:
+    post = await stub.CreatePost(post_service_pb2.CreatePostRequest(text=text), metadata=as_user(author), timeout=30)
+    return int(post.id)
+
+
+async def _redis_done(bench: Bench, followers: Sequence[int], posts: Sequence[int], t0: float, poll: float) -> float:
+    members = [member(p) for p in posts]
+    remaining = list(followers)
+    while remaining:
+        await asyncio.sleep(poll)
+        async with bench.redis.pipeline(transaction=False) as pipe:
+            for f in remaining:
+                pipe.zmscore(home_z(f), members)
+            scores = await pipe.execute()
+        remaining = [f for f, s in zip(remaining, scores, strict=True) if s is None or any(x is None for x in s)]
+    return time.perf_counter() - t0
+
+
+async def _cassandra_done(bench: Bench, base: int, expected: int, t0: float, poll: float) -> tuple[float, int]:
+    while True:
+        written = await bench.home_timeline_writes() - base
+        if written >= expected:
+            return time.perf_counter() - t0, written
+        await asyncio.sleep(poll)
+
+
+async def burst(
+    bench: Bench, author: int, followers: Sequence[int], posts: int, *, label: str, poll: float = 0.05
+) -> dict[str, Any]:
+    stub = post_service_pb2_grpc.PostServiceStub(bench.channel(bench.addr.post))
+    flags = await ready_flags(bench, followers)
+    ready = [f for f, ok in zip(followers, flags, strict=True) if ok]
+    base_cass = await bench.home_timeline_writes()
+    before = await bench.timeline_metrics()
+    t0 = time.perf_counter()
+    ids = await asyncio.gather(*(create_post(stub, author, f"bench fanout burst {label} #{i}") for i in range(posts)))
+    published = time.perf_counter() - t0
+    expected = len(ready) * posts
+    redis_s, (cass_s, cass_written) = await asyncio.wait_for(
+        asyncio.gather(
+            _redis_done(bench, ready, ids, t0, poll),
+            _cassandra_done(bench, base_cass, expected + posts, t0, poll),
+        ),
+        timeout=300,
+    )
+    await asyncio.sleep(0.5)
+    counters = delta(await bench.timeline_metrics(), before, "feedmesh_timeline_fanout")
+    return {
+        "author": label,
+        "followers": len(followers),
+        "followers_ready": len(ready),
+        "posts": posts,
+        "deliveries": expected,
+        "publish_seconds": round(published, 3),
+        "redis_seconds": round(redis_s, 3),
+        "redis_per_second": round(rate(expected, redis_s), 1),
+        "cassandra_seconds": round(cass_s, 3),
+        "cassandra_per_second": round(rate(expected, cass_s), 1),
+        "cassandra_home_writes_seen": cass_written,
+        "poll_seconds": poll,
+        "timeline_counters": {k: v for k, v in counters.items() if k.endswith("_total") or "_total{" in k},
+    }

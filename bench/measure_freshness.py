@@ -1,0 +1,201 @@
+"""Publish-to-visible freshness of normal authors under load.
+
+For `seconds`, authors publish concurrently, open loop at fixed rates: random socfb users (up to 313 followers;
+`reed_rate` posts/s in all), the 1k-follower author (every `every_1k` s) and the 10k-follower author (every
+`every_10k` s); run.py sets the rates with `scaled_load` to a fraction of the measured fanout capacity.
+
+Every post is measured: for `samples` random followers, freshness is the time from the moment CreatePost
+returned to the moment the post id is in the follower's Redis home timeline (the sorted set GetFeed reads for a
+materialized reader; all pending samples polled every `poll` s in one pipeline). For one more follower of every
+`getfeed_every`-th post it is the moment GetFeed (timeline gRPC, chronological, 20 items) first returns the post
+(polled every `getfeed_poll` s): the client-visible check of the Redis figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from feedmesh.post.v1 import post_service_pb2_grpc
+from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
+
+from bench.env import Bench, as_user, home_z, member
+from bench.measure_fanout import create_post
+from bench.stats import summarize
+
+
+@dataclass
+class FreshnessSettings:
+    seconds: float = 40.0
+    reed_rate: float = 8.0
+    every_1k: float = 2.0
+    every_10k: float = 5.0
+    samples: int = 5
+    poll: float = 0.01
+    getfeed_every: int = 2
+    getfeed_poll: float = 0.025
+    timeout: float = 30.0
+    offered_deliveries_per_second: float = 0.0
+
+
+SHARES = {"socfb": 0.4, "1k": 0.3, "10k": 0.3}
+
+
+def scaled_load(
+    base: FreshnessSettings, *, capacity: float, load: float, mean_socfb_followers: float
+) -> FreshnessSettings:
+    """Publishing rates that offer `load` x `capacity` deliveries/s (capacity: the fanout rate measured in the
+    burst phase), split over the author classes by SHARES: a load the fanout can keep up with, so freshness
+    measures delivery, not a queue that grows for the whole window."""
+    offered = capacity * load
+    return FreshnessSettings(
+        **{
+            **base.__dict__,
+            "reed_rate": SHARES["socfb"] * offered / mean_socfb_followers,
+            "every_1k": 1_000 / (SHARES["1k"] * offered),
+            "every_10k": 10_000 / (SHARES["10k"] * offered),
+            "offered_deliveries_per_second": offered,
+        }
+    )
+
+
+@dataclass
+class _Pending:
+    follower: int
+    post: int
+    cls: str
+    since: float
+
+
+@dataclass
+class _Results:
+    redis: dict[str, list[float]] = field(default_factory=dict)
+    getfeed: dict[str, list[float]] = field(default_factory=dict)
+    missed: dict[str, int] = field(default_factory=dict)
+    posts: dict[str, int] = field(default_factory=dict)
+    publish_latency: list[float] = field(default_factory=list)
+
+
+class FreshnessRun:
+    def __init__(self, bench: Bench, settings: FreshnessSettings, seed: int = 7):
+        self.bench = bench
+        self.s = settings
+        self.rng = random.Random(seed)
+        self.posts = post_service_pb2_grpc.PostServiceStub(bench.channel(bench.addr.post))
+        self.timeline = timeline_service_pb2_grpc.TimelineServiceStub(bench.channel(bench.addr.timeline))
+        self.pending: list[_Pending] = []
+        self.results = _Results()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.publishing = True
+
+    async def publish(self, author: int, followers: Sequence[int], cls: str) -> None:
+        begin = time.perf_counter()
+        try:
+            post_id = await create_post(self.posts, author, f"bench freshness {cls} {self.rng.random():.6f}")
+        except grpc.aio.AioRpcError as exc:
+            key = f"create_post_error:{exc.code().name}"
+            self.results.missed[key] = self.results.missed.get(key, 0) + 1
+            return
+        returned = time.perf_counter()
+        self.results.publish_latency.append(returned - begin)
+        self.results.posts[cls] = self.results.posts.get(cls, 0) + 1
+        picked = self.rng.sample(list(followers), min(len(followers), self.s.samples + 1))
+        for f in picked[: self.s.samples]:
+            self.pending.append(_Pending(f, post_id, cls, returned))
+        if len(picked) > self.s.samples and self.results.posts[cls] % self.s.getfeed_every == 0:
+            task = asyncio.create_task(self._via_getfeed(picked[-1], post_id, cls, returned))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _via_getfeed(self, follower: int, post_id: int, cls: str, since: float) -> None:
+        request = timeline_service_pb2.GetFeedRequest(limit=20, mode="chronological")
+        while time.perf_counter() - since < self.s.timeout:
+            try:
+                reply = await self.timeline.GetFeed(request, metadata=as_user(follower), timeout=10)
+            except grpc.aio.AioRpcError as exc:
+                key = f"getfeed_error:{exc.code().name}"
+                self.results.missed[key] = self.results.missed.get(key, 0) + 1
+                await asyncio.sleep(self.s.getfeed_poll)
+                continue
+            if any(item.post.id == post_id for item in reply.items):
+                self.results.getfeed.setdefault(cls, []).append(time.perf_counter() - since)
+                return
+            await asyncio.sleep(self.s.getfeed_poll)
+        self.results.missed[f"getfeed:{cls}"] = self.results.missed.get(f"getfeed:{cls}", 0) + 1
+
+    async def poller(self) -> None:
+        while self.publishing or self.pending:
+            await asyncio.sleep(self.s.poll)
+            if not self.pending:
+                continue
+            batch, self.pending = self.pending, []
+            async with self.bench.redis.pipeline(transaction=False) as pipe:
+                for p in batch:
+                    pipe.zscore(home_z(p.follower), member(p.post))
+                found = await pipe.execute()
+            now = time.perf_counter()
+            for p, score in zip(batch, found, strict=True):
+                if score is not None:
+                    self.results.redis.setdefault(p.cls, []).append(now - p.since)
+                elif now - p.since > self.s.timeout:
+                    self.results.missed[p.cls] = self.results.missed.get(p.cls, 0) + 1
+                else:
+                    self.pending.append(p)
+
+    async def ticker(self, every: float, author: int, followers: Sequence[int], cls: str, stop_at: float) -> None:
+        """Open loop: one post every `every` s, whatever the latency of the previous one; the first at a random
+        moment of the first half of the window (so each class posts at least once)."""
+        await asyncio.sleep(self.rng.uniform(0, min(every, self.s.seconds / 2)))
+        while time.perf_counter() < stop_at:
+            task = asyncio.create_task(self.publish(author, followers, cls))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            await asyncio.sleep(every)
+
+    async def reed_ticker(self, reed: dict[int, list[int]], stop_at: float) -> None:
+        authors = [a for a, fs in reed.items() if fs]
+        while time.perf_counter() < stop_at:
+            author = self.rng.choice(authors)
+            task = asyncio.create_task(self.publish(author, reed[author], "socfb"))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            await asyncio.sleep(self.rng.expovariate(self.s.reed_rate))
+
+
+async def freshness(
+    bench: Bench,
+    settings: FreshnessSettings,
+    *,
+    reed_followers: dict[int, list[int]],
+    author_1k: tuple[int, Sequence[int]],
+    author_10k: tuple[int, Sequence[int]],
+) -> dict[str, Any]:
+    run = FreshnessRun(bench, settings)
+    stop_at = time.perf_counter() + settings.seconds
+    poller = asyncio.create_task(run.poller())
+    await asyncio.gather(
+        run.reed_ticker(reed_followers, stop_at),
+        run.ticker(settings.every_1k, author_1k[0], author_1k[1], "1k", stop_at),
+        run.ticker(settings.every_10k, author_10k[0], author_10k[1], "10k", stop_at),
+    )
+    while run.tasks:
+        await asyncio.gather(*list(run.tasks))
+    run.publishing = False
+    await poller
+    r = run.results
+    every = [x for xs in r.redis.values() for x in xs]
+    return {
+        "settings": settings.__dict__,
+        "posts": r.posts,
+        "redis_all": summarize(every).as_dict(),
+        "redis_by_author": {cls: summarize(xs).as_dict() for cls, xs in sorted(r.redis.items())},
+        "getfeed_all": summarize([x for xs in r.getfeed.values() for x in xs]).as_dict(),
+        "getfeed_by_author": {cls: summarize(xs).as_dict() for cls, xs in sorted(r.getfeed.items())},
+        "missed": r.missed,
+        "create_post_latency": summarize(r.publish_latency).as_dict(),
+    }

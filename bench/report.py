@@ -1,0 +1,193 @@
+"""The figures as a table (printed, and in bench/results/latest.md) and as JSON (bench/results/timeline-<time>.json,
+and latest.json), each figure next to its baseline, the ratio, the target and PASS/FAIL."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.stats import at_least, below, ratio, verdict
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+
+
+def _n(x: float, unit: str = "", digits: int = 0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:,.{digits}f}{unit}"
+
+
+def _r(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.3f}"
+
+
+def build_rows(f: dict[str, Any]) -> list[Row]:
+    b = f["baselines"]
+    zadd = b["redis"]["zadd_per_second"]
+    zrev = b["redis"]["zrevrange_per_second"]
+    unary = b["trivial_grpc"]
+    rows: list[Row] = []
+    for burst in f["fanout"]:
+        label = f"{burst['author']} author, {burst['posts']} posts = {burst['deliveries']:,} deliveries"
+        r = ratio(burst["redis_per_second"], zadd)
+        main = burst["author"] == "10k"
+        rows.append(
+            Row(
+                f"fanout into Redis/s ({label})",
+                _n(burst["redis_per_second"], "/s"),
+                f"ZADD {_n(zadd, '/s')}",
+                _r(r),
+                ">= 0.50 x ZADD" if main else "(info)",
+                verdict(at_least(r, 0.5)) if main else "",
+            )
+        )
+        rows.append(
+            Row(
+                f"fanout into Cassandra/s ({label})",
+                _n(burst["cassandra_per_second"], "/s"),
+                f"ZADD {_n(zadd, '/s')}",
+                _r(ratio(burst["cassandra_per_second"], zadd)),
+                "(info: no Cassandra baseline asked)",
+            )
+        )
+    fr = f["freshness"]
+    allr = fr["redis_all"]
+    rows.append(
+        Row(
+            f"freshness, normal authors under load (Redis home), n={allr['count']}",
+            f"p50 {_n(allr['p50_ms'], ' ms', 1)} / p95 {_n(allr['p95_ms'], ' ms', 1)} / "
+            f"p99 {_n(allr['p99_ms'], ' ms', 1)}",
+            "",
+            "",
+            "p99 < 500 ms",
+            verdict(below(allr["p99_ms"], 500.0)),
+        )
+    )
+    for cls, s in fr["redis_by_author"].items():
+        rows.append(
+            Row(
+                f"  freshness {cls} authors (Redis home), n={s['count']}",
+                f"p50 {_n(s['p50_ms'], ' ms', 1)} / p95 {_n(s['p95_ms'], ' ms', 1)} / p99 {_n(s['p99_ms'], ' ms', 1)}",
+                "",
+                "",
+                "p99 < 500 ms",
+                verdict(below(s["p99_ms"], 500.0)),
+            )
+        )
+    g = fr["getfeed_all"]
+    rows.append(
+        Row(
+            f"  freshness seen through GetFeed, n={g['count']}",
+            f"p50 {_n(g['p50_ms'], ' ms', 1)} / p95 {_n(g['p95_ms'], ' ms', 1)} / p99 {_n(g['p99_ms'], ' ms', 1)}",
+            "",
+            "",
+            "(cross-check)",
+        )
+    )
+    reads = f["feed_reads"]
+    rr = ratio(reads["per_second"], unary["per_second"])
+    rows.append(
+        Row(
+            "feed reads/s (GetFeed, chronological, 20 per page)",
+            _n(reads["per_second"], "/s"),
+            f"trivial unary {_n(unary['per_second'], '/s')}",
+            _r(rr),
+            ">= 0.30 x unary",
+            verdict(at_least(rr, 0.3)),
+        )
+    )
+    rows.append(
+        Row(
+            "  feed reads/s vs Redis ZREVRANGE 0 19",
+            _n(reads["per_second"], "/s"),
+            f"ZREVRANGE {_n(zrev, '/s')}",
+            _r(ratio(reads["per_second"], zrev)),
+            "(info)",
+        )
+    )
+    for q in ("p50", "p99"):
+        rows.append(
+            Row(
+                f"feed read latency {q}",
+                _n(reads["latency"][f"{q}_ms"], " ms", 2),
+                f"trivial unary {_n(unary['latency'][f'{q}_ms'], ' ms', 2)}",
+                _r(ratio(reads["latency"][f"{q}_ms"], unary["latency"][f"{q}_ms"])),
+                "(info)",
+            )
+        )
+    normal, celeb = f["celebrity_cost"]["normal"], f["celebrity_cost"]["celebrity"]
+    rows.append(
+        Row(
+            f"writes for one post: {normal['author']} author ({normal['followers']:,} followers, pushed)",
+            f"{normal['writes_total']:,} (Redis {normal['redis_writes']:,}, Cassandra {normal['cassandra_writes']:,})",
+        )
+    )
+    rows.append(
+        Row(
+            f"writes for one post: {celeb['author']} celebrity ({celeb['followers']:,} followers, pulled)",
+            f"{celeb['writes_total']:,} (Redis {celeb['redis_writes']:,}, Cassandra {celeb['cassandra_writes']:,})",
+            f"normal post {normal['writes_total']:,}",
+            _r(ratio(celeb["writes_total"], normal["writes_total"])),
+            "(info)",
+        )
+    )
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    head = Row("figure", "value", "baseline", "ratio", "target", "verdict")
+    cols = list(
+        zip(*[(r.figure, r.value, r.baseline, r.ratio, r.target, r.verdict) for r in [head, *rows]], strict=True)
+    )
+    widths = [max(len(c) for c in col) for col in cols]
+    lines = []
+    for n, r in enumerate([head, *rows]):
+        cells = (r.figure, r.value, r.baseline, r.ratio, r.target, r.verdict)
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown(rows: list[Row], figures: dict[str, Any]) -> str:
+    m = figures["machine"]
+    s = figures["settings"]
+    out = [
+        f"# Timeline benchmark, {figures['started_at']}",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
+        f"grpcio {m['grpcio']}. Everything on 127.0.0.1, the whole stack on this machine.",
+        "",
+        "| figure | value | baseline | ratio | target | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [f"| {r.figure.strip()} | {r.value} | {r.baseline} | {r.ratio} | {r.target} | {r.verdict} |" for r in rows]
+    out += ["", "## Settings", "", "```", json.dumps(s, indent=2), "```", "", "## How measured", ""]
+    out += [f"- {line}" for line in figures["method"]]
+    out += ["", f"Full figures: `{figures['json_file']}`.", ""]
+    return "\n".join(out)
+
+
+def write(figures: dict[str, Any], stamp: str) -> tuple[Path, Path]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    json_path = RESULTS / f"timeline-{stamp}.json"
+    figures["json_file"] = f"bench/results/{json_path.name}"
+    text = json.dumps(figures, indent=2, default=str)
+    json_path.write_text(text + "\n")
+    (RESULTS / "latest.json").write_text(text + "\n")
+    md = RESULTS / "latest.md"
+    md.write_text(markdown(build_rows(figures), figures))
+    return json_path, md

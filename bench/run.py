@@ -1,0 +1,228 @@
+"""`make bench`: the timeline benchmark on the real stack (see bench/README.md).
+
+    .venv/bin/python -m bench.run [--quick] [--threshold 10001] [--no-restart] ...
+
+Phases: seed (idempotent) -> restart graph + timeline with FEEDMESH_CELEBRITY_THRESHOLD=<threshold> -> warm the
+readers -> baselines (redis-benchmark ZADD/ZREVRANGE, trivial grpc.aio unary) -> feed reads -> fanout bursts ->
+freshness under load -> celebrity cost -> restart graph + timeline with the defaults (always, in a finally) ->
+table, bench/results/timeline-<time>.json, latest.json, latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
+
+from bench import baselines, stack_ctl
+from bench.env import Bench, machine_facts
+from bench.measure_cost import post_cost
+from bench.measure_fanout import burst
+from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
+from bench.measure_reads import feed_reads
+from bench.report import build_rows, table, write
+from bench.seed import AUTHOR_SIZES, seed
+from bench.warm import warm
+
+METHOD = [
+    "Seed: socfb-Reed98 (962 accounts via CreateUser, 37,624 follows via FollowUser); synthetic authors with 1k, "
+    "10k and 100k followers (nested audiences of 100,000 `bench_fan_<n>` accounts bulk-inserted into auth.users, "
+    "graph.follows, graph.user_counts as a fixture, graph Redis caches invalidated). Reused by later runs.",
+    "Graph and timeline are restarted with FEEDMESH_CELEBRITY_THRESHOLD=<threshold> (settings) so the 10k author "
+    "is pushed; the 100k author stays a celebrity. They are restarted with the defaults at the end.",
+    "Readers are made active with one GetFeed each (fanout skips readers that never read) before measuring.",
+    "Fanout: a burst of posts by one author, timed from the first CreatePost until every follower's Redis home "
+    "timeline holds every post (ZMSCORE polling), and until Cassandra's home_timeline write counter "
+    "(system_views.local_write_latency) has grown by one write per delivery (+1 per post for the author's own row).",
+    "Freshness: authors publish concurrently, open loop, offering <freshness_load> x the measured fanout rate in "
+    "deliveries/s (40% socfb users, 30% the 1k author, 30% the 10k author); for sampled "
+    "followers of every post, time from CreatePost returning to the id being in the follower's Redis home "
+    "timeline (polled every 10 ms), and for one follower of every other post to GetFeed returning it.",
+    "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
+    "socfb users; the trivial baseline is a health Check on a throwaway grpc.aio server process, same client setup.",
+    "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "
+    "random members, ZREVRANGE 0 19 of an 800-member sorted set.",
+    "Celebrity cost: deltas of Redis INFO commandstats (write commands, including those inside Lua scripts) and "
+    "Cassandra per-table write counts around one post, the stack otherwise idle.",
+]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="shorter phases (a smoke run, not for figures)")
+    p.add_argument("--threshold", type=int, default=10_001, help="celebrity threshold during the run")
+    p.add_argument("--no-restart", action="store_true", help="use the services as they run (threshold unknown)")
+    p.add_argument("--read-seconds", type=float, default=20.0)
+    p.add_argument("--read-concurrency", type=int, default=32)
+    p.add_argument("--read-channels", type=int, default=4)
+    p.add_argument("--burst-posts-1k", type=int, default=10)
+    p.add_argument("--burst-posts-10k", type=int, default=5)
+    p.add_argument("--freshness-seconds", type=float, default=40.0)
+    p.add_argument(
+        "--freshness-load", type=float, default=0.5, help="offered deliveries/s as a fraction of the fanout rate"
+    )
+    return p.parse_args(argv)
+
+
+async def graph_threshold(bench: Bench, user_id: int) -> int:
+    stub = graph_service_pb2_grpc.GraphServiceStub(bench.channel(bench.addr.graph))
+    reply = await stub.ListFolloweeIds(graph_service_pb2.ListFolloweeIdsRequest(user_id=user_id), timeout=10)
+    return int(reply.celebrity_threshold)
+
+
+def phase(name: str) -> float:
+    print(f"== {name}", flush=True)
+    return time.monotonic()
+
+
+async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    bench = await Bench.open()
+    try:
+        t = phase("seed")
+        data = await seed(bench)
+        figures["timings"]["seed"] = round(time.monotonic() - t, 1)
+        reed = data.reed_ids
+        fans_10k = data.followers_of("10k")
+        fans_1k = data.followers_of("1k")
+
+        if not args.no_restart:
+            t = phase(f"restart graph + timeline with FEEDMESH_CELEBRITY_THRESHOLD={args.threshold}")
+            stack_ctl.set_celebrity_threshold(args.threshold)
+            await bench.close()  # channels to the restarted services
+            bench = await Bench.open()
+            figures["timings"]["restart"] = round(time.monotonic() - t, 1)
+        threshold = await graph_threshold(bench, fans_1k[0])
+        figures["settings"]["celebrity_threshold_in_graph"] = threshold
+        print(f"  graph reports celebrity threshold {threshold}", flush=True)
+
+        t = phase("warm readers (socfb users and the 10k author's followers)")
+        figures["warm"] = await warm(bench, [*reed, *fans_10k])
+        print(f"  {figures['warm']}", flush=True)
+
+        print(f"  waited {await bench.drain():.1f}s for the fanout backlog to drain", flush=True)
+        phase("baselines: redis-benchmark ZADD / ZREVRANGE")
+        redis_base = await asyncio.to_thread(baselines.redis_benchmark, bench.addr.redis_host, bench.addr.redis_port)
+        print(f"  ZADD {redis_base.zadd_per_second:,.0f}/s, ZREVRANGE {redis_base.zrevrange_per_second:,.0f}/s")
+        phase("baselines: trivial grpc.aio unary call")
+        unary, unary_info = await baselines.trivial_grpc(
+            concurrency=args.read_concurrency, seconds=args.read_seconds, n_channels=args.read_channels
+        )
+        print(f"  {unary.per_second:,.0f}/s p50 {unary.latency.p50_ms:.2f} ms p99 {unary.latency.p99_ms:.2f} ms")
+        figures["baselines"] = {
+            "redis": asdict(redis_base),
+            "trivial_grpc": {**unary.as_dict(), **unary_info},
+        }
+
+        phase("feed reads")
+        reads, reads_info = await feed_reads(
+            bench, reed, concurrency=args.read_concurrency, seconds=args.read_seconds, n_channels=args.read_channels
+        )
+        print(f"  {reads.per_second:,.0f}/s p50 {reads.latency.p50_ms:.2f} ms p99 {reads.latency.p99_ms:.2f} ms")
+        figures["feed_reads"] = {**reads.as_dict(), **reads_info}
+
+        phase("fanout bursts")
+        figures["fanout"] = []
+        for label, followers, posts in (
+            ("1k", fans_1k, args.burst_posts_1k),
+            ("10k", fans_10k, args.burst_posts_10k),
+        ):
+            await bench.drain()
+            result = await burst(bench, data.authors[label], followers, posts, label=label)
+            print(
+                f"  {label}: {result['deliveries']:,} deliveries, Redis {result['redis_per_second']:,.0f}/s "
+                f"({result['redis_seconds']} s), Cassandra {result['cassandra_per_second']:,.0f}/s "
+                f"({result['cassandra_seconds']} s)",
+                flush=True,
+            )
+            figures["fanout"].append(result)
+
+        phase("freshness under load")
+        capacity = min(b["redis_per_second"] for b in figures["fanout"])
+        socfb_degree = sum(len(v) for v in data.reed_followers.values()) / len(data.reed_followers)
+        fs = scaled_load(
+            FreshnessSettings(seconds=args.freshness_seconds),
+            capacity=capacity,
+            load=args.freshness_load,
+            mean_socfb_followers=socfb_degree,
+        )
+        print(
+            f"  offering {fs.offered_deliveries_per_second:,.0f} deliveries/s ({args.freshness_load:.0%} of the "
+            f"measured fanout rate): socfb {fs.reed_rate:.1f} posts/s, 1k author every {fs.every_1k:.1f} s, "
+            f"10k author every {fs.every_10k:.1f} s",
+            flush=True,
+        )
+        await bench.drain()
+        figures["freshness"] = await freshness(
+            bench,
+            fs,
+            reed_followers=data.reed_followers,
+            author_1k=(data.authors["1k"], fans_1k),
+            author_10k=(data.authors["10k"], fans_10k),
+        )
+        a = figures["freshness"]["redis_all"]
+        print(f"  p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms (n={a['count']})")
+
+        phase("celebrity cost")
+        await bench.drain()
+        normal = await post_cost(bench, data.authors["1k"], fans_1k, pushed=True, label="1k")
+        celeb = await post_cost(bench, data.authors["100k"], data.fan_ids, pushed=False, label="100k")
+        figures["celebrity_cost"] = {"normal": normal, "celebrity": celeb}
+        print(f"  1k: {normal['writes_total']:,} writes; 100k celebrity: {celeb['writes_total']:,} writes")
+    finally:
+        await bench.close()
+
+
+async def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if args.quick:
+        args.read_seconds, args.freshness_seconds = 5.0, 10.0
+        args.burst_posts_1k, args.burst_posts_10k = 2, 1
+    started = datetime.now(UTC)
+    figures: dict[str, Any] = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": machine_facts(),
+        "settings": {
+            "celebrity_threshold": None if args.no_restart else args.threshold,
+            "authors": AUTHOR_SIZES,
+            "client_processes": 1,
+            "read_concurrency": args.read_concurrency,
+            "read_channels": args.read_channels,
+            "read_seconds": args.read_seconds,
+            "page_size": 20,
+            "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
+            "freshness_seconds": args.freshness_seconds,
+            "freshness_load": args.freshness_load,
+            "quick": args.quick,
+        },
+        "method": METHOD,
+        "timings": {},
+    }
+    t0 = time.monotonic()
+    try:
+        await measure(args, figures)
+    finally:
+        if not args.no_restart:
+            phase("restore graph + timeline with the default celebrity threshold")
+            try:
+                stack_ctl.set_celebrity_threshold(None)
+            except Exception as exc:  # report, but keep the original error if there is one
+                print(f"  RESTORE FAILED: {exc}\n  run: make down && make up", file=sys.stderr)
+                raise
+    figures["timings"]["total"] = round(time.monotonic() - t0, 1)
+    rows = build_rows(figures)
+    print()
+    print(table(rows))
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    json_path, md_path = write(figures, stamp)
+    print(f"\nfigures: {json_path.relative_to(json_path.parents[2])}, {md_path.relative_to(md_path.parents[2])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main(sys.argv[1:])))

@@ -1,0 +1,42 @@
+"""Restarting the services whose settings the benchmark changes, through the stack's own scripts: stop their
+processes (stack/lib.sh `stop_name`, which checks the pid file's start time), then `stack/up.sh` starts whatever
+is missing with the FEEDMESH_* environment it is given."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+from bench import ROOT
+
+THRESHOLD_VAR = "FEEDMESH_CELEBRITY_THRESHOLD"
+# The services that read FEEDMESH_CELEBRITY_THRESHOLD: graph (ListFolloweeIds splits pushed/celebrity followees)
+# and timeline (whether a post is pushed).
+THRESHOLD_SERVICES = ("graph", "timeline")
+
+
+def _stop(services: tuple[str, ...]) -> None:
+    stops = " && ".join(f"stop_name svc-{svc} TERM 30" for svc in services)
+    subprocess.run(["bash", "-c", f"source stack/lib.sh && {stops}"], cwd=ROOT, check=True)
+
+
+def restart(services: tuple[str, ...], env: dict[str, str | None]) -> float:
+    """Stops `services`, then runs stack/up.sh with `env` applied (None removes a variable); returns seconds."""
+    started = time.monotonic()
+    _stop(services)
+    child = dict(os.environ)
+    for key, value in env.items():
+        if value is None:
+            child.pop(key, None)
+        else:
+            child[key] = value
+    result = subprocess.run(["bash", "stack/up.sh"], cwd=ROOT, env=child, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"stack/up.sh failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return time.monotonic() - started
+
+
+def set_celebrity_threshold(value: int | None) -> float:
+    """Restarts graph and timeline with FEEDMESH_CELEBRITY_THRESHOLD=value (None: the default)."""
+    return restart(THRESHOLD_SERVICES, {THRESHOLD_VAR: None if value is None else str(value)})

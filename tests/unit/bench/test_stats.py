@@ -1,0 +1,61 @@
+import math
+
+import pytest
+
+from bench.stats import (
+    at_least,
+    below,
+    parse_redis_benchmark_csv,
+    percentile,
+    rate,
+    ratio,
+    summarize,
+    verdict,
+)
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    values = [1.0, 2.0, 3.0, 4.0]
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 100) == 4.0
+    assert percentile(values, 50) == pytest.approx(2.5)
+    assert percentile(values, 99) == pytest.approx(3.97)
+
+
+def test_percentile_ignores_input_order_and_handles_edges() -> None:
+    assert percentile([5.0, 1.0, 3.0], 50) == 3.0
+    assert percentile([7.0], 99) == 7.0
+    assert math.isnan(percentile([], 50))
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_summarize_reports_milliseconds() -> None:
+    s = summarize([0.001 * i for i in range(1, 101)])
+    assert s.count == 100
+    assert s.p50_ms == pytest.approx(50.5)
+    assert s.p99_ms == pytest.approx(99.01)
+    assert s.max_ms == pytest.approx(100.0)
+    assert s.mean_ms == pytest.approx(50.5)
+    assert summarize([]).count == 0
+
+
+def test_rate_and_ratio_guard_against_missing_values() -> None:
+    assert rate(100, 2.0) == 50.0
+    assert math.isnan(rate(1, 0))
+    assert ratio(50, 200) == 0.25
+    assert math.isnan(ratio(1, 0))
+    assert math.isnan(ratio(math.nan, 2))
+
+
+def test_verdicts() -> None:
+    assert verdict(at_least(0.6, 0.5)) == "PASS"
+    assert verdict(at_least(0.4, 0.5)) == "FAIL"
+    assert verdict(at_least(math.nan, 0.5)) == "n/a"
+    assert verdict(below(499.0, 500.0)) == "PASS"
+    assert verdict(below(500.0, 500.0)) == "FAIL"
+
+
+def test_parse_redis_benchmark_csv() -> None:
+    text = '"test","rps","avg_latency_ms"\n"ZADD","512345.67","0.512"\n"ZREVRANGE bench:z 0 19","300000.00","1.0"\n'
+    assert parse_redis_benchmark_csv(text) == {"ZADD": 512345.67, "ZREVRANGE bench:z 0 19": 300000.0}
