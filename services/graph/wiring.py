@@ -5,12 +5,12 @@ from __future__ import annotations
 import grpc
 from feedmesh.auth.v1 import auth_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
-from redis.asyncio import Redis
 
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
 from services.common.postgres import create_pool
+from services.common.redis import create_redis
 from services.common.server import GrpcServer, ServiceBinding
 from services.graph.adapters.events import PRODUCER
 from services.graph.adapters.postgres import PgGraphReader, PgGraphUnitOfWork
@@ -27,7 +27,7 @@ SERVICE_NAME = graph_service_pb2.DESCRIPTOR.services_by_name["GraphService"].ful
 
 async def build(settings: GraphSettings) -> GrpcServer:
     pool = await create_pool(settings.pg_dsn, max_size=settings.pg_pool_size)
-    redis = Redis.from_url(settings.redis_url)
+    redis = create_redis(settings.redis_url)
     channels = ChannelPool(settings.default_deadline_seconds)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-graph")
     relay = OutboxRelay(pool, publisher, PRODUCER)

@@ -8,11 +8,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import redis.asyncio as aioredis
 from feedmesh.timeline.v1 import timeline_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
+from services.common.redis import create_redis
 from services.common.server import GrpcServer, ServiceBinding
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
 from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler
@@ -51,7 +51,7 @@ class Stores:
 
 
 async def open_stores(settings: TimelineSettings) -> Stores:
-    client = aioredis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    client = create_redis(settings.redis_url)
     cache = RedisTimelineCache(
         client,
         home_max=settings.home_timeline_max,
