@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from kafka.errors import KafkaError
 
 from stack import clients
 from stack.readiness import PROBES
@@ -78,8 +80,19 @@ def s3_client(stack_settings: StackSettings) -> Any:
     return clients.s3_client(stack_settings)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def kafka_admin(stack_settings: StackSettings) -> Iterator[Any]:
+    """A fresh admin client per test: the restart tests bounce the broker, and a long-lived kafka-python client
+    does not recover its connection promptly (NodeNotReadyError)."""
     admin = clients.kafka_admin(stack_settings)
+    deadline = time.monotonic() + 30
+    while True:  # right after a broker restart the first metadata calls may fail: wait until one succeeds
+        try:
+            admin.list_topics()
+            break
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
     yield admin
     admin.close()
