@@ -8,32 +8,14 @@ from typing import Any
 
 from feedmesh.events.v1 import events_pb2
 from feedmesh.graph.v1 import graph_service_pb2 as pb
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from services.common.kafka import API_VERSION
 from stack.settings import StackSettings
 from tests.integration.graph.conftest import Mesh, as_user
 from tests.integration.graph.test_relationships import follow
+from tests.integration.kafka_reading import end_offsets, reader
 
 TOPIC = "feedmesh.graph"
-
-
-def _consumer(settings: StackSettings) -> Any:
-    return KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        api_version=API_VERSION,
-        enable_auto_commit=False,
-        consumer_timeout_ms=1000,
-    )
-
-
-def _end_offsets(settings: StackSettings) -> dict[TopicPartition, int]:
-    consumer = _consumer(settings)
-    try:
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC)]
-        return dict(consumer.end_offsets(partitions))
-    finally:
-        consumer.close()
 
 
 def _describe(event: events_pb2.Event) -> tuple[Any, ...]:
@@ -47,7 +29,7 @@ def _read(
 ) -> dict[int, list[tuple[Any, ...]]]:
     """The events keyed by `keys` after `start`, per key in log order, deduplicated by event id. Once `count`
     arrived it listens one second more, so an unexpected extra event shows."""
-    consumer = _consumer(settings)
+    consumer = reader(settings)
     wanted = {str(k).encode(): k for k in keys}
     seen: set[str] = set()
     found: dict[int, list[tuple[Any, ...]]] = {k: [] for k in keys}
@@ -75,7 +57,7 @@ def _read(
 
 
 async def test_graph_changes_are_published_in_order(mesh: Mesh, stack_settings: StackSettings) -> None:
-    start = await asyncio.to_thread(_end_offsets, stack_settings)
+    start = await asyncio.to_thread(end_offsets, stack_settings, TOPIC)
     alice, bob = await mesh.new_users(2)
     private = await mesh.new_user(private=True)
 

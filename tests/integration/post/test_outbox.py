@@ -11,15 +11,14 @@ import random
 import socket
 import subprocess
 import time
-from typing import Any
 
 import asyncpg
 from feedmesh.events.v1 import events_pb2
 from feedmesh.post.v1 import post_service_pb2 as pb
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from stack import clients
 from stack.settings import ROOT, StackSettings
+from tests.integration.kafka_reading import end_offsets, reader
 from tests.integration.post.conftest import Mesh, as_user
 
 TOPIC = "feedmesh.posts"
@@ -40,29 +39,11 @@ def _kafka_answers(settings: StackSettings) -> bool:
         return False
 
 
-def _consumer(settings: StackSettings) -> Any:
-    return KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        api_version=clients.KAFKA_API_VERSION,
-        enable_auto_commit=False,
-        consumer_timeout_ms=1000,
-    )
-
-
-def _end_offsets(settings: StackSettings) -> dict[TopicPartition, int]:
-    consumer = _consumer(settings)
-    try:
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC)]
-        return dict(consumer.end_offsets(partitions))
-    finally:
-        consumer.close()
-
-
 def _read_published(
     settings: StackSettings, start: dict[TopicPartition, int], author_id: int, count: int, timeout: float
 ) -> list[int]:
     """The post ids of the author's PostPublished events after `start`, deduplicated by event id, in log order."""
-    consumer = _consumer(settings)
+    consumer = reader(settings)
     key = str(author_id).encode()
     seen_events: set[str] = set()
     post_ids: list[int] = []
@@ -90,7 +71,7 @@ async def test_posts_publish_while_kafka_is_down_and_arrive_in_order_after(
     mesh: Mesh, stack_settings: StackSettings, pg_conn: asyncpg.Connection
 ) -> None:
     author = random.randint(3 * 10**15, 4 * 10**15)
-    start = await asyncio.to_thread(_end_offsets, stack_settings)
+    start = await asyncio.to_thread(end_offsets, stack_settings, TOPIC)
     latencies: list[float] = []
     created: list[int] = []
     try:
