@@ -142,14 +142,18 @@ class Bench:
         return await asyncio.to_thread(scrape, self.addr.timeline_metrics)
 
     async def drain(self, limit_seconds: float = 600) -> float:
-        """Waits until the timeline has no fanout work left: every enqueued fanout task done and no consumer lag
+        """Waits until the timeline has no fanout work left: every enqueued fanout task done by both
+        fanout groups and no consumer lag
         (the lag gauges are refreshed every 5 s). Returns the seconds waited."""
         started = time.monotonic()
         calm_since: float | None = None
         while time.monotonic() - started < limit_seconds:
             m = await self.timeline_metrics()
             enqueued = m.get('feedmesh_timeline_fanout_tasks_total{stage="enqueued"}', 0)
-            done = m.get('feedmesh_timeline_fanout_tasks_total{stage="done"}', 0)
+            done = min(  # both fanout groups: the hot one (Redis) and the durable one (Cassandra)
+                m.get('feedmesh_timeline_fanout_tasks_total{stage="cached"}', 0),
+                m.get('feedmesh_timeline_fanout_tasks_total{stage="stored"}', 0),
+            )
             lag = sum(v for k, v in m.items() if k.startswith("feedmesh_timeline_consumer_lag"))
             if m and done >= enqueued and lag == 0:
                 calm_since = calm_since or time.monotonic()

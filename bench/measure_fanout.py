@@ -7,9 +7,9 @@ home-timeline cache), timed from the first CreatePost until
   write counter, system_views.local_write_latency, polled every `poll` seconds; the author's own row per post is
   added to the expectation).
 
-The timeline's fanout worker writes each chunk to Cassandra first, then to Redis, and its prometheus counter
-`feedmesh_timeline_fanout_deliveries_total{store}` counts both stores at the same moment, so the two rates come
-from the stores, not from that counter (its delta is reported as a cross-check)."""
+The timeline's two fanout groups write Redis (the hot group) and Cassandra (the durable group) independently, each
+at its own pace, and its prometheus counter `feedmesh_timeline_fanout_deliveries_total{store}` counts each store's
+writes; the rates still come from the stores themselves (the counter's delta is reported as a cross-check)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ class PostSettings(ServerSettings):
     metrics_port: int = 9103
     pg_dsn: str
     kafka_bootstrap: str
+    # The post tombstone set (services.common.post_tombstones) lives here.
+    redis_url: str
     auth_target: str = "127.0.0.1:50051"
     graph_target: str = "127.0.0.1:50052"
     media_target: str = "127.0.0.1:50058"

@@ -1,5 +1,5 @@
-"""The post service's composition root: pools, clients, the outbox relay and the partition maintenance are created
-once here, and closed with the server in reverse order."""
+"""The post service's composition root: pools, clients (Redis for the tombstone set), the outbox relay and the
+partition maintenance are created once here, and closed with the server in reverse order."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from services.common import postgres
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
+from services.common.redis import create_redis
 from services.common.server import GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
 from services.post.adapters.events import PRODUCER, OutboxPostEvents
 from services.post.adapters.peers import AuthUserDirectory, EngagementStats, GraphVisibility, MediaChecker
 from services.post.adapters.postgres import PgPartitionStore, PgPostRepository
+from services.post.adapters.tombstones import RedisTombstones
 from services.post.api.servicer import PostServicer
 from services.post.app.maintenance import PartitionMaintenance
 from services.post.app.posts import PostUseCases
@@ -47,6 +49,11 @@ async def build(settings: PostSettings) -> GrpcServer:
         relay = OutboxRelay(pool, publisher, PRODUCER)
         relay.start()
         closers.append(relay.stop)
+
+        redis = create_redis(settings.redis_url)
+        closers.append(redis.aclose)
+        tombstones = RedisTombstones(redis, pool)
+        await tombstones.ensure()
     except BaseException:
         for close in reversed(closers):
             await close()
@@ -65,6 +72,7 @@ async def build(settings: PostSettings) -> GrpcServer:
         media=MediaChecker(channels, settings.media_target),
         stats=EngagementStats(channels, settings.engagement_target, settings.engagement_timeout_seconds),
         policy=ContentPolicy.from_words(settings.content_denylist, max_links=settings.content_max_links),
+        tombstones=tombstones,
     )
     servicer = PostServicer(posts)
     server = GrpcServer(

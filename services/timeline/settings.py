@@ -36,7 +36,16 @@ class TimelineSettings(ServerSettings):
     # How many of an author's newest posts a follow (or a rebuild) copies into a home timeline.
     backfill_depth: int = 800
     fanout_chunk_size: int = 500
-    fanout_workers: int = 4
+    # Members of the hot fanout group (Redis) and of the durable one (Cassandra) in this process.
+    fanout_workers: int = 2
+    fanout_store_workers: int = 2
+
+    # In-process caches of peer answers (app.peer_caches): entries, and how long an entry may be reused at most.
+    followee_cache_size: int = 20_000
+    followee_cache_max_age_seconds: float = 60.0
+    post_cache_size: int = 200_000
+    author_cache_size: int = 50_000
+    author_cache_max_age_seconds: float = 60.0
 
     # Ranking: the first window of candidates, and the strict deadline of ScorePosts.
     rank_candidates: int = 200
@@ -46,7 +55,8 @@ class TimelineSettings(ServerSettings):
     # The next page's candidates are warmed into Redis for this long after a page is served (0: off).
     prefetch_seconds: float = 30.0
 
-    # Kafka: topics, consumer groups (<prefix>-posts, <prefix>-graph, <prefix>-fanout), and where a new group starts.
+    # Kafka: topics, consumer groups (<prefix>-posts, <prefix>-graph, <prefix>-fanout, <prefix>-fanout-store), and
+    # where a new group starts.
     posts_topic: str = "feedmesh.posts"
     graph_topic: str = "feedmesh.graph"
     fanout_topic: str = "feedmesh.fanout"
@@ -66,6 +76,10 @@ class TimelineSettings(ServerSettings):
             "backfill_depth",
             "fanout_chunk_size",
             "fanout_workers",
+            "fanout_store_workers",
+            "followee_cache_size",
+            "post_cache_size",
+            "author_cache_size",
             "rank_candidates",
             "rank_deadline_ms",
         )

@@ -1,5 +1,5 @@
 """The timeline service's composition root: Redis, Cassandra, the peer channels and the Kafka producer are created
-once here; the consumers (posts, graph, and `fanout_workers` fanout-group members) run on their own threads; all
+once here; the consumers (posts, graph, and the members of the two fanout groups) run on their own threads; all
 of it is closed with the server in reverse order."""
 
 from __future__ import annotations
@@ -27,8 +27,16 @@ from services.timeline.adapters.redis_cache import RedisTimelineCache
 from services.timeline.api.servicer import TimelineServicer
 from services.timeline.app.background import Background
 from services.timeline.app.feed import FeedReader, FeedTuning
-from services.timeline.app.ingest import FanoutPolicy, FanoutWorker, FaultHook, GraphEvents, PostEvents
+from services.timeline.app.ingest import (
+    CacheFanout,
+    FanoutPolicy,
+    FaultHook,
+    GraphEvents,
+    PostEvents,
+    StoreFanout,
+)
 from services.timeline.app.materialize import Materializer
+from services.timeline.app.peer_caches import CachedFollowees, CachedPosts, CachedUsers
 from services.timeline.app.streams import StreamReader
 from services.timeline.settings import TimelineSettings
 
@@ -72,12 +80,18 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     return Stores(cache=cache, store=store, closers=[client.aclose, shutdown_cluster])
 
 
-def fanout_runner(
+def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
+    """One member of the hot fanout group <prefix>-fanout (Redis home timelines)."""
+    worker = CacheFanout(cache=stores.cache)
+    return _runner(settings, settings.fanout_topic, "fanout", FanoutConsumer(worker.deliver), member)
+
+
+def store_fanout_runner(
     settings: TimelineSettings, stores: Stores, member: str, fault: FaultHook | None = None
 ) -> ConsumerRunner:
-    """One member of the fanout consumer group (the service runs `fanout_workers` of them; tests add their own)."""
-    worker = FanoutWorker(cache=stores.cache, store=stores.store, fault=fault)
-    return _runner(settings, settings.fanout_topic, "fanout", FanoutConsumer(worker), member)
+    """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
+    worker = StoreFanout(cache=stores.cache, store=stores.store, fault=fault)
+    return _runner(settings, settings.fanout_topic, "fanout-store", FanoutConsumer(worker.deliver), member)
 
 
 def _runner(settings: TimelineSettings, topic: str, role: str, handler: Handler, member: str) -> ConsumerRunner:
@@ -113,9 +127,15 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         cache=stores.cache,
         streams=streams,
         materializer=materializer,
-        graph=graph,
-        posts=PostClient(channels, settings.post_target),
-        users=AuthClient(channels, settings.auth_target),
+        followees=CachedFollowees(
+            graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
+        ),
+        posts=CachedPosts(PostClient(channels, settings.post_target), stores.cache, size=settings.post_cache_size),
+        users=CachedUsers(
+            AuthClient(channels, settings.auth_target),
+            size=settings.author_cache_size,
+            max_age_seconds=settings.author_cache_max_age_seconds,
+        ),
         engagement=EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds),
         ranker=RankingClient(
             channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
@@ -139,12 +159,17 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             policy=FanoutPolicy(
                 celebrity_threshold=settings.celebrity_threshold, chunk_size=settings.fanout_chunk_size
             ),
+            tombstones=stores.cache,
         )
         graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
         runners = [
             _runner(settings, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts"),
             _runner(settings, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph"),
-            *(fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)),
+            *(cache_fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)),
+            *(
+                store_fanout_runner(settings, stores, f"timeline-fanout-store-{n}")
+                for n in range(settings.fanout_store_workers)
+            ),
         ]
         for runner in runners:
             runner.start()

@@ -162,9 +162,9 @@ class PgGraphReader:
         rows = await self.pool.fetch(self.sql["follower_ids"], author_id, after_id, limit)
         return [r["follower_id"] for r in rows]
 
-    async def followees_with_counts(self, user_id: int) -> list[tuple[int, int]]:
+    async def followees_with_counts(self, user_id: int) -> list[tuple[int, int, bool]]:
         rows = await self.pool.fetch(self.sql["followees_with_counts"], user_id)
-        return [(r["followee_id"], r["follower_count"]) for r in rows]
+        return [(r["followee_id"], r["follower_count"], r["close_friend"]) for r in rows]
 
     async def relationships(self, viewer_id: int, author_ids: Sequence[int]) -> dict[int, Relationship]:
         facts: dict[int, set[str]] = {}

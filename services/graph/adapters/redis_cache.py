@@ -5,7 +5,8 @@ Keys (the `{user}` hash tag keeps one user's keys in one cluster slot):
     graph:{<user>}:followers   sorted set, all scores 0, members the follower ids zero-padded to 20 digits so that
                                lexicographic order is numeric order (scores are doubles: they cannot hold 64-bit
                                ids exactly); one extra empty member marks the set as cached even with no followers
-    graph:{<user>}:gen         a generation number, bumped by every invalidation
+    graph:{<user>}:gen         the generation: a unique token, replaced by every invalidation; also published
+                               as the user's relationship version (services.common.relationship_version)
 
 Invalidation after a committed change bumps the generation and deletes the cached values. A reader that misses
 notes the generation before it reads PostgreSQL, and stores what it read only if the generation is still the same
@@ -24,6 +25,7 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common.relationship_version import relationship_version_key
 from services.graph.app.ports import CountsLoader, FollowerLoader
 from services.graph.domain.model import Counts
 
@@ -34,6 +36,14 @@ CACHE_LOOKUPS = Counter("feedmesh_graph_cache_lookups_total", "Graph cache looku
 _GEN_TTL_SECONDS = 86_400
 _FILL_CHUNK = 5_000
 _SENTINEL = b""
+
+# KEYS: gen. ARGV: a fresh token, ttl. The current generation, created when there is none.
+_ENSURE_GEN = """
+local gen = redis.call('GET', KEYS[1])
+if gen then return gen end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ARGV[1]
+"""
 
 # KEYS: gen, counts. ARGV: expected gen, followers, following, ttl.
 _FILL_COUNTS = """
@@ -56,7 +66,7 @@ return 1
 
 
 def _gen_key(user_id: int) -> str:
-    return f"graph:{{{user_id}}}:gen"
+    return relationship_version_key(user_id)
 
 
 def _counts_key(user_id: int) -> str:
@@ -79,6 +89,15 @@ class RedisGraphCache:
         self.ttl_seconds = ttl_seconds
         self._fill_counts = redis.register_script(_FILL_COUNTS)
         self._publish_followers = redis.register_script(_PUBLISH_FOLLOWERS)
+        self._ensure_gen = redis.register_script(_ENSURE_GEN)
+
+    async def relationship_version(self, user_id: int) -> str:
+        try:
+            gen = await self._ensure_gen(keys=[_gen_key(user_id)], args=[uuid.uuid4().hex, _GEN_TTL_SECONDS])
+        except RedisError as exc:
+            log.warning("graph cache unavailable; no relationship version", extra={"error": str(exc)})
+            return ""
+        return gen.decode() if isinstance(gen, bytes) else str(gen)
 
     async def counts(self, user_ids: Sequence[int], load: CountsLoader) -> dict[int, Counts]:
         users = list(dict.fromkeys(user_ids))
@@ -164,8 +183,9 @@ class RedisGraphCache:
         try:
             pipe = self.redis.pipeline(transaction=False)
             for user in user_ids:
-                pipe.incr(_gen_key(user))
-                pipe.expire(_gen_key(user), _GEN_TTL_SECONDS)
+                # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an old
+                # version look current again to whoever cached it.
+                pipe.set(_gen_key(user), uuid.uuid4().hex, ex=_GEN_TTL_SECONDS)
                 pipe.delete(_counts_key(user), _followers_key(user))
             await pipe.execute()
         except RedisError as exc:

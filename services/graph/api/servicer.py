@@ -136,7 +136,11 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
     ) -> pb.ListFolloweeIdsResponse:
         split = await self.queries.followee_ids(request.user_id)
         return pb.ListFolloweeIdsResponse(
-            pushed_ids=split.pushed, celebrity_ids=split.celebrities, celebrity_threshold=split.threshold
+            pushed_ids=split.pushed,
+            celebrity_ids=split.celebrities,
+            celebrity_threshold=split.threshold,
+            close_friend_of_ids=split.close_friend_of,
+            relationship_version=split.version,
         )
 
     async def BatchCheckVisibility(

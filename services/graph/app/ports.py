@@ -78,8 +78,9 @@ class GraphReader(Protocol):
         """Follower ids above `after_id`, ascending; all of them when `limit` is None."""
         ...
 
-    async def followees_with_counts(self, user_id: int) -> list[tuple[int, int]]:
-        """(followee id, its follower count) for everyone the user follows."""
+    async def followees_with_counts(self, user_id: int) -> list[tuple[int, int, bool]]:
+        """(followee id, its follower count, whether the user is on the followee's close-friends list) for everyone
+        the user follows."""
         ...
 
     async def relationships(self, viewer_id: int, author_ids: Sequence[int]) -> dict[int, Relationship]:
@@ -104,3 +105,6 @@ class GraphCache(Protocol):
         ...
 
     async def invalidate(self, user_ids: Sequence[int]) -> None: ...
+
+    async def relationship_version(self, user_id: int) -> str:
+        """The user's current relationship version (services.common.relationship_version); "" when unknown."""

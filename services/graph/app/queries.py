@@ -99,4 +99,8 @@ class Queries:
 
     async def followee_ids(self, user_id: int) -> FolloweeSplit:
         rules.check_user_id(user_id)
-        return rules.split_followees(await self.reader.followees_with_counts(user_id), self.celebrity_threshold)
+        # The version first: a change committed after this read replaces it, so an answer that raced a change is
+        # never cached as current.
+        version = await self.cache.relationship_version(user_id)
+        followees = await self.reader.followees_with_counts(user_id)
+        return rules.split_followees(followees, self.celebrity_threshold, version)

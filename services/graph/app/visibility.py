@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from services.common.visibility import may_see
 from services.graph.app.ports import GraphReader, UserDirectory
 from services.graph.domain import rules
 from services.graph.domain.model import Candidate, Relationship
-from services.graph.domain.visibility import may_see
 
 
 class VisibilityChecks:

@@ -7,6 +7,10 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.common.visibility import Relationship, Visibility
+
+__all__ = ["Relationship", "Visibility"]  # re-exported: the rule's types live with the rule
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -50,26 +54,6 @@ class Link(enum.Enum):
     FOLLOWING = "FOLLOWING"
 
 
-class Visibility(enum.Enum):
-    """Who may see a post, on top of the author's account privacy."""
-
-    PUBLIC = "PUBLIC"
-    FOLLOWERS = "FOLLOWERS"
-    CLOSE_FRIENDS = "CLOSE_FRIENDS"
-
-
-@dataclass(frozen=True)
-class Relationship:
-    """What matters about a viewer and an author to decide on the author's posts."""
-
-    blocked: bool = False
-    """Either has blocked the other."""
-    follows: bool = False
-    """The viewer is an approved follower of the author."""
-    close_friend: bool = False
-    """The viewer is on the author's close-friends list."""
-
-
 @dataclass(frozen=True)
 class Candidate:
     """One post to decide on."""
@@ -103,6 +87,10 @@ class FolloweeSplit:
     pushed: list[int]
     celebrities: list[int]
     threshold: int
+    close_friend_of: list[int]
+    """The followees whose close-friends list includes the user."""
+    version: str = ""
+    """The user's relationship version this answer is as of ("" when unknown)."""
 
 
 # --- events: every graph change writes one (or two) to the outbox, in the transaction of the change ----------

@@ -25,11 +25,16 @@ def check_candidate_count(count: int) -> None:
         )
 
 
-def split_followees(followees: Iterable[tuple[int, int]], threshold: int) -> FolloweeSplit:
-    """(followee id, follower count) pairs split by the celebrity threshold: at or above it, the followee's posts
-    are pulled at read time instead of pushed. Both lists in ascending id order."""
+def split_followees(followees: Iterable[tuple[int, int, bool]], threshold: int, version: str = "") -> FolloweeSplit:
+    """(followee id, follower count, viewer is a close friend) triples split by the celebrity threshold: at or above
+    it, the followee's posts are pulled at read time instead of pushed. Lists in ascending id order."""
     pushed: list[int] = []
     celebrities: list[int] = []
-    for followee_id, follower_count in sorted(followees):
+    close_friend_of: list[int] = []
+    for followee_id, follower_count, close_friend in sorted(followees):
         (celebrities if follower_count >= threshold else pushed).append(followee_id)
-    return FolloweeSplit(pushed=pushed, celebrities=celebrities, threshold=threshold)
+        if close_friend:
+            close_friend_of.append(followee_id)
+    return FolloweeSplit(
+        pushed=pushed, celebrities=celebrities, threshold=threshold, close_friend_of=close_friend_of, version=version
+    )

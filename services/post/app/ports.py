@@ -89,3 +89,10 @@ class StatsSource(Protocol):
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
         """Counts by post id; missing ids (or a degraded source) mean zero counts. Never raises."""
         ...
+
+
+class Tombstones(Protocol):
+    async def mark(self, post_ids: Sequence[int]) -> None:
+        """Publishes that these posts are deleted (services.common.post_tombstones), after the deletion
+        committed. Best effort: a failure is logged, and the post.deleted event carries the news anyway."""
+        ...

@@ -14,6 +14,7 @@ from services.post.app.ports import (
     PostRepository,
     Reads,
     StatsSource,
+    Tombstones,
     Transactions,
     UserDirectory,
     VisibilityOracle,
@@ -65,6 +66,7 @@ class PostUseCases:
     media: MediaStore
     stats: StatsSource
     policy: ContentPolicy
+    tombstones: Tombstones
 
     async def create_post(self, new: NewPost) -> PostView:
         key = check_idempotency_key(new.idempotency_key)
@@ -131,10 +133,12 @@ class PostUseCases:
                 if not post.live:
                     raise _not_found()
                 raise PermissionDenied("only the author may delete a post", reason="NOT_POST_AUTHOR")
-            if not post.live:
-                return  # deleting again changes nothing and emits nothing
-            await self.repo.mark_deleted(conn, post.id, dt.datetime.now(dt.UTC))
-            await self.events.deleted(conn, post)
+            if post.live:  # deleting again changes nothing and emits nothing
+                await self.repo.mark_deleted(conn, post.id, dt.datetime.now(dt.UTC))
+                await self.events.deleted(conn, post)
+        # Committed: readers that cache post content learn it on their next read (marked again on a repeated delete,
+        # so a client's retry repairs a mark that failed).
+        await self.tombstones.mark([post.id])
 
     async def list_user_posts(self, viewer_id: int, author_id: int, cursor: str, limit: int) -> PostPage:
         require_positive(author_id, "user_id")

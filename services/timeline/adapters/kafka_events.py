@@ -14,7 +14,7 @@ from google.protobuf.message import DecodeError
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
 from services.common.telemetry import inject_context
-from services.timeline.app.ingest import FanoutWorker, GraphEvents, PostEvents
+from services.timeline.app.ingest import GraphEvents, PostEvents
 from services.timeline.app.ports import FanoutChunk
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,10 @@ class GraphEventsConsumer:
 
 
 class FanoutConsumer:
-    """feedmesh.fanout: one delivery per polled batch of tasks."""
+    """feedmesh.fanout: one delivery per polled batch of tasks (the hot or the durable one)."""
 
-    def __init__(self, worker: FanoutWorker):
-        self.worker = worker
+    def __init__(self, deliver: Callable[[list[FanoutChunk]], Awaitable[int]]):
+        self.deliver = deliver
 
     async def __call__(self, records: list[Any]) -> None:
         chunks = []
@@ -103,7 +103,7 @@ class FanoutConsumer:
             task = event.fanout_task
             chunks.append(FanoutChunk(task.post_id, task.author_id, _ns(task.create_time), list(task.follower_ids)))
         if chunks:
-            await self.worker.deliver(chunks)
+            await self.deliver(chunks)
 
 
 class KafkaFanoutQueue:

@@ -10,11 +10,12 @@ import grpc
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
 from feedmesh.engagement.v1 import engagement_service_pb2, engagement_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
-from feedmesh.post.v1 import post_pb2, post_service_pb2, post_service_pb2_grpc
+from feedmesh.post.v1 import post_pb2, post_service_pb2, post_service_pb2_grpc, visibility_pb2
 from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.common.errors import Unavailable
+from services.common.visibility import Visibility
 from services.timeline.app.ports import RankingUnavailable
 from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Author, Post, PostStats
@@ -33,12 +34,18 @@ def _ns(ts: object) -> int:
     return int(getattr(ts, "seconds", 0)) * 1_000_000_000 + int(getattr(ts, "nanos", 0))
 
 
+_VISIBILITY = {
+    visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS,
+    visibility_pb2.CLOSE_FRIENDS: Visibility.CLOSE_FRIENDS,
+}  # anything else (PUBLIC, unset) is public
+
+
 def post_from_proto(p: post_pb2.Post) -> Post:
     return Post(
         id=p.id,
         author_id=p.author_id,
         text=p.text,
-        visibility=int(p.visibility),
+        visibility=_VISIBILITY.get(p.visibility, Visibility.PUBLIC),
         create_time_ns=_ns(p.create_time),
         media_refs=tuple(p.media_refs),
         mention_ids=tuple(p.mention_ids),
@@ -66,38 +73,18 @@ class GraphClient:
             r = await self.stub.ListFolloweeIds(graph_service_pb2.ListFolloweeIdsRequest(user_id=user_id))
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("graph", exc) from None
-        return Followees(pushed=frozenset(r.pushed_ids), celebrities=frozenset(r.celebrity_ids))
+        return Followees(
+            pushed=frozenset(r.pushed_ids),
+            celebrities=frozenset(r.celebrity_ids),
+            close_friend_of=frozenset(r.close_friend_of_ids),
+            version=r.relationship_version,
+        )
 
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
         r = await self.stub.ListFollowerIds(
             graph_service_pb2.ListFollowerIdsRequest(author_id=author_id, cursor=cursor, limit=limit)
         )
         return list(r.follower_ids), r.next_cursor, r.follower_count
-
-    async def visible(self, viewer: int, posts: Sequence[Post]) -> list[bool]:
-        out: list[bool] = []
-        try:
-            for start in range(0, len(posts), _BATCH):
-                part = posts[start : start + _BATCH]
-                r = await self.stub.BatchCheckVisibility(
-                    graph_service_pb2.BatchCheckVisibilityRequest(
-                        viewer_id=viewer,
-                        candidates=[
-                            graph_service_pb2.VisibilityCandidate(
-                                post_id=p.id,
-                                author_id=p.author_id,
-                                visibility=p.visibility,  # type: ignore[arg-type]
-                            )
-                            for p in part
-                        ],
-                    )
-                )
-                if len(r.visible) != len(part):
-                    raise Unavailable("the graph service answered a malformed batch", reason="GRAPH_UNAVAILABLE")
-                out.extend(r.visible)
-        except grpc.aio.AioRpcError as exc:
-            raise _unavailable("graph", exc) from None
-        return out
 
 
 class PostClient:

@@ -20,7 +20,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from services.timeline.app.ports import CachedSlice, Touch
+from services.common import post_tombstones
+from services.common.relationship_version import relationship_version_key
+from services.timeline.app.ports import CachedSlice, StreamKind, Touch
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
 _READ = """
@@ -50,6 +52,44 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
   return 2
 end
 return 0
+"""
+
+# Fanout of one post to many readers, the same rule as _ADD per reader, skipping readers that are not active.
+# KEYS: five per reader: active, lo, z, fill, buf. ARGV: cap, fill buffer ttl ms, member.
+# Returns one character per reader: '1' active, '0' inactive (nothing written).
+_PUSH = """
+local cap = tonumber(ARGV[1])
+local m = ARGV[3]
+local flags = {}
+for i = 1, #KEYS, 5 do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    flags[#flags + 1] = '0'
+  else
+    flags[#flags + 1] = '1'
+    local lo = redis.call('GET', KEYS[i + 1])
+    if lo then
+      if m >= lo then
+        redis.call('ZADD', KEYS[i + 2], 0, m)
+        local n = redis.call('ZCARD', KEYS[i + 2])
+        if n > cap then
+          redis.call('ZREMRANGEBYRANK', KEYS[i + 2], 0, n - cap - 1)
+          redis.call('SET', KEYS[i + 1], redis.call('ZRANGE', KEYS[i + 2], 0, 0)[1])
+        end
+      end
+    elseif redis.call('EXISTS', KEYS[i + 3]) == 1 then
+      redis.call('ZADD', KEYS[i + 4], 0, m)
+      redis.call('PEXPIRE', KEYS[i + 4], ARGV[2])
+    end
+  end
+end
+return table.concat(flags)
+"""
+
+# KEYS: the readers' active keys. Returns one character per reader: '1' active, '0' not.
+_ACTIVE = """
+local flags = {}
+for i = 1, #KEYS do flags[i] = tostring(redis.call('EXISTS', KEYS[i])) end
+return table.concat(flags)
 """
 
 # KEYS: lo, fill. ARGV: token, ttl ms.
@@ -104,6 +144,10 @@ return 1
 PULL_ONLY_KEY = "tl:pull_only"
 
 
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -124,6 +168,8 @@ class RedisTimelineCache:
         self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
         self._read = client.register_script(_READ)
         self._add = client.register_script(_ADD)
+        self._push = client.register_script(_PUSH)
+        self._active = client.register_script(_ACTIVE)
         self._begin_fill = client.register_script(_BEGIN_FILL)
         self._commit_fill = client.register_script(_COMMIT_FILL)
         self._touch = client.register_script(_TOUCH)
@@ -135,9 +181,13 @@ class RedisTimelineCache:
         return [f"{tag}:lo", f"{tag}:z", f"{tag}:fill", f"{tag}:buf"]
 
     @staticmethod
+    def _active_key(reader: int) -> str:
+        return f"tl:{{u:{reader}}}:active"
+
+    @staticmethod
     def _reader_keys(reader: int) -> list[str]:
         tag = f"tl:{{u:{reader}}}"
-        return [f"{tag}:active", f"{tag}:gen", f"{tag}:src"]
+        return [RedisTimelineCache._active_key(reader), f"{tag}:gen", f"{tag}:src"]
 
     # --- cached streams ---------------------------------------------------------------------------------------
 
@@ -176,6 +226,20 @@ class RedisTimelineCache:
                     await self._add(keys=self._stream_keys(kind, owner), args=args, client=pipe)
             await pipe.execute()
 
+    async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
+        if not chunks:
+            return []
+        args: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms]
+        async with self.client.pipeline(transaction=False) as pipe:
+            for post_id, readers in chunks:
+                keys: list[str] = []
+                for reader in readers:
+                    keys.append(self._active_key(reader))
+                    keys += self._stream_keys(StreamKind.HOME, reader)
+                await self._push(keys=keys, args=[*args, to_member(post_id)], client=pipe)
+            replies = await pipe.execute()
+        return [[c == 49 for c in _bytes(r)] for r in replies]  # 49: ord("1")
+
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
         if not ids:
             return
@@ -200,19 +264,24 @@ class RedisTimelineCache:
     # --- readers ----------------------------------------------------------------------------------------------
 
     async def touch(self, reader: int) -> Touch:
-        stale, generation, flat = await self._touch(
-            keys=self._reader_keys(reader), args=[int(time.time()), self.inactive_seconds]
-        )
+        async with self.client.pipeline(transaction=False) as pipe:
+            args = [int(time.time()), self.inactive_seconds]
+            await self._touch(keys=self._reader_keys(reader), args=args, client=pipe)
+            pipe.get(relationship_version_key(reader))
+            (stale, generation, flat), version = await pipe.execute()
         sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
-        return Touch(was_stale=bool(int(stale)), generation=int(generation), sources=sources)
+        return Touch(
+            was_stale=bool(int(stale)),
+            generation=int(generation),
+            sources=sources,
+            relationship_version=_text(version) if version else "",
+        )
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         if not user_ids:
             return []
-        async with self.client.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                pipe.exists(self._reader_keys(user_id)[0])
-            return [bool(found) for found in await pipe.execute()]
+        flags = await self._active(keys=[self._active_key(u) for u in user_ids])
+        return [c == 49 for c in _bytes(flags)]
 
     async def generation(self, reader: int) -> int:
         raw = await self.client.get(self._reader_keys(reader)[1])
@@ -234,6 +303,14 @@ class RedisTimelineCache:
             return set()
         flags = await self.client.smismember(PULL_ONLY_KEY, [str(a) for a in authors])
         return {a for a, flag in zip(authors, flags, strict=True) if flag}
+
+    # --- post tombstones (the post service's set) -------------------------------------------------------------
+
+    async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
+        return await post_tombstones.deleted_among(self.client, post_ids)
+
+    async def mark_deleted(self, post_ids: Sequence[int]) -> None:
+        await post_tombstones.add_if_present(self.client, post_ids)
 
     # --- small keyed values -----------------------------------------------------------------------------------
 

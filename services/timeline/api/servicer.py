@@ -21,7 +21,7 @@ def _item(item: FeedItem) -> timeline_service_pb2.FeedItem:
         author_id=p.author_id,
         text=p.text,
         media_refs=list(p.media_refs),
-        visibility=p.visibility,  # type: ignore[arg-type]
+        visibility=p.visibility.value,  # the contract's enum value names
         like_count=s.like_count,
         comment_count=s.comment_count,
         share_count=s.share_count,

@@ -1,8 +1,11 @@
 """GetFeed: merge the reader's home timeline with the authors it must pull, hydrate in batches, filter what the
 reader may no longer see, and (ranked mode) let the ranking service order the first window.
 
-Per page: one BatchGetPosts and one BatchCheckVisibility per round of candidates (a second round only when
-filtering left the page short), then one BatchGetUsers and one BatchGetPostStats for the page.
+Peer answers come from app.peer_caches: in the common case a page costs two Redis round trips (the reader's state
+with the graph's relationship version, then the id streams) plus one for the page's tombstones, and no peer call;
+misses cost one ListFolloweeIds, one BatchGetPosts per round of candidates (a second round only when filtering left
+the page short) and one BatchGetUsers. Visibility is decided here from the followee list (Followees.may_see, the
+graph's own rule). One BatchGetPostStats per page once the engagement service exists.
 """
 
 from __future__ import annotations
@@ -17,10 +20,9 @@ from dataclasses import dataclass
 from services.timeline.app.background import Background
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import FEED_LATENCY, PREFETCH, PULLED_AUTHORS, RANKING_FALLBACKS, RANKING_LATENCY
+from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
 from services.timeline.app.ports import (
     Engagement,
-    Graph,
-    Posts,
     Ranker,
     RankingUnavailable,
     TimelineCache,
@@ -57,8 +59,8 @@ class FeedReader:
         cache: TimelineCache,
         streams: StreamReader,
         materializer: Materializer,
-        graph: Graph,
-        posts: Posts,
+        followees: CachedFollowees,
+        posts: CachedPosts,
         users: Users,
         engagement: Engagement,
         ranker: Ranker,
@@ -68,7 +70,7 @@ class FeedReader:
         self.cache = cache
         self.streams = streams
         self.materializer = materializer
-        self.graph = graph
+        self.followees = followees
         self.posts = posts
         self.users = users
         self.engagement = engagement
@@ -91,7 +93,8 @@ class FeedReader:
     # --- planning ---------------------------------------------------------------------------------------------
 
     async def _plan(self, viewer: int) -> ReadPlan:
-        touch, followees = await asyncio.gather(self.cache.touch(viewer), self.graph.followees(viewer))
+        touch = await self.cache.touch(viewer)
+        followees = await self.followees.get(viewer, touch.relationship_version)
         vouched = [a for a in touch.sources if a in followees.pushed]
         pull_only = await self.cache.pull_only(vouched) if vouched else set()
         plan = plan_read(viewer, followees, touch.sources, pull_only)
@@ -146,11 +149,11 @@ class FeedReader:
         return _Collected(found, False)
 
     async def _visible(self, viewer: int, plan: ReadPlan, ids: list[int]) -> list[Post]:
-        live = [p for p in await self.posts.batch_get(ids) if p.author_id in plan.authors]
-        if not live:
-            return []
-        decisions = await self.graph.visible(viewer, live)
-        return [p for p, ok in zip(live, decisions, strict=True) if ok]
+        return [
+            p
+            for p in await self.posts.live(ids)
+            if p.author_id in plan.authors and plan.followees.may_see(viewer, p.author_id, p.visibility)
+        ]
 
     # --- chronological ----------------------------------------------------------------------------------------
 

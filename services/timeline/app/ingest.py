@@ -16,7 +16,15 @@ from services.timeline.app.metrics import (
     FANOUT_TASKS,
     FRESHNESS,
 )
-from services.timeline.app.ports import FanoutChunk, FanoutQueue, Graph, StreamKind, TimelineCache, TimelineStore
+from services.timeline.app.ports import (
+    FanoutChunk,
+    FanoutQueue,
+    Graph,
+    StreamKind,
+    TimelineCache,
+    TimelineStore,
+    Tombstones,
+)
 from services.timeline.domain.delivery import chunked, is_celebrity
 
 log = logging.getLogger(__name__)
@@ -41,10 +49,12 @@ class PostEvents:
         graph: Graph,
         queue: FanoutQueue,
         policy: FanoutPolicy,
+        tombstones: Tombstones,
     ):
         self.cache = cache
         self.store = store
         self.graph = graph
+        self.tombstones = tombstones
         self.queue = queue
         self.policy = policy
 
@@ -78,9 +88,11 @@ class PostEvents:
                 return
 
     async def deleted(self, post_id: int, author_id: int) -> None:
-        """Reads already drop deleted posts (the post service no longer returns them); this reclaims the author's
-        timelines. Followers' home timelines keep the id until trimmed (see the service README)."""
+        """Reads already drop deleted posts (the post service marked the tombstone before DeletePost returned; the
+        mark is repeated here in case that failed); this reclaims the author's timelines. Followers' home timelines
+        keep the id until trimmed (see the service README)."""
         EVENTS.labels("post_deleted").inc()
+        await self.tombstones.mark_deleted([post_id])
         await self.store.remove_authored(author_id, post_id)
         await self.cache.remove(StreamKind.AUTHOR, author_id, [post_id])
         await self.store.remove_home(author_id, [post_id])
@@ -114,9 +126,39 @@ class GraphEvents:
 FaultHook = Callable[[str, FanoutChunk], Awaitable[None]]
 
 
-class FanoutWorker:
-    """feedmesh.fanout: writes a chunk's post id into every active follower's home timeline, durably first, then
-    into the Redis caches in one round trip. The consumer commits only after this returns."""
+def _observe_push(chunks: list[FanoutChunk], flags: list[list[bool]]) -> int:
+    delivered = 0
+    for chunk, active in zip(chunks, flags, strict=True):
+        n = sum(active)
+        delivered += n
+        if n < len(active):
+            FANOUT_SKIPPED_INACTIVE.inc(len(active) - n)
+        if n and chunk.create_time_ns:
+            FRESHNESS.labels("push").observe(max(0.0, time.time() - chunk.create_time_ns / 1e9))
+    return delivered
+
+
+class CacheFanout:
+    """feedmesh.fanout, group <prefix>-fanout: the hot path. Pushes each chunk's post id into the Redis home
+    timelines of its active followers, one server-side script call per chunk and one round trip per polled
+    batch, without waiting for Cassandra: this is what makes a post visible."""
+
+    def __init__(self, *, cache: TimelineCache):
+        self.cache = cache
+
+    async def deliver(self, chunks: list[FanoutChunk]) -> int:
+        flags = await self.cache.push_home([(c.post_id, c.follower_ids) for c in chunks])
+        delivered = _observe_push(chunks, flags)
+        FANOUT_DELIVERIES.labels("redis").inc(delivered)
+        FANOUT_TASKS.labels("cached").inc(len(chunks))
+        return delivered
+
+
+class StoreFanout:
+    """feedmesh.fanout, group <prefix>-fanout-store: the durable path, at its own pace. Writes the rows of every
+    active follower into Cassandra's home_timeline, then pushes the chunk into Redis once more: a cache rebuilt
+    from Cassandra between the hot push (which found no cache to write into) and this write would otherwise miss
+    the post. The push is idempotent, so the usual case costs one cheap script call."""
 
     def __init__(self, *, cache: TimelineCache, store: TimelineStore, fault: FaultHook | None = None):
         self.cache = cache
@@ -126,22 +168,13 @@ class FanoutWorker:
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         followers = sorted({f for c in chunks for f in c.follower_ids})
         active = dict(zip(followers, await self.cache.active_readers(followers), strict=True))
-        delivered = 0
-        for chunk in chunks:
-            targets = [f for f in chunk.follower_ids if active[f]]
-            skipped = len(chunk.follower_ids) - len(targets)
-            if skipped:
-                FANOUT_SKIPPED_INACTIVE.inc(skipped)
-            if not targets:
-                continue
-            await self.store.add_home([(f, chunk.post_id, chunk.author_id) for f in targets])
-            if self.fault is not None:
+        rows = [(f, c.post_id, c.author_id) for c in chunks for f in c.follower_ids if active[f]]
+        if rows:
+            await self.store.add_home(rows)
+        if self.fault is not None:
+            for chunk in chunks:
                 await self.fault("stored", chunk)
-            await self.cache.add(StreamKind.HOME, {f: [chunk.post_id] for f in targets})
-            delivered += len(targets)
-            FANOUT_DELIVERIES.labels("cassandra").inc(len(targets))
-            FANOUT_DELIVERIES.labels("redis").inc(len(targets))
-            if chunk.create_time_ns:
-                FRESHNESS.labels("push").observe(max(0.0, time.time() - chunk.create_time_ns / 1e9))
-        FANOUT_TASKS.labels("done").inc(len(chunks))
-        return delivered
+        await self.cache.push_home([(c.post_id, c.follower_ids) for c in chunks])
+        FANOUT_DELIVERIES.labels("cassandra").inc(len(rows))
+        FANOUT_TASKS.labels("stored").inc(len(chunks))
+        return len(rows)

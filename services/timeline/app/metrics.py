@@ -51,3 +51,8 @@ RANKING_LATENCY = Histogram(
 REBUILDS = Counter("feedmesh_timeline_rebuilds_total", "Home-timeline rebuilds and backfills", ["kind"])
 PREFETCH = Counter("feedmesh_timeline_prefetch_total", "Next-page warm-ups", ["outcome"])
 EVENTS = Counter("feedmesh_timeline_events_total", "Events consumed", ["kind"])
+LOCAL_CACHE = Counter(
+    "feedmesh_timeline_local_cache_total",
+    "In-process caches of peer answers: hit, miss, or unknown (tombstones unavailable: the post service decides)",
+    ["cache", "result"],
+)

@@ -27,6 +27,8 @@ class Touch:
     was_stale: bool
     generation: int
     sources: dict[int, int]
+    relationship_version: str = ""
+    """The graph's published relationship version of the reader ("" when unknown)."""
 
 
 class StreamKind:
@@ -45,6 +47,10 @@ class TimelineCache(Protocol):
 
     async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
         """Adds ids to the caches of several owners in one round trip (only to caches that exist or are filling)."""
+
+    async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
+        """Fanout: adds each (post id, follower ids) chunk's post to the home timelines of the followers that are
+        active readers (as `add` does), in one round trip. Returns, per chunk, which followers are active."""
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None: ...
 
@@ -101,7 +107,15 @@ class Graph(Protocol):
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
         """(follower ids, next cursor or "", total follower count)."""
 
-    async def visible(self, viewer: int, posts: Sequence[Post]) -> list[bool]: ...
+
+class Tombstones(Protocol):
+    """The post service's tombstone set (services.common.post_tombstones)."""
+
+    async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
+        """The deleted posts among `post_ids`; None when unknown."""
+
+    async def mark_deleted(self, post_ids: Sequence[int]) -> None:
+        """Adds ids learnt from post.deleted events (if the set is complete; its owner rebuilds a missing one)."""
 
 
 class Posts(Protocol):

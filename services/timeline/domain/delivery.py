@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from services.common.visibility import Relationship, Visibility, may_see
+
 
 def is_celebrity(follower_count: int, threshold: int) -> bool:
     """Authors at or above the threshold are never pushed."""
@@ -32,10 +34,29 @@ class Followees:
 
     pushed: frozenset[int]
     celebrities: frozenset[int]
+    close_friend_of: frozenset[int] = frozenset()
+    """The followees whose close-friends list includes the reader."""
+    version: str = ""
+    """The reader's relationship version this answer is as of ("": unknown, do not reuse it)."""
 
     def all_with(self, viewer: int) -> frozenset[int]:
         """The authors whose posts belong in the viewer's feed: every followee, and the viewer."""
         return self.pushed | self.celebrities | {viewer}
+
+    def may_see(self, viewer: int, author_id: int, visibility: Visibility) -> bool:
+        """The visibility rule for a post in the viewer's feed, decided from the followee list alone: every author
+        there is followed (approved, so account privacy is satisfied; a block removes the follow both ways), and
+        close-friends posts need the viewer on the author's list. Anyone else counts as an unfollowed private
+        account: not visible."""
+        follows = author_id in self.pushed or author_id in self.celebrities
+        relationship = Relationship(follows=follows, close_friend=author_id in self.close_friend_of)
+        return may_see(
+            viewer_id=viewer,
+            author_id=author_id,
+            visibility=visibility,
+            author_private=not follows,
+            relationship=relationship,
+        )
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,7 @@ class PullSource:
 class ReadPlan:
     """The sources of one feed read: the home timeline, plus the authors to pull."""
 
+    followees: Followees
     authors: frozenset[int]
     pulls: tuple[PullSource, ...]
     unmaterialized: frozenset[int]
@@ -92,7 +114,13 @@ def plan_read(
         elif floor > 0:
             pulls.append(PullSource(author, ceiling=floor))
     stale = frozenset(a for a in sources if a not in authors)
-    return ReadPlan(authors=authors, pulls=tuple(pulls), unmaterialized=frozenset(unmaterialized), stale_sources=stale)
+    return ReadPlan(
+        followees=followees,
+        authors=authors,
+        pulls=tuple(pulls),
+        unmaterialized=frozenset(unmaterialized),
+        stale_sources=stale,
+    )
 
 
 def backfill_floor(backfilled_ids: Sequence[int], depth: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.common.visibility import Visibility
 from services.timeline.domain.cursor import FeedCursor
 
 
@@ -12,7 +13,7 @@ class Post:
     id: int
     author_id: int
     text: str
-    visibility: int
+    visibility: Visibility
     create_time_ns: int
     media_refs: tuple[str, ...] = ()
     mention_ids: tuple[int, ...] = ()
@@ -52,13 +53,6 @@ class FeedPage:
     items: list[FeedItem] = field(default_factory=list)
     next_cursor: FeedCursor | None = None
     degraded: bool = False
-
-
-def keep_visible(posts: list[Post], authors: frozenset[int], visible: list[bool]) -> list[Post]:
-    """The posts whose author is still in the feed's author set and that the viewer may see, in order."""
-    if len(visible) != len(posts):
-        raise ValueError("one visibility decision per post")
-    return [p for p, ok in zip(posts, visible, strict=True) if ok and p.author_id in authors]
 
 
 def order_by_scores(post_ids: list[int], scores: list[float]) -> list[int]:

@@ -2,10 +2,10 @@
 celebrity threshold on both graph and timeline and a small Redis cap, so push, pull and read-through all happen.
 
 Settle rule (`Mesh.settle`): the pipeline has settled when, in this order, (1) the graph and post outboxes have no
-unsent rows, (2) the timeline's posts and graph consumer groups have committed every message, (3) its fanout group
-has committed every message. Offsets are committed only after the writes, and post events are committed only after
-their fanout tasks are acknowledged, so after (1)-(3) every event emitted before (1) is fully applied. Feeds are
-then compared with the model exactly: no polling on the feed itself, no tolerance.
+unsent rows, (2) the timeline's posts and graph consumer groups have committed every message, (3) its two
+fanout groups have committed every message. Offsets are committed only after the writes, and post events are
+committed only after their fanout tasks are acknowledged, so after (1)-(3) every event emitted before (1) is fully
+applied. Feeds are then compared with the model exactly: no polling on the feed itself, no tolerance.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ class Mesh:
             ("posts", (f"{s.consumer_group_prefix}-posts", s.posts_topic)),
             ("graph", (f"{s.consumer_group_prefix}-graph", s.graph_topic)),
             ("fanout", (f"{s.consumer_group_prefix}-fanout", s.fanout_topic)),
+            ("fanout-store", (f"{s.consumer_group_prefix}-fanout-store", s.fanout_topic)),
         ]
         for name, group in steps:
             while True:

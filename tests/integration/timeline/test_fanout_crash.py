@@ -1,5 +1,7 @@
 """A fanout worker that dies mid-task loses nothing: it wrote part of a chunk and never committed, so another
-member of the same consumer group redoes the task from the last commit and every follower gets the post.
+member of the same consumer group redoes the task from the last commit and every follower gets the post. The
+durable group's worker is the one killed here (the hot group's only write is the idempotent Redis push, redone
+the same way); it writes Redis as well, so the survivor alone brings both stores up to date.
 
 Runs on a private fanout topic and group, so other tests' tasks do not interfere.
 """
@@ -17,7 +19,7 @@ from services.common.kafka import KafkaPublisher
 from services.timeline.adapters.kafka_events import KafkaFanoutQueue
 from services.timeline.app.ports import FanoutChunk, StreamKind
 from services.timeline.settings import TimelineSettings
-from services.timeline.wiring import fanout_runner, open_stores
+from services.timeline.wiring import open_stores, store_fanout_runner
 from stack.settings import StackSettings
 from tests.integration.harness import service_settings
 
@@ -57,7 +59,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
             doomed.kill()  # the process dies here: after a durable write, before the cache write and the commit
             raise WorkerDied
 
-        doomed = fanout_runner(settings, stores, "doomed", fault=die_after_first_store)
+        doomed = store_fanout_runner(settings, stores, "doomed", fault=die_after_first_store)
         runners.append(doomed)
         doomed.start()
         assert await doomed.wait_assigned(30)
@@ -74,7 +76,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         assert post_id in await stores.store.read_home(victims[0], None, 5)  # the partial, durable write happened
         assert (await stores.cache.read(StreamKind.HOME, victims[0], None, 5)).ids == []  # type: ignore[union-attr]
 
-        survivor = fanout_runner(settings, stores, "survivor")
+        survivor = store_fanout_runner(settings, stores, "survivor")
         runners.append(survivor)
         survivor.start()
         missing = set(followers)

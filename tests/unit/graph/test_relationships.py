@@ -122,6 +122,9 @@ class FakeCache:
     async def invalidate(self, user_ids: Sequence[int]) -> None:
         self.invalidated.append(list(user_ids))
 
+    async def relationship_version(self, user_id: int) -> str:
+        return ""
+
 
 @pytest.fixture
 def world() -> tuple[Relationships, FakeGraph, FakeCache]:

@@ -9,10 +9,12 @@ from services.graph.domain import rules
 
 
 def test_split_at_the_threshold() -> None:
-    split = rules.split_followees([(5, 2), (3, 1), (9, 0), (4, 3)], threshold=2)
+    split = rules.split_followees([(5, 2, False), (3, 1, True), (9, 0, False), (4, 3, True)], threshold=2, version="v")
     assert split.pushed == [3, 9]
     assert split.celebrities == [4, 5]
     assert split.threshold == 2
+    assert split.close_friend_of == [3, 4]
+    assert split.version == "v"
 
 
 def test_candidate_limit() -> None:

@@ -96,6 +96,14 @@ class Media:
         return [r.startswith("m_ok") for r in refs]
 
 
+class Tombstones:
+    def __init__(self) -> None:
+        self.marked: list[int] = []
+
+    async def mark(self, post_ids: Sequence[int]) -> None:
+        self.marked.extend(post_ids)
+
+
 class Stats:
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
         return {i: PostStats(like_count=3) for i in post_ids}
@@ -119,6 +127,7 @@ def cases() -> PostUseCases:
         media=Media(),
         stats=Stats(),
         policy=ContentPolicy(),
+        tombstones=Tombstones(),
     )
 
 
@@ -171,6 +180,7 @@ async def test_delete_rules(cases: PostUseCases) -> None:
     with pytest.raises(NotFound):
         await cases.delete_post(1, 12345)
     assert [e for e, _ in cases.events.log] == ["published", "deleted"]  # type: ignore[attr-defined]
+    assert cases.tombstones.marked == [post.id, post.id]  # type: ignore[attr-defined]  # after each delete by the author
 
 
 async def test_list_asks_the_graph_once_per_page_and_fills_the_page(cases: PostUseCases) -> None:

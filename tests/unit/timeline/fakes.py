@@ -51,6 +51,14 @@ class FakeCache:
             elif (kind, owner) in self.filling:
                 self.filling[(kind, owner)][1].update(new)
 
+    async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
+        flags = []
+        for post_id, readers in chunks:
+            active = [r in self.active for r in readers]
+            await self.add("h", {r: [post_id] for r, a in zip(readers, active, strict=True) if a})
+            flags.append(active)
+        return flags
+
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
         found = self.streams.get((kind, owner))
         if found is not None:
@@ -143,13 +151,13 @@ class FakeStore:
 
 
 class FakeWorld:
-    """Graph, posts, users: follows, live posts and a hidden set (what visibility refuses)."""
+    """Graph, posts, tombstones: follows, close friends, live posts (a post not in `posts` is deleted)."""
 
     def __init__(self, threshold: int = 1000):
         self.threshold = threshold
         self.follows: dict[int, set[int]] = defaultdict(set)  # follower -> followees
         self.posts: dict[int, Post] = {}
-        self.hidden: set[tuple[int, int]] = set()  # (viewer, post id)
+        self.close_friends: set[tuple[int, int]] = set()  # (owner, friend)
         self.calls: dict[str, int] = defaultdict(int)
 
     def followers_of(self, author: int) -> list[int]:
@@ -159,7 +167,8 @@ class FakeWorld:
         self.calls["followees"] += 1
         fs = self.follows[user_id]
         celebs = frozenset(a for a in fs if len(self.followers_of(a)) >= self.threshold)
-        return Followees(pushed=frozenset(fs) - celebs, celebrities=celebs)
+        friend_of = frozenset(a for a in fs if (a, user_id) in self.close_friends)
+        return Followees(pushed=frozenset(fs) - celebs, celebrities=celebs, close_friend_of=friend_of)
 
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
         everyone = self.followers_of(author_id)
@@ -168,9 +177,12 @@ class FakeWorld:
         nxt = str(start + limit) if start + limit < len(everyone) else ""
         return page, nxt, len(everyone)
 
-    async def visible(self, viewer: int, posts: Sequence[Post]) -> list[bool]:
-        self.calls["visible"] += 1
-        return [(viewer, p.id) not in self.hidden for p in posts]
+    async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
+        self.calls["deleted_among"] += 1
+        return {i for i in post_ids if i not in self.posts}
+
+    async def mark_deleted(self, post_ids: Sequence[int]) -> None:
+        pass
 
     async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
         self.calls["batch_get_posts"] += 1

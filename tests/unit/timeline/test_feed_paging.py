@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from services.common.visibility import Visibility
 from services.timeline.app.background import Background
 from services.timeline.app.feed import FeedReader, FeedTuning
-from services.timeline.app.ingest import FanoutPolicy, FanoutWorker, GraphEvents, PostEvents
+from services.timeline.app.ingest import CacheFanout, FanoutPolicy, GraphEvents, PostEvents, StoreFanout
 from services.timeline.app.materialize import Materializer
+from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
 from services.timeline.app.streams import StreamReader
 from services.timeline.domain.cursor import FeedCursor, FeedMode
 from services.timeline.domain.feed import Post
@@ -35,12 +37,13 @@ class Rig:
     reader: FeedReader
     posts: PostEvents
     graph_events: GraphEvents
-    worker: FanoutWorker
+    hot: CacheFanout
+    durable: StoreFanout
     next_id: int = 1000
 
-    async def publish(self, author: int) -> int:
+    async def publish(self, author: int, visibility: Visibility = Visibility.PUBLIC) -> int:
         self.next_id += random.randint(1, 5)
-        post = Post(id=self.next_id, author_id=author, text="t", visibility=1, create_time_ns=0)
+        post = Post(id=self.next_id, author_id=author, text="t", visibility=visibility, create_time_ns=0)
         self.world.posts[post.id] = post
         await self.posts.published(f"e{post.id}", post.id, author, 0)
         await self.deliver()
@@ -49,7 +52,8 @@ class Rig:
     async def deliver(self) -> None:
         chunks, self.queue.chunks = self.queue.chunks, []
         if chunks:
-            await self.worker.deliver(chunks)
+            await self.hot.deliver(chunks)
+            await self.durable.deliver(chunks)
 
     async def follow(self, follower: int, followee: int, *, process: bool = True) -> None:
         self.world.follows[follower].add(followee)
@@ -76,7 +80,12 @@ class Rig:
             (
                 p.id
                 for p in self.world.posts.values()
-                if p.author_id in authors and (viewer, p.id) not in self.world.hidden
+                if p.author_id in authors
+                and (
+                    p.author_id == viewer
+                    or p.visibility is not Visibility.CLOSE_FRIENDS
+                    or (p.author_id, viewer) in self.world.close_friends
+                )
             ),
             reverse=True,
         )
@@ -94,15 +103,22 @@ def make_rig(*, threshold: int = 3, home_max: int = 10, depth: int = 800, ranker
         cache=cache,
         streams=streams,
         materializer=materializer,
-        graph=world,
-        posts=world,
+        followees=CachedFollowees(world, size=100, max_age_seconds=60),
+        posts=CachedPosts(world, world, size=1000),
         users=FakeUsers(),
         engagement=FakeEngagement(),
         ranker=ranker or FakeRanker(enabled=False),
         background=background,
         tuning=FeedTuning(rank_candidates=12),
     )
-    posts = PostEvents(cache=cache, store=store, graph=world, queue=queue, policy=FanoutPolicy(threshold, chunk_size=2))
+    posts = PostEvents(
+        cache=cache,
+        store=store,
+        graph=world,
+        queue=queue,
+        policy=FanoutPolicy(threshold, chunk_size=2),
+        tombstones=world,
+    )
     return Rig(
         world=world,
         cache=cache,
@@ -112,7 +128,8 @@ def make_rig(*, threshold: int = 3, home_max: int = 10, depth: int = 800, ranker
         reader=reader,
         posts=posts,
         graph_events=GraphEvents(cache=cache, materializer=materializer),
-        worker=FanoutWorker(cache=cache, store=store),
+        hot=CacheFanout(cache=cache),
+        durable=StoreFanout(cache=cache, store=store),
     )
 
 
@@ -180,9 +197,9 @@ async def test_hidden_and_deleted_posts_are_skipped_and_pages_stay_full() -> Non
     rig = make_rig(threshold=100)
     await rig.follow(10, 2)
     await rig.feed(10, 3)
-    ids = [await rig.publish(2) for _ in range(12)]
-    for post_id in ids[3:9]:
-        rig.world.hidden.add((10, post_id))
+    rig.world.close_friends.add((2, 11))  # 10 is not a close friend of 2
+    ids = [await rig.publish(2, Visibility.CLOSE_FRIENDS if 3 <= n < 9 else Visibility.PUBLIC) for n in range(12)]
+    await rig.feed(10, 2)  # the posts are cached now: the deletion below must still show
     del rig.world.posts[ids[-1]]
     got = await rig.feed(10, 2)
     assert got == rig.expected(10) and len(got) == 5
@@ -198,6 +215,8 @@ async def test_random_scenarios_match_the_model(seed: int) -> None:
         a, b = rnd.sample(users, 2)
         if op < 0.45:
             await rig.publish(a)
+        elif op < 0.55:
+            await rig.publish(a, Visibility.CLOSE_FRIENDS)
         elif op < 0.65:
             await rig.follow(a, b, process=rnd.random() < 0.7)
         elif op < 0.75:
@@ -209,8 +228,8 @@ async def test_random_scenarios_match_the_model(seed: int) -> None:
             post = rig.world.posts.pop(victim)
             if rnd.random() < 0.5:
                 await rig.posts.deleted(victim, post.author_id)
-        elif op < 0.85 and rig.world.posts:
-            rig.world.hidden.add((a, rnd.choice(sorted(rig.world.posts))))
+        elif op < 0.85:
+            rig.world.close_friends ^= {(a, b)}
         elif op < 0.9:
             rig.cache.active.discard(a)
         else:
@@ -253,5 +272,9 @@ async def test_a_page_costs_one_batch_call_of_each_kind() -> None:
         await rig.publish(2)
     rig.world.calls.clear()
     await rig.reader.get_feed(10, FeedCursor(), 5, FeedMode.CHRONOLOGICAL)
-    assert rig.world.calls["batch_get_posts"] == 1
-    assert rig.world.calls["visible"] == 1
+    assert rig.world.calls["batch_get_posts"] == 1  # new posts: one batch for the page
+    assert rig.world.calls["deleted_among"] == 1
+    rig.world.calls.clear()
+    await rig.reader.get_feed(10, FeedCursor(), 5, FeedMode.CHRONOLOGICAL)
+    assert rig.world.calls["batch_get_posts"] == 0  # cached now: only the tombstone check
+    assert rig.world.calls["deleted_among"] == 1

@@ -187,14 +187,18 @@ class ListFolloweeIdsRequest(_message.Message):
     def __init__(self, user_id: _Optional[int] = ...) -> None: ...
 
 class ListFolloweeIdsResponse(_message.Message):
-    __slots__ = ("pushed_ids", "celebrity_ids", "celebrity_threshold")
+    __slots__ = ("pushed_ids", "celebrity_ids", "celebrity_threshold", "close_friend_of_ids", "relationship_version")
     PUSHED_IDS_FIELD_NUMBER: _ClassVar[int]
     CELEBRITY_IDS_FIELD_NUMBER: _ClassVar[int]
     CELEBRITY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FRIEND_OF_IDS_FIELD_NUMBER: _ClassVar[int]
+    RELATIONSHIP_VERSION_FIELD_NUMBER: _ClassVar[int]
     pushed_ids: _containers.RepeatedScalarFieldContainer[int]
     celebrity_ids: _containers.RepeatedScalarFieldContainer[int]
     celebrity_threshold: int
-    def __init__(self, pushed_ids: _Optional[_Iterable[int]] = ..., celebrity_ids: _Optional[_Iterable[int]] = ..., celebrity_threshold: _Optional[int] = ...) -> None: ...
+    close_friend_of_ids: _containers.RepeatedScalarFieldContainer[int]
+    relationship_version: str
+    def __init__(self, pushed_ids: _Optional[_Iterable[int]] = ..., celebrity_ids: _Optional[_Iterable[int]] = ..., celebrity_threshold: _Optional[int] = ..., close_friend_of_ids: _Optional[_Iterable[int]] = ..., relationship_version: _Optional[str] = ...) -> None: ...
 
 class VisibilityCandidate(_message.Message):
     __slots__ = ("post_id", "author_id", "visibility")

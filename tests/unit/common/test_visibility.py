@@ -6,8 +6,7 @@ import itertools
 
 import pytest
 
-from services.graph.domain.model import Relationship, Visibility
-from services.graph.domain.visibility import may_see
+from services.common.visibility import Relationship, Visibility, may_see
 
 VIEWER, AUTHOR = 1, 2
 BOOLS = (False, True)

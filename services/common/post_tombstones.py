@@ -1,0 +1,56 @@
+"""Post tombstones: how a service that caches post content learns, on the next read, that a post was deleted.
+
+Post content never changes after it is written (only deletion does), so readers such as the timeline keep posts in
+memory and ask only "which of these are deleted?". The post service owns the answer, a Redis set in the shared
+Redis of every deleted post id plus a sentinel member:
+
+- DeletePost adds the id after its transaction commits and before it returns (and the post.deleted event is a
+  second, at-least-once way in: readers that consume it add the id too);
+- the set is built from PostgreSQL when it is missing (at the post service's start, or when an add finds it gone),
+  so its presence, shown by the sentinel, means it is complete;
+- a reader that finds no sentinel (the set was evicted or not built yet) does not know, and asks the post service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+KEY = "post:tombstones"
+SENTINEL = "0"  # no post has id 0
+
+# KEYS: the set. ARGV: ids. Adds only to a complete set: adding to a missing one would make it look complete.
+_ADD_IF_PRESENT = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 2, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+return 1
+"""
+
+
+async def add_if_present(redis: Redis, post_ids: Sequence[int]) -> bool:
+    """Adds the ids to the set if it is complete; False when it is missing (the owner must rebuild it)."""
+    if not post_ids:
+        return True
+    script = redis.register_script(_ADD_IF_PRESENT)
+    return bool(await script(keys=[KEY], args=[SENTINEL, *post_ids]))
+
+
+async def deleted_among(redis: Redis, post_ids: Sequence[int]) -> set[int] | None:
+    """The deleted posts among `post_ids`; None when the set is missing (unknown: ask the post service)."""
+    flags = await redis.smismember(KEY, [SENTINEL, *post_ids])
+    if not flags[0]:
+        return None
+    return {p for p, deleted in zip(post_ids, flags[1:], strict=True) if deleted}
+
+
+async def rebuild(redis: Redis, deleted_ids: Sequence[int]) -> None:
+    """Replaces the set with these ids (every deleted post) and the sentinel, atomically."""
+    staged = f"{KEY}:staged"
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.delete(staged)
+        for start in range(0, len(deleted_ids), 10_000):
+            pipe.sadd(staged, *deleted_ids[start : start + 10_000])
+        pipe.sadd(staged, SENTINEL)
+        pipe.rename(staged, KEY)
+        await pipe.execute()

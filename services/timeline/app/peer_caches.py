@@ -1,0 +1,99 @@
+"""The peers' answers a feed read needs, kept in this process (app.local_cache) so the common read makes no peer
+call, each with the rule that keeps it exact:
+
+- followees: reused while the graph's published relationship version of the reader is unchanged
+  (services.common.relationship_version), read with the reader's other state in one Redis round trip; a bounded
+  age covers a graph that could not publish a change;
+- posts: content never changes, only deletion does, and the post service's tombstone set says which of a page's
+  posts are deleted (services.common.post_tombstones); when the set is unknown, the post service is asked;
+- authors: profiles are decoration, reused for a bounded age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.timeline.app.local_cache import LruCache
+from services.timeline.app.metrics import LOCAL_CACHE
+from services.timeline.app.ports import Graph, Posts, Tombstones, Users
+from services.timeline.domain.delivery import Followees
+from services.timeline.domain.feed import Author, Post
+
+
+class CachedFollowees:
+    def __init__(self, graph: Graph, *, size: int, max_age_seconds: float):
+        self.graph = graph
+        self.lru: LruCache[int, Followees] = LruCache(size, max_age_seconds)
+
+    async def get(self, reader: int, version: str) -> Followees:
+        """`version`: the reader's relationship version read just now ("" when unknown)."""
+        if version:
+            found = self.lru.get(reader, version)
+            if found is not None:
+                LOCAL_CACHE.labels("followees", "hit").inc()
+                return found
+        LOCAL_CACHE.labels("followees", "miss").inc()
+        followees = await self.graph.followees(reader)
+        if followees.version:
+            self.lru.put(reader, followees, followees.version)
+        return followees
+
+
+class CachedPosts:
+    def __init__(self, posts: Posts, tombstones: Tombstones, *, size: int):
+        self.posts = posts
+        self.tombstones = tombstones
+        self.lru: LruCache[int, Post] = LruCache(size, float("inf"))
+
+    async def live(self, post_ids: Sequence[int]) -> list[Post]:
+        """The live posts among `post_ids`, in order."""
+        if not post_ids:
+            return []
+        deleted = await self.tombstones.deleted_among(post_ids)
+        if deleted is None:  # unknown: the post service decides every one
+            LOCAL_CACHE.labels("posts", "unknown").inc(len(post_ids))
+            return self._keep(await self.posts.batch_get(post_ids))
+        found: dict[int, Post] = {}
+        missing: list[int] = []
+        for post_id in post_ids:
+            if post_id in deleted:
+                continue
+            post = self.lru.get(post_id)
+            if post is None:
+                missing.append(post_id)
+            else:
+                found[post_id] = post
+        LOCAL_CACHE.labels("posts", "hit").inc(len(found))
+        if missing:
+            LOCAL_CACHE.labels("posts", "miss").inc(len(missing))
+            found.update((p.id, p) for p in self._keep(await self.posts.batch_get(missing)))
+        return [found[i] for i in post_ids if i in found]
+
+    def _keep(self, posts: list[Post]) -> list[Post]:
+        for post in posts:
+            self.lru.put(post.id, post)
+        return posts
+
+
+class CachedUsers:
+    def __init__(self, users: Users, *, size: int, max_age_seconds: float):
+        self.users = users
+        self.lru: LruCache[int, Author] = LruCache(size, max_age_seconds)
+
+    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
+        found: dict[int, Author] = {}
+        missing: list[int] = []
+        for user_id in user_ids:
+            author = self.lru.get(user_id)
+            if author is None:
+                missing.append(user_id)
+            else:
+                found[user_id] = author
+        LOCAL_CACHE.labels("authors", "hit").inc(len(found))
+        if missing:
+            LOCAL_CACHE.labels("authors", "miss").inc(len(missing))
+            fetched = await self.users.batch_get(missing)
+            for user_id, author in fetched.items():
+                self.lru.put(user_id, author)
+            found.update(fetched)
+        return found

@@ -1,0 +1,91 @@
+"""The in-process peer caches: served only while current (version, age), bounded, and exact about deletions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.common.visibility import Visibility
+from services.timeline.app.local_cache import LruCache
+from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
+from services.timeline.domain.delivery import Followees
+from services.timeline.domain.feed import Post
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lru_serves_only_the_same_version_within_the_age_and_evicts_the_least_recent() -> None:
+    clock = Clock()
+    lru: LruCache[int, str] = LruCache(2, 10.0, clock)
+    lru.put(1, "a", "v1")
+    lru.put(2, "b", "v1")
+    assert lru.get(1, "v1") == "a"
+    assert lru.get(1, "v2") is None  # another version: dropped
+    assert lru.get(1, "v1") is None
+    lru.put(1, "a", "v1")
+    lru.put(3, "c", "v1")  # 2 is the least recently used
+    assert lru.get(2, "v1") is None and lru.get(3, "v1") == "c"
+    clock.now = 10.5
+    assert lru.get(3, "v1") is None  # too old
+
+
+class Graph:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.version = "v1"
+
+    async def followees(self, user_id: int) -> Followees:
+        self.calls += 1
+        return Followees(pushed=frozenset({2}), celebrities=frozenset(), version=self.version)
+
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+        raise NotImplementedError
+
+
+async def test_followees_are_reused_while_the_version_is_unchanged() -> None:
+    graph = Graph()
+    cached = CachedFollowees(graph, size=10, max_age_seconds=60)
+    await cached.get(1, "v1")
+    await cached.get(1, "v1")
+    assert graph.calls == 1
+    graph.version = "v2"
+    await cached.get(1, "v2")  # the graph published a change
+    assert graph.calls == 2
+    await cached.get(1, "")  # unknown version: always asked
+    assert graph.calls == 3
+
+
+class PostsAndTombstones:
+    def __init__(self) -> None:
+        self.live_ids = {1, 2, 3}
+        self.fetched: list[int] = []
+        self.known = True
+
+    async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
+        self.fetched.extend(post_ids)
+        return [Post(i, 9, "t", Visibility.PUBLIC, 0) for i in post_ids if i in self.live_ids]
+
+    async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
+        return {i for i in post_ids if i not in self.live_ids} if self.known else None
+
+    async def mark_deleted(self, post_ids: Sequence[int]) -> None:
+        pass
+
+
+async def test_cached_posts_drop_deleted_ones_at_once_and_ask_when_tombstones_are_unknown() -> None:
+    peer = PostsAndTombstones()
+    posts = CachedPosts(peer, peer, size=10)
+    assert [p.id for p in await posts.live([3, 2, 1])] == [3, 2, 1]
+    assert [p.id for p in await posts.live([3, 2, 1])] == [3, 2, 1]
+    assert peer.fetched == [3, 2, 1]  # the second read came from memory
+    peer.live_ids.discard(2)  # deleted: the tombstone says so
+    assert [p.id for p in await posts.live([3, 2, 1])] == [3, 1]
+    peer.known = False
+    peer.live_ids.discard(3)
+    assert [p.id for p in await posts.live([3, 1])] == [1]  # the post service decided
+    assert peer.fetched[-2:] == [3, 1]
