@@ -68,6 +68,7 @@ class Addresses:
     pg_dsn: str
     cassandra_hosts: tuple[str, ...]
     cassandra_port: int
+    cassandra_keyspace: str
 
 
 def addresses() -> Addresses:
@@ -85,6 +86,7 @@ def addresses() -> Addresses:
         pg_dsn=s.pg_dsn,
         cassandra_hosts=tuple(s.cassandra_hosts),
         cassandra_port=s.cassandra_port,
+        cassandra_keyspace=s["FEEDMESH_CASSANDRA_KEYSPACE"],
     )
 
 
@@ -133,9 +135,6 @@ class Bench:
             "SELECT table_name, count FROM system_views.local_write_latency WHERE keyspace_name = 'feedmesh'",
         )
         return {r.table_name: int(r.count) for r in rows}
-
-    async def home_timeline_writes(self) -> int:
-        return (await self.cassandra_writes()).get("home_timeline", 0)
 
     async def timeline_metrics(self) -> dict[str, float]:
         """The timeline service's Prometheus counters, `name{labels}` -> value (empty if unreachable)."""

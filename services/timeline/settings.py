@@ -13,6 +13,8 @@ class TimelineSettings(ServerSettings):
     listen_address: str = "127.0.0.1:50054"
     metrics_port: int = 9104
     redis_url: str
+    # The prefix of every timeline key in Redis (see adapters/redis_cache.py).
+    redis_prefix: str = "tl"
     kafka_bootstrap: str
     cassandra_hosts: tuple[str, ...]
     cassandra_port: int = 9042

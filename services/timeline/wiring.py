@@ -65,6 +65,7 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         home_max=settings.home_timeline_max,
         author_max=settings.author_timeline_max,
         inactive_seconds=int(settings.inactive_days * 86_400),
+        prefix=settings.redis_prefix,
     )
     try:
         store, cluster = await CassandraTimelineStore.open(

@@ -121,13 +121,19 @@ class Relationships:
             await tx.lock_pair(caller_id, user_id)
             if await tx.blocked_either(caller_id, user_id):
                 raise PermissionDenied("you cannot add this user to your close friends", reason="BLOCKED")
-            if await tx.add_close_friend(caller_id, user_id):
+            changed = await tx.add_close_friend(caller_id, user_id)
+            if changed:
                 await tx.emit(caller_id, CloseFriendsChanged(owner_id=caller_id, friend_id=user_id, added=True))
+        if changed:  # the friend's relationship version: what it may see changed
+            await self._invalidate([(caller_id, user_id)])
 
     async def remove_close_friend(self, caller_id: int, user_id: int) -> None:
         links.check_other(caller_id, user_id, refusal="you cannot remove yourself from your close friends")
         await self._existing(user_id)
         async with self.uow() as tx:
             await tx.lock_pair(caller_id, user_id)
-            if await tx.remove_close_friends([(caller_id, user_id)]):
+            changed = bool(await tx.remove_close_friends([(caller_id, user_id)]))
+            if changed:
                 await tx.emit(caller_id, CloseFriendsChanged(owner_id=caller_id, friend_id=user_id, added=False))
+        if changed:
+            await self._invalidate([(caller_id, user_id)])

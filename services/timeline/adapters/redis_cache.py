@@ -2,13 +2,18 @@
 
 A cached id stream (a reader's home timeline `h`, or an author's timeline `a`) is two keys under one hash tag:
 `tl:{h:42}:z`, a sorted set of fixed-width ids (score 0, ordered by member: exact 64-bit order, which double
-scores cannot give), and `tl:{h:42}:lo`, the id from which down the set holds every id Cassandra holds (all zeros:
-everything). The `lo` key's existence is the cache's existence. Writers add to Cassandra first, then here: only
-to a cache that exists (then trimmed to its cap, raising `lo`), or into the fill buffer of one being built, so a
-cache built from Cassandra never misses a write that raced with the build.
+scores cannot give), and `tl:{h:42}:lo`: the set holds every id at or above `lo` that Cassandra holds (all zeros:
+everything). A set at its cap may have been trimmed without `lo` being raised (the fanout push skips that), so it
+is complete from the higher of `lo` and its least member (what _READ answers as `low`). The `lo` key's existence is
+the cache's existence. Writers add only to a cache that exists (then trim it to its cap), or into the fill buffer
+of one being built, so a cache built from Cassandra never misses a write that raced with the build (the durable
+fanout group pushes again after its Cassandra write for that reason).
 
 Per reader: `tl:{u:42}:active` (set on every read, expires after the inactivity period: no key = inactive),
 `tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline).
+
+`tl` is the default key prefix (FEEDMESH_REDIS_PREFIX): timelines that share a Redis but not their caps (the
+tests' small-cap timeline next to the stack's) must not share keys.
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ from services.common.relationship_version import relationship_version_key
 from services.timeline.app.ports import CachedSlice, StreamKind, Touch
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
+# KEYS: lo, z. ARGV: max (exclusive lex bound), count, cap.
 _READ = """
 local lo = redis.call('GET', KEYS[1])
 if not lo then return false end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  local least = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  if least > lo then lo = least end
+end
 return {lo, redis.call('ZREVRANGEBYLEX', KEYS[2], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))}
 """
 
@@ -54,35 +64,53 @@ end
 return 0
 """
 
-# Fanout of one post to many readers, the same rule as _ADD per reader, skipping readers that are not active.
-# KEYS: five per reader: active, lo, z, fill, buf. ARGV: cap, fill buffer ttl ms, member.
-# Returns one character per reader: '1' active, '0' inactive (nothing written).
+# Fanout of one post to many home timelines, the hot path: per reader one MGET, one ZADD and one trim, and `lo` is
+# not raised by the trim (a full set is complete from its least member up; _READ takes the higher of the two).
+# The reader ids come as arguments and the script names their keys itself (the names of _stream_keys and
+# _active_key): one argument per reader instead of five keys is what the fanout rate rests on. That takes a single
+# Redis (or, on a cluster, calls grouped by slot), which is what the stack runs.
+# ARGV: cap, fill buffer ttl ms, member, key prefix, reader ids... Returns one character per reader: '1' active,
+# '0' not.
 _PUSH = """
 local cap = tonumber(ARGV[1])
 local m = ARGV[3]
+local prefix = ARGV[4]
 local flags = {}
-for i = 1, #KEYS, 5 do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
+for i = 5, #ARGV do
+  local h = prefix .. ':{h:' .. ARGV[i] .. '}'
+  local state = redis.call('MGET', prefix .. ':{u:' .. ARGV[i] .. '}:active', h .. ':lo')
+  if not state[1] then
     flags[#flags + 1] = '0'
   else
     flags[#flags + 1] = '1'
-    local lo = redis.call('GET', KEYS[i + 1])
+    local lo = state[2]
     if lo then
       if m >= lo then
-        redis.call('ZADD', KEYS[i + 2], 0, m)
-        local n = redis.call('ZCARD', KEYS[i + 2])
-        if n > cap then
-          redis.call('ZREMRANGEBYRANK', KEYS[i + 2], 0, n - cap - 1)
-          redis.call('SET', KEYS[i + 1], redis.call('ZRANGE', KEYS[i + 2], 0, 0)[1])
-        end
+        redis.call('ZADD', h .. ':z', 0, m)
+        redis.call('ZREMRANGEBYRANK', h .. ':z', 0, -cap - 1)
       end
-    elseif redis.call('EXISTS', KEYS[i + 3]) == 1 then
-      redis.call('ZADD', KEYS[i + 4], 0, m)
-      redis.call('PEXPIRE', KEYS[i + 4], ARGV[2])
+    elseif redis.call('EXISTS', h .. ':fill') == 1 then
+      redis.call('ZADD', h .. ':buf', 0, m)
+      redis.call('PEXPIRE', h .. ':buf', ARGV[2])
     end
   end
 end
 return table.concat(flags)
+"""
+
+# Removing ids can take a full set below its cap, where _READ would trust `lo` again: first raise `lo` to what the
+# full set vouches for. KEYS: lo, z, buf. ARGV: cap, members...
+_REMOVE = """
+local lo = redis.call('GET', KEYS[1])
+if lo and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then
+  local least = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  if least > lo then redis.call('SET', KEYS[1], least) end
+end
+for i = 2, #ARGV do
+  redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('ZREM', KEYS[3], ARGV[i])
+end
+return 1
 """
 
 # KEYS: the readers' active keys. Returns one character per reader: '1' active, '0' not.
@@ -141,8 +169,6 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-PULL_ONLY_KEY = "tl:pull_only"
-
 
 def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
@@ -161,33 +187,34 @@ class RedisTimelineCache:
         author_max: int,
         inactive_seconds: int,
         fill_ttl_seconds: float = 10.0,
+        prefix: str = "tl",
     ):
         self.client = client
+        self.prefix = prefix
+        self._pull_only_key = f"{prefix}:pull_only"
         self.caps = {"h": home_max, "a": author_max}
         self.inactive_seconds = max(int(inactive_seconds), 1)
         self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
         self._read = client.register_script(_READ)
         self._add = client.register_script(_ADD)
         self._push = client.register_script(_PUSH)
+        self._remove = client.register_script(_REMOVE)
         self._active = client.register_script(_ACTIVE)
         self._begin_fill = client.register_script(_BEGIN_FILL)
         self._commit_fill = client.register_script(_COMMIT_FILL)
         self._touch = client.register_script(_TOUCH)
         self._set_source = client.register_script(_SET_SOURCE)
 
-    @staticmethod
-    def _stream_keys(kind: str, owner: int) -> list[str]:
-        tag = f"tl:{{{kind}:{owner}}}"
+    def _stream_keys(self, kind: str, owner: int) -> list[str]:
+        tag = f"{self.prefix}:{{{kind}:{owner}}}"
         return [f"{tag}:lo", f"{tag}:z", f"{tag}:fill", f"{tag}:buf"]
 
-    @staticmethod
-    def _active_key(reader: int) -> str:
-        return f"tl:{{u:{reader}}}:active"
+    def _active_key(self, reader: int) -> str:
+        return f"{self.prefix}:{{u:{reader}}}:active"
 
-    @staticmethod
-    def _reader_keys(reader: int) -> list[str]:
-        tag = f"tl:{{u:{reader}}}"
-        return [RedisTimelineCache._active_key(reader), f"{tag}:gen", f"{tag}:src"]
+    def _reader_keys(self, reader: int) -> list[str]:
+        tag = f"{self.prefix}:{{u:{reader}}}"
+        return [self._active_key(reader), f"{tag}:gen", f"{tag}:src"]
 
     # --- cached streams ---------------------------------------------------------------------------------------
 
@@ -204,14 +231,15 @@ class RedisTimelineCache:
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         keys = self._stream_keys(kind, owner)[:2]
-        return self._slice(await self._read(keys=keys, args=[self._max(before), count]))
+        return self._slice(await self._read(keys=keys, args=[self._max(before), count, self.caps[kind]]))
 
     async def read_many(
         self, kind: str, owners: Sequence[int], befores: Sequence[int | None], count: int
     ) -> list[CachedSlice | None]:
         async with self.client.pipeline(transaction=False) as pipe:
             for owner, before in zip(owners, befores, strict=True):
-                await self._read(keys=self._stream_keys(kind, owner)[:2], args=[self._max(before), count], client=pipe)
+                args: list[Any] = [self._max(before), count, self.caps[kind]]
+                await self._read(keys=self._stream_keys(kind, owner)[:2], args=args, client=pipe)
             results = await pipe.execute()
         return [self._slice(r) for r in results]
 
@@ -229,26 +257,18 @@ class RedisTimelineCache:
     async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
         if not chunks:
             return []
-        args: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms]
+        head: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms]
         async with self.client.pipeline(transaction=False) as pipe:
             for post_id, readers in chunks:
-                keys: list[str] = []
-                for reader in readers:
-                    keys.append(self._active_key(reader))
-                    keys += self._stream_keys(StreamKind.HOME, reader)
-                await self._push(keys=keys, args=[*args, to_member(post_id)], client=pipe)
+                await self._push(keys=[], args=[*head, to_member(post_id), self.prefix, *readers], client=pipe)
             replies = await pipe.execute()
         return [[c == 49 for c in _bytes(r)] for r in replies]  # 49: ord("1")
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
         if not ids:
             return
-        _, z, _, buf = self._stream_keys(kind, owner)
-        members = [to_member(i) for i in ids]
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.zrem(z, *members)
-            pipe.zrem(buf, *members)
-            await pipe.execute()
+        lo, z, _, buf = self._stream_keys(kind, owner)
+        await self._remove(keys=[lo, z, buf], args=[self.caps[kind], *(to_member(i) for i in ids)])
 
     async def begin_fill(self, kind: str, owner: int) -> str | None:
         lo, _, fill, _ = self._stream_keys(kind, owner)
@@ -296,12 +316,12 @@ class RedisTimelineCache:
             await self.client.hdel(self._reader_keys(reader)[2], *[str(a) for a in authors])
 
     async def mark_pull_only(self, author: int) -> None:
-        await self.client.sadd(PULL_ONLY_KEY, str(author))
+        await self.client.sadd(self._pull_only_key, str(author))
 
     async def pull_only(self, authors: Sequence[int]) -> set[int]:
         if not authors:
             return set()
-        flags = await self.client.smismember(PULL_ONLY_KEY, [str(a) for a in authors])
+        flags = await self.client.smismember(self._pull_only_key, [str(a) for a in authors])
         return {a for a, flag in zip(authors, flags, strict=True) if flag}
 
     # --- post tombstones (the post service's set) -------------------------------------------------------------
@@ -315,17 +335,17 @@ class RedisTimelineCache:
     # --- small keyed values -----------------------------------------------------------------------------------
 
     async def try_lock(self, name: str, seconds: float) -> bool:
-        return bool(await self.client.set(f"tl:lock:{name}", "1", nx=True, px=int(seconds * 1000)))
+        return bool(await self.client.set(f"{self.prefix}:lock:{name}", "1", nx=True, px=int(seconds * 1000)))
 
     async def unlock(self, name: str) -> None:
-        await self.client.delete(f"tl:lock:{name}")
+        await self.client.delete(f"{self.prefix}:lock:{name}")
 
     async def put_ids(self, key: str, ids: Sequence[int], tag: str, seconds: float) -> None:
         value = tag + "|" + ",".join(map(str, ids))
-        await self.client.set(f"tl:ids:{key}", value, px=max(int(seconds * 1000), 1))
+        await self.client.set(f"{self.prefix}:ids:{key}", value, px=max(int(seconds * 1000), 1))
 
     async def get_ids(self, key: str) -> tuple[list[int], str] | None:
-        raw = await self.client.get(f"tl:ids:{key}")
+        raw = await self.client.get(f"{self.prefix}:ids:{key}")
         if raw is None:
             return None
         tag, _, joined = _text(raw).partition("|")

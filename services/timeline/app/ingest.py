@@ -3,6 +3,7 @@ an idempotent upsert or delete, so a replayed event changes nothing)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 class FanoutPolicy:
     celebrity_threshold: int
     chunk_size: int = 500
-    follower_page: int = 1000
+    # Follower ids per ListFollowerIds call (the graph allows up to 10,000).
+    follower_page: int = 5000
 
 
 class PostEvents:
@@ -69,23 +71,29 @@ class PostEvents:
             FRESHNESS.labels("own").observe(max(0.0, time.time() - create_time_ns / 1e9))
         cursor = ""
         first = True
-        while True:
-            followers, cursor, count = await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
-            if first and is_celebrity(count, self.policy.celebrity_threshold):
-                # Pull-only from now on: readers merge this author's posts at read time.
-                await self.cache.mark_pull_only(author_id)
-                FANOUT_TASKS.labels("celebrity_skipped").inc()
-                return
-            first = False
-            chunks = [
-                FanoutChunk(post_id, author_id, create_time_ns, ids)
-                for ids in chunked(followers, self.policy.chunk_size)
-            ]
-            if chunks:
-                await self.queue.enqueue(chunks, event_id)
-                FANOUT_TASKS.labels("enqueued").inc(len(chunks))
-            if not cursor:
-                return
+        sends: list[asyncio.Task[None]] = []
+        try:
+            while True:
+                followers, cursor, count = await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
+                if first and is_celebrity(count, self.policy.celebrity_threshold):
+                    # Pull-only from now on: readers merge this author's posts at read time.
+                    await self.cache.mark_pull_only(author_id)
+                    FANOUT_TASKS.labels("celebrity_skipped").inc()
+                    return
+                first = False
+                chunks = [
+                    FanoutChunk(post_id, author_id, create_time_ns, ids)
+                    for ids in chunked(followers, self.policy.chunk_size)
+                ]
+                if chunks:
+                    # Sent while the next page is read; the event is done (and committed) only when all are acked.
+                    sends.append(asyncio.create_task(self.queue.enqueue(chunks, event_id)))
+                    FANOUT_TASKS.labels("enqueued").inc(len(chunks))
+                if not cursor:
+                    return
+        finally:
+            if sends:
+                await asyncio.gather(*sends)
 
     async def deleted(self, post_id: int, author_id: int) -> None:
         """Reads already drop deleted posts (the post service marked the tombstone before DeletePost returned; the

@@ -144,6 +144,8 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
         "author_timeline_max": HOME_MAX,
         "backfill_depth": 12,
         "consumer_group_prefix": f"timeline-test-{suffix()}",
+        # Not the stack's keys: the stack's timeline consumes the same events with an 800-id cap.
+        "redis_prefix": f"tl-test-{suffix()}",
         "consumer_offset_reset": "latest",
         "consumer_ready_seconds": 30,
         "fanout_chunk_size": 2,

@@ -57,7 +57,8 @@ async def test_paging_past_the_redis_cap_returns_every_post_once_in_order(mesh: 
     assert await mesh.feed(reader, limit=4) == sorted(posts, reverse=True)
     assert await mesh.feed(reader, limit=7) == sorted(posts, reverse=True)
     assert await mesh.feed(author, limit=3) == sorted(posts, reverse=True)
-    cached = redis_client.zcard(f"tl:{{h:{reader}}}:z")  # type: ignore[attr-defined]
+    prefix = mesh.timeline_settings.redis_prefix
+    cached = redis_client.zcard(f"{prefix}:{{h:{reader}}}:z")  # type: ignore[attr-defined]
     assert cached == HOME_MAX, "the home timeline in Redis is capped; older pages came from Cassandra"
 
 

@@ -215,7 +215,7 @@ async def test_block_withdraws_pending_requests(world: tuple[Relationships, Fake
 
 
 async def test_close_friends_events(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
-    rel, graph, _cache = world
+    rel, graph, cache = world
     await rel.add_close_friend(ALICE, CAROL)
     await rel.add_close_friend(ALICE, CAROL)
     await rel.remove_close_friend(ALICE, CAROL)
@@ -224,6 +224,8 @@ async def test_close_friends_events(world: tuple[Relationships, FakeGraph, FakeC
         (ALICE, CloseFriendsChanged(ALICE, CAROL, added=True)),
         (ALICE, CloseFriendsChanged(ALICE, CAROL, added=False)),
     ]
+    # Each change moves both relationship versions (what CAROL may see changed); the no-ops move nothing.
+    assert cache.invalidated == [[ALICE, CAROL], [ALICE, CAROL]]
 
 
 ACTIONS = ["follow", "unfollow", "block", "unblock", "add_close_friend", "remove_close_friend"]
