@@ -41,6 +41,8 @@ class TimelineSettings(ServerSettings):
     # Members of the hot fanout group (Redis) and of the durable one (Cassandra) in this process.
     fanout_workers: int = 2
     fanout_store_workers: int = 2
+    # Cassandra requests the durable fanout keeps in flight (each an UNLOGGED batch of up to 100 rows).
+    fanout_store_in_flight: int = 16
 
     # In-process caches of peer answers (app.peer_caches): entries, and how long an entry may be reused at most.
     followee_cache_size: int = 20_000
@@ -79,6 +81,7 @@ class TimelineSettings(ServerSettings):
             "fanout_chunk_size",
             "fanout_workers",
             "fanout_store_workers",
+            "fanout_store_in_flight",
             "followee_cache_size",
             "post_cache_size",
             "author_cache_size",

@@ -51,6 +51,9 @@ class Stores:
 
     cache: RedisTimelineCache
     store: CassandraTimelineStore
+    # The same session behind a small in-flight limit: the durable fanout's bulk writes queue here instead of in
+    # front of the post events' few writes, which the hot path waits for.
+    bulk_store: CassandraTimelineStore
     closers: list[Closer] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -78,7 +81,8 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     async def shutdown_cluster() -> None:
         await asyncio.to_thread(cluster.shutdown)
 
-    return Stores(cache=cache, store=store, closers=[client.aclose, shutdown_cluster])
+    bulk = await asyncio.to_thread(CassandraTimelineStore, store.session, max_in_flight=settings.fanout_store_in_flight)
+    return Stores(cache=cache, store=store, bulk_store=bulk, closers=[client.aclose, shutdown_cluster])
 
 
 def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
@@ -91,7 +95,7 @@ def store_fanout_runner(
     settings: TimelineSettings, stores: Stores, member: str, fault: FaultHook | None = None
 ) -> ConsumerRunner:
     """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
-    worker = StoreFanout(cache=stores.cache, store=stores.store, fault=fault)
+    worker = StoreFanout(cache=stores.cache, store=stores.bulk_store, fault=fault)
     return _runner(settings, settings.fanout_topic, "fanout-store", FanoutConsumer(worker.deliver), member)
 
 

@@ -30,17 +30,37 @@ def _decode(record: Any) -> events_pb2.Event | None:
     return event
 
 
-async def _per_key(records: list[Any], handle: Callable[[Any], Awaitable[None]]) -> None:
-    """Records with the same key in order, different keys concurrently (per-key order is all Kafka promises)."""
+async def _per_key(
+    records: list[Any],
+    handle: Callable[[Any], Awaitable[None]],
+    *,
+    key: Callable[[Any], bytes] = lambda record: record.key or b"",
+    independent: Callable[[Any], bool] = lambda record: False,
+) -> None:
+    """Records with the same key in order, different keys concurrently (per-key order is all Kafka promises).
+    Consecutive records of one key that are `independent` of each other run concurrently too, as one step."""
     by_key: dict[bytes, list[Any]] = defaultdict(list)
     for record in records:
-        by_key[record.key or b""].append(record)
+        by_key[key(record)].append(record)
 
     async def run(group: list[Any]) -> None:
+        step: list[Any] = []
         for record in group:
+            if independent(record):
+                step.append(record)
+                continue
+            if step:
+                await asyncio.gather(*(handle(r) for r in step))
+                step = []
             await handle(record)
+        if step:
+            await asyncio.gather(*(handle(r) for r in step))
 
     await asyncio.gather(*(run(group) for group in by_key.values()))
+
+
+def _kind(event: events_pb2.Event | None) -> str | None:
+    return event.WhichOneof("payload") if event is not None else None
 
 
 def _ns(ts: Any) -> int:
@@ -54,10 +74,18 @@ class PostEventsConsumer:
         self.posts = posts
 
     async def __call__(self, records: list[Any]) -> None:
-        await _per_key(records, self._one)
+        # An author's publications do not depend on each other (each writes its own post id): a burst of them runs
+        # concurrently. A deletion waits for everything before it, and what follows waits for the deletion.
+        decoded = [(record, _decode(record)) for record in records]
+        await _per_key(
+            decoded,
+            self._one,
+            key=lambda pair: pair[0].key or b"",
+            independent=lambda pair: _kind(pair[1]) == "post_published",
+        )
 
-    async def _one(self, record: Any) -> None:
-        event = _decode(record)
+    async def _one(self, pair: tuple[Any, events_pb2.Event | None]) -> None:
+        _record, event = pair
         if event is not None:
             kind = event.WhichOneof("payload")
             if kind == "post_published":
