@@ -62,7 +62,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--read-concurrency", type=int, default=32)
     p.add_argument("--read-channels", type=int, default=4)
     p.add_argument("--burst-posts-1k", type=int, default=10)
-    p.add_argument("--burst-posts-10k", type=int, default=5)
+    p.add_argument("--burst-posts-10k", type=int, default=20)
     p.add_argument("--freshness-seconds", type=float, default=40.0)
     p.add_argument(
         "--freshness-load", type=float, default=0.5, help="offered deliveries/s as a fraction of the fanout rate"
