@@ -149,7 +149,8 @@ redis.call('SET', KEYS[1], lo)
 return 1
 """
 
-# KEYS: active, gen, src. ARGV: now, inactivity ttl seconds.
+# KEYS: active, gen, src, pull-only set. ARGV: now, inactivity ttl seconds. Returns the stale flag, the generation,
+# the sources (author, floor, ...) and the sources that are pull-only authors.
 _TOUCH = """
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
@@ -159,7 +160,17 @@ if not prev then
   redis.call('INCR', KEYS[2])
   redis.call('DEL', KEYS[3])
 end
-return {stale, redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[3])}
+local sources = redis.call('HGETALL', KEYS[3])
+local pull_only = {}
+if #sources > 0 then
+  local authors = {}
+  for i = 1, #sources, 2 do authors[#authors + 1] = sources[i] end
+  local flags = redis.call('SMISMEMBER', KEYS[4], unpack(authors))
+  for i = 1, #authors do
+    if flags[i] == 1 then pull_only[#pull_only + 1] = authors[i] end
+  end
+end
+return {stale, redis.call('GET', KEYS[2]) or '0', sources, pull_only}
 """
 
 # KEYS: gen, src. ARGV: generation, author, floor.
@@ -286,15 +297,17 @@ class RedisTimelineCache:
     async def touch(self, reader: int) -> Touch:
         async with self.client.pipeline(transaction=False) as pipe:
             args = [int(time.time()), self.inactive_seconds]
-            await self._touch(keys=self._reader_keys(reader), args=args, client=pipe)
+            keys = [*self._reader_keys(reader), self._pull_only_key]
+            await self._touch(keys=keys, args=args, client=pipe)
             pipe.get(relationship_version_key(reader))
-            (stale, generation, flat), version = await pipe.execute()
+            (stale, generation, flat, pull_only), version = await pipe.execute()
         sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
         return Touch(
             was_stale=bool(int(stale)),
             generation=int(generation),
             sources=sources,
             relationship_version=_text(version) if version else "",
+            pull_only_sources=frozenset(int(a) for a in pull_only),
         )
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
@@ -317,12 +330,6 @@ class RedisTimelineCache:
 
     async def mark_pull_only(self, author: int) -> None:
         await self.client.sadd(self._pull_only_key, str(author))
-
-    async def pull_only(self, authors: Sequence[int]) -> set[int]:
-        if not authors:
-            return set()
-        flags = await self.client.smismember(self._pull_only_key, [str(a) for a in authors])
-        return {a for a, flag in zip(authors, flags, strict=True) if flag}
 
     # --- post tombstones (the post service's set) -------------------------------------------------------------
 

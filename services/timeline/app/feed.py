@@ -15,9 +15,10 @@ import hashlib
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.timeline.app.background import Background
+from services.timeline.app.local_cache import LruCache
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import FEED_LATENCY, PREFETCH, PULLED_AUTHORS, RANKING_FALLBACKS, RANKING_LATENCY
 from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
@@ -43,6 +44,7 @@ class FeedTuning:
     rank_candidates: int = 200
     rank_session_seconds: float = 900.0
     prefetch_seconds: float = 30.0
+    prefetch_entries: int = 50_000
     rebuild_lock_seconds: float = 60.0
 
 
@@ -50,6 +52,9 @@ class FeedTuning:
 class _Collected:
     posts: list[Post]
     exhausted: bool
+    last_batch: list[int] = field(default_factory=list)
+    """The candidate ids of the last batch read: complete down to its last id, so those below a page's last item
+    are the next page's first candidates."""
 
 
 class FeedReader:
@@ -77,6 +82,9 @@ class FeedReader:
         self.ranker = ranker
         self.background = background
         self.tuning = tuning
+        self._prefetched: LruCache[tuple[int, int], MergedCandidates] = LruCache(
+            tuning.prefetch_entries, tuning.prefetch_seconds
+        )
 
     async def get_feed(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         started = time.perf_counter()
@@ -95,9 +103,7 @@ class FeedReader:
     async def _plan(self, viewer: int) -> ReadPlan:
         touch = await self.cache.touch(viewer)
         followees = await self.followees.get(viewer, touch.relationship_version)
-        vouched = [a for a in touch.sources if a in followees.pushed]
-        pull_only = await self.cache.pull_only(vouched) if vouched else set()
-        plan = plan_read(viewer, followees, touch.sources, pull_only)
+        plan = plan_read(viewer, followees, touch.sources, touch.pull_only_sources & followees.pushed)
         PULLED_AUTHORS.observe(len(plan.pulls))
         self._maintain(viewer, touch, plan, followees.celebrities)
         return plan
@@ -135,18 +141,20 @@ class FeedReader:
         """At least `wanted` posts the viewer may see, newest first below `before`, or all there are."""
         found: list[Post] = []
         position = before
+        batch: list[int] = []
         while len(found) < wanted:
             if first is not None:
                 merged, first = first, None
             else:
                 merged = await self._candidates(viewer, plan, position, read_size(wanted - len(found)))
             if not merged.ids:
-                return _Collected(found, True)
+                return _Collected(found, True, batch)
+            batch = merged.ids
             found.extend(await self._visible(viewer, plan, merged.ids))
             position = merged.ids[-1]
             if merged.exhausted:
-                return _Collected(found, True)
-        return _Collected(found, False)
+                return _Collected(found, True, batch)
+        return _Collected(found, False, batch)
 
     async def _visible(self, viewer: int, plan: ReadPlan, ids: list[int]) -> list[Post]:
         return [
@@ -160,25 +168,25 @@ class FeedReader:
     async def _chronological(
         self, viewer: int, plan: ReadPlan, before: int | None, limit: int, *, degraded: bool = False
     ) -> FeedPage:
-        warmed = await self._warmed(viewer, plan, before)
+        warmed = self._warmed(viewer, plan, before)
         got = await self._collect(viewer, plan, before, limit + 1, warmed)
-        return await self._page_from(viewer, plan, got.posts, limit, degraded=degraded)
+        return await self._page_from(viewer, plan, got, limit, degraded=degraded)
 
     async def _page_from(
         self,
         viewer: int,
         plan: ReadPlan,
-        posts: list[Post],
+        got: _Collected,
         limit: int,
         *,
         degraded: bool,
         stats: dict[int, PostStats] | None = None,
     ) -> FeedPage:
-        page = posts[:limit]
-        next_cursor = FeedCursor(before=page[-1].id) if len(posts) > limit else None
+        page = got.posts[:limit]
+        next_cursor = FeedCursor(before=page[-1].id) if len(got.posts) > limit else None
         items = await self._hydrate(viewer, page, stats)
         if next_cursor is not None and next_cursor.before is not None:
-            self._warm(viewer, plan, next_cursor.before, limit)
+            self._keep_warm(viewer, plan, next_cursor.before, got)
         return FeedPage(items=items, next_cursor=next_cursor, degraded=degraded)
 
     async def _hydrate(
@@ -204,30 +212,23 @@ class FeedReader:
     def _fingerprint(plan: ReadPlan) -> str:
         return hashlib.sha1(",".join(map(str, sorted(plan.authors))).encode()).hexdigest()[:16]
 
-    def _warm(self, viewer: int, plan: ReadPlan, before: int, limit: int) -> None:
-        async def work() -> None:
-            merged = await self._candidates(viewer, plan, before, read_size(limit + 1))
-            tag = f"{self._fingerprint(plan)}:{int(merged.exhausted)}"
-            await self.cache.put_ids(f"pf:{viewer}:{before}", merged.ids, tag, self.tuning.prefetch_seconds)
-            PREFETCH.labels("warmed").inc()
+    def _keep_warm(self, viewer: int, plan: ReadPlan, before: int, got: _Collected) -> None:
+        """Keeps the candidates this read found below the page for the next page: a read takes some slack for
+        filtered items, so the next page usually starts without touching Redis. In this process only (a next page
+        served by another replica reads as usual)."""
+        rest = [i for i in got.last_batch if i < before]
+        if self.tuning.prefetch_seconds <= 0 or (not rest and not got.exhausted):
+            return
+        self._prefetched.put((viewer, before), MergedCandidates(rest, got.exhausted), self._fingerprint(plan))
+        PREFETCH.labels("kept").inc()
 
-        self.background.spawn(f"warm:{viewer}:{before}", work)
-
-    async def _warmed(self, viewer: int, plan: ReadPlan, before: int | None) -> MergedCandidates | None:
-        """The candidates warmed for this page, if the reader still follows exactly the same authors."""
+    def _warmed(self, viewer: int, plan: ReadPlan, before: int | None) -> MergedCandidates | None:
+        """The candidates kept for this page, if the reader still follows exactly the same authors."""
         if before is None or self.tuning.prefetch_seconds <= 0:
             return None
-        found = await self.cache.get_ids(f"pf:{viewer}:{before}")
-        if found is None:
-            PREFETCH.labels("miss").inc()
-            return None
-        ids, tag = found
-        fingerprint, _, exhausted = tag.partition(":")
-        if fingerprint != self._fingerprint(plan):
-            PREFETCH.labels("stale").inc()
-            return None
-        PREFETCH.labels("hit").inc()
-        return MergedCandidates(ids=[i for i in ids if i < before], exhausted=exhausted == "1")
+        found = self._prefetched.get((viewer, before), self._fingerprint(plan))
+        PREFETCH.labels("hit" if found is not None else "miss").inc()
+        return found
 
     # --- ranked -----------------------------------------------------------------------------------------------
 
@@ -244,7 +245,7 @@ class FeedReader:
             scores = await self.ranker.score(viewer, window, stats)
         except RankingUnavailable as exc:
             RANKING_FALLBACKS.labels(str(exc) or "error").inc()
-            return await self._page_from(viewer, plan, got.posts, limit, degraded=True, stats=stats)
+            return await self._page_from(viewer, plan, got, limit, degraded=True, stats=stats)
         finally:
             RANKING_LATENCY.observe(time.perf_counter() - started)
         by_id = {p.id: p for p in window}
@@ -300,5 +301,5 @@ class FeedReader:
         served = got.posts[:need]
         next_cursor = FeedCursor(before=served[-1].id) if len(got.posts) > need else None
         if next_cursor is not None and next_cursor.before is not None:
-            self._warm(viewer, plan, next_cursor.before, limit)
+            self._keep_warm(viewer, plan, next_cursor.before, got)
         return FeedPage(items=await self._hydrate(viewer, page + served), next_cursor=next_cursor)

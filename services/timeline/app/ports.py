@@ -29,6 +29,8 @@ class Touch:
     sources: dict[int, int]
     relationship_version: str = ""
     """The graph's published relationship version of the reader ("" when unknown)."""
+    pull_only_sources: frozenset[int] = frozenset()
+    """The sources that are pull-only authors (see TimelineCache.mark_pull_only)."""
 
 
 class StreamKind:
@@ -72,8 +74,6 @@ class TimelineCache(Protocol):
     async def drop_sources(self, reader: int, authors: Sequence[int]) -> None: ...
 
     async def mark_pull_only(self, author: int) -> None: ...
-
-    async def pull_only(self, authors: Sequence[int]) -> set[int]: ...
 
     async def try_lock(self, name: str, seconds: float) -> bool: ...
 

@@ -82,7 +82,8 @@ class FakeCache:
         if stale:
             self.gen[reader] += 1
             self.sources[reader].clear()
-        return Touch(stale, self.gen[reader], dict(self.sources[reader]))
+        sources = dict(self.sources[reader])
+        return Touch(stale, self.gen[reader], sources, pull_only_sources=frozenset(self.never_pushed & set(sources)))
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         return [u in self.active for u in user_ids]
@@ -102,9 +103,6 @@ class FakeCache:
 
     async def mark_pull_only(self, author: int) -> None:
         self.never_pushed.add(author)
-
-    async def pull_only(self, authors: Sequence[int]) -> set[int]:
-        return {a for a in authors if a in self.never_pushed}
 
     async def try_lock(self, name: str, seconds: float) -> bool:
         if name in self.locks:
