@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from services.common import post_tombstones
 from services.common.relationship_version import relationship_version_key
@@ -149,8 +151,9 @@ redis.call('SET', KEYS[1], lo)
 return 1
 """
 
-# KEYS: active, gen, src, pull-only set. ARGV: now, inactivity ttl seconds. Returns the stale flag, the generation,
-# the sources (author, floor, ...) and the sources that are pull-only authors.
+# KEYS: active, gen, src, pull-only set, the graph's relationship version. ARGV: now, inactivity ttl seconds.
+# Returns the stale flag, the generation, the sources (author, floor, ...), the sources that are pull-only authors
+# and the relationship version.
 _TOUCH = """
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
@@ -170,7 +173,7 @@ if #sources > 0 then
     if flags[i] == 1 then pull_only[#pull_only + 1] = authors[i] end
   end
 end
-return {stale, redis.call('GET', KEYS[2]) or '0', sources, pull_only}
+return {stale, redis.call('GET', KEYS[2]) or '0', sources, pull_only, redis.call('GET', KEYS[5]) or ''}
 """
 
 # KEYS: gen, src. ARGV: generation, author, floor.
@@ -227,6 +230,24 @@ class RedisTimelineCache:
         tag = f"{self.prefix}:{{u:{reader}}}"
         return [self._active_key(reader), f"{tag}:gen", f"{tag}:src"]
 
+    async def _pipelined(self, script: AsyncScript, calls: Sequence[tuple[list[str], list[Any]]]) -> list[Any]:
+        """Runs one script many times in one round trip. By EVALSHA straight away: redis-py's pipelined scripts ask
+        SCRIPT EXISTS first on every call, a round trip more; a Redis that lost its scripts is answered by loading
+        the script and running the batch again (every script here is safe to repeat)."""
+        if not calls:
+            return []
+        for attempt in (1, 2):
+            async with self.client.pipeline(transaction=False) as pipe:
+                for keys, args in calls:
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                try:
+                    return list(await pipe.execute())
+                except NoScriptError:
+                    if attempt == 2:
+                        raise
+                    await self.client.script_load(script.script)
+        raise AssertionError("unreachable")
+
     # --- cached streams ---------------------------------------------------------------------------------------
 
     @staticmethod
@@ -247,32 +268,31 @@ class RedisTimelineCache:
     async def read_many(
         self, kind: str, owners: Sequence[int], befores: Sequence[int | None], count: int
     ) -> list[CachedSlice | None]:
-        async with self.client.pipeline(transaction=False) as pipe:
-            for owner, before in zip(owners, befores, strict=True):
-                args: list[Any] = [self._max(before), count, self.caps[kind]]
-                await self._read(keys=self._stream_keys(kind, owner)[:2], args=args, client=pipe)
-            results = await pipe.execute()
-        return [self._slice(r) for r in results]
+        calls = [
+            (self._stream_keys(kind, owner)[:2], [self._max(before), count, self.caps[kind]])
+            for owner, before in zip(owners, befores, strict=True)
+        ]
+        return [self._slice(r) for r in await self._pipelined(self._read, calls)]
 
     async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
         if not entries:
             return
         cap = self.caps[kind]
-        async with self.client.pipeline(transaction=False) as pipe:
-            for owner, ids in entries.items():
-                if ids:
-                    args: list[Any] = [cap, self.fill_ttl_ms, *(to_member(i) for i in ids)]
-                    await self._add(keys=self._stream_keys(kind, owner), args=args, client=pipe)
-            await pipe.execute()
+        calls = [
+            (self._stream_keys(kind, owner), [cap, self.fill_ttl_ms, *(to_member(i) for i in ids)])
+            for owner, ids in entries.items()
+            if ids
+        ]
+        await self._pipelined(self._add, calls)
 
     async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
         if not chunks:
             return []
         head: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms]
-        async with self.client.pipeline(transaction=False) as pipe:
-            for post_id, readers in chunks:
-                await self._push(keys=[], args=[*head, to_member(post_id), self.prefix, *readers], client=pipe)
-            replies = await pipe.execute()
+        calls: list[tuple[list[str], list[Any]]] = [
+            ([], [*head, to_member(post_id), self.prefix, *readers]) for post_id, readers in chunks
+        ]
+        replies = await self._pipelined(self._push, calls)
         return [[c == 49 for c in _bytes(r)] for r in replies]  # 49: ord("1")
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
@@ -295,12 +315,10 @@ class RedisTimelineCache:
     # --- readers ----------------------------------------------------------------------------------------------
 
     async def touch(self, reader: int) -> Touch:
-        async with self.client.pipeline(transaction=False) as pipe:
-            args = [int(time.time()), self.inactive_seconds]
-            keys = [*self._reader_keys(reader), self._pull_only_key]
-            await self._touch(keys=keys, args=args, client=pipe)
-            pipe.get(relationship_version_key(reader))
-            (stale, generation, flat, pull_only), version = await pipe.execute()
+        keys = [*self._reader_keys(reader), self._pull_only_key, relationship_version_key(reader)]
+        stale, generation, flat, pull_only, version = await self._touch(
+            keys=keys, args=[int(time.time()), self.inactive_seconds]
+        )
         sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
         return Touch(
             was_stale=bool(int(stale)),

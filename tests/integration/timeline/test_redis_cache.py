@@ -56,3 +56,12 @@ async def test_a_trimmed_set_vouches_only_from_its_least_id_even_after_removals(
     await cache.remove(HOME, 7, [105, 999])
     got = await cache.read(HOME, 7, None, 10)
     assert got is not None and got.ids == [107, 106, 104, 103] and got.low == 103  # not back to "everything"
+
+
+async def test_pipelined_scripts_survive_a_redis_that_lost_them(cache: RedisTimelineCache) -> None:
+    await empty_home(cache, 9)
+    await cache.client.script_flush()  # a restarted Redis, or SCRIPT FLUSH
+    assert await cache.push_home([(200, [9])]) == [[True]]
+    await cache.client.script_flush()
+    (got,) = await cache.read_many(HOME, [9], [None], 10)
+    assert got is not None and got.ids == [200]
