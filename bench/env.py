@@ -150,7 +150,8 @@ class Bench:
             m = await self.timeline_metrics()
             enqueued = m.get('feedmesh_timeline_fanout_tasks_total{stage="enqueued"}', 0)
             done = min(  # both fanout groups: the hot one (Redis) and the durable one (Cassandra)
-                m.get('feedmesh_timeline_fanout_tasks_total{stage="cached"}', 0),
+                m.get('feedmesh_timeline_fanout_tasks_total{stage="cached"}', 0)
+                + m.get('feedmesh_timeline_fanout_tasks_total{stage="cached_inline"}', 0),
                 m.get('feedmesh_timeline_fanout_tasks_total{stage="stored"}', 0),
             )
             lag = sum(v for k, v in m.items() if k.startswith("feedmesh_timeline_consumer_lag"))

@@ -37,13 +37,15 @@ METHOD = [
     "Graph and timeline are restarted with FEEDMESH_CELEBRITY_THRESHOLD=<threshold> (settings) so the 10k author "
     "is pushed; the 100k author stays a celebrity. They are restarted with the defaults at the end.",
     "Readers are made active with one GetFeed each (fanout skips readers that never read) before measuring.",
-    "Fanout: a burst of posts by one author, timed from the first CreatePost until every follower's Redis home "
-    "timeline holds every post (ZMSCORE polling), and until Cassandra's home_timeline write counter "
-    "(system_views.local_write_latency) has grown by one write per delivery (+1 per post for the author's own row).",
+    "Fanout: a burst of posts by one author, timed from the first CreatePost until the timeline's hot fanout group "
+    "has counted one Redis delivery per (follower, post), then checked: every follower's Redis home timeline "
+    "holds every post (ZMSCORE); and until its durable group has counted one acknowledged Cassandra "
+    "home_timeline row per delivery, then checked on the rows of 200 sampled followers.",
     "Freshness: authors publish concurrently, open loop, offering <freshness_load> x the measured fanout rate in "
-    "deliveries/s (40% socfb users, 30% the 1k author, 30% the 10k author); for sampled "
-    "followers of every post, time from CreatePost returning to the id being in the follower's Redis home "
-    "timeline (polled every 10 ms), and for one follower of every other post to GetFeed returning it.",
+    "deliveries/s (the lower of the two burst rates; 40% socfb users, 30% the 1k author, 30% the 10k author); for "
+    "3 sampled followers of every post, time from CreatePost returning to the id being in the follower's Redis "
+    "home timeline (polled every 10 ms), and for one follower of every 20th post to GetFeed returning it (polled "
+    "every 50 ms).",
     "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
     "socfb users; the trivial baseline is a health Check on a throwaway grpc.aio server process, same client setup.",
     "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "

@@ -129,7 +129,11 @@ class FanoutConsumer:
             if event is None or event.WhichOneof("payload") != "fanout_task":
                 continue
             task = event.fanout_task
-            chunks.append(FanoutChunk(task.post_id, task.author_id, _ns(task.create_time), list(task.follower_ids)))
+            chunks.append(
+                FanoutChunk(
+                    task.post_id, task.author_id, _ns(task.create_time), list(task.follower_ids), task.cache_written
+                )
+            )
         if chunks:
             await self.deliver(chunks)
 
@@ -154,6 +158,7 @@ class KafkaFanoutQueue:
             task.author_id = chunk.author_id
             task.create_time.FromNanoseconds(chunk.create_time_ns)
             task.follower_ids.extend(chunk.follower_ids)
+            task.cache_written = chunk.cache_written
             key = f"{chunk.post_id}-{first}".encode()
             messages.append(OutgoingMessage(self.topic, key, event.SerializeToString(), headers))
         await self.publisher.send_batch(messages)

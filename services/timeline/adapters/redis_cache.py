@@ -66,13 +66,14 @@ end
 return 0
 """
 
-# Fanout of one post to many home timelines, the hot path: per reader one MGET, one ZADD and one trim, and `lo` is
+# Fanout of one post to many home timelines, the hot path: per reader one GET, one ZADD and one trim, and `lo` is
 # not raised by the trim (a full set is complete from its least member up; _READ takes the higher of the two).
 # The reader ids come as arguments and the script names their keys itself (the names of _stream_keys and
 # _active_key): one argument per reader instead of five keys is what the fanout rate rests on. That takes a single
 # Redis (or, on a cluster, calls grouped by slot), which is what the stack runs.
-# ARGV: cap, fill buffer ttl ms, member, key prefix, reader ids... Returns one character per reader: '1' active,
-# '0' not.
+# ARGV: cap, fill buffer ttl ms, member, key prefix, reader ids... A reader with a home cache (or one being built)
+# is an active one: the cache expires with the reader's activity (see _TOUCH). Returns one character per reader:
+# '1' written, '0' inactive.
 _PUSH = """
 local cap = tonumber(ARGV[1])
 local m = ARGV[3]
@@ -80,28 +81,27 @@ local prefix = ARGV[4]
 local flags = {}
 for i = 5, #ARGV do
   local h = prefix .. ':{h:' .. ARGV[i] .. '}'
-  local state = redis.call('MGET', prefix .. ':{u:' .. ARGV[i] .. '}:active', h .. ':lo')
-  if not state[1] then
-    flags[#flags + 1] = '0'
-  else
+  local lo = redis.call('GET', h .. ':lo')
+  if lo then
     flags[#flags + 1] = '1'
-    local lo = state[2]
-    if lo then
-      if m >= lo then
-        redis.call('ZADD', h .. ':z', 0, m)
-        redis.call('ZREMRANGEBYRANK', h .. ':z', 0, -cap - 1)
-      end
-    elseif redis.call('EXISTS', h .. ':fill') == 1 then
-      redis.call('ZADD', h .. ':buf', 0, m)
-      redis.call('PEXPIRE', h .. ':buf', ARGV[2])
+    if m >= lo then
+      redis.call('ZADD', h .. ':z', 0, m)
+      redis.call('ZREMRANGEBYRANK', h .. ':z', 0, -cap - 1)
     end
+  elseif redis.call('EXISTS', h .. ':fill') == 1 then
+    flags[#flags + 1] = '1'
+    redis.call('ZADD', h .. ':buf', 0, m)
+    redis.call('PEXPIRE', h .. ':buf', ARGV[2])
+  else
+    flags[#flags + 1] = '0'
   end
 end
 return table.concat(flags)
 """
 
 # Removing ids can take a full set below its cap, where _READ would trust `lo` again: first raise `lo` to what the
-# full set vouches for. KEYS: lo, z, buf. ARGV: cap, members...
+# full set vouches for. An emptied set takes its `lo` with it (rebuilt on the next read). KEYS: lo, z, buf.
+# ARGV: cap, members...
 _REMOVE = """
 local lo = redis.call('GET', KEYS[1])
 if lo and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then
@@ -112,6 +112,7 @@ for i = 2, #ARGV do
   redis.call('ZREM', KEYS[2], ARGV[i])
   redis.call('ZREM', KEYS[3], ARGV[i])
 end
+if lo and redis.call('EXISTS', KEYS[2]) == 0 then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
@@ -129,7 +130,8 @@ if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] 
 return false
 """
 
-# KEYS: lo, z, fill, buf. ARGV: token, cap, low, ids...
+# KEYS: lo, z, fill, buf. ARGV: token, cap, low, ttl ms, ids... A fill with nothing to hold creates no cache (the
+# reader's next read fills again): an empty sorted set does not exist in Redis, so its `lo` could not expire with it.
 _COMMIT_FILL = """
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
 local buffered = redis.call('ZRANGE', KEYS[4], 0, -1)
@@ -137,26 +139,31 @@ redis.call('DEL', KEYS[3], KEYS[4])
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2])
 local lo = ARGV[3]
-for i = 4, #ARGV do redis.call('ZADD', KEYS[2], 0, ARGV[i]) end
+for i = 5, #ARGV do redis.call('ZADD', KEYS[2], 0, ARGV[i]) end
 for _, m in ipairs(buffered) do
   if m >= lo then redis.call('ZADD', KEYS[2], 0, m) end
 end
 local cap = tonumber(ARGV[2])
 local n = redis.call('ZCARD', KEYS[2])
+if n == 0 then return 0 end
 if n > cap then
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - cap - 1)
   lo = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
 end
-redis.call('SET', KEYS[1], lo)
+local ttl = tonumber(ARGV[4])
+redis.call('SET', KEYS[1], lo, 'PX', ttl)
+redis.call('PEXPIRE', KEYS[2], ttl + 60000)
 return 1
 """
 
-# KEYS: active, gen, src, pull-only set, the graph's relationship version. ARGV: now, inactivity ttl seconds.
+# KEYS: active, gen, src, pull-only set, the graph's relationship version, home lo, home z. ARGV: now, inactivity
+# ttl seconds. The home cache lives as long as the reader stays active (its `lo` first, so the pair never half-exists).
 # Returns the stale flag, the generation, the sources (author, floor, ...), the sources that are pull-only authors
 # and the relationship version.
 _TOUCH = """
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if redis.call('EXPIRE', KEYS[6], ARGV[2]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[2] + 60) end
 local stale = 0
 if not prev then
   stale = 1
@@ -207,6 +214,8 @@ class RedisTimelineCache:
         self.prefix = prefix
         self._pull_only_key = f"{prefix}:pull_only"
         self.caps = {"h": home_max, "a": author_max}
+        # Home caches live while their reader is active (refreshed by touch); author caches a day from their fill.
+        self.ttls_ms = {"h": max(int(inactive_seconds), 1) * 1000, "a": 86_400_000}
         self.inactive_seconds = max(int(inactive_seconds), 1)
         self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
         self._read = client.register_script(_READ)
@@ -309,13 +318,18 @@ class RedisTimelineCache:
 
     async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool:
         low = ZERO if complete or not ids else to_member(min(ids))
-        args: list[Any] = [token, self.caps[kind], low, *(to_member(i) for i in ids)]
+        args: list[Any] = [token, self.caps[kind], low, self.ttls_ms[kind], *(to_member(i) for i in ids)]
         return bool(await self._commit_fill(keys=self._stream_keys(kind, owner), args=args))
 
     # --- readers ----------------------------------------------------------------------------------------------
 
     async def touch(self, reader: int) -> Touch:
-        keys = [*self._reader_keys(reader), self._pull_only_key, relationship_version_key(reader)]
+        keys = [
+            *self._reader_keys(reader),
+            self._pull_only_key,
+            relationship_version_key(reader),
+            *self._stream_keys(StreamKind.HOME, reader)[:2],
+        ]
         stale, generation, flat, pull_only, version = await self._touch(
             keys=keys, args=[int(time.time()), self.inactive_seconds]
         )

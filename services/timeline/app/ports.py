@@ -150,6 +150,8 @@ class FanoutChunk:
     author_id: int
     create_time_ns: int
     follower_ids: list[int]
+    cache_written: bool = False
+    """Already pushed into the followers' Redis home timelines: only the durable write remains."""
 
 
 class FanoutQueue(Protocol):

@@ -278,3 +278,21 @@ async def test_a_page_costs_one_batch_call_of_each_kind() -> None:
     await rig.reader.get_feed(10, FeedCursor(), 5, FeedMode.CHRONOLOGICAL)
     assert rig.world.calls["batch_get_posts"] == 0  # cached now: only the tombstone check
     assert rig.world.calls["deleted_among"] == 1
+
+
+async def test_an_audience_that_fits_one_task_is_pushed_before_the_task_goes_out() -> None:
+    rig = make_rig(threshold=100)  # chunk size 2
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)  # active, with a home cache
+    rig.next_id += 1
+    post = Post(id=rig.next_id, author_id=2, text="t", visibility=Visibility.PUBLIC, create_time_ns=0)
+    rig.world.posts[post.id] = post
+    await rig.posts.published("e", post.id, 2, 0)
+    assert post.id in rig.cache.streams[("h", 10)][1]  # in Redis before any fanout worker ran
+    (task,) = rig.queue.chunks
+    assert task.cache_written and task.follower_ids == [10]  # the durable write still goes out
+    await rig.follow(11, 2)
+    await rig.follow(12, 2)
+    rig.queue.chunks.clear()
+    await rig.posts.published("e2", post.id + 1, 2, 0)  # three followers: two tasks, none pushed inline
+    assert [c.cache_written for c in rig.queue.chunks] == [False, False]

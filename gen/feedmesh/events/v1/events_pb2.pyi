@@ -141,13 +141,15 @@ class Engagement(_message.Message):
     def __init__(self, kind: _Optional[_Union[EngagementKind, str]] = ..., user_id: _Optional[int] = ..., post_id: _Optional[int] = ..., post_author_id: _Optional[int] = ..., comment_id: _Optional[int] = ...) -> None: ...
 
 class FanoutTask(_message.Message):
-    __slots__ = ("post_id", "author_id", "create_time", "follower_ids")
+    __slots__ = ("post_id", "author_id", "create_time", "follower_ids", "cache_written")
     POST_ID_FIELD_NUMBER: _ClassVar[int]
     AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     FOLLOWER_IDS_FIELD_NUMBER: _ClassVar[int]
+    CACHE_WRITTEN_FIELD_NUMBER: _ClassVar[int]
     post_id: int
     author_id: int
     create_time: _timestamp_pb2.Timestamp
     follower_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., follower_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    cache_written: bool
+    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., follower_ids: _Optional[_Iterable[int]] = ..., cache_written: _Optional[bool] = ...) -> None: ...
