@@ -66,8 +66,9 @@ end
 return 0
 """
 
-# Fanout of one post to many home timelines, the hot path: per reader one GET, one ZADD and one trim, and `lo` is
-# not raised by the trim (a full set is complete from its least member up; _READ takes the higher of the two).
+# Fanout of one post to many home timelines, the hot path: per reader one GET, one ZADD and one trim (none when the
+# id was there already: the durable group's second push), and `lo` is not raised by the trim (a full set is
+# complete from its least member up; _READ takes the higher of the two).
 # The reader ids come as arguments and the script names their keys itself (the names of _stream_keys and
 # _active_key): one argument per reader instead of five keys is what the fanout rate rests on. That takes a single
 # Redis (or, on a cluster, calls grouped by slot), which is what the stack runs.
@@ -84,8 +85,7 @@ for i = 5, #ARGV do
   local lo = redis.call('GET', h .. ':lo')
   if lo then
     flags[#flags + 1] = '1'
-    if m >= lo then
-      redis.call('ZADD', h .. ':z', 0, m)
+    if m >= lo and redis.call('ZADD', h .. ':z', 0, m) == 1 then
       redis.call('ZREMRANGEBYRANK', h .. ':z', 0, -cap - 1)
     end
   elseif redis.call('EXISTS', h .. ':fill') == 1 then
