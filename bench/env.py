@@ -61,7 +61,7 @@ class Addresses:
     graph: str
     post: str
     timeline: str
-    timeline_metrics: str
+    timeline_metrics: tuple[str, ...]
     redis_url: str
     redis_host: str
     redis_port: int
@@ -79,7 +79,11 @@ def addresses() -> Addresses:
         graph=s["FEEDMESH_GRAPH_TARGET"],
         post=s["FEEDMESH_POST_TARGET"],
         timeline=s["FEEDMESH_TIMELINE_TARGET"],
-        timeline_metrics=f"http://127.0.0.1:{s['FEEDMESH_TIMELINE_METRICS_PORT']}/metrics",
+        # The timeline's processes: the service and its durable-fanout worker (stack/after-up.d/50-services.sh).
+        timeline_metrics=tuple(
+            f"http://127.0.0.1:{s[var]}/metrics"
+            for var in ("FEEDMESH_TIMELINE_METRICS_PORT", "FEEDMESH_TIMELINE_STORE_METRICS_PORT")
+        ),
         redis_url=s.redis_url,
         redis_host="127.0.0.1",
         redis_port=port,
@@ -137,8 +141,13 @@ class Bench:
         return {r.table_name: int(r.count) for r in rows}
 
     async def timeline_metrics(self) -> dict[str, float]:
-        """The timeline service's Prometheus counters, `name{labels}` -> value (empty if unreachable)."""
-        return await asyncio.to_thread(scrape, self.addr.timeline_metrics)
+        """The Prometheus samples of the timeline's processes, `name{labels}` -> value, summed over the processes
+        (empty if none is reachable)."""
+        total: dict[str, float] = {}
+        for url in self.addr.timeline_metrics:
+            for key, value in (await asyncio.to_thread(scrape, url)).items():
+                total[key] = total.get(key, 0.0) + value
+        return total
 
     async def drain(self, limit_seconds: float = 600) -> float:
         """Waits until the timeline has no fanout work left: every enqueued fanout task done by both

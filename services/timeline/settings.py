@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from services.common.settings import ServerSettings, SettingsError, env_name
 
+CONSUMER_ROLES = ("posts", "graph", "fanout", "fanout-store", "none")
+
 
 @dataclass(frozen=True, kw_only=True)
 class TimelineSettings(ServerSettings):
@@ -66,8 +68,10 @@ class TimelineSettings(ServerSettings):
     fanout_topic: str = "feedmesh.fanout"
     consumer_group_prefix: str = "timeline"
     consumer_offset_reset: str = "earliest"
-    # False: a read-only replica (no consumers).
-    consumers_enabled: bool = True
+    # The consumer groups this process joins (posts, graph, fanout, fanout-store); `none`: a read-only replica. The
+    # stack runs fanout-store in a process of its own (svc-timeline-store), so the durable writes' Python work does
+    # not share a GIL with the reads and the hot path.
+    consumer_roles: tuple[str, ...] = ("posts", "graph", "fanout", "fanout-store")
     # > 0: start() waits up to this long for every consumer to get its partitions (tests).
     consumer_ready_seconds: float = 0.0
 
@@ -97,6 +101,11 @@ class TimelineSettings(ServerSettings):
             raise SettingsError(f"{env_name('rank_candidates')} must be <= 1000 (the ranking batch limit)")
         if self.fanout_chunk_size > 10_000:
             raise SettingsError(f"{env_name('fanout_chunk_size')} must be <= 10000")
+        unknown = set(self.consumer_roles) - set(CONSUMER_ROLES)
+        if unknown:
+            raise SettingsError(
+                f"{env_name('consumer_roles')}: unknown role(s) {sorted(unknown)}; known: {CONSUMER_ROLES}"
+            )
         if self.consumer_offset_reset not in {"earliest", "latest"}:
             raise SettingsError(f"{env_name('consumer_offset_reset')} must be 'earliest' or 'latest'")
         if not self.cassandra_hosts:

@@ -153,7 +153,9 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         ),
     )
 
-    if settings.consumers_enabled:
+    roles = set(settings.consumer_roles) - {"none"}
+    runners: list[ConsumerRunner] = []
+    if roles & {"posts", "graph"}:
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline")
         closers.append(publisher.close)
         post_events = PostEvents(
@@ -167,20 +169,28 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             tombstones=stores.cache,
         )
         graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
-        runners = [
-            _runner(settings, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts"),
-            _runner(settings, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph"),
-            *(cache_fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)),
-            *(
-                store_fanout_runner(settings, stores, f"timeline-fanout-store-{n}")
-                for n in range(settings.fanout_store_workers)
-            ),
+        if "posts" in roles:
+            runners.append(
+                _runner(settings, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts")
+            )
+        if "graph" in roles:
+            runners.append(
+                _runner(settings, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph")
+            )
+    if "fanout" in roles:
+        runners += [
+            cache_fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)
         ]
-        for runner in runners:
-            runner.start()
-            closers.append(runner.stop)
-        if settings.consumer_ready_seconds > 0:
-            await asyncio.gather(*(r.wait_assigned(settings.consumer_ready_seconds) for r in runners))
+    if "fanout-store" in roles:
+        runners += [
+            store_fanout_runner(settings, stores, f"timeline-fanout-store-{n}")
+            for n in range(settings.fanout_store_workers)
+        ]
+    for runner in runners:
+        runner.start()
+        closers.append(runner.stop)
+    if runners and settings.consumer_ready_seconds > 0:
+        await asyncio.gather(*(r.wait_assigned(settings.consumer_ready_seconds) for r in runners))
 
     servicer = TimelineServicer(feed)
     server = GrpcServer(

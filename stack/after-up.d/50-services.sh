@@ -1,28 +1,56 @@
 #!/usr/bin/env bash
 # Starts every feedmesh service that exists (services/<svc>/__main__.py), one process each, on the address of
-# FEEDMESH_<SVC>_TARGET and the metrics port FEEDMESH_<SVC>_METRICS_PORT, then waits until each reports SERVING
-# on the standard gRPC health service. A service already running is left alone: `make down && make up` restarts.
+# FEEDMESH_<SVC>_TARGET and the metrics port FEEDMESH_<SVC>_METRICS_PORT, plus the extra processes listed in
+# WORKERS, then waits until each reports SERVING on the standard gRPC health service. A process already running is
+# left alone: `make down && make up` restarts.
 set -euo pipefail
 source "$FEEDMESH_STACK_LIB"
 
 SERVICES=(auth graph media post engagement ranking notification timeline)
+
+# Environment given to one service's main process only.
+declare -A MAIN_ENV=(
+    # The timeline's durable fanout runs in svc-timeline-store (below): its Cassandra writes are Python work that
+    # would otherwise share a GIL with feed reads and the hot fanout path.
+    [timeline]="FEEDMESH_CONSUMER_ROLES=posts,graph,fanout"
+)
+# Extra processes: "<process> <service> <VAR=value>...", on FEEDMESH_<PROCESS>_TARGET / _METRICS_PORT.
+WORKERS=(
+    "timeline-store timeline FEEDMESH_CONSUMER_ROLES=fanout-store"
+)
+
 targets=()
-for svc in "${SERVICES[@]}"; do
-    [[ -f $ROOT/services/$svc/__main__.py ]] || continue
-    upper=${svc^^}
+
+# start NAME SERVICE [VAR=value...]
+start() {
+    local name=$1 svc=$2 upper address_var metrics_var address port pid
+    shift 2
+    upper=${name^^}
+    upper=${upper//-/_}
     address_var="FEEDMESH_${upper}_TARGET"
     metrics_var="FEEDMESH_${upper}_METRICS_PORT"
     address=${!address_var:?$address_var is not set in stack/defaults.env}
-    if pid=$(our_pid "svc-$svc"); then
-        printf '  %-12s running (pid %s) on %s\n' "$svc" "$pid" "$address"
+    if pid=$(our_pid "svc-$name"); then
+        printf '  %-15s running (pid %s) on %s\n' "$name" "$pid" "$address"
     else
         port=${address##*:}
-        port_in_use "$port" && die "port $port is taken by another process: set $address_var to move $svc"
-        spawn "svc-$svc" env PYTHONPATH="$ROOT/gen:$ROOT" FEEDMESH_SERVICE_NAME="$svc" FEEDMESH_LISTEN_ADDRESS="$address" \
-            FEEDMESH_METRICS_PORT="${!metrics_var}" "$PY" -m "services.$svc"
-        printf '  %-12s started on %s (log .run/logs/svc-%s.log)\n' "$svc" "$address" "$svc"
+        port_in_use "$port" && die "port $port is taken by another process: set $address_var to move $name"
+        spawn "svc-$name" env PYTHONPATH="$ROOT/gen:$ROOT" FEEDMESH_SERVICE_NAME="$svc" FEEDMESH_LISTEN_ADDRESS="$address" \
+            FEEDMESH_METRICS_PORT="${!metrics_var:?$metrics_var is not set in stack/defaults.env}" "$@" "$PY" -m "services.$svc"
+        printf '  %-15s started on %s (log .run/logs/svc-%s.log)\n' "$name" "$address" "$name"
     fi
-    targets+=("$svc=$address")
+    targets+=("$name=$address")
+}
+
+for svc in "${SERVICES[@]}"; do
+    [[ -f $ROOT/services/$svc/__main__.py ]] || continue
+    # shellcheck disable=SC2086  # the entries are VAR=value words
+    start "$svc" "$svc" ${MAIN_ENV[$svc]:-}
+done
+for worker in "${WORKERS[@]}"; do
+    read -r -a spec <<<"$worker"
+    [[ -f $ROOT/services/${spec[1]}/__main__.py ]] || continue
+    start "${spec[@]}"
 done
 ((${#targets[@]})) || exit 0
 "$PY" -m stack.grpc_ready "${targets[@]}"

@@ -62,13 +62,22 @@ class PostEvents:
 
     async def published(self, event_id: str, post_id: int, author_id: int, create_time_ns: int) -> None:
         EVENTS.labels("post_published").inc()
-        # The author's timeline first: backfills and pulls read it, and the push below relies on that order.
+        # The author's timeline first: backfills and pulls read it, and the push below relies on that order. The
+        # author's own timelines (cache, home) do not: they are written while the followers are listed and pushed.
         await self.store.add_authored(author_id, post_id)
+        await asyncio.gather(
+            self._own_timelines(post_id, author_id, create_time_ns),
+            self._fan_out(event_id, post_id, author_id, create_time_ns),
+        )
+
+    async def _own_timelines(self, post_id: int, author_id: int, create_time_ns: int) -> None:
         await self.cache.add(StreamKind.AUTHOR, {author_id: [post_id]})
         await self.store.add_home([(author_id, post_id, author_id)])
         await self.cache.add(StreamKind.HOME, {author_id: [post_id]})
         if create_time_ns:
             FRESHNESS.labels("own").observe(max(0.0, time.time() - create_time_ns / 1e9))
+
+    async def _fan_out(self, event_id: str, post_id: int, author_id: int, create_time_ns: int) -> None:
         cursor = ""
         first = True
         sends: list[asyncio.Task[None]] = []
