@@ -8,9 +8,7 @@ start_cassandra() {
         [[ $line =~ ^[[:space:]]*(#|$) ]] || opts+=("$line")
     done <"$STACK_DIR/conf/cassandra-jvm.options"
     jamm=$(compgen -G "$CASSANDRA_HOME/lib/jamm-*.jar" | head -1) || die "cassandra: no jamm jar in $CASSANDRA_HOME/lib"
-    # niced: on a machine it shares with the services, the durable store (written at its own pace by the timeline's
-    # durable fanout group) yields the CPU to Redis, Kafka and the services on the publish-to-visible path.
-    spawn cassandra nice -n "$FEEDMESH_CASSANDRA_NICE" java "${opts[@]}" -javaagent:"$jamm" -Dfeedmesh.component=cassandra \
+    spawn cassandra java "${opts[@]}" -javaagent:"$jamm" -Dfeedmesh.component=cassandra \
         -Dcassandra.config="file://$dir/cassandra.yaml" -Dcassandra.storagedir="$dir" \
         -Dcassandra.triggers_dir="$dir/triggers" \
         -Dcassandra.logdir="$LOGS" -Dcassandra-foreground=yes \
