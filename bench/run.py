@@ -45,7 +45,7 @@ METHOD = [
     "deliveries/s (the lower of the two burst rates; 40% socfb users, 30% the 1k author, 30% the 10k author); for "
     "3 sampled followers of every post, time from CreatePost returning to the id being in the follower's Redis "
     "home timeline (polled every 10 ms), and for one follower of every 20th post to GetFeed returning it (polled "
-    "every 50 ms).",
+    "every 50 ms). Run at <freshness_load> (judged) and again at <freshness_light_load> (the curve).",
     "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
     "socfb users; the trivial baseline is a health Check on a throwaway grpc.aio server process, same client setup.",
     "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "
@@ -68,6 +68,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--freshness-seconds", type=float, default=40.0)
     p.add_argument(
         "--freshness-load", type=float, default=0.5, help="offered deliveries/s as a fraction of the fanout rate"
+    )
+    p.add_argument(
+        "--freshness-light-load",
+        type=float,
+        default=0.25,
+        help="a second, lighter freshness run (for the curve; 0: skip)",
     )
     return p.parse_args(argv)
 
@@ -144,31 +150,35 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             )
             figures["fanout"].append(result)
 
-        phase("freshness under load")
         capacity = min(b["redis_per_second"] for b in figures["fanout"])
         socfb_degree = sum(len(v) for v in data.reed_followers.values()) / len(data.reed_followers)
-        fs = scaled_load(
-            FreshnessSettings(seconds=args.freshness_seconds),
-            capacity=capacity,
-            load=args.freshness_load,
-            mean_socfb_followers=socfb_degree,
-        )
-        print(
-            f"  offering {fs.offered_deliveries_per_second:,.0f} deliveries/s ({args.freshness_load:.0%} of the "
-            f"measured fanout rate): socfb {fs.reed_rate:.1f} posts/s, 1k author every {fs.every_1k:.1f} s, "
-            f"10k author every {fs.every_10k:.1f} s",
-            flush=True,
-        )
-        await bench.drain()
-        figures["freshness"] = await freshness(
-            bench,
-            fs,
-            reed_followers=data.reed_followers,
-            author_1k=(data.authors["1k"], fans_1k),
-            author_10k=(data.authors["10k"], fans_10k),
-        )
-        a = figures["freshness"]["redis_all"]
-        print(f"  p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms (n={a['count']})")
+        for key, load in (("freshness", args.freshness_load), ("freshness_light", args.freshness_light_load)):
+            if load <= 0:
+                continue
+            phase(f"freshness at {load:.0%} of the fanout rate")
+            fs = scaled_load(
+                FreshnessSettings(seconds=args.freshness_seconds),
+                capacity=capacity,
+                load=load,
+                mean_socfb_followers=socfb_degree,
+            )
+            print(
+                f"  offering {fs.offered_deliveries_per_second:,.0f} deliveries/s ({load:.0%} of the "
+                f"measured fanout rate): socfb {fs.reed_rate:.1f} posts/s, 1k author every {fs.every_1k:.1f} s, "
+                f"10k author every {fs.every_10k:.1f} s",
+                flush=True,
+            )
+            await bench.drain()
+            figures[key] = await freshness(
+                bench,
+                fs,
+                reed_followers=data.reed_followers,
+                author_1k=(data.authors["1k"], fans_1k),
+                author_10k=(data.authors["10k"], fans_10k),
+            )
+            figures[key]["load"] = load
+            a = figures[key]["redis_all"]
+            print(f"  p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms (n={a['count']})")
 
         phase("celebrity cost")
         await bench.drain()
@@ -200,6 +210,7 @@ async def main(argv: list[str]) -> int:
             "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
             "freshness_seconds": args.freshness_seconds,
             "freshness_load": args.freshness_load,
+            "freshness_light_load": args.freshness_light_load,
             "quick": args.quick,
         },
         "method": METHOD,
