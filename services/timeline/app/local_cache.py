@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -35,6 +35,18 @@ class LruCache(Generic[K, V]):
             return None
         self._entries.move_to_end(key)
         return value
+
+    def get_many(self, keys: Iterable[K]) -> tuple[dict[K, V], list[K]]:
+        """The values found for `keys` (unversioned entries), and the keys missing, in order."""
+        found: dict[K, V] = {}
+        missing: list[K] = []
+        for key in keys:
+            value = self.get(key)
+            if value is None:
+                missing.append(key)
+            else:
+                found[key] = value
+        return found, missing
 
     def put(self, key: K, value: V, version: str = "") -> None:
         self._entries[key] = (self.clock(), version, value)

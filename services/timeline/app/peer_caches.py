@@ -53,16 +53,7 @@ class CachedPosts:
         if deleted is None:  # unknown: the post service decides every one
             LOCAL_CACHE.labels("posts", "unknown").inc(len(post_ids))
             return self._keep(await self.posts.batch_get(post_ids))
-        found: dict[int, Post] = {}
-        missing: list[int] = []
-        for post_id in post_ids:
-            if post_id in deleted:
-                continue
-            post = self.lru.get(post_id)
-            if post is None:
-                missing.append(post_id)
-            else:
-                found[post_id] = post
+        found, missing = self.lru.get_many(i for i in post_ids if i not in deleted)
         LOCAL_CACHE.labels("posts", "hit").inc(len(found))
         if missing:
             LOCAL_CACHE.labels("posts", "miss").inc(len(missing))
@@ -81,14 +72,7 @@ class CachedUsers:
         self.lru: LruCache[int, Author] = LruCache(size, max_age_seconds)
 
     async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
-        found: dict[int, Author] = {}
-        missing: list[int] = []
-        for user_id in user_ids:
-            author = self.lru.get(user_id)
-            if author is None:
-                missing.append(user_id)
-            else:
-                found[user_id] = author
+        found, missing = self.lru.get_many(user_ids)
         LOCAL_CACHE.labels("authors", "hit").inc(len(found))
         if missing:
             LOCAL_CACHE.labels("authors", "miss").inc(len(missing))
