@@ -52,9 +52,10 @@ class FeedTuning:
 class _Collected:
     posts: list[Post]
     exhausted: bool
-    last_batch: list[int] = field(default_factory=list)
-    """The candidate ids of the last batch read: complete down to its last id, so those below a page's last item
-    are the next page's first candidates."""
+    """Nothing exists below what was read."""
+    unchecked: list[int] = field(default_factory=list)
+    """Candidates read (ahead) but not checked, below every post found: with the posts found beyond a page, the next
+    page's first candidates."""
 
 
 class FeedReader:
@@ -136,25 +137,38 @@ class FeedReader:
         return merge_slices([home, *pulled], before, count)
 
     async def _collect(
-        self, viewer: int, plan: ReadPlan, before: int | None, wanted: int, first: MergedCandidates | None = None
+        self,
+        viewer: int,
+        plan: ReadPlan,
+        before: int | None,
+        wanted: int,
+        first: MergedCandidates | None = None,
+        *,
+        ahead: int = 0,
     ) -> _Collected:
-        """At least `wanted` posts the viewer may see, newest first below `before`, or all there are."""
+        """At least `wanted` posts the viewer may see, newest first below `before`, or all there are. A read from
+        the streams takes `ahead` more candidates than it checks: the next page's, in the same round trip."""
         found: list[Post] = []
         position = before
-        batch: list[int] = []
+        unchecked: list[int] = []
+        exhausted = False
         while len(found) < wanted:
-            if first is not None:
-                merged, first = first, None
-            else:
-                merged = await self._candidates(viewer, plan, position, read_size(wanted - len(found)))
-            if not merged.ids:
-                return _Collected(found, True, batch)
-            batch = merged.ids
-            found.extend(await self._visible(viewer, plan, merged.ids))
-            position = merged.ids[-1]
-            if merged.exhausted:
-                return _Collected(found, True, batch)
-        return _Collected(found, False, batch)
+            if not unchecked:
+                if exhausted:
+                    break
+                if first is not None:
+                    merged, first = first, None
+                else:
+                    merged = await self._candidates(viewer, plan, position, read_size(wanted - len(found)) + ahead)
+                if not merged.ids:
+                    exhausted = True
+                    break
+                unchecked, exhausted = list(merged.ids), merged.exhausted
+            size = read_size(wanted - len(found))
+            take, unchecked = unchecked[:size], unchecked[size:]
+            found.extend(await self._visible(viewer, plan, take))
+            position = take[-1]
+        return _Collected(found, exhausted and not unchecked, unchecked)
 
     async def _visible(self, viewer: int, plan: ReadPlan, ids: list[int]) -> list[Post]:
         return [
@@ -169,7 +183,7 @@ class FeedReader:
         self, viewer: int, plan: ReadPlan, before: int | None, limit: int, *, degraded: bool = False
     ) -> FeedPage:
         warmed = self._warmed(viewer, plan, before)
-        got = await self._collect(viewer, plan, before, limit + 1, warmed)
+        got = await self._collect(viewer, plan, before, limit + 1, warmed, ahead=limit)
         return await self._page_from(viewer, plan, got, limit, degraded=degraded)
 
     async def _page_from(
@@ -186,7 +200,7 @@ class FeedReader:
         next_cursor = FeedCursor(before=page[-1].id) if len(got.posts) > limit else None
         items = await self._hydrate(viewer, page, stats)
         if next_cursor is not None and next_cursor.before is not None:
-            self._keep_warm(viewer, plan, next_cursor.before, got)
+            self._keep_warm(viewer, plan, next_cursor.before, got, limit)
         return FeedPage(items=items, next_cursor=next_cursor, degraded=degraded)
 
     async def _hydrate(
@@ -212,21 +226,33 @@ class FeedReader:
     def _fingerprint(plan: ReadPlan) -> str:
         return hashlib.sha1(",".join(map(str, sorted(plan.authors))).encode()).hexdigest()[:16]
 
-    def _keep_warm(self, viewer: int, plan: ReadPlan, before: int, got: _Collected) -> None:
-        """Keeps the candidates this read found below the page for the next page: a read takes some slack for
-        filtered items, so the next page usually starts without touching Redis. In this process only (a next page
-        served by another replica reads as usual)."""
-        rest = [i for i in got.last_batch if i < before]
-        if self.tuning.prefetch_seconds <= 0 or (not rest and not got.exhausted):
+    def _keep_warm(self, viewer: int, plan: ReadPlan, before: int, got: _Collected, limit: int) -> None:
+        """Keeps the next page's candidates: the posts found beyond this page and the candidates read ahead (same
+        round trip). If that is short of a page, more are read in the background. In this process only: a next page
+        served by another replica reads as usual."""
+        if self.tuning.prefetch_seconds <= 0:
             return
-        self._prefetched.put((viewer, before), MergedCandidates(rest, got.exhausted), self._fingerprint(plan))
+        ids = [p.id for p in got.posts if p.id < before] + got.unchecked
+        fingerprint = self._fingerprint(plan)
+        self._prefetched.put((viewer, before), MergedCandidates(ids, got.exhausted), fingerprint)
         PREFETCH.labels("kept").inc()
+        if len(ids) > limit or got.exhausted:
+            return
+
+        async def top_up() -> None:
+            merged = await self._candidates(viewer, plan, ids[-1] if ids else before, read_size(limit + 1 - len(ids)))
+            self._prefetched.put((viewer, before), MergedCandidates(ids + merged.ids, merged.exhausted), fingerprint)
+            PREFETCH.labels("topped_up").inc()
+
+        self.background.spawn(f"warm:{viewer}:{before}", top_up)
 
     def _warmed(self, viewer: int, plan: ReadPlan, before: int | None) -> MergedCandidates | None:
         """The candidates kept for this page, if the reader still follows exactly the same authors."""
         if before is None or self.tuning.prefetch_seconds <= 0:
             return None
         found = self._prefetched.get((viewer, before), self._fingerprint(plan))
+        if found is not None and not found.ids and not found.exhausted:
+            found = None  # nothing kept: an empty list would read as the end of the feed
         PREFETCH.labels("hit" if found is not None else "miss").inc()
         return found
 
@@ -297,9 +323,9 @@ class FeedReader:
             return FeedPage(items=await self._hydrate(viewer, page), next_cursor=FeedCursor(before=cursor.window_low))
         # The window is used up: fill the page chronologically below it.
         need = limit - len(page)
-        got = await self._collect(viewer, plan, cursor.window_low, need + 1)
+        got = await self._collect(viewer, plan, cursor.window_low, need + 1, ahead=limit)
         served = got.posts[:need]
         next_cursor = FeedCursor(before=served[-1].id) if len(got.posts) > need else None
         if next_cursor is not None and next_cursor.before is not None:
-            self._keep_warm(viewer, plan, next_cursor.before, got)
+            self._keep_warm(viewer, plan, next_cursor.before, got, limit)
         return FeedPage(items=await self._hydrate(viewer, page + served), next_cursor=next_cursor)

@@ -13,6 +13,7 @@ from services.timeline.app.feed import FeedReader, FeedTuning
 from services.timeline.app.ingest import CacheFanout, FanoutPolicy, GraphEvents, PostEvents, StoreFanout
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
+from services.timeline.app.ports import CachedSlice
 from services.timeline.app.streams import StreamReader
 from services.timeline.domain.cursor import FeedCursor, FeedMode
 from services.timeline.domain.feed import Post
@@ -296,3 +297,25 @@ async def test_an_audience_that_fits_one_task_is_pushed_before_the_task_goes_out
     rig.queue.chunks.clear()
     await rig.posts.published("e2", post.id + 1, 2, 0)  # three followers: two tasks, none pushed inline
     assert [c.cache_written for c in rig.queue.chunks] == [False, False]
+
+
+async def test_the_next_page_comes_from_the_candidates_read_ahead_with_this_one() -> None:
+    rig = make_rig(threshold=100, home_max=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(70):
+        await rig.publish(2)
+    reads: list[int | None] = []
+    real_read = rig.cache.read
+
+    async def counting_read(kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
+        reads.append(before)
+        return await real_read(kind, owner, before, count)
+
+    rig.cache.read = counting_read  # type: ignore[method-assign]
+    first = await rig.reader.get_feed(10, FeedCursor(), 20, FeedMode.CHRONOLOGICAL)
+    assert len(reads) == 1  # one stream read for this page and the next one's candidates
+    assert first.next_cursor is not None
+    second = await rig.reader.get_feed(10, FeedCursor.decode(first.next_cursor.encode()), 20, FeedMode.CHRONOLOGICAL)
+    assert len(reads) == 1  # the second page did not read the stream
+    assert [i.post.id for i in first.items + second.items] == rig.expected(10)[:40]
