@@ -70,7 +70,7 @@ return 0
 # id was there already: the durable group's second push), and `lo` is not raised by the trim (a full set is
 # complete from its least member up; _READ takes the higher of the two).
 # The reader ids come as arguments and the script names their keys itself (the names of _stream_keys): one
-# argument per reader instead of five keys is what the fanout rate rests on. That takes a single
+# argument per reader instead of its keys is what the fanout rate rests on. That takes a single
 # Redis (or, on a cluster, calls grouped by slot), which is what the stack runs.
 # ARGV: cap, fill buffer ttl ms, member, key prefix, reader ids... A reader with a home cache (or one being built)
 # is an active one: the cache expires with the reader's activity (see _TOUCH). Returns one character per reader:
