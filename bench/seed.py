@@ -212,6 +212,8 @@ class Seeder:
                 await self._invalidate_graph_cache([*authors.values(), *fans])
         finally:
             await conn.close()
+        # A reader whose feed is empty gets no home-timeline cache, and fanout pushes only into existing caches.
+        await self.posts(list(authors.values()), SEED_POSTS_PER_USER)
         return authors, fans
 
     async def _fan_accounts(self, conn: asyncpg.Connection) -> list[int]:

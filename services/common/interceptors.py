@@ -60,24 +60,30 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         self.service_name = service_name
         self.domain = f"{service_name}.feedmesh"
         self.tracer = trace.get_tracer("feedmesh.server")
+        # A server's handlers never change once it serves: each method's wrapped handler is built once.
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        method: str = handler_call_details.method
+        found = self._wrapped.get(method)
+        if found is not None:
+            return found
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
-        method: str = handler_call_details.method
         if method.startswith("/grpc."):  # health and reflection: leave untouched
             return handler
-        wrapped = self._wrap(method, handler.unary_unary)
-        return grpc.unary_unary_rpc_method_handler(
-            wrapped,
+        wrapped = grpc.unary_unary_rpc_method_handler(
+            self._wrap(method, handler.unary_unary),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+        self._wrapped[method] = wrapped
+        return wrapped
 
     def _wrap(self, method: str, behavior: Behavior) -> Behavior:
         short = method.rsplit("/", 1)[-1]

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
+from services.common.redis_mux import RedisMux
+
 KEY = "post:tombstones"
 SENTINEL = "0"  # no post has id 0
 
@@ -36,9 +38,12 @@ async def add_if_present(redis: Redis, post_ids: Sequence[int]) -> bool:
     return bool(await script(keys=[KEY], args=[SENTINEL, *post_ids]))
 
 
-async def deleted_among(redis: Redis, post_ids: Sequence[int]) -> set[int] | None:
+async def deleted_among(redis: Redis | RedisMux, post_ids: Sequence[int]) -> set[int] | None:
     """The deleted posts among `post_ids`; None when the set is missing (unknown: ask the post service)."""
-    flags = await redis.smismember(KEY, [SENTINEL, *post_ids])
+    if isinstance(redis, RedisMux):
+        flags = await redis.execute("SMISMEMBER", KEY, SENTINEL, *post_ids)
+    else:
+        flags = await redis.smismember(KEY, [SENTINEL, *post_ids])
     if not flags[0]:
         return None
     return {p for p, deleted in zip(post_ids, flags[1:], strict=True) if deleted}

@@ -13,6 +13,7 @@ from feedmesh.timeline.v1 import timeline_service_pb2_grpc
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
 from services.common.redis import create_redis
+from services.common.redis_mux import RedisMux
 from services.common.server import GrpcServer, ServiceBinding
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
 from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler
@@ -63,8 +64,10 @@ class Stores:
 
 async def open_stores(settings: TimelineSettings) -> Stores:
     client = create_redis(settings.redis_url)
+    mux = RedisMux(settings.redis_url)
     cache = RedisTimelineCache(
         client,
+        mux,
         home_max=settings.home_timeline_max,
         author_max=settings.author_timeline_max,
         inactive_seconds=int(settings.inactive_days * 86_400),
@@ -76,13 +79,14 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         )
     except BaseException:
         await client.aclose()
+        await mux.close()
         raise
 
     async def shutdown_cluster() -> None:
         await asyncio.to_thread(cluster.shutdown)
 
     bulk = await asyncio.to_thread(CassandraTimelineStore, store.session, max_in_flight=settings.fanout_store_in_flight)
-    return Stores(cache=cache, store=store, bulk_store=bulk, closers=[client.aclose, shutdown_cluster])
+    return Stores(cache=cache, store=store, bulk_store=bulk, closers=[client.aclose, mux.close, shutdown_cluster])
 
 
 def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:

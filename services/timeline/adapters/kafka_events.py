@@ -139,8 +139,10 @@ class FanoutConsumer:
 
 
 class KafkaFanoutQueue:
-    """Produces fanout tasks. The key is `<post id>-<first follower id>`, so one post's chunks spread over the
-    partitions and several workers share a large fanout (order does not matter for idempotent deliveries)."""
+    """Produces fanout tasks. The key is `<author id>-<first follower id>`: one post's chunks spread over the
+    partitions, so several workers share a large fanout, while the same chunk of an author's next posts follows in
+    the same partition, where a worker's batch groups them into one write per reader (order does not matter for
+    idempotent deliveries)."""
 
     def __init__(self, publisher: KafkaPublisher, topic: str):
         self.publisher = publisher
@@ -159,6 +161,6 @@ class KafkaFanoutQueue:
             task.create_time.FromNanoseconds(chunk.create_time_ns)
             task.follower_ids.extend(chunk.follower_ids)
             task.cache_written = chunk.cache_written
-            key = f"{chunk.post_id}-{first}".encode()
+            key = f"{chunk.author_id}-{first}".encode()
             messages.append(OutgoingMessage(self.topic, key, event.SerializeToString(), headers))
         await self.publisher.send_batch(messages)

@@ -3,11 +3,12 @@
 A cached id stream (a reader's home timeline `h`, or an author's timeline `a`) is two keys under one hash tag:
 `tl:{h:42}:z`, a sorted set of fixed-width ids (score 0, ordered by member: exact 64-bit order, which double
 scores cannot give), and `tl:{h:42}:lo`: the set holds every id at or above `lo` that Cassandra holds (all zeros:
-everything). A set at its cap may have been trimmed without `lo` being raised (the fanout push skips that), so it
-is complete from the higher of `lo` and its least member (what _READ answers as `low`). The `lo` key's existence is
-the cache's existence. Writers add only to a cache that exists (then trim it to its cap), or into the fill buffer
-of one being built, so a cache built from Cassandra never misses a write that raced with the build (the durable
-fanout group pushes again after its Cassandra write for that reason).
+everything). Every trim raises `lo` to the least id kept; _READ still answers the higher of `lo` and a full set's
+least member as `low`, for sets trimmed by earlier versions (whose push left `lo` alone). The `lo` key's existence
+is the cache's existence. Writers add only to a cache that exists (then trim it), or into the fill buffer of one
+being built, so a cache built from Cassandra never misses a write that raced with the build (builds of home
+timelines are logged in `tl:fills`, and the durable fanout group pushes again to those begun since a post's
+publication, after its Cassandra write).
 
 Per reader: `tl:{u:42}:active` (set on every read, expires after the inactivity period: no key = inactive),
 `tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline).
@@ -24,10 +25,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
 
 from services.common import post_tombstones
+from services.common.redis_mux import RedisMux, Script
 from services.common.relationship_version import relationship_version_key
 from services.timeline.app.ports import CachedSlice, StreamKind, Touch
 from services.timeline.domain.ids import ZERO, from_member, to_member
@@ -66,31 +66,42 @@ end
 return 0
 """
 
-# Fanout of one post to many home timelines, the hot path: per reader one GET, one ZADD and one trim (none when the
-# id was there already: the durable group's second push), and `lo` is not raised by the trim (a full set is
-# complete from its least member up; _READ takes the higher of the two).
-# The reader ids come as arguments and the script names their keys itself (the names of _stream_keys): one
-# argument per reader instead of its keys is what the fanout rate rests on. That takes a single
-# Redis (or, on a cluster, calls grouped by slot), which is what the stack runs.
-# ARGV: cap, fill buffer ttl ms, member, key prefix, reader ids... A reader with a home cache (or one being built)
-# is an active one: the cache expires with the reader's activity (see _TOUCH). Returns one character per reader:
-# '1' written, '0' inactive.
+# The fanout push: some posts (ids ascending) into the home timelines of some readers, each reader's ids in one
+# ZADD, so a burst of one author's posts costs one write per reader, not one per post. A set grows to its cap plus
+# an eighth before it is trimmed back to its cap with `lo` raised to what it still holds: one trim serves many
+# pushes (a trim per push doubled the script's cost). Ids below a reader's `lo` are left out, so the set stays
+# complete from `lo` up. Keys are built here from the prefix and the reader ids (one argument per reader, not four
+# keys): all of them on one Redis, or called per slot on a cluster. ARGV: cap, fill buffer ttl ms, prefix, k, k ids,
+# readers... Returns one character per reader: '1' active (written or buffered), '0' no cache.
 _PUSH = """
 local cap = tonumber(ARGV[1])
-local m = ARGV[3]
-local prefix = ARGV[4]
+local prefix = ARGV[3]
+local k = tonumber(ARGV[4])
+local least = ARGV[5]
+local limit = cap + math.floor(cap / 8)
+local all = {}
+for j = 1, k do all[2 * j - 1] = 0; all[2 * j] = ARGV[4 + j] end
 local flags = {}
-for i = 5, #ARGV do
+for i = 5 + k, #ARGV do
   local h = prefix .. ':{h:' .. ARGV[i] .. '}'
   local lo = redis.call('GET', h .. ':lo')
   if lo then
     flags[#flags + 1] = '1'
-    if m >= lo and redis.call('ZADD', h .. ':z', 0, m) == 1 then
-      redis.call('ZREMRANGEBYRANK', h .. ':z', 0, -cap - 1)
+    local z = h .. ':z'
+    local zargs = all
+    if least < lo then
+      zargs = {}
+      for j = 1, k do
+        if ARGV[4 + j] >= lo then zargs[#zargs + 1] = 0; zargs[#zargs + 1] = ARGV[4 + j] end
+      end
+    end
+    if #zargs > 0 and redis.call('ZADD', z, unpack(zargs)) > 0 and redis.call('ZCARD', z) > limit then
+      redis.call('ZREMRANGEBYRANK', z, 0, -cap - 1)
+      redis.call('SET', h .. ':lo', redis.call('ZRANGE', z, 0, 0)[1], 'KEEPTTL')
     end
   elseif redis.call('EXISTS', h .. ':fill') == 1 then
     flags[#flags + 1] = '1'
-    redis.call('ZADD', h .. ':buf', 0, m)
+    redis.call('ZADD', h .. ':buf', unpack(all))
     redis.call('PEXPIRE', h .. ':buf', ARGV[2])
   else
     flags[#flags + 1] = '0'
@@ -191,6 +202,10 @@ return 1
 """
 
 
+# A reader whose build began this close to the end of the log's memory might already be forgotten.
+_FILLS_LOG_MARGIN_MS = 5_000
+
+
 def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
@@ -203,30 +218,36 @@ class RedisTimelineCache:
     def __init__(
         self,
         client: aioredis.Redis,
+        mux: RedisMux,
         *,
         home_max: int,
         author_max: int,
         inactive_seconds: int,
         fill_ttl_seconds: float = 10.0,
+        fills_log_seconds: float = 900.0,
         prefix: str = "tl",
     ):
         self.client = client
+        self.mux = mux  # the scripts and the read path's other commands (see services.common.redis_mux)
         self.prefix = prefix
         self._pull_only_key = f"{prefix}:pull_only"
+        # reader id -> when a build of its home timeline last began (ms), for fills_log_seconds
+        self._fills_key = f"{prefix}:fills"
+        self.fills_log_ms = int(fills_log_seconds * 1000)
         self.caps = {"h": home_max, "a": author_max}
         # Home caches live while their reader is active (refreshed by touch); author caches a day from their fill.
         self.ttls_ms = {"h": max(int(inactive_seconds), 1) * 1000, "a": 86_400_000}
         self.inactive_seconds = max(int(inactive_seconds), 1)
         self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
-        self._read = client.register_script(_READ)
-        self._add = client.register_script(_ADD)
-        self._push = client.register_script(_PUSH)
-        self._remove = client.register_script(_REMOVE)
-        self._active = client.register_script(_ACTIVE)
-        self._begin_fill = client.register_script(_BEGIN_FILL)
-        self._commit_fill = client.register_script(_COMMIT_FILL)
-        self._touch = client.register_script(_TOUCH)
-        self._set_source = client.register_script(_SET_SOURCE)
+        self._read = Script(_READ)
+        self._add = Script(_ADD)
+        self._push = Script(_PUSH)
+        self._remove = Script(_REMOVE)
+        self._active = Script(_ACTIVE)
+        self._begin_fill = Script(_BEGIN_FILL)
+        self._commit_fill = Script(_COMMIT_FILL)
+        self._touch = Script(_TOUCH)
+        self._set_source = Script(_SET_SOURCE)
 
     def _stream_keys(self, kind: str, owner: int) -> list[str]:
         tag = f"{self.prefix}:{{{kind}:{owner}}}"
@@ -239,23 +260,12 @@ class RedisTimelineCache:
         tag = f"{self.prefix}:{{u:{reader}}}"
         return [self._active_key(reader), f"{tag}:gen", f"{tag}:src"]
 
-    async def _pipelined(self, script: AsyncScript, calls: Sequence[tuple[list[str], list[Any]]]) -> list[Any]:
-        """Runs one script many times in one round trip. By EVALSHA straight away: redis-py's pipelined scripts ask
-        SCRIPT EXISTS first on every call, a round trip more; a Redis that lost its scripts is answered by loading
-        the script and running the batch again (every script here is safe to repeat)."""
-        if not calls:
-            return []
-        for attempt in (1, 2):
-            async with self.client.pipeline(transaction=False) as pipe:
-                for keys, args in calls:
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                try:
-                    return list(await pipe.execute())
-                except NoScriptError:
-                    if attempt == 2:
-                        raise
-                    await self.client.script_load(script.script)
-        raise AssertionError("unreachable")
+    async def _pipelined(self, script: Script, calls: Sequence[tuple[list[str], list[Any]]]) -> list[Any]:
+        """Runs one script many times in one round trip."""
+        return await self.mux.run_script_many(script, calls)
+
+    async def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        return await self.mux.run_script(script, keys, args)
 
     # --- cached streams ---------------------------------------------------------------------------------------
 
@@ -272,7 +282,7 @@ class RedisTimelineCache:
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         keys = self._stream_keys(kind, owner)[:2]
-        return self._slice(await self._read(keys=keys, args=[self._max(before), count, self.caps[kind]]))
+        return self._slice(await self._run(self._read, keys, [self._max(before), count, self.caps[kind]]))
 
     async def read_many(
         self, kind: str, owners: Sequence[int], befores: Sequence[int | None], count: int
@@ -294,13 +304,14 @@ class RedisTimelineCache:
         ]
         await self._pipelined(self._add, calls)
 
-    async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
-        if not chunks:
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
+        if not groups:
             return []
-        head: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms]
-        calls: list[tuple[list[str], list[Any]]] = [
-            ([], [*head, to_member(post_id), self.prefix, *readers]) for post_id, readers in chunks
-        ]
+        head: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms, self.prefix]
+        calls: list[tuple[list[str], list[Any]]] = []
+        for post_ids, readers in groups:
+            ids = sorted(set(post_ids))
+            calls.append(([], [*head, len(ids), *(to_member(i) for i in ids), *readers]))
         replies = await self._pipelined(self._push, calls)
         return [[c == 49 for c in _bytes(r)] for r in replies]  # 49: ord("1")
 
@@ -308,18 +319,30 @@ class RedisTimelineCache:
         if not ids:
             return
         lo, z, _, buf = self._stream_keys(kind, owner)
-        await self._remove(keys=[lo, z, buf], args=[self.caps[kind], *(to_member(i) for i in ids)])
+        await self._run(self._remove, [lo, z, buf], [self.caps[kind], *(to_member(i) for i in ids)])
 
     async def begin_fill(self, kind: str, owner: int) -> str | None:
         lo, _, fill, _ = self._stream_keys(kind, owner)
         token = uuid.uuid4().hex
-        got = await self._begin_fill(keys=[lo, fill], args=[token, self.fill_ttl_ms])
+        if kind == StreamKind.HOME:  # logged before the build can read Cassandra: see readers_filled_since
+            now_ms = int(time.time() * 1000)
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.zadd(self._fills_key, {str(owner): now_ms})
+                pipe.zremrangebyscore(self._fills_key, "-inf", now_ms - self.fills_log_ms)
+                await pipe.execute()
+        got = await self._run(self._begin_fill, [lo, fill], [token, self.fill_ttl_ms])
         return _text(got) if got else None
+
+    async def readers_filled_since(self, since_ms: int) -> frozenset[int] | None:
+        if since_ms < time.time() * 1000 - self.fills_log_ms + _FILLS_LOG_MARGIN_MS:
+            return None  # the log may have forgotten some
+        readers = await self.client.zrangebyscore(self._fills_key, since_ms, "+inf")
+        return frozenset(int(_text(r)) for r in readers)
 
     async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool:
         low = ZERO if complete or not ids else to_member(min(ids))
         args: list[Any] = [token, self.caps[kind], low, self.ttls_ms[kind], *(to_member(i) for i in ids)]
-        return bool(await self._commit_fill(keys=self._stream_keys(kind, owner), args=args))
+        return bool(await self._run(self._commit_fill, self._stream_keys(kind, owner), args))
 
     # --- readers ----------------------------------------------------------------------------------------------
 
@@ -330,8 +353,8 @@ class RedisTimelineCache:
             relationship_version_key(reader),
             *self._stream_keys(StreamKind.HOME, reader)[:2],
         ]
-        stale, generation, flat, pull_only, version = await self._touch(
-            keys=keys, args=[int(time.time()), self.inactive_seconds]
+        stale, generation, flat, pull_only, version = await self._run(
+            self._touch, keys, [int(time.time()), self.inactive_seconds]
         )
         sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
         return Touch(
@@ -345,7 +368,7 @@ class RedisTimelineCache:
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         if not user_ids:
             return []
-        flags = await self._active(keys=[self._active_key(u) for u in user_ids])
+        flags = await self._run(self._active, [self._active_key(u) for u in user_ids], [])
         return [c == 49 for c in _bytes(flags)]
 
     async def generation(self, reader: int) -> int:
@@ -354,7 +377,7 @@ class RedisTimelineCache:
 
     async def set_source(self, reader: int, author: int, floor: int, generation: int) -> bool:
         _, gen, src = self._reader_keys(reader)
-        return bool(await self._set_source(keys=[gen, src], args=[generation, author, floor]))
+        return bool(await self._run(self._set_source, [gen, src], [generation, author, floor]))
 
     async def drop_sources(self, reader: int, authors: Sequence[int]) -> None:
         if authors:
@@ -366,7 +389,7 @@ class RedisTimelineCache:
     # --- post tombstones (the post service's set) -------------------------------------------------------------
 
     async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
-        return await post_tombstones.deleted_among(self.client, post_ids)
+        return await post_tombstones.deleted_among(self.mux, post_ids)
 
     async def mark_deleted(self, post_ids: Sequence[int]) -> None:
         await post_tombstones.add_if_present(self.client, post_ids)

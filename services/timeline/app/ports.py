@@ -50,14 +50,18 @@ class TimelineCache(Protocol):
     async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
         """Adds ids to the caches of several owners in one round trip (only to caches that exist or are filling)."""
 
-    async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
-        """Fanout: adds each (post id, follower ids) chunk's post to the home timelines of the followers that are
-        active readers (as `add` does), in one round trip. Returns, per chunk, which followers are active."""
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
+        """Fanout: adds each (post ids, reader ids) group's posts to the home timelines of the readers that are
+        active (as `add` does), in one round trip. Returns, per group, which readers are active."""
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None: ...
 
     async def begin_fill(self, kind: str, owner: int) -> str | None:
         """Claims the right to build a missing cache; None when it exists or someone else is building it."""
+
+    async def readers_filled_since(self, since_ms: int) -> frozenset[int] | None:
+        """The readers whose home timeline began to be rebuilt from Cassandra at or after `since_ms` (wall clock),
+        or None when the cache no longer remembers that far back."""
 
     async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool: ...
 

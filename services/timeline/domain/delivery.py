@@ -28,6 +28,36 @@ def chunked(ids: Sequence[int], size: int) -> Iterator[list[int]]:
         yield list(ids[start : start + size])
 
 
+MAX_POSTS_PER_PUSH = 64
+"""Posts written to a reader in one push at most (the script passes them to one ZADD)."""
+
+
+@dataclass(frozen=True)
+class SharedAudience:
+    """Fanout chunks that go to exactly the same readers, pushed together: one author's posts, chunked the same way,
+    reach each reader in one write instead of one per post."""
+
+    post_ids: list[int]
+    readers: tuple[int, ...]
+    chunks: list[int]
+    """Positions of the grouped chunks in the list given to `by_audience`."""
+
+
+def by_audience(
+    chunks: Sequence[tuple[int, Sequence[int]]], max_posts: int = MAX_POSTS_PER_PUSH
+) -> list[SharedAudience]:
+    """Groups (post id, reader ids) chunks by their exact reader list, at most `max_posts` chunks per group."""
+    positions: dict[tuple[int, ...], list[int]] = {}
+    for position, (_, readers) in enumerate(chunks):
+        positions.setdefault(tuple(readers), []).append(position)
+    groups = []
+    for readers, found in positions.items():
+        for start in range(0, len(found), max_posts):
+            part = found[start : start + max_posts]
+            groups.append(SharedAudience(post_ids=[chunks[p][0] for p in part], readers=readers, chunks=part))
+    return groups
+
+
 @dataclass(frozen=True)
 class Followees:
     """Whom a reader follows, as the graph service splits them."""

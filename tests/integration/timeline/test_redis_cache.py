@@ -1,16 +1,19 @@
-"""The timeline's Redis scripts against the real Redis: the fanout push (active readers only, capped, `lo` left
-lazy) and what reads and removals make of a set trimmed that way."""
+"""The timeline's Redis scripts against the real Redis: the fanout push (active readers only, several posts per
+reader in one write, trimmed to the cap once past an eighth more) and what reads and removals make of a trimmed set."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from services.common.redis import create_redis
+from services.common.redis_mux import RedisMux
 from services.timeline.adapters.redis_cache import RedisTimelineCache
 from services.timeline.app.ports import StreamKind
+from services.timeline.domain.ids import to_member
 from stack.settings import StackSettings
 
 CAP = 5
@@ -20,10 +23,12 @@ HOME = StreamKind.HOME
 @pytest.fixture
 async def cache(stack_settings: StackSettings) -> AsyncIterator[RedisTimelineCache]:
     client = create_redis(stack_settings.redis_url)
+    mux = RedisMux(stack_settings.redis_url)
     yield RedisTimelineCache(
-        client, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=f"tl-t-{uuid.uuid4().hex[:8]}"
+        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=f"tl-t-{uuid.uuid4().hex[:8]}"
     )
     await client.aclose()
+    await mux.close()
 
 
 OLD = 1  # an old post id every home cache here starts with (an empty cache is not kept)
@@ -40,7 +45,7 @@ async def test_push_reaches_active_readers_only_and_reports_which(cache: RedisTi
     await empty_home(cache, 1)
     await empty_home(cache, 3)
     await cache.touch(4)  # active, but no home cache yet: nothing to write into (its next read fills from Cassandra)
-    flags = await cache.push_home([(100, [1, 2, 3, 4]), (101, [2, 3])])
+    flags = await cache.push_home([([100], [1, 2, 3, 4]), ([101], [2, 3])])
     assert flags == [[True, False, True, False], [False, True]]
     assert (await cache.read(HOME, 1, None, 10)).ids == [100, OLD]  # type: ignore[union-attr]
     assert (await cache.read(HOME, 3, None, 10)).ids == [101, 100, OLD]  # type: ignore[union-attr]
@@ -51,20 +56,65 @@ async def test_push_reaches_active_readers_only_and_reports_which(cache: RedisTi
 async def test_a_trimmed_set_vouches_only_from_its_least_id_even_after_removals(cache: RedisTimelineCache) -> None:
     await empty_home(cache, 7)
     for post in range(100, 108):  # 8 pushes into a cap of 5: 100..102 trimmed
-        await cache.push_home([(post, [7])])
+        await cache.push_home([([post], [7])])
     got = await cache.read(HOME, 7, None, 10)
     assert got is not None and got.ids == [107, 106, 105, 104, 103] and got.low == 103  # OLD trimmed first
-    await cache.push_home([(101, [7])])  # a late, older delivery: below what the set vouches for
+    await cache.push_home([([101], [7])])  # a late, older delivery: below what the set vouches for
     assert (await cache.read(HOME, 7, None, 10)).ids == [107, 106, 105, 104, 103]  # type: ignore[union-attr]
     await cache.remove(HOME, 7, [105, 999])
     got = await cache.read(HOME, 7, None, 10)
     assert got is not None and got.ids == [107, 106, 104, 103] and got.low == 103  # not back to "everything"
 
 
+async def test_one_push_writes_several_posts_and_skips_those_below_lo(cache: RedisTimelineCache) -> None:
+    await empty_home(cache, 21)
+    await cache.push_home([([300, 302, 301], [21, 22])])
+    assert (await cache.read(HOME, 21, None, 10)).ids == [302, 301, 300, OLD]  # type: ignore[union-attr]
+    for post in range(303, 306):  # 7 ids into a cap of 5: trimmed, `lo` raised to 301
+        await cache.push_home([([post], [21])])
+    got = await cache.read(HOME, 21, None, 10)
+    assert got is not None and got.ids == [305, 304, 303, 302, 301] and got.low == 301
+    await cache.push_home([([299, 306], [21])])  # 299 lies below `lo`: the set would no longer be complete from it
+    got = await cache.read(HOME, 21, None, 10)
+    assert got is not None and got.ids == [306, 305, 304, 303, 302] and got.low == 302
+
+
+async def test_a_set_grows_an_eighth_past_its_cap_before_one_trim(stack_settings: StackSettings) -> None:
+    client = create_redis(stack_settings.redis_url)
+    mux = RedisMux(stack_settings.redis_url)
+    cache = RedisTimelineCache(
+        client, mux, home_max=16, author_max=16, inactive_seconds=3600, prefix=f"tl-t-{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        await empty_home(cache, 5)
+        z = f"{cache.prefix}:{{h:5}}:z"
+        for post in range(100, 117):  # OLD + 17 posts = 18 = 16 + 16 // 8: not trimmed yet
+            await cache.push_home([([post], [5])])
+        assert await client.zcard(z) == 18
+        await cache.push_home([([117], [5])])  # 19: trimmed back to 16, `lo` raised to the least id kept
+        assert await client.zcard(z) == 16
+        got = await cache.read(HOME, 5, None, 20)
+        assert got is not None and got.ids == list(range(117, 101, -1)) and got.low == 102
+        assert await client.get(f"{cache.prefix}:{{h:5}}:lo") == to_member(102).encode()
+    finally:
+        await client.aclose()
+        await mux.close()
+
+
+async def test_home_rebuilds_are_logged_for_the_durable_push(cache: RedisTimelineCache) -> None:
+    before_ms = int(time.time() * 1000) - 1
+    await cache.touch(31)
+    assert await cache.begin_fill(HOME, 31) is not None
+    assert await cache.begin_fill(StreamKind.AUTHOR, 32) is not None  # author caches are not pushed into
+    assert await cache.readers_filled_since(before_ms) == frozenset({31})
+    assert await cache.readers_filled_since(int(time.time() * 1000) + 1000) == frozenset()
+    assert await cache.readers_filled_since(before_ms - cache.fills_log_ms) is None  # further back than it keeps
+
+
 async def test_pipelined_scripts_survive_a_redis_that_lost_them(cache: RedisTimelineCache) -> None:
     await empty_home(cache, 9)
     await cache.client.script_flush()  # a restarted Redis, or SCRIPT FLUSH
-    assert await cache.push_home([(200, [9])]) == [[True]]
+    assert await cache.push_home([([200], [9])]) == [[True]]
     await cache.client.script_flush()
     (got,) = await cache.read_many(HOME, [9], [None], 10)
     assert got is not None and got.ids == [200, OLD]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -21,6 +22,7 @@ class FakeCache:
         self.never_pushed: set[int] = set()
         self.locks: set[str] = set()
         self.values: dict[str, tuple[list[int], str]] = {}
+        self.fills: dict[int, int] = {}  # reader -> when its home fill began (ms)
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         found = self.streams.get((kind, owner))
@@ -51,11 +53,11 @@ class FakeCache:
             elif (kind, owner) in self.filling:
                 self.filling[(kind, owner)][1].update(new)
 
-    async def push_home(self, chunks: Sequence[tuple[int, Sequence[int]]]) -> list[list[bool]]:
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
         flags = []
-        for post_id, readers in chunks:
+        for post_ids, readers in groups:
             active = [r in self.active for r in readers]
-            await self.add("h", {r: [post_id] for r, a in zip(readers, active, strict=True) if a})
+            await self.add("h", {r: list(post_ids) for r, a in zip(readers, active, strict=True) if a})
             flags.append(active)
         return flags
 
@@ -68,7 +70,12 @@ class FakeCache:
         if (kind, owner) in self.streams or (kind, owner) in self.filling:
             return None
         self.filling[(kind, owner)] = ("t", set())
+        if kind == "h":
+            self.fills[owner] = int(time.time() * 1000)
         return "t"
+
+    async def readers_filled_since(self, since_ms: int) -> frozenset[int] | None:
+        return frozenset(r for r, at in self.fills.items() if at >= since_ms)
 
     async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool:
         _, buffered = self.filling.pop((kind, owner))

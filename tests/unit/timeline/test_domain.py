@@ -12,6 +12,7 @@ from services.timeline.domain.delivery import (
     Followees,
     PullSource,
     backfill_floor,
+    by_audience,
     chunked,
     is_celebrity,
     plan_read,
@@ -125,6 +126,19 @@ def test_chunks_cover_every_follower_once() -> None:
     assert [len(c) for c in chunks] == [500, 500, 234]
     assert [f for c in chunks for f in c] == followers
     assert list(chunked([], 500)) == []
+
+
+def test_chunks_with_the_same_readers_are_pushed_together() -> None:
+    a, b = [1, 2, 3], [4, 5]
+    chunks = [(10, a), (10, b), (11, a), (12, [1, 2]), (11, b), (13, a)]
+    groups = by_audience(chunks, max_posts=2)
+    assert [(g.post_ids, g.readers, g.chunks) for g in groups] == [
+        ([10, 11], (1, 2, 3), [0, 2]),
+        ([13], (1, 2, 3), [5]),
+        ([10, 11], (4, 5), [1, 4]),
+        ([12], (1, 2), [3]),
+    ]
+    assert by_audience([]) == []
 
 
 def test_backfill_floor() -> None:
