@@ -15,8 +15,10 @@ declare -A MAIN_ENV=(
     [timeline]="FEEDMESH_CONSUMER_ROLES=posts,graph,fanout"
 )
 # Extra processes: "<process> <service> <VAR=value>...", on FEEDMESH_<PROCESS>_TARGET / _METRICS_PORT.
+# The durable fanout runs niced: on a 2-core machine its Cassandra writes otherwise take CPU from the hot push and
+# from reads; it catches up when they leave some (its backlog waits in Kafka).
 WORKERS=(
-    "timeline-store timeline FEEDMESH_CONSUMER_ROLES=fanout-store"
+    "timeline-store timeline FEEDMESH_CONSUMER_ROLES=fanout-store FEEDMESH_NICENESS=10"
 )
 
 targets=()
