@@ -173,6 +173,19 @@ class Bench:
             await asyncio.sleep(0.25)
         raise TimeoutError(f"the timeline still has fanout work after {limit_seconds:.0f}s")
 
+    async def compactions_done(self, limit_seconds: float = 180) -> float:
+        """Waits until Cassandra runs no compaction (system_views.sstable_tasks is empty): after a phase that wrote
+        hundreds of thousands of rows, the compactions that follow take a core for a while, and a latency measured
+        meanwhile measures them. Returns the seconds waited; gives up (and says so) after `limit_seconds`."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit_seconds:
+            rows = await asyncio.to_thread(self.cassandra.execute, "SELECT kind FROM system_views.sstable_tasks")
+            if not list(rows):
+                return time.monotonic() - started
+            await asyncio.sleep(1.0)
+        print(f"  Cassandra still compacting after {limit_seconds:.0f}s; measuring anyway", flush=True)
+        return time.monotonic() - started
+
     async def missing_in_homes(self, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """The (follower, post) pairs whose post is not (yet) in the follower's Redis home timeline."""
         if not pairs:

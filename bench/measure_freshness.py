@@ -2,7 +2,8 @@
 
 For `seconds`, authors publish concurrently, open loop at fixed rates: random socfb users (up to 313 followers;
 `reed_rate` posts/s in all), the 1k-follower author (every `every_1k` s) and the 10k-follower author (every
-`every_10k` s); run.py sets the rates with `scaled_load` to a fraction of the measured fanout capacity.
+`every_10k` s); run.py sets the rates with `scaled_load` to a fraction of the mix's measured capacity
+(bench.measure_capacity).
 
 Every post is measured: for `samples` random followers, freshness is the time from the moment CreatePost
 returned to the moment the post id is in the follower's Redis home timeline (the sorted set GetFeed reads for a
@@ -51,8 +52,8 @@ SHARES = {"socfb": 0.4, "1k": 0.3, "10k": 0.3}
 def scaled_load(
     base: FreshnessSettings, *, capacity: float, load: float, mean_socfb_followers: float
 ) -> FreshnessSettings:
-    """Publishing rates that offer `load` x `capacity` deliveries/s (capacity: the fanout rate measured in the
-    burst phase), split over the author classes by SHARES: a load the fanout can keep up with, so freshness
+    """Publishing rates that offer `load` x `capacity` deliveries/s (capacity: what the stack sustains for this mix,
+    bench.measure_capacity), split over the author classes by SHARES: a load the fanout can keep up with, so freshness
     measures delivery, not a queue that grows for the whole window."""
     offered = capacity * load
     return FreshnessSettings(

@@ -63,6 +63,18 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
                 "(info: no Cassandra baseline asked)",
             )
         )
+    if "mix_capacity" in f:
+        cap = f["mix_capacity"]
+        rows.append(
+            Row(
+                f"capacity of the freshness mix ({cap['posts']:,} posts, {cap['deliveries']:,} deliveries, "
+                "in Redis and Cassandra)",
+                f"{_n(cap['deliveries_per_second'], '/s')} ({_n(cap['posts_per_second'], ' posts/s', 1)})",
+                "",
+                "",
+                "(info: the freshness load is a fraction of it)",
+            )
+        )
     rows += _freshness_rows(f["freshness"], target=True)
     if "freshness_light" in f:
         rows += _freshness_rows(f["freshness_light"], target=False)

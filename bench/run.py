@@ -22,6 +22,7 @@ from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 
 from bench import baselines, stack_ctl
 from bench.env import Bench, machine_facts
+from bench.measure_capacity import mix_capacity
 from bench.measure_cost import post_cost
 from bench.measure_fanout import burst
 from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
@@ -41,11 +42,14 @@ METHOD = [
     "has counted one Redis delivery per (follower, post), then checked: every follower's Redis home timeline "
     "holds every post (ZMSCORE); and until its durable group has counted one acknowledged Cassandra "
     "home_timeline row per delivery, then checked on the rows of 200 sampled followers.",
-    "Freshness: authors publish concurrently, open loop, offering <freshness_load> x the measured fanout rate in "
-    "deliveries/s (the lower of the two burst rates; 40% socfb users, 30% the 1k author, 30% the 10k author); for "
-    "3 sampled followers of every post, time from CreatePost returning to the id being in the follower's Redis "
-    "home timeline (polled every 10 ms), and for one follower of every 20th post to GetFeed returning it (polled "
-    "every 50 ms). Run at <freshness_load> (judged) and again at <freshness_light_load> (the curve).",
+    "Capacity of the freshness mix: posts in the mix's proportions of deliveries (40% socfb users, 30% the 1k "
+    "author, 30% the 10k author) published by 16 closed-loop clients for <capacity_seconds>; deliveries divided by "
+    "the time from the first CreatePost until both fanout groups (Redis and Cassandra) have counted them all.",
+    "Freshness: authors publish concurrently, open loop, offering <freshness_load> x the mix's capacity in "
+    "deliveries/s, in the same mix; for 3 sampled followers of every post, time from CreatePost returning to the id "
+    "being in the follower's Redis home timeline (polled every 10 ms), and for one follower of every 20th post to "
+    "GetFeed returning it (polled every 50 ms). Run at <freshness_load> (judged) and again at "
+    "<freshness_light_load> (the curve), each once the fanout backlog is drained and Cassandra runs no compaction.",
     "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
     "socfb users; the trivial baseline is a health Check on a throwaway grpc.aio server process, same client setup.",
     "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "
@@ -65,9 +69,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--read-channels", type=int, default=4)
     p.add_argument("--burst-posts-1k", type=int, default=10)
     p.add_argument("--burst-posts-10k", type=int, default=20)
+    p.add_argument("--capacity-seconds", type=float, default=15.0, help="publishing time of the capacity phase")
     p.add_argument("--freshness-seconds", type=float, default=40.0)
     p.add_argument(
-        "--freshness-load", type=float, default=0.5, help="offered deliveries/s as a fraction of the fanout rate"
+        "--freshness-load", type=float, default=0.5, help="offered deliveries/s as a fraction of the mix's capacity"
     )
     p.add_argument(
         "--freshness-light-load",
@@ -150,12 +155,28 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             )
             figures["fanout"].append(result)
 
-        capacity = min(b["redis_per_second"] for b in figures["fanout"])
-        socfb_degree = sum(len(v) for v in data.reed_followers.values()) / len(data.reed_followers)
+        t = phase("capacity: the freshness mix published as fast as it is taken")
+        await bench.drain()
+        cap = await mix_capacity(
+            bench,
+            reed_followers=data.reed_followers,
+            author_1k=(data.authors["1k"], fans_1k),
+            author_10k=(data.authors["10k"], fans_10k),
+            seconds=args.capacity_seconds,
+        )
+        figures["mix_capacity"] = cap
+        print(
+            f"  {cap['posts']:,} posts ({cap['posts_by_author']}), {cap['deliveries']:,} deliveries: "
+            f"{cap['posts_per_second']:,.1f} posts/s, {cap['deliveries_per_second']:,.0f} deliveries/s "
+            f"(all in Redis after {cap['redis_seconds']} s, in Cassandra after {cap['cassandra_seconds']} s)",
+            flush=True,
+        )
+        capacity = cap["deliveries_per_second"]
+        socfb_degree = cap["mean_socfb_followers"]
         for key, load in (("freshness", args.freshness_load), ("freshness_light", args.freshness_light_load)):
             if load <= 0:
                 continue
-            phase(f"freshness at {load:.0%} of the fanout rate")
+            phase(f"freshness at {load:.0%} of the mix's capacity")
             fs = scaled_load(
                 FreshnessSettings(seconds=args.freshness_seconds),
                 capacity=capacity,
@@ -164,11 +185,13 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             )
             print(
                 f"  offering {fs.offered_deliveries_per_second:,.0f} deliveries/s ({load:.0%} of the "
-                f"measured fanout rate): socfb {fs.reed_rate:.1f} posts/s, 1k author every {fs.every_1k:.1f} s, "
+                f"mix's capacity): socfb {fs.reed_rate:.1f} posts/s, 1k author every {fs.every_1k:.1f} s, "
                 f"10k author every {fs.every_10k:.1f} s",
                 flush=True,
             )
             await bench.drain()
+            settled = await bench.compactions_done()
+            print(f"  waited {settled:.1f}s for Cassandra's compactions", flush=True)
             figures[key] = await freshness(
                 bench,
                 fs,
@@ -177,6 +200,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                 author_10k=(data.authors["10k"], fans_10k),
             )
             figures[key]["load"] = load
+            figures[key]["compactions_waited_seconds"] = round(settled, 1)
             a = figures[key]["redis_all"]
             print(f"  p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms (n={a['count']})")
 
@@ -193,7 +217,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     if args.quick:
-        args.read_seconds, args.freshness_seconds = 5.0, 10.0
+        args.read_seconds, args.freshness_seconds, args.capacity_seconds = 5.0, 10.0, 5.0
         args.burst_posts_1k, args.burst_posts_10k = 2, 1
     started = datetime.now(UTC)
     figures: dict[str, Any] = {
@@ -208,6 +232,7 @@ async def main(argv: list[str]) -> int:
             "read_seconds": args.read_seconds,
             "page_size": 20,
             "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
+            "capacity_seconds": args.capacity_seconds,
             "freshness_seconds": args.freshness_seconds,
             "freshness_load": args.freshness_load,
             "freshness_light_load": args.freshness_light_load,

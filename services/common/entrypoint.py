@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from services.common.gc_tuning import settle_after_start
 from services.common.logging import configure_logging
 from services.common.server import GrpcServer, stop_on_signals
 from services.common.settings import ServerSettings, SettingsError, load_settings
@@ -35,6 +36,7 @@ def run_service(name: str, settings_cls: type[S], build: Callable[[S], Awaitable
         if stop.is_set():  # signalled while building: release what build acquired, never serve
             await server.stop(grace=0)
             return
+        settle_after_start()
         await server.serve_until(stop)
 
     asyncio.run(main())

@@ -97,6 +97,9 @@ class _Connection(asyncio.Protocol):
         self.reader = hiredis.Reader()
         self.waiters: collections.deque[_Waiter] = collections.deque()
         self.closed = False
+        # Commands packed since the last flush: written once per loop iteration, so the callers that run in one
+        # iteration (requests resumed by the same batch of replies) share one send() instead of one each.
+        self.outgoing: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -118,6 +121,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.outgoing = []
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.future.done():
@@ -126,10 +130,18 @@ class _Connection(asyncio.Protocol):
     def send(self, commands: Sequence[Command]) -> asyncio.Future[list[Any]]:
         if self.closed or self.transport is None:
             raise RedisMuxError("Redis connection closed")
-        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self.transport.write(pack(commands))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Any]] = loop.create_future()
+        if not self.outgoing:
+            loop.call_soon(self._flush)
+        self.outgoing.append(pack(commands))
         self.waiters.append(_Waiter(future, len(commands)))
         return future
+
+    def _flush(self) -> None:
+        outgoing, self.outgoing = self.outgoing, []
+        if self.transport is not None and not self.closed:  # lost meanwhile: connection_lost failed the waiters
+            self.transport.write(b"".join(outgoing))
 
 
 class RedisMux:
