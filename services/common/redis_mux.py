@@ -201,13 +201,18 @@ class RedisMux:
         return reply
 
     async def run_script_many(self, script: Script, calls: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> list[Any]:
-        """One script run many times in one round trip. A Redis that lost its scripts is given the script and
-        asked again (so a script run this way must be safe to repeat)."""
-        commands = [["EVALSHA", script.sha, len(keys), *keys, *args] for keys, args in calls]
+        """One script run many times in one round trip (see run_scripts)."""
+        return await self.run_scripts([(script, keys, args) for keys, args in calls])
+
+    async def run_scripts(self, calls: Sequence[tuple[Script, Sequence[Any], Sequence[Any]]]) -> list[Any]:
+        """Scripts run in order in one round trip. A Redis that lost its scripts is given them and asked again (so a
+        script run this way must be safe to repeat)."""
+        commands = [["EVALSHA", script.sha, len(keys), *keys, *args] for script, keys, args in calls]
         try:
             return await self.execute_many(commands)
         except NoScript:
-            await self.execute("SCRIPT", "LOAD", script.source)
+            for source in dict.fromkeys(script.source for script, _, _ in calls):
+                await self.execute("SCRIPT", "LOAD", source)
             return await self.execute_many(commands)
 
     async def close(self) -> None:

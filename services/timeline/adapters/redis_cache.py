@@ -346,16 +346,28 @@ class RedisTimelineCache:
 
     # --- readers ----------------------------------------------------------------------------------------------
 
-    async def touch(self, reader: int) -> Touch:
+    def _touch_call(self, reader: int) -> tuple[Script, list[str], list[Any]]:
         keys = [
             *self._reader_keys(reader),
             self._pull_only_key,
             relationship_version_key(reader),
             *self._stream_keys(StreamKind.HOME, reader)[:2],
         ]
-        stale, generation, flat, pull_only, version = await self._run(
-            self._touch, keys, [int(time.time()), self.inactive_seconds]
-        )
+        return self._touch, keys, [int(time.time()), self.inactive_seconds]
+
+    async def touch(self, reader: int) -> Touch:
+        return self._touched(await self._run(*self._touch_call(reader)))
+
+    async def touch_and_read_home(
+        self, reader: int, before: int | None, count: int
+    ) -> tuple[Touch, CachedSlice | None]:
+        read = (self._read, self._stream_keys(StreamKind.HOME, reader)[:2], [self._max(before), count, self.caps["h"]])
+        touched, cached = await self.mux.run_scripts([self._touch_call(reader), read])
+        return self._touched(touched), self._slice(cached)
+
+    @staticmethod
+    def _touched(raw: Any) -> Touch:
+        stale, generation, flat, pull_only, version = raw
         sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
         return Touch(
             was_stale=bool(int(stale)),

@@ -11,18 +11,19 @@ graph's own rule). One BatchGetPostStats per page once the engagement service ex
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 import time
 from dataclasses import dataclass, field
 
+from services.common.visibility import Visibility
 from services.timeline.app.background import Background
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import FEED_LATENCY, PREFETCH, PULLED_AUTHORS, RANKING_FALLBACKS, RANKING_LATENCY
 from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
 from services.timeline.app.ports import (
+    CachedSlice,
     Engagement,
     Ranker,
     RankingUnavailable,
@@ -46,6 +47,15 @@ class FeedTuning:
     prefetch_seconds: float = 30.0
     prefetch_entries: int = 50_000
     rebuild_lock_seconds: float = 60.0
+
+
+@dataclass
+class _HomeWindow:
+    """The reader's home timeline as the cache answered for one window, read before the plan was made."""
+
+    before: int | None
+    count: int
+    cached: CachedSlice | None = None
 
 
 @dataclass
@@ -90,7 +100,13 @@ class FeedReader:
     async def get_feed(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         started = time.perf_counter()
         try:
-            plan = await self._plan(viewer)
+            if cursor.is_first_page and not (mode is FeedMode.RANKED and self.ranker.enabled):
+                # The commonest read: its home window is known before the plan, and is read with the reader's state.
+                window = _HomeWindow(None, read_size(limit + 1) + limit)
+                touch, window.cached = await self.cache.touch_and_read_home(viewer, None, window.count)
+                plan = await self._plan(viewer, touch)
+                return await self._chronological(viewer, plan, None, limit, window=window)
+            plan = await self._plan(viewer, await self.cache.touch(viewer))
             if cursor.session is not None:
                 return await self._ranked_next(viewer, plan, cursor, limit)
             if mode is FeedMode.RANKED and cursor.is_first_page and self.ranker.enabled:
@@ -101,8 +117,7 @@ class FeedReader:
 
     # --- planning ---------------------------------------------------------------------------------------------
 
-    async def _plan(self, viewer: int) -> ReadPlan:
-        touch = await self.cache.touch(viewer)
+    async def _plan(self, viewer: int, touch: Touch) -> ReadPlan:
         followees = await self.followees.get(viewer, touch.relationship_version)
         plan = plan_read(viewer, followees, touch.sources, touch.pull_only_sources & followees.pushed)
         PULLED_AUTHORS.observe(len(plan.pulls))
@@ -130,10 +145,16 @@ class FeedReader:
 
     # --- candidates -------------------------------------------------------------------------------------------
 
-    async def _candidates(self, viewer: int, plan: ReadPlan, before: int | None, count: int) -> MergedCandidates:
-        home, pulled = await asyncio.gather(
-            self.streams.home(viewer, before, count), self.streams.pulled(plan.pulls, before, count)
-        )
+    async def _candidates(
+        self, viewer: int, plan: ReadPlan, before: int | None, count: int, window: _HomeWindow | None = None
+    ) -> MergedCandidates:
+        if window is not None and window.before == before and window.count == count:
+            home_read = self.streams.home_from(window.cached, viewer, before, count)
+        else:
+            home_read = self.streams.home(viewer, before, count)
+        if not plan.pulls:
+            return merge_slices([await home_read], before, count)
+        home, pulled = await asyncio.gather(home_read, self.streams.pulled(plan.pulls, before, count))
         return merge_slices([home, *pulled], before, count)
 
     async def _collect(
@@ -145,6 +166,7 @@ class FeedReader:
         first: MergedCandidates | None = None,
         *,
         ahead: int = 0,
+        window: _HomeWindow | None = None,
     ) -> _Collected:
         """At least `wanted` posts the viewer may see, newest first below `before`, or all there are. A read from
         the streams takes `ahead` more candidates than it checks: the next page's, in the same round trip."""
@@ -159,7 +181,9 @@ class FeedReader:
                 if first is not None:
                     merged, first = first, None
                 else:
-                    merged = await self._candidates(viewer, plan, position, read_size(wanted - len(found)) + ahead)
+                    count = read_size(wanted - len(found)) + ahead
+                    merged = await self._candidates(viewer, plan, position, count, window)
+                    window = None  # used by the first round only
                 if not merged.ids:
                     exhausted = True
                     break
@@ -171,19 +195,33 @@ class FeedReader:
         return _Collected(found, exhausted and not unchecked, unchecked)
 
     async def _visible(self, viewer: int, plan: ReadPlan, ids: list[int]) -> list[Post]:
-        return [
-            p
-            for p in await self.posts.live(ids)
-            if p.author_id in plan.authors and plan.followees.may_see(viewer, p.author_id, p.visibility)
-        ]
+        # The rule depends on the author and the post's visibility only: decided once per pair in a batch.
+        decided: dict[tuple[int, Visibility], bool] = {}
+        visible = []
+        for p in await self.posts.live(ids):
+            key = (p.author_id, p.visibility)
+            ok = decided.get(key)
+            if ok is None:
+                ok = p.author_id in plan.authors and plan.followees.may_see(viewer, p.author_id, p.visibility)
+                decided[key] = ok
+            if ok:
+                visible.append(p)
+        return visible
 
     # --- chronological ----------------------------------------------------------------------------------------
 
     async def _chronological(
-        self, viewer: int, plan: ReadPlan, before: int | None, limit: int, *, degraded: bool = False
+        self,
+        viewer: int,
+        plan: ReadPlan,
+        before: int | None,
+        limit: int,
+        *,
+        degraded: bool = False,
+        window: _HomeWindow | None = None,
     ) -> FeedPage:
         warmed = self._warmed(viewer, plan, before)
-        got = await self._collect(viewer, plan, before, limit + 1, warmed, ahead=limit)
+        got = await self._collect(viewer, plan, before, limit + 1, warmed, ahead=limit, window=window)
         return await self._page_from(viewer, plan, got, limit, degraded=degraded)
 
     async def _page_from(
@@ -224,7 +262,9 @@ class FeedReader:
 
     @staticmethod
     def _fingerprint(plan: ReadPlan) -> str:
-        return hashlib.sha1(",".join(map(str, sorted(plan.authors))).encode()).hexdigest()[:16]
+        """Which authors the feed merged, to reuse warmed candidates only for the same set. In-process only (the
+        warmed entries never leave this process), so the set's own hash will do."""
+        return format(hash(plan.authors) & 0xFFFF_FFFF_FFFF_FFFF, "x")
 
     def _keep_warm(self, viewer: int, plan: ReadPlan, before: int, got: _Collected, limit: int) -> None:
         """Keeps the next page's candidates: the posts found beyond this page and the candidates read ahead (same

@@ -40,12 +40,17 @@ class LruCache(Generic[K, V]):
         """The values found for `keys` (unversioned entries), and the keys missing, in order."""
         found: dict[K, V] = {}
         missing: list[K] = []
+        entries = self._entries
+        oldest = self.clock() - self.max_age  # one clock read for the batch: a page asks for dozens of keys
         for key in keys:
-            value = self.get(key)
-            if value is None:
+            entry = entries.get(key)
+            if entry is None or entry[1] != "" or entry[0] < oldest:
+                if entry is not None:
+                    del entries[key]
                 missing.append(key)
-            else:
-                found[key] = value
+                continue
+            entries.move_to_end(key)
+            found[key] = entry[2]
         return found, missing
 
     def put(self, key: K, value: V, version: str = "") -> None:

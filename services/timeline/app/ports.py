@@ -67,6 +67,12 @@ class TimelineCache(Protocol):
 
     async def touch(self, reader: int) -> Touch: ...
 
+    async def touch_and_read_home(
+        self, reader: int, before: int | None, count: int
+    ) -> tuple[Touch, CachedSlice | None]:
+        """`touch`, then `read` of the reader's home timeline, in one round trip (a first page knows its window
+        before it knows its plan)."""
+
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]: ...
 
     async def generation(self, reader: int) -> int: ...

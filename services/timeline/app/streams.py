@@ -46,7 +46,12 @@ class StreamReader:
         self.author_max = author_max
 
     async def home(self, reader: int, before: int | None, count: int) -> StreamSlice:
-        cached = await self.cache.read(StreamKind.HOME, reader, before, count)
+        return await self.home_from(
+            await self.cache.read(StreamKind.HOME, reader, before, count), reader, before, count
+        )
+
+    async def home_from(self, cached: CachedSlice | None, reader: int, before: int | None, count: int) -> StreamSlice:
+        """`home`, given what the cache answered for this window (read along with the reader's state)."""
 
         async def through(bound: int | None, n: int) -> list[int]:
             return await self.store.read_home(reader, bound, n)

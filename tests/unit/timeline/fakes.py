@@ -6,7 +6,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from services.timeline.app.ports import CachedSlice, FanoutChunk, RankingUnavailable, Touch
+from services.timeline.app.ports import CachedSlice, FanoutChunk, RankingUnavailable, StreamKind, Touch
 from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Author, Post, PostStats
 
@@ -91,6 +91,12 @@ class FakeCache:
             self.sources[reader].clear()
         sources = dict(self.sources[reader])
         return Touch(stale, self.gen[reader], sources, pull_only_sources=frozenset(self.never_pushed & set(sources)))
+
+    async def touch_and_read_home(
+        self, reader: int, before: int | None, count: int
+    ) -> tuple[Touch, CachedSlice | None]:
+        touch = await self.touch(reader)
+        return touch, await self.read(StreamKind.HOME, reader, before, count)
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         return [u in self.active for u in user_ids]
