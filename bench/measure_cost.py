@@ -3,7 +3,9 @@ of the 100k-follower celebrity (pulled at read time), as deltas of the stores' o
 Redis `INFO commandstats` (commands run inside the timeline's Lua scripts included) and Cassandra's per-table
 write counts (system_views.local_write_latency: one mutation per partition written), plus the timeline's fanout
 counters. The stack is otherwise idle, so the deltas are the post's (other clients of the same stack would add
-noise: the figures are sums, so any noise only inflates them)."""
+noise: the figures are sums, so any noise only inflates them). Noise does happen (a cache of the author's timeline
+being built by a reader's pull in the same window once added 26 Redis writes to a celebrity post), so each author
+posts `tries` times, one post at a time, and the cheapest post is reported, with every try's total."""
 
 from __future__ import annotations
 
@@ -41,7 +43,15 @@ async def _until(check: Any, limit_seconds: float) -> float:
     raise TimeoutError("the post was not delivered in time")
 
 
-async def post_cost(bench: Bench, author: int, followers: Sequence[int], *, pushed: bool, label: str) -> dict[str, Any]:
+async def post_cost(
+    bench: Bench, author: int, followers: Sequence[int], *, pushed: bool, label: str, tries: int = 3
+) -> dict[str, Any]:
+    runs = [await _one_post(bench, author, followers, pushed=pushed, label=label) for _ in range(tries)]
+    cheapest = min(runs, key=lambda r: r["writes_total"])
+    return {**cheapest, "tries": tries, "writes_total_per_try": [r["writes_total"] for r in runs]}
+
+
+async def _one_post(bench: Bench, author: int, followers: Sequence[int], *, pushed: bool, label: str) -> dict[str, Any]:
     stub = post_service_pb2_grpc.PostServiceStub(bench.channel(bench.addr.post))
     await asyncio.sleep(2)  # let earlier work drain
     redis_before = await bench.redis_commandstats()

@@ -55,7 +55,8 @@ METHOD = [
     "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "
     "random members, ZREVRANGE 0 19 of an 800-member sorted set.",
     "Celebrity cost: deltas of Redis INFO commandstats (write commands, including those inside Lua scripts) and "
-    "Cassandra per-table write counts around one post, the stack otherwise idle.",
+    "Cassandra per-table write counts around one post, the stack otherwise idle; three posts one after the other, "
+    "the cheapest reported (every try's total in the JSON).",
 ]
 
 
