@@ -21,17 +21,22 @@ from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
 from services.common.errors import DomainError
+from services.common.metric_children import Children
 from services.common.telemetry import extract_context
 
 log = logging.getLogger(__name__)
 
-RPC_LATENCY = Histogram(
-    "feedmesh_rpc_server_seconds",
-    "Server-side latency of unary RPCs",
-    ["service", "method", "code"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+RPC_LATENCY = Children(
+    Histogram(
+        "feedmesh_rpc_server_seconds",
+        "Server-side latency of unary RPCs",
+        ["service", "method", "code"],
+        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    )
 )
-RPC_ERRORS = Counter("feedmesh_rpc_server_errors_total", "RPCs that ended in an error", ["service", "method", "code"])
+RPC_ERRORS = Children(
+    Counter("feedmesh_rpc_server_errors_total", "RPCs that ended in an error", ["service", "method", "code"])
+)
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 

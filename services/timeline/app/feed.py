@@ -246,13 +246,10 @@ class FeedReader:
     ) -> list[FeedItem]:
         if not page:
             return []
-        author_ids = sorted({p.author_id for p in page})
-        if stats is None:
-            authors, counts = await asyncio.gather(
-                self.users.batch_get(author_ids), self.engagement.stats(viewer, [p.id for p in page])
-            )
-        else:
-            authors, counts = await self.users.batch_get(author_ids), stats
+        # One after the other: authors are nearly always in the local cache (no call), and two tasks for a
+        # concurrent wait cost more than that common case.
+        authors = await self.users.batch_get(sorted({p.author_id for p in page}))
+        counts = stats if stats is not None else await self.engagement.stats(viewer, [p.id for p in page])
         return [
             FeedItem(post=p, author=authors.get(p.author_id, Author(id=p.author_id)), stats=counts.get(p.id, NO_STATS))
             for p in page

@@ -1,46 +1,55 @@
 """The timeline's monitoring numbers (prometheus_client, served on the metrics port): feed latency, cache hit rate,
-fanout throughput and backlog, freshness, ranking fallbacks."""
+fanout throughput and backlog, freshness, ranking fallbacks. Those labelled on a hot path are `Children`
+(services.common.metric_children)."""
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.common.metric_children import Children
+
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
 _FRESHNESS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
-FEED_LATENCY = Histogram(
-    "feedmesh_timeline_feed_latency_seconds", "GetFeed latency", ["mode"], buckets=_LATENCY_BUCKETS
+FEED_LATENCY = Children(
+    Histogram("feedmesh_timeline_feed_latency_seconds", "GetFeed latency", ["mode"], buckets=_LATENCY_BUCKETS)
 )
-HOME_READS = Counter(
-    "feedmesh_timeline_home_reads_total",
-    "Home-timeline reads by where they were answered: redis (cache hit) or cassandra (miss or past the cap)",
-    ["source"],
+HOME_READS = Children(
+    Counter(
+        "feedmesh_timeline_home_reads_total",
+        "Home-timeline reads by where they were answered: redis (cache hit) or cassandra (miss or past the cap)",
+        ["source"],
+    )
 )
-AUTHOR_READS = Counter(
-    "feedmesh_timeline_author_reads_total",
-    "Pulled author-timeline reads by where they were answered: redis or cassandra",
-    ["source"],
+AUTHOR_READS = Children(
+    Counter(
+        "feedmesh_timeline_author_reads_total",
+        "Pulled author-timeline reads by where they were answered: redis or cassandra",
+        ["source"],
+    )
 )
 PULLED_AUTHORS = Histogram(
     "feedmesh_timeline_pulled_authors", "Authors merged by pull per feed read", buckets=(0, 1, 2, 5, 10, 50, 200)
 )
-FANOUT_DELIVERIES = Counter(
-    "feedmesh_timeline_fanout_deliveries_total", "Post ids written into home timelines", ["store"]
+FANOUT_DELIVERIES = Children(
+    Counter("feedmesh_timeline_fanout_deliveries_total", "Post ids written into home timelines", ["store"])
 )
 FANOUT_SKIPPED_INACTIVE = Counter(
     "feedmesh_timeline_fanout_skipped_inactive_total", "Deliveries skipped because the follower is inactive"
 )
-FANOUT_TASKS = Counter("feedmesh_timeline_fanout_tasks_total", "Fanout tasks", ["stage"])
+FANOUT_TASKS = Children(Counter("feedmesh_timeline_fanout_tasks_total", "Fanout tasks", ["stage"]))
 CONSUMER_LAG = Gauge(
     "feedmesh_timeline_consumer_lag",
     "Messages not yet processed per consumer group member (the fanout backlog for group timeline-fanout)",
     ["group", "member"],
 )
-FRESHNESS = Histogram(
-    "feedmesh_timeline_freshness_seconds",
-    "From publish (post create time) to written into a home timeline",
-    ["path"],
-    buckets=_FRESHNESS_BUCKETS,
+FRESHNESS = Children(
+    Histogram(
+        "feedmesh_timeline_freshness_seconds",
+        "From publish (post create time) to written into a home timeline",
+        ["path"],
+        buckets=_FRESHNESS_BUCKETS,
+    )
 )
 RANKING_FALLBACKS = Counter(
     "feedmesh_timeline_ranking_fallbacks_total", "Ranked reads served chronologically", ["reason"]
@@ -49,10 +58,12 @@ RANKING_LATENCY = Histogram(
     "feedmesh_timeline_ranking_latency_seconds", "ScorePosts latency seen by the timeline", buckets=_LATENCY_BUCKETS
 )
 REBUILDS = Counter("feedmesh_timeline_rebuilds_total", "Home-timeline rebuilds and backfills", ["kind"])
-PREFETCH = Counter("feedmesh_timeline_prefetch_total", "Next-page warm-ups", ["outcome"])
-EVENTS = Counter("feedmesh_timeline_events_total", "Events consumed", ["kind"])
-LOCAL_CACHE = Counter(
-    "feedmesh_timeline_local_cache_total",
-    "In-process caches of peer answers: hit, miss, or unknown (tombstones unavailable: the post service decides)",
-    ["cache", "result"],
+PREFETCH = Children(Counter("feedmesh_timeline_prefetch_total", "Next-page warm-ups", ["outcome"]))
+EVENTS = Children(Counter("feedmesh_timeline_events_total", "Events consumed", ["kind"]))
+LOCAL_CACHE = Children(
+    Counter(
+        "feedmesh_timeline_local_cache_total",
+        "In-process caches of peer answers: hit, miss, or unknown (tombstones unavailable: the post service decides)",
+        ["cache", "result"],
+    )
 )

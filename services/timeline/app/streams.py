@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from prometheus_client import Counter
 
+from services.common.metric_children import Children
 from services.timeline.app.background import Background
 from services.timeline.app.metrics import AUTHOR_READS, HOME_READS
 from services.timeline.app.ports import CachedSlice, StreamKind, TimelineCache, TimelineStore
@@ -79,7 +80,7 @@ class StreamReader:
         return through
 
     async def _complete(
-        self, cached: CachedSlice | None, before: int | None, count: int, through: ReadThrough, reads: Counter
+        self, cached: CachedSlice | None, before: int | None, count: int, through: ReadThrough, reads: Children[Counter]
     ) -> StreamSlice:
         if cached is None:
             reads.labels("cassandra").inc()
