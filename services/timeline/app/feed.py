@@ -1,8 +1,9 @@
 """GetFeed: merge the reader's home timeline with the authors it must pull, hydrate in batches, filter what the
 reader may no longer see, and (ranked mode) let the ranking service order the first window.
 
-Peer answers come from app.peer_caches: in the common case a page costs two Redis round trips (the reader's state
-with the graph's relationship version, then the id streams) plus one for the page's tombstones, and no peer call;
+Peer answers come from app.peer_caches: in the common case a page costs two Redis round trips and no peer call (a
+first page reads the reader's state, with the graph's relationship version, and its home window together; a next
+page starts from the candidates warmed by the page before; then the page's tombstones);
 misses cost one ListFolloweeIds, one BatchGetPosts per round of candidates (a second round only when filtering left
 the page short) and one BatchGetUsers. Visibility is decided here from the followee list (Followees.may_see, the
 graph's own rule). One BatchGetPostStats per page once the engagement service exists.
