@@ -38,8 +38,11 @@ CLOCK_SKEW_MS = 30_000
 class FanoutPolicy:
     celebrity_threshold: int
     chunk_size: int = 500
-    # Follower ids per ListFollowerIds call (the graph allows up to 10,000).
-    follower_page: int = 5000
+    # Follower ids per ListFollowerIds call: the graph's maximum, so an audience below the default celebrity threshold
+    # is listed in one call and all its tasks go out together. With pages of 5,000, the second half of a 10k
+    # author's followers waited for a second call: for one post on an idle stack, the median of 20 sampled followers
+    # saw it after 124-130 ms, with 10,000 after 93-99 ms (two runs of 15 posts each).
+    follower_page: int = 10_000
 
 
 class PostEvents:
