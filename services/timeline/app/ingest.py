@@ -41,9 +41,10 @@ class FanoutPolicy:
     # Follower ids per ListFollowerIds call: the graph's maximum, so an audience below the default celebrity threshold
     # is listed in one call and all its tasks go out together. With pages of 5,000, the second half of a 10k
     # author's followers waited for a second call: for one post on an idle stack, the median of 20 sampled followers
-    # saw it after 124-130 ms, with 10,000 after 93-99 ms (two runs of 15 posts each). The price is in bursts: 20
-    # posts of that author at once reached 169-171k deliveries/s instead of 182-185k (pages of 5,000 let the first
-    # half's tasks go out while the second half was listed). A single post's latency is what readers see.
+    # saw it after 122-132 ms, with 10,000 after 93-103 ms (four runs of 15 posts each; the last of the 20 did not
+    # move consistently: 131-221 ms against 157-209). The price is in bursts: 20 posts of that author at once
+    # reached 169-171k deliveries/s instead of 182-185k (pages of 5,000 let the first half's tasks go out while the
+    # second half was listed). A single post's latency is what readers see.
     follower_page: int = 10_000
 
 
