@@ -15,8 +15,9 @@ mix can sustain."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,18 +47,16 @@ def mix_weights(mean_socfb_followers: float) -> dict[str, float]:
     }
 
 
-def mix_classes(weights: dict[str, float], n: int) -> list[str]:
-    """`n` post classes in the mix's proportions, spread evenly (deterministic: each step takes the class furthest
-    behind its share), so even a short run has its few 10k posts early and spaced."""
+def mix_classes(weights: dict[str, float]) -> Iterator[str]:
+    """Post classes in the mix's proportions, spread evenly and without end (deterministic: each step takes the
+    class furthest behind its share), so even a short run has its few 10k posts early and spaced."""
     total = sum(weights.values())
     share = {c: w / total for c, w in weights.items()}
     taken = dict.fromkeys(weights, 0)
-    out = []
-    for i in range(1, n + 1):
+    for i in itertools.count(1):
         cls = max(share, key=lambda c: share[c] * i - taken[c])
         taken[cls] += 1
-        out.append(cls)
-    return out
+        yield cls
 
 
 async def _counted(bench: Bench, name: str, base: float, expected: int, t0: float, poll: float) -> float:
@@ -81,10 +80,10 @@ async def mix_capacity(
     ready = {r for r, ok in zip(readers, await ready_flags(bench, readers), strict=True) if ok}
     socfb = sorted(a for a, fs in reed_followers.items() if fs)
     mean_socfb = sum(len(reed_followers[a]) for a in socfb) / len(socfb)
-    classes = mix_classes(mix_weights(mean_socfb), 1_000_000)
+    classes = mix_classes(mix_weights(mean_socfb))
 
     def post_of(n: int) -> MixPost:
-        cls = classes[n]
+        cls = next(classes)
         if cls == "socfb":
             author = socfb[(n * 7919) % len(socfb)]  # a fixed stride through the authors: spread, reproducible
             followers: Sequence[int] = reed_followers[author]

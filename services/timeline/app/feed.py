@@ -50,13 +50,13 @@ class FeedTuning:
     rebuild_lock_seconds: float = 60.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _HomeWindow:
     """The reader's home timeline as the cache answered for one window, read before the plan was made."""
 
     before: int | None
     count: int
-    cached: CachedSlice | None = None
+    cached: CachedSlice | None
 
 
 @dataclass
@@ -103,8 +103,9 @@ class FeedReader:
         try:
             if cursor.is_first_page and not (mode is FeedMode.RANKED and self.ranker.enabled):
                 # The commonest read: its home window is known before the plan, and is read with the reader's state.
-                window = _HomeWindow(None, read_size(limit + 1) + limit)
-                touch, window.cached = await self.cache.touch_and_read_home(viewer, None, window.count)
+                count = read_size(limit + 1) + limit
+                touch, cached = await self.cache.touch_and_read_home(viewer, None, count)
+                window = _HomeWindow(None, count, cached)
                 plan = await self._plan(viewer, touch)
                 return await self._chronological(viewer, plan, None, limit, window=window)
             plan = await self._plan(viewer, await self.cache.touch(viewer))
