@@ -4,6 +4,7 @@ Writers call `enqueue_event` on the connection of their unit of work. The relay 
 with a PostgreSQL advisory lock, so replicas may all run one) publishes unsent rows strictly in id order and only
 then stamps them sent; when Kafka is down it keeps retrying the same oldest rows, so nothing is lost and no key's
 events are reordered. Delivery is at least once: a crash between the acknowledgement and the stamp resends.
+Sent rows stay `keep_sent_seconds` (to see what went out, and when), then the relay deletes them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ NOTIFY_CHANNEL = "feedmesh_outbox"
 OUTBOX_PUBLISHED = Counter("feedmesh_outbox_published_total", "Outbox events published to Kafka", ["producer"])
 OUTBOX_FAILURES = Counter("feedmesh_outbox_publish_failures_total", "Failed outbox publish attempts", ["producer"])
 OUTBOX_BACKLOG = Gauge("feedmesh_outbox_backlog", "Unsent outbox rows seen by the relay", ["producer"])
+OUTBOX_PRUNED = Counter("feedmesh_outbox_pruned_total", "Sent outbox rows deleted after their retention", ["producer"])
 OUTBOX_LAG = Histogram(
     "feedmesh_outbox_lag_seconds",
     "Commit-to-Kafka delay of outbox events",
@@ -62,6 +64,19 @@ async def enqueue_event(
     return event.event_id
 
 
+async def prune_sent(conn: asyncpg.Connection, producer: str, older_than_seconds: float, limit: int) -> int:
+    """Deletes up to `limit` of `producer`'s rows sent more than `older_than_seconds` ago, oldest first; returns
+    how many it deleted."""
+    status = await conn.execute(
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE producer = $1 AND sent_at IS NOT NULL"
+        " AND sent_at < now() - make_interval(secs => $2) ORDER BY sent_at LIMIT $3)",
+        producer,
+        float(older_than_seconds),
+        limit,
+    )
+    return int(status.split()[-1])
+
+
 class OutboxRelay:
     """Publishes one producer's outbox to Kafka until stopped."""
 
@@ -74,6 +89,9 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
         max_backoff_seconds: float = 2.0,
+        keep_sent_seconds: float = 3600.0,
+        prune_every_seconds: float = 60.0,
+        prune_batch: int = 5_000,
     ):
         self.pool = pool
         self.publisher = publisher
@@ -81,6 +99,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
+        self.keep_sent_seconds = keep_sent_seconds
+        self.prune_every_seconds = prune_every_seconds
+        self.prune_batch = prune_batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"outbox:{producer}".encode())
@@ -121,7 +142,11 @@ class OutboxRelay:
 
     async def _pump(self, conn: asyncpg.Connection) -> None:
         backoff = 0.05
+        next_prune = 0.0
         while True:
+            if time.monotonic() >= next_prune:
+                await self._prune(conn)
+                next_prune = time.monotonic() + self.prune_every_seconds
             rows = await conn.fetch(
                 "SELECT id, topic, msg_key, payload, headers, created_at FROM outbox"
                 " WHERE producer = $1 AND sent_at IS NULL ORDER BY id LIMIT $2",
@@ -150,6 +175,18 @@ class OutboxRelay:
             for row in rows:
                 OUTBOX_LAG.labels(self.producer).observe(max(0.0, now - row["created_at"].timestamp()))
             OUTBOX_PUBLISHED.labels(self.producer).inc(len(rows))
+
+    async def _prune(self, conn: asyncpg.Connection) -> None:
+        """Deletes the sent rows past their retention, a batch at a time so no statement holds locks for long;
+        a backlog left after ten batches waits for the next round."""
+        try:
+            for _ in range(10):
+                deleted = await prune_sent(conn, self.producer, self.keep_sent_seconds, self.prune_batch)
+                OUTBOX_PRUNED.labels(self.producer).inc(deleted)
+                if deleted < self.prune_batch:
+                    return
+        except (asyncpg.PostgresError, OSError) as exc:  # publishing matters more: try again next round
+            log.warning("outbox pruning failed", extra={"producer": self.producer, "error": str(exc)})
 
 
 def _messages(rows: Sequence[asyncpg.Record]) -> list[OutgoingMessage]:

@@ -1,0 +1,76 @@
+"""Sent outbox rows are deleted once past their retention, oldest first, and nothing unsent or recent is touched;
+the relay does it by itself. Each test uses a producer name of its own, so other rows are never in the way."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+from feedmesh.events.v1 import events_pb2
+from kafka.admin import NewTopic
+
+from services.common.kafka import KafkaPublisher
+from services.common.outbox import OutboxRelay, enqueue_event, prune_sent
+from stack.settings import StackSettings
+
+
+async def _row(conn: asyncpg.Connection, producer: str, sent_seconds_ago: float | None) -> int:
+    sent = "NULL" if sent_seconds_ago is None else f"now() - make_interval(secs => {sent_seconds_ago})"
+    return int(
+        await conn.fetchval(
+            "INSERT INTO outbox (producer, topic, msg_key, payload, sent_at)"
+            f" VALUES ($1, 'feedmesh.test', '1', '', {sent}) RETURNING id",
+            producer,
+        )
+    )
+
+
+async def _ids(conn: asyncpg.Connection, producer: str) -> set[int]:
+    return {r["id"] for r in await conn.fetch("SELECT id FROM outbox WHERE producer = $1", producer)}
+
+
+async def test_only_rows_sent_before_the_retention_go_oldest_first(pg_conn: Any) -> None:
+    producer = f"test-prune-{uuid.uuid4().hex[:8]}"
+    try:
+        oldest = await _row(pg_conn, producer, 7_200)
+        old = [await _row(pg_conn, producer, 5_000 - n) for n in range(3)]
+        recent = await _row(pg_conn, producer, 10)
+        unsent = await _row(pg_conn, producer, None)
+
+        assert await prune_sent(pg_conn, producer, 3_600, limit=2) == 2
+        assert await _ids(pg_conn, producer) == {*old[1:], recent, unsent}
+        assert await prune_sent(pg_conn, producer, 3_600, limit=100) == 2
+        assert await _ids(pg_conn, producer) == {recent, unsent}
+        assert await prune_sent(pg_conn, producer, 3_600, limit=100) == 0
+        assert oldest not in await _ids(pg_conn, producer)
+    finally:
+        await pg_conn.execute("DELETE FROM outbox WHERE producer = $1", producer)
+
+
+async def test_the_relay_prunes_what_it_sent(stack_settings: StackSettings, kafka_admin: Any) -> None:
+    name = uuid.uuid4().hex[:8]
+    producer, topic = f"test-relay-{name}", f"feedmesh.test-outbox-{name}"
+    kafka_admin.create_topics([NewTopic(topic, 1, 1)])
+    pool = await asyncpg.create_pool(stack_settings.pg_dsn, min_size=1, max_size=3)
+    publisher = KafkaPublisher(stack_settings.kafka_bootstrap, client_id=f"test-relay-{name}")
+    relay = OutboxRelay(pool, publisher, producer, idle_poll_seconds=0.05, keep_sent_seconds=1, prune_every_seconds=0.1)
+    try:
+        async with pool.acquire() as conn:
+            kept = await _row(conn, producer, None)  # sent "in an hour": inside any retention, it must stay
+            await conn.execute("UPDATE outbox SET sent_at = now() + interval '1 hour' WHERE id = $1", kept)
+            await enqueue_event(conn, producer=producer, topic=topic, key=1, event=events_pb2.Event())
+        relay.start()
+        async with pool.acquire() as conn:
+            for _ in range(200):  # published, then gone once a second old
+                if await _ids(conn, producer) == {kept}:
+                    break
+                await asyncio.sleep(0.05)
+            assert await _ids(conn, producer) == {kept}, "the sent event was not pruned"
+    finally:
+        await relay.stop()
+        await publisher.close()
+        async with pool.acquire() as conn:
+            await conn.execute("DELETE FROM outbox WHERE producer = $1", producer)
+        await pool.close()
