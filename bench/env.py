@@ -62,6 +62,7 @@ class Addresses:
     post: str
     timeline: str
     timeline_metrics: tuple[str, ...]
+    post_metrics: str
     redis_url: str
     redis_host: str
     redis_port: int
@@ -84,6 +85,7 @@ def addresses() -> Addresses:
             f"http://127.0.0.1:{s[var]}/metrics"
             for var in ("FEEDMESH_TIMELINE_METRICS_PORT", "FEEDMESH_TIMELINE_STORE_METRICS_PORT")
         ),
+        post_metrics=f"http://127.0.0.1:{s['FEEDMESH_POST_METRICS_PORT']}/metrics",
         redis_url=s.redis_url,
         redis_host="127.0.0.1",
         redis_port=port,
@@ -148,6 +150,10 @@ class Bench:
             for key, value in (await asyncio.to_thread(scrape, url)).items():
                 total[key] = total.get(key, 0.0) + value
         return total
+
+    async def post_metrics(self) -> dict[str, float]:
+        """The Prometheus samples of the post service (its outbox relay's)."""
+        return await asyncio.to_thread(scrape, self.addr.post_metrics)
 
     async def drain(self, limit_seconds: float = 600) -> float:
         """Waits until the timeline has no fanout work left: every enqueued fanout task done by both

@@ -10,12 +10,17 @@ returned to the moment the post id is in the follower's Redis home timeline (the
 materialized reader; all pending samples polled every `poll` s in one pipeline). For one more follower of every
 `getfeed_every`-th post it is the moment GetFeed (timeline gRPC, chronological, 20 items) first returns the post
 (polled every `getfeed_poll` s): the client-visible check of the Redis figure.
+
+Where the time goes, server side, from the services' own histograms over the run (bucket upper bounds, so "at
+most"): from the post's commit to Kafka (the post service's outbox relay), and from the post's creation to the
+push into the followers' home timelines (the timeline's fanout, inline or through a task).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +32,7 @@ from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
 from bench.env import Bench, as_user, home_z, member
 from bench.measure_fanout import create_post
-from bench.stats import summarize
+from bench.stats import bucket_quantile, summarize
 
 
 @dataclass
@@ -179,6 +184,7 @@ async def freshness(
     author_10k: tuple[int, Sequence[int]],
 ) -> dict[str, Any]:
     run = FreshnessRun(bench, settings)
+    before = {**await bench.post_metrics(), **await bench.timeline_metrics()}
     stop_at = time.perf_counter() + settings.seconds
     poller = asyncio.create_task(run.poller())
     await asyncio.gather(
@@ -190,6 +196,7 @@ async def freshness(
         await asyncio.gather(*list(run.tasks))
     run.publishing = False
     await poller
+    after = {**await bench.post_metrics(), **await bench.timeline_metrics()}
     r = run.results
     every = [x for xs in r.redis.values() for x in xs]
     return {
@@ -201,4 +208,29 @@ async def freshness(
         "getfeed_by_author": {cls: summarize(xs).as_dict() for cls, xs in sorted(r.getfeed.items())},
         "missed": r.missed,
         "create_post_latency": summarize(r.publish_latency).as_dict(),
+        "stages": stages(before, after),
     }
+
+
+# The server-side stages: histogram (bucket series name) and the label that selects the series.
+STAGES = {
+    "commit_to_kafka": ("feedmesh_outbox_lag_seconds_bucket", 'producer="post"'),
+    "publish_to_pushed": ("feedmesh_timeline_freshness_seconds_bucket", 'path="push"'),
+}
+_LE = re.compile(r'le="([^"]+)"')
+
+
+def stages(before: dict[str, float], after: dict[str, float]) -> dict[str, dict[str, float]]:
+    """p50 / p99 (ms, bucket upper bounds) and count of each stage's observations between two scrapes."""
+    out = {}
+    for stage, (series, selector) in STAGES.items():
+        buckets: dict[float, float] = {}
+        for key, value in after.items():
+            if key.startswith(series + "{") and selector in key and (le := _LE.search(key)):
+                buckets[float(le.group(1))] = value - before.get(key, 0.0)
+        out[stage] = {
+            "count": max(buckets.values(), default=0),
+            "p50_ms_at_most": bucket_quantile(buckets, 0.5) * 1000,
+            "p99_ms_at_most": bucket_quantile(buckets, 0.99) * 1000,
+        }
+    return out

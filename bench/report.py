@@ -194,4 +194,12 @@ def _freshness_rows(fr: dict[str, Any], *, target: bool) -> list[Row]:
         rows.append(line(f"  freshness {cls} authors (Redis home), n={s['count']}", s, judge))
     g = fr["getfeed_all"]
     rows.append(line(f"  freshness seen through GetFeed, n={g['count']}", g, False))
+    for stage, label in (
+        ("commit_to_kafka", "commit -> Kafka"),
+        ("publish_to_pushed", "publish -> pushed, per push of up to 500 followers"),
+    ):
+        figures = fr.get("stages", {}).get(stage)
+        if figures and figures["count"]:
+            value = f"p50 <= {_n(figures['p50_ms_at_most'], ' ms')} / p99 <= {_n(figures['p99_ms_at_most'], ' ms')}"
+            rows.append(Row(f"  stage {label} (server histograms), n={figures['count']:,.0f}", value, "", "", "(info)"))
     return rows

@@ -92,3 +92,13 @@ def parse_redis_benchmark_csv(text: str) -> dict[str, float]:
         except ValueError:
             continue
     return out
+
+
+def bucket_quantile(buckets: dict[float, float], q: float) -> float:
+    """The upper bound of the histogram bucket that holds the q-th quantile (0 < q < 1), given cumulative counts
+    per bucket bound (`le`, +Inf included) as Prometheus exposes them: the value is at most this. NaN when empty."""
+    bounds = sorted(buckets)
+    if not bounds or buckets[bounds[-1]] <= 0:
+        return math.nan
+    wanted = q * buckets[bounds[-1]]
+    return next(le for le in bounds if buckets[le] >= wanted)

@@ -2,9 +2,11 @@ import math
 
 import pytest
 
+from bench.measure_freshness import stages
 from bench.stats import (
     at_least,
     below,
+    bucket_quantile,
     parse_redis_benchmark_csv,
     percentile,
     rate,
@@ -59,3 +61,32 @@ def test_verdicts() -> None:
 def test_parse_redis_benchmark_csv() -> None:
     text = '"test","rps","avg_latency_ms"\n"ZADD","512345.67","0.512"\n"ZREVRANGE bench:z 0 19","300000.00","1.0"\n'
     assert parse_redis_benchmark_csv(text) == {"ZADD": 512345.67, "ZREVRANGE bench:z 0 19": 300000.0}
+
+
+def test_bucket_quantile_is_the_bound_of_the_bucket_holding_the_quantile() -> None:
+    # 100 observations: 50 at most 0.1, 90 at most 0.25, 99 at most 0.5, all at most 1 (cumulative, as exposed).
+    buckets = {0.1: 50.0, 0.25: 90.0, 0.5: 99.0, 1.0: 100.0, math.inf: 100.0}
+    assert bucket_quantile(buckets, 0.5) == 0.1
+    assert bucket_quantile(buckets, 0.51) == 0.25
+    assert bucket_quantile(buckets, 0.99) == 0.5
+    assert bucket_quantile(buckets, 0.995) == 1.0
+    assert math.isnan(bucket_quantile({0.1: 0.0, math.inf: 0.0}, 0.5))
+    assert math.isnan(bucket_quantile({}, 0.5))
+
+
+def test_stages_read_only_their_series_between_two_scrapes() -> None:
+    def scrape(push: list[float], outbox: list[float], other: list[float]) -> dict[str, float]:
+        out = {}
+        for le, n in zip(("0.1", "0.5", "+Inf"), push, strict=True):
+            out[f'feedmesh_timeline_freshness_seconds_bucket{{path="push",le="{le}"}}'] = n
+        for le, n in zip(("0.1", "0.5", "+Inf"), other, strict=True):
+            out[f'feedmesh_timeline_freshness_seconds_bucket{{path="own",le="{le}"}}'] = n
+        for le, n in zip(("0.01", "0.1", "+Inf"), outbox, strict=True):
+            out[f'feedmesh_outbox_lag_seconds_bucket{{le="{le}",producer="post"}}'] = n
+        return out
+
+    before = scrape(push=[5, 5, 5], outbox=[10, 10, 10], other=[0, 0, 0])
+    after = scrape(push=[5, 105, 105], outbox=[109, 110, 110], other=[0, 0, 50])
+    got = stages(before, after)
+    assert got["publish_to_pushed"] == {"count": 100, "p50_ms_at_most": 500.0, "p99_ms_at_most": 500.0}
+    assert got["commit_to_kafka"] == {"count": 100, "p50_ms_at_most": 10.0, "p99_ms_at_most": 10.0}
