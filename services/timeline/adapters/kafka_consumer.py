@@ -1,10 +1,12 @@
 """A Kafka consumer-group member on its own thread (kafka-python blocks), handing each polled batch to an async
 handler on the server's event loop and committing offsets only after the handler returns: at least once.
 
-A failed batch is not committed: the member seeks back to it and retries after a pause, and if the member dies
-instead, the group gives its partitions (from the last commit) to another member. A new group starts from
-`offset_reset`; with "latest", the member commits its starting positions as soon as it gets partitions, so a
-rebalance before the first commit cannot skip messages.
+A failed batch is not committed as such: each of its partitions is tried once more on its own, the partitions that
+pass are committed, and those that fail again are sought back and paused for `retry_seconds` before they are
+retried, while the others go on (an event that always fails holds back its own partition, in order, not every
+partition the member reads). If the member dies instead, the group gives its partitions (from the last commit) to
+another member. A new group starts from `offset_reset`; with "latest", the member commits its starting positions
+as soon as it gets partitions, so a rebalance before the first commit cannot skip messages.
 """
 
 from __future__ import annotations
@@ -131,7 +133,10 @@ class ConsumerRunner:
 
     def _consume(self, consumer: KafkaConsumer) -> None:
         next_lag = 0.0
+        held: dict[TopicPartition, float] = {}  # partitions paused after a failure -> when to retry them
         while not self._stop.is_set():
+            if held:
+                self._resume_due(consumer, held)
             batch = consumer.poll(timeout_ms=200)
             if self.fresh:
                 self._commit_start(consumer, batch)
@@ -142,23 +147,65 @@ class ConsumerRunner:
                 continue
             records = [r for part in batch.values() for r in part]
             try:
-                asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+                self._run_handler(records)
+                failed: set[TopicPartition] = set()
             except Exception:
-                log.exception("batch failed; it will be retried", extra={"member": self.member, "n": len(records)})
-                for tp, part in batch.items():
-                    with contextlib.suppress(Exception):
-                        consumer.seek(tp, part[0].offset)
-                self._stop.wait(self.retry_seconds)
-                continue
+                log.exception("batch failed", extra={"member": self.member, "n": len(records)})
+                if self._stop.is_set():  # killed (or stopping) mid-batch: nothing more, nothing committed
+                    return
+                failed = self._retry_by_partition(batch)
             if self._stop.is_set():  # killed mid-batch: die without committing
                 return
-            offsets = {tp: OffsetAndMetadata(part[-1].offset + 1, "", -1) for tp, part in batch.items()}
+            self._commit(consumer, {tp: part for tp, part in batch.items() if tp not in failed})
+            if failed:
+                log.error(
+                    "partitions held back; they will be retried",
+                    extra={"member": self.member, "partitions": sorted(tp.partition for tp in failed)},
+                )
+                for tp in failed:
+                    with contextlib.suppress(Exception):
+                        consumer.seek(tp, batch[tp][0].offset)
+                        consumer.pause(tp)
+                        held[tp] = time.monotonic() + self.retry_seconds
+
+    @staticmethod
+    def _resume_due(consumer: KafkaConsumer, held: dict[TopicPartition, float]) -> None:
+        now = time.monotonic()
+        due = [tp for tp, at in held.items() if at <= now]
+        for tp in due:
+            del held[tp]
+            with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
+                consumer.resume(tp)
+
+    def _run_handler(self, records: list[Any]) -> None:
+        asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+
+    def _retry_by_partition(self, batch: dict[TopicPartition, list[Any]]) -> set[TopicPartition]:
+        """After a failed batch, each partition's records once more on their own: the partitions that pass go on,
+        and only those that fail again wait (an event that always fails holds back its partition, in order, not
+        every partition this member reads). The partitions that failed."""
+        if len(batch) == 1:
+            return set(batch)
+        failed = set()
+        for tp, part in batch.items():
             try:
-                consumer.commit(offsets)
-            except CommitFailedError:
-                log.warning("commit refused after a rebalance; the batch will be redone", extra={"member": self.member})
-            except KafkaError:
-                log.exception("commit failed; the batch will be redone", extra={"member": self.member})
+                self._run_handler(part)
+            except Exception:
+                failed.add(tp)
+            if self._stop.is_set():
+                break
+        return failed
+
+    def _commit(self, consumer: KafkaConsumer, done: dict[TopicPartition, list[Any]]) -> None:
+        offsets = {tp: OffsetAndMetadata(part[-1].offset + 1, "", -1) for tp, part in done.items()}
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+        except CommitFailedError:
+            log.warning("commit refused after a rebalance; the batch will be redone", extra={"member": self.member})
+        except KafkaError:
+            log.exception("commit failed; the batch will be redone", extra={"member": self.member})
 
     def _commit_start(self, consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]]) -> None:
         """A group with no committed offset for a partition starts where `offset_reset` put it: commit that start

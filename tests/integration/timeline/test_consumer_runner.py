@@ -1,0 +1,95 @@
+"""An event that keeps failing holds back its own partition, not every partition the consumer reads: on a real
+broker, the other partitions' events are all handled and committed while it fails, nothing after it in its
+partition runs ahead of it, and once it passes its partition catches up.
+
+A private topic and group, so nothing else reads or writes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+
+from services.common.kafka import API_VERSION
+from services.timeline.adapters.kafka_consumer import ConsumerRunner
+from stack.settings import StackSettings
+
+PARTITIONS = 3
+PER_PARTITION = 20
+
+
+def _produce(bootstrap: str, topic: str) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=API_VERSION, acks="all")
+    try:
+        for n in range(PER_PARTITION):
+            for p in range(PARTITIONS):
+                producer.send(topic, key=b"k", value=str(n).encode(), partition=p)
+        producer.flush(30)
+    finally:
+        producer.close()
+
+
+def _committed(bootstrap: str, topic: str, group: str) -> dict[int, int]:
+    probe = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, api_version=API_VERSION)
+    try:
+        return {p: probe.committed(TopicPartition(topic, p)) or 0 for p in range(PARTITIONS)}
+    finally:
+        probe.close()
+
+
+async def _eventually(predicate: Any, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(predicate):
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_a_failing_event_holds_back_its_partition_only(stack_settings: StackSettings, kafka_admin: Any) -> None:
+    name = uuid.uuid4().hex[:10]
+    topic, group = f"feedmesh.test-runner-{name}", f"test-runner-{name}"
+    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    bootstrap = stack_settings.kafka_bootstrap
+    poison = (1, 5)  # (partition, sequence number): fails until cured
+    cured = False
+    handled: dict[int, list[int]] = {p: [] for p in range(PARTITIONS)}
+
+    async def handler(records: list[Any]) -> None:
+        for r in records:
+            if (r.partition, int(r.value)) == poison and not cured:
+                raise RuntimeError("this event cannot be applied yet")
+            handled[r.partition].append(int(r.value))
+
+    runner = ConsumerRunner(
+        bootstrap=bootstrap,
+        topic=topic,
+        group=group,
+        handler=handler,
+        loop=asyncio.get_running_loop(),
+        member=f"{group}-0",
+        retry_seconds=0.2,
+    )
+    runner.start()
+    try:
+        assert await runner.wait_assigned(30)
+        await asyncio.to_thread(_produce, bootstrap, topic)
+        healthy = [p for p in range(PARTITIONS) if p != poison[0]]
+        assert await _eventually(lambda: all(len(handled[p]) >= PER_PARTITION for p in healthy))
+        assert await _eventually(lambda: all(_committed(bootstrap, topic, group)[p] == PER_PARTITION for p in healthy))
+        await asyncio.sleep(1.0)  # several retries of the poisoned partition
+        assert _committed(bootstrap, topic, group)[poison[0]] <= poison[1]
+        assert max(handled[poison[0]]) < poison[1], "an event ran ahead of the one before it in its partition"
+
+        cured = True
+        assert await _eventually(lambda: _committed(bootstrap, topic, group)[poison[0]] == PER_PARTITION)
+    finally:
+        await runner.stop()
+    for p in range(PARTITIONS):
+        # Redone batches repeat events, but each partition's events first ran in order and all of them ran.
+        assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
