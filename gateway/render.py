@@ -254,6 +254,8 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         raise FileNotFoundError(f"{settings.openapi_path} is missing: run `make gen`")
     out_dir.mkdir(parents=True, exist_ok=True)
     rpcs = load_rpcs(settings.descriptor_source)
+    media_cache_dir = out_dir / "media-cache"
+    media_cache_dir.mkdir(exist_ok=True)
     descriptor_path = out_dir / "feedmesh-gateway.binpb"
     descriptor_path.write_bytes(gateway_descriptor_set(settings.descriptor_source))
     read_paths = "|".join(rpc.grpc_path.replace(".", "\\.") for rpc in rpcs if rpc.is_read)
@@ -284,6 +286,8 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "s3_address": settings.s3_host,
         "s3_port": settings.s3_port,
         "media_max_age": settings.media_max_age_seconds,
+        "media_cache_dir": str(media_cache_dir),
+        "media_cache_max_bytes": settings.media_cache_max_bytes,
         "local_reply_mappers": local_reply_mappers(),
         "jwt_rules": jwt_rules(rpcs),
         "rpc_routes": rpc_routes(rpcs, settings),

@@ -52,6 +52,9 @@ class GatewaySettings:
     s3_host: str = "127.0.0.1"
     s3_port: int = 7070
     media_max_age_seconds: int = 86400
+    # The media cache lives on disk under the rendered config's directory; past this size the least recently used
+    # entries go.
+    media_cache_max_bytes: int = 256 * 1024 * 1024
     descriptor_source: Path = ROOT / "gen" / "feedmesh.binpb"
     openapi_path: Path = ROOT / "gen" / "openapi" / "feedmesh.swagger.json"
     # service -> its replicas as (host, port); a service with none answers 503
@@ -116,5 +119,6 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         s3_host=s3.hostname,
         s3_port=s3.port or 80,
         media_max_age_seconds=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_AGE", defaults.media_max_age_seconds),
+        media_cache_max_bytes=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_BYTES", defaults.media_cache_max_bytes),
         endpoints=endpoints,
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import grpc
 import httpx
@@ -42,6 +44,42 @@ def test_upload_through_the_presigned_url_then_cached_reads(
     # a post may carry the uploaded ref
     post = client.post("/v1/posts", json={"text": "a picture", "mediaRefs": [ref]}, headers=user.auth)
     assert post.status_code == 200 and post.json()["mediaRefs"] == [ref]
+
+
+def _upload(client: httpx.Client, user: User, data: bytes) -> str:
+    upload = client.post("/v1/media", json={"contentType": "image/png", "sizeBytes": len(data)}, headers=user.auth)
+    assert upload.status_code == 200, upload.text
+    put = httpx.put(upload.json()["uploadUrl"], content=data, headers={"content-type": "image/png"})
+    assert put.status_code == 200, put.text
+    return str(upload.json()["mediaRef"])
+
+
+def test_the_media_cache_stays_within_its_size(
+    client: httpx.Client,
+    new_user: Callable[..., User],
+    start_gateway: Callable[..., Gateway],
+    tmp_path: Path,
+) -> None:
+    limit = 200_000
+    small = start_gateway(FEEDMESH_MEDIA_CACHE_MAX_BYTES=str(limit))
+    cache_dir = tmp_path / f"gateway-{small.port}" / "media-cache"
+    user = new_user()
+    refs = [_upload(client, user, secrets.token_bytes(64 * 1024)) for _ in range(6)]  # about twice the limit
+    with httpx.Client(base_url=small.url, timeout=15) as cdn:
+        for ref in refs:
+            assert cdn.get(f"/media/{ref}").status_code == 200
+        deadline = time.monotonic() + 15
+        used = sum(f.stat().st_size for f in cache_dir.iterdir())
+        while used > limit and time.monotonic() < deadline:  # the eviction runs on its own thread
+            time.sleep(0.1)
+            used = sum(f.stat().st_size for f in cache_dir.iterdir())
+        assert 0 < used <= limit, f"{used} bytes cached, limit {limit}"
+
+        store_before = small.stat("cluster.media_store.upstream_rq_total")
+        assert "age" in cdn.get(f"/media/{refs[-1]}").headers  # the newest is still cached
+        oldest = cdn.get(f"/media/{refs[0]}")
+        assert oldest.status_code == 200 and "age" not in oldest.headers  # the oldest was evicted: fetched again
+        assert small.stat("cluster.media_store.upstream_rq_total") == store_before + 1
 
 
 def test_missing_media_is_json_404_and_not_cached(client: httpx.Client, gateway: Gateway) -> None:
