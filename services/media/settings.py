@@ -14,6 +14,9 @@ class MediaSettings(ServerSettings):
     listen_address: str = "127.0.0.1:50058"
     metrics_port: int = 9108
     s3_endpoint: str
+    # Where clients reach the object store when that is not `s3_endpoint` (a public host name, or a proxy that keeps
+    # the Host header): presigned upload URLs are signed for this host. Empty: `s3_endpoint`.
+    s3_public_endpoint: str = ""
     s3_bucket: str
     s3_region: str = "us-east-1"
     s3_access_key: str
@@ -28,6 +31,10 @@ class MediaSettings(ServerSettings):
         super().validate()
         if not self.s3_endpoint.startswith(("http://", "https://")):
             raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
+        if self.s3_public_endpoint and not self.s3_public_endpoint.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"{env_name('s3_public_endpoint')}={self.s3_public_endpoint!r}: expected an http(s) URL"
+            )
         if self.media_max_bytes <= 0:
             raise SettingsError(f"{env_name('media_max_bytes')} must be > 0")
         if not 1 <= self.media_upload_ttl_seconds <= 7 * 24 * 3600:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from feedmesh.media.v1 import media_service_pb2_grpc
 
@@ -16,18 +17,22 @@ SERVICE_NAME = "feedmesh.media.v1.MediaService"
 
 
 async def build(settings: MediaSettings) -> GrpcServer:
+    def client_for(endpoint: str) -> Any:
+        return make_client(
+            endpoint,
+            settings.s3_region,
+            settings.s3_access_key,
+            settings.s3_secret_key,
+            max_connections=settings.media_check_concurrency,
+            timeout_seconds=settings.s3_timeout_seconds,
+        )
+
     # Creating a boto3 client reads its data files from disk: keep that off the event loop too.
-    client = await asyncio.to_thread(
-        make_client,
-        settings.s3_endpoint,
-        settings.s3_region,
-        settings.s3_access_key,
-        settings.s3_secret_key,
-        max_connections=settings.media_check_concurrency,
-        timeout_seconds=settings.s3_timeout_seconds,
-    )
+    client = await asyncio.to_thread(client_for, settings.s3_endpoint)
+    public = settings.s3_public_endpoint
+    presigner = await asyncio.to_thread(client_for, public) if public and public != settings.s3_endpoint else None
     media = MediaUseCases(
-        store=S3ObjectStore(client, settings.s3_bucket),
+        store=S3ObjectStore(client, settings.s3_bucket, presigner=presigner),
         max_bytes=settings.media_max_bytes,
         upload_ttl_seconds=settings.media_upload_ttl_seconds,
         check_concurrency=settings.media_check_concurrency,
@@ -44,6 +49,8 @@ async def build(settings: MediaSettings) -> GrpcServer:
 
     async def close_client() -> None:
         await asyncio.to_thread(client.close)
+        if presigner is not None:
+            await asyncio.to_thread(presigner.close)
 
     server.add_closer(close_client)
     return server

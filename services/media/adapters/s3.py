@@ -36,13 +36,16 @@ def make_client(
 
 
 class S3ObjectStore:
-    def __init__(self, client: Any, bucket: str):
+    def __init__(self, client: Any, bucket: str, *, presigner: Any = None):
+        """`presigner`: a client configured with the endpoint clients use, when that is not the service's own
+        (a presigned URL is signed for its host)."""
         self._client = client
+        self._presigner = presigner or client
         self._bucket = bucket
 
     async def presign_put(self, key: str, content_type: str, size_bytes: int, ttl_seconds: int) -> str:
         url: str = await asyncio.to_thread(
-            self._client.generate_presigned_url,
+            self._presigner.generate_presigned_url,
             "put_object",
             Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type, "ContentLength": size_bytes},
             ExpiresIn=ttl_seconds,

@@ -32,8 +32,9 @@ async def media(stack_settings: StackSettings) -> AsyncIterator[pb_grpc.MediaSer
     await server.stop(grace=0)
 
 
-def put(url: str, body: bytes, content_type: str) -> int:
-    request = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": content_type})
+def put(url: str, body: bytes, content_type: str, host: str | None = None) -> int:
+    headers = {"Content-Type": content_type, **({"Host": host} if host else {})}
+    request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return int(response.status)
@@ -124,3 +125,22 @@ async def test_an_expired_url_is_refused(stack_settings: StackSettings) -> None:
             assert await asyncio.to_thread(put, upload.upload_url, b"GIF", "image/gif") == 403
     finally:
         await server.stop(grace=0)
+
+
+async def test_upload_urls_are_signed_for_the_public_endpoint(stack_settings: StackSettings) -> None:
+    """Behind a public host name (a proxy that keeps the Host header), the URL names that host and the store
+    accepts it; sent with the store's own host instead, the signature does not match."""
+    public = "http://media.feedmesh.test:8443"
+    server, address = await start_service(build, MediaSettings, stack_settings, s3_public_endpoint=public)
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            upload = await pb_grpc.MediaServiceStub(channel).CreateUpload(
+                pb.CreateUploadRequest(content_type="image/png", size_bytes=3), metadata=CALLER
+            )
+    finally:
+        await server.stop(grace=0)
+    assert upload.upload_url.startswith(f"{public}/")
+    internal = stack_settings.s3_endpoint.rstrip("/") + upload.upload_url.removeprefix(public)
+    host = public.removeprefix("http://")
+    assert await asyncio.to_thread(put, internal, b"PNG", "image/png") == 403  # signed for another host
+    assert await asyncio.to_thread(put, internal, b"PNG", "image/png", host) == 200  # as a proxy forwards it
