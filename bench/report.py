@@ -109,6 +109,8 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
                 "(info)",
             )
         )
+    if reads.get("cpu_percent_of_a_core"):
+        rows.append(cpu_row(reads["cpu_percent_of_a_core"]))
     normal, celeb = f["celebrity_cost"]["normal"], f["celebrity_cost"]["celebrity"]
     rows.append(
         Row(
@@ -202,4 +204,12 @@ def _freshness_rows(fr: dict[str, Any], *, target: bool) -> list[Row]:
         if figures and figures["count"]:
             value = f"p50 <= {_n(figures['p50_ms_at_most'], ' ms')} / p99 <= {_n(figures['p99_ms_at_most'], ' ms')}"
             rows.append(Row(f"  stage {label} (server histograms), n={figures['count']:,.0f}", value, "", "", "(info)"))
+    if fr.get("cpu_percent_of_a_core"):
+        rows.append(cpu_row(fr["cpu_percent_of_a_core"]))
     return rows
+
+
+def cpu_row(cpu: dict[str, float], top: int = 8) -> Row:
+    """Which processes the phase's CPU went to, in percent of one core (200 = both cores busy)."""
+    shown = ", ".join(f"{name} {p:.0f}" for name, p in list(cpu.items())[:top])
+    return Row("  CPU during it, % of one core by process", f"total {sum(cpu.values()):.0f}: {shown}", "", "", "(info)")

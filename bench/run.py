@@ -20,7 +20,7 @@ from typing import Any
 
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 
-from bench import baselines, stack_ctl
+from bench import baselines, process_cpu, stack_ctl
 from bench.env import Bench, machine_facts
 from bench.measure_capacity import mix_capacity
 from bench.measure_cost import post_cost
@@ -134,9 +134,11 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         }
 
         phase("feed reads")
+        cpu_before = process_cpu.snapshot()
         reads, reads_info = await feed_reads(
             bench, reed, concurrency=args.read_concurrency, seconds=args.read_seconds, n_channels=args.read_channels
         )
+        reads_info["cpu_percent_of_a_core"] = process_cpu.cores_used(cpu_before, process_cpu.snapshot())
         print(f"  {reads.per_second:,.0f}/s p50 {reads.latency.p50_ms:.2f} ms p99 {reads.latency.p99_ms:.2f} ms")
         figures["feed_reads"] = {**reads.as_dict(), **reads_info}
 
@@ -193,6 +195,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             await bench.drain()
             settled = await bench.compactions_done()
             print(f"  waited {settled:.1f}s for Cassandra's compactions", flush=True)
+            cpu_before = process_cpu.snapshot()
             figures[key] = await freshness(
                 bench,
                 fs,
@@ -200,6 +203,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                 author_1k=(data.authors["1k"], fans_1k),
                 author_10k=(data.authors["10k"], fans_10k),
             )
+            figures[key]["cpu_percent_of_a_core"] = process_cpu.cores_used(cpu_before, process_cpu.snapshot())
             figures[key]["load"] = load
             figures[key]["compactions_waited_seconds"] = round(settled, 1)
             a = figures[key]["redis_all"]
