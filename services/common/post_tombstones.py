@@ -9,6 +9,8 @@ Redis of every deleted post id plus a sentinel member:
 - the set is built from PostgreSQL when it is missing (at the post service's start, or when an add finds it gone),
   so its presence, shown by the sentinel, means it is complete;
 - a reader that finds no sentinel (the set was evicted or not built yet) does not know, and asks the post service.
+
+Members are ids in plain decimal: the timeline's home-window script checks them in Lua, in the read's round trip.
 """
 
 from __future__ import annotations
@@ -30,20 +32,20 @@ return 1
 """
 
 
-async def add_if_present(redis: Redis, post_ids: Sequence[int]) -> bool:
+async def add_if_present(redis: Redis, post_ids: Sequence[int], key: str = KEY) -> bool:
     """Adds the ids to the set if it is complete; False when it is missing (the owner must rebuild it)."""
     if not post_ids:
         return True
     script = redis.register_script(_ADD_IF_PRESENT)
-    return bool(await script(keys=[KEY], args=[SENTINEL, *post_ids]))
+    return bool(await script(keys=[key], args=[SENTINEL, *post_ids]))
 
 
-async def deleted_among(redis: Redis | RedisMux, post_ids: Sequence[int]) -> set[int] | None:
+async def deleted_among(redis: Redis | RedisMux, post_ids: Sequence[int], key: str = KEY) -> set[int] | None:
     """The deleted posts among `post_ids`; None when the set is missing (unknown: ask the post service)."""
     if isinstance(redis, RedisMux):
-        flags = await redis.execute("SMISMEMBER", KEY, SENTINEL, *post_ids)
+        flags = await redis.execute("SMISMEMBER", key, SENTINEL, *post_ids)
     else:
-        flags = await redis.smismember(KEY, [SENTINEL, *post_ids])
+        flags = await redis.smismember(key, [SENTINEL, *post_ids])
     if not flags[0]:
         return None
     return {p for p, deleted in zip(post_ids, flags[1:], strict=True) if deleted}

@@ -61,15 +61,22 @@ def _arg(value: Any) -> bytes:
 
 
 def pack(commands: Sequence[Command]) -> bytes:
-    """RESP arrays of bulk strings, one per command."""
+    """RESP arrays of bulk strings, one per command. Packed on every hot-path command: the common types are tested
+    first by exact type, and each argument is one formatting operation."""
     out: list[bytes] = []
     for command in commands:
         out.append(b"*%d\r\n" % len(command))
         for value in command:
-            raw = _arg(value)
-            out.append(b"$%d\r\n" % len(raw))
-            out.append(raw)
-            out.append(b"\r\n")
+            kind = type(value)
+            if kind is str:
+                raw = value.encode()
+            elif kind is int:
+                raw = b"%d" % value
+            elif kind is bytes:
+                raw = value
+            else:
+                raw = _arg(value)
+            out.append(b"$%d\r\n%b\r\n" % (len(raw), raw))
     return b"".join(out)
 
 

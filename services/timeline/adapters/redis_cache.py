@@ -32,7 +32,9 @@ from services.common.relationship_version import relationship_version_key
 from services.timeline.app.ports import CachedSlice, StreamKind, Touch
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
-# KEYS: lo, z. ARGV: max (exclusive lex bound), count, cap.
+# KEYS: lo, z[, the post tombstone set]. ARGV: max (exclusive lex bound), count, cap[, the set's sentinel].
+# Given the tombstone set, also answers which of the ids read are deleted (one character per id, '1' deleted), in
+# the same round trip: left out when the set is not complete (no sentinel). The set holds ids in plain decimal.
 _READ = """
 local lo = redis.call('GET', KEYS[1])
 if not lo then return false end
@@ -40,7 +42,15 @@ if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
   local least = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
   if least > lo then lo = least end
 end
-return {lo, redis.call('ZREVRANGEBYLEX', KEYS[2], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))}
+local ids = redis.call('ZREVRANGEBYLEX', KEYS[2], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))
+if #KEYS < 3 then return {lo, ids} end
+local asked = {ARGV[4]}
+for i = 1, #ids do asked[i + 1] = (string.gsub(ids[i], '^0+', '')) end
+local flags = redis.call('SMISMEMBER', KEYS[3], unpack(asked))
+if flags[1] == 0 then return {lo, ids} end
+local deleted = {}
+for i = 2, #flags do deleted[i - 1] = tostring(flags[i]) end
+return {lo, ids, table.concat(deleted)}
 """
 
 # KEYS: lo, z, fill, buf. ARGV: cap, fill buffer ttl ms, ids...
@@ -226,10 +236,12 @@ class RedisTimelineCache:
         fill_ttl_seconds: float = 10.0,
         fills_log_seconds: float = 900.0,
         prefix: str = "tl",
+        tombstones_key: str = post_tombstones.KEY,
     ):
         self.client = client
         self.mux = mux  # the scripts and the read path's other commands (see services.common.redis_mux)
         self.prefix = prefix
+        self.tombstones_key = tombstones_key  # the post service's set (services.common.post_tombstones)
         self._pull_only_key = f"{prefix}:pull_only"
         # reader id -> when a build of its home timeline last began (ms), for fills_log_seconds
         self._fills_key = f"{prefix}:fills"
@@ -273,8 +285,12 @@ class RedisTimelineCache:
     def _slice(raw: Any) -> CachedSlice | None:
         if not raw:
             return None
-        low, members = raw
-        return CachedSlice(ids=[from_member(m) for m in members], low=from_member(low))
+        ids = [from_member(m) for m in raw[1]]
+        if len(raw) < 3:
+            return CachedSlice(ids=ids, low=from_member(raw[0]))
+        flags = _bytes(raw[2])
+        deleted = frozenset(i for i, flag in zip(ids, flags, strict=True) if flag == 49)  # b"1"
+        return CachedSlice(ids=ids, low=from_member(raw[0]), deleted=deleted)
 
     @staticmethod
     def _max(before: int | None) -> str:
@@ -361,7 +377,11 @@ class RedisTimelineCache:
     async def touch_and_read_home(
         self, reader: int, before: int | None, count: int
     ) -> tuple[Touch, CachedSlice | None]:
-        read = (self._read, self._stream_keys(StreamKind.HOME, reader)[:2], [self._max(before), count, self.caps["h"]])
+        read = (
+            self._read,
+            [*self._stream_keys(StreamKind.HOME, reader)[:2], self.tombstones_key],
+            [self._max(before), count, self.caps["h"], post_tombstones.SENTINEL],
+        )
         touched, cached = await self.mux.run_scripts([self._touch_call(reader), read])
         return self._touched(touched), self._slice(cached)
 
@@ -401,10 +421,10 @@ class RedisTimelineCache:
     # --- post tombstones (the post service's set) -------------------------------------------------------------
 
     async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
-        return await post_tombstones.deleted_among(self.mux, post_ids)
+        return await post_tombstones.deleted_among(self.mux, post_ids, self.tombstones_key)
 
     async def mark_deleted(self, post_ids: Sequence[int]) -> None:
-        await post_tombstones.add_if_present(self.client, post_ids)
+        await post_tombstones.add_if_present(self.client, post_ids, self.tombstones_key)
 
     # --- small keyed values -----------------------------------------------------------------------------------
 

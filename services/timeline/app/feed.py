@@ -1,9 +1,10 @@
 """GetFeed: merge the reader's home timeline with the authors it must pull, hydrate in batches, filter what the
 reader may no longer see, and (ranked mode) let the ranking service order the first window.
 
-Peer answers come from app.peer_caches: in the common case a page costs two Redis round trips and no peer call (a
-first page reads the reader's state, with the graph's relationship version, and its home window together; a next
-page starts from the candidates warmed by the page before; then the page's tombstones);
+Peer answers come from app.peer_caches: in the common case a page costs one or two Redis round trips and no peer
+call (a first page reads the reader's state, with the graph's relationship version, its home window and which of
+the window's posts are deleted, all together; a next page starts from the candidates warmed by the page before, then
+asks which of them are deleted);
 misses cost one ListFolloweeIds, one BatchGetPosts per round of candidates (a second round only when filtering left
 the page short) and one BatchGetUsers. Visibility is decided here from the followee list (Followees.may_see, the
 graph's own rule). One BatchGetPostStats per page once the engagement service exists.
@@ -22,7 +23,7 @@ from services.timeline.app.background import Background
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import FEED_LATENCY, PREFETCH, PULLED_AUTHORS, RANKING_FALLBACKS, RANKING_LATENCY
-from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
+from services.timeline.app.peer_caches import CachedFollowees, CachedPosts, CheckedIds
 from services.timeline.app.ports import (
     CachedSlice,
     Engagement,
@@ -57,6 +58,12 @@ class _HomeWindow:
     before: int | None
     count: int
     cached: CachedSlice | None
+
+    def checked(self) -> CheckedIds | None:
+        """The window's posts whose deletion was asked along with it."""
+        if self.cached is None or self.cached.deleted is None:
+            return None
+        return CheckedIds(frozenset(self.cached.ids), self.cached.deleted)
 
 
 @dataclass
@@ -176,6 +183,7 @@ class FeedReader:
         position = before
         unchecked: list[int] = []
         exhausted = False
+        tombstones = window.checked() if window is not None else None
         while len(found) < wanted:
             if not unchecked:
                 if exhausted:
@@ -192,15 +200,17 @@ class FeedReader:
                 unchecked, exhausted = list(merged.ids), merged.exhausted
             size = read_size(wanted - len(found))
             take, unchecked = unchecked[:size], unchecked[size:]
-            found.extend(await self._visible(viewer, plan, take))
+            found.extend(await self._visible(viewer, plan, take, tombstones))
             position = take[-1]
         return _Collected(found, exhausted and not unchecked, unchecked)
 
-    async def _visible(self, viewer: int, plan: ReadPlan, ids: list[int]) -> list[Post]:
+    async def _visible(
+        self, viewer: int, plan: ReadPlan, ids: list[int], tombstones: CheckedIds | None = None
+    ) -> list[Post]:
         # The rule depends on the author and the post's visibility only: decided once per pair in a batch.
         decided: dict[tuple[int, Visibility], bool] = {}
         visible = []
-        for p in await self.posts.live(ids):
+        for p in await self.posts.live(ids, tombstones):
             key = (p.author_id, p.visibility)
             ok = decided.get(key)
             if ok is None:

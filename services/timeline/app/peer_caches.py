@@ -5,13 +5,15 @@ call, each with the rule that keeps it exact:
   (services.common.relationship_version), read with the reader's other state in one Redis round trip; a bounded
   age covers a graph that could not publish a change;
 - posts: content never changes, only deletion does, and the post service's tombstone set says which of a page's
-  posts are deleted (services.common.post_tombstones); when the set is unknown, the post service is asked;
+  posts are deleted (services.common.post_tombstones), asked with the home window on a first page (no round trip
+  of its own) or on its own; when the set is unknown, the post service is asked;
 - authors: profiles are decoration, reused for a bounded age.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
 
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.metrics import LOCAL_CACHE
@@ -39,17 +41,30 @@ class CachedFollowees:
         return followees
 
 
+@dataclass(frozen=True)
+class CheckedIds:
+    """Posts whose deletion this read has already asked the tombstone set about, and which of them are deleted."""
+
+    ids: frozenset[int]
+    deleted: frozenset[int]
+
+
 class CachedPosts:
     def __init__(self, posts: Posts, tombstones: Tombstones, *, size: int):
         self.posts = posts
         self.tombstones = tombstones
         self.lru: LruCache[int, Post] = LruCache(size, float("inf"))
 
-    async def live(self, post_ids: Sequence[int]) -> list[Post]:
-        """The live posts among `post_ids`, in order."""
+    async def live(self, post_ids: Sequence[int], checked: CheckedIds | None = None) -> list[Post]:
+        """The live posts among `post_ids`, in order. `checked`: what this same read already learnt from the
+        tombstone set (used when it covers every id; otherwise the set is asked about all of them)."""
         if not post_ids:
             return []
-        deleted = await self.tombstones.deleted_among(post_ids)
+        deleted: Set[int] | None
+        if checked is not None and checked.ids.issuperset(post_ids):
+            deleted = checked.deleted
+        else:
+            deleted = await self.tombstones.deleted_among(post_ids)
         if deleted is None:  # unknown: the post service decides every one
             LOCAL_CACHE.labels("posts", "unknown").inc(len(post_ids))
             return self._keep(await self.posts.batch_get(post_ids))

@@ -17,6 +17,9 @@ class CachedSlice:
 
     ids: list[int]
     low: int
+    deleted: frozenset[int] | None = None
+    """The deleted posts among `ids`, as the post tombstone set said in the same round trip; None when the read did
+    not ask (or the set did not know)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class TimelineCache(Protocol):
         self, reader: int, before: int | None, count: int
     ) -> tuple[Touch, CachedSlice | None]:
         """`touch`, then `read` of the reader's home timeline, in one round trip (a first page knows its window
-        before it knows its plan)."""
+        before it knows its plan); the window says which of its posts are deleted when the tombstones are known."""
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]: ...
 

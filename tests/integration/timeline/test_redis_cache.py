@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.common import post_tombstones
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.timeline.adapters.redis_cache import RedisTimelineCache
@@ -24,8 +25,15 @@ HOME = StreamKind.HOME
 async def cache(stack_settings: StackSettings) -> AsyncIterator[RedisTimelineCache]:
     client = create_redis(stack_settings.redis_url)
     mux = RedisMux(stack_settings.redis_url)
+    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
     yield RedisTimelineCache(
-        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=f"tl-t-{uuid.uuid4().hex[:8]}"
+        client,
+        mux,
+        home_max=CAP,
+        author_max=CAP,
+        inactive_seconds=3600,
+        prefix=prefix,
+        tombstones_key=f"{prefix}:tombstones",
     )
     await client.aclose()
     await mux.close()
@@ -129,3 +137,24 @@ async def test_a_home_cache_lives_as_long_as_its_reader_is_active(cache: RedisTi
     assert await cache.client.ttl(lo) > 3000
     await cache.remove(HOME, 11, [OLD])  # emptied: the cache goes, the next read fills it again
     assert await cache.read(HOME, 11, None, 10) is None
+
+
+async def test_a_home_window_says_which_of_its_posts_are_deleted_when_the_tombstones_are_known(
+    cache: RedisTimelineCache,
+) -> None:
+    await empty_home(cache, 8)
+    small, large = 7, 1_234_567_890_123_456_789  # padded with zeros as members; plain decimal in the tombstone set
+    await cache.push_home([([small, 100, large], [8])])
+    _, window = await cache.touch_and_read_home(8, None, 10)
+    assert window is not None and window.ids == [large, 100, small, OLD]
+    assert window.deleted is None  # no tombstone set yet: unknown, the reader asks on its own
+    await cache.client.sadd(cache.tombstones_key, post_tombstones.SENTINEL)
+    _, window = await cache.touch_and_read_home(8, None, 10)
+    assert window is not None and window.deleted == frozenset()
+    await cache.mark_deleted([small, large])
+    _, window = await cache.touch_and_read_home(8, None, 10)
+    assert window is not None and window.ids == [large, 100, small, OLD]  # the window itself is unchanged
+    assert window.deleted == {small, large}
+    assert await cache.deleted_among([small, 100, large]) == {small, large}  # the same answer asked on its own
+    _, window = await cache.touch_and_read_home(8, large, 10)
+    assert window is not None and window.ids == [100, small, OLD] and window.deleted == {small}

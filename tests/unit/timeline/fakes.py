@@ -23,6 +23,7 @@ class FakeCache:
         self.locks: set[str] = set()
         self.values: dict[str, tuple[list[int], str]] = {}
         self.fills: dict[int, int] = {}  # reader -> when its home fill began (ms)
+        self.tombstones: FakeWorld | None = None  # when set, a home window says which of its posts are deleted
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         found = self.streams.get((kind, owner))
@@ -96,7 +97,10 @@ class FakeCache:
         self, reader: int, before: int | None, count: int
     ) -> tuple[Touch, CachedSlice | None]:
         touch = await self.touch(reader)
-        return touch, await self.read(StreamKind.HOME, reader, before, count)
+        window = await self.read(StreamKind.HOME, reader, before, count)
+        if window is None or self.tombstones is None:
+            return touch, window
+        return touch, CachedSlice(window.ids, window.low, frozenset(self.tombstones.deleted(window.ids)))
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         return [u in self.active for u in user_ids]
@@ -188,9 +192,12 @@ class FakeWorld:
         nxt = str(start + limit) if start + limit < len(everyone) else ""
         return page, nxt, len(everyone)
 
+    def deleted(self, post_ids: Sequence[int]) -> set[int]:
+        return {i for i in post_ids if i not in self.posts}
+
     async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
         self.calls["deleted_among"] += 1
-        return {i for i in post_ids if i not in self.posts}
+        return self.deleted(post_ids)
 
     async def mark_deleted(self, post_ids: Sequence[int]) -> None:
         pass
