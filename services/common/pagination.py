@@ -27,8 +27,11 @@ def page_limit(requested: int, *, default: int = DEFAULT_LIMIT, maximum: int = M
     return min(requested, maximum)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)  # one for all: `json.dumps` with options builds one
+
+
 def encode_cursor(position: dict[str, Any]) -> str:
-    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    raw = _ENCODER.encode(position).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 

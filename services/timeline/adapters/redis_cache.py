@@ -285,7 +285,7 @@ class RedisTimelineCache:
     def _slice(raw: Any) -> CachedSlice | None:
         if not raw:
             return None
-        ids = [from_member(m) for m in raw[1]]
+        ids = list(map(from_member, raw[1]))
         if len(raw) < 3:
             return CachedSlice(ids=ids, low=from_member(raw[0]))
         flags = _bytes(raw[2])
@@ -388,7 +388,7 @@ class RedisTimelineCache:
     @staticmethod
     def _touched(raw: Any) -> Touch:
         stale, generation, flat, pull_only, version = raw
-        sources = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+        sources = dict(zip(map(int, flat[0::2]), map(int, flat[1::2]), strict=True))
         return Touch(
             was_stale=bool(int(stale)),
             generation=int(generation),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from services.common.visibility import Visibility
 from services.timeline.domain.cursor import FeedCursor
@@ -41,8 +42,10 @@ class PostStats:
 NO_STATS = PostStats()
 
 
-@dataclass(frozen=True)
-class FeedItem:
+class FeedItem(NamedTuple):
+    """A tuple, unlike the other records here: a page makes one per item on every read, and a frozen dataclass
+    costs several times more to build."""
+
     post: Post
     author: Author
     stats: PostStats = NO_STATS

@@ -35,9 +35,9 @@ def merge_slices(slices: Iterable[StreamSlice], before: int | None, limit: int) 
     exhausted = True
     for part in slices:
         exhausted = exhausted and part.exhausted
-        for post_id in part.ids:
-            if before is None or post_id < before:
-                seen.add(post_id)
+        seen.update(part.ids)
+    if before is not None:
+        seen = {post_id for post_id in seen if post_id < before}
     ordered = sorted(seen, reverse=True)
     if len(ordered) > limit:
         return MergedCandidates(ordered[:limit], exhausted=False)
