@@ -68,6 +68,10 @@ class TimelineSettings(ServerSettings):
     fanout_topic: str = "feedmesh.fanout"
     consumer_group_prefix: str = "timeline"
     consumer_offset_reset: str = "earliest"
+    # An event whose batch failed this many times in a row, that still fails on its own while other events pass, is
+    # moved to the dead-letter topic (with where it came from and the error) so its partition can go on.
+    dead_letter_topic: str = "feedmesh.dead-letters"
+    poison_after_failures: int = 5
     # The consumer groups this process joins (posts, graph, fanout, fanout-store); `none`: a read-only replica. The
     # stack runs fanout-store in a process of its own (svc-timeline-store), so the durable writes' Python work does
     # not share a GIL with the reads and the hot path.
@@ -91,6 +95,7 @@ class TimelineSettings(ServerSettings):
             "author_cache_size",
             "rank_candidates",
             "rank_deadline_ms",
+            "poison_after_failures",
         )
         for name in positive:
             if getattr(self, name) <= 0:

@@ -16,7 +16,7 @@ from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.common.server import GrpcServer, ServiceBinding
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
-from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler
+from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler, dead_letter_sink
 from services.timeline.adapters.kafka_events import (
     FanoutConsumer,
     GraphEventsConsumer,
@@ -55,6 +55,8 @@ class Stores:
     # The same session behind a small in-flight limit: the durable fanout's bulk writes queue here instead of in
     # front of the post events' few writes, which the hot path waits for.
     bulk_store: CassandraTimelineStore
+    # Where the consumers set poison events aside; connects only when a first one is.
+    dead_letters: KafkaPublisher
     closers: list[Closer] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -86,13 +88,20 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         await asyncio.to_thread(cluster.shutdown)
 
     bulk = await asyncio.to_thread(CassandraTimelineStore, store.session, max_in_flight=settings.fanout_store_in_flight)
-    return Stores(cache=cache, store=store, bulk_store=bulk, closers=[client.aclose, mux.close, shutdown_cluster])
+    dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline-dead-letters")
+    return Stores(
+        cache=cache,
+        store=store,
+        bulk_store=bulk,
+        dead_letters=dead_letters,
+        closers=[client.aclose, mux.close, shutdown_cluster, dead_letters.close],
+    )
 
 
 def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
     """One member of the hot fanout group <prefix>-fanout (Redis home timelines)."""
     worker = CacheFanout(cache=stores.cache)
-    return _runner(settings, settings.fanout_topic, "fanout", FanoutConsumer(worker.deliver), member)
+    return _runner(settings, stores, settings.fanout_topic, "fanout", FanoutConsumer(worker.deliver), member)
 
 
 def store_fanout_runner(
@@ -100,18 +109,23 @@ def store_fanout_runner(
 ) -> ConsumerRunner:
     """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
     worker = StoreFanout(cache=stores.cache, store=stores.bulk_store, fault=fault)
-    return _runner(settings, settings.fanout_topic, "fanout-store", FanoutConsumer(worker.deliver), member)
+    return _runner(settings, stores, settings.fanout_topic, "fanout-store", FanoutConsumer(worker.deliver), member)
 
 
-def _runner(settings: TimelineSettings, topic: str, role: str, handler: Handler, member: str) -> ConsumerRunner:
+def _runner(
+    settings: TimelineSettings, stores: Stores, topic: str, role: str, handler: Handler, member: str
+) -> ConsumerRunner:
+    group = f"{settings.consumer_group_prefix}-{role}"
     return ConsumerRunner(
         bootstrap=settings.kafka_bootstrap,
         topic=topic,
-        group=f"{settings.consumer_group_prefix}-{role}",
+        group=group,
         handler=handler,
         loop=asyncio.get_running_loop(),
         member=member,
         offset_reset=settings.consumer_offset_reset,
+        dead_letter=dead_letter_sink(stores.dead_letters, settings.dead_letter_topic, group),
+        poison_after=settings.poison_after_failures,
     )
 
 
@@ -175,11 +189,15 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
         if "posts" in roles:
             runners.append(
-                _runner(settings, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts")
+                _runner(
+                    settings, stores, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts"
+                )
             )
         if "graph" in roles:
             runners.append(
-                _runner(settings, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph")
+                _runner(
+                    settings, stores, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph"
+                )
             )
     if "fanout" in roles:
         runners += [

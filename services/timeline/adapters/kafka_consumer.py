@@ -4,9 +4,13 @@ handler on the server's event loop and committing offsets only after the handler
 A failed batch is not committed as such: each of its partitions is tried once more on its own, the partitions that
 pass are committed, and those that fail again are sought back and paused for `retry_seconds` before they are
 retried, while the others go on (an event that always fails holds back its own partition, in order, not every
-partition the member reads). If the member dies instead, the group gives its partitions (from the last commit) to
-another member. A new group starts from `offset_reset`; with "latest", the member commits its starting positions
-as soon as it gets partitions, so a rebalance before the first commit cannot skip messages.
+partition the member reads). A partition that failed `poison_after` times in a row from the same offset is then
+tried one event at a time: the events that pass are committed, and one that fails on its own while something else
+passed since its batches began to fail (the handler's dependencies are up: an outage fails everything and sets
+nothing aside) is sent to the dead-letter sink with why it failed, and committed past. Without a sink, or with no
+such evidence, it holds its partition until it passes. If the member dies instead, the group gives its partitions
+(from the last commit) to another member. A new group starts from `offset_reset`; with "latest", the member commits
+its starting positions as soon as it gets partitions, so a rebalance before the first commit cannot skip messages.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -24,12 +29,41 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from services.common.kafka import API_VERSION
-from services.timeline.app.metrics import CONSUMER_LAG
+from services.common.kafka import API_VERSION, KafkaPublisher, OutgoingMessage
+from services.timeline.app.metrics import CONSUMER_LAG, DEAD_LETTERS
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[list[Any]], Coroutine[Any, Any, None]]
+DeadLetterSink = Callable[[Any, str], Coroutine[Any, Any, None]]
+"""(record, why it failed): returns once the record is stored elsewhere (acknowledged), raises otherwise."""
+
+
+def dead_letter_sink(publisher: KafkaPublisher, topic: str, group: str) -> DeadLetterSink:
+    """Poison events to `topic` as they were (key, value, headers), with where they came from and why they failed in
+    `dead-letter.*` headers, so they can be inspected and replayed once the cause is fixed."""
+
+    async def send(record: Any, why: str) -> None:
+        headers = [
+            *(record.headers or ()),
+            ("dead-letter.topic", record.topic.encode()),
+            ("dead-letter.partition", str(record.partition).encode()),
+            ("dead-letter.offset", str(record.offset).encode()),
+            ("dead-letter.group", group.encode()),
+            ("dead-letter.error", why.encode()),
+        ]
+        await publisher.send_batch([OutgoingMessage(topic, record.key or b"", record.value or b"", headers)])
+
+    return send
+
+
+@dataclass
+class _Failing:
+    """A partition whose batches keep failing from the same offset."""
+
+    offset: int
+    since: float
+    attempts: int = 0
 
 
 class _NoteAssignments(ConsumerRebalanceListener):
@@ -62,6 +96,8 @@ class ConsumerRunner:
         max_records: int = 200,
         retry_seconds: float = 1.0,
         lag_every_seconds: float = 5.0,
+        dead_letter: DeadLetterSink | None = None,
+        poison_after: int = 5,
     ):
         self.bootstrap = bootstrap
         self.topic = topic
@@ -73,6 +109,10 @@ class ConsumerRunner:
         self.max_records = max_records
         self.retry_seconds = retry_seconds
         self.lag_every_seconds = lag_every_seconds
+        self.dead_letter = dead_letter
+        self.poison_after = poison_after
+        self._failing: dict[TopicPartition, _Failing] = {}
+        self._last_success = 0.0  # monotonic time the handler last passed
         self.consumer: KafkaConsumer | None = None
         self.assigned = threading.Event()
         self.fresh: set[TopicPartition] = set()
@@ -157,14 +197,19 @@ class ConsumerRunner:
             if self._stop.is_set():  # killed mid-batch: die without committing
                 return
             self._commit(consumer, {tp: part for tp, part in batch.items() if tp not in failed})
-            if failed:
+            for tp in batch:
+                if tp not in failed:
+                    self._failing.pop(tp, None)
+            retry_from = {tp: self._after_failure(consumer, tp, batch[tp]) for tp in failed}
+            retry_from = {tp: offset for tp, offset in retry_from.items() if offset is not None}
+            if retry_from:
                 log.error(
                     "partitions held back; they will be retried",
-                    extra={"member": self.member, "partitions": sorted(tp.partition for tp in failed)},
+                    extra={"member": self.member, "partitions": sorted(tp.partition for tp in retry_from)},
                 )
-                for tp in failed:
+                for tp, offset in retry_from.items():
                     with contextlib.suppress(Exception):
-                        consumer.seek(tp, batch[tp][0].offset)
+                        consumer.seek(tp, offset)
                         consumer.pause(tp)
                         held[tp] = time.monotonic() + self.retry_seconds
 
@@ -179,6 +224,58 @@ class ConsumerRunner:
 
     def _run_handler(self, records: list[Any]) -> None:
         asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+        self._last_success = time.monotonic()
+
+    def _after_failure(self, consumer: KafkaConsumer, tp: TopicPartition, records: list[Any]) -> int | None:
+        """Counts a failure of the partition's batch; once it is a poison suspect, tries the batch one event at a
+        time. The offset to retry from, or None when the partition moved past its batch."""
+        first = records[0].offset
+        failing = self._failing.get(tp)
+        if failing is None or failing.offset != first:
+            failing = self._failing[tp] = _Failing(offset=first, since=time.monotonic())
+        failing.attempts += 1
+        if self.dead_letter is None or failing.attempts < self.poison_after or self._stop.is_set():
+            return first
+        for n, record in enumerate(records):
+            try:
+                self._run_handler([record])
+                continue
+            except Exception as exc:
+                # It fails on its own: a poison event if anything passed since its batches began to fail (the
+                # events before it in this pass count); if nothing did, the handler's dependencies may be down,
+                # and an outage must not empty the topic.
+                evidence = self._last_success > failing.since
+                if not evidence or self._stop.is_set() or not self._set_aside(record, exc):
+                    if n:
+                        self._commit(consumer, {tp: records[:n]})
+                        self._failing[tp] = _Failing(record.offset, failing.since, failing.attempts)
+                    return record.offset
+            self._commit(consumer, {tp: records[: n + 1]})
+        self._commit(consumer, {tp: records})
+        self._failing.pop(tp, None)
+        return None
+
+    def _set_aside(self, record: Any, exc: Exception) -> bool:
+        """Sends a poison event to the dead-letter sink; False when the sink could not take it (retried later)."""
+        assert self.dead_letter is not None
+        why = f"{type(exc).__name__}: {exc}"[:1000]
+        try:
+            asyncio.run_coroutine_threadsafe(self.dead_letter(record, why), self.loop).result()
+        except Exception:
+            log.exception("dead-letter sink failed; the event stays in place", extra={"member": self.member})
+            return False
+        DEAD_LETTERS.labels(self.group).inc()
+        log.error(
+            "event set aside on the dead-letter topic",
+            extra={
+                "member": self.member,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": why,
+            },
+        )
+        return True
 
     def _retry_by_partition(self, batch: dict[TopicPartition, list[Any]]) -> set[TopicPartition]:
         """After a failed batch, each partition's records once more on their own: the partitions that pass go on,

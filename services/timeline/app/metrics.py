@@ -44,6 +44,11 @@ CONSUMER_LAG = Gauge(
     "Messages not yet processed per consumer group member (the fanout backlog for group timeline-fanout)",
     ["group", "member"],
 )
+DEAD_LETTERS = Counter(
+    "feedmesh_timeline_dead_letters_total",
+    "Events set aside on the dead-letter topic after failing on their own while other events passed",
+    ["group"],
+)
 FRESHNESS = Children(
     Histogram(
         "feedmesh_timeline_freshness_seconds",

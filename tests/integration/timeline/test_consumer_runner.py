@@ -1,8 +1,10 @@
 """An event that keeps failing holds back its own partition, not every partition the consumer reads: on a real
 broker, the other partitions' events are all handled and committed while it fails, nothing after it in its
-partition runs ahead of it, and once it passes its partition catches up.
+partition runs ahead of it, and once it passes its partition catches up. With a dead-letter sink, an event that
+keeps failing on its own while others pass is set aside there and its partition goes on; an outage (everything
+fails) sets nothing aside.
 
-A private topic and group, so nothing else reads or writes them.
+Private topics and groups, so nothing else reads or writes them.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
-from services.common.kafka import API_VERSION
-from services.timeline.adapters.kafka_consumer import ConsumerRunner
+from services.common.kafka import API_VERSION, KafkaPublisher
+from services.timeline.adapters.kafka_consumer import ConsumerRunner, dead_letter_sink
 from stack.settings import StackSettings
 
 PARTITIONS = 3
@@ -93,3 +95,110 @@ async def test_a_failing_event_holds_back_its_partition_only(stack_settings: Sta
     for p in range(PARTITIONS):
         # Redone batches repeat events, but each partition's events first ran in order and all of them ran.
         assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
+
+
+def _dead_letters(bootstrap: str, topic: str) -> list[Any]:
+    probe = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        api_version=API_VERSION,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    try:
+        return list(probe)
+    finally:
+        probe.close()
+
+
+async def test_an_event_that_fails_on_its_own_is_set_aside_and_its_partition_goes_on(
+    stack_settings: StackSettings, kafka_admin: Any
+) -> None:
+    name = uuid.uuid4().hex[:10]
+    topic, dead, group = f"feedmesh.test-runner-{name}", f"feedmesh.test-dead-{name}", f"test-runner-{name}"
+    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(dead, 1, 1)])
+    bootstrap = stack_settings.kafka_bootstrap
+    poison = (1, 5)
+    handled: dict[int, list[int]] = {p: [] for p in range(PARTITIONS)}
+
+    async def handler(records: list[Any]) -> None:
+        for r in records:
+            if (r.partition, int(r.value)) == poison:
+                raise ValueError("malformed event")
+            handled[r.partition].append(int(r.value))
+
+    publisher = KafkaPublisher(bootstrap, client_id=f"{group}-dead")
+    runner = ConsumerRunner(
+        bootstrap=bootstrap,
+        topic=topic,
+        group=group,
+        handler=handler,
+        loop=asyncio.get_running_loop(),
+        member=f"{group}-0",
+        retry_seconds=0.2,
+        dead_letter=dead_letter_sink(publisher, dead, group),
+        poison_after=3,
+    )
+    runner.start()
+    try:
+        assert await runner.wait_assigned(30)
+        await asyncio.to_thread(_produce, bootstrap, topic)
+        done = await _eventually(lambda: all(v == PER_PARTITION for v in _committed(bootstrap, topic, group).values()))
+        assert done, _committed(bootstrap, topic, group)
+    finally:
+        await runner.stop()
+        await publisher.close()
+    for p in range(PARTITIONS):
+        expected = [n for n in range(PER_PARTITION) if (p, n) != poison]
+        assert list(dict.fromkeys(handled[p])) == expected, p
+    (letter,) = await asyncio.to_thread(_dead_letters, bootstrap, dead)
+    headers = {k: v.decode() for k, v in letter.headers}
+    assert letter.value == b"5" and letter.key == b"k"
+    assert headers["dead-letter.topic"] == topic and headers["dead-letter.partition"] == "1"
+    assert headers["dead-letter.offset"] == "5" and headers["dead-letter.group"] == group
+    assert headers["dead-letter.error"] == "ValueError: malformed event"
+
+
+async def test_an_outage_sets_nothing_aside(stack_settings: StackSettings, kafka_admin: Any) -> None:
+    name = uuid.uuid4().hex[:10]
+    topic, dead, group = f"feedmesh.test-runner-{name}", f"feedmesh.test-dead-{name}", f"test-runner-{name}"
+    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(dead, 1, 1)])
+    bootstrap = stack_settings.kafka_bootstrap
+    down = True
+    failures = 0
+    handled: dict[int, list[int]] = {p: [] for p in range(PARTITIONS)}
+
+    async def handler(records: list[Any]) -> None:
+        nonlocal failures
+        if down:
+            failures += 1
+            raise ConnectionError("the store is unreachable")
+        for r in records:
+            handled[r.partition].append(int(r.value))
+
+    publisher = KafkaPublisher(bootstrap, client_id=f"{group}-dead")
+    runner = ConsumerRunner(
+        bootstrap=bootstrap,
+        topic=topic,
+        group=group,
+        handler=handler,
+        loop=asyncio.get_running_loop(),
+        member=f"{group}-0",
+        retry_seconds=0.2,
+        dead_letter=dead_letter_sink(publisher, dead, group),
+        poison_after=2,
+    )
+    runner.start()
+    try:
+        assert await runner.wait_assigned(30)
+        await asyncio.to_thread(_produce, bootstrap, topic)
+        assert await _eventually(lambda: failures >= 6 * PARTITIONS)  # every partition past the poison count
+        assert set(_committed(bootstrap, topic, group).values()) == {0}
+        down = False
+        assert await _eventually(lambda: all(v == PER_PARTITION for v in _committed(bootstrap, topic, group).values()))
+    finally:
+        await runner.stop()
+        await publisher.close()
+    for p in range(PARTITIONS):
+        assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
+    assert await asyncio.to_thread(_dead_letters, bootstrap, dead) == []
