@@ -1,4 +1,5 @@
-"""The one server skeleton: a grpc.aio server with health, reflection, the error interceptor and graceful shutdown.
+"""The one server skeleton: a grpc.aio server with health, reflection, the handlers' instrumentation (error mapping,
+tracing, metrics: services.common.interceptors) and graceful shutdown.
 
 A service's composition root builds a `GrpcServer`, hands it the servicers to register and the resources to close,
 then calls `serve_until(stop_on_signals())`. Tests bind to port 0 and call `start()` / `stop()` directly.
@@ -20,7 +21,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from services.common.interceptors import ServerInterceptor
+from services.common.interceptors import Instrumentation, InstrumentedRegistrar
 from services.common.settings import ServerSettings
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,12 @@ class GrpcServer:
     async def start(self) -> int:
         """Binds, registers everything and starts serving; returns the bound port."""
         self.server = grpc.aio.server(
-            interceptors=[ServerInterceptor(self.settings.service_name), *self.extra_interceptors],
+            interceptors=list(self.extra_interceptors) or None,
             options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
         )
+        registrar = InstrumentedRegistrar(self.server, Instrumentation(self.settings.service_name))
         for binding in self.bindings:
-            binding.add_to_server(self.server)
+            binding.add_to_server(registrar)  # type: ignore[arg-type,unused-ignore]  # stands in for the server
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         names = [b.full_name for b in self.bindings]
         reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)

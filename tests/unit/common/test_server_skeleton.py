@@ -13,11 +13,13 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
+from opentelemetry import trace
 
 from services.common.clients import ChannelPool
 from services.common.errors import NotFound
 from services.common.server import GrpcServer, ServiceBinding
 from services.common.settings import ServerSettings
+from services.common.telemetry import configure_tracing
 
 SERVICE = "feedmesh.ranking.v1.RankingService"
 
@@ -38,6 +40,9 @@ class ScriptedRanking(pb_grpc.RankingServiceServicer):
         if request.viewer_id == 3:
             self.started.set()
             await asyncio.sleep(0.5)
+        if request.viewer_id == 4:  # answers with the trace the handler runs in
+            trace_id = trace.get_current_span().get_span_context().trace_id
+            return pb.ScorePostsResponse(model_version=format(trace_id, "032x"))
         return pb.ScorePostsResponse(scores=[1.0] * len(request.candidates), model_version="test")
 
 
@@ -104,6 +109,19 @@ async def test_unexpected_error_is_internal_without_leaking(running) -> None:
     assert caught.value.code() == grpc.StatusCode.INTERNAL
     assert caught.value.details() == "internal error"
     assert "hunter2" not in str(caught.value.debug_error_string())
+
+
+async def test_handlers_run_in_the_callers_trace_or_start_one(running) -> None:
+    configure_tracing("test")
+    _, _, channel = running
+    stub = pb_grpc.RankingServiceStub(channel)
+    caller = "4bf92f3577b34da6a3ce929d0e0e4736"
+    reply = await stub.ScorePosts(
+        pb.ScorePostsRequest(viewer_id=4), metadata=(("traceparent", f"00-{caller}-00f067aa0ba902b7-01"),)
+    )
+    assert reply.model_version == caller
+    first, second = [(await stub.ScorePosts(pb.ScorePostsRequest(viewer_id=4))).model_version for _ in range(2)]
+    assert first != second and int(first, 16) != 0 and int(second, 16) != 0  # a new trace per call
 
 
 async def test_graceful_stop_drains_in_flight_and_closes_resources() -> None:
