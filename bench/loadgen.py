@@ -23,6 +23,25 @@ class LoadResult:
     seconds: float
     latency: Latency
     error_codes: dict[str, int] = field(default_factory=dict)
+    samples: list[float] = field(default_factory=list, repr=False)
+    """The latencies measured (seconds), so runs can be merged."""
+
+    @classmethod
+    def merge(cls, results: list[LoadResult]) -> LoadResult:
+        """Several runs of one load as one: calls and seconds add up, percentiles over every sample."""
+        samples = [s for r in results for s in r.samples]
+        codes: dict[str, int] = {}
+        for r in results:
+            for code, n in r.error_codes.items():
+                codes[code] = codes.get(code, 0) + n
+        return cls(
+            calls=sum(r.calls for r in results),
+            errors=sum(r.errors for r in results),
+            seconds=sum(r.seconds for r in results),
+            latency=summarize(samples),
+            error_codes=codes,
+            samples=samples,
+        )
 
     @property
     def per_second(self) -> float:
@@ -71,6 +90,7 @@ async def closed_loop(call: Call, *, concurrency: int, seconds: float, warmup: f
         seconds=seconds,
         latency=summarize(latencies),
         error_codes=errors,
+        samples=latencies,
     )
 
 

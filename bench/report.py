@@ -90,6 +90,14 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
             verdict(at_least(rr, 0.3)),
         )
     )
+    if reads.get("rounds"):
+        rows.append(
+            Row(
+                "  the same ratio round by round (reads and unary alternating)",
+                ", ".join(_r(r["ratio"]) for r in reads["rounds"]),
+                target="(info)",
+            )
+        )
     rows.append(
         Row(
             "  feed reads/s vs Redis ZREVRANGE 0 19",

@@ -26,7 +26,7 @@ from bench.measure_capacity import mix_capacity
 from bench.measure_cost import post_cost
 from bench.measure_fanout import burst
 from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
-from bench.measure_reads import feed_reads
+from bench.measure_reads import reads_against_unary
 from bench.report import build_rows, table, write
 from bench.seed import AUTHOR_SIZES, seed
 from bench.warm import warm
@@ -66,6 +66,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--threshold", type=int, default=10_001, help="celebrity threshold during the run")
     p.add_argument("--no-restart", action="store_true", help="use the services as they run (threshold unknown)")
     p.add_argument("--read-seconds", type=float, default=20.0)
+    p.add_argument(
+        "--read-rounds",
+        type=int,
+        default=3,
+        help="the feed reads and their trivial baseline alternate this many times (read-seconds split among them)",
+    )
     p.add_argument("--read-concurrency", type=int, default=32)
     p.add_argument("--read-channels", type=int, default=4)
     p.add_argument("--burst-posts-1k", type=int, default=10)
@@ -123,23 +129,14 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         phase("baselines: redis-benchmark ZADD / ZREVRANGE")
         redis_base = await asyncio.to_thread(baselines.redis_benchmark, bench.addr.redis_host, bench.addr.redis_port)
         print(f"  ZADD {redis_base.zadd_per_second:,.0f}/s, ZREVRANGE {redis_base.zrevrange_per_second:,.0f}/s")
-        phase("baselines: trivial grpc.aio unary call")
-        unary, unary_info = await baselines.trivial_grpc(
-            concurrency=args.read_concurrency, seconds=args.read_seconds, n_channels=args.read_channels
-        )
-        print(f"  {unary.per_second:,.0f}/s p50 {unary.latency.p50_ms:.2f} ms p99 {unary.latency.p99_ms:.2f} ms")
+        phase(f"feed reads against the trivial grpc.aio unary call, {args.read_rounds} alternating rounds")
+        unary, reads, unary_info, reads_info = await reads_against_unary(bench, reed, args)
+        print(f"  unary {unary.per_second:,.0f}/s p50 {unary.latency.p50_ms:.2f} ms p99 {unary.latency.p99_ms:.2f} ms")
+        print(f"  reads {reads.per_second:,.0f}/s p50 {reads.latency.p50_ms:.2f} ms p99 {reads.latency.p99_ms:.2f} ms")
         figures["baselines"] = {
             "redis": asdict(redis_base),
             "trivial_grpc": {**unary.as_dict(), **unary_info},
         }
-
-        phase("feed reads")
-        cpu_before = process_cpu.snapshot()
-        reads, reads_info = await feed_reads(
-            bench, reed, concurrency=args.read_concurrency, seconds=args.read_seconds, n_channels=args.read_channels
-        )
-        reads_info["cpu_percent_of_a_core"] = process_cpu.cores_used(cpu_before, process_cpu.snapshot())
-        print(f"  {reads.per_second:,.0f}/s p50 {reads.latency.p50_ms:.2f} ms p99 {reads.latency.p99_ms:.2f} ms")
         figures["feed_reads"] = {**reads.as_dict(), **reads_info}
 
         phase("fanout bursts")
