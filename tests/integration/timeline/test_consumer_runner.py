@@ -10,8 +10,10 @@ Private topics and groups, so nothing else reads or writes them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -53,10 +55,39 @@ async def _eventually(predicate: Any, seconds: float = 30) -> bool:
     return False
 
 
-async def test_a_failing_event_holds_back_its_partition_only(stack_settings: StackSettings, kafka_admin: Any) -> None:
+@contextlib.asynccontextmanager
+async def _running(
+    stack_settings: StackSettings, kafka_admin: Any, handler: Any, poison_after: int | None = None
+) -> AsyncIterator[tuple[str, str, str]]:
+    """A runner over a fresh topic (with a dead-letter topic of its own when `poison_after` is given), the topic's
+    events produced: yields (topic, dead-letter topic, group) while the runner runs."""
     name = uuid.uuid4().hex[:10]
-    topic, group = f"feedmesh.test-runner-{name}", f"test-runner-{name}"
-    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    topic, dead, group = f"feedmesh.test-runner-{name}", f"feedmesh.test-dead-{name}", f"test-runner-{name}"
+    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(dead, 1, 1)])
+    bootstrap = stack_settings.kafka_bootstrap
+    publisher = KafkaPublisher(bootstrap, client_id=f"{group}-dead")
+    runner = ConsumerRunner(
+        bootstrap=bootstrap,
+        topic=topic,
+        group=group,
+        handler=handler,
+        loop=asyncio.get_running_loop(),
+        member=f"{group}-0",
+        retry_seconds=0.2,
+        dead_letter=None if poison_after is None else dead_letter_sink(publisher, dead, group),
+        poison_after=poison_after or 5,
+    )
+    runner.start()
+    try:
+        assert await runner.wait_assigned(30)
+        await asyncio.to_thread(_produce, bootstrap, topic)
+        yield topic, dead, group
+    finally:
+        await runner.stop()
+        await publisher.close()
+
+
+async def test_a_failing_event_holds_back_its_partition_only(stack_settings: StackSettings, kafka_admin: Any) -> None:
     bootstrap = stack_settings.kafka_bootstrap
     poison = (1, 5)  # (partition, sequence number): fails until cured
     cured = False
@@ -68,19 +99,7 @@ async def test_a_failing_event_holds_back_its_partition_only(stack_settings: Sta
                 raise RuntimeError("this event cannot be applied yet")
             handled[r.partition].append(int(r.value))
 
-    runner = ConsumerRunner(
-        bootstrap=bootstrap,
-        topic=topic,
-        group=group,
-        handler=handler,
-        loop=asyncio.get_running_loop(),
-        member=f"{group}-0",
-        retry_seconds=0.2,
-    )
-    runner.start()
-    try:
-        assert await runner.wait_assigned(30)
-        await asyncio.to_thread(_produce, bootstrap, topic)
+    async with _running(stack_settings, kafka_admin, handler) as (topic, _, group):
         healthy = [p for p in range(PARTITIONS) if p != poison[0]]
         assert await _eventually(lambda: all(len(handled[p]) >= PER_PARTITION for p in healthy))
         assert await _eventually(lambda: all(_committed(bootstrap, topic, group)[p] == PER_PARTITION for p in healthy))
@@ -90,8 +109,6 @@ async def test_a_failing_event_holds_back_its_partition_only(stack_settings: Sta
 
         cured = True
         assert await _eventually(lambda: _committed(bootstrap, topic, group)[poison[0]] == PER_PARTITION)
-    finally:
-        await runner.stop()
     for p in range(PARTITIONS):
         # Redone batches repeat events, but each partition's events first ran in order and all of them ran.
         assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
@@ -111,12 +128,13 @@ def _dead_letters(bootstrap: str, topic: str) -> list[Any]:
         probe.close()
 
 
+def _all_committed(bootstrap: str, topic: str, group: str) -> bool:
+    return all(v == PER_PARTITION for v in _committed(bootstrap, topic, group).values())
+
+
 async def test_an_event_that_fails_on_its_own_is_set_aside_and_its_partition_goes_on(
     stack_settings: StackSettings, kafka_admin: Any
 ) -> None:
-    name = uuid.uuid4().hex[:10]
-    topic, dead, group = f"feedmesh.test-runner-{name}", f"feedmesh.test-dead-{name}", f"test-runner-{name}"
-    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(dead, 1, 1)])
     bootstrap = stack_settings.kafka_bootstrap
     poison = (1, 5)
     handled: dict[int, list[int]] = {p: [] for p in range(PARTITIONS)}
@@ -127,27 +145,8 @@ async def test_an_event_that_fails_on_its_own_is_set_aside_and_its_partition_goe
                 raise ValueError("malformed event")
             handled[r.partition].append(int(r.value))
 
-    publisher = KafkaPublisher(bootstrap, client_id=f"{group}-dead")
-    runner = ConsumerRunner(
-        bootstrap=bootstrap,
-        topic=topic,
-        group=group,
-        handler=handler,
-        loop=asyncio.get_running_loop(),
-        member=f"{group}-0",
-        retry_seconds=0.2,
-        dead_letter=dead_letter_sink(publisher, dead, group),
-        poison_after=3,
-    )
-    runner.start()
-    try:
-        assert await runner.wait_assigned(30)
-        await asyncio.to_thread(_produce, bootstrap, topic)
-        done = await _eventually(lambda: all(v == PER_PARTITION for v in _committed(bootstrap, topic, group).values()))
-        assert done, _committed(bootstrap, topic, group)
-    finally:
-        await runner.stop()
-        await publisher.close()
+    async with _running(stack_settings, kafka_admin, handler, 3) as (topic, dead, group):
+        assert await _eventually(lambda: _all_committed(bootstrap, topic, group)), _committed(bootstrap, topic, group)
     for p in range(PARTITIONS):
         expected = [n for n in range(PER_PARTITION) if (p, n) != poison]
         assert list(dict.fromkeys(handled[p])) == expected, p
@@ -160,9 +159,6 @@ async def test_an_event_that_fails_on_its_own_is_set_aside_and_its_partition_goe
 
 
 async def test_an_outage_sets_nothing_aside(stack_settings: StackSettings, kafka_admin: Any) -> None:
-    name = uuid.uuid4().hex[:10]
-    topic, dead, group = f"feedmesh.test-runner-{name}", f"feedmesh.test-dead-{name}", f"test-runner-{name}"
-    kafka_admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(dead, 1, 1)])
     bootstrap = stack_settings.kafka_bootstrap
     down = True
     failures = 0
@@ -176,29 +172,11 @@ async def test_an_outage_sets_nothing_aside(stack_settings: StackSettings, kafka
         for r in records:
             handled[r.partition].append(int(r.value))
 
-    publisher = KafkaPublisher(bootstrap, client_id=f"{group}-dead")
-    runner = ConsumerRunner(
-        bootstrap=bootstrap,
-        topic=topic,
-        group=group,
-        handler=handler,
-        loop=asyncio.get_running_loop(),
-        member=f"{group}-0",
-        retry_seconds=0.2,
-        dead_letter=dead_letter_sink(publisher, dead, group),
-        poison_after=2,
-    )
-    runner.start()
-    try:
-        assert await runner.wait_assigned(30)
-        await asyncio.to_thread(_produce, bootstrap, topic)
+    async with _running(stack_settings, kafka_admin, handler, 2) as (topic, dead, group):
         assert await _eventually(lambda: failures >= 6 * PARTITIONS)  # every partition past the poison count
         assert set(_committed(bootstrap, topic, group).values()) == {0}
         down = False
-        assert await _eventually(lambda: all(v == PER_PARTITION for v in _committed(bootstrap, topic, group).values()))
-    finally:
-        await runner.stop()
-        await publisher.close()
+        assert await _eventually(lambda: _all_committed(bootstrap, topic, group))
     for p in range(PARTITIONS):
         assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
     assert await asyncio.to_thread(_dead_letters, bootstrap, dead) == []
