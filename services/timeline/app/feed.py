@@ -6,7 +6,7 @@ call (a first page reads the reader's state, with the graph's relationship versi
 the window's posts are deleted, all together; a next page starts from the candidates warmed by the page before, then
 asks which of them are deleted);
 misses cost one ListFolloweeIds, one BatchGetPosts per round of candidates (a second round only when filtering left
-the page short) and one BatchGetUsers. Visibility is decided here from the followee list (Followees.may_see, the
+the page short) and one BatchGetUsers. Visibility is decided here from the followee list (Followees.in_feed, the
 graph's own rule). One BatchGetPostStats per page once the engagement service exists.
 """
 
@@ -18,7 +18,6 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from services.common.visibility import Visibility
 from services.timeline.app.background import Background
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.materialize import Materializer
@@ -198,7 +197,9 @@ class FeedReader:
                     exhausted = True
                     break
                 unchecked, exhausted = list(merged.ids), merged.exhausted
-            size = read_size(wanted - len(found))
+            # With the tombstones already known, a short page costs another local round only: check no more than
+            # needed. Otherwise take some slack for items filtered out, to save a round trip.
+            size = wanted - len(found) if tombstones is not None else read_size(wanted - len(found))
             take, unchecked = unchecked[:size], unchecked[size:]
             found.extend(await self._visible(viewer, plan, take, tombstones))
             position = take[-1]
@@ -207,18 +208,8 @@ class FeedReader:
     async def _visible(
         self, viewer: int, plan: ReadPlan, ids: list[int], tombstones: CheckedIds | None = None
     ) -> list[Post]:
-        # The rule depends on the author and the post's visibility only: decided once per pair in a batch.
-        decided: dict[tuple[int, Visibility], bool] = {}
-        visible = []
-        for p in await self.posts.live(ids, tombstones):
-            key = (p.author_id, p.visibility)
-            ok = decided.get(key)
-            if ok is None:
-                ok = p.author_id in plan.authors and plan.followees.may_see(viewer, p.author_id, p.visibility)
-                decided[key] = ok
-            if ok:
-                visible.append(p)
-        return visible
+        in_feed = plan.followees.in_feed  # decided once per author and visibility, and remembered
+        return [p for p in await self.posts.live(ids, tombstones) if in_feed(viewer, p.author_id, p.visibility)]
 
     # --- chronological ----------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ follows is pulled from the author's own timeline at read time, so push or pull i
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.common.visibility import Relationship, Visibility, may_see
 
@@ -68,10 +68,22 @@ class Followees:
     """The followees whose close-friends list includes the reader."""
     version: str = ""
     """The reader's relationship version this answer is as of ("": unknown, do not reuse it)."""
+    _decided: dict[tuple[int, int, Visibility], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def all_with(self, viewer: int) -> frozenset[int]:
         """The authors whose posts belong in the viewer's feed: every followee, and the viewer."""
         return self.pushed | self.celebrities | {viewer}
+
+    def in_feed(self, viewer: int, author_id: int, visibility: Visibility) -> bool:
+        """May the viewer's feed show a post of this author and visibility: the author is the viewer or followed,
+        and `may_see` allows it. Remembered per answer: a reader's followees are reused read after read (while its
+        relationship version holds), and every read asks about the same few authors."""
+        key = (viewer, author_id, visibility)
+        found = self._decided.get(key)
+        if found is None:
+            followed = author_id == viewer or author_id in self.pushed or author_id in self.celebrities
+            found = self._decided[key] = followed and self.may_see(viewer, author_id, visibility)
+        return found
 
     def may_see(self, viewer: int, author_id: int, visibility: Visibility) -> bool:
         """The visibility rule for a post in the viewer's feed, decided from the followee list alone: every author

@@ -16,13 +16,19 @@ AUTHOR = Author(id=3, handle="ann", display_name="Ann", follower_count=10)
 
 
 def test_a_page_from_encoded_items_equals_one_built_field_by_field() -> None:
-    items = [FeedItem(POST, AUTHOR), FeedItem(replace(POST, id=8), AUTHOR, PostStats(like_count=2))]
-    page = FeedPage(items=items, next_cursor=FeedCursor(before=8))
+    long = replace(POST, id=9, text="x" * 20_000)  # an item longer than a one- or two-byte length prefix holds
+    items = [
+        FeedItem(POST, AUTHOR),
+        FeedItem(replace(POST, id=8), AUTHOR, PostStats(like_count=2)),
+        FeedItem(long, AUTHOR),
+    ]
+    page = FeedPage(items=items, next_cursor=FeedCursor(before=8), degraded=True)
     encoded = EncodedItems()
     for _ in range(2):  # built, then reused
         got = encoded.response(page)
         assert list(got.items) == [_item(i) for i in items]
-        assert got.next_cursor == FeedCursor(before=8).encode()
+        assert got.next_cursor == FeedCursor(before=8).encode() and got.degraded
+    assert encoded.response(FeedPage()) == timeline_service_pb2.GetFeedResponse()
 
 
 def test_an_item_whose_author_or_stats_changed_is_encoded_again() -> None:
