@@ -9,6 +9,7 @@ start_cassandra() {
     done <"$STACK_DIR/conf/cassandra-jvm.options"
     jamm=$(compgen -G "$CASSANDRA_HOME/lib/jamm-*.jar" | head -1) || die "cassandra: no jamm jar in $CASSANDRA_HOME/lib"
     spawn cassandra java "${opts[@]}" -javaagent:"$jamm" -Dfeedmesh.component=cassandra \
+        -Xlog:gc:file="$LOGS/cassandra-gc.log":time,uptime:filecount=2,filesize=10m \
         -Dcassandra.config="file://$dir/cassandra.yaml" -Dcassandra.storagedir="$dir" \
         -Dcassandra.triggers_dir="$dir/triggers" \
         -Dcassandra.logdir="$LOGS" -Dcassandra-foreground=yes \
