@@ -66,6 +66,9 @@ class TimelineSettings(ServerSettings):
     posts_topic: str = "feedmesh.posts"
     graph_topic: str = "feedmesh.graph"
     fanout_topic: str = "feedmesh.fanout"
+    # Tasks already pushed into Redis by the post events consumer (an audience of one task): only the durable group
+    # reads them, so the hot group's members fetch only the work they have to do.
+    fanout_durable_topic: str = "feedmesh.fanout.durable"
     consumer_group_prefix: str = "timeline"
     consumer_offset_reset: str = "earliest"
     # An event whose batch failed this many times in a row, that still fails on its own while other events pass, is

@@ -101,7 +101,7 @@ async def open_stores(settings: TimelineSettings) -> Stores:
 def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
     """One member of the hot fanout group <prefix>-fanout (Redis home timelines)."""
     worker = CacheFanout(cache=stores.cache)
-    return _runner(settings, stores, settings.fanout_topic, "fanout", FanoutConsumer(worker.deliver), member)
+    return _runner(settings, stores, (settings.fanout_topic,), "fanout", FanoutConsumer(worker.deliver), member)
 
 
 def store_fanout_runner(
@@ -109,16 +109,17 @@ def store_fanout_runner(
 ) -> ConsumerRunner:
     """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
     worker = StoreFanout(cache=stores.cache, store=stores.bulk_store, fault=fault)
-    return _runner(settings, stores, settings.fanout_topic, "fanout-store", FanoutConsumer(worker.deliver), member)
+    topics = (settings.fanout_topic, settings.fanout_durable_topic)
+    return _runner(settings, stores, topics, "fanout-store", FanoutConsumer(worker.deliver), member)
 
 
 def _runner(
-    settings: TimelineSettings, stores: Stores, topic: str, role: str, handler: Handler, member: str
+    settings: TimelineSettings, stores: Stores, topics: tuple[str, ...], role: str, handler: Handler, member: str
 ) -> ConsumerRunner:
     group = f"{settings.consumer_group_prefix}-{role}"
     return ConsumerRunner(
         bootstrap=settings.kafka_bootstrap,
-        topic=topic,
+        topics=topics,
         group=group,
         handler=handler,
         loop=asyncio.get_running_loop(),
@@ -180,7 +181,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             cache=stores.cache,
             store=stores.store,
             graph=graph,
-            queue=KafkaFanoutQueue(publisher, settings.fanout_topic),
+            queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
             policy=FanoutPolicy(
                 celebrity_threshold=settings.celebrity_threshold, chunk_size=settings.fanout_chunk_size
             ),
@@ -190,13 +191,23 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         if "posts" in roles:
             runners.append(
                 _runner(
-                    settings, stores, settings.posts_topic, "posts", PostEventsConsumer(post_events), "timeline-posts"
+                    settings,
+                    stores,
+                    (settings.posts_topic,),
+                    "posts",
+                    PostEventsConsumer(post_events),
+                    "timeline-posts",
                 )
             )
         if "graph" in roles:
             runners.append(
                 _runner(
-                    settings, stores, settings.graph_topic, "graph", GraphEventsConsumer(graph_events), "timeline-graph"
+                    settings,
+                    stores,
+                    (settings.graph_topic,),
+                    "graph",
+                    GraphEventsConsumer(graph_events),
+                    "timeline-graph",
                 )
             )
     if "fanout" in roles:

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +87,7 @@ class ConsumerRunner:
         self,
         *,
         bootstrap: str,
-        topic: str,
+        topics: Sequence[str],
         group: str,
         handler: Handler,
         loop: asyncio.AbstractEventLoop,
@@ -100,7 +100,7 @@ class ConsumerRunner:
         poison_after: int = 5,
     ):
         self.bootstrap = bootstrap
-        self.topic = topic
+        self.topics = list(topics)
         self.group = group
         self.handler = handler
         self.loop = loop
@@ -150,7 +150,7 @@ class ConsumerRunner:
             max_poll_interval_ms=120_000,
         )
         self.consumer = consumer
-        consumer.subscribe([self.topic], listener=_NoteAssignments(self))
+        consumer.subscribe(self.topics, listener=_NoteAssignments(self))
         return consumer
 
     def _run(self) -> None:

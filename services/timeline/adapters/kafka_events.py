@@ -1,5 +1,5 @@
 """Kafka payloads <-> the timeline's use cases: decoding feedmesh.events.v1.Event batches for the consumers, and
-producing FanoutTask events to feedmesh.fanout."""
+producing FanoutTask events to feedmesh.fanout and feedmesh.fanout.durable."""
 
 from __future__ import annotations
 
@@ -139,14 +139,16 @@ class FanoutConsumer:
 
 
 class KafkaFanoutQueue:
-    """Produces fanout tasks. The key is `<author id>-<first follower id>`: one post's chunks spread over the
+    """Produces fanout tasks: to `topic` (both fanout groups), or to `durable_topic` (the durable group only) when
+    the chunk is already in Redis. The key is `<author id>-<first follower id>`: one post's chunks spread over the
     partitions, so several workers share a large fanout, while the same chunk of an author's next posts follows in
     the same partition, where a worker's batch groups them into one write per reader (order does not matter for
     idempotent deliveries)."""
 
-    def __init__(self, publisher: KafkaPublisher, topic: str):
+    def __init__(self, publisher: KafkaPublisher, topic: str, durable_topic: str):
         self.publisher = publisher
         self.topic = topic
+        self.durable_topic = durable_topic
 
     async def enqueue(self, chunks: Sequence[FanoutChunk], source_event_id: str) -> None:
         headers = [(k, v.encode()) for k, v in inject_context().items()]
@@ -162,5 +164,6 @@ class KafkaFanoutQueue:
             task.follower_ids.extend(chunk.follower_ids)
             task.cache_written = chunk.cache_written
             key = f"{chunk.author_id}-{first}".encode()
-            messages.append(OutgoingMessage(self.topic, key, event.SerializeToString(), headers))
+            topic = self.durable_topic if chunk.cache_written else self.topic
+            messages.append(OutgoingMessage(topic, key, event.SerializeToString(), headers))
         await self.publisher.send_batch(messages)

@@ -88,6 +88,7 @@ class Mesh:
             ("graph", (f"{s.consumer_group_prefix}-graph", s.graph_topic)),
             ("fanout", (f"{s.consumer_group_prefix}-fanout", s.fanout_topic)),
             ("fanout-store", (f"{s.consumer_group_prefix}-fanout-store", s.fanout_topic)),
+            ("fanout-store (durable only)", (f"{s.consumer_group_prefix}-fanout-store", s.fanout_durable_topic)),
         ]
         for name, group in steps:
             while True:

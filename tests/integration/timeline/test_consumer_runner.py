@@ -68,7 +68,7 @@ async def _running(
     publisher = KafkaPublisher(bootstrap, client_id=f"{group}-dead")
     runner = ConsumerRunner(
         bootstrap=bootstrap,
-        topic=topic,
+        topics=[topic],
         group=group,
         handler=handler,
         loop=asyncio.get_running_loop(),

@@ -3,7 +3,8 @@ member of the same consumer group redoes the task from the last commit and every
 durable group's worker is the one killed here (the hot group's only write is the idempotent Redis push, redone
 the same way); it writes Redis as well, so the survivor alone brings both stores up to date.
 
-Runs on a private fanout topic and group, so other tests' tasks do not interfere.
+Runs on private fanout topics and groups, so other tests' tasks do not interfere. Also here: which topic a task
+goes to (a chunk already in Redis is for the durable group only) and that the durable group reads both.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import asyncio
 import uuid
 from typing import Any
 
+from feedmesh.events.v1 import events_pb2
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic
 
 from services.common.ids import IdGenerator
-from services.common.kafka import KafkaPublisher
+from services.common.kafka import API_VERSION, KafkaPublisher
 from services.timeline.adapters.kafka_events import KafkaFanoutQueue
 from services.timeline.app.ports import FanoutChunk, StreamKind
 from services.timeline.settings import TimelineSettings
@@ -32,12 +35,13 @@ class WorkerDied(Exception):
 
 async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSettings, kafka_admin: Any) -> None:
     name = uuid.uuid4().hex[:10]
-    topic = f"feedmesh.fanout.test-{name}"
-    kafka_admin.create_topics([NewTopic(topic, 12, 1)])
+    topic, durable = f"feedmesh.fanout.test-{name}", f"feedmesh.fanout.durable.test-{name}"
+    kafka_admin.create_topics([NewTopic(topic, 12, 1), NewTopic(durable, 12, 1)])
     settings = service_settings(
         TimelineSettings,
         stack_settings,
         fanout_topic=topic,
+        fanout_durable_topic=durable,
         consumer_group_prefix=f"timeline-crash-{name}",
         consumer_offset_reset="latest",
     )
@@ -68,7 +72,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         assert await doomed.wait_assigned(30)
 
         chunks = [FanoutChunk(post_id, author, 0, followers[i : i + 10]) for i in range(0, 60, 10)]
-        await KafkaFanoutQueue(publisher, topic).enqueue(chunks, f"crash-{name}")
+        await KafkaFanoutQueue(publisher, topic, durable).enqueue(chunks, f"crash-{name}")
         for _ in range(300):
             if stored:
                 break
@@ -99,4 +103,73 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
             await runner.stop()
         await publisher.close()
         await stores.close()
-        kafka_admin.delete_topics([topic])
+        kafka_admin.delete_topics([topic, durable])
+
+
+def _task_posts(bootstrap: str, topic: str) -> list[int]:
+    """The post ids of every FanoutTask on `topic`, read from the start without a group."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        posts = []
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            for records in consumer.poll(timeout_ms=1000).values():
+                for record in records:
+                    posts.append(events_pb2.Event.FromString(record.value).fanout_task.post_id)
+        return posts
+    finally:
+        consumer.close(autocommit=False)
+
+
+async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
+    stack_settings: StackSettings, kafka_admin: Any
+) -> None:
+    name = uuid.uuid4().hex[:10]
+    topic, durable = f"feedmesh.fanout.test-{name}", f"feedmesh.fanout.durable.test-{name}"
+    kafka_admin.create_topics([NewTopic(topic, 3, 1), NewTopic(durable, 3, 1)])
+    settings = service_settings(
+        TimelineSettings,
+        stack_settings,
+        fanout_topic=topic,
+        fanout_durable_topic=durable,
+        consumer_group_prefix=f"timeline-topics-{name}",
+        consumer_offset_reset="earliest",
+    )
+    stores = await open_stores(settings)
+    publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="timeline-topics-test")
+    runner = None
+    try:
+        ids = IdGenerator(1001 % 1024)
+        author, pushed_post, cached_post = ids.next_id(), ids.next_id(), ids.next_id()
+        readers = [ids.next_id() for _ in range(4)]
+        for reader in readers:
+            await stores.cache.touch(reader)
+        await KafkaFanoutQueue(publisher, topic, durable).enqueue(
+            [
+                FanoutChunk(pushed_post, author, 0, readers[:2]),
+                FanoutChunk(cached_post, author, 0, readers[2:], cache_written=True),
+            ],
+            f"topics-{name}",
+        )
+        bootstrap = settings.kafka_bootstrap
+        assert await asyncio.to_thread(_task_posts, bootstrap, topic) == [pushed_post]
+        assert await asyncio.to_thread(_task_posts, bootstrap, durable) == [cached_post]
+
+        runner = store_fanout_runner(settings, stores, "both-topics")
+        runner.start()
+        expected = {reader: [pushed_post] for reader in readers[:2]} | {reader: [cached_post] for reader in readers[2:]}
+        for _ in range(600):
+            got = {reader: await stores.store.read_home(reader, None, 5) for reader in readers}
+            if got == expected:
+                break
+            await asyncio.sleep(0.05)
+        assert got == expected, "the durable group did not write the tasks of both topics"
+    finally:
+        if runner is not None:
+            await runner.stop()
+        await publisher.close()
+        await stores.close()
+        kafka_admin.delete_topics([topic, durable])
