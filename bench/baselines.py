@@ -20,7 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench import ROOT
 from bench.loadgen import LoadResult, channels, closed_loop
-from bench.stats import parse_redis_benchmark_csv
+from bench.stats import median_of, parse_redis_benchmark_csv
 
 SCRATCH_DB = 15  # the services use database 0
 ZREV_KEY = "bench:zrevrange"
@@ -32,6 +32,22 @@ class RedisBaseline:
     zadd_per_second: float
     zrevrange_per_second: float
     command: str
+    # Every round's rates when the figure above is the median of several (redis_benchmark_rounds).
+    zadd_rounds: tuple[float, ...] = ()
+    zrevrange_rounds: tuple[float, ...] = ()
+
+
+def redis_benchmark_rounds(host: str, port: int, rounds: int) -> RedisBaseline:
+    """redis-benchmark `rounds` times; each rate is the median of its rounds (this machine's speed drifts by a
+    factor of almost two between runs minutes apart)."""
+    runs = [redis_benchmark(host, port) for _ in range(rounds)]
+    return RedisBaseline(
+        zadd_per_second=median_of(runs, key=lambda r: r.zadd_per_second).zadd_per_second,
+        zrevrange_per_second=median_of(runs, key=lambda r: r.zrevrange_per_second).zrevrange_per_second,
+        command=runs[0].command,
+        zadd_rounds=tuple(r.zadd_per_second for r in runs),
+        zrevrange_rounds=tuple(r.zrevrange_per_second for r in runs),
+    )
 
 
 def redis_benchmark(host: str, port: int, requests: int = 200_000, pipeline: int = 16) -> RedisBaseline:

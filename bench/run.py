@@ -29,6 +29,7 @@ from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
 from bench.measure_reads import reads_against_unary
 from bench.report import build_rows, table, write
 from bench.seed import AUTHOR_SIZES, seed
+from bench.stats import median_of
 from bench.warm import warm
 
 METHOD = [
@@ -41,7 +42,8 @@ METHOD = [
     "Fanout: a burst of posts by one author, timed from the first CreatePost until the timeline's hot fanout group "
     "has counted one Redis delivery per (follower, post), then checked: every follower's Redis home timeline "
     "holds every post (ZMSCORE); and until its durable group has counted one acknowledged Cassandra "
-    "home_timeline row per delivery, then checked on the rows of 200 sampled followers.",
+    "home_timeline row per delivery, then checked on the rows of 200 sampled followers. <rounds> bursts per author, "
+    "each after the backlog drained; the median burst (by Redis rate) reported, every round in the JSON.",
     "Capacity of the freshness mix: posts in the mix's proportions of deliveries (40% socfb users, 30% the 1k "
     "author, 30% the 10k author) published by 16 closed-loop clients for <capacity_seconds>; deliveries divided by "
     "the time from the first CreatePost until both fanout groups (Redis and Cassandra) have counted them all.",
@@ -53,7 +55,7 @@ METHOD = [
     "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
     "socfb users; the trivial baseline is a health Check on a throwaway grpc.aio server process, same client setup.",
     "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "
-    "random members, ZREVRANGE 0 19 of an 800-member sorted set.",
+    "random members, ZREVRANGE 0 19 of an 800-member sorted set; <rounds> runs, the median of each.",
     "Celebrity cost: deltas of Redis INFO commandstats (write commands, including those inside Lua scripts) and "
     "Cassandra per-table write counts around one post, the stack otherwise idle; three posts one after the other, "
     "the cheapest reported (every try's total in the JSON).",
@@ -76,6 +78,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--read-channels", type=int, default=4)
     p.add_argument("--burst-posts-1k", type=int, default=10)
     p.add_argument("--burst-posts-10k", type=int, default=20)
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="fanout bursts and redis-benchmark runs repeated this many times; the median is reported",
+    )
     p.add_argument("--capacity-seconds", type=float, default=15.0, help="publishing time of the capacity phase")
     p.add_argument("--freshness-seconds", type=float, default=40.0)
     p.add_argument(
@@ -127,7 +135,9 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
 
         print(f"  waited {await bench.drain():.1f}s for the fanout backlog to drain", flush=True)
         phase("baselines: redis-benchmark ZADD / ZREVRANGE")
-        redis_base = await asyncio.to_thread(baselines.redis_benchmark, bench.addr.redis_host, bench.addr.redis_port)
+        redis_base = await asyncio.to_thread(
+            baselines.redis_benchmark_rounds, bench.addr.redis_host, bench.addr.redis_port, args.rounds
+        )
         print(f"  ZADD {redis_base.zadd_per_second:,.0f}/s, ZREVRANGE {redis_base.zrevrange_per_second:,.0f}/s")
         phase(f"feed reads against the trivial grpc.aio unary call, {args.read_rounds} alternating rounds")
         unary, reads, unary_info, reads_info = await reads_against_unary(bench, reed, args)
@@ -145,15 +155,24 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             ("1k", fans_1k, args.burst_posts_1k),
             ("10k", fans_10k, args.burst_posts_10k),
         ):
-            await bench.drain()
-            result = await burst(bench, data.authors[label], followers, posts, label=label)
-            print(
-                f"  {label}: {result['deliveries']:,} deliveries, Redis {result['redis_per_second']:,.0f}/s "
-                f"({result['redis_seconds']} s), Cassandra {result['cassandra_per_second']:,.0f}/s "
-                f"({result['cassandra_seconds']} s)",
-                flush=True,
+            runs = []
+            for _ in range(args.rounds):
+                await bench.drain()
+                result = await burst(bench, data.authors[label], followers, posts, label=label)
+                print(
+                    f"  {label}: {result['deliveries']:,} deliveries, Redis {result['redis_per_second']:,.0f}/s "
+                    f"({result['redis_seconds']} s), Cassandra {result['cassandra_per_second']:,.0f}/s "
+                    f"({result['cassandra_seconds']} s)",
+                    flush=True,
+                )
+                runs.append(result)
+            figures["fanout"].append(
+                {
+                    **median_of(runs, key=lambda r: r["redis_per_second"]),
+                    "redis_per_second_rounds": [r["redis_per_second"] for r in runs],
+                    "cassandra_per_second_rounds": [r["cassandra_per_second"] for r in runs],
+                }
             )
-            figures["fanout"].append(result)
 
         t = phase("capacity: the freshness mix published as fast as it is taken")
         await bench.drain()
@@ -220,7 +239,7 @@ async def main(argv: list[str]) -> int:
     args = parse(argv)
     if args.quick:
         args.read_seconds, args.freshness_seconds, args.capacity_seconds = 5.0, 10.0, 5.0
-        args.burst_posts_1k, args.burst_posts_10k = 2, 1
+        args.burst_posts_1k, args.burst_posts_10k, args.rounds = 2, 1, 1
     started = datetime.now(UTC)
     figures: dict[str, Any] = {
         "started_at": started.isoformat(timespec="seconds"),
@@ -234,6 +253,7 @@ async def main(argv: list[str]) -> int:
             "read_seconds": args.read_seconds,
             "page_size": 20,
             "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
+            "rounds": args.rounds,
             "capacity_seconds": args.capacity_seconds,
             "freshness_seconds": args.freshness_seconds,
             "freshness_load": args.freshness_load,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -52,6 +54,14 @@ def summarize(seconds: Sequence[float]) -> Latency:
         max_ms=max(ms),
         mean_ms=sum(ms) / len(ms),
     )
+
+
+def median_of(items: Sequence[T], key: Callable[[T], float]) -> T:
+    """The item whose key is the median (the lower middle one of an even count): a repeated measurement reported
+    as one run that happened, not as an average of runs."""
+    if not items:
+        raise ValueError("median_of needs at least one item")
+    return sorted(items, key=key)[(len(items) - 1) // 2]
 
 
 def rate(count: float, seconds: float) -> float:

@@ -7,6 +7,7 @@ from bench.stats import (
     at_least,
     below,
     bucket_quantile,
+    median_of,
     parse_redis_benchmark_csv,
     percentile,
     rate,
@@ -90,3 +91,12 @@ def test_stages_read_only_their_series_between_two_scrapes() -> None:
     got = stages(before, after)
     assert got["publish_to_pushed"] == {"count": 100, "p50_ms_at_most": 500.0, "p99_ms_at_most": 500.0}
     assert got["commit_to_kafka"] == {"count": 100, "p50_ms_at_most": 10.0, "p99_ms_at_most": 10.0}
+
+
+def test_median_of_picks_the_middle_run_by_its_key() -> None:
+    runs = [(3.0, "a"), (1.0, "b"), (2.0, "c")]
+    assert median_of(runs, key=lambda r: r[0])[1] == "c"
+    assert median_of(runs[:2], key=lambda r: r[0])[1] == "b"  # even count: the lower middle
+    assert median_of(runs[:1], key=lambda r: r[0])[1] == "a"
+    with pytest.raises(ValueError):
+        median_of([], key=lambda r: r[0])
