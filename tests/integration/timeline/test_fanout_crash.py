@@ -33,18 +33,26 @@ class WorkerDied(Exception):
     pass
 
 
-async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSettings, kafka_admin: Any) -> None:
+def _private_topics(
+    stack_settings: StackSettings, kafka_admin: Any, group: str, partitions: int, offset_reset: str
+) -> TimelineSettings:
+    """Timeline settings on fresh fanout topics (both created here) and consumer groups of their own."""
     name = uuid.uuid4().hex[:10]
     topic, durable = f"feedmesh.fanout.test-{name}", f"feedmesh.fanout.durable.test-{name}"
-    kafka_admin.create_topics([NewTopic(topic, 12, 1), NewTopic(durable, 12, 1)])
-    settings = service_settings(
+    kafka_admin.create_topics([NewTopic(topic, partitions, 1), NewTopic(durable, partitions, 1)])
+    return service_settings(
         TimelineSettings,
         stack_settings,
         fanout_topic=topic,
         fanout_durable_topic=durable,
-        consumer_group_prefix=f"timeline-crash-{name}",
-        consumer_offset_reset="latest",
+        consumer_group_prefix=f"{group}-{name}",
+        consumer_offset_reset=offset_reset,
     )
+
+
+async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSettings, kafka_admin: Any) -> None:
+    settings = _private_topics(stack_settings, kafka_admin, "timeline-crash", 12, "latest")
+    topic, durable, name = settings.fanout_topic, settings.fanout_durable_topic, settings.consumer_group_prefix
     stores = await open_stores(settings)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="timeline-crash-test")
     runners = []
@@ -127,17 +135,8 @@ def _task_posts(bootstrap: str, topic: str) -> list[int]:
 async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
     stack_settings: StackSettings, kafka_admin: Any
 ) -> None:
-    name = uuid.uuid4().hex[:10]
-    topic, durable = f"feedmesh.fanout.test-{name}", f"feedmesh.fanout.durable.test-{name}"
-    kafka_admin.create_topics([NewTopic(topic, 3, 1), NewTopic(durable, 3, 1)])
-    settings = service_settings(
-        TimelineSettings,
-        stack_settings,
-        fanout_topic=topic,
-        fanout_durable_topic=durable,
-        consumer_group_prefix=f"timeline-topics-{name}",
-        consumer_offset_reset="earliest",
-    )
+    settings = _private_topics(stack_settings, kafka_admin, "timeline-topics", 3, "earliest")
+    topic, durable, name = settings.fanout_topic, settings.fanout_durable_topic, settings.consumer_group_prefix
     stores = await open_stores(settings)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="timeline-topics-test")
     runner = None
