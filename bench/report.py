@@ -57,7 +57,7 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
                 verdict(at_least(r, 0.5)) if main else "",
             )
         )
-        if main and len(burst.get("redis_per_second_rounds", ())) > 1:
+        if main and rounds > 1:
             rows.append(
                 Row(
                     "the same ratio burst by burst (ZADD: median of its runs)",
