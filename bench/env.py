@@ -80,10 +80,15 @@ def addresses() -> Addresses:
         graph=s["FEEDMESH_GRAPH_TARGET"],
         post=s["FEEDMESH_POST_TARGET"],
         timeline=s["FEEDMESH_TIMELINE_TARGET"],
-        # The timeline's processes: the service and its durable-fanout worker (stack/after-up.d/50-services.sh).
+        # The timeline's processes: the reads, the ingest worker (events and the hot fanout) and the durable-fanout
+        # worker (stack/after-up.d/50-services.sh).
         timeline_metrics=tuple(
             f"http://127.0.0.1:{s[var]}/metrics"
-            for var in ("FEEDMESH_TIMELINE_METRICS_PORT", "FEEDMESH_TIMELINE_STORE_METRICS_PORT")
+            for var in (
+                "FEEDMESH_TIMELINE_METRICS_PORT",
+                "FEEDMESH_TIMELINE_INGEST_METRICS_PORT",
+                "FEEDMESH_TIMELINE_STORE_METRICS_PORT",
+            )
         ),
         post_metrics=f"http://127.0.0.1:{s['FEEDMESH_POST_METRICS_PORT']}/metrics",
         redis_url=s.redis_url,

@@ -11,9 +11,9 @@ import time
 from bench import ROOT
 
 THRESHOLD_VAR = "FEEDMESH_CELEBRITY_THRESHOLD"
-# The services that read FEEDMESH_CELEBRITY_THRESHOLD: graph (ListFolloweeIds splits pushed/celebrity followees)
-# and timeline (whether a post is pushed).
-THRESHOLD_SERVICES = ("graph", "timeline")
+# The processes that depend on FEEDMESH_CELEBRITY_THRESHOLD: graph (ListFolloweeIds splits pushed/celebrity
+# followees), timeline-ingest (whether a post is pushed) and timeline (its followee copies hold the graph's split).
+THRESHOLD_SERVICES = ("graph", "timeline", "timeline-ingest")
 
 
 def _stop(services: tuple[str, ...]) -> None:

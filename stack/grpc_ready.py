@@ -30,7 +30,7 @@ async def _wait(name: str, address: str, deadline: float) -> str | None:
     started = time.monotonic()
     while time.monotonic() < deadline:
         if await _serving(address):
-            print(f"  {name:<12} SERVING on {address} after {time.monotonic() - started:.1f}s", flush=True)
+            print(f"  {name:<15} SERVING on {address} after {time.monotonic() - started:.1f}s", flush=True)
             return None
         await asyncio.sleep(0.2)
     log = LOGS_DIR / f"svc-{name}.log"

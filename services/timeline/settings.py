@@ -76,8 +76,8 @@ class TimelineSettings(ServerSettings):
     dead_letter_topic: str = "feedmesh.dead-letters"
     poison_after_failures: int = 5
     # The consumer groups this process joins (posts, graph, fanout, fanout-store); `none`: a read-only replica. The
-    # stack runs fanout-store in a process of its own (svc-timeline-store), so the durable writes' Python work does
-    # not share a GIL with the reads and the hot path.
+    # stack splits them over three processes (reads; posts, graph and fanout; fanout-store) so that neither the
+    # consumers' client threads nor the durable writes' Python work share a GIL with the reads.
     consumer_roles: tuple[str, ...] = ("posts", "graph", "fanout", "fanout-store")
     # > 0: start() waits up to this long for every consumer to get its partitions (tests).
     consumer_ready_seconds: float = 0.0

@@ -10,14 +10,17 @@ SERVICES=(auth graph media post engagement ranking notification timeline)
 
 # Environment given to one service's main process only.
 declare -A MAIN_ENV=(
-    # The timeline's durable fanout runs in svc-timeline-store (below): its Cassandra writes are Python work that
-    # would otherwise share a GIL with feed reads and the hot fanout path.
-    [timeline]="FEEDMESH_CONSUMER_ROLES=posts,graph,fanout"
+    # The timeline's main process serves reads only; its consumers run in the two workers below. A consumer's
+    # Kafka client threads wake about 100 times a second each and take the GIL: with the eight of posts, graph and
+    # the hot fanout in the same process, it served 11% fewer feed reads (6 paired rounds, 2026-11-24).
+    [timeline]="FEEDMESH_CONSUMER_ROLES=none"
 )
 # Extra processes: "<process> <service> <VAR=value>...", on FEEDMESH_<PROCESS>_TARGET / _METRICS_PORT.
-# The durable fanout runs niced: on a 2-core machine its Cassandra writes otherwise take CPU from the hot push and
-# from reads; it catches up when they leave some (its backlog waits in Kafka).
+# timeline-ingest: the post and graph events and the hot fanout (Redis), away from the reads' GIL.
+# timeline-store: the durable fanout (Cassandra), niced: on a 2-core machine its writes otherwise take CPU from the
+# hot push and from reads; it catches up when they leave some (its backlog waits in Kafka).
 WORKERS=(
+    "timeline-ingest timeline FEEDMESH_CONSUMER_ROLES=posts,graph,fanout"
     "timeline-store timeline FEEDMESH_CONSUMER_ROLES=fanout-store FEEDMESH_NICENESS=10"
 )
 

@@ -68,13 +68,15 @@ class EncodedItems:
         self._encoded: OrderedDict[int, tuple[Post, Author, PostStats, bytes]] = OrderedDict()
 
     def _bytes(self, item: FeedItem) -> bytes:
-        """The item's framed bytes when its parts are not the very objects last encoded: equal ones, or anew."""
+        """The item's framed bytes when its parts are not the very objects last encoded: equal ones, or anew. Either
+        way the entry then holds these objects, so the next page that shows them passes the identity check (an
+        author's details are fetched again every minute: equal, but new objects)."""
         post, author, stats = item
         found = self._encoded.get(post.id)
         if found is not None and found[0] == post and found[1] == author and found[2] == stats:
-            self._encoded.move_to_end(post.id)
-            return found[3]
-        encoded = _framed(_item(item).SerializeToString())
+            encoded = found[3]
+        else:
+            encoded = _framed(_item(item).SerializeToString())
         self._encoded[post.id] = (post, author, stats, encoded)
         self._encoded.move_to_end(post.id)
         if len(self._encoded) > self.size:

@@ -62,7 +62,7 @@ class _HomeWindow:
         """The window's posts whose deletion was asked along with it."""
         if self.cached is None or self.cached.deleted is None:
             return None
-        return CheckedIds(frozenset(self.cached.ids), self.cached.deleted)
+        return CheckedIds(frozenset(self.cached.ids[: self.cached.checked]), self.cached.deleted)
 
 
 @dataclass
@@ -109,8 +109,11 @@ class FeedReader:
         try:
             if cursor.is_first_page and not (mode is FeedMode.RANKED and self.ranker.enabled):
                 # The commonest read: its home window is known before the plan, and is read with the reader's state.
-                count = read_size(limit + 1) + limit
-                touch, cached = await self.cache.touch_and_read_home(viewer, None, count)
+                # Its deletions are asked for the candidates of this page (with slack for items filtered out), not
+                # for those read ahead for the next page.
+                checked = read_size(limit + 1)
+                count = checked + limit
+                touch, cached = await self.cache.touch_and_read_home(viewer, None, count, checked)
                 window = _HomeWindow(None, count, cached)
                 plan = await self._plan(viewer, touch)
                 return await self._chronological(viewer, plan, None, limit, window=window)
@@ -254,8 +257,7 @@ class FeedReader:
         authors = await self.users.batch_get(sorted({p.author_id for p in page}))
         counts = stats if stats is not None else await self.engagement.stats(viewer, [p.id for p in page])
         return [
-            FeedItem(post=p, author=authors.get(p.author_id, Author(id=p.author_id)), stats=counts.get(p.id, NO_STATS))
-            for p in page
+            FeedItem(p, authors.get(p.author_id) or Author(id=p.author_id), counts.get(p.id, NO_STATS)) for p in page
         ]
 
     # --- warming the next page --------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ class CachedSlice:
     ids: list[int]
     low: int
     deleted: frozenset[int] | None = None
-    """The deleted posts among `ids`, as the post tombstone set said in the same round trip; None when the read did
-    not ask (or the set did not know)."""
+    """The deleted posts among the first `checked` ids, as the post tombstone set said in the same round trip; None
+    when the read did not ask (or the set did not know)."""
+    checked: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,11 @@ class TimelineCache(Protocol):
     async def touch(self, reader: int) -> Touch: ...
 
     async def touch_and_read_home(
-        self, reader: int, before: int | None, count: int
+        self, reader: int, before: int | None, count: int, checked: int
     ) -> tuple[Touch, CachedSlice | None]:
         """`touch`, then `read` of the reader's home timeline, in one round trip (a first page knows its window
-        before it knows its plan); the window says which of its posts are deleted when the tombstones are known."""
+        before it knows its plan); the window says which of its first `checked` posts are deleted when the
+        tombstones are known."""
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]: ...
 

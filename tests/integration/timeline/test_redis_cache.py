@@ -145,16 +145,20 @@ async def test_a_home_window_says_which_of_its_posts_are_deleted_when_the_tombst
     await empty_home(cache, 8)
     small, large = 7, 1_234_567_890_123_456_789  # padded with zeros as members; plain decimal in the tombstone set
     await cache.push_home([([small, 100, large], [8])])
-    _, window = await cache.touch_and_read_home(8, None, 10)
+    _, window = await cache.touch_and_read_home(8, None, 10, 10)
     assert window is not None and window.ids == [large, 100, small, OLD]
     assert window.deleted is None  # no tombstone set yet: unknown, the reader asks on its own
     await cache.client.sadd(cache.tombstones_key, post_tombstones.SENTINEL)
-    _, window = await cache.touch_and_read_home(8, None, 10)
-    assert window is not None and window.deleted == frozenset()
+    _, window = await cache.touch_and_read_home(8, None, 10, 10)
+    assert window is not None and window.deleted == frozenset() and window.checked == 4
     await cache.mark_deleted([small, large])
-    _, window = await cache.touch_and_read_home(8, None, 10)
+    _, window = await cache.touch_and_read_home(8, None, 10, 10)
     assert window is not None and window.ids == [large, 100, small, OLD]  # the window itself is unchanged
-    assert window.deleted == {small, large}
+    assert window.deleted == {small, large} and window.checked == 4
     assert await cache.deleted_among([small, 100, large]) == {small, large}  # the same answer asked on its own
-    _, window = await cache.touch_and_read_home(8, large, 10)
+    _, window = await cache.touch_and_read_home(8, large, 10, 10)
     assert window is not None and window.ids == [100, small, OLD] and window.deleted == {small}
+    # Only the first ids are checked when asked so: the rest of the window is read, not checked.
+    _, window = await cache.touch_and_read_home(8, None, 10, 2)
+    assert window is not None and window.ids == [large, 100, small, OLD]
+    assert window.checked == 2 and window.deleted == {large}

@@ -94,13 +94,14 @@ class FakeCache:
         return Touch(stale, self.gen[reader], sources, pull_only_sources=frozenset(self.never_pushed & set(sources)))
 
     async def touch_and_read_home(
-        self, reader: int, before: int | None, count: int
+        self, reader: int, before: int | None, count: int, checked: int
     ) -> tuple[Touch, CachedSlice | None]:
         touch = await self.touch(reader)
         window = await self.read(StreamKind.HOME, reader, before, count)
         if window is None or self.tombstones is None:
             return touch, window
-        return touch, CachedSlice(window.ids, window.low, frozenset(self.tombstones.deleted(window.ids)))
+        asked = window.ids[:checked]
+        return touch, CachedSlice(window.ids, window.low, frozenset(self.tombstones.deleted(asked)), len(asked))
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         return [u in self.active for u in user_ids]

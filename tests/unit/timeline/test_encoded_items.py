@@ -45,3 +45,15 @@ def test_the_least_recently_used_encodings_go_first() -> None:
         encoded.response(FeedPage(items=[FeedItem(replace(POST, id=post_id), AUTHOR)]))
     assert list(encoded._encoded) == [1, 3]
     assert isinstance(encoded.response(FeedPage()), timeline_service_pb2.GetFeedResponse)
+
+
+def test_an_equal_item_made_of_new_objects_reuses_its_bytes_and_is_then_known_by_identity() -> None:
+    """Authors are fetched again every minute: equal details in new objects. The encoding is reused, and the entry
+    takes the new objects, so later pages match on identity instead of comparing every field."""
+    encoded = EncodedItems()
+    encoded.response(FeedPage(items=[FeedItem(POST, AUTHOR)]))
+    refetched = replace(AUTHOR)
+    assert refetched == AUTHOR and refetched is not AUTHOR
+    (item,) = encoded.response(FeedPage(items=[FeedItem(POST, refetched)])).items
+    assert item == _item(FeedItem(POST, AUTHOR))
+    assert encoded._encoded[POST.id][1] is refetched
