@@ -11,7 +11,9 @@ timelines are logged in `tl:fills`, and the durable fanout group pushes again to
 publication, after its Cassandra write).
 
 Per reader: `tl:{u:42}:active` (set on every read, expires after the inactivity period: no key = inactive),
-`tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline).
+`tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline), and
+`tl:{u:42}:srcv`, counting the changes to `src` (with `gen` and `tl:pull_only:v`, the version of what a read needs
+from them).
 
 `tl` is the default key prefix (FEEDMESH_REDIS_PREFIX): timelines that share a Redis but not their caps (the
 tests' small-cap timeline next to the stack's) must not share keys.
@@ -29,6 +31,7 @@ import redis.asyncio as aioredis
 from services.common import post_tombstones
 from services.common.redis_mux import RedisMux, Script
 from services.common.relationship_version import relationship_version_key
+from services.timeline.app.local_cache import LruCache
 from services.timeline.app.ports import CachedSlice, StreamKind, Touch
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
@@ -177,10 +180,13 @@ redis.call('PEXPIRE', KEYS[2], ttl + 60000)
 return 1
 """
 
-# KEYS: active, gen, src, pull-only set, the graph's relationship version, home lo, home z. ARGV: now, inactivity
-# ttl seconds. The home cache lives as long as the reader stays active (its `lo` first, so the pair never half-exists).
-# Returns the stale flag, the generation, the sources (author, floor, ...), the sources that are pull-only authors
-# and the relationship version.
+# KEYS: active, gen, src, pull-only set, the graph's relationship version, home lo, home z, src version, pull-only
+# set version. ARGV: now, inactivity ttl seconds, the sources version the caller holds ('' for none). The home cache
+# lives as long as the reader stays active (its `lo` first, so the pair never half-exists). Returns the stale flag,
+# the generation, the sources (author, floor, ...) and the sources that are pull-only authors, or false for both
+# when the caller holds them already (the same sources version), the relationship version and the sources version.
+# A reader's sources change seldom and a read needs them every time: not sending them again saved Redis most of
+# this script's time.
 _TOUCH = """
 local prev = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
@@ -191,6 +197,10 @@ if not prev then
   redis.call('INCR', KEYS[2])
   redis.call('DEL', KEYS[3])
 end
+local gen = redis.call('GET', KEYS[2]) or '0'
+local relationship = redis.call('GET', KEYS[5]) or ''
+local version = gen .. ':' .. (redis.call('GET', KEYS[8]) or '0') .. ':' .. (redis.call('GET', KEYS[9]) or '0')
+if version == ARGV[3] then return {stale, gen, false, false, relationship, version} end
 local sources = redis.call('HGETALL', KEYS[3])
 local pull_only = {}
 if #sources > 0 then
@@ -201,16 +211,32 @@ if #sources > 0 then
     if flags[i] == 1 then pull_only[#pull_only + 1] = authors[i] end
   end
 end
-return {stale, redis.call('GET', KEYS[2]) or '0', sources, pull_only, redis.call('GET', KEYS[5]) or ''}
+return {stale, gen, sources, pull_only, relationship, version}
 """
 
-# KEYS: gen, src. ARGV: generation, author, floor.
+# KEYS: gen, src, src version. ARGV: generation, author, floor.
 _SET_SOURCE = """
 if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('INCR', KEYS[3])
 return 1
 """
 
+# KEYS: src, src version. ARGV: authors.
+_DROP_SOURCES = """
+if redis.call('HDEL', KEYS[1], unpack(ARGV)) > 0 then redis.call('INCR', KEYS[2]) end
+return 1
+"""
+
+# KEYS: the pull-only set, its version. ARGV: author.
+_MARK_PULL_ONLY = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('INCR', KEYS[2]) end
+return 1
+"""
+
+
+# A reader's sources as this process last read them: (their version, author -> floor, the pull-only ones).
+_HeldSources = tuple[str, dict[int, int], frozenset[int]]
 
 # A reader whose build began this close to the end of the log's memory might already be forgotten.
 _FILLS_LOG_MARGIN_MS = 5_000
@@ -237,12 +263,17 @@ class RedisTimelineCache:
         fills_log_seconds: float = 900.0,
         prefix: str = "tl",
         tombstones_key: str = post_tombstones.KEY,
+        sources_cache_size: int = 100_000,
     ):
         self.client = client
         self.mux = mux  # the scripts and the read path's other commands (see services.common.redis_mux)
         self.prefix = prefix
         self.tombstones_key = tombstones_key  # the post service's set (services.common.post_tombstones)
         self._pull_only_key = f"{prefix}:pull_only"
+        self._pull_only_version_key = f"{prefix}:pull_only:v"
+        # reader -> (sources version, sources, pull-only sources) as last read: a touch that finds the same version
+        # in Redis is answered without them (see _TOUCH)
+        self._sources: LruCache[int, _HeldSources] = LruCache(sources_cache_size, float("inf"))
         # reader id -> when a build of its home timeline last began (ms), for fills_log_seconds
         self._fills_key = f"{prefix}:fills"
         self.fills_log_ms = int(fills_log_seconds * 1000)
@@ -260,6 +291,8 @@ class RedisTimelineCache:
         self._commit_fill = Script(_COMMIT_FILL)
         self._touch = Script(_TOUCH)
         self._set_source = Script(_SET_SOURCE)
+        self._drop_sources = Script(_DROP_SOURCES)
+        self._mark_pull_only = Script(_MARK_PULL_ONLY)
 
     def _stream_keys(self, kind: str, owner: int) -> list[str]:
         tag = f"{self.prefix}:{{{kind}:{owner}}}"
@@ -270,7 +303,7 @@ class RedisTimelineCache:
 
     def _reader_keys(self, reader: int) -> list[str]:
         tag = f"{self.prefix}:{{u:{reader}}}"
-        return [self._active_key(reader), f"{tag}:gen", f"{tag}:src"]
+        return [self._active_key(reader), f"{tag}:gen", f"{tag}:src", f"{tag}:srcv"]
 
     async def _pipelined(self, script: Script, calls: Sequence[tuple[list[str], list[Any]]]) -> list[Any]:
         """Runs one script many times in one round trip."""
@@ -362,17 +395,25 @@ class RedisTimelineCache:
 
     # --- readers ----------------------------------------------------------------------------------------------
 
-    def _touch_call(self, reader: int) -> tuple[Script, list[str], list[Any]]:
+    def _touch_call(self, reader: int) -> tuple[tuple[Script, list[str], list[Any]], _HeldSources | None]:
+        """The touch script's call, and the sources it tells Redis this process holds."""
+        active, gen, src, srcv = self._reader_keys(reader)
         keys = [
-            *self._reader_keys(reader),
+            active,
+            gen,
+            src,
             self._pull_only_key,
             relationship_version_key(reader),
             *self._stream_keys(StreamKind.HOME, reader)[:2],
+            srcv,
+            self._pull_only_version_key,
         ]
-        return self._touch, keys, [int(time.time()), self.inactive_seconds]
+        held = self._sources.get(reader)
+        return (self._touch, keys, [int(time.time()), self.inactive_seconds, held[0] if held else ""]), held
 
     async def touch(self, reader: int) -> Touch:
-        return self._touched(await self._run(*self._touch_call(reader)))
+        call, held = self._touch_call(reader)
+        return self._touched(reader, await self._run(*call), held)
 
     async def touch_and_read_home(
         self, reader: int, before: int | None, count: int, checked: int
@@ -382,19 +423,24 @@ class RedisTimelineCache:
             [*self._stream_keys(StreamKind.HOME, reader)[:2], self.tombstones_key],
             [self._max(before), count, self.caps["h"], post_tombstones.SENTINEL, checked],
         )
-        touched, cached = await self.mux.run_scripts([self._touch_call(reader), read])
-        return self._touched(touched), self._slice(cached)
+        touch, held = self._touch_call(reader)
+        touched, cached = await self.mux.run_scripts([touch, read])
+        return self._touched(reader, touched, held), self._slice(cached)
 
-    @staticmethod
-    def _touched(raw: Any) -> Touch:
-        stale, generation, flat, pull_only, version = raw
-        sources = dict(zip(map(int, flat[0::2]), map(int, flat[1::2]), strict=True))
+    def _touched(self, reader: int, raw: Any, held: _HeldSources | None) -> Touch:
+        stale, generation, flat, pull_only_flat, relationship, version = raw
+        if flat is None and held is not None:  # unchanged since this process read them: the same objects again
+            _, sources, pull_only = held
+        else:
+            sources = dict(zip(map(int, flat[0::2]), map(int, flat[1::2]), strict=True))
+            pull_only = frozenset(int(a) for a in pull_only_flat)
+            self._sources.put(reader, (_text(version), sources, pull_only))
         return Touch(
             was_stale=bool(int(stale)),
             generation=int(generation),
             sources=sources,
-            relationship_version=_text(version) if version else "",
-            pull_only_sources=frozenset(int(a) for a in pull_only),
+            relationship_version=_text(relationship) if relationship else "",
+            pull_only_sources=pull_only,
         )
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
@@ -408,15 +454,15 @@ class RedisTimelineCache:
         return int(raw) if raw else 0
 
     async def set_source(self, reader: int, author: int, floor: int, generation: int) -> bool:
-        _, gen, src = self._reader_keys(reader)
-        return bool(await self._run(self._set_source, [gen, src], [generation, author, floor]))
+        _, gen, src, srcv = self._reader_keys(reader)
+        return bool(await self._run(self._set_source, [gen, src, srcv], [generation, author, floor]))
 
     async def drop_sources(self, reader: int, authors: Sequence[int]) -> None:
         if authors:
-            await self.client.hdel(self._reader_keys(reader)[2], *[str(a) for a in authors])
+            await self._run(self._drop_sources, self._reader_keys(reader)[2:], list(authors))
 
     async def mark_pull_only(self, author: int) -> None:
-        await self.client.sadd(self._pull_only_key, str(author))
+        await self._run(self._mark_pull_only, [self._pull_only_key, self._pull_only_version_key], [author])
 
     # --- post tombstones (the post service's set) -------------------------------------------------------------
 

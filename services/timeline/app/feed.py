@@ -16,6 +16,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from services.timeline.app.background import Background
@@ -34,7 +35,7 @@ from services.timeline.app.ports import (
 )
 from services.timeline.app.streams import StreamReader
 from services.timeline.domain.cursor import FeedCursor, FeedMode
-from services.timeline.domain.delivery import ReadPlan, plan_read
+from services.timeline.domain.delivery import Followees, ReadPlan, plan_read
 from services.timeline.domain.feed import NO_STATS, Author, FeedItem, FeedPage, Post, PostStats, order_by_scores
 from services.timeline.domain.merge import MergedCandidates, merge_slices, read_size
 
@@ -48,6 +49,7 @@ class FeedTuning:
     prefetch_seconds: float = 30.0
     prefetch_entries: int = 50_000
     rebuild_lock_seconds: float = 60.0
+    plan_entries: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class FeedReader:
         self._prefetched: LruCache[tuple[int, int], MergedCandidates] = LruCache(
             tuning.prefetch_entries, tuning.prefetch_seconds
         )
+        # reader -> (followees, sources, pull-only sources, the plan made of them): the cache hands out the very
+        # same objects while they hold, and then the plan is too
+        self._plans: LruCache[int, tuple[Followees, Mapping[int, int], frozenset[int], ReadPlan]] = LruCache(
+            tuning.plan_entries, float("inf")
+        )
 
     async def get_feed(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         started = time.perf_counter()
@@ -130,7 +137,17 @@ class FeedReader:
 
     async def _plan(self, viewer: int, touch: Touch) -> ReadPlan:
         followees = await self.followees.get(viewer, touch.relationship_version)
-        plan = plan_read(viewer, followees, touch.sources, touch.pull_only_sources & followees.pushed)
+        known = self._plans.get(viewer)
+        if (
+            known is not None
+            and known[0] is followees
+            and known[1] is touch.sources
+            and known[2] is touch.pull_only_sources
+        ):
+            plan = known[3]
+        else:
+            plan = plan_read(viewer, followees, touch.sources, touch.pull_only_sources & followees.pushed)
+            self._plans.put(viewer, (followees, touch.sources, touch.pull_only_sources, plan))
         PULLED_AUTHORS.observe(len(plan.pulls))
         self._maintain(viewer, touch, plan, followees.celebrities)
         return plan

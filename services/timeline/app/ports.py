@@ -31,6 +31,7 @@ class Touch:
     was_stale: bool
     generation: int
     sources: dict[int, int]
+    """Shared: while they are unchanged, every read of the reader gets the same object (never to be modified)."""
     relationship_version: str = ""
     """The graph's published relationship version of the reader ("" when unknown)."""
     pull_only_sources: frozenset[int] = frozenset()

@@ -162,3 +162,34 @@ async def test_a_home_window_says_which_of_its_posts_are_deleted_when_the_tombst
     _, window = await cache.touch_and_read_home(8, None, 10, 2)
     assert window is not None and window.ids == [large, 100, small, OLD]
     assert window.checked == 2 and window.deleted == {large}
+
+
+async def test_a_readers_sources_are_sent_again_only_when_another_process_changed_them(
+    cache: RedisTimelineCache, stack_settings: StackSettings
+) -> None:
+    client, mux = create_redis(stack_settings.redis_url), RedisMux(stack_settings.redis_url)
+    other = RedisTimelineCache(  # another replica, on the same keys
+        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=cache.prefix
+    )
+    try:
+        first = await cache.touch(21)
+        assert first.sources == {} and first.pull_only_sources == frozenset()
+        assert await other.set_source(21, 5, 0, first.generation)
+        assert await other.set_source(21, 6, 900, first.generation)
+        changed = await cache.touch(21)
+        assert changed.sources == {5: 0, 6: 900}
+        again = await cache.touch(21)
+        assert again.sources is changed.sources  # not sent again: the objects held since
+        await other.mark_pull_only(6)
+        assert (await cache.touch(21)).pull_only_sources == {6}
+        await other.drop_sources(21, [5])
+        touch, _ = await cache.touch_and_read_home(21, None, 10, 10)
+        assert touch.sources == {6: 900}
+        await cache.client.delete(cache._active_key(21))  # the reader went inactive: it starts over
+        back = await cache.touch(21)
+        assert back.was_stale and back.sources == {} and back.generation == first.generation + 1
+        assert not await other.set_source(21, 5, 0, first.generation)  # a backfill of the old generation is refused
+        assert (await cache.touch(21)).sources == {}
+    finally:
+        await client.aclose()
+        await mux.close()
