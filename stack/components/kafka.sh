@@ -10,10 +10,13 @@ start_kafka() {
     local java=(java "${KAFKA_JVM_OPTS[@]}" -Dlog4j2.configurationFile="$dir/log4j2.properties"
         -cp "$KAFKA_HOME/lib/*")
     if [[ ! -f $dir/data/meta.properties ]]; then
+        # An id that starts with '-' (1 in 64 of the url-safe base64 ones) reads as an option to the storage tool:
+        # drawn again so that it never does, and passed as --cluster-id=<id> besides.
         [[ -f $dir/cluster-id ]] ||
-            "$PY" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))' \
-                >"$dir/cluster-id" || return 1
-        "${java[@]}" kafka.tools.StorageTool format -t "$(cat "$dir/cluster-id")" \
+            "$PY" -c 'import base64, uuid
+while (i := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(i)' >"$dir/cluster-id" || return 1
+        "${java[@]}" kafka.tools.StorageTool format --cluster-id="$(cat "$dir/cluster-id")" \
             -c "$dir/server.properties" >>"$LOGS/kafka.log" 2>&1 || return 1
     fi
     spawn kafka "${java[@]}" kafka.Kafka "$dir/server.properties"
