@@ -2,7 +2,7 @@
 handler on the server's event loop and committing offsets only after the handler returns: at least once.
 
 A failed batch is not committed as such: each of its partitions is tried once more on its own, the partitions that
-pass are committed, and those that fail again are sought back and paused for `retry_seconds` before they are
+pass are committed, and those that fail again are sought back and held for `retry_seconds` before they are
 retried, while the others go on (an event that always fails holds back its own partition, in order, not every
 partition the member reads). A partition that failed `poison_after` times in a row from the same offset is then
 tried one event at a time: the events that pass are committed, and one that fails on its own while something else
@@ -173,11 +173,11 @@ class ConsumerRunner:
 
     def _consume(self, consumer: KafkaConsumer) -> None:
         next_lag = 0.0
-        held: dict[TopicPartition, float] = {}  # partitions paused after a failure -> when to retry them
+        held: dict[TopicPartition, tuple[float, int]] = {}  # held back after a failure -> (retry when, from)
         while not self._stop.is_set():
-            if held:
-                self._resume_due(consumer, held)
             batch = consumer.poll(timeout_ms=200)
+            if held:
+                batch = self._without_held(consumer, batch, held)
             if self.fresh:
                 self._commit_start(consumer, batch)
             if time.monotonic() >= next_lag:
@@ -200,8 +200,8 @@ class ConsumerRunner:
             for tp in batch:
                 if tp not in failed:
                     self._failing.pop(tp, None)
-            retry_from = {tp: self._after_failure(consumer, tp, batch[tp]) for tp in failed}
-            retry_from = {tp: offset for tp, offset in retry_from.items() if offset is not None}
+            after = {tp: self._after_failure(consumer, tp, batch[tp]) for tp in failed}
+            retry_from = {tp: offset for tp, offset in after.items() if offset is not None}
             if retry_from:
                 log.error(
                     "partitions held back; they will be retried",
@@ -210,17 +210,25 @@ class ConsumerRunner:
                 for tp, offset in retry_from.items():
                     with contextlib.suppress(Exception):
                         consumer.seek(tp, offset)
-                        consumer.pause(tp)
-                        held[tp] = time.monotonic() + self.retry_seconds
+                        held[tp] = (time.monotonic() + self.retry_seconds, offset)
 
     @staticmethod
-    def _resume_due(consumer: KafkaConsumer, held: dict[TopicPartition, float]) -> None:
+    def _without_held(
+        consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]], held: dict[TopicPartition, tuple[float, int]]
+    ) -> dict[TopicPartition, list[Any]]:
+        """The batch less the events of partitions still held back, which are sought back to their retry offset (so
+        they come again); a partition whose time is up is let through. Not consumer.pause(): kafka-python 3.0.12
+        parks what it already fetched for a paused partition and, once it is resumed, could leave it parked and the
+        partition unfetched for good."""
         now = time.monotonic()
-        due = [tp for tp, at in held.items() if at <= now]
-        for tp in due:
-            del held[tp]
-            with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
-                consumer.resume(tp)
+        for tp, (at, offset) in list(held.items()):
+            if at <= now:
+                del held[tp]
+            elif tp in batch:
+                del batch[tp]
+                with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
+                    consumer.seek(tp, offset)
+        return batch
 
     def _run_handler(self, records: list[Any]) -> None:
         asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
