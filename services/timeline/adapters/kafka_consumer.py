@@ -30,7 +30,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from services.common.kafka import API_VERSION, KafkaPublisher, OutgoingMessage
-from services.timeline.app.metrics import CONSUMER_LAG, DEAD_LETTERS
+from services.timeline.app.metrics import CONSUMER_BATCHES, CONSUMER_LAG, DEAD_LETTERS
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +186,10 @@ class ConsumerRunner:
             if not batch or self._stop.is_set():
                 continue
             records = [r for part in batch.values() for r in part]
+            started = time.perf_counter()
             try:
                 self._run_handler(records)
+                CONSUMER_BATCHES.labels(self.group).observe(time.perf_counter() - started)
                 failed: set[TopicPartition] = set()
             except Exception:
                 log.exception("batch failed", extra={"member": self.member, "n": len(records)})

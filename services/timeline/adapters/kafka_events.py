@@ -14,8 +14,9 @@ from google.protobuf.message import DecodeError
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
 from services.common.telemetry import inject_context
-from services.timeline.app.ingest import GraphEvents, PostEvents
+from services.timeline.app.ingest import GraphEvents, PostEvents, Publication
 from services.timeline.app.ports import FanoutChunk
+from services.timeline.domain.delivery import MAX_POSTS_PER_PUSH
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +37,33 @@ async def _per_key(
     *,
     key: Callable[[Any], bytes] = lambda record: record.key or b"",
     independent: Callable[[Any], bool] = lambda record: False,
+    together: Callable[[list[Any]], Awaitable[None]] | None = None,
 ) -> None:
     """Records with the same key in order, different keys concurrently (per-key order is all Kafka promises).
-    Consecutive records of one key that are `independent` of each other run concurrently too, as one step."""
+    Consecutive records of one key that are `independent` of each other are one step: handed to `together` in one
+    call, or else run concurrently."""
     by_key: dict[bytes, list[Any]] = defaultdict(list)
     for record in records:
         by_key[key(record)].append(record)
 
+    async def step(group: list[Any]) -> None:
+        if together is not None:
+            await together(group)
+        else:
+            await asyncio.gather(*(handle(r) for r in group))
+
     async def run(group: list[Any]) -> None:
-        step: list[Any] = []
+        pending: list[Any] = []
         for record in group:
             if independent(record):
-                step.append(record)
+                pending.append(record)
                 continue
-            if step:
-                await asyncio.gather(*(handle(r) for r in step))
-                step = []
+            if pending:
+                await step(pending)
+                pending = []
             await handle(record)
-        if step:
-            await asyncio.gather(*(handle(r) for r in step))
+        if pending:
+            await step(pending)
 
     await asyncio.gather(*(run(group) for group in by_key.values()))
 
@@ -82,7 +91,15 @@ class PostEventsConsumer:
             self._one,
             key=lambda pair: pair[0].key or b"",
             independent=lambda pair: _kind(pair[1]) == "post_published",
+            together=self._published,
         )
+
+    async def _published(self, pairs: list[tuple[Any, events_pb2.Event]]) -> None:
+        publications = []
+        for _record, event in pairs:
+            p = event.post_published
+            publications.append(Publication(event.event_id, p.post_id, p.author_id, _ns(p.create_time)))
+        await self.posts.published_many(publications)
 
     async def _one(self, pair: tuple[Any, events_pb2.Event | None]) -> None:
         _record, event = pair
@@ -128,22 +145,37 @@ class FanoutConsumer:
             event = _decode(record)
             if event is None or event.WhichOneof("payload") != "fanout_task":
                 continue
-            task = event.fanout_task
-            chunks.append(
-                FanoutChunk(
-                    task.post_id, task.author_id, _ns(task.create_time), list(task.follower_ids), task.cache_written
-                )
-            )
+            chunks.extend(unpack_task(event.fanout_task))
         if chunks:
             await self.deliver(chunks)
 
 
+def unpack_task(task: events_pb2.FanoutTask) -> list[FanoutChunk]:
+    """A task's chunks, one per post; they share the one list of followers."""
+    followers = list(task.follower_ids)
+    first = FanoutChunk(task.post_id, task.author_id, _ns(task.create_time), followers, task.cache_written)
+    more = [
+        FanoutChunk(p.post_id, task.author_id, _ns(p.create_time), followers, task.cache_written)
+        for p in task.more_posts
+    ]
+    return [first, *more]
+
+
+def pack_tasks(chunks: Sequence[FanoutChunk], max_posts: int = MAX_POSTS_PER_PUSH) -> list[list[FanoutChunk]]:
+    """Chunks as tasks: those of one author for the same followers, with the same `cache_written`, travel together
+    (at most `max_posts` in a task, what a push writes to a reader at once), in the order they were given."""
+    groups: dict[tuple[int, bool, tuple[int, ...]], list[FanoutChunk]] = {}
+    for chunk in chunks:
+        groups.setdefault((chunk.author_id, chunk.cache_written, tuple(chunk.follower_ids)), []).append(chunk)
+    return [group[start : start + max_posts] for group in groups.values() for start in range(0, len(group), max_posts)]
+
+
 class KafkaFanoutQueue:
-    """Produces fanout tasks: to `topic` (both fanout groups), or to `durable_topic` (the durable group only) when
-    the chunk is already in Redis. The key is `<author id>-<first follower id>`: one post's chunks spread over the
-    partitions, so several workers share a large fanout, while the same chunk of an author's next posts follows in
-    the same partition, where a worker's batch groups them into one write per reader (order does not matter for
-    idempotent deliveries)."""
+    """Produces fanout tasks (`pack_tasks`): to `topic` (both fanout groups), or to `durable_topic` (the durable
+    group only) when the chunk is already in Redis. The key is `<author id>-<first follower id>`: one post's chunks
+    spread over the partitions, so several workers share a large fanout, while the same chunk of an author's next
+    posts follows in the same partition, where a worker's batch groups them into one write per reader (order does
+    not matter for idempotent deliveries)."""
 
     def __init__(self, publisher: KafkaPublisher, topic: str, durable_topic: str):
         self.publisher = publisher
@@ -153,17 +185,29 @@ class KafkaFanoutQueue:
     async def enqueue(self, chunks: Sequence[FanoutChunk], source_event_id: str) -> None:
         headers = [(k, v.encode()) for k, v in inject_context().items()]
         messages = []
-        for chunk in chunks:
+        for task_chunks in pack_tasks(chunks):
+            chunk = task_chunks[0]
             first = chunk.follower_ids[0] if chunk.follower_ids else 0
-            event = events_pb2.Event(event_id=f"{source_event_id}:{chunk.post_id}:{first}")
-            event.occur_time.GetCurrentTime()
-            task = event.fanout_task
-            task.post_id = chunk.post_id
-            task.author_id = chunk.author_id
-            task.create_time.FromNanoseconds(chunk.create_time_ns)
-            task.follower_ids.extend(chunk.follower_ids)
-            task.cache_written = chunk.cache_written
             key = f"{chunk.author_id}-{first}".encode()
             topic = self.durable_topic if chunk.cache_written else self.topic
+            event = task_event(task_chunks, source_event_id)
             messages.append(OutgoingMessage(topic, key, event.SerializeToString(), headers))
         await self.publisher.send_batch(messages)
+
+
+def task_event(chunks: Sequence[FanoutChunk], source_event_id: str) -> events_pb2.Event:
+    """One task of `pack_tasks` as an event (`unpack_task` reads it back)."""
+    chunk = chunks[0]
+    first = chunk.follower_ids[0] if chunk.follower_ids else 0
+    event = events_pb2.Event(event_id=f"{source_event_id}:{chunk.post_id}:{first}")
+    event.occur_time.GetCurrentTime()
+    task = event.fanout_task
+    task.post_id = chunk.post_id
+    task.author_id = chunk.author_id
+    task.create_time.FromNanoseconds(chunk.create_time_ns)
+    task.follower_ids.extend(chunk.follower_ids)
+    task.cache_written = chunk.cache_written
+    for more in chunks[1:]:
+        post = task.more_posts.add(post_id=more.post_id)
+        post.create_time.FromNanoseconds(more.create_time_ns)
+    return event

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from services.timeline.app.materialize import Materializer
@@ -16,6 +16,7 @@ from services.timeline.app.metrics import (
     FANOUT_SKIPPED_INACTIVE,
     FANOUT_TASKS,
     FRESHNESS,
+    POST_EVENT_STAGES,
 )
 from services.timeline.app.ports import (
     FanoutChunk,
@@ -32,6 +33,16 @@ log = logging.getLogger(__name__)
 
 # How far the post service's clock (a post's publication time) may run ahead of this process's.
 CLOCK_SKEW_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A post.published event."""
+
+    event_id: str
+    post_id: int
+    author_id: int
+    create_time_ns: int
 
 
 @dataclass(frozen=True)
@@ -70,58 +81,77 @@ class PostEvents:
         self.policy = policy
 
     async def published(self, event_id: str, post_id: int, author_id: int, create_time_ns: int) -> None:
-        EVENTS.labels("post_published").inc()
-        # The author's timeline first: backfills and pulls read it, and the push below relies on that order. The
-        # author's own timelines (cache, home) do not: they are written while the followers are listed and pushed.
-        await self.store.add_authored(author_id, post_id)
-        await asyncio.gather(
-            self._own_timelines(post_id, author_id, create_time_ns),
-            self._fan_out(event_id, post_id, author_id, create_time_ns),
-        )
+        await self.published_many([Publication(event_id, post_id, author_id, create_time_ns)])
 
-    async def _own_timelines(self, post_id: int, author_id: int, create_time_ns: int) -> None:
-        await self.cache.add(StreamKind.AUTHOR, {author_id: [post_id]})
-        await self.store.add_home([(author_id, post_id, author_id)])
-        await self.cache.add(StreamKind.HOME, {author_id: [post_id]})
-        if create_time_ns:
-            FRESHNESS.labels("own").observe(max(0.0, time.time() - create_time_ns / 1e9))
+    async def published_many(self, publications: Sequence[Publication]) -> None:
+        """Publications that do not depend on each other (consecutive events of their authors), handled by author:
+        each author's followers are listed once for all of its posts. A burst of one author's posts listed its
+        followers once per post, all at once: 20 posts of the 10k author kept the graph busy 0.4-0.7 s before the
+        first task went out."""
+        by_author: dict[int, list[Publication]] = {}
+        for p in publications:
+            by_author.setdefault(p.author_id, []).append(p)
+        await asyncio.gather(*(self._published(author, posts) for author, posts in by_author.items()))
 
-    async def _fan_out(self, event_id: str, post_id: int, author_id: int, create_time_ns: int) -> None:
+    async def _published(self, author_id: int, posts: list[Publication]) -> None:
+        EVENTS.labels("post_published").inc(len(posts))
+        started = time.perf_counter()
+        # The author's timeline first: backfills and pulls read it, and the push below relies on that order (a
+        # follow that the listing below misses is backfilled from it). The author's own timelines (cache, home) do
+        # not: they are written while the followers are listed and pushed.
+        await asyncio.gather(*(self.store.add_authored(author_id, p.post_id) for p in posts))
+        POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
+        await asyncio.gather(self._own_timelines(author_id, posts), self._fan_out(author_id, posts, started))
+
+    async def _own_timelines(self, author_id: int, posts: list[Publication]) -> None:
+        ids = [p.post_id for p in posts]
+        await self.cache.add(StreamKind.AUTHOR, {author_id: ids})
+        await self.store.add_home([(author_id, post_id, author_id) for post_id in ids])
+        await self.cache.add(StreamKind.HOME, {author_id: ids})
+        for p in posts:
+            if p.create_time_ns:
+                FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
+
+    async def _fan_out(self, author_id: int, posts: list[Publication], started: float) -> None:
         cursor = ""
         first = True
         sends: list[asyncio.Task[None]] = []
         try:
             while True:
                 followers, cursor, count = await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
-                if first and is_celebrity(count, self.policy.celebrity_threshold):
-                    # Pull-only from now on: readers merge this author's posts at read time.
-                    await self.cache.mark_pull_only(author_id)
-                    FANOUT_TASKS.labels("celebrity_skipped").inc()
-                    return
+                if first:
+                    POST_EVENT_STAGES.labels("listed").observe(time.perf_counter() - started)
+                    if is_celebrity(count, self.policy.celebrity_threshold):
+                        # Pull-only from now on: readers merge this author's posts at read time.
+                        await self.cache.mark_pull_only(author_id)
+                        FANOUT_TASKS.labels("celebrity_skipped").inc(len(posts))
+                        return
                 first = False
-                chunks = [
-                    FanoutChunk(post_id, author_id, create_time_ns, ids)
-                    for ids in chunked(followers, self.policy.chunk_size)
-                ]
-                if len(chunks) == 1 and not cursor and not sends:
-                    # The whole audience fits one task: push it into Redis here, a Kafka hop sooner; the task still
-                    # goes out for the durable write.
-                    chunks = [await self._push_inline(chunks[0])]
+                audiences = list(chunked(followers, self.policy.chunk_size))
+                tasks = [[FanoutChunk(p.post_id, author_id, p.create_time_ns, ids) for ids in audiences] for p in posts]
+                if len(audiences) == 1 and not cursor and not sends:
+                    # The whole audience fits one task: push it into Redis here, a Kafka hop sooner; the tasks still
+                    # go out for the durable write.
+                    tasks = [[chunk] for chunk in await self._push_inline([t[0] for t in tasks])]
+                    POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
+                chunks = [chunk for post_chunks in tasks for chunk in post_chunks]
                 if chunks:
-                    # Sent while the next page is read; the event is done (and committed) only when all are acked.
-                    sends.append(asyncio.create_task(self.queue.enqueue(chunks, event_id)))
+                    # Sent while the next page is read; the events are done (and committed) only when all are
+                    # acknowledged. The posts of one chunk of followers travel in one task.
+                    sends.append(asyncio.create_task(self.queue.enqueue(chunks, posts[0].event_id)))
                     FANOUT_TASKS.labels("enqueued").inc(len(chunks))
                 if not cursor:
                     return
         finally:
             if sends:
                 await asyncio.gather(*sends)
+                POST_EVENT_STAGES.labels("enqueued").observe(time.perf_counter() - started)
 
-    async def _push_inline(self, chunk: FanoutChunk) -> FanoutChunk:
-        flags = await push_home(self.cache, [chunk])
-        FANOUT_DELIVERIES.labels("redis").inc(_observe_push([chunk], flags))
-        FANOUT_TASKS.labels("cached_inline").inc()
-        return FanoutChunk(chunk.post_id, chunk.author_id, chunk.create_time_ns, chunk.follower_ids, cache_written=True)
+    async def _push_inline(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
+        flags = await push_home(self.cache, chunks)
+        FANOUT_DELIVERIES.labels("redis").inc(_observe_push(chunks, flags))
+        FANOUT_TASKS.labels("cached_inline").inc(len(chunks))
+        return [replace(c, cache_written=True) for c in chunks]
 
     async def deleted(self, post_id: int, author_id: int) -> None:
         """Reads already drop deleted posts (the post service marked the tombstone before DeletePost returned; the

@@ -44,6 +44,24 @@ CONSUMER_LAG = Gauge(
     "Messages not yet processed per consumer group member (the fanout backlog for group timeline-fanout)",
     ["group", "member"],
 )
+CONSUMER_BATCHES = Children(
+    Histogram(
+        "feedmesh_timeline_consumer_batch_seconds",
+        "Time to handle one polled batch, per consumer group: the next batch is polled after it",
+        ["group"],
+        buckets=_FRESHNESS_BUCKETS,
+    )
+)
+POST_EVENT_STAGES = Children(
+    Histogram(
+        "feedmesh_timeline_post_event_stage_seconds",
+        "From the start of a post.published event's handling to the end of each of its stages: authored (the "
+        "author's timeline in Cassandra), listed (the followers' first page), pushed (into the Redis home timelines, "
+        "an audience of one task), enqueued (every fanout task acknowledged by Kafka)",
+        ["stage"],
+        buckets=_FRESHNESS_BUCKETS,
+    )
+)
 DEAD_LETTERS = Counter(
     "feedmesh_timeline_dead_letters_total",
     "Events set aside on the dead-letter topic after failing on their own while other events passed",

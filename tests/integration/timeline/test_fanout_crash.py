@@ -126,7 +126,8 @@ def _task_posts(bootstrap: str, topic: str) -> list[int]:
         while any(consumer.position(tp) < ends[tp] for tp in parts):
             for records in consumer.poll(timeout_ms=1000).values():
                 for record in records:
-                    posts.append(events_pb2.Event.FromString(record.value).fanout_task.post_id)
+                    task = events_pb2.Event.FromString(record.value).fanout_task
+                    posts.extend([task.post_id, *(p.post_id for p in task.more_posts)])
         return posts
     finally:
         consumer.close(autocommit=False)

@@ -187,6 +187,7 @@ class FakeWorld:
         return Followees(pushed=frozenset(fs) - celebs, celebrities=celebs, close_friend_of=friend_of)
 
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+        self.calls["follower_page"] += 1
         everyone = self.followers_of(author_id)
         start = int(cursor or 0)
         page = everyone[start : start + limit]

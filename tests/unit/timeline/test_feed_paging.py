@@ -10,7 +10,14 @@ import pytest
 from services.common.visibility import Visibility
 from services.timeline.app.background import Background
 from services.timeline.app.feed import FeedReader, FeedTuning
-from services.timeline.app.ingest import CacheFanout, FanoutPolicy, GraphEvents, PostEvents, StoreFanout
+from services.timeline.app.ingest import (
+    CacheFanout,
+    FanoutPolicy,
+    GraphEvents,
+    PostEvents,
+    Publication,
+    StoreFanout,
+)
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
 from services.timeline.app.ports import CachedSlice
@@ -335,3 +342,23 @@ async def test_the_next_page_comes_from_the_candidates_read_ahead_with_this_one(
     second = await rig.reader.get_feed(10, FeedCursor.decode(first.next_cursor.encode()), 20, FeedMode.CHRONOLOGICAL)
     assert len(reads) == 1  # the second page did not read the stream
     assert [i.post.id for i in first.items + second.items] == rig.expected(10)[:40]
+
+
+async def test_a_burst_of_one_authors_posts_lists_the_followers_once() -> None:
+    rig = make_rig(threshold=100)  # chunk size 2
+    for reader in (10, 11, 12):
+        await rig.follow(reader, 2)
+        await rig.feed(reader, 3)
+    burst = []
+    for _ in range(4):
+        rig.next_id += 1
+        post = Post(id=rig.next_id, author_id=2, text="t", visibility=Visibility.PUBLIC, create_time_ns=0)
+        rig.world.posts[post.id] = post
+        burst.append(Publication(f"e{post.id}", post.id, 2, 0))
+    listed = rig.world.calls["follower_page"]
+    await rig.posts.published_many(burst)
+    assert rig.world.calls["follower_page"] == listed + 1
+    # every post to every chunk of followers
+    assert sorted((c.post_id, tuple(c.follower_ids)) for c in rig.queue.chunks) == sorted(
+        (p.post_id, chunk) for p in burst for chunk in ((10, 11), (12,))
+    )

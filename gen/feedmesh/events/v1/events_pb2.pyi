@@ -141,15 +141,25 @@ class Engagement(_message.Message):
     def __init__(self, kind: _Optional[_Union[EngagementKind, str]] = ..., user_id: _Optional[int] = ..., post_id: _Optional[int] = ..., post_author_id: _Optional[int] = ..., comment_id: _Optional[int] = ...) -> None: ...
 
 class FanoutTask(_message.Message):
-    __slots__ = ("post_id", "author_id", "create_time", "follower_ids", "cache_written")
+    __slots__ = ("post_id", "author_id", "create_time", "follower_ids", "cache_written", "more_posts")
     POST_ID_FIELD_NUMBER: _ClassVar[int]
     AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     FOLLOWER_IDS_FIELD_NUMBER: _ClassVar[int]
     CACHE_WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    MORE_POSTS_FIELD_NUMBER: _ClassVar[int]
     post_id: int
     author_id: int
     create_time: _timestamp_pb2.Timestamp
     follower_ids: _containers.RepeatedScalarFieldContainer[int]
     cache_written: bool
-    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., follower_ids: _Optional[_Iterable[int]] = ..., cache_written: _Optional[bool] = ...) -> None: ...
+    more_posts: _containers.RepeatedCompositeFieldContainer[FanoutPost]
+    def __init__(self, post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., follower_ids: _Optional[_Iterable[int]] = ..., cache_written: _Optional[bool] = ..., more_posts: _Optional[_Iterable[_Union[FanoutPost, _Mapping]]] = ...) -> None: ...
+
+class FanoutPost(_message.Message):
+    __slots__ = ("post_id", "create_time")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, post_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
