@@ -60,3 +60,11 @@ async def test_the_durable_push_goes_to_everyone_when_the_publication_time_is_un
     await cached_home(cache, 1, [5])
     await StoreFanout(cache=cache, store=store).deliver([FanoutChunk(10, 9, 0, [1, 2])])
     assert cache.pushes == [([10], [1, 2])]
+
+
+async def test_the_durable_group_writes_the_authors_own_row_even_when_the_author_never_read() -> None:
+    cache, store = RecordingCache(), FakeStore()  # nobody active
+    own = FanoutChunk(10, 9, 0, [9], cache_written=True)
+    assert await StoreFanout(cache=cache, store=store).deliver([own, FanoutChunk(10, 9, 0, [1])]) == 1
+    assert await store.read_home(9, None, 10) == [10]
+    assert await store.read_home(1, None, 10) == []

@@ -313,13 +313,13 @@ async def test_an_audience_that_fits_one_task_is_pushed_before_the_task_goes_out
     rig.world.posts[post.id] = post
     await rig.posts.published("e", post.id, 2, 0)
     assert post.id in rig.cache.streams[("h", 10)][1]  # in Redis before any fanout worker ran
-    (task,) = rig.queue.chunks
-    assert task.cache_written and task.follower_ids == [10]  # the durable write still goes out
+    # the durable writes still go out: the follower's, and the author's own home row
+    assert sorted((c.follower_ids, c.cache_written) for c in rig.queue.chunks) == [([2], True), ([10], True)]
     await rig.follow(11, 2)
     await rig.follow(12, 2)
     rig.queue.chunks.clear()
     await rig.posts.published("e2", post.id + 1, 2, 0)  # three followers: two tasks, none pushed inline
-    assert [c.cache_written for c in rig.queue.chunks] == [False, False]
+    assert [c.cache_written for c in rig.queue.chunks if c.follower_ids != [2]] == [False, False]
 
 
 async def test_the_next_page_comes_from_the_candidates_read_ahead_with_this_one() -> None:
@@ -358,7 +358,7 @@ async def test_a_burst_of_one_authors_posts_lists_the_followers_once() -> None:
     listed = rig.world.calls["follower_page"]
     await rig.posts.published_many(burst)
     assert rig.world.calls["follower_page"] == listed + 1
-    # every post to every chunk of followers
+    # every post to every chunk of followers, and to the author's own home (durable rows only)
     assert sorted((c.post_id, tuple(c.follower_ids)) for c in rig.queue.chunks) == sorted(
-        (p.post_id, chunk) for p in burst for chunk in ((10, 11), (12,))
+        (p.post_id, chunk) for p in burst for chunk in ((2,), (10, 11), (12,))
     )
