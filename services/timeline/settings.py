@@ -40,6 +40,10 @@ class TimelineSettings(ServerSettings):
     # How many of an author's newest posts a follow (or a rebuild) copies into a home timeline.
     backfill_depth: int = 800
     fanout_chunk_size: int = 500
+    # Members of the post events group in this process. A member handles a polled batch before it polls again, so
+    # one slow event (listing a large audience) holds back every post polled after it; with two, only those of the
+    # partitions it reads.
+    posts_workers: int = 2
     # Members of the hot fanout group (Redis) and of the durable one (Cassandra) in this process.
     fanout_workers: int = 2
     fanout_store_workers: int = 2
@@ -90,6 +94,7 @@ class TimelineSettings(ServerSettings):
             "author_timeline_max",
             "backfill_depth",
             "fanout_chunk_size",
+            "posts_workers",
             "fanout_workers",
             "fanout_store_workers",
             "fanout_store_in_flight",

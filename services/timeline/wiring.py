@@ -189,16 +189,17 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         )
         graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
         if "posts" in roles:
-            runners.append(
+            runners += [
                 _runner(
                     settings,
                     stores,
                     (settings.posts_topic,),
                     "posts",
                     PostEventsConsumer(post_events),
-                    "timeline-posts",
+                    f"timeline-posts-{n}",
                 )
-            )
+                for n in range(settings.posts_workers)
+            ]
         if "graph" in roles:
             runners.append(
                 _runner(
