@@ -110,12 +110,29 @@ def store_fanout_runner(
     """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
     worker = StoreFanout(cache=stores.cache, store=stores.bulk_store, fault=fault)
     topics = (settings.fanout_topic, settings.fanout_durable_topic)
-    return _runner(settings, stores, topics, "fanout-store", FanoutConsumer(worker.deliver), member)
+    return _runner(
+        settings,
+        stores,
+        topics,
+        "fanout-store",
+        FanoutConsumer(worker.deliver),
+        member,
+        max_records=settings.fanout_store_batch_tasks,
+        fetch_min_bytes=settings.fanout_store_batch_bytes,
+        fetch_max_wait_ms=settings.fanout_store_batch_wait_ms,
+    )
 
 
 def _runner(
-    settings: TimelineSettings, stores: Stores, topics: tuple[str, ...], role: str, handler: Handler, member: str
+    settings: TimelineSettings,
+    stores: Stores,
+    topics: tuple[str, ...],
+    role: str,
+    handler: Handler,
+    member: str,
+    **batching: int,
 ) -> ConsumerRunner:
+    """`batching`: ConsumerRunner's max_records, fetch_min_bytes, fetch_max_wait_ms (its defaults otherwise)."""
     group = f"{settings.consumer_group_prefix}-{role}"
     return ConsumerRunner(
         bootstrap=settings.kafka_bootstrap,
@@ -127,6 +144,7 @@ def _runner(
         offset_reset=settings.consumer_offset_reset,
         dead_letter=dead_letter_sink(stores.dead_letters, settings.dead_letter_topic, group),
         poison_after=settings.poison_after_failures,
+        **batching,
     )
 
 

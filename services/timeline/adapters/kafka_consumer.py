@@ -94,6 +94,8 @@ class ConsumerRunner:
         member: str,
         offset_reset: str = "earliest",
         max_records: int = 200,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 500,
         retry_seconds: float = 1.0,
         lag_every_seconds: float = 5.0,
         dead_letter: DeadLetterSink | None = None,
@@ -107,6 +109,10 @@ class ConsumerRunner:
         self.member = member
         self.offset_reset = offset_reset
         self.max_records = max_records
+        # The broker answers a fetch once it has this many bytes for the member, or after this long: a member that
+        # would rather handle fewer, larger batches waits for them.
+        self.fetch_min_bytes = fetch_min_bytes
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.retry_seconds = retry_seconds
         self.lag_every_seconds = lag_every_seconds
         self.dead_letter = dead_letter
@@ -145,6 +151,8 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset=self.offset_reset,
             max_poll_records=self.max_records,
+            fetch_min_bytes=self.fetch_min_bytes,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
             max_poll_interval_ms=120_000,
