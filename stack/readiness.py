@@ -16,11 +16,17 @@ import time
 import urllib.request
 from collections.abc import Callable
 
+from redis.exceptions import BusyLoadingError
+
 from stack import clients
 from stack.settings import LOGS_DIR, StackSettings, load_settings
 
 # how long a component may take to answer after its start, in seconds
 TIMEOUTS = {"redis": 30, "postgres": 30, "s3": 30, "prometheus": 30, "kafka": 90, "cassandra": 180}
+# A component that says it is still loading its data is making progress, not failing: it gets this long instead
+# (Redis replaying a benchmark-sized dataset, 1.2 GB, took more than 30 s).
+LOADING_TIMEOUT = 600
+LOADING_ERRORS: tuple[type[Exception], ...] = (BusyLoadingError,)
 
 
 def probe_redis(s: StackSettings) -> str:
@@ -109,16 +115,18 @@ def wait_one(s: StackSettings, component: str, pid: int | None, timeout: float) 
     start = time.monotonic()
     error = "no attempt"
     while True:
+        loading = False
         try:
             where = PROBES[component](s)
             return True, f"{component:<11} ready in {time.monotonic() - start:5.1f}s  {where}"
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}".strip()[:300]
+            loading = isinstance(exc, LOADING_ERRORS)
         elapsed = time.monotonic() - start
         if pid is not None and not _alive(pid):
             reason = f"its process (pid {pid}) exited after {elapsed:.1f}s"
             break
-        if elapsed > timeout:
+        if elapsed > (max(timeout, LOADING_TIMEOUT) if loading else timeout):
             reason = f"no answer within {timeout:.0f}s"
             break
         time.sleep(0.5)
