@@ -187,8 +187,7 @@ class KafkaFanoutQueue:
         messages = []
         for task_chunks in pack_tasks(chunks):
             chunk = task_chunks[0]
-            first = chunk.follower_ids[0] if chunk.follower_ids else 0
-            key = f"{chunk.author_id}-{first}".encode()
+            key = f"{chunk.author_id}-{_first_follower(chunk)}".encode()
             topic = self.durable_topic if chunk.cache_written else self.topic
             event = task_event(task_chunks, source_event_id)
             messages.append(OutgoingMessage(topic, key, event.SerializeToString(), headers))
@@ -198,8 +197,7 @@ class KafkaFanoutQueue:
 def task_event(chunks: Sequence[FanoutChunk], source_event_id: str) -> events_pb2.Event:
     """One task of `pack_tasks` as an event (`unpack_task` reads it back)."""
     chunk = chunks[0]
-    first = chunk.follower_ids[0] if chunk.follower_ids else 0
-    event = events_pb2.Event(event_id=f"{source_event_id}:{chunk.post_id}:{first}")
+    event = events_pb2.Event(event_id=f"{source_event_id}:{chunk.post_id}:{_first_follower(chunk)}")
     event.occur_time.GetCurrentTime()
     task = event.fanout_task
     task.post_id = chunk.post_id
@@ -211,3 +209,7 @@ def task_event(chunks: Sequence[FanoutChunk], source_event_id: str) -> events_pb
         post = task.more_posts.add(post_id=more.post_id)
         post.create_time.FromNanoseconds(more.create_time_ns)
     return event
+
+
+def _first_follower(chunk: FanoutChunk) -> int:
+    return chunk.follower_ids[0] if chunk.follower_ids else 0

@@ -104,26 +104,36 @@ class PostEvents:
         await asyncio.gather(self._own_timelines(author_id, posts), self._fan_out(author_id, posts, started))
 
     async def _own_timelines(self, author_id: int, posts: list[Publication]) -> None:
-        """The author's own timelines in Redis; the author's own home rows in Cassandra go out as a task of the
-        durable group, like a follower's: writing them here made every batch of post events wait for Cassandra,
-        which a burst's durable writes keep busy (the author's own post was visible after 0.3-1.2 s there)."""
+        """The author's own timelines in Redis. The author's own home rows in Cassandra go out with the fanout
+        tasks (`_fan_out`), for the durable group to write like a follower's: writing them here made every batch of
+        post events wait for Cassandra, which a burst's durable writes keep busy (0.3-1.2 s there)."""
         ids = [p.post_id for p in posts]
-        own = [FanoutChunk(p.post_id, author_id, p.create_time_ns, [author_id], cache_written=True) for p in posts]
         await asyncio.gather(
             self.cache.add(StreamKind.AUTHOR, {author_id: ids}),
             self.cache.add(StreamKind.HOME, {author_id: ids}),
-            self.queue.enqueue(own, posts[0].event_id),
         )
-        FANOUT_TASKS.labels("enqueued").inc(len(own))
-        FANOUT_TASKS.labels("cached_inline").inc(len(own))
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
 
     async def _fan_out(self, author_id: int, posts: list[Publication], started: float) -> None:
+        # The author's own durable rows: already in Redis (`_own_timelines`), sent with the first page's tasks.
+        own = [FanoutChunk(p.post_id, author_id, p.create_time_ns, [author_id], cache_written=True) for p in posts]
         cursor = ""
         first = True
         sends: list[asyncio.Task[None]] = []
+
+        def send(chunks: list[FanoutChunk]) -> None:
+            nonlocal own
+            if own:
+                FANOUT_TASKS.labels("cached_inline").inc(len(own))
+                chunks, own = [*own, *chunks], []
+            if chunks:
+                # Sent while the next page is read; the events are done (and committed) only when all are
+                # acknowledged. The posts of one chunk of followers travel in one task.
+                sends.append(asyncio.create_task(self.queue.enqueue(chunks, posts[0].event_id)))
+                FANOUT_TASKS.labels("enqueued").inc(len(chunks))
+
         try:
             while True:
                 followers, cursor, count = await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
@@ -133,6 +143,7 @@ class PostEvents:
                         # Pull-only from now on: readers merge this author's posts at read time.
                         await self.cache.mark_pull_only(author_id)
                         FANOUT_TASKS.labels("celebrity_skipped").inc(len(posts))
+                        send([])
                         return
                 first = False
                 audiences = list(chunked(followers, self.policy.chunk_size))
@@ -142,12 +153,7 @@ class PostEvents:
                     # go out for the durable write.
                     tasks = [[chunk] for chunk in await self._push_inline([t[0] for t in tasks])]
                     POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
-                chunks = [chunk for post_chunks in tasks for chunk in post_chunks]
-                if chunks:
-                    # Sent while the next page is read; the events are done (and committed) only when all are
-                    # acknowledged. The posts of one chunk of followers travel in one task.
-                    sends.append(asyncio.create_task(self.queue.enqueue(chunks, posts[0].event_id)))
-                    FANOUT_TASKS.labels("enqueued").inc(len(chunks))
+                send([chunk for post_chunks in tasks for chunk in post_chunks])
                 if not cursor:
                     return
         finally:
