@@ -108,10 +108,26 @@ our_pid() {
     echo "$pid"
 }
 
-# spawn NAME CMD...: start CMD in its own session, output to .run/logs/NAME.log, and record its pid file
+# nice_var NAME: the variable holding NAME's CPU priority (svc-timeline-store -> FEEDMESH_SVC_TIMELINE_STORE_NICE)
+nice_var() {
+    local upper=${1^^}
+    echo "FEEDMESH_${upper//-/_}_NICE"
+}
+
+# spawn NAME CMD...: start CMD in its own session, output to .run/logs/NAME.log, and record its pid file. With
+# FEEDMESH_<NAME>_NICE set (stack/defaults.env), CMD runs at that nice value, and so does its session's scheduler
+# autogroup: Linux puts every session in its own autogroup and shares the CPU between autogroups first, so a
+# process's own nice value only ranks it against the other processes of its session (here: none).
 spawn() {
-    local name=$1 pid
+    local name=$1 pid var
     shift
+    var=$(nice_var "$name")
+    if [[ -n ${!var:-} && ${!var} != 0 ]]; then
+        # Set from inside the new session (its autogroup exists once setsid has run). A negative value needs
+        # CAP_SYS_NICE: without it both writes fail, nice says so in the log, and CMD runs at 0.
+        set -- bash -c '[[ -e /proc/self/autogroup ]] && echo "$0" 2>/dev/null >/proc/self/autogroup; exec nice -n "$0" "$@"' \
+            "${!var}" "$@"
+    fi
     mkdir -p "$PIDS" "$LOGS"
     echo "=== $(date -Is) start: $*" >>"$LOGS/$name.log"
     # its own session (a Ctrl-C of `make up` does not reach it) and without the stack lock's descriptor

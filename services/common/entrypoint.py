@@ -4,7 +4,6 @@ the composition root's server until SIGTERM. Nothing happens at import time."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -24,8 +23,6 @@ def run_service(name: str, settings_cls: type[S], build: Callable[[S], Awaitable
     except SettingsError as exc:
         print(f"feedmesh-{name}: bad configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    if settings.niceness:
-        os.nice(settings.niceness)
     configure_logging(name, settings.log_level)
     configure_tracing(name)
     start_metrics_server(settings.metrics_port)

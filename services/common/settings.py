@@ -77,15 +77,10 @@ class ServerSettings:
     shutdown_grace_seconds: float = 10.0
     default_deadline_seconds: float = 2.0
     log_level: str = "INFO"
-    # Added to the process's nice value at start: a background worker (the timeline's durable fanout) that must
-    # not take the CPU from the work users wait for on a small machine.
-    niceness: int = 0
 
     def validate(self) -> None:
         if ":" not in self.listen_address:
             raise SettingsError(f"{env_name('listen_address')}={self.listen_address!r}: expected host:port")
-        if not 0 <= self.niceness <= 19:
-            raise SettingsError(f"{env_name('niceness')} must be between 0 and 19")
         if self.shutdown_grace_seconds < 0:
             raise SettingsError(f"{env_name('shutdown_grace_seconds')} must be >= 0")
         if self.default_deadline_seconds <= 0:

@@ -17,11 +17,12 @@ declare -A MAIN_ENV=(
 )
 # Extra processes: "<process> <service> <VAR=value>...", on FEEDMESH_<PROCESS>_TARGET / _METRICS_PORT.
 # timeline-ingest: the post and graph events and the hot fanout (Redis), away from the reads' GIL.
-# timeline-store: the durable fanout (Cassandra), niced: on a 2-core machine its writes otherwise take CPU from the
-# hot push and from reads; it catches up when they leave some (its backlog waits in Kafka).
+# timeline-store: the durable fanout (Cassandra), at the lowest CPU priority (FEEDMESH_SVC_TIMELINE_STORE_NICE): on
+# a 2-core machine its writes otherwise take CPU from the hot push and from reads; it catches up when they leave
+# some (its backlog waits in Kafka).
 WORKERS=(
     "timeline-ingest timeline FEEDMESH_CONSUMER_ROLES=posts,graph,fanout"
-    "timeline-store timeline FEEDMESH_CONSUMER_ROLES=fanout-store FEEDMESH_NICENESS=10"
+    "timeline-store timeline FEEDMESH_CONSUMER_ROLES=fanout-store"
 )
 
 targets=()

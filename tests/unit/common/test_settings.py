@@ -53,13 +53,3 @@ def test_malformed_value_names_variable_and_value() -> None:
 def test_validation_rejects_bad_address() -> None:
     with pytest.raises(SettingsError, match="FEEDMESH_LISTEN_ADDRESS"):
         load_settings(ServerSettings, {"FEEDMESH_LISTEN_ADDRESS": "nowhere"})
-
-
-@pytest.mark.parametrize("value", ["-1", "20"])
-def test_niceness_outside_what_an_unprivileged_process_may_add_is_refused(value: str) -> None:
-    with pytest.raises(SettingsError, match="FEEDMESH_NICENESS"):
-        load_settings(ServerSettings, {"FEEDMESH_NICENESS": value})
-
-
-def test_niceness_within_range_is_kept() -> None:
-    assert load_settings(ServerSettings, {"FEEDMESH_NICENESS": "10"}).niceness == 10
