@@ -11,3 +11,17 @@ def test_set_get_expire_and_pipeline(redis_client):
         assert pipe.execute() == [1, 2, 2]
     assert redis_client.zrange(f"{key}:z", 0, -1) == [b"b", b"a"]
     assert redis_client.delete(key, f"{key}:n", f"{key}:z") == 3
+
+
+def test_persistence_is_the_append_only_file_rewritten_seldom(redis_client, stack_settings):
+    if stack_settings.is_external("redis"):
+        return  # an external Redis has its owner's settings
+    config = {
+        **redis_client.config_get("appendonly"),
+        **redis_client.config_get("maxmemory-policy"),
+        **redis_client.config_get("auto-aof-rewrite-*"),
+    }
+    assert config["appendonly"] == "yes"
+    assert config["maxmemory-policy"] == "noeviction"
+    assert int(config["auto-aof-rewrite-percentage"]) == 400
+    assert int(config["auto-aof-rewrite-min-size"]) == 1024**3
