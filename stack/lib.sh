@@ -108,10 +108,11 @@ our_pid() {
     echo "$pid"
 }
 
-# nice_var NAME: the variable holding NAME's CPU priority (svc-timeline-store -> FEEDMESH_SVC_TIMELINE_STORE_NICE)
-nice_var() {
+# setting_var NAME SUFFIX: the variable of a per-process setting (svc-timeline-store NICE ->
+# FEEDMESH_SVC_TIMELINE_STORE_NICE)
+setting_var() {
     local upper=${1^^}
-    echo "FEEDMESH_${upper//-/_}_NICE"
+    echo "FEEDMESH_${upper//-/_}_$2"
 }
 
 # spawn NAME CMD...: start CMD in its own session, output to .run/logs/NAME.log, and record its pid file. With
@@ -121,7 +122,7 @@ nice_var() {
 spawn() {
     local name=$1 pid var
     shift
-    var=$(nice_var "$name")
+    var=$(setting_var "$name" NICE)
     if [[ -n ${!var:-} && ${!var} != 0 ]]; then
         # Set from inside the new session (its autogroup exists once setsid has run). A negative value needs
         # CAP_SYS_NICE: without it both writes fail, nice says so in the log, and CMD runs at 0.

@@ -29,12 +29,10 @@ targets=()
 
 # start NAME SERVICE [VAR=value...]
 start() {
-    local name=$1 svc=$2 upper address_var metrics_var address port pid
+    local name=$1 svc=$2 address_var metrics_var address port pid
     shift 2
-    upper=${name^^}
-    upper=${upper//-/_}
-    address_var="FEEDMESH_${upper}_TARGET"
-    metrics_var="FEEDMESH_${upper}_METRICS_PORT"
+    address_var=$(setting_var "$name" TARGET)
+    metrics_var=$(setting_var "$name" METRICS_PORT)
     address=${!address_var:?$address_var is not set in stack/defaults.env}
     if pid=$(our_pid "svc-$name"); then
         printf '  %-15s running (pid %s) on %s\n' "$name" "$pid" "$address"
