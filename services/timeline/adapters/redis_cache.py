@@ -10,6 +10,9 @@ being built, so a cache built from Cassandra never misses a write that raced wit
 timelines are logged in `tl:fills`, and the durable fanout group pushes again to those begun since a post's
 publication, after its Cassandra write).
 
+Per author: `tl:{a:42}:recent`, the author's posts of the last minutes (member -> when noted, ms), which a backfill
+reads along with the author's timeline in Cassandra while their writes there may still be in flight.
+
 Per reader: `tl:{u:42}:active` (set on every read, expires after the inactivity period: no key = inactive),
 `tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline), and
 `tl:{u:42}:srcv`, counting the changes to `src` (with `gen` and `tl:pull_only:v`, the version of what a read needs
@@ -238,6 +241,9 @@ return 1
 # A reader's sources as this process last read them: (their version, author -> floor, the pull-only ones).
 _HeldSources = tuple[str, dict[int, int], frozenset[int]]
 
+# Readers per activity check (see active_readers).
+ACTIVE_CHECK_KEYS = 500
+
 # A reader whose build began this close to the end of the log's memory might already be forgotten.
 _FILLS_LOG_MARGIN_MS = 5_000
 
@@ -264,6 +270,7 @@ class RedisTimelineCache:
         prefix: str = "tl",
         tombstones_key: str = post_tombstones.KEY,
         sources_cache_size: int = 100_000,
+        recent_seconds: float = 600.0,
     ):
         self.client = client
         self.mux = mux  # the scripts and the read path's other commands (see services.common.redis_mux)
@@ -282,6 +289,9 @@ class RedisTimelineCache:
         self.ttls_ms = {"h": max(int(inactive_seconds), 1) * 1000, "a": 86_400_000}
         self.inactive_seconds = max(int(inactive_seconds), 1)
         self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
+        # How long a noted post is remembered: far longer than a Cassandra write may take before it fails (and its
+        # event, handled again, notes the post again).
+        self.recent_ms = int(recent_seconds * 1000)
         self._read = Script(_READ)
         self._add = Script(_ADD)
         self._push = Script(_PUSH)
@@ -446,8 +456,12 @@ class RedisTimelineCache:
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
         if not user_ids:
             return []
-        flags = await self._run(self._active, [self._active_key(u) for u in user_ids], [])
-        return [c == 49 for c in _bytes(flags)]
+        # In calls of ACTIVE_CHECK_KEYS: the durable fanout asks about thousands of readers at once, and one script
+        # over 5,000 keys held Redis 10-50 ms under load, every other client (the hot push, reads) waiting behind it.
+        keys = [self._active_key(u) for u in user_ids]
+        calls = [(keys[i : i + ACTIVE_CHECK_KEYS], []) for i in range(0, len(keys), ACTIVE_CHECK_KEYS)]
+        replies = await self._pipelined(self._active, calls)
+        return [c == 49 for flags in replies for c in _bytes(flags)]
 
     async def generation(self, reader: int) -> int:
         raw = await self.client.get(self._reader_keys(reader)[1])
@@ -463,6 +477,32 @@ class RedisTimelineCache:
 
     async def mark_pull_only(self, author: int) -> None:
         await self._run(self._mark_pull_only, [self._pull_only_key, self._pull_only_version_key], [author])
+
+    # --- posts whose author's-timeline write may be in flight -------------------------------------------------
+
+    def _recent_key(self, author: int) -> str:
+        return f"{self.prefix}:{{{StreamKind.AUTHOR}:{author}}}:recent"
+
+    async def note_published(self, author: int, post_ids: Sequence[int]) -> None:
+        if not post_ids:
+            return
+        key = self._recent_key(author)
+        now_ms = int(time.time() * 1000)
+        notes: list[Any] = []
+        for post_id in post_ids:
+            notes += [now_ms, to_member(post_id)]
+        await self.mux.execute_many(
+            [
+                ["ZADD", key, *notes],
+                ["ZREMRANGEBYSCORE", key, "-inf", now_ms - self.recent_ms],
+                ["PEXPIRE", key, self.recent_ms],
+            ]
+        )
+
+    async def recently_published(self, author: int) -> list[int]:
+        since_ms = int(time.time() * 1000) - self.recent_ms
+        members = await self.mux.execute("ZRANGEBYSCORE", self._recent_key(author), since_ms, "+inf")
+        return sorted(map(from_member, members), reverse=True)
 
     # --- post tombstones (the post service's set) -------------------------------------------------------------
 

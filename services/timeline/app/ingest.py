@@ -60,8 +60,8 @@ class FanoutPolicy:
 
 
 class PostEvents:
-    """feedmesh.posts: every post goes to its author's timeline and home timeline, then is pushed to followers
-    (in fanout tasks) unless the author is a celebrity."""
+    """feedmesh.posts: every post goes to its author's timeline and home timeline and, unless the author is a
+    celebrity, is pushed to the followers (inline, or in fanout tasks), all at once."""
 
     def __init__(
         self,
@@ -96,28 +96,35 @@ class PostEvents:
     async def _published(self, author_id: int, posts: list[Publication]) -> None:
         EVENTS.labels("post_published").inc(len(posts))
         started = time.perf_counter()
-        # The author's timeline first: backfills and pulls read it, and the push below relies on that order (a
-        # follow that the listing below misses is backfilled from it). The author's own timelines (cache, home) do
-        # not: they are written while the followers are listed and pushed.
+        ids = [p.post_id for p in posts]
+        # Noted before the followers are listed: a follow that the listing misses is backfilled from the author's
+        # timeline and these notes (Materializer), so it gets the posts even while their write to the author's
+        # timeline in Cassandra is in flight. The push does not wait for that write: under load it took 25-100 ms.
+        await self.cache.note_published(author_id, ids)
+        await asyncio.gather(
+            self._authored(author_id, posts, started),
+            self._own_home(author_id, posts),
+            self._fan_out(author_id, posts, started),
+        )
+
+    async def _authored(self, author_id: int, posts: list[Publication], started: float) -> None:
+        """The author's timeline in Cassandra (the source of truth of pulls and backfills), then its Redis cache: in
+        that order, so that a build of the cache that read Cassandra before the write has this add buffered."""
         await asyncio.gather(*(self.store.add_authored(author_id, p.post_id) for p in posts))
         POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
-        await asyncio.gather(self._own_timelines(author_id, posts), self._fan_out(author_id, posts, started))
+        await self.cache.add(StreamKind.AUTHOR, {author_id: [p.post_id for p in posts]})
 
-    async def _own_timelines(self, author_id: int, posts: list[Publication]) -> None:
-        """The author's own timelines in Redis. The author's own home rows in Cassandra go out with the fanout
-        tasks (`_fan_out`), for the durable group to write like a follower's: writing them here made every batch of
-        post events wait for Cassandra, which a burst's durable writes keep busy (0.3-1.2 s there)."""
-        ids = [p.post_id for p in posts]
-        await asyncio.gather(
-            self.cache.add(StreamKind.AUTHOR, {author_id: ids}),
-            self.cache.add(StreamKind.HOME, {author_id: ids}),
-        )
+    async def _own_home(self, author_id: int, posts: list[Publication]) -> None:
+        """The author's own home timeline in Redis. Its row in Cassandra goes out with the fanout tasks
+        (`_fan_out`), for the durable group to write like a follower's: writing it here made every batch of post
+        events wait for Cassandra, which a burst's durable writes keep busy (0.3-1.2 s there)."""
+        await self.cache.add(StreamKind.HOME, {author_id: [p.post_id for p in posts]})
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
 
     async def _fan_out(self, author_id: int, posts: list[Publication], started: float) -> None:
-        # The author's own durable rows: already in Redis (`_own_timelines`), sent with the first page's tasks.
+        # The author's own durable rows: already in Redis (`_own_home`), sent with the first page's tasks.
         own = [FanoutChunk(p.post_id, author_id, p.create_time_ns, [author_id], cache_written=True) for p in posts]
         cursor = ""
         first = True

@@ -1,7 +1,8 @@
 """Materializing followees into home timelines, and taking them out again.
 
-A backfill copies an author's recent posts (from the author's timeline, the source of truth) into a reader's home
-timeline, durable store first, then records the author as a source of that timeline with its floor. The record
+A backfill copies an author's recent posts (from the author's timeline, the source of truth, and the posts noted as
+just published, whose write there may still be in flight: see PostEvents) into a reader's home timeline, durable
+store first, then records the author as a source of that timeline with its floor. The record
 is refused when the reader's sources were reset meanwhile (an inactive reader came back), since the copy may
 predate posts that were not pushed while the reader was inactive.
 """
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from services.timeline.app.metrics import REBUILDS
 from services.timeline.app.ports import StreamKind, TimelineCache, TimelineStore
 from services.timeline.domain.delivery import backfill_floor
+from services.timeline.domain.merge import StreamSlice, merge_slices
 
 
 class Materializer:
@@ -27,12 +29,21 @@ class Materializer:
         """Copies `author`'s recent posts into `reader`'s home timeline; True when recorded as a source."""
         if generation is None:
             generation = await self.cache.generation(reader)  # before reading the author: see the module doc
-        ids = await self.store.read_authored(author, None, self.depth)
+        ids = await self._recent_posts(author)
         if ids:
             await self.store.add_home([(reader, post_id, author) for post_id in ids])
             await self.cache.add(StreamKind.HOME, {reader: ids})
         REBUILDS.labels("backfill").inc()
         return await self.cache.set_source(reader, author, backfill_floor(ids, self.depth), generation)
+
+    async def _recent_posts(self, author: int) -> list[int]:
+        """The author's `depth` newest posts, newest first."""
+        stored, noted = await asyncio.gather(
+            self.store.read_authored(author, None, self.depth), self.cache.recently_published(author)
+        )
+        if not noted:
+            return stored
+        return merge_slices([StreamSlice(stored, self.depth), StreamSlice(noted, self.depth)], None, self.depth).ids
 
     async def backfill_many(self, reader: int, authors: Iterable[int], generation: int) -> None:
         gate = asyncio.Semaphore(self.concurrency)
@@ -46,7 +57,7 @@ class Materializer:
     async def forget(self, reader: int, author: int) -> None:
         """`reader` no longer follows `author`: stop vouching for the author, and remove the author's recent posts
         from the reader's home timeline (reads already drop them: this only reclaims space)."""
-        ids = await self.store.read_authored(author, None, self.depth)
+        ids = await self._recent_posts(author)
         if ids:
             await self.store.remove_home(reader, ids)
             await self.cache.remove(StreamKind.HOME, reader, ids)

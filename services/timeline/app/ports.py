@@ -91,6 +91,13 @@ class TimelineCache(Protocol):
 
     async def mark_pull_only(self, author: int) -> None: ...
 
+    async def note_published(self, author: int, post_ids: Sequence[int]) -> None:
+        """Remembers `author`'s posts for a while (`recently_published`), before their write to the author's timeline
+        in Cassandra is known to have landed."""
+
+    async def recently_published(self, author: int) -> list[int]:
+        """`author`'s posts noted by `note_published` in the last few minutes, newest first."""
+
     async def try_lock(self, name: str, seconds: float) -> bool: ...
 
     async def unlock(self, name: str) -> None: ...

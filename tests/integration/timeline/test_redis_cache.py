@@ -3,6 +3,7 @@ reader in one write, trimmed to the cap once past an eighth more) and what reads
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -193,3 +194,35 @@ async def test_a_readers_sources_are_sent_again_only_when_another_process_change
     finally:
         await client.aclose()
         await mux.close()
+
+
+async def test_published_posts_are_remembered_for_the_recent_period_only(stack_settings: StackSettings) -> None:
+    client = create_redis(stack_settings.redis_url)
+    mux = RedisMux(stack_settings.redis_url)
+    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
+    cache = RedisTimelineCache(
+        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=prefix, recent_seconds=1.0
+    )
+    try:
+        await cache.note_published(7, [100, 102])
+        await cache.note_published(7, [101])
+        assert await cache.recently_published(7) == [102, 101, 100]
+        assert await cache.recently_published(8) == []
+        assert 0 < await client.pttl(f"{prefix}:{{a:7}}:recent") <= 1000  # the key goes with its last note
+        await asyncio.sleep(0.6)
+        await cache.note_published(7, [103])
+        await asyncio.sleep(0.6)  # the first notes are past the period, the last one is not
+        assert await cache.recently_published(7) == [103]
+        await cache.note_published(7, [104])  # a note also drops what is past the period
+        assert await client.zcard(f"{prefix}:{{a:7}}:recent") == 2
+    finally:
+        await client.aclose()
+        await mux.close()
+
+
+async def test_activity_of_more_readers_than_one_check_takes_comes_back_in_order(cache: RedisTimelineCache) -> None:
+    readers = list(range(1, 1_201))  # three calls of ACTIVE_CHECK_KEYS (500)
+    active = {1, 499, 500, 501, 1_000, 1_001, 1_200}
+    for reader in active:
+        await cache.touch(reader)
+    assert await cache.active_readers(readers) == [r in active for r in readers]

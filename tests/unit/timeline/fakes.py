@@ -24,6 +24,7 @@ class FakeCache:
         self.values: dict[str, tuple[list[int], str]] = {}
         self.fills: dict[int, int] = {}  # reader -> when its home fill began (ms)
         self.tombstones: FakeWorld | None = None  # when set, a home window says which of its posts are deleted
+        self.recent: dict[int, set[int]] = defaultdict(set)
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         found = self.streams.get((kind, owner))
@@ -121,6 +122,12 @@ class FakeCache:
 
     async def mark_pull_only(self, author: int) -> None:
         self.never_pushed.add(author)
+
+    async def note_published(self, author: int, post_ids: Sequence[int]) -> None:
+        self.recent[author].update(post_ids)
+
+    async def recently_published(self, author: int) -> list[int]:
+        return sorted(self.recent[author], reverse=True)
 
     async def try_lock(self, name: str, seconds: float) -> bool:
         if name in self.locks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 
@@ -362,3 +363,32 @@ async def test_a_burst_of_one_authors_posts_lists_the_followers_once() -> None:
     assert sorted((c.post_id, tuple(c.follower_ids)) for c in rig.queue.chunks) == sorted(
         (p.post_id, chunk) for p in burst for chunk in ((2,), (10, 11), (12,))
     )
+
+
+async def test_the_push_does_not_wait_for_the_authors_timeline_and_a_follow_it_misses_still_gets_the_post() -> None:
+    rig = make_rig(threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)  # active, with a home cache: pushed inline
+    await rig.feed(11, 3)  # active, follows nobody yet
+    landed = asyncio.Event()
+    write = rig.store.add_authored
+
+    async def write_in_flight(author_id: int, post_id: int) -> None:
+        await landed.wait()
+        await write(author_id, post_id)
+
+    rig.store.add_authored = write_in_flight  # type: ignore[method-assign]
+    rig.next_id += 1
+    post = Post(id=rig.next_id, author_id=2, text="t", visibility=Visibility.PUBLIC, create_time_ns=0)
+    rig.world.posts[post.id] = post
+    handling = asyncio.create_task(rig.posts.published("e", post.id, 2, 0))
+    for _ in range(100):
+        if post.id in rig.cache.streams[("h", 10)][1]:
+            break
+        await asyncio.sleep(0)
+    assert post.id in rig.cache.streams[("h", 10)][1], "the push waited for the author's timeline"
+    assert post.id not in rig.store.authored[2]
+    await rig.follow(11, 2)  # after the listing: backfilled while the author's timeline lacks the post
+    landed.set()
+    await handling
+    assert await rig.feed(11, 3) == rig.expected(11) == [post.id]
