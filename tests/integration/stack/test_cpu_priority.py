@@ -10,6 +10,8 @@ from stack.settings import RUN
 
 PRIORITIES = {
     "cassandra": "FEEDMESH_CASSANDRA_NICE",
+    "redis": "FEEDMESH_REDIS_NICE",
+    "svc-timeline": "FEEDMESH_SVC_TIMELINE_NICE",
     "svc-timeline-store": "FEEDMESH_SVC_TIMELINE_STORE_NICE",
 }
 
@@ -46,7 +48,7 @@ def test_process_runs_at_its_configured_nice_value(stack_settings, name):
     assert _autogroup_nice(pid) in (None, want)
 
 
-@pytest.mark.parametrize("name", ["redis", "svc-timeline-ingest"])
+@pytest.mark.parametrize("name", ["svc-post", "svc-timeline-ingest"])
 def test_unconfigured_process_keeps_the_default_priority(stack_settings, name):
     pid = _pid(name)
     assert _nice(pid) == 0
