@@ -42,7 +42,9 @@ from services.timeline.domain.ids import ZERO, from_member, to_member
 # of the ids read to check]. Given the tombstone set, also answers which of the first ids read are deleted (the
 # SMISMEMBER flags, the sentinel's first), in the same round trip: left out when the set is not complete (no
 # sentinel). The set holds ids in plain decimal. Only the ids a page may show are checked: the rest of the window
-# is read ahead for the next page, and each id checked here cost Redis about a third of a microsecond of Lua.
+# is read ahead for the next page, and each id checked here cost Redis about a third of a microsecond of Lua. The
+# leading zeros are skipped byte by byte: string.gsub made the whole script 20% slower (68 against 56 us per call
+# for a window of 48 with 38 checked, 2026-11-25).
 _READ = """
 local lo = redis.call('GET', KEYS[1])
 if not lo then return false end
@@ -53,7 +55,11 @@ end
 local ids = redis.call('ZREVRANGEBYLEX', KEYS[2], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))
 if #KEYS < 3 then return {lo, ids} end
 local asked = {ARGV[4]}
-for i = 1, math.min(#ids, tonumber(ARGV[5])) do asked[i + 1] = (string.gsub(ids[i], '^0+', '')) end
+for i = 1, math.min(#ids, tonumber(ARGV[5])) do
+  local id, j = ids[i], 1
+  while string.byte(id, j) == 48 do j = j + 1 end
+  asked[i + 1] = string.sub(id, j)
+end
 local flags = redis.call('SMISMEMBER', KEYS[3], unpack(asked))
 if flags[1] == 0 then return {lo, ids} end
 return {lo, ids, flags}
@@ -184,16 +190,21 @@ return 1
 """
 
 # KEYS: active, gen, src, pull-only set, the graph's relationship version, home lo, home z, src version, pull-only
-# set version. ARGV: now, inactivity ttl seconds, the sources version the caller holds ('' for none). The home cache
-# lives as long as the reader stays active (its `lo` first, so the pair never half-exists). Returns the stale flag,
+# set version. ARGV: now, inactivity ttl seconds, the sources version the caller holds ('' for none), how old (s) the
+# last refresh must be to refresh again. The home cache lives as long as the reader stays active (its `lo` first, so
+# the pair never half-exists); the three expiries are refreshed at most that often, not on every read: they were
+# most of the script's writes, and each write also goes to the append-only file. Returns the stale flag,
 # the generation, the sources (author, floor, ...) and the sources that are pull-only authors, or false for both
 # when the caller holds them already (the same sources version), the relationship version and the sources version.
 # A reader's sources change seldom and a read needs them every time: not sending them again saved Redis most of
 # this script's time.
 _TOUCH = """
 local prev = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if redis.call('EXPIRE', KEYS[6], ARGV[2]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[2] + 60) end
+local last = prev and tonumber(prev)
+if not last or tonumber(ARGV[1]) - last >= tonumber(ARGV[4]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  if redis.call('EXPIRE', KEYS[6], ARGV[2]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[2] + 60) end
+end
 local stale = 0
 if not prev then
   stale = 1
@@ -288,6 +299,9 @@ class RedisTimelineCache:
         # Home caches live while their reader is active (refreshed by touch); author caches a day from their fill.
         self.ttls_ms = {"h": max(int(inactive_seconds), 1) * 1000, "a": 86_400_000}
         self.inactive_seconds = max(int(inactive_seconds), 1)
+        # A reader's activity (and its home cache's life) is refreshed by a read at most this often: it then ends up
+        # to this much earlier than `inactive_seconds` after the last read.
+        self.touch_refresh_seconds = min(60, self.inactive_seconds // 10)
         self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
         # How long a noted post is remembered: far longer than a Cassandra write may take before it fails (and its
         # event, handled again, notes the post again).
@@ -419,7 +433,11 @@ class RedisTimelineCache:
             self._pull_only_version_key,
         ]
         held = self._sources.get(reader)
-        return (self._touch, keys, [int(time.time()), self.inactive_seconds, held[0] if held else ""]), held
+        return (
+            self._touch,
+            keys,
+            [int(time.time()), self.inactive_seconds, held[0] if held else "", self.touch_refresh_seconds],
+        ), held
 
     async def touch(self, reader: int) -> Touch:
         call, held = self._touch_call(reader)

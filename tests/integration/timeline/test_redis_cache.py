@@ -134,8 +134,12 @@ async def test_a_home_cache_lives_as_long_as_its_reader_is_active(cache: RedisTi
     lo, z = f"{cache.prefix}:{{h:11}}:lo", f"{cache.prefix}:{{h:11}}:z"
     assert 0 < await cache.client.ttl(lo) <= 3600 < await cache.client.ttl(z)  # lo goes first: never a half pair
     await cache.client.expire(lo, 5)
-    await cache.touch(11)  # a read renews both
-    assert await cache.client.ttl(lo) > 3000
+    await cache.touch(11)  # a read within a minute of the last renewal writes nothing
+    assert await cache.client.ttl(lo) <= 5
+    active = f"{cache.prefix}:{{u:11}}:active"
+    await cache.client.set(active, int(time.time()) - 60, ex=3000)  # renewed a minute ago
+    assert not (await cache.touch(11)).was_stale  # a read now renews all three
+    assert await cache.client.ttl(lo) > 3000 and await cache.client.ttl(active) > 3000
     await cache.remove(HOME, 11, [OLD])  # emptied: the cache goes, the next read fills it again
     assert await cache.read(HOME, 11, None, 10) is None
 
