@@ -13,7 +13,8 @@ publication, after its Cassandra write).
 Per author: `tl:{a:42}:recent`, the author's posts of the last minutes (member -> when noted, ms), which a backfill
 reads along with the author's timeline in Cassandra while their writes there may still be in flight.
 
-Per reader: `tl:{u:42}:active` (set on every read, expires after the inactivity period: no key = inactive),
+Per reader: `tl:{u:42}:active` (set by a read, renewed at most once a minute, expires after the inactivity period:
+no key = inactive),
 `tl:{u:42}:gen` and `tl:{u:42}:src` (author -> floor: the authors materialized in the home timeline), and
 `tl:{u:42}:srcv`, counting the changes to `src` (with `gen` and `tl:pull_only:v`, the version of what a read needs
 from them).
