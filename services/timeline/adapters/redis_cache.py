@@ -478,7 +478,9 @@ class RedisTimelineCache:
         # In calls of ACTIVE_CHECK_KEYS: the durable fanout asks about thousands of readers at once, and one script
         # over 5,000 keys held Redis 10-50 ms under load, every other client (the hot push, reads) waiting behind it.
         keys = [self._active_key(u) for u in user_ids]
-        calls = [(keys[i : i + ACTIVE_CHECK_KEYS], []) for i in range(0, len(keys), ACTIVE_CHECK_KEYS)]
+        calls: list[tuple[list[str], list[Any]]] = [
+            (keys[i : i + ACTIVE_CHECK_KEYS], []) for i in range(0, len(keys), ACTIVE_CHECK_KEYS)
+        ]
         replies = await self._pipelined(self._active, calls)
         return [c == 49 for flags in replies for c in _bytes(flags)]
 
