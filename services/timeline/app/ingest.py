@@ -102,23 +102,23 @@ class PostEvents:
         # timeline in Cassandra is in flight. The push does not wait for that write: under load it took 25-100 ms.
         await self.cache.note_published(author_id, ids)
         await asyncio.gather(
-            self._authored(author_id, posts, started),
-            self._own_home(author_id, posts),
+            self._authored(author_id, ids, started),
+            self._own_home(author_id, ids, posts),
             self._fan_out(author_id, posts, started),
         )
 
-    async def _authored(self, author_id: int, posts: list[Publication], started: float) -> None:
+    async def _authored(self, author_id: int, ids: list[int], started: float) -> None:
         """The author's timeline in Cassandra (the source of truth of pulls and backfills), then its Redis cache: in
         that order, so that a build of the cache that read Cassandra before the write has this add buffered."""
-        await asyncio.gather(*(self.store.add_authored(author_id, p.post_id) for p in posts))
+        await asyncio.gather(*(self.store.add_authored(author_id, post_id) for post_id in ids))
         POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
-        await self.cache.add(StreamKind.AUTHOR, {author_id: [p.post_id for p in posts]})
+        await self.cache.add(StreamKind.AUTHOR, {author_id: ids})
 
-    async def _own_home(self, author_id: int, posts: list[Publication]) -> None:
+    async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> None:
         """The author's own home timeline in Redis. Its row in Cassandra goes out with the fanout tasks
         (`_fan_out`), for the durable group to write like a follower's: writing it here made every batch of post
         events wait for Cassandra, which a burst's durable writes keep busy (0.3-1.2 s there)."""
-        await self.cache.add(StreamKind.HOME, {author_id: [p.post_id for p in posts]})
+        await self.cache.add(StreamKind.HOME, {author_id: ids})
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
