@@ -51,7 +51,8 @@ METHOD = [
     "deliveries/s, in the same mix; for 3 sampled followers of every post, time from CreatePost returning to the id "
     "being in the follower's Redis home timeline (polled every 10 ms), and for one follower of every 20th post to "
     "GetFeed returning it (polled every 50 ms). Run at <freshness_load> (judged) and again at "
-    "<freshness_light_load> (the curve), each once the fanout backlog is drained and Cassandra runs no compaction.",
+    "<freshness_light_load> (the curve), each once the fanout backlog is drained, Cassandra runs no compaction and "
+    "Redis has rewritten its append-only file (so that no rewrite comes due during the phase).",
     "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
     "socfb users; the trivial baseline is a health Check on a throwaway grpc.aio server process, same client setup.",
     "Baselines: redis-benchmark -P 16 -c 50 -n 200000 on a scratch database (15) of the stack's Redis: ZADD with "
@@ -211,6 +212,8 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             await bench.drain()
             settled = await bench.compactions_done()
             print(f"  waited {settled:.1f}s for Cassandra's compactions", flush=True)
+            rewritten = await bench.aof_rewritten()
+            print(f"  waited {rewritten:.1f}s for Redis to rewrite its append-only file", flush=True)
             cpu_before = process_cpu.snapshot()
             figures[key] = await freshness(
                 bench,
@@ -222,6 +225,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             figures[key]["cpu_percent_of_a_core"] = process_cpu.cores_used(cpu_before, process_cpu.snapshot())
             figures[key]["load"] = load
             figures[key]["compactions_waited_seconds"] = round(settled, 1)
+            figures[key]["aof_rewrite_waited_seconds"] = round(rewritten, 1)
             a = figures[key]["redis_all"]
             print(f"  p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms (n={a['count']})")
 

@@ -283,9 +283,14 @@ class RedisTimelineCache:
         tombstones_key: str = post_tombstones.KEY,
         sources_cache_size: int = 100_000,
         recent_seconds: float = 600.0,
+        scripts_at_once: int = 0,
     ):
         self.client = client
         self.mux = mux  # the scripts and the read path's other commands (see services.common.redis_mux)
+        # A batch's script calls are sent this many at a time (0: all in one round trip). Redis serves its clients
+        # in turns, each turn what one client sent (up to 16 KB): a bulk client that sends one call at a time lets
+        # the others in between its calls, not between its batches.
+        self.scripts_at_once = scripts_at_once
         self.prefix = prefix
         self.tombstones_key = tombstones_key  # the post service's set (services.common.post_tombstones)
         self._pull_only_key = f"{prefix}:pull_only"
@@ -331,8 +336,14 @@ class RedisTimelineCache:
         return [self._active_key(reader), f"{tag}:gen", f"{tag}:src", f"{tag}:srcv"]
 
     async def _pipelined(self, script: Script, calls: Sequence[tuple[list[str], list[Any]]]) -> list[Any]:
-        """Runs one script many times in one round trip."""
-        return await self.mux.run_script_many(script, calls)
+        """Runs one script many times, in one round trip or `scripts_at_once` calls at a time."""
+        step = self.scripts_at_once
+        if not step or len(calls) <= step:
+            return await self.mux.run_script_many(script, calls)
+        replies: list[Any] = []
+        for start in range(0, len(calls), step):
+            replies += await self.mux.run_script_many(script, calls[start : start + step])
+        return replies
 
     async def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         return await self.mux.run_script(script, keys, args)

@@ -230,3 +230,28 @@ async def test_activity_of_more_readers_than_one_check_takes_comes_back_in_order
     for reader in active:
         await cache.touch(reader)
     assert await cache.active_readers(readers) == [r in active for r in readers]
+
+
+async def test_a_cache_that_sends_its_scripts_a_few_at_a_time_answers_them_in_order(
+    cache: RedisTimelineCache, stack_settings: StackSettings
+) -> None:
+    mux = RedisMux(stack_settings.redis_url)  # a fanout member's own connection, as wired
+    bulk = RedisTimelineCache(
+        cache.client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=cache.prefix, scripts_at_once=2
+    )
+    try:
+        for reader in (1, 3, 5):
+            await empty_home(cache, reader)
+        groups = [([100 + n], [n, n + 1]) for n in range(1, 6)]  # five calls: two, two, then one
+        assert await bulk.push_home(groups) == [
+            [True, False],
+            [False, True],
+            [True, False],
+            [False, True],
+            [True, False],
+        ]
+        expected = {1: [101, OLD], 3: [103, 102, OLD], 5: [105, 104, OLD]}
+        for reader, ids in expected.items():
+            assert (await cache.read(HOME, reader, None, 10)).ids == ids  # type: ignore[union-attr]
+    finally:
+        await mux.close()
