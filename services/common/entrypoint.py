@@ -23,6 +23,7 @@ def run_service(name: str, settings_cls: type[S], build: Callable[[S], Awaitable
     except SettingsError as exc:
         print(f"feedmesh-{name}: bad configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)  # see ServerSettings
     configure_logging(name, settings.log_level)
     configure_tracing(name)
     start_metrics_server(settings.metrics_port)

@@ -53,3 +53,9 @@ def test_malformed_value_names_variable_and_value() -> None:
 def test_validation_rejects_bad_address() -> None:
     with pytest.raises(SettingsError, match="FEEDMESH_LISTEN_ADDRESS"):
         load_settings(ServerSettings, {"FEEDMESH_LISTEN_ADDRESS": "nowhere"})
+
+
+def test_the_gil_switch_interval_is_read_and_must_be_positive() -> None:
+    assert load_settings(ExampleSettings, {"FEEDMESH_GIL_SWITCH_INTERVAL_MS": "2.5"}).gil_switch_interval_ms == 2.5
+    with pytest.raises(SettingsError, match="FEEDMESH_GIL_SWITCH_INTERVAL_MS"):
+        load_settings(ExampleSettings, {"FEEDMESH_GIL_SWITCH_INTERVAL_MS": "0"})
