@@ -222,6 +222,25 @@ check_ports() {
     done
 }
 
+# The services' gRPC ports (50051-50074) lie inside the kernel's ephemeral range (32768-60999 by default): an
+# outgoing connection can be given one of them, and a service restarted meanwhile fails to bind it (seen once, the
+# graph restarted by the benchmark). The kernel never hands out a reserved port as an ephemeral one, and listening
+# on it still works: when /proc lets us (root), ours are added to the reserved list, which is kept as it was
+# otherwise. Elsewhere nothing changes.
+reserve_ports() {
+    local file=/proc/sys/net/ipv4/ip_local_reserved_ports low high var port current ports=()
+    [[ -w $file ]] || return 0
+    read -r low high </proc/sys/net/ipv4/ip_local_port_range
+    for var in $(compgen -v FEEDMESH_); do
+        [[ $var == *_PORT || $var == *_TARGET ]] || continue
+        port=${!var##*:}
+        [[ $port =~ ^[0-9]+$ ]] && ((port >= low && port <= high)) && ports+=("$port")
+    done
+    ((${#ports[@]})) || return 0
+    current=$(<"$file")
+    echo "${current:+$current,}$(IFS=,; echo "${ports[*]}")" >"$file" 2>/dev/null || true
+}
+
 # render TEMPLATE OUT: substitute ${FEEDMESH_*}, ${RUN}, ${ROOT}, ${CACHE}, ${STACK_DIR} (nothing else) in TEMPLATE
 render() {
     local vars

@@ -18,6 +18,7 @@ for comp in "${COMPONENTS[@]}"; do
 done
 "$PY" -m stack.readiness wait "${targets[@]}" || die "the data tier did not come up (see above)"
 load_settings # the S3 credentials exist now
+reserve_ports
 "$PY" -m stack.schema apply || die "applying the schemas failed (see above)"
 
 # FEEDMESH_UP_HOOKS=0 starts the data tier alone
