@@ -64,6 +64,9 @@ class TimelineSettings(ServerSettings):
     post_cache_size: int = 200_000
     author_cache_size: int = 50_000
     author_cache_max_age_seconds: float = 60.0
+    # The write path's follower listings (by author, reused while the author's relationship version holds): at most
+    # this many ids in all, 8 bytes each.
+    follower_cache_ids: int = 2_000_000
 
     # Ranking: the first window of candidates, and the strict deadline of ScorePosts.
     rank_candidates: int = 200
@@ -112,6 +115,7 @@ class TimelineSettings(ServerSettings):
             "followee_cache_size",
             "post_cache_size",
             "author_cache_size",
+            "follower_cache_ids",
             "rank_candidates",
             "rank_deadline_ms",
             "poison_after_failures",

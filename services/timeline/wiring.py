@@ -37,7 +37,7 @@ from services.timeline.app.ingest import (
     StoreFanout,
 )
 from services.timeline.app.materialize import Materializer
-from services.timeline.app.peer_caches import CachedFollowees, CachedPosts, CachedUsers
+from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts, CachedUsers
 from services.timeline.app.streams import StreamReader
 from services.timeline.settings import TimelineSettings
 
@@ -227,6 +227,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
                 celebrity_threshold=settings.celebrity_threshold, chunk_size=settings.fanout_chunk_size
             ),
             tombstones=stores.cache,
+            followers=CachedFollowers(max_ids=settings.follower_cache_ids),
         )
         graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
         if "posts" in roles:

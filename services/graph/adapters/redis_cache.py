@@ -8,10 +8,12 @@ Keys (the `{user}` hash tag keeps one user's keys in one cluster slot):
     graph:{<user>}:gen         the generation: a unique token, replaced by every invalidation; also published
                                as the user's relationship version (services.common.relationship_version)
 
-Invalidation after a committed change bumps the generation and deletes the cached values. A reader that misses
-notes the generation before it reads PostgreSQL, and stores what it read only if the generation is still the same
-(checked atomically in a script), so a read that raced a change can never put stale data back. Redis being down
-is a miss, never an error: PostgreSQL answers.
+Invalidation after a committed change bumps the generation and deletes the cached values, in one script per user:
+whoever reads the new generation can no longer find the old values. A reader that misses notes the generation
+before it reads PostgreSQL, and stores what it read only if the generation is still the same (checked atomically
+in a script), so a read that raced a change can never put stale data back. So an answer read after the generation
+is current while the generation is (what ListFollowerIds' relationship_version promises). Redis being down is a
+miss, never an error: PostgreSQL answers.
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ local gen = redis.call('GET', KEYS[1])
 if gen then return gen end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return ARGV[1]
+"""
+
+# KEYS: gen, counts, followers. ARGV: a fresh token, ttl. Atomic: between a new generation and the deletes, a reader
+# could tag the old follower set with the new generation.
+_INVALIDATE = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('DEL', KEYS[2], KEYS[3])
+return 1
 """
 
 # KEYS: gen, counts. ARGV: expected gen, followers, following, ttl.
@@ -90,6 +100,7 @@ class RedisGraphCache:
         self._fill_counts = redis.register_script(_FILL_COUNTS)
         self._publish_followers = redis.register_script(_PUBLISH_FOLLOWERS)
         self._ensure_gen = redis.register_script(_ENSURE_GEN)
+        self._invalidate = redis.register_script(_INVALIDATE)
 
     async def relationship_version(self, user_id: int) -> str:
         try:
@@ -185,8 +196,8 @@ class RedisGraphCache:
             for user in user_ids:
                 # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an old
                 # version look current again to whoever cached it.
-                pipe.set(_gen_key(user), uuid.uuid4().hex, ex=_GEN_TTL_SECONDS)
-                pipe.delete(_counts_key(user), _followers_key(user))
+                keys = [_gen_key(user), _counts_key(user), _followers_key(user)]
+                await self._invalidate(keys=keys, args=[uuid.uuid4().hex, _GEN_TTL_SECONDS], client=pipe)
             await pipe.execute()
         except RedisError as exc:
             # The change is committed; the cached values expire within the TTL.

@@ -128,7 +128,10 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
     ) -> pb.ListFollowerIdsResponse:
         page = await self.queries.follower_ids(request.author_id, request.cursor, request.limit)
         return pb.ListFollowerIdsResponse(
-            follower_ids=page.ids, next_cursor=page.next_cursor, follower_count=page.follower_count
+            follower_ids=page.ids,
+            next_cursor=page.next_cursor,
+            follower_count=page.follower_count,
+            relationship_version=page.version,
         )
 
     async def ListFolloweeIds(

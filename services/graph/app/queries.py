@@ -81,6 +81,9 @@ class Queries:
         rules.check_user_id(author_id, field="author_id")
         size = page_limit(limit, default=rules.FOLLOWER_IDS_DEFAULT_LIMIT, maximum=rules.FOLLOWER_IDS_MAX_LIMIT)
         after = paging.decode_after(cursor)
+        # The version first, as for followees: a listing that raced a change is then tagged with a version that is
+        # already gone. A later page gets none: the caller reuses a listing as a whole or not at all.
+        version = await self.cache.relationship_version(author_id) if after is None else ""
 
         async def load_all() -> list[int] | None:
             total = (await self.reader.counts([author_id]))[author_id].followers
@@ -95,7 +98,7 @@ class Queries:
             ids = await self.reader.follower_ids(author_id, after, size + 1)
             total = (await self._counts([author_id]))[author_id].followers
         more, ids = len(ids) > size, ids[:size]
-        return FollowerIdsPage(ids=ids, next_cursor=paging.next_after(ids, more), follower_count=total)
+        return FollowerIdsPage(ids=ids, next_cursor=paging.next_after(ids, more), follower_count=total, version=version)
 
     async def followee_ids(self, user_id: int) -> FolloweeSplit:
         rules.check_user_id(user_id)

@@ -16,7 +16,7 @@ from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 from services.common.clients import ChannelPool
 from services.common.errors import Unavailable
 from services.common.visibility import Visibility
-from services.timeline.app.ports import RankingUnavailable
+from services.timeline.app.ports import FollowerPage, RankingUnavailable
 from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Author, Post, PostStats
 
@@ -80,11 +80,11 @@ class GraphClient:
             version=r.relationship_version,
         )
 
-    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage:
         r = await self.stub.ListFollowerIds(
             graph_service_pb2.ListFollowerIdsRequest(author_id=author_id, cursor=cursor, limit=limit)
         )
-        return list(r.follower_ids), r.next_cursor, r.follower_count
+        return FollowerPage(list(r.follower_ids), r.next_cursor, r.follower_count, r.relationship_version)
 
 
 class PostClient:

@@ -515,21 +515,23 @@ class RedisTimelineCache:
     def _recent_key(self, author: int) -> str:
         return f"{self.prefix}:{{{StreamKind.AUTHOR}:{author}}}:recent"
 
-    async def note_published(self, author: int, post_ids: Sequence[int]) -> None:
-        if not post_ids:
-            return
+    async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         key = self._recent_key(author)
         now_ms = int(time.time() * 1000)
         notes: list[Any] = []
         for post_id in post_ids:
             notes += [now_ms, to_member(post_id)]
-        await self.mux.execute_many(
+        writes = [["ZADD", key, *notes], ["PEXPIRE", key, self.recent_ms]] if notes else []
+        # The version after the notes, on the same connection (answered in order): a change the version does not
+        # show yet is backfilled later, from notes that are already there.
+        *_, version = await self.mux.execute_many(
             [
-                ["ZADD", key, *notes],
+                *writes,
                 ["ZREMRANGEBYSCORE", key, "-inf", now_ms - self.recent_ms],
-                ["PEXPIRE", key, self.recent_ms],
+                ["GET", relationship_version_key(author)],
             ]
         )
+        return _text(version) if version else ""
 
     async def recently_published(self, author: int) -> list[int]:
         since_ms = int(time.time() * 1000) - self.recent_ms

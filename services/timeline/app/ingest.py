@@ -18,6 +18,7 @@ from services.timeline.app.metrics import (
     FRESHNESS,
     POST_EVENT_STAGES,
 )
+from services.timeline.app.peer_caches import CachedFollowers
 from services.timeline.app.ports import (
     FanoutChunk,
     FanoutQueue,
@@ -72,10 +73,12 @@ class PostEvents:
         queue: FanoutQueue,
         policy: FanoutPolicy,
         tombstones: Tombstones,
+        followers: CachedFollowers,
     ):
         self.cache = cache
         self.store = store
         self.graph = graph
+        self.followers = followers
         self.tombstones = tombstones
         self.queue = queue
         self.policy = policy
@@ -100,11 +103,11 @@ class PostEvents:
         # Noted before the followers are listed: a follow that the listing misses is backfilled from the author's
         # timeline and these notes (Materializer), so it gets the posts even while their write to the author's
         # timeline in Cassandra is in flight. The push does not wait for that write: under load it took 25-100 ms.
-        await self.cache.note_published(author_id, ids)
+        version = await self.cache.note_published(author_id, ids)
         await asyncio.gather(
             self._authored(author_id, ids, started),
             self._own_home(author_id, ids, posts),
-            self._fan_out(author_id, posts, started),
+            self._fan_out(author_id, posts, started, version),
         )
 
     async def _authored(self, author_id: int, ids: list[int], started: float) -> None:
@@ -123,7 +126,8 @@ class PostEvents:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
 
-    async def _fan_out(self, author_id: int, posts: list[Publication], started: float) -> None:
+    async def _fan_out(self, author_id: int, posts: list[Publication], started: float, version: str) -> None:
+        """`version`: the author's relationship version read after the posts were noted (a listing of it will do)."""
         # The author's own durable rows: already in Redis (`_own_home`), sent with the first page's tasks.
         own = [FanoutChunk(p.post_id, author_id, p.create_time_ns, [author_id], cache_written=True) for p in posts]
         cursor = ""
@@ -141,10 +145,15 @@ class PostEvents:
                 sends.append(asyncio.create_task(self.queue.enqueue(chunks, posts[0].event_id)))
                 FANOUT_TASKS.labels("enqueued").inc(len(chunks))
 
+        cached = self.followers.get(author_id, version)
+        listed: list[int] = []  # the pages so far, to keep the listing when it is complete
+        listed_at = ""
         try:
             while True:
-                followers, cursor, count = await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
+                page = cached or await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
+                followers, cursor, count = page.ids, page.cursor, page.count
                 if first:
+                    listed_at = page.version
                     POST_EVENT_STAGES.labels("listed").observe(time.perf_counter() - started)
                     if is_celebrity(count, self.policy.celebrity_threshold):
                         # Pull-only from now on: readers merge this author's posts at read time.
@@ -161,7 +170,11 @@ class PostEvents:
                     tasks = [[chunk] for chunk in await self._push_inline([t[0] for t in tasks])]
                     POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
                 send([chunk for post_chunks in tasks for chunk in post_chunks])
+                if cached is None and listed_at:
+                    listed.extend(followers)
                 if not cursor:
+                    if cached is None:
+                        self.followers.put(author_id, listed_at, listed, count)
                     return
         finally:
             if sends:

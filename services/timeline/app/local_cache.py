@@ -1,7 +1,8 @@
 """Bounded in-process caches of what peers answered, so a feed read makes no peer call in the common case.
 
 Each entry is served only while the caller's check says it is still current (a version the owner publishes, or
-an age for data whose owner promises nothing sooner); the least recently used entries go first.
+an age for data whose owner promises nothing sooner); the least recently used entries go first. An entry weighs
+1 unless its `put` says otherwise (a follower list weighs its length), and `size` bounds the total weight.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class LruCache(Generic[K, V]):
         self.max_age = max_age_seconds
         self.clock = clock
         self._entries: OrderedDict[K, tuple[float, str, V]] = OrderedDict()
+        self._weights: dict[K, int] = {}  # only the entries that weigh more than 1
+        self.weight = 0
 
     def get(self, key: K, version: str = "") -> V | None:
         """The value stored for `key` with this version, unless it is older than the maximum age."""
@@ -31,7 +34,7 @@ class LruCache(Generic[K, V]):
             return None
         stored_at, stored_version, value = found
         if stored_version != version or self.clock() - stored_at > self.max_age:
-            del self._entries[key]
+            self._drop(key)
             return None
         self._entries.move_to_end(key)
         return value
@@ -46,18 +49,28 @@ class LruCache(Generic[K, V]):
             entry = entries.get(key)
             if entry is None or entry[1] != "" or entry[0] < oldest:
                 if entry is not None:
-                    del entries[key]
+                    self._drop(key)
                 missing.append(key)
                 continue
             entries.move_to_end(key)
             found[key] = entry[2]
         return found, missing
 
-    def put(self, key: K, value: V, version: str = "") -> None:
+    def put(self, key: K, value: V, version: str = "", weight: int = 1) -> None:
+        if key in self._entries:
+            self._drop(key)
+        if weight > self.size:  # would evict everything else and still not fit
+            return
         self._entries[key] = (self.clock(), version, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        if weight != 1:
+            self._weights[key] = weight
+        self.weight += weight
+        while self.weight > self.size:
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: K) -> None:
+        del self._entries[key]
+        self.weight -= self._weights.pop(key, 1)
 
     def __len__(self) -> int:
         return len(self._entries)

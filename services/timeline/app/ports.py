@@ -38,6 +38,18 @@ class Touch:
     """The sources that are pull-only authors (see TimelineCache.mark_pull_only)."""
 
 
+@dataclass(frozen=True)
+class FollowerPage:
+    """A page of an author's follower ids (ascending), the next page's cursor ("" on the last page), the author's
+    follower count and, on a first page, the author's relationship version read before the ids ("" when unknown):
+    the whole listing is current while the graph's published version still equals it."""
+
+    ids: list[int]
+    cursor: str
+    count: int
+    version: str = ""
+
+
 class StreamKind:
     HOME = "h"
     AUTHOR = "a"
@@ -91,9 +103,11 @@ class TimelineCache(Protocol):
 
     async def mark_pull_only(self, author: int) -> None: ...
 
-    async def note_published(self, author: int, post_ids: Sequence[int]) -> None:
+    async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         """Remembers `author`'s posts for a while (`recently_published`), before their write to the author's timeline
-        in Cassandra is known to have landed."""
+        in Cassandra is known to have landed. Returns the author's relationship version read after the notes ("" when
+        unknown; services.common.relationship_version): a follower listing of that version misses no follow whose
+        backfill could miss these posts."""
 
     async def recently_published(self, author: int) -> list[int]:
         """`author`'s posts noted by `note_published` in the last few minutes, newest first."""
@@ -127,8 +141,7 @@ class TimelineStore(Protocol):
 class Graph(Protocol):
     async def followees(self, user_id: int) -> Followees: ...
 
-    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
-        """(follower ids, next cursor or "", total follower count)."""
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage: ...
 
 
 class Tombstones(Protocol):

@@ -13,6 +13,7 @@ import pytest
 from services.common import post_tombstones
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
+from services.common.relationship_version import relationship_version_key
 from services.timeline.adapters.redis_cache import RedisTimelineCache
 from services.timeline.app.ports import StreamKind
 from services.timeline.domain.ids import to_member
@@ -222,6 +223,18 @@ async def test_published_posts_are_remembered_for_the_recent_period_only(stack_s
     finally:
         await client.aclose()
         await mux.close()
+
+
+async def test_a_note_comes_back_with_the_authors_relationship_version(cache: RedisTimelineCache) -> None:
+    author = 900_000_000 + uuid.uuid4().int % 1_000_000
+    key = relationship_version_key(author)
+    assert await cache.note_published(author, [1]) == ""  # no version published: unknown
+    await cache.client.set(key, "v-1", ex=60)
+    assert await cache.note_published(author, [2]) == "v-1"
+    await cache.client.set(key, "v-2", ex=60)  # the graph published a change
+    assert await cache.note_published(author, []) == "v-2"
+    assert await cache.recently_published(author) == [2, 1]
+    await cache.client.delete(key)
 
 
 async def test_activity_of_more_readers_than_one_check_takes_comes_back_in_order(cache: RedisTimelineCache) -> None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from services.timeline.app.ports import CachedSlice, FanoutChunk, RankingUnavailable, StreamKind, Touch
+from services.timeline.app.ports import (
+    CachedSlice,
+    FanoutChunk,
+    FollowerPage,
+    RankingUnavailable,
+    StreamKind,
+    Touch,
+)
 from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Author, Post, PostStats
 
@@ -25,6 +32,7 @@ class FakeCache:
         self.fills: dict[int, int] = {}  # reader -> when its home fill began (ms)
         self.tombstones: FakeWorld | None = None  # when set, a home window says which of its posts are deleted
         self.recent: dict[int, set[int]] = defaultdict(set)
+        self.versions: Callable[[int], str] | None = None  # the graph's relationship versions, when published
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         found = self.streams.get((kind, owner))
@@ -123,8 +131,9 @@ class FakeCache:
     async def mark_pull_only(self, author: int) -> None:
         self.never_pushed.add(author)
 
-    async def note_published(self, author: int, post_ids: Sequence[int]) -> None:
+    async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         self.recent[author].update(post_ids)
+        return self.versions(author) if self.versions else ""
 
     async def recently_published(self, author: int) -> list[int]:
         return sorted(self.recent[author], reverse=True)
@@ -193,13 +202,17 @@ class FakeWorld:
         friend_of = frozenset(a for a in fs if (a, user_id) in self.close_friends)
         return Followees(pushed=frozenset(fs) - celebs, celebrities=celebs, close_friend_of=friend_of)
 
-    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+    def version_of(self, user: int) -> str:
+        """A relationship version that changes whenever the user's followers do (their list itself)."""
+        return "v:" + ",".join(map(str, self.followers_of(user)))
+
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage:
         self.calls["follower_page"] += 1
         everyone = self.followers_of(author_id)
         start = int(cursor or 0)
         page = everyone[start : start + limit]
         nxt = str(start + limit) if start + limit < len(everyone) else ""
-        return page, nxt, len(everyone)
+        return FollowerPage(page, nxt, len(everyone), "" if cursor else self.version_of(author_id))
 
     def deleted(self, post_ids: Sequence[int]) -> set[int]:
         return {i for i in post_ids if i not in self.posts}

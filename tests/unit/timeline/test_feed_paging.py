@@ -20,7 +20,7 @@ from services.timeline.app.ingest import (
     StoreFanout,
 )
 from services.timeline.app.materialize import Materializer
-from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
+from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.ports import CachedSlice
 from services.timeline.app.streams import StreamReader
 from services.timeline.domain.cursor import FeedCursor, FeedMode
@@ -114,6 +114,7 @@ def make_rig(
     cache = FakeCache({"h": home_max, "a": 8})
     if window_tombstones:
         cache.tombstones = world
+    cache.versions = world.version_of
     store = FakeStore()
     queue = FakeQueue()
     background = Background()
@@ -138,6 +139,7 @@ def make_rig(
         queue=queue,
         policy=FanoutPolicy(threshold, chunk_size=2),
         tombstones=world,
+        followers=CachedFollowers(max_ids=1000),
     )
     return Rig(
         world=world,
@@ -363,6 +365,29 @@ async def test_a_burst_of_one_authors_posts_lists_the_followers_once() -> None:
     assert sorted((c.post_id, tuple(c.follower_ids)) for c in rig.queue.chunks) == sorted(
         (p.post_id, chunk) for p in burst for chunk in ((2,), (10, 11), (12,))
     )
+
+
+async def test_an_authors_followers_are_listed_again_only_after_they_change() -> None:
+    rig = make_rig(threshold=100)  # chunk size 2
+    for reader in (10, 11, 12):
+        await rig.follow(reader, 2)
+
+    async def post() -> list[tuple[int, ...]]:
+        rig.next_id += 1
+        rig.world.posts[rig.next_id] = Post(rig.next_id, 2, "t", Visibility.PUBLIC, 0)
+        rig.queue.chunks.clear()
+        await rig.posts.published_many([Publication(f"e{rig.next_id}", rig.next_id, 2, 0)])
+        return sorted(tuple(c.follower_ids) for c in rig.queue.chunks)
+
+    listed = rig.world.calls["follower_page"]
+    assert await post() == [(2,), (10, 11), (12,)]
+    assert await post() == [(2,), (10, 11), (12,)]
+    assert rig.world.calls["follower_page"] == listed + 1  # the second post reused the listing
+    await rig.follow(13, 2)
+    assert await post() == [(2,), (10, 11), (12, 13)]  # a new version: listed again, with the new follower
+    rig.world.follows[11].discard(2)
+    assert await post() == [(2,), (10, 12), (13,)]
+    assert rig.world.calls["follower_page"] == listed + 3
 
 
 async def test_the_push_does_not_wait_for_the_authors_timeline_and_a_follow_it_misses_still_gets_the_post() -> None:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from services.common.visibility import Visibility
 from services.timeline.app.local_cache import LruCache
-from services.timeline.app.peer_caches import CachedFollowees, CachedPosts
+from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
+from services.timeline.app.ports import FollowerPage
 from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Post
 
@@ -34,6 +35,34 @@ def test_lru_serves_only_the_same_version_within_the_age_and_evicts_the_least_re
     assert lru.get(3, "v1") is None  # too old
 
 
+def test_lru_weighs_entries_and_evicts_by_total_weight() -> None:
+    lru: LruCache[int, str] = LruCache(10, 60.0)
+    lru.put(1, "a", "v", weight=4)
+    lru.put(2, "b", "v", weight=4)
+    lru.put(3, "c", "v")
+    assert lru.weight == 9
+    lru.put(4, "d", "v", weight=3)  # 12 > 10: the least recently used (1) goes
+    assert lru.get(1, "v") is None and lru.weight == 8
+    lru.put(2, "b2", "v", weight=1)  # replacing an entry replaces its weight
+    assert lru.weight == 5 and lru.get(2, "v") == "b2"
+    lru.put(5, "e", "v", weight=11)  # larger than the whole cache: not kept, nothing evicted
+    assert lru.get(5, "v") is None and lru.weight == 5
+    assert lru.get(3, "w") is None and lru.weight == 4  # a stale version is dropped with its weight
+
+
+def test_follower_listings_are_served_whole_for_their_version_only() -> None:
+    cached = CachedFollowers(max_ids=5)
+    cached.put(7, "v1", [1, 2, 3], 3)
+    page = cached.get(7, "v1")
+    assert page is not None and (page.ids, page.cursor, page.count) == ([1, 2, 3], "", 3)
+    assert cached.get(7, "v2") is None  # the author's relationships changed since
+    assert cached.get(7, "v1") is None
+    cached.put(8, "", [1], 1)  # unknown version: never kept
+    assert cached.get(8, "") is None
+    cached.put(9, "v1", [1, 2, 3, 4, 5, 6], 6)  # larger than the cache
+    assert cached.get(9, "v1") is None
+
+
 class Graph:
     def __init__(self) -> None:
         self.calls = 0
@@ -43,7 +72,7 @@ class Graph:
         self.calls += 1
         return Followees(pushed=frozenset({2}), celebrities=frozenset(), version=self.version)
 
-    async def follower_page(self, author_id: int, cursor: str, limit: int) -> tuple[list[int], str, int]:
+    async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage:
         raise NotImplementedError
 
 
