@@ -44,6 +44,10 @@ class TimelineSettings(ServerSettings):
     # one slow event (listing a large audience) holds back every post polled after it; with two, only those of the
     # partitions it reads.
     posts_workers: int = 2
+    # Batches of post events a member may have handled as far as readers see them (pushes, tasks sent) while their
+    # rest (the author's timeline in Cassandra, the tasks' acknowledgements) still runs; committed in order when
+    # over (ConsumerRunner, pipelined). 0: each batch to its end before the next poll.
+    posts_pipeline_depth: int = 4
     # Members of the hot fanout group (Redis) and of the durable one (Cassandra) in this process.
     fanout_workers: int = 2
     fanout_store_workers: int = 2
@@ -123,6 +127,8 @@ class TimelineSettings(ServerSettings):
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0")
+        if self.posts_pipeline_depth < 0:
+            raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
         if self.inactive_days <= 0:
             raise SettingsError(f"{env_name('inactive_days')} must be > 0")
         if self.rank_candidates > 1000:

@@ -239,6 +239,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
                     "posts",
                     PostEventsConsumer(post_events),
                     f"timeline-posts-{n}",
+                    pipeline_depth=settings.posts_pipeline_depth,
                 )
                 for n in range(settings.posts_workers)
             ]

@@ -11,16 +11,27 @@ nothing aside) is sent to the dead-letter sink with why it failed, and committed
 such evidence, it holds its partition until it passes. If the member dies instead, the group gives its partitions
 (from the last commit) to another member. A new group starts from `offset_reset`; with "latest", the member commits
 its starting positions as soon as it gets partitions, so a rebalance before the first commit cannot skip messages.
+
+Pipelined (`pipeline_depth` > 0): a handler may return what is left of its batch, still running (an awaitable: the
+durable writes behind what readers see); the member polls and handles the next batches meanwhile, up to
+`pipeline_depth` batches unfinished, and commits each batch once it and every batch before it finished, in order.
+When a batch's rest fails (or a handler does), the member waits for all unfinished batches, commits those that
+finished before the failed one, seeks every partition of the failed batch and of those after it back to their
+first uncommitted event, holds them for `retry_seconds`, and handles batches one at a time (the retries and the
+poison rules above) until one passes: batches after the failed one were handled already, so their partitions'
+events run again (idempotent handlers), and no commit ever passes a batch that did not finish.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +45,8 @@ from services.timeline.app.metrics import CONSUMER_BATCHES, CONSUMER_LAG, DEAD_L
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[list[Any]], Coroutine[Any, Any, None]]
+Handler = Callable[[list[Any]], Coroutine[Any, Any, Awaitable[None] | None]]
+"""Handles a batch; returns None when done, or the batch's rest, still running (see pipelined, above)."""
 DeadLetterSink = Callable[[Any, str], Coroutine[Any, Any, None]]
 """(record, why it failed): returns once the record is stored elsewhere (acknowledged), raises otherwise."""
 
@@ -55,6 +67,19 @@ def dead_letter_sink(publisher: KafkaPublisher, topic: str, group: str) -> DeadL
         await publisher.send_batch([OutgoingMessage(topic, record.key or b"", record.value or b"", headers)])
 
     return send
+
+
+@dataclass
+class _Unfinished:
+    """A pipelined batch whose rest is still running."""
+
+    batch: dict[TopicPartition, list[Any]]
+    rest: concurrent.futures.Future[None]
+    started: float
+
+
+async def _finish(rest: Awaitable[None]) -> None:
+    await rest
 
 
 @dataclass
@@ -100,6 +125,7 @@ class ConsumerRunner:
         lag_every_seconds: float = 5.0,
         dead_letter: DeadLetterSink | None = None,
         poison_after: int = 5,
+        pipeline_depth: int = 0,
     ):
         self.bootstrap = bootstrap
         self.topics = list(topics)
@@ -117,6 +143,11 @@ class ConsumerRunner:
         self.lag_every_seconds = lag_every_seconds
         self.dead_letter = dead_letter
         self.poison_after = poison_after
+        self.pipeline_depth = pipeline_depth
+        self._unfinished: deque[_Unfinished] = deque()
+        # Partitions rewound after a pipelined failure: batches run one at a time until each of them passed once.
+        self._careful: set[TopicPartition] = set()
+        self._killed = False
         self._failing: dict[TopicPartition, _Failing] = {}
         self._last_success = 0.0  # monotonic time the handler last passed
         self.consumer: KafkaConsumer | None = None
@@ -131,6 +162,7 @@ class ConsumerRunner:
 
     def kill(self) -> None:
         """Stops at the next poll without committing anything more (tests: a worker dying mid-batch)."""
+        self._killed = True
         self._stop.set()
 
     async def stop(self) -> None:
@@ -180,10 +212,22 @@ class ConsumerRunner:
                 self.consumer = None
 
     def _consume(self, consumer: KafkaConsumer) -> None:
-        next_lag = 0.0
         held: dict[TopicPartition, tuple[float, int]] = {}  # held back after a failure -> (retry when, from)
+        try:
+            self._consume_batches(consumer, held)
+        finally:
+            if self._stop.is_set() and not self._killed:  # stopping: finish what was handled and commit it
+                self._settle(consumer, held, wait=True)
+            self._unfinished.clear()  # otherwise (killed, or the consumer failed) it is redone from the last commit
+
+    def _consume_batches(self, consumer: KafkaConsumer, held: dict[TopicPartition, tuple[float, int]]) -> None:
+        next_lag = 0.0
         while not self._stop.is_set():
             batch = consumer.poll(timeout_ms=200)
+            if self._unfinished:
+                self._settle(consumer, held, wait=False)
+            if self._careful:
+                self._careful &= consumer.assignment()
             if held:
                 batch = self._without_held(consumer, batch, held)
             if self.fresh:
@@ -195,6 +239,9 @@ class ConsumerRunner:
                 continue
             records = [r for part in batch.values() for r in part]
             started = time.perf_counter()
+            if self.pipeline_depth and not self._careful:
+                self._pipelined(consumer, batch, records, started, held)
+                continue
             try:
                 self._run_handler(records)
                 CONSUMER_BATCHES.labels(self.group).observe(time.perf_counter() - started)
@@ -210,6 +257,7 @@ class ConsumerRunner:
             for tp in batch:
                 if tp not in failed:
                     self._failing.pop(tp, None)
+                    self._careful.discard(tp)
             after = {tp: self._after_failure(consumer, tp, batch[tp]) for tp in failed}
             retry_from = {tp: offset for tp, offset in after.items() if offset is not None}
             if retry_from:
@@ -241,8 +289,78 @@ class ConsumerRunner:
         return batch
 
     def _run_handler(self, records: list[Any]) -> None:
-        asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+        """The handler and the rest it returns, to the end."""
+        rest = asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+        if rest is not None:
+            asyncio.run_coroutine_threadsafe(_finish(rest), self.loop).result()
         self._last_success = time.monotonic()
+
+    def _pipelined(
+        self,
+        consumer: KafkaConsumer,
+        batch: dict[TopicPartition, list[Any]],
+        records: list[Any],
+        started: float,
+        held: dict[TopicPartition, tuple[float, int]],
+    ) -> None:
+        rest: concurrent.futures.Future[None] = concurrent.futures.Future()
+        try:
+            handled = asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+        except Exception as exc:
+            log.exception("batch failed", extra={"member": self.member, "n": len(records)})
+            rest.set_exception(exc)
+        else:
+            if handled is None:
+                rest.set_result(None)
+            else:
+                rest = asyncio.run_coroutine_threadsafe(_finish(handled), self.loop)
+        if self._stop.is_set() and self._killed:
+            return
+        self._unfinished.append(_Unfinished(batch, rest, started))
+        self._settle(consumer, held, wait=rest.done() and rest.exception() is not None)
+
+    def _settle(self, consumer: KafkaConsumer, held: dict[TopicPartition, tuple[float, int]], *, wait: bool) -> None:
+        """Commits the unfinished batches that finished, in order; waits for them with `wait`, or for the oldest
+        while more than `pipeline_depth` are unfinished. A failure rewinds (`_rewind`)."""
+        while self._unfinished:
+            oldest = self._unfinished[0]
+            if not (wait or oldest.rest.done() or len(self._unfinished) > self.pipeline_depth):
+                return
+            try:
+                oldest.rest.result()
+            except Exception:
+                log.exception("a batch's rest failed", extra={"member": self.member})
+                self._rewind(consumer, held)
+                return
+            self._unfinished.popleft()
+            self._last_success = time.monotonic()
+            CONSUMER_BATCHES.labels(self.group).observe(time.perf_counter() - oldest.started)
+            if self._killed:
+                return
+            self._commit(consumer, oldest.batch)
+            for tp in oldest.batch:
+                self._failing.pop(tp, None)
+
+    def _rewind(self, consumer: KafkaConsumer, held: dict[TopicPartition, tuple[float, int]]) -> None:
+        """The oldest unfinished batch failed: once the others are over, every partition they touched goes back to
+        its first event in them and is held for `retry_seconds`; batches then run one at a time (`_careful`)."""
+        first: dict[TopicPartition, int] = {}
+        for unfinished in self._unfinished:
+            with contextlib.suppress(Exception):
+                unfinished.rest.result()  # whatever its outcome, it runs again
+            for tp, part in unfinished.batch.items():
+                first.setdefault(tp, part[0].offset)
+        self._unfinished.clear()
+        retry_at = time.monotonic() + self.retry_seconds
+        for tp, offset in first.items():
+            with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
+                consumer.seek(tp, offset)
+                held[tp] = (retry_at, offset)
+                self._careful.add(tp)
+        log.error(
+            "partitions held back; they will be retried",
+            extra={"member": self.member, "partitions": sorted(tp.partition for tp in first)},
+        )
 
     def _after_failure(self, consumer: KafkaConsumer, tp: TopicPartition, records: list[Any]) -> int | None:
         """Counts a failure of the partition's batch; once it is a poison suspect, tries the batch one event at a

@@ -14,7 +14,7 @@ from google.protobuf.message import DecodeError
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
 from services.common.telemetry import inject_context
-from services.timeline.app.ingest import GraphEvents, PostEvents, Publication
+from services.timeline.app.ingest import GraphEvents, PostEvents, Publication, all_of, forget_failure
 from services.timeline.app.ports import FanoutChunk
 from services.timeline.domain.delivery import MAX_POSTS_PER_PUSH
 
@@ -77,29 +77,45 @@ def _ns(ts: Any) -> int:
 
 
 class PostEventsConsumer:
-    """feedmesh.posts: one author's events in order (they are keyed by author), authors concurrently."""
+    """feedmesh.posts: one author's events in order (they are keyed by author), authors concurrently. Returns the
+    batch's rest (PostEvents.begin_published) for a pipelined runner."""
 
     def __init__(self, posts: PostEvents):
         self.posts = posts
+        self._unfinished: set[asyncio.Future[None]] = set()  # the rests of every batch not over yet
 
-    async def __call__(self, records: list[Any]) -> None:
+    async def __call__(self, records: list[Any]) -> Awaitable[None]:
         # An author's publications do not depend on each other (each writes its own post id): a burst of them runs
         # concurrently. A deletion waits for everything before it, and what follows waits for the deletion.
         decoded = [(record, _decode(record)) for record in records]
-        await _per_key(
-            decoded,
-            self._one,
-            key=lambda pair: pair[0].key or b"",
-            independent=lambda pair: _kind(pair[1]) == "post_published",
-            together=self._published,
-        )
+        rests: list[asyncio.Future[None]] = []
 
-    async def _published(self, pairs: list[tuple[Any, events_pb2.Event]]) -> None:
+        async def published(pairs: list[tuple[Any, events_pb2.Event]]) -> None:
+            rest = await self._published(pairs)
+            self._unfinished.add(rest)
+            rest.add_done_callback(self._unfinished.discard)
+            rests.append(rest)
+
+        try:
+            await _per_key(
+                decoded,
+                self._one,
+                key=lambda pair: pair[0].key or b"",
+                independent=lambda pair: _kind(pair[1]) == "post_published",
+                together=published,
+            )
+        except BaseException:
+            for rest in rests:  # the batch runs again; what it started finishes on its own
+                rest.add_done_callback(forget_failure)
+            raise
+        return asyncio.ensure_future(all_of(rests))
+
+    async def _published(self, pairs: list[tuple[Any, events_pb2.Event]]) -> asyncio.Future[None]:
         publications = []
         for _record, event in pairs:
             p = event.post_published
             publications.append(Publication(event.event_id, p.post_id, p.author_id, _ns(p.create_time)))
-        await self.posts.published_many(publications)
+        return await self.posts.begin_published(publications)
 
     async def _one(self, pair: tuple[Any, events_pb2.Event | None]) -> None:
         _record, event = pair
@@ -109,6 +125,9 @@ class PostEventsConsumer:
                 p = event.post_published
                 await self.posts.published(event.event_id, p.post_id, p.author_id, _ns(p.create_time))
             elif kind == "post_deleted":
+                # It undoes what the publications before it wrote, in this batch or in an earlier one still
+                # finishing: they must be over, and have passed (otherwise this fails too, and both run again).
+                await all_of(list(self._unfinished))
                 await self.posts.deleted(event.post_deleted.post_id, event.post_deleted.author_id)
 
 

@@ -59,25 +59,27 @@ async def test_follower_ids_pages_and_count(mesh: Mesh, redis_client: Any) -> No
 
 async def test_a_follower_listing_carries_the_version_it_stays_current_for(mesh: Mesh, redis_client: Any) -> None:
     author = await mesh.new_user()
-    first, late = await mesh.new_users(2)
+    first, second, late = await mesh.new_users(3)
     await follow(mesh, first, author)
+    await follow(mesh, second, author)
     request = pb.ListFollowerIdsRequest(author_id=author, limit=1)
     page = await mesh.graph.ListFollowerIds(request)
     version = page.relationship_version
     assert version and version == redis_client.get(f"graph:{{{author}}}:gen").decode()
     again = await mesh.graph.ListFollowerIds(request)  # served from the cached set: the same version
     assert again.relationship_version == version
+    assert page.next_cursor
     later = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=page.next_cursor))
     assert later.relationship_version == ""  # a listing is reused whole, by its first page's version
 
     await follow(mesh, late, author)
     changed = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
     assert changed.relationship_version not in ("", version)
-    assert list(changed.follower_ids) == sorted([first, late])
+    assert list(changed.follower_ids) == sorted([first, second, late])
     await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=author), metadata=as_user(first))
     gone = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
     assert gone.relationship_version not in ("", version, changed.relationship_version)
-    assert list(gone.follower_ids) == [late]
+    assert list(gone.follower_ids) == sorted([second, late])
 
 
 async def test_follower_sets_above_the_cache_cap_page_from_postgres(

@@ -62,6 +62,7 @@ async def _running(
     handler: Any,
     poison_after: int | None = None,
     max_records: int = 200,
+    pipeline_depth: int = 0,
 ) -> AsyncIterator[tuple[str, str, str]]:
     """A runner over a fresh topic (with a dead-letter topic of its own when `poison_after` is given), the topic's
     events produced: yields (topic, dead-letter topic, group) while the runner runs."""
@@ -81,6 +82,7 @@ async def _running(
         dead_letter=None if poison_after is None else dead_letter_sink(publisher, dead, group),
         poison_after=poison_after or 5,
         max_records=max_records,
+        pipeline_depth=pipeline_depth,
     )
     runner.start()
     try:
@@ -210,3 +212,43 @@ async def test_an_outage_sets_nothing_aside(stack_settings: StackSettings, kafka
     for p in range(PARTITIONS):
         assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
     assert await asyncio.to_thread(_dead_letters, bootstrap, dead) == []
+
+
+async def test_a_pipelined_batch_is_committed_once_its_rest_is_over_and_a_failed_rest_runs_again(
+    stack_settings: StackSettings, kafka_admin: Any
+) -> None:
+    bootstrap = stack_settings.kafka_bootstrap
+    poison = (1, 5)  # its rest fails until cured
+    cured = False
+    gate = asyncio.Event()  # every rest waits for it
+    heads: list[tuple[int, int]] = []
+    rests_done: set[tuple[int, int]] = set()
+
+    async def rest(events: list[tuple[int, int]]) -> None:
+        await gate.wait()
+        if poison in events and not cured:
+            raise RuntimeError("the durable write failed")
+        rests_done.update(events)
+
+    async def handler(records: list[Any]) -> Any:
+        events = [(r.partition, int(r.value)) for r in records]
+        heads.extend(events)
+        return asyncio.ensure_future(rest(events))
+
+    async with _running(stack_settings, kafka_admin, handler, max_records=4, pipeline_depth=3) as (topic, _, group):
+        # Batches are handled ahead of their rests (up to the depth), and nothing is committed before its rest.
+        assert await _eventually(lambda: len(heads) >= 8)
+        await asyncio.sleep(0.5)
+        assert len(heads) <= 4 * 4, "more batches unfinished than the pipeline depth allows"
+        assert _committed(bootstrap, topic, group) == {p: 0 for p in range(PARTITIONS)}
+
+        gate.set()
+        healthy = [p for p in range(PARTITIONS) if p != poison[0]]
+        assert await _eventually(lambda: all(_committed(bootstrap, topic, group)[p] == PER_PARTITION for p in healthy))
+        await asyncio.sleep(1.0)  # the failed rest runs again, and again
+        assert _committed(bootstrap, topic, group)[poison[0]] <= poison[1], "a commit passed a batch that failed"
+        assert heads.count(poison) >= 2
+
+        cured = True
+        assert await _eventually(lambda: _committed(bootstrap, topic, group)[poison[0]] == PER_PARTITION)
+    assert rests_done == {(p, n) for p in range(PARTITIONS) for n in range(PER_PARTITION)}
