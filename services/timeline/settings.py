@@ -40,6 +40,8 @@ class TimelineSettings(ServerSettings):
     # How many of an author's newest posts a follow (or a rebuild) copies into a home timeline.
     backfill_depth: int = 800
     fanout_chunk_size: int = 500
+    # Audiences of at most this many followers are pushed by the post events consumer itself (FanoutPolicy).
+    fanout_inline_max: int = 1_000
     # Members of the post events group in this process. A member handles a polled batch before it polls again, so
     # one slow event (listing a large audience) holds back every post polled after it; with two, only those of the
     # partitions it reads.
@@ -127,6 +129,8 @@ class TimelineSettings(ServerSettings):
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0")
+        if self.fanout_inline_max < 0:
+            raise SettingsError(f"{env_name('fanout_inline_max')} must be >= 0")
         if self.posts_pipeline_depth < 0:
             raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
         if self.inactive_days <= 0:

@@ -51,6 +51,10 @@ class Publication:
 class FanoutPolicy:
     celebrity_threshold: int
     chunk_size: int = 500
+    # Audiences up to this many followers are pushed into Redis by the post events consumer itself, a Kafka hop
+    # sooner and never queued in a fanout worker behind a large audience's chunks; larger ones are shared by the
+    # fanout workers.
+    inline_max: int = 1_000
     # Follower ids per ListFollowerIds call: the graph's maximum, so an audience below the default celebrity threshold
     # is listed in one call and all its tasks go out together. With pages of 5,000, the second half of a 10k
     # author's followers waited for a second call: for one post on an idle stack, the median of 20 sampled followers
@@ -193,10 +197,9 @@ class PostEvents:
             first = False
             audiences = list(chunked(followers, self.policy.chunk_size))
             tasks = [[FanoutChunk(p.post_id, author_id, p.create_time_ns, ids) for ids in audiences] for p in posts]
-            if len(audiences) == 1 and not cursor and not sends:
-                # The whole audience fits one task: push it into Redis here, a Kafka hop sooner; the tasks still
-                # go out for the durable write.
-                tasks = [[chunk] for chunk in await self._push_inline([t[0] for t in tasks])]
+            if len(followers) <= self.policy.inline_max and not cursor and not sends:
+                # A small audience, whole: push it into Redis here; the tasks still go out for the durable write.
+                tasks = [await self._push_inline([chunk for post_chunks in tasks for chunk in post_chunks])]
                 POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
             send([chunk for post_chunks in tasks for chunk in post_chunks])
             if cached is None and listed_at:

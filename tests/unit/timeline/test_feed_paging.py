@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -137,7 +137,7 @@ def make_rig(
         store=store,
         graph=world,
         queue=queue,
-        policy=FanoutPolicy(threshold, chunk_size=2),
+        policy=FanoutPolicy(threshold, chunk_size=2, inline_max=2),
         tombstones=world,
         followers=CachedFollowers(max_ids=1000),
     )
@@ -323,6 +323,18 @@ async def test_an_audience_that_fits_one_task_is_pushed_before_the_task_goes_out
     rig.queue.chunks.clear()
     await rig.posts.published("e2", post.id + 1, 2, 0)  # three followers: two tasks, none pushed inline
     assert [c.cache_written for c in rig.queue.chunks if c.follower_ids != [2]] == [False, False]
+
+    rig.posts.policy = replace(rig.posts.policy, inline_max=3)  # three followers are now a small audience
+    rig.queue.chunks.clear()
+    await rig.feed(11, 3)
+    await rig.feed(12, 3)
+    await rig.posts.published("e3", post.id + 2, 2, 0)
+    assert sorted((c.follower_ids, c.cache_written) for c in rig.queue.chunks) == [
+        ([2], True),
+        ([10, 11], True),
+        ([12], True),
+    ]
+    assert all(post.id + 2 in rig.cache.streams[("h", r)][1] for r in (10, 11, 12))
 
 
 async def test_the_next_page_comes_from_the_candidates_read_ahead_with_this_one() -> None:
