@@ -16,8 +16,11 @@ from typing import Any
 import grpc
 import redis.asyncio as aioredis
 from cassandra.cluster import Cluster, Session
+from kafka import KafkaConsumer, TopicPartition
 
+from services.common.kafka import API_VERSION
 from services.timeline.domain.ids import to_member
+from services.timeline.settings import TimelineSettings
 from stack.settings import load_settings
 
 USER_HEADER = "x-feedmesh-user-id"
@@ -70,6 +73,7 @@ class Addresses:
     cassandra_hosts: tuple[str, ...]
     cassandra_port: int
     cassandra_keyspace: str
+    kafka_bootstrap: str
 
 
 def addresses() -> Addresses:
@@ -98,7 +102,54 @@ def addresses() -> Addresses:
         cassandra_hosts=tuple(s.cassandra_hosts),
         cassandra_port=s.cassandra_port,
         cassandra_keyspace=s["FEEDMESH_CASSANDRA_KEYSPACE"],
+        kafka_bootstrap=s.kafka_bootstrap,
     )
+
+
+def _fanout_groups() -> dict[str, tuple[str, ...]]:
+    """The timeline's consumer groups whose work a post makes, and the topics each reads (the defaults)."""
+    t = TimelineSettings
+    prefix = t.consumer_group_prefix
+    return {
+        f"{prefix}-posts": (t.posts_topic,),
+        f"{prefix}-fanout": (t.fanout_topic,),
+        f"{prefix}-fanout-store": (t.fanout_topic, t.fanout_durable_topic),
+    }
+
+
+class KafkaProgress:
+    """Events the timeline's post and fanout groups have not committed yet, from Kafka itself: a group commits an
+    event only once its writes are done, and Kafka's offsets outlive a restarted process (the services' counters
+    start again from zero)."""
+
+    def __init__(self, bootstrap: str):
+        self.groups = _fanout_groups()
+        self.offsets = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION)
+        # A client per group, never joining it: `committed` only asks the group's coordinator.
+        self.commits = {
+            group: KafkaConsumer(
+                bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, api_version=API_VERSION
+            )
+            for group in self.groups
+        }
+        topics = sorted({topic for topics in self.groups.values() for topic in topics})
+        self.parts = [TopicPartition(t, p) for t in topics for p in sorted(self.offsets.partitions_for_topic(t) or ())]
+
+    def unfinished(self) -> int:
+        ends = self.offsets.end_offsets(self.parts)
+        starts = self.offsets.beginning_offsets(self.parts)
+        left = 0
+        for group, topics in self.groups.items():
+            for tp in self.parts:
+                if tp.topic in topics:
+                    # A commit older than the log's start counts from the start: retention removed the rest.
+                    done = max(self.commits[group].committed(tp) or 0, starts[tp])
+                    left += max(0, ends[tp] - done)
+        return left
+
+    def close(self) -> None:
+        for client in (self.offsets, *self.commits.values()):
+            client.close()
 
 
 @dataclass
@@ -161,21 +212,20 @@ class Bench:
         return await asyncio.to_thread(scrape, self.addr.post_metrics)
 
     async def drain(self, limit_seconds: float = 600) -> float:
-        """Waits until the timeline has no fanout work left: every enqueued fanout task done by both
-        fanout groups and no consumer lag
-        (the lag gauges are refreshed every 5 s). Returns the seconds waited."""
+        """Waits until the timeline has no post or fanout work left: every event of feedmesh.posts, feedmesh.fanout
+        and feedmesh.fanout.durable committed by the groups that read it (`KafkaProgress`), for a second.
+        Returns the seconds waited."""
         started = time.monotonic()
+        progress = await asyncio.to_thread(KafkaProgress, self.addr.kafka_bootstrap)
+        try:
+            return await self._drained(progress, started, limit_seconds)
+        finally:
+            await asyncio.to_thread(progress.close)
+
+    async def _drained(self, progress: KafkaProgress, started: float, limit_seconds: float) -> float:
         calm_since: float | None = None
         while time.monotonic() - started < limit_seconds:
-            m = await self.timeline_metrics()
-            enqueued = m.get('feedmesh_timeline_fanout_tasks_total{stage="enqueued"}', 0)
-            done = min(  # both fanout groups: the hot one (Redis) and the durable one (Cassandra)
-                m.get('feedmesh_timeline_fanout_tasks_total{stage="cached"}', 0)
-                + m.get('feedmesh_timeline_fanout_tasks_total{stage="cached_inline"}', 0),
-                m.get('feedmesh_timeline_fanout_tasks_total{stage="stored"}', 0),
-            )
-            lag = sum(v for k, v in m.items() if k.startswith("feedmesh_timeline_consumer_lag"))
-            if m and done >= enqueued and lag == 0:
+            if await asyncio.to_thread(progress.unfinished) == 0:
                 calm_since = calm_since or time.monotonic()
                 if time.monotonic() - calm_since >= 1.0:
                     return time.monotonic() - started
