@@ -259,16 +259,23 @@ class ConsumerRunner:
                     self._failing.pop(tp, None)
                     self._careful.discard(tp)
             after = {tp: self._after_failure(consumer, tp, batch[tp]) for tp in failed}
-            retry_from = {tp: offset for tp, offset in after.items() if offset is not None}
-            if retry_from:
-                log.error(
-                    "partitions held back; they will be retried",
-                    extra={"member": self.member, "partitions": sorted(tp.partition for tp in retry_from)},
-                )
-                for tp, offset in retry_from.items():
-                    with contextlib.suppress(Exception):
-                        consumer.seek(tp, offset)
-                        held[tp] = (time.monotonic() + self.retry_seconds, offset)
+            self._hold(consumer, held, {tp: offset for tp, offset in after.items() if offset is not None})
+
+    def _hold(
+        self, consumer: KafkaConsumer, held: dict[TopicPartition, tuple[float, int]], offsets: dict[TopicPartition, int]
+    ) -> None:
+        """Seeks the partitions back to these offsets and holds them there for `retry_seconds`."""
+        if not offsets:
+            return
+        log.error(
+            "partitions held back; they will be retried",
+            extra={"member": self.member, "partitions": sorted(tp.partition for tp in offsets)},
+        )
+        retry_at = time.monotonic() + self.retry_seconds
+        for tp, offset in offsets.items():
+            with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
+                consumer.seek(tp, offset)
+                held[tp] = (retry_at, offset)
 
     @staticmethod
     def _without_held(
@@ -290,10 +297,21 @@ class ConsumerRunner:
 
     def _run_handler(self, records: list[Any]) -> None:
         """The handler and the rest it returns, to the end."""
-        rest = asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
-        if rest is not None:
-            asyncio.run_coroutine_threadsafe(_finish(rest), self.loop).result()
+        self._start(records).result()
         self._last_success = time.monotonic()
+
+    def _start(self, records: list[Any]) -> concurrent.futures.Future[None]:
+        """Runs the handler; returns the batch's end: its rest's, when it returns one, still running."""
+        end: concurrent.futures.Future[None] = concurrent.futures.Future()
+        try:
+            rest = asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
+        except Exception as exc:
+            end.set_exception(exc)
+            return end
+        if rest is None:
+            end.set_result(None)
+            return end
+        return asyncio.run_coroutine_threadsafe(_finish(rest), self.loop)
 
     def _pipelined(
         self,
@@ -303,21 +321,14 @@ class ConsumerRunner:
         started: float,
         held: dict[TopicPartition, tuple[float, int]],
     ) -> None:
-        rest: concurrent.futures.Future[None] = concurrent.futures.Future()
-        try:
-            handled = asyncio.run_coroutine_threadsafe(self.handler(records), self.loop).result()
-        except Exception as exc:
-            log.exception("batch failed", extra={"member": self.member, "n": len(records)})
-            rest.set_exception(exc)
-        else:
-            if handled is None:
-                rest.set_result(None)
-            else:
-                rest = asyncio.run_coroutine_threadsafe(_finish(handled), self.loop)
-        if self._stop.is_set() and self._killed:
+        rest = self._start(records)
+        failed = rest.done() and rest.exception() is not None
+        if failed:
+            log.error("batch failed", exc_info=rest.exception(), extra={"member": self.member, "n": len(records)})
+        if self._killed:
             return
         self._unfinished.append(_Unfinished(batch, rest, started))
-        self._settle(consumer, held, wait=rest.done() and rest.exception() is not None)
+        self._settle(consumer, held, wait=failed)
 
     def _settle(self, consumer: KafkaConsumer, held: dict[TopicPartition, tuple[float, int]], *, wait: bool) -> None:
         """Commits the unfinished batches that finished, in order; waits for them with `wait`, or for the oldest
@@ -351,16 +362,8 @@ class ConsumerRunner:
             for tp, part in unfinished.batch.items():
                 first.setdefault(tp, part[0].offset)
         self._unfinished.clear()
-        retry_at = time.monotonic() + self.retry_seconds
-        for tp, offset in first.items():
-            with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
-                consumer.seek(tp, offset)
-                held[tp] = (retry_at, offset)
-                self._careful.add(tp)
-        log.error(
-            "partitions held back; they will be retried",
-            extra={"member": self.member, "partitions": sorted(tp.partition for tp in first)},
-        )
+        self._hold(consumer, held, first)
+        self._careful.update(first)  # a revoked one leaves it at the next poll
 
     def _after_failure(self, consumer: KafkaConsumer, tp: TopicPartition, records: list[Any]) -> int | None:
         """Counts a failure of the partition's batch; once it is a poison suspect, tries the batch one event at a
