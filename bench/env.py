@@ -35,6 +35,10 @@ def as_user(user_id: int) -> tuple[tuple[str, str], ...]:
 # --- the timeline service's Redis layout (services/timeline/adapters/redis_cache.py) ------------------------------
 
 
+# Posts whose fanout tasks are still pushing them (member `author:post`), merged by every read of their followers.
+IN_FLIGHT = "tl:in_flight"
+
+
 def home_z(user_id: int) -> str:
     """A reader's cached home timeline: a sorted set of fixed-width post ids."""
     return f"tl:{{h:{user_id}}}:z"

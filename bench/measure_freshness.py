@@ -6,10 +6,13 @@ For `seconds`, authors publish concurrently, open loop at fixed rates: random so
 (bench.measure_capacity).
 
 Every post is measured: for `samples` random followers, freshness is the time from the moment CreatePost
-returned to the moment the post id is in the follower's Redis home timeline (the sorted set GetFeed reads for a
-materialized reader; all pending samples polled every `poll` s in one pipeline). For one more follower of every
-`getfeed_every`-th post it is the moment GetFeed (timeline gRPC, chronological, 20 items) first returns the post
-(polled every `getfeed_poll` s): the client-visible check of the Redis figure.
+returned to the moment the post is visible to the follower: its id is in the follower's Redis home timeline (the
+sorted set GetFeed reads for a materialized reader), or the post is in flight (the timeline's registry of posts
+whose fanout tasks are still pushing them, which every GetFeed merges for the author's followers). All pending
+samples are polled every `poll` s in one pipeline, and each is followed on until the post is in the home timeline:
+that is the second figure, `pushed`. For one more follower of one post in `getfeed_every[class]` it is the moment
+GetFeed (timeline gRPC, chronological, 20 items) first returns the post (polled every `getfeed_poll` s): the
+client-visible check of the Redis figures.
 
 Where the time goes, server side, from the services' own histograms over the run (bucket upper bounds, so "at
 most"): from the post's commit to Kafka (the post service's outbox relay), and from the post's creation to the
@@ -30,7 +33,7 @@ import grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
-from bench.env import Bench, as_user, home_z, member
+from bench.env import IN_FLIGHT, Bench, as_user, home_z, member
 from bench.measure_fanout import create_post
 from bench.stats import bucket_quantile, summarize
 
@@ -45,8 +48,9 @@ class FreshnessSettings:
     # GetFeed every 25 ms for every other post was about 1,000 reads/s at 100 posts/s, more than the timeline serves).
     samples: int = 3
     poll: float = 0.01
-    getfeed_every: int = 20
-    getfeed_poll: float = 0.05
+    # The GetFeed cross-check: one post in this many per class (the 10k author posts a few times a run).
+    getfeed_every: dict[str, int] = field(default_factory=lambda: {"socfb": 20, "1k": 4, "10k": 1})
+    getfeed_poll: float = 0.02
     timeout: float = 30.0
     offered_deliveries_per_second: float = 0.0
 
@@ -75,13 +79,16 @@ def scaled_load(
 @dataclass
 class _Pending:
     follower: int
+    author: int
     post: int
     cls: str
     since: float
+    visible: bool = False
 
 
 @dataclass
 class _Results:
+    visible: dict[str, list[float]] = field(default_factory=dict)
     redis: dict[str, list[float]] = field(default_factory=dict)
     getfeed: dict[str, list[float]] = field(default_factory=dict)
     missed: dict[str, int] = field(default_factory=dict)
@@ -114,8 +121,8 @@ class FreshnessRun:
         self.results.posts[cls] = self.results.posts.get(cls, 0) + 1
         picked = self.rng.sample(list(followers), min(len(followers), self.s.samples + 1))
         for f in picked[: self.s.samples]:
-            self.pending.append(_Pending(f, post_id, cls, returned))
-        if len(picked) > self.s.samples and self.results.posts[cls] % self.s.getfeed_every == 0:
+            self.pending.append(_Pending(f, author, post_id, cls, returned))
+        if len(picked) > self.s.samples and self.results.posts[cls] % self.s.getfeed_every.get(cls, 20) == 0:
             task = asyncio.create_task(self._via_getfeed(picked[-1], post_id, cls, returned))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -145,10 +152,14 @@ class FreshnessRun:
             async with self.bench.redis.pipeline(transaction=False) as pipe:
                 for p in batch:
                     pipe.zscore(home_z(p.follower), member(p.post))
+                    pipe.zscore(IN_FLIGHT, f"{p.author}:{p.post}")
                 found = await pipe.execute()
             now = time.perf_counter()
-            for p, score in zip(batch, found, strict=True):
-                if score is not None:
+            for p, pushed, in_flight in zip(batch, found[0::2], found[1::2], strict=True):
+                if not p.visible and (pushed is not None or in_flight is not None):
+                    p.visible = True
+                    self.results.visible.setdefault(p.cls, []).append(now - p.since)
+                if pushed is not None:
                     self.results.redis.setdefault(p.cls, []).append(now - p.since)
                 elif now - p.since > self.s.timeout:
                     self.results.missed[p.cls] = self.results.missed.get(p.cls, 0) + 1
@@ -198,11 +209,12 @@ async def freshness(
     await poller
     after = {**await bench.post_metrics(), **await bench.timeline_metrics()}
     r = run.results
-    every = [x for xs in r.redis.values() for x in xs]
     return {
         "settings": settings.__dict__,
         "posts": r.posts,
-        "redis_all": summarize(every).as_dict(),
+        "visible_all": summarize([x for xs in r.visible.values() for x in xs]).as_dict(),
+        "visible_by_author": {cls: summarize(xs).as_dict() for cls, xs in sorted(r.visible.items())},
+        "redis_all": summarize([x for xs in r.redis.values() for x in xs]).as_dict(),
         "redis_by_author": {cls: summarize(xs).as_dict() for cls, xs in sorted(r.redis.items())},
         "getfeed_all": summarize([x for xs in r.getfeed.values() for x in xs]).as_dict(),
         "getfeed_by_author": {cls: summarize(xs).as_dict() for cls, xs in sorted(r.getfeed.items())},

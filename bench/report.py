@@ -199,7 +199,6 @@ def write(figures: dict[str, Any], stamp: str) -> tuple[Path, Path]:
 
 def _freshness_rows(fr: dict[str, Any], *, target: bool) -> list[Row]:
     """The freshness rows of one load level; only the level the target is judged at gets verdicts."""
-    allr = fr["redis_all"]
     st = fr["settings"]
     posts_per_second = st["reed_rate"] + 1 / st["every_1k"] + 1 / st["every_10k"]
     load = f"{fr.get('load', 0):.0%} load: {_n(st['offered_deliveries_per_second'], '')} deliveries/s, "
@@ -212,11 +211,19 @@ def _freshness_rows(fr: dict[str, Any], *, target: bool) -> list[Row]:
             return Row(label, value, "", "", goal, verdict(below(s["p99_ms"], 500.0)))
         return Row(label, value, "", "", goal if not judge else "(cross-check)")
 
-    rows = [line(f"freshness, normal authors ({load}) (Redis home), n={allr['count']}", allr, judge)]
-    for cls, s in fr["redis_by_author"].items():
-        rows.append(line(f"  freshness {cls} authors (Redis home), n={s['count']}", s, judge))
-    g = fr["getfeed_all"]
-    rows.append(line(f"  freshness seen through GetFeed, n={g['count']}", g, False))
+    # Results from before the in-flight registry have the Redis home figure only: it was the judged one.
+    if "visible_all" in fr:
+        visible, by_author, where = fr["visible_all"], fr["visible_by_author"], "visible: Redis home or in flight"
+    else:
+        visible, by_author, where = fr["redis_all"], fr["redis_by_author"], "Redis home"
+    rows = [line(f"freshness, normal authors ({load}) ({where}), n={visible['count']}", visible, judge)]
+    for cls, s in by_author.items():
+        rows.append(line(f"  freshness {cls} authors ({where}), n={s['count']}", s, judge))
+    for cls, g in fr["getfeed_by_author"].items():
+        rows.append(line(f"  freshness {cls} authors seen through GetFeed, n={g['count']}", g, False))
+    if "visible_all" in fr:
+        for cls, s in fr["redis_by_author"].items():
+            rows.append(line(f"  pushed into the Redis home timeline, {cls} authors, n={s['count']}", s, False))
     for stage, label in (
         ("commit_to_kafka", "commit -> Kafka"),
         ("publish_to_pushed", "publish -> pushed, per push of up to 500 followers"),

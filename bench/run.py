@@ -226,8 +226,9 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             figures[key]["load"] = load
             figures[key]["compactions_waited_seconds"] = round(settled, 1)
             figures[key]["aof_rewrite_waited_seconds"] = round(rewritten, 1)
-            a = figures[key]["redis_all"]
-            print(f"  p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms (n={a['count']})")
+            for label, a in (("visible", figures[key]["visible_all"]), ("pushed", figures[key]["redis_all"])):
+                ms = f"p50 {a['p50_ms']:.1f} ms p95 {a['p95_ms']:.1f} ms p99 {a['p99_ms']:.1f} ms"
+                print(f"  {label}: {ms} (n={a['count']})")
 
         phase("celebrity cost")
         await bench.drain()

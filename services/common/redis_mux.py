@@ -211,10 +211,13 @@ class RedisMux:
         """One script run many times in one round trip (see run_scripts)."""
         return await self.run_scripts([(script, keys, args) for keys, args in calls])
 
-    async def run_scripts(self, calls: Sequence[tuple[Script, Sequence[Any], Sequence[Any]]]) -> list[Any]:
-        """Scripts run in order in one round trip. A Redis that lost its scripts is given them and asked again (so a
-        script run this way must be safe to repeat)."""
-        commands = [["EVALSHA", script.sha, len(keys), *keys, *args] for script, keys, args in calls]
+    async def run_scripts(
+        self, calls: Sequence[tuple[Script, Sequence[Any], Sequence[Any]]], then: Sequence[Command] = ()
+    ) -> list[Any]:
+        """Scripts run in order in one round trip, and `then`, plain commands run after them in the same round trip
+        (their replies follow the scripts'). A Redis that lost its scripts is given them and asked again (so a
+        script run this way, and `then`, must be safe to repeat)."""
+        commands = [*(["EVALSHA", script.sha, len(keys), *keys, *args] for script, keys, args in calls), *then]
         try:
             return await self.execute_many(commands)
         except NoScript:

@@ -42,6 +42,9 @@ class TimelineSettings(ServerSettings):
     fanout_chunk_size: int = 500
     # Audiences of at most this many followers are pushed by the post events consumer itself (FanoutPolicy).
     fanout_inline_max: int = 1_000
+    # Larger audiences' posts are merged into their followers' reads until every fanout task has pushed them, or for
+    # this long at most (TimelineCache.begin_in_flight).
+    fanout_in_flight_seconds: float = 120.0
     # Members of the post events group in this process. A member handles a polled batch before it polls again, so
     # one slow event (listing a large audience) holds back every post polled after it; with two, only those of the
     # partitions it reads.
@@ -133,6 +136,8 @@ class TimelineSettings(ServerSettings):
             raise SettingsError(f"{env_name('fanout_inline_max')} must be >= 0")
         if self.posts_pipeline_depth < 0:
             raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
+        if self.fanout_in_flight_seconds <= 0:
+            raise SettingsError(f"{env_name('fanout_in_flight_seconds')} must be > 0")
         if self.inactive_days <= 0:
             raise SettingsError(f"{env_name('inactive_days')} must be > 0")
         if self.rank_candidates > 1000:

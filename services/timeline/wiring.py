@@ -88,6 +88,7 @@ async def open_stores(settings: TimelineSettings) -> Stores:
             author_max=settings.author_timeline_max,
             inactive_seconds=int(settings.inactive_days * 86_400),
             prefix=settings.redis_prefix,
+            in_flight_seconds=settings.fanout_in_flight_seconds,
             scripts_at_once=scripts_at_once,
         )
 

@@ -19,6 +19,11 @@ no key = inactive),
 `tl:{u:42}:srcv`, counting the changes to `src` (with `gen` and `tl:pull_only:v`, the version of what a read needs
 from them).
 
+Posts in flight (pushed by fanout tasks, which take hundreds of milliseconds for a large audience): `tl:in_flight`
+(member `author:post` -> when noted, ms), read by every touch, and per post `tl:{p:7}:left`, the chunks not pushed
+yet, each named by its first reader. A post leaves the registry when its last chunk is pushed, or after the
+in-flight period.
+
 `tl` is the default key prefix (FEEDMESH_REDIS_PREFIX): timelines that share a Redis but not their caps (the
 tests' small-cap timeline next to the stack's) must not share keys.
 """
@@ -37,6 +42,7 @@ from services.common.redis_mux import RedisMux, Script
 from services.common.relationship_version import relationship_version_key
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.ports import CachedSlice, StreamKind, Touch
+from services.timeline.domain.delivery import InFlight
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
 # KEYS: lo, z[, the post tombstone set]. ARGV: max (exclusive lex bound), count, cap[, the set's sentinel, how many
@@ -131,6 +137,33 @@ for i = 5 + k, #ARGV do
   end
 end
 return table.concat(flags)
+"""
+
+# A large audience's posts, from when their tasks go out until every chunk is pushed (one set of chunks left per
+# post). ZADD NX: a post noted again (its event handled again) keeps its first time. KEYS: the registry.
+# ARGV: prefix, now ms, period ms, author, more ('1': chunks of another page are still to come), k, k post ids,
+# chunk names...
+_BEGIN_IN_FLIGHT = """
+local prefix, now, period, k = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[6])
+local chunks = {}
+for i = 7 + k, #ARGV do chunks[#chunks + 1] = ARGV[i] end
+for j = 7, 6 + k do
+  local left = prefix .. ':{p:' .. ARGV[j] .. '}:left'
+  if #chunks > 0 then redis.call('SADD', left, unpack(chunks)) end
+  if ARGV[5] == '1' then redis.call('SADD', left, '+') else redis.call('SREM', left, '+') end
+  redis.call('PEXPIRE', left, period)
+  if redis.call('EXISTS', left) == 1 then redis.call('ZADD', KEYS[1], 'NX', now, ARGV[4] .. ':' .. ARGV[j]) end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
+"""
+
+# KEYS: the registry. ARGV: prefix, then (post id, author id, chunk name) triples.
+_END_IN_FLIGHT = """
+for i = 2, #ARGV, 3 do
+  local left = ARGV[1] .. ':{p:' .. ARGV[i] .. '}:left'
+  redis.call('SREM', left, ARGV[i + 2])
+  if redis.call('EXISTS', left) == 0 then redis.call('ZREM', KEYS[1], ARGV[i + 1] .. ':' .. ARGV[i]) end
+end
 """
 
 # Removing ids can take a full set below its cap, where _READ would trust `lo` again: first raise `lo` to what the
@@ -283,6 +316,7 @@ class RedisTimelineCache:
         tombstones_key: str = post_tombstones.KEY,
         sources_cache_size: int = 100_000,
         recent_seconds: float = 600.0,
+        in_flight_seconds: float = 120.0,
         scripts_at_once: int = 0,
     ):
         self.client = client
@@ -312,6 +346,12 @@ class RedisTimelineCache:
         # How long a noted post is remembered: far longer than a Cassandra write may take before it fails (and its
         # event, handled again, notes the post again).
         self.recent_ms = int(recent_seconds * 1000)
+        # A post stays in flight until its last chunk is pushed, or this long at most (a fanout that lags more than
+        # that shows its posts as it pushes them).
+        self._in_flight_key = f"{prefix}:in_flight"
+        self.in_flight_ms = int(in_flight_seconds * 1000)
+        self._begin_in_flight = Script(_BEGIN_IN_FLIGHT)
+        self._end_in_flight = Script(_END_IN_FLIGHT)
         self._read = Script(_READ)
         self._add = Script(_ADD)
         self._push = Script(_PUSH)
@@ -453,7 +493,8 @@ class RedisTimelineCache:
 
     async def touch(self, reader: int) -> Touch:
         call, held = self._touch_call(reader)
-        return self._touched(reader, await self._run(*call), held)
+        touched, in_flight = await self.mux.run_scripts([call], then=[self._in_flight_read()])
+        return self._touched(reader, touched, held, in_flight)
 
     async def touch_and_read_home(
         self, reader: int, before: int | None, count: int, checked: int
@@ -464,10 +505,14 @@ class RedisTimelineCache:
             [self._max(before), count, self.caps["h"], post_tombstones.SENTINEL, checked],
         )
         touch, held = self._touch_call(reader)
-        touched, cached = await self.mux.run_scripts([touch, read])
-        return self._touched(reader, touched, held), self._slice(cached)
+        touched, cached, in_flight = await self.mux.run_scripts([touch, read], then=[self._in_flight_read()])
+        return self._touched(reader, touched, held, in_flight), self._slice(cached)
 
-    def _touched(self, reader: int, raw: Any, held: _HeldSources | None) -> Touch:
+    def _in_flight_read(self) -> list[Any]:
+        since_ms = int(time.time() * 1000) - self.in_flight_ms
+        return ["ZRANGEBYSCORE", self._in_flight_key, since_ms, "+inf"]
+
+    def _touched(self, reader: int, raw: Any, held: _HeldSources | None, in_flight: Sequence[bytes]) -> Touch:
         stale, generation, flat, pull_only_flat, relationship, version = raw
         if flat is None and held is not None:  # unchanged since this process read them: the same objects again
             _, sources, pull_only = held
@@ -481,6 +526,7 @@ class RedisTimelineCache:
             sources=sources,
             relationship_version=_text(relationship) if relationship else "",
             pull_only_sources=pull_only,
+            in_flight=tuple(_in_flight(member) for member in in_flight),
         )
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
@@ -533,6 +579,18 @@ class RedisTimelineCache:
         )
         return _text(version) if version else ""
 
+    async def begin_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+        if not post_ids:
+            return
+        now_ms = int(time.time() * 1000)
+        args = [self.prefix, now_ms, self.in_flight_ms, author, "1" if more else "0", len(post_ids), *post_ids]
+        await self._run(self._begin_in_flight, [self._in_flight_key], [*args, *chunks])
+
+    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
+        if pushed:
+            args = [self.prefix, *(value for triple in pushed for value in triple)]
+            await self._run(self._end_in_flight, [self._in_flight_key], args)
+
     async def recently_published(self, author: int) -> list[int]:
         since_ms = int(time.time() * 1000) - self.recent_ms
         members = await self.mux.execute("ZRANGEBYSCORE", self._recent_key(author), since_ms, "+inf")
@@ -564,3 +622,8 @@ class RedisTimelineCache:
             return None
         tag, _, joined = _text(raw).partition("|")
         return ([int(x) for x in joined.split(",") if x], tag)
+
+
+def _in_flight(member: bytes) -> InFlight:
+    author, _, post = member.partition(b":")
+    return InFlight(int(author), int(post))

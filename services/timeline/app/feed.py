@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services.timeline.app.background import Background
 from services.timeline.app.local_cache import LruCache
@@ -35,9 +35,9 @@ from services.timeline.app.ports import (
 )
 from services.timeline.app.streams import StreamReader
 from services.timeline.domain.cursor import FeedCursor, FeedMode
-from services.timeline.domain.delivery import Followees, ReadPlan, plan_read
+from services.timeline.domain.delivery import Followees, ReadPlan, in_flight_for, plan_read
 from services.timeline.domain.feed import NO_STATS, Author, FeedItem, FeedPage, Post, PostStats, order_by_scores
-from services.timeline.domain.merge import MergedCandidates, merge_slices, read_size
+from services.timeline.domain.merge import MergedCandidates, extra_slice, merge_slices, read_size
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,8 @@ class FeedReader:
             self._plans.put(viewer, (followees, touch.sources, touch.pull_only_sources, plan))
         PULLED_AUTHORS.observe(len(plan.pulls))
         self._maintain(viewer, touch, plan, followees.celebrities)
+        if touch.in_flight and (in_flight := in_flight_for(followees, touch.in_flight)):
+            return replace(plan, in_flight=in_flight)  # this read's only: the plan kept above holds none
         return plan
 
     def _maintain(self, viewer: int, touch: Touch, plan: ReadPlan, celebrities: frozenset[int]) -> None:
@@ -180,10 +182,11 @@ class FeedReader:
             home_read = self.streams.home_from(window.cached, viewer, before, count)
         else:
             home_read = self.streams.home(viewer, before, count)
+        extra = [extra_slice(plan.in_flight, before, count)] if plan.in_flight else []
         if not plan.pulls:
-            return merge_slices([await home_read], before, count)
+            return merge_slices([await home_read, *extra], before, count)
         home, pulled = await asyncio.gather(home_read, self.streams.pulled(plan.pulls, before, count))
-        return merge_slices([home, *pulled], before, count)
+        return merge_slices([home, *pulled, *extra], before, count)
 
     async def _collect(
         self,

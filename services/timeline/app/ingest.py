@@ -201,6 +201,10 @@ class PostEvents:
                 # A small audience, whole: push it into Redis here; the tasks still go out for the durable write.
                 tasks = [await self._push_inline([chunk for post_chunks in tasks for chunk in post_chunks])]
                 POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
+            else:
+                # Before the tasks go out, so that no chunk is pushed before it is named.
+                chunk_names = [ids[0] for ids in audiences if ids]
+                await self.cache.begin_in_flight(author_id, [p.post_id for p in posts], chunk_names, more=bool(cursor))
             send([chunk for post_chunks in tasks for chunk in post_chunks])
             if cached is None and listed_at:
                 listed.extend(followers)
@@ -303,6 +307,7 @@ class CacheFanout:
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         todo = [c for c in chunks if not c.cache_written]
         flags = await push_home(self.cache, todo)
+        await self.cache.end_in_flight([(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids])
         delivered = _observe_push(todo, flags)
         FANOUT_DELIVERIES.labels("redis").inc(delivered)
         FANOUT_TASKS.labels("cached").inc(len(todo))

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from services.timeline.domain.delivery import Followees
+from services.timeline.domain.delivery import Followees, InFlight
 from services.timeline.domain.feed import Author, Post, PostStats
 
 
@@ -36,6 +36,8 @@ class Touch:
     """The graph's published relationship version of the reader ("" when unknown)."""
     pull_only_sources: frozenset[int] = frozenset()
     """The sources that are pull-only authors (see TimelineCache.mark_pull_only)."""
+    in_flight: tuple[InFlight, ...] = ()
+    """Every post still being pushed by fanout tasks (TimelineCache.begin_in_flight), whoever its readers are."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,15 @@ class TimelineCache(Protocol):
     async def drop_sources(self, reader: int, authors: Sequence[int]) -> None: ...
 
     async def mark_pull_only(self, author: int) -> None: ...
+
+    async def begin_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+        """Records the author's posts as in flight (every read's Touch lists them) until each of the fanout chunks
+        named here has been pushed (`end_in_flight`), or for the in-flight period at most. A chunk is named by its
+        first reader. `more`: chunks of a further listing page are still to be named (by another call)."""
+
+    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
+        """(post id, author id, first reader) of chunks pushed into Redis: a post none of whose chunks is left is no
+        longer in flight. Safe to repeat."""
 
     async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         """Remembers `author`'s posts for a while (`recently_published`), before their write to the author's timeline

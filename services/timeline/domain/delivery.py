@@ -102,6 +102,22 @@ class Followees:
 
 
 @dataclass(frozen=True)
+class InFlight:
+    """A post whose fanout tasks are still pushing it into its followers' home timelines."""
+
+    author_id: int
+    post_id: int
+
+
+def in_flight_for(followees: Followees, in_flight: Iterable[InFlight]) -> tuple[int, ...]:
+    """The posts being pushed that a read of this reader merges, newest first: those of its pushed followees. A large
+    audience's last readers get a post hundreds of milliseconds after its first (a 10k-follower post is twenty
+    tasks, one Redis script each); merged at read time, it is in every follower's feed as soon as it is noted.
+    Visibility is decided with the other candidates', and the same post found again in the home timeline is one."""
+    return tuple(sorted((p.post_id for p in in_flight if p.author_id in followees.pushed), reverse=True))
+
+
+@dataclass(frozen=True)
 class PullSource:
     """An author whose posts below `ceiling` (None: all of them) must be read from the author's timeline."""
 
@@ -118,6 +134,8 @@ class ReadPlan:
     pulls: tuple[PullSource, ...]
     unmaterialized: frozenset[int]
     stale_sources: frozenset[int]
+    in_flight: tuple[int, ...] = ()
+    """Posts merged though they may not be in the home timeline yet (`in_flight_for`), newest first."""
 
 
 def plan_read(

@@ -44,6 +44,13 @@ def merge_slices(slices: Iterable[StreamSlice], before: int | None, limit: int) 
     return MergedCandidates(ordered, exhausted=exhausted)
 
 
+def extra_slice(ids: Sequence[int], before: int | None, count: int) -> StreamSlice:
+    """Ids known apart from any stream (newest first), as a slice of up to `count` below `before`: all of them there
+    are, so never the slice that cuts a merge short."""
+    below = [i for i in ids if before is None or i < before]
+    return StreamSlice(below[:count], count)
+
+
 def read_size(wanted: int, maximum: int = 1000) -> int:
     """How many candidates to read for `wanted` visible items: some slack for items filtered out."""
     return min(max(wanted + wanted // 2 + 8, 16), maximum)

@@ -150,6 +150,8 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
         "consumer_offset_reset": "latest",
         "consumer_ready_seconds": 30,
         "fanout_chunk_size": 2,
+        # Audiences of one task are pushed inline; larger ones go through the fanout workers and are in flight.
+        "fanout_inline_max": 2,
         "engagement_target": "",
         "ranking_target": "",
     }

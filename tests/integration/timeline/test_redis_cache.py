@@ -15,7 +15,7 @@ from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.common.relationship_version import relationship_version_key
 from services.timeline.adapters.redis_cache import RedisTimelineCache
-from services.timeline.app.ports import StreamKind
+from services.timeline.app.ports import StreamKind, Touch
 from services.timeline.domain.ids import to_member
 from stack.settings import StackSettings
 
@@ -267,4 +267,44 @@ async def test_a_cache_that_sends_its_scripts_a_few_at_a_time_answers_them_in_or
         for reader, ids in expected.items():
             assert (await cache.read(HOME, reader, None, 10)).ids == ids  # type: ignore[union-attr]
     finally:
+        await mux.close()
+
+
+async def test_a_post_is_in_flight_until_its_last_chunk_is_pushed(cache: RedisTimelineCache) -> None:
+    def in_flight(touch: Touch) -> list[tuple[int, int]]:
+        return sorted((p.author_id, p.post_id) for p in touch.in_flight)
+
+    await cache.begin_in_flight(7, [100, 101], [1, 501], more=True)  # a first listing page of two chunks
+    assert in_flight(await cache.touch(42)) == [(7, 100), (7, 101)]  # every reader's touch lists them
+    await cache.end_in_flight([(100, 7, 1), (100, 7, 501), (101, 7, 1)])
+    touched, _ = await cache.touch_and_read_home(43, None, 10, 10)
+    assert in_flight(touched) == [(7, 100), (7, 101)]  # 100 waits for the next page's chunks, 101 for one more
+    await cache.begin_in_flight(7, [100, 101], [1001], more=False)  # the last page
+    await cache.end_in_flight([(101, 7, 501), (101, 7, 1001)])
+    assert in_flight(await cache.touch(42)) == [(7, 100)]
+    await cache.end_in_flight([(100, 7, 1001), (100, 7, 1001)])  # at least once: a chunk pushed again
+    assert in_flight(await cache.touch(42)) == []
+    await cache.end_in_flight([(100, 7, 1)])  # a late repeat after the post left changes nothing
+    assert in_flight(await cache.touch(42)) == []
+
+
+async def test_a_post_leaves_the_in_flight_registry_after_the_period_whatever_is_left(
+    stack_settings: StackSettings,
+) -> None:
+    client = create_redis(stack_settings.redis_url)
+    mux = RedisMux(stack_settings.redis_url)
+    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
+    cache = RedisTimelineCache(
+        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=prefix, in_flight_seconds=0.5
+    )
+    try:
+        await cache.begin_in_flight(7, [100], [1, 501], more=False)
+        assert [p.post_id for p in (await cache.touch(42)).in_flight] == [100]
+        assert 0 < await client.pttl(f"{prefix}:{{p:100}}:left") <= 500
+        await asyncio.sleep(0.6)
+        assert (await cache.touch(42)).in_flight == ()  # never pushed: no longer merged
+        await cache.begin_in_flight(7, [102], [1], more=False)  # the next registration drops the stale entry
+        assert await client.zrange(f"{prefix}:in_flight", 0, -1) == [b"7:102"]
+    finally:
+        await client.aclose()
         await mux.close()

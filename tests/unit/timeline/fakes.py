@@ -14,7 +14,7 @@ from services.timeline.app.ports import (
     StreamKind,
     Touch,
 )
-from services.timeline.domain.delivery import Followees
+from services.timeline.domain.delivery import Followees, InFlight
 from services.timeline.domain.feed import Author, Post, PostStats
 
 
@@ -33,6 +33,7 @@ class FakeCache:
         self.tombstones: FakeWorld | None = None  # when set, a home window says which of its posts are deleted
         self.recent: dict[int, set[int]] = defaultdict(set)
         self.versions: Callable[[int], str] | None = None  # the graph's relationship versions, when published
+        self.in_flight: dict[tuple[int, int], set[int]] = {}  # (post, author) -> chunks left (-1: more to come)
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         found = self.streams.get((kind, owner))
@@ -100,7 +101,23 @@ class FakeCache:
             self.gen[reader] += 1
             self.sources[reader].clear()
         sources = dict(self.sources[reader])
-        return Touch(stale, self.gen[reader], sources, pull_only_sources=frozenset(self.never_pushed & set(sources)))
+        return Touch(
+            stale,
+            self.gen[reader],
+            sources,
+            pull_only_sources=frozenset(self.never_pushed & set(sources)),
+            in_flight=tuple(InFlight(author, post) for (post, author), left in self.in_flight.items() if left),
+        )
+
+    async def begin_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+        for post_id in post_ids:
+            left = self.in_flight.setdefault((post_id, author), set())
+            left.update(chunks)
+            (left.add if more else left.discard)(-1)
+
+    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
+        for post_id, author, chunk in pushed:
+            self.in_flight.get((post_id, author), set()).discard(chunk)
 
     async def touch_and_read_home(
         self, reader: int, before: int | None, count: int, checked: int

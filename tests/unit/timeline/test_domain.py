@@ -10,15 +10,17 @@ from services.timeline.domain import buckets, ids
 from services.timeline.domain.cursor import FeedCursor, FeedMode
 from services.timeline.domain.delivery import (
     Followees,
+    InFlight,
     PullSource,
     backfill_floor,
     by_audience,
     chunked,
+    in_flight_for,
     is_celebrity,
     plan_read,
 )
 from services.timeline.domain.feed import order_by_scores
-from services.timeline.domain.merge import StreamSlice, merge_slices, read_size
+from services.timeline.domain.merge import StreamSlice, extra_slice, merge_slices, read_size
 
 
 def post_id_at(ms_since_epoch: int, seq: int = 0) -> int:
@@ -175,3 +177,18 @@ def test_order_by_scores_breaks_ties_newest_first() -> None:
     assert order_by_scores([5, 4, 3, 2], [0.1, 0.9, 0.9, 0.5]) == [4, 3, 2, 5]
     with pytest.raises(ValueError):
         order_by_scores([1, 2], [0.5])
+
+
+def test_a_read_merges_the_posts_in_flight_of_its_pushed_followees_only() -> None:
+    followees = Followees(pushed=frozenset({2, 3}), celebrities=frozenset({4}))
+    in_flight = [InFlight(2, 10), InFlight(5, 11), InFlight(3, 12), InFlight(4, 13), InFlight(2, 14)]
+    assert in_flight_for(followees, in_flight) == (14, 12, 10)  # not 5 (a stranger), not 4 (pulled anyway)
+    assert in_flight_for(followees, []) == ()
+
+
+def test_an_extra_slice_holds_only_ids_below_the_cursor_and_never_cuts_a_merge_short() -> None:
+    extra = extra_slice((30, 20, 10), before=25, count=5)
+    assert list(extra.ids) == [20, 10] and extra.exhausted
+    merged = merge_slices([StreamSlice([24, 22, 21], 3), extra], before=25, limit=3)
+    assert merged.ids == [24, 22, 21] and not merged.exhausted
+    assert merge_slices([StreamSlice([24], 3), extra], before=25, limit=3).ids == [24, 20, 10]

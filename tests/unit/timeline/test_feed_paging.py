@@ -429,3 +429,39 @@ async def test_the_push_does_not_wait_for_the_authors_timeline_and_a_follow_it_m
     landed.set()
     await handling
     assert await rig.feed(11, 3) == rig.expected(11) == [post.id]
+
+
+async def test_a_post_is_in_its_followers_feeds_while_its_fanout_tasks_wait_and_until_the_last_is_pushed() -> None:
+    rig = make_rig(threshold=100)  # chunks of 2, inline up to 2 followers
+    fans = [10, 11, 12, 13, 14]
+    for fan in fans:
+        await rig.follow(fan, 2)
+        await rig.feed(fan, 3)  # active, with a home cache
+    rig.next_id += 1
+    post = Post(id=rig.next_id, author_id=2, text="t", visibility=Visibility.PUBLIC, create_time_ns=0)
+    rig.world.posts[post.id] = post
+    await rig.posts.published("e", post.id, 2, 0)
+    tasks = [c for c in rig.queue.chunks if not c.cache_written]
+    assert [c.follower_ids for c in tasks] == [[10, 11], [12, 13], [14]]
+    assert not any(post.id in rig.cache.streams[("h", fan)][1] for fan in fans)  # no task pushed yet
+    for fan in fans:
+        assert await rig.feed(fan, 3) == [post.id]
+    assert await rig.feed(20, 3) == []  # not a follower
+    rig.world.follows[14].discard(2)
+    assert await rig.feed(14, 3) == []  # unfollowed: gone on the next read, though still in flight
+
+    await rig.hot.deliver(tasks[:2])
+    assert [p.post_id for p in (await rig.cache.touch(10)).in_flight] == [post.id]  # the chunk of [14] is left
+    await rig.hot.deliver(tasks)  # the first two again (at least once), then the last
+    assert (await rig.cache.touch(10)).in_flight == ()
+    for fan in fans[:4]:
+        assert await rig.feed(fan, 3) == [post.id]  # from the home timeline now
+
+
+async def test_a_post_pushed_inline_is_never_in_flight() -> None:
+    rig = make_rig(threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    post_id = await rig.publish(2)
+    assert rig.cache.in_flight == {}
+    assert await rig.feed(10, 3) == [post_id]
