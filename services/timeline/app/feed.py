@@ -1,5 +1,6 @@
-"""GetFeed: merge the reader's home timeline with the authors it must pull, hydrate in batches, filter what the
-reader may no longer see, and (ranked mode) let the ranking service order the first window.
+"""GetFeed: merge the reader's home timeline with the authors it must pull and the posts still being pushed to it,
+hydrate in batches, filter what the reader may no longer see, and (ranked mode) let the ranking service order the
+first window.
 
 Peer answers come from app.peer_caches: in the common case a page costs one or two Redis round trips and no peer
 call (a first page reads the reader's state, with the graph's relationship version, its home window and which of
