@@ -14,7 +14,7 @@ from services.common import post_tombstones
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.common.relationship_version import relationship_version_key
-from services.timeline.adapters.redis_cache import RedisTimelineCache
+from services.timeline.adapters.redis_cache import IN_FLIGHT_READ_MAX, RedisTimelineCache
 from services.timeline.app.ports import StreamKind, Touch
 from services.timeline.domain.ids import to_member
 from stack.settings import StackSettings
@@ -308,3 +308,14 @@ async def test_a_post_leaves_the_in_flight_registry_after_the_period_whatever_is
     finally:
         await client.aclose()
         await mux.close()
+
+
+async def test_a_read_takes_the_newest_posts_in_flight_only(cache: RedisTimelineCache) -> None:
+    posts = list(range(1000, 1000 + IN_FLIGHT_READ_MAX + 10))
+    for post in posts:  # one at a time: each noted a little later than the one before
+        await cache.begin_in_flight(7, [post], [1], more=False)
+        if post % 50 == 0:
+            await asyncio.sleep(0.002)
+    got = {p.post_id for p in (await cache.touch(42)).in_flight}
+    assert len(got) == IN_FLIGHT_READ_MAX
+    assert set(posts[-200:]) <= got  # the newest (the last few milliseconds may share a score)

@@ -465,3 +465,21 @@ async def test_a_post_pushed_inline_is_never_in_flight() -> None:
     post_id = await rig.publish(2)
     assert rig.cache.in_flight == {}
     assert await rig.feed(10, 3) == [post_id]
+
+
+async def test_a_post_in_flight_is_filtered_like_any_other() -> None:
+    rig = make_rig(threshold=100)
+    for fan in (10, 11, 12):
+        await rig.follow(fan, 2)
+        await rig.feed(fan, 3)
+    rig.world.close_friends.add((2, 11))
+    ids = []
+    for visibility in (Visibility.PUBLIC, Visibility.CLOSE_FRIENDS, Visibility.PUBLIC):
+        rig.next_id += 1
+        rig.world.posts[rig.next_id] = Post(rig.next_id, 2, "t", visibility, create_time_ns=0)
+        await rig.posts.published(f"e{rig.next_id}", rig.next_id, 2, 0)  # three followers: in flight
+        ids.append(rig.next_id)
+    del rig.world.posts[ids[2]]  # deleted while in flight
+    assert len((await rig.cache.touch(10)).in_flight) == 3
+    assert await rig.feed(10, 2) == [ids[0]]
+    assert await rig.feed(11, 2) == [ids[1], ids[0]]  # the close friend
