@@ -48,9 +48,11 @@ METHOD = [
     "author, 30% the 10k author) published by 16 closed-loop clients for <capacity_seconds>; deliveries divided by "
     "the time from the first CreatePost until both fanout groups (Redis and Cassandra) have counted them all.",
     "Freshness: authors publish concurrently, open loop, offering <freshness_load> x the mix's capacity in "
-    "deliveries/s, in the same mix; for 3 sampled followers of every post, time from CreatePost returning to the id "
-    "being in the follower's Redis home timeline (polled every 10 ms), and for one follower of every 20th post to "
-    "GetFeed returning it (polled every 50 ms). Run at <freshness_load> (judged) and again at "
+    "deliveries/s, in the same mix; for 3 sampled followers of every post, time from CreatePost returning to the post "
+    "being visible to the follower (judged): its id in the follower's Redis home timeline, or the post in the "
+    "timeline's in-flight registry, which every GetFeed of the author's followers merges (polled every 10 ms); also "
+    "to the id being in the home timeline (pushed, info); and for one more follower of one post in 20 (socfb), 4 (1k) "
+    "or every post (10k), to GetFeed returning it (polled every 20 ms). Run at <freshness_load> (judged) and again at "
     "<freshness_light_load> (the curve), each once the fanout backlog is drained, Cassandra runs no compaction and "
     "Redis has rewritten its append-only file (so that no rewrite comes due during the phase).",
     "Feed reads: closed loop, one client process (this one), GetFeed straight to the timeline gRPC port as random "
