@@ -149,7 +149,7 @@ local chunks = {}
 for i = 7 + k, #ARGV do chunks[#chunks + 1] = ARGV[i] end
 for j = 7, 6 + k do
   local left = prefix .. ':{p:' .. ARGV[j] .. '}:left'
-  if #chunks > 0 then redis.call('SADD', left, unpack(chunks)) end
+  for i = 1, #chunks, 1000 do redis.call('SADD', left, unpack(chunks, i, math.min(i + 999, #chunks))) end
   if ARGV[5] == '1' then redis.call('SADD', left, '+') else redis.call('SREM', left, '+') end
   redis.call('PEXPIRE', left, period)
   if redis.call('EXISTS', left) == 1 then redis.call('ZADD', KEYS[1], 'NX', now, ARGV[4] .. ':' .. ARGV[j]) end

@@ -319,3 +319,14 @@ async def test_a_read_takes_the_newest_posts_in_flight_only(cache: RedisTimeline
     got = {p.post_id for p in (await cache.touch(42)).in_flight}
     assert len(got) == IN_FLIGHT_READ_MAX
     assert set(posts[-200:]) <= got  # the newest (the last few milliseconds may share a score)
+
+
+async def test_a_post_of_more_chunks_than_lua_can_unpack_at_once_is_in_flight_until_the_last(
+    cache: RedisTimelineCache,
+) -> None:
+    chunks = list(range(1, 10_001))  # chunks of one follower: 10,000 (Lua unpacks fewer than 8,000 at once)
+    await cache.begin_in_flight(7, [100], chunks, more=False)
+    await cache.end_in_flight([(100, 7, c) for c in chunks[:-1]])
+    assert [p.post_id for p in (await cache.touch(42)).in_flight] == [100]
+    await cache.end_in_flight([(100, 7, chunks[-1])])
+    assert (await cache.touch(42)).in_flight == ()
