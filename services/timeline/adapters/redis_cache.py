@@ -19,10 +19,10 @@ no key = inactive),
 `tl:{u:42}:srcv`, counting the changes to `src` (with `gen` and `tl:pull_only:v`, the version of what a read needs
 from them).
 
-Posts in flight (pushed by fanout tasks, which take hundreds of milliseconds for a large audience): `tl:in_flight`
-(member `author:post` -> when noted, ms), read by every touch, and per post `tl:{p:7}:left`, the chunks not pushed
-yet, each named by its first reader. A post leaves the registry when its last chunk is pushed, or after the
-in-flight period.
+Posts in flight, from their note until every follower is pushed to: `tl:in_flight` (member `author:post` -> when
+noted, ms), read by every touch, and per post `tl:{p:7}:left`, what is left: `+` until the last listing page is out,
+and the fanout chunks not pushed yet, each named by its first reader. A post leaves the registry when nothing is
+left, or after the in-flight period.
 
 `tl` is the default key prefix (FEEDMESH_REDIS_PREFIX): timelines that share a Redis but not their caps (the
 tests' small-cap timeline next to the stack's) must not share keys.
@@ -139,22 +139,19 @@ end
 return table.concat(flags)
 """
 
-# A large audience's posts, from when their tasks go out until every chunk is pushed (one set of chunks left per
-# post). ZADD NX: a post noted again (its event handled again) keeps its first time. KEYS: the registry.
-# ARGV: prefix, now ms, period ms, author, more ('1': chunks of another page are still to come), k, k post ids,
-# chunk names...
-_BEGIN_IN_FLIGHT = """
-local prefix, now, period, k = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[6])
+# The chunks a listing page of posts went out in (one set of what is left per post, `+` for pages to come; see the
+# module docstring): a post with nothing left leaves the registry. KEYS: the registry. ARGV: prefix, period ms,
+# author, more ('1': another page follows), k, k post ids, chunk names...
+_CHUNKS_IN_FLIGHT = """
+local prefix, period, k = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
 local chunks = {}
-for i = 7 + k, #ARGV do chunks[#chunks + 1] = ARGV[i] end
-for j = 7, 6 + k do
+for i = 6 + k, #ARGV do chunks[#chunks + 1] = ARGV[i] end
+for j = 6, 5 + k do
   local left = prefix .. ':{p:' .. ARGV[j] .. '}:left'
   for i = 1, #chunks, 1000 do redis.call('SADD', left, unpack(chunks, i, math.min(i + 999, #chunks))) end
-  if ARGV[5] == '1' then redis.call('SADD', left, '+') else redis.call('SREM', left, '+') end
-  redis.call('PEXPIRE', left, period)
-  if redis.call('EXISTS', left) == 1 then redis.call('ZADD', KEYS[1], 'NX', now, ARGV[4] .. ':' .. ARGV[j]) end
+  if ARGV[4] == '1' then redis.call('SADD', left, '+') else redis.call('SREM', left, '+') end
+  if redis.call('PEXPIRE', left, period) == 0 then redis.call('ZREM', KEYS[1], ARGV[3] .. ':' .. ARGV[j]) end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
 """
 
 # KEYS: the registry. ARGV: prefix, then (post id, author id, chunk name) triples.
@@ -353,7 +350,7 @@ class RedisTimelineCache:
         # that shows its posts as it pushes them).
         self._in_flight_key = f"{prefix}:in_flight"
         self.in_flight_ms = int(in_flight_seconds * 1000)
-        self._begin_in_flight = Script(_BEGIN_IN_FLIGHT)
+        self._chunks_in_flight = Script(_CHUNKS_IN_FLIGHT)
         self._end_in_flight = Script(_END_IN_FLIGHT)
         self._read = Script(_READ)
         self._add = Script(_ADD)
@@ -511,6 +508,9 @@ class RedisTimelineCache:
         touched, cached, in_flight = await self.mux.run_scripts([touch, read], then=[self._in_flight_read()])
         return self._touched(reader, touched, held, in_flight), self._slice(cached)
 
+    def _left_key(self, post_id: int) -> str:
+        return f"{self.prefix}:{{p:{post_id}}}:left"
+
     def _in_flight_read(self) -> list[Any]:
         """The newest IN_FLIGHT_READ_MAX posts in flight: a handful at the benchmark's judged load, and a fanout far
         behind (workers down) must not make every read parse its backlog; posts left out show as they are pushed."""
@@ -570,9 +570,20 @@ class RedisTimelineCache:
         key = self._recent_key(author)
         now_ms = int(time.time() * 1000)
         notes: list[Any] = []
+        in_flight: list[Any] = []
+        writes: list[list[Any]] = []
         for post_id in post_ids:
             notes += [now_ms, to_member(post_id)]
-        writes = [["ZADD", key, *notes], ["PEXPIRE", key, self.recent_ms]] if notes else []
+            in_flight += [now_ms, f"{author}:{post_id}"]
+            left = self._left_key(post_id)
+            writes += [["SADD", left, "+"], ["PEXPIRE", left, self.in_flight_ms]]
+        if post_ids:
+            writes += [
+                ["ZADD", key, *notes],
+                ["PEXPIRE", key, self.recent_ms],
+                ["ZADD", self._in_flight_key, "NX", *in_flight],
+                ["ZREMRANGEBYSCORE", self._in_flight_key, "-inf", now_ms - self.in_flight_ms],
+            ]
         # The version after the notes, on the same connection (answered in order): a change the version does not
         # show yet is backfilled later, from notes that are already there.
         *_, version = await self.mux.execute_many(
@@ -584,12 +595,10 @@ class RedisTimelineCache:
         )
         return _text(version) if version else ""
 
-    async def begin_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
-        if not post_ids:
-            return
-        now_ms = int(time.time() * 1000)
-        args = [self.prefix, now_ms, self.in_flight_ms, author, "1" if more else "0", len(post_ids), *post_ids]
-        await self._run(self._begin_in_flight, [self._in_flight_key], [*args, *chunks])
+    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+        if post_ids:
+            args = [self.prefix, self.in_flight_ms, author, "1" if more else "0", len(post_ids), *post_ids, *chunks]
+            await self._run(self._chunks_in_flight, [self._in_flight_key], args)
 
     async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
         if pushed:

@@ -165,6 +165,7 @@ class PostEvents:
         The tasks go out in `sends`, still in flight when this returns."""
         # The author's own durable rows: already in Redis (`_own_home`), sent with the first page's tasks.
         own = [FanoutChunk(p.post_id, author_id, p.create_time_ns, [author_id], cache_written=True) for p in posts]
+        ids = [p.post_id for p in posts]
         cursor = ""
         first = True
 
@@ -193,6 +194,7 @@ class PostEvents:
                     await self.cache.mark_pull_only(author_id)
                     FANOUT_TASKS.labels("celebrity_skipped").inc(len(posts))
                     send([])
+                    await self.cache.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
                     return
             first = False
             audiences = list(chunked(followers, self.policy.chunk_size))
@@ -201,11 +203,13 @@ class PostEvents:
                 # A small audience, whole: push it into Redis here; the tasks still go out for the durable write.
                 tasks = [await self._push_inline([chunk for post_chunks in tasks for chunk in post_chunks])]
                 POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
+                send([chunk for post_chunks in tasks for chunk in post_chunks])
+                await self.cache.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
             else:
-                # Before the tasks go out, so that no chunk is pushed before it is named.
-                chunk_names = [ids[0] for ids in audiences if ids]
-                await self.cache.begin_in_flight(author_id, [p.post_id for p in posts], chunk_names, more=bool(cursor))
-            send([chunk for post_chunks in tasks for chunk in post_chunks])
+                # Named before the tasks go out, so that no chunk is pushed before it is named.
+                chunks = [audience[0] for audience in audiences if audience]
+                await self.cache.chunks_in_flight(author_id, ids, chunks, more=bool(cursor))
+                send([chunk for post_chunks in tasks for chunk in post_chunks])
             if cached is None and listed_at:
                 listed.extend(followers)
             if not cursor:

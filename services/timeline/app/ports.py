@@ -37,7 +37,8 @@ class Touch:
     pull_only_sources: frozenset[int] = frozenset()
     """The sources that are pull-only authors (see TimelineCache.mark_pull_only)."""
     in_flight: tuple[InFlight, ...] = ()
-    """Every post still being pushed by fanout tasks (TimelineCache.begin_in_flight), whoever its readers are."""
+    """Every post noted and not yet pushed to all its followers (TimelineCache.note_published, chunks_in_flight),
+    whoever its readers are."""
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,11 @@ class TimelineCache(Protocol):
 
     async def mark_pull_only(self, author: int) -> None: ...
 
-    async def begin_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
-        """Records the author's posts as in flight (every read's Touch lists them) until each of the fanout chunks
-        named here has been pushed (`end_in_flight`), or for the in-flight period at most. A chunk is named by its
-        first reader. `more`: chunks of a further listing page are still to be named (by another call)."""
+    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+        """Names the fanout chunks a listing page of the author's posts went out in, each by its first reader (none:
+        nothing left to push, the posts were pushed inline or the author is pulled). `more`: another listing page
+        follows. A post stays in flight (every read's Touch lists it) until each chunk named is pushed
+        (`end_in_flight`) and no page is to come, or for the in-flight period at most."""
 
     async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
         """(post id, author id, first reader) of chunks pushed into Redis: a post none of whose chunks is left is no
@@ -116,7 +118,8 @@ class TimelineCache(Protocol):
 
     async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         """Remembers `author`'s posts for a while (`recently_published`), before their write to the author's timeline
-        in Cassandra is known to have landed. Returns the author's relationship version read after the notes ("" when
+        in Cassandra is known to have landed, and puts them in flight until their followers are listed and pushed to
+        (`chunks_in_flight`). Returns the author's relationship version read after the notes ("" when
         unknown; services.common.relationship_version): a follower listing of that version misses no follow whose
         backfill could miss these posts."""
 

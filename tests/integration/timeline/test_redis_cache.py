@@ -274,12 +274,13 @@ async def test_a_post_is_in_flight_until_its_last_chunk_is_pushed(cache: RedisTi
     def in_flight(touch: Touch) -> list[tuple[int, int]]:
         return sorted((p.author_id, p.post_id) for p in touch.in_flight)
 
-    await cache.begin_in_flight(7, [100, 101], [1, 501], more=True)  # a first listing page of two chunks
-    assert in_flight(await cache.touch(42)) == [(7, 100), (7, 101)]  # every reader's touch lists them
+    await cache.note_published(7, [100, 101])
+    assert in_flight(await cache.touch(42)) == [(7, 100), (7, 101)]  # every reader's touch lists them at once
+    await cache.chunks_in_flight(7, [100, 101], [1, 501], more=True)  # a first listing page of two chunks
     await cache.end_in_flight([(100, 7, 1), (100, 7, 501), (101, 7, 1)])
     touched, _ = await cache.touch_and_read_home(43, None, 10, 10)
     assert in_flight(touched) == [(7, 100), (7, 101)]  # 100 waits for the next page's chunks, 101 for one more
-    await cache.begin_in_flight(7, [100, 101], [1001], more=False)  # the last page
+    await cache.chunks_in_flight(7, [100, 101], [1001], more=False)  # the last page
     await cache.end_in_flight([(101, 7, 501), (101, 7, 1001)])
     assert in_flight(await cache.touch(42)) == [(7, 100)]
     await cache.end_in_flight([(100, 7, 1001), (100, 7, 1001)])  # at least once: a chunk pushed again
@@ -298,12 +299,13 @@ async def test_a_post_leaves_the_in_flight_registry_after_the_period_whatever_is
         client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=prefix, in_flight_seconds=0.5
     )
     try:
-        await cache.begin_in_flight(7, [100], [1, 501], more=False)
+        await cache.note_published(7, [100])
+        await cache.chunks_in_flight(7, [100], [1, 501], more=False)
         assert [p.post_id for p in (await cache.touch(42)).in_flight] == [100]
         assert 0 < await client.pttl(f"{prefix}:{{p:100}}:left") <= 500
         await asyncio.sleep(0.6)
         assert (await cache.touch(42)).in_flight == ()  # never pushed: no longer merged
-        await cache.begin_in_flight(7, [102], [1], more=False)  # the next registration drops the stale entry
+        await cache.note_published(7, [102])  # the next note drops the stale entry
         assert await client.zrange(f"{prefix}:in_flight", 0, -1) == [b"7:102"]
     finally:
         await client.aclose()
@@ -313,7 +315,7 @@ async def test_a_post_leaves_the_in_flight_registry_after_the_period_whatever_is
 async def test_a_read_takes_the_newest_posts_in_flight_only(cache: RedisTimelineCache) -> None:
     posts = list(range(1000, 1000 + IN_FLIGHT_READ_MAX + 10))
     for post in posts:  # one at a time: each noted a little later than the one before
-        await cache.begin_in_flight(7, [post], [1], more=False)
+        await cache.note_published(7, [post])
         if post % 50 == 0:
             await asyncio.sleep(0.002)
     got = {p.post_id for p in (await cache.touch(42)).in_flight}
@@ -325,8 +327,21 @@ async def test_a_post_of_more_chunks_than_lua_can_unpack_at_once_is_in_flight_un
     cache: RedisTimelineCache,
 ) -> None:
     chunks = list(range(1, 10_001))  # chunks of one follower: 10,000 (Lua unpacks fewer than 8,000 at once)
-    await cache.begin_in_flight(7, [100], chunks, more=False)
+    await cache.note_published(7, [100])
+    await cache.chunks_in_flight(7, [100], chunks, more=False)
     await cache.end_in_flight([(100, 7, c) for c in chunks[:-1]])
     assert [p.post_id for p in (await cache.touch(42)).in_flight] == [100]
     await cache.end_in_flight([(100, 7, chunks[-1])])
+    assert (await cache.touch(42)).in_flight == ()
+
+
+async def test_a_post_with_nothing_to_push_leaves_the_in_flight_registry_when_listed(cache: RedisTimelineCache) -> None:
+    await cache.note_published(7, [100, 101])
+    await cache.chunks_in_flight(7, [100], [], more=False)  # pushed inline (or a celebrity's: pulled)
+    assert [p.post_id for p in (await cache.touch(42)).in_flight] == [101]
+    await cache.chunks_in_flight(7, [101], [], more=True)  # a first page pushed inline, another to come
+    assert [p.post_id for p in (await cache.touch(42)).in_flight] == [101]
+    await cache.chunks_in_flight(7, [101], [], more=False)
+    assert (await cache.touch(42)).in_flight == ()
+    await cache.chunks_in_flight(7, [102], [5], more=False)  # never noted: not in flight
     assert (await cache.touch(42)).in_flight == ()

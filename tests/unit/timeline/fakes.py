@@ -106,18 +106,25 @@ class FakeCache:
             self.gen[reader],
             sources,
             pull_only_sources=frozenset(self.never_pushed & set(sources)),
-            in_flight=tuple(InFlight(author, post) for (post, author), left in self.in_flight.items() if left),
+            in_flight=tuple(InFlight(author, post) for post, author in self.in_flight),
         )
 
-    async def begin_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
         for post_id in post_ids:
-            left = self.in_flight.setdefault((post_id, author), set())
-            left.update(chunks)
-            (left.add if more else left.discard)(-1)
+            left = self.in_flight.get((post_id, author))
+            if left is not None:
+                left.update(chunks)
+                (left.add if more else left.discard)(-1)
+                if not left:
+                    del self.in_flight[(post_id, author)]
 
     async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
         for post_id, author, chunk in pushed:
-            self.in_flight.get((post_id, author), set()).discard(chunk)
+            left = self.in_flight.get((post_id, author))
+            if left is not None:
+                left.discard(chunk)
+                if not left:
+                    del self.in_flight[(post_id, author)]
 
     async def touch_and_read_home(
         self, reader: int, before: int | None, count: int, checked: int
@@ -150,6 +157,8 @@ class FakeCache:
 
     async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         self.recent[author].update(post_ids)
+        for post_id in post_ids:
+            self.in_flight.setdefault((post_id, author), set()).add(-1)  # the listing is to come
         return self.versions(author) if self.versions else ""
 
     async def recently_published(self, author: int) -> list[int]:

@@ -21,9 +21,10 @@ from services.timeline.app.ingest import (
 )
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
-from services.timeline.app.ports import CachedSlice
+from services.timeline.app.ports import CachedSlice, FollowerPage
 from services.timeline.app.streams import StreamReader
 from services.timeline.domain.cursor import FeedCursor, FeedMode
+from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Post
 from tests.unit.timeline.fakes import (
     FakeCache,
@@ -458,13 +459,18 @@ async def test_a_post_is_in_its_followers_feeds_while_its_fanout_tasks_wait_and_
         assert await rig.feed(fan, 3) == [post.id]  # from the home timeline now
 
 
-async def test_a_post_pushed_inline_is_never_in_flight() -> None:
-    rig = make_rig(threshold=100)
+async def test_a_post_pushed_inline_or_pulled_is_no_longer_in_flight_once_its_followers_are_listed() -> None:
+    rig = make_rig(threshold=3)
     await rig.follow(10, 2)
     await rig.feed(10, 3)
-    post_id = await rig.publish(2)
+    post_id = await rig.publish(2)  # one follower: pushed inline
     assert rig.cache.in_flight == {}
     assert await rig.feed(10, 3) == [post_id]
+    for fan in (11, 12):
+        await rig.follow(fan, 2)  # a celebrity now: pulled, nothing to push
+    pulled = await rig.publish(2)
+    assert rig.cache.in_flight == {}
+    assert await rig.feed(11, 3) == [pulled, post_id]
 
 
 async def test_a_post_in_flight_is_filtered_like_any_other() -> None:
@@ -483,3 +489,32 @@ async def test_a_post_in_flight_is_filtered_like_any_other() -> None:
     assert len((await rig.cache.touch(10)).in_flight) == 3
     assert await rig.feed(10, 2) == [ids[0]]
     assert await rig.feed(11, 2) == [ids[1], ids[0]]  # the close friend
+
+
+async def test_a_post_is_in_its_followers_feeds_from_its_note_while_its_followers_are_still_being_listed() -> None:
+    rig = make_rig(threshold=100)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+
+    class HeldListing:
+        asked, gate = asyncio.Event(), asyncio.Event()
+
+        async def followees(self, user_id: int) -> Followees:
+            return await rig.world.followees(user_id)
+
+        async def follower_page(self, author: int, cursor: str, limit: int) -> FollowerPage:
+            self.asked.set()
+            await self.gate.wait()
+            return await rig.world.follower_page(author, cursor, limit)
+
+    rig.posts.graph = listing = HeldListing()
+    rig.next_id += 1
+    post_id = rig.next_id
+    rig.world.posts[post_id] = Post(post_id, 2, "t", Visibility.PUBLIC, create_time_ns=0)
+    publishing = asyncio.create_task(rig.posts.published("e", post_id, 2, 0))
+    await listing.asked.wait()  # the post is noted: its followers are listed next
+    assert post_id not in rig.cache.streams[("h", 10)][1]  # not pushed: the listing is held
+    assert await rig.feed(10, 3) == [post_id]
+    listing.gate.set()
+    await publishing
+    assert post_id in rig.cache.streams[("h", 10)][1] and rig.cache.in_flight == {}
