@@ -7,6 +7,8 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -23,22 +25,24 @@ CAP = 5
 HOME = StreamKind.HOME
 
 
+@asynccontextmanager
+async def scratch_cache(settings: StackSettings, **options: Any) -> AsyncIterator[RedisTimelineCache]:
+    """A cache on keys of its own (a fresh prefix), with the tests' settings unless `options` say otherwise."""
+    client = create_redis(settings.redis_url)
+    mux = RedisMux(settings.redis_url)
+    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
+    defaults = {"home_max": CAP, "author_max": CAP, "inactive_seconds": 3600, "prefix": prefix}
+    try:
+        yield RedisTimelineCache(client, mux, **{**defaults, "tombstones_key": f"{prefix}:tombstones", **options})
+    finally:
+        await client.aclose()
+        await mux.close()
+
+
 @pytest.fixture
 async def cache(stack_settings: StackSettings) -> AsyncIterator[RedisTimelineCache]:
-    client = create_redis(stack_settings.redis_url)
-    mux = RedisMux(stack_settings.redis_url)
-    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
-    yield RedisTimelineCache(
-        client,
-        mux,
-        home_max=CAP,
-        author_max=CAP,
-        inactive_seconds=3600,
-        prefix=prefix,
-        tombstones_key=f"{prefix}:tombstones",
-    )
-    await client.aclose()
-    await mux.close()
+    async with scratch_cache(stack_settings) as made:
+        yield made
 
 
 OLD = 1  # an old post id every home cache here starts with (an empty cache is not kept)
@@ -90,12 +94,8 @@ async def test_one_push_writes_several_posts_and_skips_those_below_lo(cache: Red
 
 
 async def test_a_set_grows_an_eighth_past_its_cap_before_one_trim(stack_settings: StackSettings) -> None:
-    client = create_redis(stack_settings.redis_url)
-    mux = RedisMux(stack_settings.redis_url)
-    cache = RedisTimelineCache(
-        client, mux, home_max=16, author_max=16, inactive_seconds=3600, prefix=f"tl-t-{uuid.uuid4().hex[:8]}"
-    )
-    try:
+    async with scratch_cache(stack_settings, home_max=16, author_max=16) as cache:
+        client = cache.client
         await empty_home(cache, 5)
         z = f"{cache.prefix}:{{h:5}}:z"
         for post in range(100, 117):  # OLD + 17 posts = 18 = 16 + 16 // 8: not trimmed yet
@@ -106,9 +106,6 @@ async def test_a_set_grows_an_eighth_past_its_cap_before_one_trim(stack_settings
         got = await cache.read(HOME, 5, None, 20)
         assert got is not None and got.ids == list(range(117, 101, -1)) and got.low == 102
         assert await client.get(f"{cache.prefix}:{{h:5}}:lo") == to_member(102).encode()
-    finally:
-        await client.aclose()
-        await mux.close()
 
 
 async def test_home_rebuilds_are_logged_for_the_durable_push(cache: RedisTimelineCache) -> None:
@@ -202,13 +199,8 @@ async def test_a_readers_sources_are_sent_again_only_when_another_process_change
 
 
 async def test_published_posts_are_remembered_for_the_recent_period_only(stack_settings: StackSettings) -> None:
-    client = create_redis(stack_settings.redis_url)
-    mux = RedisMux(stack_settings.redis_url)
-    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
-    cache = RedisTimelineCache(
-        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=prefix, recent_seconds=1.0
-    )
-    try:
+    async with scratch_cache(stack_settings, recent_seconds=1.0) as cache:
+        client, prefix = cache.client, cache.prefix
         await cache.note_published(7, [100, 102])
         await cache.note_published(7, [101])
         assert await cache.recently_published(7) == [102, 101, 100]
@@ -220,9 +212,6 @@ async def test_published_posts_are_remembered_for_the_recent_period_only(stack_s
         assert await cache.recently_published(7) == [103]
         await cache.note_published(7, [104])  # a note also drops what is past the period
         assert await client.zcard(f"{prefix}:{{a:7}}:recent") == 2
-    finally:
-        await client.aclose()
-        await mux.close()
 
 
 async def test_a_note_comes_back_with_the_authors_relationship_version(cache: RedisTimelineCache) -> None:
@@ -292,13 +281,8 @@ async def test_a_post_is_in_flight_until_its_last_chunk_is_pushed(cache: RedisTi
 async def test_a_post_leaves_the_in_flight_registry_after_the_period_whatever_is_left(
     stack_settings: StackSettings,
 ) -> None:
-    client = create_redis(stack_settings.redis_url)
-    mux = RedisMux(stack_settings.redis_url)
-    prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
-    cache = RedisTimelineCache(
-        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=prefix, in_flight_seconds=0.5
-    )
-    try:
+    async with scratch_cache(stack_settings, in_flight_seconds=0.5) as cache:
+        client, prefix = cache.client, cache.prefix
         await cache.note_published(7, [100])
         await cache.chunks_in_flight(7, [100], [1, 501], more=False)
         assert [p.post_id for p in (await cache.touch(42)).in_flight] == [100]
@@ -307,9 +291,6 @@ async def test_a_post_leaves_the_in_flight_registry_after_the_period_whatever_is
         assert (await cache.touch(42)).in_flight == ()  # never pushed: no longer merged
         await cache.note_published(7, [102])  # the next note drops the stale entry
         assert await client.zrange(f"{prefix}:in_flight", 0, -1) == [b"7:102"]
-    finally:
-        await client.aclose()
-        await mux.close()
 
 
 async def test_a_read_takes_the_newest_posts_in_flight_only(cache: RedisTimelineCache) -> None:
