@@ -346,8 +346,8 @@ class RedisTimelineCache:
         # How long a noted post is remembered: far longer than a Cassandra write may take before it fails (and its
         # event, handled again, notes the post again).
         self.recent_ms = int(recent_seconds * 1000)
-        # A post stays in flight until its last chunk is pushed, or this long at most (a fanout that lags more than
-        # that shows its posts as it pushes them).
+        # A post stays in flight until it is pushed to every follower, or this long at most (a fanout that lags more
+        # than that shows its posts as it pushes them).
         self._in_flight_key = f"{prefix}:in_flight"
         self.in_flight_ms = int(in_flight_seconds * 1000)
         self._chunks_in_flight = Script(_CHUNKS_IN_FLIGHT)
