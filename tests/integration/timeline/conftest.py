@@ -26,6 +26,7 @@ from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import API_VERSION
+from services.common.redis import create_redis
 from services.common.server import GrpcServer
 from services.timeline.settings import TimelineSettings
 from services.timeline.wiring import build as build_timeline
@@ -100,6 +101,15 @@ class Mesh:
                 await asyncio.sleep(0.05)
         return time.monotonic() - started
 
+    async def in_flight(self) -> list[str]:
+        """The posts the timeline has in flight (`author:post`): none once the pipeline has settled."""
+        client = create_redis(self.stack.redis_url)
+        try:
+            members = await client.zrange(f"{self.timeline_settings.redis_prefix}:in_flight", 0, -1)
+            return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+        finally:
+            await client.aclose()
+
     async def _outbox_backlog(self) -> int:
         conn = await clients.pg_connect(self.stack)
         try:
@@ -150,8 +160,8 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
         "consumer_offset_reset": "latest",
         "consumer_ready_seconds": 30,
         "fanout_chunk_size": 2,
-        # Audiences of one task are pushed inline; larger ones go through the fanout workers and are in flight.
-        "fanout_inline_max": 2,
+        # Below the threshold of 3: an audience of one is pushed inline, one of two goes through a fanout worker.
+        "fanout_inline_max": 1,
         "engagement_target": "",
         "ranking_target": "",
     }

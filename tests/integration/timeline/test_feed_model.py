@@ -223,6 +223,7 @@ async def test_every_feed_matches_the_model(mesh: Mesh) -> None:
         waited = await mesh.settle()
         print(f"round {round_no}: settled in {waited:.2f}s; {len(scenario.model.posts)} live posts")
         await scenario.check(scenario.model.users, f"seed {seed} round {round_no} (settled)")
+        assert await mesh.in_flight() == [], "posts left in flight after every push was done"
         # Next-read semantics: graph changes and deletes, each checked at once, no settling.
         for n in range(8):
             await scenario.step(with_posts=False)
