@@ -23,7 +23,14 @@ from dataclasses import dataclass, field, replace
 from services.timeline.app.background import Background
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.materialize import Materializer
-from services.timeline.app.metrics import FEED_LATENCY, PREFETCH, PULLED_AUTHORS, RANKING_FALLBACKS, RANKING_LATENCY
+from services.timeline.app.metrics import (
+    FEED_LATENCY,
+    POSTS_IN_FLIGHT,
+    PREFETCH,
+    PULLED_AUTHORS,
+    RANKING_FALLBACKS,
+    RANKING_LATENCY,
+)
 from services.timeline.app.peer_caches import CachedFollowees, CachedPosts, CheckedIds
 from services.timeline.app.ports import (
     CachedSlice,
@@ -150,6 +157,7 @@ class FeedReader:
             plan = plan_read(viewer, followees, touch.sources, touch.pull_only_sources & followees.pushed)
             self._plans.put(viewer, (followees, touch.sources, touch.pull_only_sources, plan))
         PULLED_AUTHORS.observe(len(plan.pulls))
+        POSTS_IN_FLIGHT.set(len(touch.in_flight))
         self._maintain(viewer, touch, plan, followees.celebrities)
         if touch.in_flight and (in_flight := in_flight_for(followees, touch.in_flight)):
             return replace(plan, in_flight=in_flight)  # this read's only: the plan kept above holds none

@@ -32,6 +32,11 @@ AUTHOR_READS = Children(
 PULLED_AUTHORS = Histogram(
     "feedmesh_timeline_pulled_authors", "Authors merged by pull per feed read", buckets=(0, 1, 2, 5, 10, 50, 200)
 )
+POSTS_IN_FLIGHT = Gauge(
+    "feedmesh_timeline_posts_in_flight",
+    "Posts noted and not yet pushed to every follower, as the last feed read saw them (at most 256): a few at a "
+    "healthy load, growing when the fanout falls behind",
+)
 FANOUT_DELIVERIES = Children(
     Counter("feedmesh_timeline_fanout_deliveries_total", "Post ids written into home timelines", ["store"])
 )

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, replace
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.common.visibility import Visibility
 from services.timeline.app.background import Background
@@ -447,6 +448,7 @@ async def test_a_post_is_in_its_followers_feeds_while_its_fanout_tasks_wait_and_
     assert not any(post.id in rig.cache.streams[("h", fan)][1] for fan in fans)  # no task pushed yet
     for fan in fans:
         assert await rig.feed(fan, 3) == [post.id]
+    assert REGISTRY.get_sample_value("feedmesh_timeline_posts_in_flight") == 1  # as the last read saw it
     assert await rig.feed(20, 3) == []  # not a follower
     rig.world.follows[14].discard(2)
     assert await rig.feed(14, 3) == []  # unfollowed: gone on the next read, though still in flight
@@ -457,6 +459,7 @@ async def test_a_post_is_in_its_followers_feeds_while_its_fanout_tasks_wait_and_
     assert (await rig.cache.touch(10)).in_flight == ()
     for fan in fans[:4]:
         assert await rig.feed(fan, 3) == [post.id]  # from the home timeline now
+    assert REGISTRY.get_sample_value("feedmesh_timeline_posts_in_flight") == 0
 
 
 async def test_a_post_pushed_inline_or_pulled_is_no_longer_in_flight_once_its_followers_are_listed() -> None:
