@@ -114,6 +114,7 @@ class TimelineSettings(ServerSettings):
             "author_timeline_max",
             "backfill_depth",
             "fanout_chunk_size",
+            "fanout_in_flight_seconds",
             "posts_workers",
             "fanout_workers",
             "fanout_store_workers",
@@ -136,8 +137,6 @@ class TimelineSettings(ServerSettings):
             raise SettingsError(f"{env_name('fanout_inline_max')} must be >= 0")
         if self.posts_pipeline_depth < 0:
             raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
-        if self.fanout_in_flight_seconds <= 0:
-            raise SettingsError(f"{env_name('fanout_in_flight_seconds')} must be > 0")
         if self.inactive_days <= 0:
             raise SettingsError(f"{env_name('inactive_days')} must be > 0")
         if self.rank_candidates > 1000:

@@ -103,14 +103,14 @@ class Followees:
 
 @dataclass(frozen=True)
 class InFlight:
-    """A post whose fanout tasks are still pushing it into its followers' home timelines."""
+    """A post noted by the timeline and not yet pushed into the home timelines of all its followers."""
 
     author_id: int
     post_id: int
 
 
 def in_flight_for(followees: Followees, in_flight: Iterable[InFlight]) -> tuple[int, ...]:
-    """The posts being pushed that a read of this reader merges, newest first: those of its pushed followees. A large
+    """The posts in flight that a read of this reader merges, newest first: those of its pushed followees. A large
     audience's last readers get a post hundreds of milliseconds after its first (a 10k-follower post is twenty
     tasks, one Redis script each); merged at read time, it is in every follower's feed as soon as it is noted.
     Visibility is decided with the other candidates', and the same post found again in the home timeline is one."""
