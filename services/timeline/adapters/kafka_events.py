@@ -78,7 +78,7 @@ def _ns(ts: Any) -> int:
 
 class PostEventsConsumer:
     """feedmesh.posts: one author's events in order (they are keyed by author), authors concurrently. Returns the
-    batch's rest (PostEvents.begin_published) for a pipelined runner."""
+    batch's rest (PostEvents.make_visible) for a pipelined runner."""
 
     def __init__(self, posts: PostEvents):
         self.posts = posts
@@ -115,7 +115,7 @@ class PostEventsConsumer:
         for _record, event in pairs:
             p = event.post_published
             publications.append(Publication(event.event_id, p.post_id, p.author_id, _ns(p.create_time)))
-        return await self.posts.begin_published(publications)
+        return await self.posts.make_visible(publications)
 
     async def _one(self, pair: tuple[Any, events_pb2.Event | None]) -> None:
         _record, event = pair
