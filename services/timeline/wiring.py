@@ -27,7 +27,11 @@ from services.timeline.adapters.peers import AuthClient, EngagementClient, Graph
 from services.timeline.adapters.redis_cache import RedisTimelineCache
 from services.timeline.api.servicer import TimelineServicer
 from services.timeline.app.background import Background
-from services.timeline.app.feed import FeedReader, FeedTuning
+from services.timeline.app.chronological_feed import ChronologicalFeed
+from services.timeline.app.feed import GetFeed
+from services.timeline.app.feed_candidates import CandidateCollector
+from services.timeline.app.feed_upkeep import FeedUpkeep
+from services.timeline.app.hydration import Hydrator
 from services.timeline.app.ingest import (
     CacheFanout,
     FanoutPolicy,
@@ -38,7 +42,11 @@ from services.timeline.app.ingest import (
 )
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts, CachedUsers
+from services.timeline.app.ranked_feed import RankedFeed
+from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
+from services.timeline.app.visibility_filter import VisibilityFilter
+from services.timeline.app.warmed_candidates import WarmedCandidates
 from services.timeline.settings import TimelineSettings
 
 SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
@@ -189,28 +197,46 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         author_max=settings.author_timeline_max,
     )
     materializer = Materializer(cache=stores.cache, store=stores.store, depth=settings.backfill_depth)
-    feed = FeedReader(
-        cache=stores.cache,
-        streams=streams,
-        materializer=materializer,
-        followees=CachedFollowees(
-            graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
-        ),
-        posts=CachedPosts(PostClient(channels, settings.post_target), stores.cache, size=settings.post_cache_size),
+    visibility = VisibilityFilter(
+        posts=CachedPosts(PostClient(channels, settings.post_target), stores.cache, size=settings.post_cache_size)
+    )
+    candidates = CandidateCollector(streams=streams, visibility=visibility)
+    warmed = WarmedCandidates(seconds=settings.prefetch_seconds)
+    engagement = EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds)
+    hydrator = Hydrator(
         users=CachedUsers(
             AuthClient(channels, settings.auth_target),
             size=settings.author_cache_size,
             max_age_seconds=settings.author_cache_max_age_seconds,
         ),
-        engagement=EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds),
-        ranker=RankingClient(
-            channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
+        engagement=engagement,
+    )
+    upkeep = FeedUpkeep(
+        cache=stores.cache, materializer=materializer, candidates=candidates, warmed=warmed, background=background
+    )
+    chronological = ChronologicalFeed(candidates=candidates, warmed=warmed, hydrator=hydrator, upkeep=upkeep)
+    get_feed = GetFeed(
+        planner=ReadPlanner(
+            cache=stores.cache,
+            followees=CachedFollowees(
+                graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
+            ),
         ),
-        background=background,
-        tuning=FeedTuning(
-            rank_candidates=settings.rank_candidates,
-            rank_session_seconds=settings.rank_session_seconds,
-            prefetch_seconds=settings.prefetch_seconds,
+        upkeep=upkeep,
+        chronological=chronological,
+        ranked=RankedFeed(
+            cache=stores.cache,
+            candidates=candidates,
+            visibility=visibility,
+            hydrator=hydrator,
+            chronological=chronological,
+            upkeep=upkeep,
+            engagement=engagement,
+            ranker=RankingClient(
+                channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
+            ),
+            window_size=settings.rank_candidates,
+            session_seconds=settings.rank_session_seconds,
         ),
     )
 
@@ -272,7 +298,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     if runners and settings.consumer_ready_seconds > 0:
         await asyncio.gather(*(r.wait_assigned(settings.consumer_ready_seconds) for r in runners))
 
-    servicer = TimelineServicer(feed)
+    servicer = TimelineServicer(get_feed)
     server = GrpcServer(
         settings=settings,
         bindings=[
