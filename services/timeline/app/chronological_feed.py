@@ -3,6 +3,8 @@ the page, hydrate it, and leave the next page's candidates warm."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.timeline.app.feed_candidates import CandidateCollector, Collected, HomeWindow
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
@@ -12,14 +14,12 @@ from services.timeline.domain.feed import FeedPage, PostStats
 from services.timeline.domain.paging import cut_page
 
 
+@dataclass(kw_only=True)
 class ChronologicalFeed:
-    def __init__(
-        self, *, candidates: CandidateCollector, warmed: WarmedCandidates, hydrator: Hydrator, upkeep: FeedUpkeep
-    ):
-        self.candidates = candidates
-        self.warmed = warmed
-        self.hydrator = hydrator
-        self.upkeep = upkeep
+    candidates: CandidateCollector
+    warmed: WarmedCandidates
+    hydrator: Hydrator
+    upkeep: FeedUpkeep
 
     async def page(
         self, viewer: int, plan: ReadPlan, before: int | None, limit: int, *, window: HomeWindow | None = None

@@ -15,6 +15,7 @@ exists.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed_upkeep import FeedUpkeep
@@ -25,19 +26,12 @@ from services.timeline.domain.cursor import FeedCursor, FeedMode
 from services.timeline.domain.feed import FeedPage
 
 
+@dataclass(kw_only=True)
 class GetFeed:
-    def __init__(
-        self,
-        *,
-        planner: ReadPlanner,
-        upkeep: FeedUpkeep,
-        chronological: ChronologicalFeed,
-        ranked: RankedFeed,
-    ):
-        self.planner = planner
-        self.upkeep = upkeep
-        self.chronological = chronological
-        self.ranked = ranked
+    planner: ReadPlanner
+    upkeep: FeedUpkeep
+    chronological: ChronologicalFeed
+    ranked: RankedFeed
 
     async def __call__(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         started = time.perf_counter()

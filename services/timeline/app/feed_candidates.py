@@ -41,10 +41,10 @@ class Collected:
     page's first candidates."""
 
 
+@dataclass(kw_only=True)
 class CandidateCollector:
-    def __init__(self, *, streams: StreamReader, visibility: VisibilityFilter):
-        self.streams = streams
-        self.visibility = visibility
+    streams: StreamReader
+    visibility: VisibilityFilter
 
     async def merged(
         self, viewer: int, plan: ReadPlan, before: int | None, count: int, window: HomeWindow | None = None

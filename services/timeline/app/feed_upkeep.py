@@ -4,6 +4,8 @@ warming the next page's candidates."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.timeline.app.background import Background
 from services.timeline.app.feed_candidates import CandidateCollector, Collected
 from services.timeline.app.materialize import Materializer
@@ -16,23 +18,14 @@ from services.timeline.domain.merge import MergedCandidates, read_size
 from services.timeline.domain.paging import next_page_candidates
 
 
+@dataclass(kw_only=True)
 class FeedUpkeep:
-    def __init__(
-        self,
-        *,
-        cache: TimelineCache,
-        materializer: Materializer,
-        candidates: CandidateCollector,
-        warmed: WarmedCandidates,
-        background: Background,
-        rebuild_lock_seconds: float = 60.0,
-    ):
-        self.cache = cache
-        self.materializer = materializer
-        self.candidates = candidates
-        self.warmed = warmed
-        self.background = background
-        self.rebuild_lock_seconds = rebuild_lock_seconds
+    cache: TimelineCache
+    materializer: Materializer
+    candidates: CandidateCollector
+    warmed: WarmedCandidates
+    background: Background
+    rebuild_lock_seconds: float = 60.0
 
     def maintain_sources(self, viewer: int, read: PlannedRead) -> None:
         """Forgets the sources no longer followed and backfills the followees not materialized yet."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.timeline.app.ports import Engagement, Users
 from services.timeline.domain.feed import NO_STATS, Author, FeedItem, Post, PostStats
 
 
+@dataclass(kw_only=True)
 class Hydrator:
-    def __init__(self, *, users: Users, engagement: Engagement):
-        self.users = users
-        self.engagement = engagement
+    users: Users
+    engagement: Engagement
 
     async def items(self, viewer: int, page: list[Post], stats: dict[int, PostStats] | None = None) -> list[FeedItem]:
         """`stats`: the page's counts when already read (ranking reads them); otherwise they are asked here."""

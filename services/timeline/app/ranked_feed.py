@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 
 from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed_candidates import CandidateCollector
@@ -21,31 +22,18 @@ from services.timeline.domain.merge import read_size
 from services.timeline.domain.paging import after_ranked_first_page, cut_page, cut_ranked
 
 
+@dataclass(kw_only=True)
 class RankedFeed:
-    def __init__(
-        self,
-        *,
-        cache: TimelineCache,
-        candidates: CandidateCollector,
-        visibility: VisibilityFilter,
-        hydrator: Hydrator,
-        chronological: ChronologicalFeed,
-        upkeep: FeedUpkeep,
-        engagement: Engagement,
-        ranker: Ranker,
-        window_size: int = 200,
-        session_seconds: float = 900.0,
-    ):
-        self.cache = cache
-        self.candidates = candidates
-        self.visibility = visibility
-        self.hydrator = hydrator
-        self.chronological = chronological
-        self.upkeep = upkeep
-        self.engagement = engagement
-        self.ranker = ranker
-        self.window_size = window_size
-        self.session_seconds = session_seconds
+    cache: TimelineCache
+    candidates: CandidateCollector
+    visibility: VisibilityFilter
+    hydrator: Hydrator
+    chronological: ChronologicalFeed
+    upkeep: FeedUpkeep
+    engagement: Engagement
+    ranker: Ranker
+    window_size: int = 200
+    session_seconds: float = 900.0
 
     @property
     def enabled(self) -> bool:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.timeline.app.peer_caches import CachedPosts, CheckedIds
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.feed import Post
 
 
+@dataclass(kw_only=True)
 class VisibilityFilter:
-    def __init__(self, *, posts: CachedPosts):
-        self.posts = posts
+    posts: CachedPosts
 
     async def visible(
         self, viewer: int, plan: ReadPlan, ids: list[int], tombstones: CheckedIds | None = None
