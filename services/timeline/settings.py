@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common import redis_keys
 from services.common.settings import ServerSettings, SettingsError, env_name
 
 CONSUMER_ROLES = ("posts", "graph", "fanout", "fanout-store", "none")
@@ -15,8 +16,8 @@ class TimelineSettings(ServerSettings):
     listen_address: str = "127.0.0.1:50054"
     metrics_port: int = 9104
     redis_url: str
-    # The prefix of every timeline key in Redis (see adapters/redis_cache.py).
-    redis_prefix: str = "tl"
+    # The prefix of every timeline key in Redis (services.common.redis_keys, timeline section).
+    redis_prefix: str = redis_keys.TIMELINE_PREFIX
     kafka_bootstrap: str
     cassandra_hosts: tuple[str, ...]
     cassandra_port: int = 9042

@@ -24,7 +24,7 @@ from services.timeline.adapters.kafka_events import (
     PostEventsConsumer,
 )
 from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient, RankingClient
-from services.timeline.adapters.redis_cache import RedisTimelineCache
+from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.api.servicer import TimelineServicer
 from services.timeline.app.background import Background
 from services.timeline.app.feed import FeedReader, FeedTuning
@@ -46,7 +46,7 @@ SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
 Closer = Callable[[], Awaitable[None]]
 
 
-# The fanout groups' script calls in flight per member (see RedisTimelineCache.scripts_at_once): one push of 500
+# The fanout groups' script calls in flight per member (see TimelineRedis.build's scripts_at_once): one push of 500
 # readers is 6-11 ms of Redis on an idle stack (INFO commandstats around a 10k author's post), so one round trip
 # more per call costs little next to it. 4 at a time was tried against 1: the probes were too noisy to tell.
 FANOUT_SCRIPTS_AT_ONCE = 1
@@ -56,12 +56,12 @@ FANOUT_SCRIPTS_AT_ONCE = 1
 class Stores:
     """The data-tier clients of one process; `close()` releases them."""
 
-    cache: RedisTimelineCache
+    redis: TimelineRedis
     # Opens the same caches on a Redis connection of their own (closed with the rest), for a fanout member: one
     # connection answers in the order asked, so the post events' few commands (which a normal author's post waits
     # for) and the other members' pushes queued behind the whole of a member's batch (20 scripts of 500 readers for
     # one post of a 10k author: 130-220 ms of Redis on an idle stack). Redis serves its connections in turns.
-    bulk_cache: Callable[[], RedisTimelineCache]
+    bulk_redis: Callable[[], TimelineRedis]
     store: CassandraTimelineStore
     # The same session behind a small in-flight limit: the durable fanout's bulk writes queue here instead of in
     # front of the post events' few writes, which the hot path waits for.
@@ -80,8 +80,8 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     mux = RedisMux(settings.redis_url)
     closers: list[Closer] = [client.aclose, mux.close]
 
-    def cache_on(connection: RedisMux, scripts_at_once: int = 0) -> RedisTimelineCache:
-        return RedisTimelineCache(
+    def redis_on(connection: RedisMux, scripts_at_once: int = 0) -> TimelineRedis:
+        return TimelineRedis.build(
             client,
             connection,
             home_max=settings.home_timeline_max,
@@ -92,10 +92,10 @@ async def open_stores(settings: TimelineSettings) -> Stores:
             scripts_at_once=scripts_at_once,
         )
 
-    def bulk_cache() -> RedisTimelineCache:
+    def bulk_redis() -> TimelineRedis:
         connection = RedisMux(settings.redis_url)  # connects on first use
         closers.append(connection.close)
-        return cache_on(connection, FANOUT_SCRIPTS_AT_ONCE)
+        return redis_on(connection, FANOUT_SCRIPTS_AT_ONCE)
 
     try:
         store, cluster = await CassandraTimelineStore.open(
@@ -113,8 +113,8 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline-dead-letters")
     closers += [shutdown_cluster, dead_letters.close]
     return Stores(
-        cache=cache_on(mux),
-        bulk_cache=bulk_cache,
+        redis=redis_on(mux),
+        bulk_redis=bulk_redis,
         store=store,
         bulk_store=bulk,
         dead_letters=dead_letters,
@@ -124,7 +124,8 @@ async def open_stores(settings: TimelineSettings) -> Stores:
 
 def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
     """One member of the hot fanout group <prefix>-fanout (Redis home timelines)."""
-    worker = CacheFanout(cache=stores.bulk_cache())
+    bulk = stores.bulk_redis()
+    worker = CacheFanout(timelines=bulk.timelines, in_flight=bulk.in_flight)
     return _runner(settings, stores, (settings.fanout_topic,), "fanout", FanoutConsumer(worker.deliver), member)
 
 
@@ -132,7 +133,8 @@ def store_fanout_runner(
     settings: TimelineSettings, stores: Stores, member: str, fault: FaultHook | None = None
 ) -> ConsumerRunner:
     """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
-    worker = StoreFanout(cache=stores.bulk_cache(), store=stores.bulk_store, fault=fault)
+    bulk = stores.bulk_redis()
+    worker = StoreFanout(timelines=bulk.timelines, readers=bulk.readers, store=stores.bulk_store, fault=fault)
     topics = (settings.fanout_topic, settings.fanout_durable_topic)
     return _runner(
         settings,
@@ -181,22 +183,32 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     closers.append(background.close)
 
     graph = GraphClient(channels, settings.graph_target)
+    redis = stores.redis
     streams = StreamReader(
-        cache=stores.cache,
+        cache=redis.timelines,
         store=stores.store,
         background=background,
         home_max=settings.home_timeline_max,
         author_max=settings.author_timeline_max,
     )
-    materializer = Materializer(cache=stores.cache, store=stores.store, depth=settings.backfill_depth)
+    materializer = Materializer(
+        timelines=redis.timelines,
+        readers=redis.readers,
+        recent_posts=redis.recent_posts,
+        store=stores.store,
+        depth=settings.backfill_depth,
+    )
     feed = FeedReader(
-        cache=stores.cache,
+        read_start=redis.read_start,
+        readers=redis.readers,
+        locks=redis.locks,
+        id_lists=redis.id_lists,
         streams=streams,
         materializer=materializer,
         followees=CachedFollowees(
             graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
         ),
-        posts=CachedPosts(PostClient(channels, settings.post_target), stores.cache, size=settings.post_cache_size),
+        posts=CachedPosts(PostClient(channels, settings.post_target), redis.tombstones, size=settings.post_cache_size),
         users=CachedUsers(
             AuthClient(channels, settings.auth_target),
             size=settings.author_cache_size,
@@ -220,7 +232,10 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline")
         closers.append(publisher.close)
         post_events = PostEvents(
-            cache=stores.cache,
+            timelines=redis.timelines,
+            recent_posts=redis.recent_posts,
+            in_flight=redis.in_flight,
+            readers=redis.readers,
             store=stores.store,
             graph=graph,
             queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
@@ -229,10 +244,10 @@ async def build(settings: TimelineSettings) -> GrpcServer:
                 chunk_size=settings.fanout_chunk_size,
                 inline_max=settings.fanout_inline_max,
             ),
-            tombstones=stores.cache,
+            tombstones=redis.tombstones,
             followers=CachedFollowers(max_ids=settings.follower_cache_ids),
         )
-        graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
+        graph_events = GraphEvents(readers=redis.readers, materializer=materializer)
         if "posts" in roles:
             runners += [
                 _runner(

@@ -25,6 +25,7 @@ from feedmesh.post.v1 import post_service_pb2_grpc
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common import redis_keys
 from services.common.kafka import API_VERSION
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
@@ -105,7 +106,7 @@ class Mesh:
         """The posts the timeline has in flight (`author:post`): none once the pipeline has settled."""
         client = create_redis(self.stack.redis_url)
         try:
-            members = await client.zrange(f"{self.timeline_settings.redis_prefix}:in_flight", 0, -1)
+            members = await client.zrange(redis_keys.posts_in_flight(self.timeline_settings.redis_prefix), 0, -1)
             return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
         finally:
             await client.aclose()

@@ -60,11 +60,11 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         ids = IdGenerator(1000 % 1024)
         followers = [ids.next_id() for _ in range(60)]  # synthetic readers: the worker only writes their timelines
         for reader in followers:
-            await stores.cache.touch(reader)  # active: they get pushes
-            token = await stores.cache.begin_fill(StreamKind.HOME, reader)
+            await stores.redis.read_start.touch(reader)  # active: they get pushes
+            token = await stores.redis.timelines.begin_fill(StreamKind.HOME, reader)
             assert token is not None
             # A cache holding one old post (an empty one is not kept).
-            assert await stores.cache.commit_fill(StreamKind.HOME, reader, token, [OLD_POST], complete=True)
+            assert await stores.redis.timelines.commit_fill(StreamKind.HOME, reader, token, [OLD_POST], complete=True)
         post_id, author = ids.next_id(), ids.next_id()
 
         stored: list[FanoutChunk] = []
@@ -89,7 +89,8 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         await doomed.stop()
         victims = stored[0].follower_ids
         assert post_id in await stores.store.read_home(victims[0], None, 5)  # the partial, durable write happened
-        assert (await stores.cache.read(StreamKind.HOME, victims[0], None, 5)).ids == [OLD_POST]  # type: ignore[union-attr]
+        cached = await stores.redis.timelines.read(StreamKind.HOME, victims[0], None, 5)
+        assert cached is not None and cached.ids == [OLD_POST]
 
         survivor = store_fanout_runner(settings, stores, "survivor")
         runners.append(survivor)
@@ -97,7 +98,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         missing = set(followers)
         for _ in range(600):
             for reader in sorted(missing):
-                cached = await stores.cache.read(StreamKind.HOME, reader, None, 5)
+                cached = await stores.redis.timelines.read(StreamKind.HOME, reader, None, 5)
                 if cached is not None and post_id in cached.ids:
                     missing.discard(reader)
             if not missing:
@@ -146,7 +147,7 @@ async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
         author, pushed_post, cached_post = ids.next_id(), ids.next_id(), ids.next_id()
         readers = [ids.next_id() for _ in range(4)]
         for reader in readers:
-            await stores.cache.touch(reader)
+            await stores.redis.read_start.touch(reader)
         await KafkaFanoutQueue(publisher, topic, durable).enqueue(
             [
                 FanoutChunk(pushed_post, author, 0, readers[:2]),

@@ -66,7 +66,10 @@ async def rig() -> tuple[PostEventsConsumer, FakeCache, GatedStore]:
         assert token is not None
         await cache.commit_fill(StreamKind.HOME, reader, token, [], complete=True)
     posts = PostEvents(
-        cache=cache,
+        timelines=cache,
+        recent_posts=cache,
+        in_flight=cache,
+        readers=cache,
         store=store,
         graph=world,
         queue=FakeQueue(),
