@@ -44,7 +44,7 @@ class TimelineSettings(ServerSettings):
     # Audiences of at most this many followers are pushed by the post events consumer itself (FanoutPolicy).
     fanout_inline_max: int = 1_000
     # Posts are merged into their followers' reads from their note until they are pushed to every follower, or for
-    # this long at most (TimelineCache.note_published, chunks_in_flight).
+    # this long at most (RecentPosts.note_published, PostsInFlight.chunks_in_flight).
     fanout_in_flight_seconds: float = 120.0
     # Members of the post events group in this process. A member handles a polled batch before it polls again, so
     # one slow event (listing a large audience) holds back every post polled after it; with two, only those of the

@@ -24,6 +24,7 @@ from services.timeline.adapters.kafka_events import (
     PostEventsConsumer,
 )
 from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient, RankingClient
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.api.servicer import TimelineServicer
 from services.timeline.app.background import Background
@@ -80,17 +81,16 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     mux = RedisMux(settings.redis_url)
     closers: list[Closer] = [client.aclose, mux.close]
 
+    redis_settings = TimelineRedisSettings(
+        home_max=settings.home_timeline_max,
+        author_max=settings.author_timeline_max,
+        inactive_seconds=int(settings.inactive_days * 86_400),
+        prefix=settings.redis_prefix,
+        in_flight_seconds=settings.fanout_in_flight_seconds,
+    )
+
     def redis_on(connection: RedisMux, scripts_at_once: int = 0) -> TimelineRedis:
-        return TimelineRedis.build(
-            client,
-            connection,
-            home_max=settings.home_timeline_max,
-            author_max=settings.author_timeline_max,
-            inactive_seconds=int(settings.inactive_days * 86_400),
-            prefix=settings.redis_prefix,
-            in_flight_seconds=settings.fanout_in_flight_seconds,
-            scripts_at_once=scripts_at_once,
-        )
+        return TimelineRedis.build(client, connection, redis_settings, scripts_at_once=scripts_at_once)
 
     def bulk_redis() -> TimelineRedis:
         connection = RedisMux(settings.redis_url)  # connects on first use
@@ -236,9 +236,9 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             recent_posts=redis.recent_posts,
             in_flight=redis.in_flight,
             readers=redis.readers,
+            queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
             store=stores.store,
             graph=graph,
-            queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
             policy=FanoutPolicy(
                 celebrity_threshold=settings.celebrity_threshold,
                 chunk_size=settings.fanout_chunk_size,

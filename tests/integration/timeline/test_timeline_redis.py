@@ -19,6 +19,7 @@ from services.common.redis_mux import RedisMux
 from services.common.relationship_version import relationship_version_key
 from services.timeline.adapters.redis.posts_in_flight import IN_FLIGHT_READ_MAX
 from services.timeline.adapters.redis.readers import ACTIVE_CHECK_KEYS
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.app.ports import ReaderState, StreamKind
 from services.timeline.domain.ids import to_member
@@ -34,10 +35,12 @@ async def scratch_cache(settings: StackSettings, **options: Any) -> AsyncIterato
     client = create_redis(settings.redis_url)
     mux = RedisMux(settings.redis_url)
     prefix = f"tl-t-{uuid.uuid4().hex[:8]}"
+    tombstones = f"{prefix}:tombstones"  # a set of its own, not the post service's
     defaults = {"home_max": CAP, "author_max": CAP, "inactive_seconds": 3600, "prefix": prefix}
     try:
-        tombstones = f"{prefix}:tombstones"  # a set of its own, not the post service's
-        yield TimelineRedis.build(client, mux, **{**defaults, "tombstones_key": tombstones, **options})
+        yield TimelineRedis.build(
+            client, mux, TimelineRedisSettings(**{**defaults, "tombstones_key": tombstones, **options})
+        )
     finally:
         await client.aclose()
         await mux.close()
@@ -185,9 +188,7 @@ async def test_a_readers_sources_are_sent_again_only_when_another_process_change
     cache: TimelineRedis, stack_settings: StackSettings
 ) -> None:
     client, mux = create_redis(stack_settings.redis_url), RedisMux(stack_settings.redis_url)
-    other = TimelineRedis.build(  # another replica, on the same keys
-        client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=cache.prefix
-    )
+    other = TimelineRedis.build(client, mux, cache.settings)  # another replica, on the same keys
     try:
         first = await cache.read_start.touch(21)
         assert first.sources == {} and first.pull_only_sources == frozenset()
@@ -263,9 +264,7 @@ async def test_a_cache_that_sends_its_scripts_a_few_at_a_time_answers_them_in_or
     cache: TimelineRedis, stack_settings: StackSettings
 ) -> None:
     mux = RedisMux(stack_settings.redis_url)  # a fanout member's own connection, as wired
-    bulk = TimelineRedis.build(
-        cache.client, mux, home_max=CAP, author_max=CAP, inactive_seconds=3600, prefix=cache.prefix, scripts_at_once=2
-    )
+    bulk = TimelineRedis.build(cache.client, mux, cache.settings, scripts_at_once=2)
     try:
         for reader in (1, 3, 5):
             await empty_home(cache, reader)

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.common import redis_keys
 from services.common.redis_mux import RedisMux, load_script
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.domain.delivery import InFlight
 
 # Posts in flight one read takes, the newest: a handful at the benchmark's judged load, and a fanout far behind
@@ -21,11 +22,11 @@ IN_FLIGHT_READ_MAX = 256
 class RedisPostsInFlight:
     """Implements app.ports.PostsInFlight; gives RecentPosts and ReadStart the commands they send with theirs."""
 
-    def __init__(self, mux: RedisMux, *, prefix: str = redis_keys.TIMELINE_PREFIX, in_flight_seconds: float = 120.0):
+    def __init__(self, mux: RedisMux, settings: TimelineRedisSettings):
         self.mux = mux
-        self.prefix = prefix
-        self.registry = redis_keys.posts_in_flight(prefix)
-        self.in_flight_ms = int(in_flight_seconds * 1000)
+        self.prefix = settings.prefix
+        self.registry = redis_keys.posts_in_flight(settings.prefix)
+        self.in_flight_ms = int(settings.in_flight_seconds * 1000)
         self._chunks_in_flight = load_script(__file__, "chunks_in_flight.lua")
         self._end_in_flight = load_script(__file__, "end_in_flight.lua")
 

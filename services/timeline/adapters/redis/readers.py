@@ -15,6 +15,7 @@ from services.common import redis_keys
 from services.common.redis_mux import RedisMux, load_script
 from services.common.relationship_version import relationship_version_key
 from services.timeline.adapters.redis.script_calls import ScriptCall, ScriptRun, as_text, flags, run_batched
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.ports import ReaderState
 from services.timeline.domain.delivery import InFlight
@@ -37,26 +38,19 @@ class RedisReaders:
     """Implements app.ports.Readers, and the touch script's call and reply for RedisReadStart."""
 
     def __init__(
-        self,
-        client: aioredis.Redis,
-        mux: RedisMux,
-        *,
-        inactive_seconds: int,
-        prefix: str = redis_keys.TIMELINE_PREFIX,
-        sources_cache_size: int = 100_000,
-        scripts_at_once: int = 0,
+        self, client: aioredis.Redis, mux: RedisMux, settings: TimelineRedisSettings, *, scripts_at_once: int = 0
     ):
         self.client = client
         self.mux = mux
-        self.prefix = prefix
+        self.prefix = settings.prefix
         self.scripts_at_once = scripts_at_once  # see run_batched
-        self.inactive_seconds = max(int(inactive_seconds), 1)
+        self.inactive_seconds = max(int(settings.inactive_seconds), 1)
         # A reader's activity (and its home cache's life) is renewed by a read at most this often: it then ends up
         # to this much earlier than `inactive_seconds` after the last read.
         self.touch_refresh_seconds = min(60, self.inactive_seconds // 10)
-        self._pull_only_key = redis_keys.pull_only_authors(prefix)
-        self._pull_only_version_key = redis_keys.pull_only_version(prefix)
-        self._last_read: LruCache[int, LastReadSources] = LruCache(sources_cache_size, float("inf"))
+        self._pull_only_key = redis_keys.pull_only_authors(settings.prefix)
+        self._pull_only_version_key = redis_keys.pull_only_version(settings.prefix)
+        self._last_read: LruCache[int, LastReadSources] = LruCache(settings.sources_cache_size, float("inf"))
         self._touch = load_script(__file__, "touch.lua")
         self._active_readers = load_script(__file__, "active_readers.lua")
         self._set_source = load_script(__file__, "set_source.lua")

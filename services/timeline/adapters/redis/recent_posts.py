@@ -13,26 +13,18 @@ from services.common.redis_mux import RedisMux
 from services.common.relationship_version import relationship_version_key
 from services.timeline.adapters.redis.posts_in_flight import RedisPostsInFlight
 from services.timeline.adapters.redis.script_calls import as_text
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.domain.ids import from_member, to_member
 
 
 class RedisRecentPosts:
     """Implements app.ports.RecentPosts."""
 
-    def __init__(
-        self,
-        mux: RedisMux,
-        in_flight: RedisPostsInFlight,
-        *,
-        prefix: str = redis_keys.TIMELINE_PREFIX,
-        recent_seconds: float = 600.0,
-    ):
+    def __init__(self, mux: RedisMux, in_flight: RedisPostsInFlight, settings: TimelineRedisSettings):
         self.mux = mux
         self.in_flight = in_flight
-        self.prefix = prefix
-        # How long a noted post is remembered: far longer than a Cassandra write may take before it fails (and its
-        # event, handled again, notes the post again).
-        self.recent_ms = int(recent_seconds * 1000)
+        self.prefix = settings.prefix
+        self.recent_ms = int(settings.recent_seconds * 1000)
 
     async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         key = redis_keys.recent_posts(author, self.prefix)

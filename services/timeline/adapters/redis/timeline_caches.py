@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from services.common import post_tombstones, redis_keys
 from services.common.redis_mux import RedisMux, Script, load_script
 from services.timeline.adapters.redis.script_calls import ScriptCall, ScriptRun, as_text, flags, run_batched
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.app.ports import CachedSlice, StreamKind
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
@@ -32,29 +33,19 @@ class RedisTimelineCaches:
     """Implements app.ports.TimelineCaches."""
 
     def __init__(
-        self,
-        client: aioredis.Redis,
-        mux: RedisMux,
-        *,
-        home_max: int,
-        author_max: int,
-        inactive_seconds: int,
-        prefix: str = redis_keys.TIMELINE_PREFIX,
-        fill_ttl_seconds: float = 10.0,
-        fills_log_seconds: float = 900.0,
-        scripts_at_once: int = 0,
+        self, client: aioredis.Redis, mux: RedisMux, settings: TimelineRedisSettings, *, scripts_at_once: int = 0
     ):
         self.client = client
         self.mux = mux  # the scripts (see services.common.redis_mux)
-        self.prefix = prefix
+        self.prefix = settings.prefix
         # A batch's script calls are sent this many at a time (0: all in one round trip; see run_batched).
         self.scripts_at_once = scripts_at_once
-        self.caps = {StreamKind.HOME: home_max, StreamKind.AUTHOR: author_max}
+        self.caps = {StreamKind.HOME: settings.home_max, StreamKind.AUTHOR: settings.author_max}
         # Home caches live while their reader is active (renewed by a read); author caches a day from their fill.
-        self.ttls_ms = {StreamKind.HOME: max(int(inactive_seconds), 1) * 1000, StreamKind.AUTHOR: 86_400_000}
-        self.fill_ttl_ms = int(fill_ttl_seconds * 1000)
-        self._fills_key = redis_keys.home_fills(prefix)
-        self.fills_log_ms = int(fills_log_seconds * 1000)
+        self.ttls_ms = {StreamKind.HOME: max(int(settings.inactive_seconds), 1) * 1000, StreamKind.AUTHOR: 86_400_000}
+        self.fill_ttl_ms = int(settings.fill_ttl_seconds * 1000)
+        self._fills_key = redis_keys.home_fills(settings.prefix)
+        self.fills_log_ms = int(settings.fills_log_seconds * 1000)
         self._read = load_script(__file__, "read.lua")
         self._add = load_script(__file__, "add.lua")
         self._push_home = load_script(__file__, "push_home.lua")
