@@ -225,7 +225,6 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             graph=graph,
             queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
             policy=FanoutPolicy(
-                celebrity_threshold=settings.celebrity_threshold,
                 chunk_size=settings.fanout_chunk_size,
                 inline_max=settings.fanout_inline_max,
             ),
