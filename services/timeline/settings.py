@@ -30,8 +30,7 @@ class TimelineSettings(ServerSettings):
     engagement_target: str = ""
     engagement_timeout_seconds: float = 0.3
 
-    # Delivery: authors with at least this many followers are pulled at read time instead of pushed.
-    celebrity_threshold: int = 10_000
+    # Delivery. Who is a celebrity (pulled at read time instead of pushed) is the graph's to say, not a setting here.
     # Home timelines in Redis keep this many post ids (older ones are read through from Cassandra).
     home_timeline_max: int = 800
     # Cached author timelines (celebrities and other pulled authors) keep this many post ids.
@@ -110,7 +109,6 @@ class TimelineSettings(ServerSettings):
     def validate(self) -> None:
         super().validate()
         positive = (
-            "celebrity_threshold",
             "home_timeline_max",
             "author_timeline_max",
             "backfill_depth",

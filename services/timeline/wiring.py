@@ -240,7 +240,6 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             store=stores.store,
             graph=graph,
             policy=FanoutPolicy(
-                celebrity_threshold=settings.celebrity_threshold,
                 chunk_size=settings.fanout_chunk_size,
                 inline_max=settings.fanout_inline_max,
             ),

@@ -32,7 +32,7 @@ from services.timeline.app.ports import (
     TimelineStore,
     Tombstones,
 )
-from services.timeline.domain.delivery import by_audience, chunked, is_celebrity
+from services.timeline.domain.delivery import by_audience, chunked
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ class Publication:
 
 @dataclass(frozen=True)
 class FanoutPolicy:
-    celebrity_threshold: int
     chunk_size: int = 500
     # Audiences up to this many followers are pushed into Redis by the post events consumer itself, a Kafka hop
     # sooner and never queued in a fanout worker behind a large audience's chunks; larger ones are shared by the
@@ -198,7 +197,7 @@ class PostEvents:
             if first:
                 listed_at = page.version
                 POST_EVENT_STAGES.labels("listed").observe(time.perf_counter() - started)
-                if is_celebrity(count, self.policy.celebrity_threshold):
+                if page.celebrity:  # the graph's decision
                     # Pull-only from now on: readers merge this author's posts at read time.
                     await self.readers.mark_pull_only(author_id)
                     FANOUT_TASKS.labels("celebrity_skipped").inc(len(posts))

@@ -45,13 +45,15 @@ class ReaderState:
 @dataclass(frozen=True)
 class FollowerPage:
     """A page of an author's follower ids (ascending), the next page's cursor ("" on the last page), the author's
-    follower count and, on a first page, the author's relationship version read before the ids ("" when unknown):
-    the whole listing is current while the graph's published version still equals it."""
+    follower count, on a first page the author's relationship version read before the ids ("" when unknown): the
+    whole listing is current while the graph's published version still equals it; and whether the graph counts the
+    author as a celebrity (never pushed)."""
 
     ids: list[int]
     cursor: str
     count: int
     version: str = ""
+    celebrity: bool = False
 
 
 class StreamKind:

@@ -1,5 +1,5 @@
-"""The internal RPCs that fanout and timeline reads use: follower id pages (and their Redis cache), the followee
-split by the celebrity threshold, and batched visibility decisions."""
+"""The internal RPCs that fanout and timeline reads use: follower id pages (and their Redis cache) with the author's
+celebrity flag, the followee split by the celebrity threshold, and batched visibility decisions."""
 
 from __future__ import annotations
 
@@ -106,6 +106,30 @@ async def test_follower_ids_of_an_author_without_followers(mesh: Mesh) -> None:
     for _ in range(2):  # a miss, then the cached empty set
         page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
         assert (list(page.follower_ids), page.next_cursor, page.follower_count) == ([], "", 0)
+
+
+async def test_a_follower_listing_says_whether_its_author_is_a_celebrity(mesh: Mesh) -> None:
+    author = await mesh.new_user()
+    *below, last = await mesh.new_users(CELEBRITY_THRESHOLD)
+
+    async def flag_per_page() -> list[bool]:
+        flags, cursor = [], ""
+        while True:
+            page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=cursor, limit=1))
+            flags.append(page.author_is_celebrity)
+            cursor = page.next_cursor
+            if not cursor:
+                return flags
+
+    for f in below:
+        await follow(mesh, f, author)
+    assert await flag_per_page() == [False] * len(below)  # one follower short of the threshold: pushed
+    await follow(mesh, last, author)
+    at_threshold = [True] * CELEBRITY_THRESHOLD
+    assert await flag_per_page() == at_threshold  # a celebrity, said on every page
+    assert await flag_per_page() == at_threshold  # the same from the cached follower set
+    await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=author), metadata=as_user(last))
+    assert await flag_per_page() == [False] * len(below)
 
 
 async def test_follower_ids_errors(mesh: Mesh) -> None:

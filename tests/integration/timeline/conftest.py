@@ -1,5 +1,6 @@
 """The timeline with its peers (auth, graph, post) started in-process on port 0 against the real stack, with a low
-celebrity threshold on both graph and timeline and a small Redis cap, so push, pull and read-through all happen.
+celebrity threshold in the graph (which decides who is a celebrity for the timeline too) and a small Redis cap, so
+push, pull and read-through all happen.
 
 Settle rule (`Mesh.settle`): the pipeline has settled when, in this order, (1) the graph and post outboxes have no
 unsent rows, (2) the timeline's posts and graph consumer groups have committed every message, (3) its two
@@ -151,7 +152,6 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
     servers: list[GrpcServer] = []
     channels: list[grpc.aio.Channel] = []
     overrides = {
-        "celebrity_threshold": CELEBRITY_THRESHOLD,
         "home_timeline_max": HOME_MAX,
         "author_timeline_max": HOME_MAX,
         "backfill_depth": 12,

@@ -241,7 +241,8 @@ class FakeWorld:
         start = int(cursor or 0)
         page = everyone[start : start + limit]
         nxt = str(start + limit) if start + limit < len(everyone) else ""
-        return FollowerPage(page, nxt, len(everyone), "" if cursor else self.version_of(author_id))
+        version = "" if cursor else self.version_of(author_id)
+        return FollowerPage(page, nxt, len(everyone), version, celebrity=len(everyone) >= self.threshold)
 
     def deleted(self, post_ids: Sequence[int]) -> set[int]:
         return {i for i in post_ids if i not in self.posts}

@@ -145,7 +145,7 @@ def make_rig(
         store=store,
         graph=world,
         queue=queue,
-        policy=FanoutPolicy(threshold, chunk_size=2, inline_max=2),
+        policy=FanoutPolicy(chunk_size=2, inline_max=2),
         tombstones=world,
         followers=CachedFollowers(max_ids=1000),
     )

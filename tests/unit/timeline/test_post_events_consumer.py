@@ -73,7 +73,7 @@ async def rig() -> tuple[PostEventsConsumer, FakeCache, GatedStore]:
         store=store,
         graph=world,
         queue=FakeQueue(),
-        policy=FanoutPolicy(100),
+        policy=FanoutPolicy(),
         tombstones=world,
         followers=CachedFollowers(max_ids=100),
     )
