@@ -18,12 +18,12 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-if TYPE_CHECKING:
-    from services.common.kafka_consumer.runner import ConsumerRunner
+from services.common.kafka_consumer.member import Member
+from services.common.kafka_consumer.poison import PoisonRoute
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ class _Unfinished:
 class Pipeline:
     """The batches of one member that were handled and whose rest still runs, oldest first."""
 
-    def __init__(self, runner: ConsumerRunner, depth: int):
+    def __init__(self, runner: Member, depth: int, poison: PoisonRoute):
         self.runner = runner
         self.depth = depth
+        self.poison = poison
         self.unfinished: deque[_Unfinished] = deque()
         # Partitions rewound after a failure: batches run one at a time until each of them passed once.
         self.rewound: set[TopicPartition] = set()
@@ -94,7 +95,7 @@ class Pipeline:
                 return
             runner.commit(consumer, oldest.batch)
             for tp in oldest.batch:
-                runner.poison.passed(tp)
+                self.poison.passed(tp)
 
     def drop(self) -> None:
         """Forgets the unfinished batches: they are redone from the last commit."""

@@ -15,14 +15,12 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
-
-if TYPE_CHECKING:
-    from services.common.kafka_consumer.runner import ConsumerRunner
+from services.common.kafka_consumer.member import Member
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ class _Failing:
 class PoisonRoute:
     """The partitions of one member whose batches keep failing, and what becomes of their events."""
 
-    def __init__(self, runner: ConsumerRunner, sink: DeadLetterSink | None, poison_after: int):
+    def __init__(self, runner: Member, sink: DeadLetterSink | None, poison_after: int):
         self.runner = runner
         self.sink = sink
         self.poison_after = poison_after

@@ -94,8 +94,8 @@ class ConsumerRunner:
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self.retry_seconds = retry_seconds
         self.lag_every_seconds = lag_every_seconds
-        self.pipeline = Pipeline(self, pipeline_depth)
         self.poison = PoisonRoute(self, dead_letter, poison_after)
+        self.pipeline = Pipeline(self, pipeline_depth, self.poison)
         self.killed = False
         self.last_success = 0.0  # monotonic time the handler last passed
         # Partitions held back after a failure -> (retry when, from which offset).
