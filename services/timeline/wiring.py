@@ -8,21 +8,18 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from feedmesh.events.v1 import events_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
+from services.common.kafka_consumer import DeadLetters, EventConsumer, EventHandler, PerMember
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.common.server import GrpcServer, ServiceBinding
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
-from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler, dead_letter_sink
-from services.timeline.adapters.kafka_events import (
-    FanoutConsumer,
-    GraphEventsConsumer,
-    KafkaFanoutQueue,
-    PostEventsConsumer,
-)
+from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
+from services.timeline.adapters.inbound_events import FanoutConsumer, GraphEventsConsumer, PostEventsConsumer
 from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient, RankingClient
 from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
@@ -45,6 +42,7 @@ from services.timeline.settings import TimelineSettings
 SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
 
 Closer = Callable[[], Awaitable[None]]
+Consumer = EventConsumer[events_pb2.Event]
 
 
 # The fanout groups' script calls in flight per member (see TimelineRedis.build's scripts_at_once): one push of 500
@@ -122,55 +120,68 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     )
 
 
-def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
-    """One member of the hot fanout group <prefix>-fanout (Redis home timelines)."""
-    bulk = stores.bulk_redis()
-    worker = CacheFanout(timelines=bulk.timelines, in_flight=bulk.in_flight)
-    return _runner(settings, stores, (settings.fanout_topic,), "fanout", FanoutConsumer(worker.deliver), member)
+def cache_fanout_consumer(settings: TimelineSettings, stores: Stores) -> Consumer:
+    """The members of the hot fanout group <prefix>-fanout (Redis home timelines), each on a Redis connection of
+    its own."""
+
+    def member_handler() -> EventHandler[events_pb2.Event]:
+        bulk = stores.bulk_redis()
+        return FanoutConsumer(CacheFanout(timelines=bulk.timelines, in_flight=bulk.in_flight).deliver)
+
+    return _consumer(
+        settings, stores, (settings.fanout_topic,), "fanout", PerMember(member_handler), settings.fanout_workers
+    )
 
 
-def store_fanout_runner(
-    settings: TimelineSettings, stores: Stores, member: str, fault: FaultHook | None = None
-) -> ConsumerRunner:
-    """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
-    bulk = stores.bulk_redis()
-    worker = StoreFanout(timelines=bulk.timelines, readers=bulk.readers, store=stores.bulk_store, fault=fault)
-    topics = (settings.fanout_topic, settings.fanout_durable_topic)
-    return _runner(
+def store_fanout_consumer(
+    settings: TimelineSettings, stores: Stores, members: int, name: str | None = None, fault: FaultHook | None = None
+) -> Consumer:
+    """The members of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
+
+    def member_handler() -> EventHandler[events_pb2.Event]:
+        bulk = stores.bulk_redis()
+        worker = StoreFanout(timelines=bulk.timelines, readers=bulk.readers, store=stores.bulk_store, fault=fault)
+        return FanoutConsumer(worker.deliver)
+
+    return _consumer(
         settings,
         stores,
-        topics,
+        (settings.fanout_topic, settings.fanout_durable_topic),
         "fanout-store",
-        FanoutConsumer(worker.deliver),
-        member,
-        max_records=settings.fanout_store_batch_tasks,
+        PerMember(member_handler),
+        members,
+        name=name,
+        batch_size=settings.fanout_store_batch_tasks,
         fetch_min_bytes=settings.fanout_store_batch_bytes,
         fetch_max_wait_ms=settings.fanout_store_batch_wait_ms,
     )
 
 
-def _runner(
+def _consumer(
     settings: TimelineSettings,
     stores: Stores,
     topics: tuple[str, ...],
     role: str,
-    handler: Handler,
-    member: str,
-    **batching: int,
-) -> ConsumerRunner:
-    """`batching`: ConsumerRunner's max_records, fetch_min_bytes, fetch_max_wait_ms (its defaults otherwise)."""
-    group = f"{settings.consumer_group_prefix}-{role}"
-    return ConsumerRunner(
+    handler: EventHandler[events_pb2.Event] | PerMember[events_pb2.Event],
+    members: int,
+    name: str | None = None,
+    **knobs: int,
+) -> Consumer:
+    """The group <prefix>-<role>. `knobs`: EventConsumer's batch_size, fetch_min_bytes, fetch_max_wait_ms,
+    pipeline_depth (its defaults otherwise)."""
+    return EventConsumer(
         bootstrap=settings.kafka_bootstrap,
+        service=settings.service_name,
         topics=topics,
-        group=group,
+        group=f"{settings.consumer_group_prefix}-{role}",
+        message=events_pb2.Event,
         handler=handler,
-        loop=asyncio.get_running_loop(),
-        member=member,
+        members=members,
+        name=name,
         offset_reset=settings.consumer_offset_reset,
-        dead_letter=dead_letter_sink(stores.dead_letters, settings.dead_letter_topic, group),
+        dead_letters=DeadLetters(stores.dead_letters, settings.dead_letter_topic),
         poison_after=settings.poison_after_failures,
-        **batching,
+        **knobs,
     )
 
 
@@ -227,7 +238,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     )
 
     roles = set(settings.consumer_roles) - {"none"}
-    runners: list[ConsumerRunner] = []
+    consumers: list[Consumer] = []
     if roles & {"posts", "graph"}:
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline")
         closers.append(publisher.close)
@@ -248,43 +259,31 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         )
         graph_events = GraphEvents(readers=redis.readers, materializer=materializer)
         if "posts" in roles:
-            runners += [
-                _runner(
+            consumers.append(
+                _consumer(
                     settings,
                     stores,
                     (settings.posts_topic,),
                     "posts",
-                    PostEventsConsumer(post_events),
-                    f"timeline-posts-{n}",
+                    # Per member: a deletion waits for the unfinished publications of its own member's batches.
+                    PerMember(lambda: PostEventsConsumer(post_events)),
+                    settings.posts_workers,
                     pipeline_depth=settings.posts_pipeline_depth,
                 )
-                for n in range(settings.posts_workers)
-            ]
+            )
         if "graph" in roles:
-            runners.append(
-                _runner(
-                    settings,
-                    stores,
-                    (settings.graph_topic,),
-                    "graph",
-                    GraphEventsConsumer(graph_events),
-                    "timeline-graph",
-                )
+            consumers.append(
+                _consumer(settings, stores, (settings.graph_topic,), "graph", GraphEventsConsumer(graph_events), 1)
             )
     if "fanout" in roles:
-        runners += [
-            cache_fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)
-        ]
+        consumers.append(cache_fanout_consumer(settings, stores))
     if "fanout-store" in roles:
-        runners += [
-            store_fanout_runner(settings, stores, f"timeline-fanout-store-{n}")
-            for n in range(settings.fanout_store_workers)
-        ]
-    for runner in runners:
-        runner.start()
-        closers.append(runner.stop)
-    if runners and settings.consumer_ready_seconds > 0:
-        await asyncio.gather(*(r.wait_assigned(settings.consumer_ready_seconds) for r in runners))
+        consumers.append(store_fanout_consumer(settings, stores, settings.fanout_store_workers))
+    for consumer in consumers:
+        consumer.start()
+        closers.append(consumer.stop)
+    if consumers and settings.consumer_ready_seconds > 0:
+        await asyncio.gather(*(c.wait_assigned(settings.consumer_ready_seconds) for c in consumers))
 
     servicer = TimelineServicer(feed)
     server = GrpcServer(

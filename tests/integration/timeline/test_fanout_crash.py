@@ -19,10 +19,10 @@ from kafka.admin import NewTopic
 
 from services.common.ids import IdGenerator
 from services.common.kafka import API_VERSION, KafkaPublisher
-from services.timeline.adapters.kafka_events import KafkaFanoutQueue
+from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
 from services.timeline.app.ports import FanoutChunk, StreamKind
 from services.timeline.settings import TimelineSettings
-from services.timeline.wiring import open_stores, store_fanout_runner
+from services.timeline.wiring import open_stores, store_fanout_consumer
 from stack.settings import StackSettings
 from tests.integration.harness import service_settings
 
@@ -74,7 +74,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
             doomed.kill()  # the process dies here: after a durable write, before the cache write and the commit
             raise WorkerDied
 
-        doomed = store_fanout_runner(settings, stores, "doomed", fault=die_after_first_store)
+        doomed = store_fanout_consumer(settings, stores, 1, "doomed", fault=die_after_first_store)
         runners.append(doomed)
         doomed.start()
         assert await doomed.wait_assigned(30)
@@ -92,7 +92,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         cached = await stores.redis.timelines.read(StreamKind.HOME, victims[0], None, 5)
         assert cached is not None and cached.ids == [OLD_POST]
 
-        survivor = store_fanout_runner(settings, stores, "survivor")
+        survivor = store_fanout_consumer(settings, stores, 1, "survivor")
         runners.append(survivor)
         survivor.start()
         missing = set(followers)
@@ -159,7 +159,7 @@ async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
         assert await asyncio.to_thread(_task_posts, bootstrap, topic) == [pushed_post]
         assert await asyncio.to_thread(_task_posts, bootstrap, durable) == [cached_post]
 
-        runner = store_fanout_runner(settings, stores, "both-topics")
+        runner = store_fanout_consumer(settings, stores, 1, "both-topics")
         runner.start()
         expected = {reader: [pushed_post] for reader in readers[:2]} | {reader: [cached_post] for reader in readers[2:]}
         for _ in range(600):
