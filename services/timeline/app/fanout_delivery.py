@@ -15,16 +15,16 @@ from services.timeline.app.metrics import (
     FRESHNESS,
     POST_EVENT_STAGES,
 )
-from services.timeline.app.ports import FanoutQueue, TimelineCache
+from services.timeline.app.ports import FanoutQueue, PostsInFlight, Readers, TimelineCaches
 from services.timeline.domain.delivery import by_audience
 from services.timeline.domain.fanout_plan import Delivery, FanoutChunk, PagePlan, Publication, own_rows
 
 
-async def push_home(cache: TimelineCache, chunks: list[FanoutChunk]) -> list[list[bool]]:
+async def push_home(timelines: TimelineCaches, chunks: list[FanoutChunk]) -> list[list[bool]]:
     """Pushes chunks into the Redis home timelines, those with the same readers together. Returns, per chunk, which
     of its readers are active."""
     groups = by_audience([(c.post_id, c.follower_ids) for c in chunks])
-    replies = await cache.push_home([(g.post_ids, g.readers) for g in groups])
+    replies = await timelines.push_home([(g.post_ids, g.readers) for g in groups])
     flags: list[list[bool]] = [[] for _ in chunks]
     for group, active in zip(groups, replies, strict=True):
         for position in group.chunks:
@@ -53,13 +53,17 @@ class FanoutDelivery:
     def __init__(
         self,
         *,
-        cache: TimelineCache,
+        timelines: TimelineCaches,
+        readers: Readers,
+        in_flight: PostsInFlight,
         queue: FanoutQueue,
         author_id: int,
         posts: Sequence[Publication],
         started: float,
     ):
-        self.cache = cache
+        self.timelines = timelines
+        self.readers = readers
+        self.in_flight = in_flight
         self.queue = queue
         self.author_id = author_id
         self.post_ids = [p.post_id for p in posts]
@@ -72,19 +76,19 @@ class FanoutDelivery:
         author_id, ids = self.author_id, self.post_ids
         if plan.delivery is Delivery.PULLED:
             # Pull-only from now on: readers merge this author's posts at read time.
-            await self.cache.mark_pull_only(author_id)
+            await self.readers.mark_pull_only(author_id)
             FANOUT_TASKS.labels("celebrity_skipped").inc(len(ids))
             self._send([])
-            await self.cache.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
+            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
         elif plan.delivery is Delivery.INLINE:
             # Pushed into Redis here; the tasks still go out for the durable write.
             pushed = await self._push_inline(plan.chunks)
             POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - self.started)
             self._send(pushed)
-            await self.cache.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
+            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
         else:
             # Named before the tasks go out, so that no chunk is pushed before it is named.
-            await self.cache.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more)
+            await self.in_flight.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more)
             self._send(plan.chunks)
 
     def _send(self, chunks: list[FanoutChunk]) -> None:
@@ -97,7 +101,7 @@ class FanoutDelivery:
             FANOUT_TASKS.labels("enqueued").inc(len(chunks))
 
     async def _push_inline(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
-        flags = await push_home(self.cache, chunks)
+        flags = await push_home(self.timelines, chunks)
         FANOUT_DELIVERIES.labels("redis").inc(observe_push(chunks, flags))
         FANOUT_TASKS.labels("cached_inline").inc(len(chunks))
         return [replace(c, cache_written=True) for c in chunks]

@@ -10,7 +10,7 @@ from services.timeline.app.background import Background
 from services.timeline.app.feed_candidates import CandidateCollector, Collected
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import PREFETCH
-from services.timeline.app.ports import TimelineCache
+from services.timeline.app.ports import Locks, Readers
 from services.timeline.app.read_planner import PlannedRead
 from services.timeline.app.warmed_candidates import WarmedCandidates
 from services.timeline.domain.delivery import ReadPlan
@@ -20,7 +20,8 @@ from services.timeline.domain.paging import next_page_candidates
 
 @dataclass(kw_only=True)
 class FeedUpkeep:
-    cache: TimelineCache
+    readers: Readers
+    locks: Locks
     materializer: Materializer
     candidates: CandidateCollector
     warmed: WarmedCandidates
@@ -31,18 +32,18 @@ class FeedUpkeep:
         """Forgets the sources no longer followed and backfills the followees not materialized yet."""
         stale, missing, generation = read.upkeep.forget, read.upkeep.backfill, read.generation
         if stale:
-            self.background.spawn(f"forget:{viewer}", lambda: self.cache.drop_sources(viewer, stale))
+            self.background.spawn(f"forget:{viewer}", lambda: self.readers.drop_sources(viewer, stale))
         if missing:
             self.background.spawn(f"rebuild:{viewer}", lambda: self._rebuild(viewer, missing, generation))
 
     async def _rebuild(self, viewer: int, authors: list[int], generation: int) -> None:
         lock = f"rebuild:{viewer}"
-        if not await self.cache.try_lock(lock, self.rebuild_lock_seconds):
+        if not await self.locks.try_lock(lock, self.rebuild_lock_seconds):
             return
         try:
             await self.materializer.backfill_many(viewer, authors, generation)
         finally:
-            await self.cache.unlock(lock)
+            await self.locks.unlock(lock)
 
     def warm_next_page(self, viewer: int, plan: ReadPlan, before: int, collected: Collected, limit: int) -> None:
         """Keeps the next page's candidates (below `before`): the posts found beyond this page and the candidates

@@ -18,8 +18,11 @@ from services.timeline.app.ports import (
     FanoutChunk,
     FanoutQueue,
     Graph,
+    PostsInFlight,
+    Readers,
+    RecentPosts,
     StreamKind,
-    TimelineCache,
+    TimelineCaches,
     TimelineStore,
     Tombstones,
 )
@@ -38,7 +41,10 @@ class PostEvents:
     def __init__(
         self,
         *,
-        cache: TimelineCache,
+        timelines: TimelineCaches,
+        recent_posts: RecentPosts,
+        in_flight: PostsInFlight,
+        readers: Readers,
         store: TimelineStore,
         graph: Graph,
         queue: FanoutQueue,
@@ -46,7 +52,10 @@ class PostEvents:
         tombstones: Tombstones,
         followers: CachedFollowers,
     ):
-        self.cache = cache
+        self.timelines = timelines
+        self.recent_posts = recent_posts
+        self.in_flight = in_flight
+        self.readers = readers
         self.store = store
         self.graph = graph
         self.followers = followers
@@ -88,9 +97,17 @@ class PostEvents:
         # Noted before the followers are listed: a follow that the listing misses is backfilled from the author's
         # timeline and these notes (Materializer), so it gets the posts even while their write to the author's
         # timeline in Cassandra is in flight, which the push does not wait for.
-        version = await self.cache.note_published(author_id, ids)
+        version = await self.recent_posts.note_published(author_id, ids)
         authored = asyncio.create_task(self._authored(author_id, ids, started))
-        delivery = FanoutDelivery(cache=self.cache, queue=self.queue, author_id=author_id, posts=posts, started=started)
+        delivery = FanoutDelivery(
+            timelines=self.timelines,
+            readers=self.readers,
+            in_flight=self.in_flight,
+            queue=self.queue,
+            author_id=author_id,
+            posts=posts,
+            started=started,
+        )
         try:
             await asyncio.gather(
                 self._own_home(author_id, ids, posts), self._fan_out(author_id, posts, version, delivery)
@@ -114,13 +131,13 @@ class PostEvents:
         that order, so that a build of the cache that read Cassandra before the write has this add buffered."""
         await asyncio.gather(*(self.store.add_authored(author_id, post_id) for post_id in ids))
         POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
-        await self.cache.add(StreamKind.AUTHOR, {author_id: ids})
+        await self.timelines.add(StreamKind.AUTHOR, {author_id: ids})
 
     async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> None:
         """The author's own home timeline in Redis. Its row in Cassandra goes out with the fanout tasks
         (domain.fanout_plan.own_rows), for the durable group to write like a follower's, so that no batch of post
         events waits for Cassandra, which a burst's durable writes keep busy."""
-        await self.cache.add(StreamKind.HOME, {author_id: ids})
+        await self.timelines.add(StreamKind.HOME, {author_id: ids})
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
@@ -144,7 +161,7 @@ class PostEvents:
                 page.ids,
                 first=first,
                 last=not page.cursor,
-                follower_count=page.count,
+                celebrity=page.celebrity,  # the graph's decision
                 policy=self.policy,
             )
             await delivery.deliver(plan)
@@ -165,22 +182,22 @@ class PostEvents:
         EVENTS.labels("post_deleted").inc()
         await self.tombstones.mark_deleted([post_id])
         await self.store.remove_authored(author_id, post_id)
-        await self.cache.remove(StreamKind.AUTHOR, author_id, [post_id])
+        await self.timelines.remove(StreamKind.AUTHOR, author_id, [post_id])
         await self.store.remove_home(author_id, [post_id])
-        await self.cache.remove(StreamKind.HOME, author_id, [post_id])
+        await self.timelines.remove(StreamKind.HOME, author_id, [post_id])
 
 
 class GraphEvents:
     """feedmesh.graph: follows are backfilled, unfollows and blocks cleaned up. Reads do not wait for any of it:
     they pull followees that are not materialized yet and filter authors no longer followed."""
 
-    def __init__(self, *, cache: TimelineCache, materializer: Materializer):
-        self.cache = cache
+    def __init__(self, *, readers: Readers, materializer: Materializer):
+        self.readers = readers
         self.materializer = materializer
 
     async def followed(self, follower_id: int, followee_id: int) -> None:
         EVENTS.labels("user_followed").inc()
-        (active,) = await self.cache.active_readers([follower_id])
+        (active,) = await self.readers.active_readers([follower_id])
         if active:  # an inactive reader's timeline is rebuilt when it comes back
             await self.materializer.backfill(follower_id, followee_id)
 
@@ -216,13 +233,16 @@ class CacheFanout:
     timelines of its active followers, one server-side script call per chunk and one round trip per polled
     batch, without waiting for Cassandra: this is what makes a post visible."""
 
-    def __init__(self, *, cache: TimelineCache):
-        self.cache = cache
+    def __init__(self, *, timelines: TimelineCaches, in_flight: PostsInFlight):
+        self.timelines = timelines
+        self.in_flight = in_flight
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         todo = [c for c in chunks if not c.cache_written]
-        flags = await push_home(self.cache, todo)
-        await self.cache.end_in_flight([(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids])
+        flags = await push_home(self.timelines, todo)
+        await self.in_flight.end_in_flight(
+            [(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids]
+        )
         delivered = observe_push(todo, flags)
         FANOUT_DELIVERIES.labels("redis").inc(delivered)
         FANOUT_TASKS.labels("cached").inc(len(todo))
@@ -236,14 +256,17 @@ class StoreFanout:
     into for them, and their rebuild may have read Cassandra before these rows. Everyone else already has it, so
     the usual second push is to nobody, which spares the hot path's Redis a second push to every follower."""
 
-    def __init__(self, *, cache: TimelineCache, store: TimelineStore, fault: FaultHook | None = None):
-        self.cache = cache
+    def __init__(
+        self, *, timelines: TimelineCaches, readers: Readers, store: TimelineStore, fault: FaultHook | None = None
+    ):
+        self.timelines = timelines
+        self.readers = readers
         self.store = store
         self.fault = fault
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         followers = sorted({f for c in chunks for f in c.follower_ids})
-        active = dict(zip(followers, await self.cache.active_readers(followers), strict=True))
+        active = dict(zip(followers, await self.readers.active_readers(followers), strict=True))
         # The author's own row whatever its activity (PostEvents sends it here): a reader is never pull-only for its
         # own posts (domain.delivery.plan_read).
         rows = [(f, c.post_id, c.author_id) for c in chunks for f in c.follower_ids if active[f] or f == c.author_id]
@@ -252,14 +275,14 @@ class StoreFanout:
         if self.fault is not None:
             for chunk in chunks:
                 await self.fault("stored", chunk)
-        await push_home(self.cache, await self._rebuilt_since_published(chunks))
+        await push_home(self.timelines, await self._rebuilt_since_published(chunks))
         FANOUT_DELIVERIES.labels("cassandra").inc(len(rows))
         FANOUT_TASKS.labels("stored").inc(len(chunks))
         return len(rows)
 
     async def _rebuilt_since_published(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
         since_ms = min(c.create_time_ns for c in chunks) // 1_000_000 - CLOCK_SKEW_MS
-        rebuilt = await self.cache.readers_filled_since(since_ms) if since_ms > 0 else None
+        rebuilt = await self.timelines.readers_filled_since(since_ms) if since_ms > 0 else None
         if rebuilt is None:  # publication time unknown, or older than the cache remembers: every reader again
             return chunks
         again = [replace(c, follower_ids=[f for f in c.follower_ids if f in rebuilt]) for c in chunks]

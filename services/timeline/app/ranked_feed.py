@@ -13,7 +13,7 @@ from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
 from services.timeline.app.metrics import RANKING_FALLBACKS, RANKING_LATENCY
-from services.timeline.app.ports import Engagement, Ranker, RankingUnavailable, TimelineCache
+from services.timeline.app.ports import Engagement, IdLists, Ranker, RankingUnavailable
 from services.timeline.app.visibility_filter import VisibilityFilter
 from services.timeline.domain.cursor import FeedCursor
 from services.timeline.domain.delivery import ReadPlan
@@ -24,7 +24,7 @@ from services.timeline.domain.paging import after_ranked_first_page, cut_page, c
 
 @dataclass(kw_only=True)
 class RankedFeed:
-    cache: TimelineCache
+    id_lists: IdLists
     candidates: CandidateCollector
     visibility: VisibilityFilter
     hydrator: Hydrator
@@ -59,7 +59,7 @@ class RankedFeed:
         session: str | None = None
         if ranked.unserved:
             session = secrets.token_hex(8)
-            await self.cache.put_ids(f"rk:{viewer}:{session}", ranked.unserved, "", self.session_seconds)
+            await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, "", self.session_seconds)
         next_cursor = after_ranked_first_page(session, window[-1].id, more)
         page_stats = {p.id: stats.get(p.id, NO_STATS) for p in ranked.page}
         return FeedPage(items=await self.hydrator.items(viewer, ranked.page, page_stats), next_cursor=next_cursor)
@@ -67,7 +67,7 @@ class RankedFeed:
     async def next_page(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:
         """The rest of a ranked window in ranked order, then chronologically below the window. An expired session
         continues below the window (what it had not served yet is skipped: ranked feeds are not exhaustive)."""
-        found = await self.cache.get_ids(f"rk:{viewer}:{cursor.session}")
+        found = await self.id_lists.get_ids(f"rk:{viewer}:{cursor.session}")
         unserved: list[int] = []
         if found is None:
             RANKING_FALLBACKS.labels("session_expired").inc()

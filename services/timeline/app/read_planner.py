@@ -13,7 +13,7 @@ from services.timeline.app.feed_candidates import HomeWindow
 from services.timeline.app.local_cache import LruCache
 from services.timeline.app.metrics import POSTS_IN_FLIGHT, PULLED_AUTHORS
 from services.timeline.app.peer_caches import CachedFollowees
-from services.timeline.app.ports import TimelineCache, Touch
+from services.timeline.app.ports import ReaderState, ReadStart
 from services.timeline.domain.delivery import (
     Followees,
     ReadPlan,
@@ -48,21 +48,21 @@ class _PlanMade:
 
 
 class ReadPlanner:
-    def __init__(self, *, cache: TimelineCache, followees: CachedFollowees, plan_entries: int = 10_000):
-        self.cache = cache
+    def __init__(self, *, read_start: ReadStart, followees: CachedFollowees, plan_entries: int = 10_000):
+        self.read_start = read_start
         self.followees = followees
         self._plans: LruCache[int, _PlanMade] = LruCache(plan_entries, float("inf"))
 
     async def plan_first_page(self, viewer: int, limit: int) -> PlannedRead:
         """The commonest read: its home window is known before the plan, and read with the reader's state."""
         size = first_page_window(limit)
-        touch, cached = await self.cache.touch_and_read_home(viewer, None, size.count, size.checked)
+        touch, cached = await self.read_start.touch_and_read_home(viewer, None, size.count, size.checked)
         return await self._planned(viewer, touch, HomeWindow(None, size.count, cached))
 
     async def plan(self, viewer: int) -> PlannedRead:
-        return await self._planned(viewer, await self.cache.touch(viewer))
+        return await self._planned(viewer, await self.read_start.touch(viewer))
 
-    async def _planned(self, viewer: int, touch: Touch, window: HomeWindow | None = None) -> PlannedRead:
+    async def _planned(self, viewer: int, touch: ReaderState, window: HomeWindow | None = None) -> PlannedRead:
         followees = await self.followees.get(viewer, touch.relationship_version)
         made = self._plans.get(viewer)
         if (

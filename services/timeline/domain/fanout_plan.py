@@ -2,7 +2,7 @@
 time. No I/O: listing the followers and delivering what is planned are app.ingest's and app.fanout_delivery's.
 
 A page is planned one of three ways:
-- pulled: the author is a celebrity (decided on the first page, from the follower count): nothing is pushed,
+- pulled: the graph counts the author as a celebrity (as its first page of followers says): nothing is pushed,
   readers merge the author's posts at read time;
 - inline: a small audience, whole on one page: pushed into the Redis home timelines by the post events consumer
   itself, its tasks sent for the durable write only;
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from services.timeline.domain.delivery import chunked, is_celebrity
+from services.timeline.domain.delivery import chunked
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,14 @@ class FanoutChunk:
 
 @dataclass(frozen=True)
 class FanoutPolicy:
-    celebrity_threshold: int
     chunk_size: int = 500
     # Audiences up to this many followers are pushed into Redis by the post events consumer itself, a Kafka hop
     # sooner and never queued in a fanout worker behind a large audience's chunks; larger ones are shared by the
     # fanout workers.
     inline_max: int = 1_000
-    # Follower ids per ListFollowerIds call: the graph's maximum, so that an audience below the default celebrity
-    # threshold is listed in one call and all its tasks go out together (what a single post's readers wait for).
+    # Follower ids per ListFollowerIds call: the graph's maximum, so that an audience below the graph's default
+    # celebrity threshold is listed in one call and all its tasks go out together (what a single post's readers wait
+    # for).
     follower_page: int = 10_000
 
 
@@ -84,12 +84,12 @@ def plan_page(
     *,
     first: bool,
     last: bool,
-    follower_count: int,
+    celebrity: bool,
     policy: FanoutPolicy,
 ) -> PagePlan:
-    """Plans a page of the author's followers (`first`/`last`: the listing's first/last page; `follower_count`: as
-    the listing reported it)."""
-    if first and is_celebrity(follower_count, policy.celebrity_threshold):
+    """Plans a page of the author's followers (`first`/`last`: the listing's first/last page; `celebrity`: whether
+    the graph counts the author as one, as the page says)."""
+    if first and celebrity:
         return PagePlan(Delivery.PULLED)
     audiences = list(chunked(followers, policy.chunk_size))
     chunks = [FanoutChunk(p.post_id, author_id, p.create_time_ns, audience) for p in posts for audience in audiences]

@@ -118,17 +118,22 @@ def make_rig(
     queue = FakeQueue()
     background = Background()
     streams = StreamReader(cache=cache, store=store, background=background, home_max=home_max, author_max=8)
-    materializer = Materializer(cache=cache, store=store, depth=depth)
+    materializer = Materializer(timelines=cache, readers=cache, recent_posts=cache, store=store, depth=depth)
     visibility = VisibilityFilter(posts=CachedPosts(world, world, size=1000))
     candidates = CandidateCollector(streams=streams, visibility=visibility)
     warmed = WarmedCandidates(seconds=30.0)
     hydrator = Hydrator(users=FakeUsers(), engagement=FakeEngagement())
     upkeep = FeedUpkeep(
-        cache=cache, materializer=materializer, candidates=candidates, warmed=warmed, background=background
+        readers=cache,
+        locks=cache,
+        materializer=materializer,
+        candidates=candidates,
+        warmed=warmed,
+        background=background,
     )
     chronological = ChronologicalFeed(candidates=candidates, warmed=warmed, hydrator=hydrator, upkeep=upkeep)
     ranked = RankedFeed(
-        cache=cache,
+        id_lists=cache,
         candidates=candidates,
         visibility=visibility,
         hydrator=hydrator,
@@ -138,13 +143,16 @@ def make_rig(
         ranker=ranker or FakeRanker(enabled=False),
         window_size=12,
     )
-    planner = ReadPlanner(cache=cache, followees=CachedFollowees(world, size=100, max_age_seconds=60))
+    planner = ReadPlanner(read_start=cache, followees=CachedFollowees(world, size=100, max_age_seconds=60))
     posts = PostEvents(
-        cache=cache,
+        timelines=cache,
+        recent_posts=cache,
+        in_flight=cache,
+        readers=cache,
         store=store,
         graph=world,
         queue=queue,
-        policy=FanoutPolicy(threshold, chunk_size=2, inline_max=2),
+        policy=FanoutPolicy(chunk_size=2, inline_max=2),
         tombstones=world,
         followers=CachedFollowers(max_ids=1000),
     )
@@ -156,7 +164,7 @@ def make_rig(
         background=background,
         get_feed=GetFeed(planner=planner, upkeep=upkeep, chronological=chronological, ranked=ranked),
         posts=posts,
-        graph_events=GraphEvents(cache=cache, materializer=materializer),
-        hot=CacheFanout(cache=cache),
-        durable=StoreFanout(cache=cache, store=store),
+        graph_events=GraphEvents(readers=cache, materializer=materializer),
+        hot=CacheFanout(timelines=cache, in_flight=cache),
+        durable=StoreFanout(timelines=cache, readers=cache, store=store),
     )
