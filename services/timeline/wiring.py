@@ -218,8 +218,9 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     visibility = VisibilityFilter(
         posts=CachedPosts(PostClient(channels, settings.post_target), redis.tombstones, size=settings.post_cache_size)
     )
-    candidates = CandidateCollector(streams=streams, visibility=visibility)
-    warmed = WarmedCandidates(seconds=settings.prefetch_seconds)
+    candidates = CandidateCollector(
+        streams=streams, visibility=visibility, warmed=WarmedCandidates(seconds=settings.prefetch_seconds)
+    )
     engagement = EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds)
     hydrator = Hydrator(
         users=CachedUsers(
@@ -234,10 +235,9 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         locks=redis.locks,
         materializer=materializer,
         candidates=candidates,
-        warmed=warmed,
         background=background,
     )
-    chronological = ChronologicalFeed(candidates=candidates, warmed=warmed, hydrator=hydrator, upkeep=upkeep)
+    chronological = ChronologicalFeed(candidates=candidates, hydrator=hydrator, upkeep=upkeep)
     get_feed = GetFeed(
         planner=ReadPlanner(
             read_start=redis.read_start,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from services.timeline.app.feed_candidates import CandidateCollector, Collected, HomeWindow
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
-from services.timeline.app.warmed_candidates import WarmedCandidates
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.feed import FeedPage, PostStats
 from services.timeline.domain.paging import cut_page
@@ -17,14 +16,13 @@ from services.timeline.domain.paging import cut_page
 @dataclass(kw_only=True)
 class ChronologicalFeed:
     candidates: CandidateCollector
-    warmed: WarmedCandidates
     hydrator: Hydrator
     upkeep: FeedUpkeep
 
     async def page(
         self, viewer: int, plan: ReadPlan, before: int | None, limit: int, *, window: HomeWindow | None = None
     ) -> FeedPage:
-        warmed = self.warmed.for_page(viewer, plan, before)
+        warmed = self.candidates.warmed_for(viewer, plan, before)
         collected = await self.candidates.collect(viewer, plan, before, limit + 1, warmed, ahead=limit, window=window)
         return await self.page_of(viewer, plan, collected, limit)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from services.timeline.app.metrics import (
     FANOUT_DELIVERIES,
@@ -45,59 +45,56 @@ def observe_push(chunks: list[FanoutChunk], flags: list[list[bool]]) -> int:
     return delivered
 
 
-class FanoutDelivery:
-    """Delivers one author's batch of posts, page plan by page plan. The tasks go out while the next page is listed
-    and stay in flight when `deliver` returns (`sent`): the events are done, and committed, only when every one is
-    acknowledged. The posts of one chunk of followers travel in one task."""
+class FanoutBatch:
+    """One author's batch of posts on its way out. The tasks go out while the next page of followers is listed and
+    are still in flight when the fanout returns (`sent`): the events are done, and committed, only when every one is
+    acknowledged. The author's own rows ride with the first send."""
 
-    def __init__(
-        self,
-        *,
-        timelines: TimelineCaches,
-        readers: Readers,
-        in_flight: PostsInFlight,
-        queue: FanoutQueue,
-        author_id: int,
-        posts: Sequence[Publication],
-        started: float,
-    ):
-        self.timelines = timelines
-        self.readers = readers
-        self.in_flight = in_flight
-        self.queue = queue
+    def __init__(self, author_id: int, posts: Sequence[Publication], started: float):
         self.author_id = author_id
         self.post_ids = [p.post_id for p in posts]
         self.event_id = posts[0].event_id
         self.started = started
         self.sent: list[asyncio.Task[None]] = []
-        self._own_unsent = own_rows(author_id, posts)
+        self.own_unsent = own_rows(author_id, posts)
 
-    async def deliver(self, plan: PagePlan) -> None:
-        author_id, ids = self.author_id, self.post_ids
+
+@dataclass(kw_only=True)
+class FanoutDelivery:
+    """Carries out a batch's page plans, in the order exactness needs. The posts of one chunk of followers travel in
+    one task."""
+
+    timelines: TimelineCaches
+    readers: Readers
+    in_flight: PostsInFlight
+    queue: FanoutQueue
+
+    async def deliver(self, batch: FanoutBatch, plan: PagePlan) -> None:
+        author_id, ids = batch.author_id, batch.post_ids
         if plan.delivery is Delivery.PULLED:
             # Pull-only from now on: readers merge this author's posts at read time.
             await self.readers.mark_pull_only(author_id)
             FANOUT_TASKS.labels("celebrity_skipped").inc(len(ids))
-            self._send([])
+            self._send(batch, [])
             await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
         elif plan.delivery is Delivery.INLINE:
             # Pushed into Redis here; the tasks still go out for the durable write.
             pushed = await self._push_inline(plan.chunks)
-            POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - self.started)
-            self._send(pushed)
+            POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - batch.started)
+            self._send(batch, pushed)
             await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
         else:
             # Named before the tasks go out, so that no chunk is pushed before it is named.
             await self.in_flight.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more)
-            self._send(plan.chunks)
+            self._send(batch, plan.chunks)
 
-    def _send(self, chunks: list[FanoutChunk]) -> None:
+    def _send(self, batch: FanoutBatch, chunks: list[FanoutChunk]) -> None:
         """Sends the chunks in one enqueue, with the author's own rows if they have not gone out yet."""
-        if self._own_unsent:
-            FANOUT_TASKS.labels("cached_inline").inc(len(self._own_unsent))
-            chunks, self._own_unsent = [*self._own_unsent, *chunks], []
+        if batch.own_unsent:
+            FANOUT_TASKS.labels("cached_inline").inc(len(batch.own_unsent))
+            chunks, batch.own_unsent = [*batch.own_unsent, *chunks], []
         if chunks:
-            self.sent.append(asyncio.create_task(self.queue.enqueue(chunks, self.event_id)))
+            batch.sent.append(asyncio.create_task(self.queue.enqueue(chunks, batch.event_id)))
             FANOUT_TASKS.labels("enqueued").inc(len(chunks))
 
     async def _push_inline(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:

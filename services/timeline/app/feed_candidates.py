@@ -1,6 +1,6 @@
 """Collecting a page's posts: candidates merged from the streams a plan names (the home timeline, pulled authors,
-posts in flight), newest first below the cursor, checked through the visibility filter, round after round until the
-page is full or the streams end."""
+posts in flight), newest first below the cursor, or kept warm for the page by the page before (app.feed_upkeep),
+checked through the visibility filter, round after round until the page is full or the streams end."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from services.timeline.app.peer_caches import CheckedIds
 from services.timeline.app.ports import CachedSlice
 from services.timeline.app.streams import StreamReader
 from services.timeline.app.visibility_filter import VisibilityFilter
+from services.timeline.app.warmed_candidates import WarmedCandidates
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.feed import Post
 from services.timeline.domain.merge import MergedCandidates, extra_slice, merge_slices, read_size
@@ -45,6 +46,7 @@ class Collected:
 class CandidateCollector:
     streams: StreamReader
     visibility: VisibilityFilter
+    warmed: WarmedCandidates
 
     async def merged(
         self, viewer: int, plan: ReadPlan, before: int | None, count: int, window: HomeWindow | None = None
@@ -101,3 +103,16 @@ class CandidateCollector:
             found.extend(await self.visibility.visible(viewer, plan, batch, tombstones))
             position = batch[-1]
         return Collected(found, exhausted and not unchecked, unchecked)
+
+    @property
+    def warming(self) -> bool:
+        """Whether next pages' candidates are kept warm at all."""
+        return self.warmed.enabled
+
+    def warmed_for(self, viewer: int, plan: ReadPlan, before: int | None) -> MergedCandidates | None:
+        """The candidates kept for the viewer's page below `before` by the page before, if still valid."""
+        return self.warmed.for_page(viewer, plan, before)
+
+    def keep_warm(self, viewer: int, plan: ReadPlan, before: int, candidates: MergedCandidates) -> None:
+        """Keeps the first candidates of the viewer's page below `before`."""
+        self.warmed.keep(viewer, plan, before, candidates)

@@ -12,7 +12,6 @@ from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import PREFETCH
 from services.timeline.app.ports import Locks, Readers
 from services.timeline.app.read_planner import PlannedRead
-from services.timeline.app.warmed_candidates import WarmedCandidates
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.merge import MergedCandidates, read_size
 from services.timeline.domain.paging import next_page_candidates
@@ -24,7 +23,6 @@ class FeedUpkeep:
     locks: Locks
     materializer: Materializer
     candidates: CandidateCollector
-    warmed: WarmedCandidates
     background: Background
     rebuild_lock_seconds: float = 60.0
 
@@ -48,10 +46,10 @@ class FeedUpkeep:
     def warm_next_page(self, viewer: int, plan: ReadPlan, before: int, collected: Collected, limit: int) -> None:
         """Keeps the next page's candidates (below `before`): the posts found beyond this page and the candidates
         read ahead in the same round trip. If that is short of a page, more are read in the background."""
-        if not self.warmed.enabled:
+        if not self.candidates.warming:
             return
         ids = next_page_candidates(collected.posts, collected.unchecked, before)
-        self.warmed.keep(viewer, plan, before, MergedCandidates(ids, collected.exhausted))
+        self.candidates.keep_warm(viewer, plan, before, MergedCandidates(ids, collected.exhausted))
         PREFETCH.labels("kept").inc()
         if len(ids) > limit or collected.exhausted:
             return
@@ -60,7 +58,7 @@ class FeedUpkeep:
             more = await self.candidates.merged(
                 viewer, plan, ids[-1] if ids else before, read_size(limit + 1 - len(ids))
             )
-            self.warmed.keep(viewer, plan, before, MergedCandidates(ids + more.ids, more.exhausted))
+            self.candidates.keep_warm(viewer, plan, before, MergedCandidates(ids + more.ids, more.exhausted))
             PREFETCH.labels("topped_up").inc()
 
         self.background.spawn(f"warm:{viewer}:{before}", top_up)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from services.timeline.app.fanout_delivery import FanoutDelivery, observe_push, push_home
+from services.timeline.app.fanout_delivery import FanoutBatch, FanoutDelivery, observe_push, push_home
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import EVENTS, FANOUT_DELIVERIES, FANOUT_TASKS, FRESHNESS, POST_EVENT_STAGES
 from services.timeline.app.peer_caches import CachedFollowers
@@ -54,13 +54,11 @@ class PostEvents:
     ):
         self.timelines = timelines
         self.recent_posts = recent_posts
-        self.in_flight = in_flight
-        self.readers = readers
+        self.delivery = FanoutDelivery(timelines=timelines, readers=readers, in_flight=in_flight, queue=queue)
         self.store = store
         self.graph = graph
         self.followers = followers
         self.tombstones = tombstones
-        self.queue = queue
         self.policy = policy
 
     async def published(self, event_id: str, post_id: int, author_id: int, create_time_ns: int) -> None:
@@ -99,24 +97,14 @@ class PostEvents:
         # timeline in Cassandra is in flight, which the push does not wait for.
         version = await self.recent_posts.note_published(author_id, ids)
         authored = asyncio.create_task(self._authored(author_id, ids, started))
-        delivery = FanoutDelivery(
-            timelines=self.timelines,
-            readers=self.readers,
-            in_flight=self.in_flight,
-            queue=self.queue,
-            author_id=author_id,
-            posts=posts,
-            started=started,
-        )
+        batch = FanoutBatch(author_id, posts, started)
         try:
-            await asyncio.gather(
-                self._own_home(author_id, ids, posts), self._fan_out(author_id, posts, version, delivery)
-            )
+            await asyncio.gather(self._own_home(author_id, ids, posts), self._fan_out(author_id, posts, version, batch))
         except BaseException:
-            for task in (authored, *delivery.sent):
+            for task in (authored, *batch.sent):
                 task.add_done_callback(forget_failure)
             raise
-        return asyncio.ensure_future(self._durable_remainder(authored, delivery.sent, started))
+        return asyncio.ensure_future(self._durable_remainder(authored, batch.sent, started))
 
     async def _durable_remainder(
         self, authored: asyncio.Task[None], sent: list[asyncio.Task[None]], started: float
@@ -142,7 +130,7 @@ class PostEvents:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
 
-    async def _fan_out(self, author_id: int, posts: list[Publication], version: str, delivery: FanoutDelivery) -> None:
+    async def _fan_out(self, author_id: int, posts: list[Publication], version: str, batch: FanoutBatch) -> None:
         """Lists the author's followers page by page, plans each page (domain.fanout_plan) and delivers it.
         `version`: the author's relationship version read after the posts were noted (a listing of it will do)."""
         cached = self.followers.get(author_id, version)
@@ -154,7 +142,7 @@ class PostEvents:
             page = cached or await self.graph.follower_page(author_id, cursor, self.policy.follower_page)
             if first:
                 listed_at = page.version
-                POST_EVENT_STAGES.labels("listed").observe(time.perf_counter() - delivery.started)
+                POST_EVENT_STAGES.labels("listed").observe(time.perf_counter() - batch.started)
             plan = plan_page(
                 author_id,
                 posts,
@@ -164,7 +152,7 @@ class PostEvents:
                 celebrity=page.celebrity,  # the graph's decision
                 policy=self.policy,
             )
-            await delivery.deliver(plan)
+            await self.delivery.deliver(batch, plan)
             if plan.delivery is Delivery.PULLED:
                 return
             if cached is None and listed_at:

@@ -1,5 +1,6 @@
-"""The next pages' first candidates, kept in this process by the page before (app.feed_upkeep): a next page served
-here starts from them without reading the streams; one served by another replica reads as usual."""
+"""The next pages' first candidates, kept in this process by the page before (app.feed_upkeep, through
+app.feed_candidates): a next page served here starts from them without reading the streams; one served by another
+replica reads as usual."""
 
 from __future__ import annotations
 

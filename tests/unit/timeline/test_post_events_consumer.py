@@ -12,10 +12,10 @@ from feedmesh.events.v1 import events_pb2
 
 from services.common.kafka_consumer import ConsumedEvent
 from services.timeline.adapters.inbound_events import PostEventsConsumer
-from services.timeline.app.ingest import FanoutPolicy, PostEvents
-from services.timeline.app.peer_caches import CachedFollowers
 from services.timeline.app.ports import StreamKind
+from services.timeline.domain.fanout_plan import FanoutPolicy
 from tests.unit.timeline.fakes import FakeCache, FakeQueue, FakeStore, FakeWorld
+from tests.unit.timeline.timeline_rig import post_events
 
 AUTHOR, FOLLOWER = 2, 10
 
@@ -62,19 +62,7 @@ async def rig() -> tuple[PostEventsConsumer, FakeCache, GatedStore]:
         token = await cache.begin_fill(StreamKind.HOME, reader)
         assert token is not None
         await cache.commit_fill(StreamKind.HOME, reader, token, [], complete=True)
-    posts = PostEvents(
-        timelines=cache,
-        recent_posts=cache,
-        in_flight=cache,
-        readers=cache,
-        store=store,
-        graph=world,
-        queue=FakeQueue(),
-        policy=FanoutPolicy(),
-        tombstones=world,
-        followers=CachedFollowers(max_ids=100),
-    )
-    return PostEventsConsumer(posts), cache, store
+    return PostEventsConsumer(post_events(cache, store, world, FakeQueue(), FanoutPolicy())), cache, store
 
 
 async def home(cache: FakeCache, reader: int) -> list[int]:

@@ -99,6 +99,24 @@ class Rig:
         )
 
 
+def post_events(
+    cache: FakeCache, store: FakeStore, world: FakeWorld, queue: FakeQueue, policy: FanoutPolicy
+) -> PostEvents:
+    """PostEvents on the fakes: the cache plays every Redis port, the world the graph and the tombstones."""
+    return PostEvents(
+        timelines=cache,
+        recent_posts=cache,
+        in_flight=cache,
+        readers=cache,
+        store=store,
+        graph=world,
+        queue=queue,
+        policy=policy,
+        tombstones=world,
+        followers=CachedFollowers(max_ids=1000),
+    )
+
+
 def make_rig(
     *,
     threshold: int = 3,
@@ -120,18 +138,12 @@ def make_rig(
     streams = StreamReader(cache=cache, store=store, background=background, home_max=home_max, author_max=8)
     materializer = Materializer(timelines=cache, readers=cache, recent_posts=cache, store=store, depth=depth)
     visibility = VisibilityFilter(posts=CachedPosts(world, world, size=1000))
-    candidates = CandidateCollector(streams=streams, visibility=visibility)
-    warmed = WarmedCandidates(seconds=30.0)
+    candidates = CandidateCollector(streams=streams, visibility=visibility, warmed=WarmedCandidates(seconds=30.0))
     hydrator = Hydrator(users=FakeUsers(), engagement=FakeEngagement())
     upkeep = FeedUpkeep(
-        readers=cache,
-        locks=cache,
-        materializer=materializer,
-        candidates=candidates,
-        warmed=warmed,
-        background=background,
+        readers=cache, locks=cache, materializer=materializer, candidates=candidates, background=background
     )
-    chronological = ChronologicalFeed(candidates=candidates, warmed=warmed, hydrator=hydrator, upkeep=upkeep)
+    chronological = ChronologicalFeed(candidates=candidates, hydrator=hydrator, upkeep=upkeep)
     ranked = RankedFeed(
         id_lists=cache,
         candidates=candidates,
@@ -144,18 +156,7 @@ def make_rig(
         window_size=12,
     )
     planner = ReadPlanner(read_start=cache, followees=CachedFollowees(world, size=100, max_age_seconds=60))
-    posts = PostEvents(
-        timelines=cache,
-        recent_posts=cache,
-        in_flight=cache,
-        readers=cache,
-        store=store,
-        graph=world,
-        queue=queue,
-        policy=FanoutPolicy(chunk_size=2, inline_max=2),
-        tombstones=world,
-        followers=CachedFollowers(max_ids=1000),
-    )
+    posts = post_events(cache, store, world, queue, FanoutPolicy(chunk_size=2, inline_max=2))
     return Rig(
         world=world,
         cache=cache,
