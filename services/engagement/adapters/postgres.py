@@ -1,0 +1,242 @@
+"""PostgreSQL adapters of the engagement service (schema `engagement`, schema/postgres/0040_engagement.sql): the
+connections and transactions, the stores of likes, comments and shares, the Idempotency-Key answers and the
+durable counters. SQL lives in sql/*.sql beside this module; nothing but `PgDatabase` opens a transaction.
+
+A database that does not answer is `Unavailable` (UNAVAILABLE to the caller), never INTERNAL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from services.common.errors import Unavailable
+from services.common.postgres import load_sql
+from services.engagement.app.ports import Flushed, PostMembers
+from services.engagement.domain.model import (
+    Action,
+    Answer,
+    Comment,
+    CounterKind,
+    Counts,
+    KeyRecord,
+    LikeState,
+    ShareCount,
+)
+
+_SQL = {
+    name: load_sql(__file__, f"{name}.sql")
+    for name in (
+        "add_like",
+        "remove_like",
+        "insert_comment",
+        "recent_identical_comment",
+        "get_comment",
+        "delete_comment",
+        "list_comments",
+        "insert_share",
+        "exact_counts",
+        "liked_among",
+        "claim_idempotency_key",
+        "find_idempotency_key",
+        "save_idempotency_answer",
+        "flush_counter_changes",
+        "recently_counted",
+        "recount",
+        "members_likes",
+        "members_comments",
+        "members_shares",
+    )
+}
+
+# What a database that does not answer raises: connection failures, timeouts, a server shutting down or full.
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.QueryCanceledError,
+)
+
+
+@contextlib.contextmanager
+def _unavailable_when_down() -> Any:
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise Unavailable("the database is unavailable; retry later", reason="DATABASE_UNAVAILABLE") from exc
+
+
+def lock_key(kind: CounterKind, post_id: int, member_id: int) -> int:
+    """The advisory lock key of one counted row: a signed 64-bit hash."""
+    digest = hashlib.blake2b(f"engagement:{kind.value}:{post_id}:{member_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@dataclass
+class PgSession:
+    conn: asyncpg.Connection
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        with _unavailable_when_down():
+            async with self.conn.transaction():
+                yield self.conn
+
+
+class PgDatabase:
+    def __init__(self, pool: asyncpg.Pool):
+        self.pool = pool
+
+    @contextlib.asynccontextmanager
+    async def reads(self) -> AsyncIterator[asyncpg.Connection]:
+        with _unavailable_when_down():
+            async with self.pool.acquire() as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        with _unavailable_when_down():
+            async with self.pool.acquire() as conn, conn.transaction():
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
+        with _unavailable_when_down():
+            async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AsyncIterator[PgSession]:
+        # A session-level lock: the pool's release runs pg_advisory_unlock_all(), so it ends with the block, and a
+        # process that dies releases it with its connection.
+        with _unavailable_when_down():
+            async with self.pool.acquire() as conn:
+                await conn.execute("SELECT pg_advisory_lock($1)", lock_key(kind, post_id, member_id))
+                yield PgSession(conn)
+
+
+def _comment(row: asyncpg.Record) -> Comment:
+    return Comment(row["id"], row["post_id"], row["author_id"], row["text"], row["created_at"])
+
+
+class PgEngagementStore:
+    async def add_like(self, conn: asyncpg.Connection, post_id: int, user_id: int) -> bool:
+        return await conn.fetchval(_SQL["add_like"], post_id, user_id) is not None
+
+    async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int) -> bool:
+        return await conn.fetchval(_SQL["remove_like"], post_id, user_id) is not None
+
+    async def insert_comment(self, conn: asyncpg.Connection, comment: Comment) -> None:
+        await conn.execute(
+            _SQL["insert_comment"], comment.id, comment.post_id, comment.author_id, comment.text, comment.created_at
+        )
+
+    async def recent_identical_comment(
+        self, conn: asyncpg.Connection, post_id: int, author_id: int, text: str, since: dt.datetime
+    ) -> Comment | None:
+        row = await conn.fetchrow(_SQL["recent_identical_comment"], post_id, author_id, text, since)
+        return _comment(row) if row else None
+
+    async def get_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> Comment | None:
+        row = await conn.fetchrow(_SQL["get_comment"], comment_id, post_id)
+        return _comment(row) if row else None
+
+    async def delete_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> bool:
+        return await conn.fetchval(_SQL["delete_comment"], comment_id, post_id) is not None
+
+    async def list_comments(self, conn: asyncpg.Connection, post_id: int, after_id: int, limit: int) -> list[Comment]:
+        return [_comment(r) for r in await conn.fetch(_SQL["list_comments"], post_id, after_id, limit)]
+
+    async def insert_share(self, conn: asyncpg.Connection, share_id: int, post_id: int, user_id: int) -> None:
+        created_at = dt.datetime.now(dt.UTC)
+        await conn.execute(_SQL["insert_share"], share_id, post_id, user_id, created_at)
+
+    async def exact_counts(self, conn: asyncpg.Connection, post_ids: Sequence[int]) -> dict[int, Counts]:
+        rows = await conn.fetch(_SQL["exact_counts"], list(post_ids))
+        return {r["post_id"]: Counts(r["likes"], r["comments"], r["shares"]) for r in rows}
+
+    async def liked_among(self, conn: asyncpg.Connection, user_id: int, post_ids: Sequence[int]) -> set[int]:
+        return {r["post_id"] for r in await conn.fetch(_SQL["liked_among"], user_id, list(post_ids))}
+
+
+def encode_answer(answer: Answer) -> str:
+    match answer:
+        case LikeState(liked=liked, like_count=count):
+            return json.dumps({"liked": liked, "like_count": count})
+        case ShareCount(share_count=count):
+            return json.dumps({"share_count": count})
+        case Comment():
+            created = answer.created_at.isoformat()
+            return json.dumps(
+                {"comment": [answer.id, answer.post_id, answer.author_id, answer.text, created]}, ensure_ascii=False
+            )
+    raise TypeError(f"not an answer: {answer!r}")
+
+
+def decode_answer(raw: str | None) -> Answer | None:
+    if raw is None:
+        return None
+    value = json.loads(raw)
+    if "comment" in value:
+        comment_id, post_id, author_id, text, created = value["comment"]
+        return Comment(comment_id, post_id, author_id, text, dt.datetime.fromisoformat(created))
+    if "share_count" in value:
+        return ShareCount(value["share_count"])
+    return LikeState(value["liked"], value["like_count"])
+
+
+class PgIdempotencyKeys:
+    async def find(self, conn: asyncpg.Connection, user_id: int, key: str) -> KeyRecord | None:
+        row = await conn.fetchrow(_SQL["find_idempotency_key"], user_id, key)
+        return KeyRecord(Action(row["action"]), row["post_id"], decode_answer(row["answer"])) if row else None
+
+    async def claim(
+        self, conn: asyncpg.Connection, user_id: int, key: str, action: Action, post_id: int, answer: Answer | None
+    ) -> KeyRecord | None:
+        encoded = encode_answer(answer) if answer is not None else None
+        if await conn.fetchval(_SQL["claim_idempotency_key"], user_id, key, action.value, post_id, encoded):
+            return None
+        # Taken: by a transaction that has committed by now (ON CONFLICT waited for it). A new statement sees it.
+        found = await self.find(conn, user_id, key)
+        if found is None:
+            raise RuntimeError("idempotency key conflicted but has no record")
+        return found
+
+    async def save_answer(self, conn: asyncpg.Connection, user_id: int, key: str, answer: Answer) -> Answer:
+        stored = await conn.fetchval(_SQL["save_idempotency_answer"], user_id, key, encode_answer(answer))
+        return decode_answer(stored) or answer
+
+
+class PgCounterLedger:
+    async def flush(self, conn: asyncpg.Connection, batch: int) -> Flushed:
+        rows = await conn.fetch(_SQL["flush_counter_changes"], batch)
+        return Flushed([r["post_id"] for r in rows], rows[0]["oldest_change"] if rows else None)
+
+    async def recently_counted(self, conn: asyncpg.Connection, since: dt.datetime, limit: int) -> list[int]:
+        return [r["post_id"] for r in await conn.fetch(_SQL["recently_counted"], since, limit)]
+
+    async def recount(self, conn: asyncpg.Connection, post_ids: Sequence[int]) -> dict[int, Counts]:
+        rows = await conn.fetch(_SQL["recount"], list(post_ids))
+        return {r["post_id"]: Counts(r["likes"], r["comments"], r["shares"]) for r in rows}
+
+    async def members(self, conn: asyncpg.Connection, post_ids: Sequence[int]) -> dict[int, PostMembers]:
+        found: dict[int, PostMembers] = {p: PostMembers([], [], []) for p in post_ids}
+        for name, pick in (
+            ("members_likes", lambda m: m.likers),
+            ("members_comments", lambda m: m.comment_ids),
+            ("members_shares", lambda m: m.share_ids),
+        ):
+            for row in await conn.fetch(_SQL[name], list(post_ids)):
+                pick(found[row["post_id"]]).append(row["member"])
+        return found
