@@ -7,6 +7,7 @@ A database that does not answer is `Unavailable` (UNAVAILABLE to the caller), ne
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hashlib
@@ -94,9 +95,31 @@ class PgSession:
                 yield self.conn
 
 
+class _KeyedLocks:
+    """In-process locks by key, kept only while someone holds or waits for them."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class PgDatabase:
     def __init__(self, pool: asyncpg.Pool):
         self.pool = pool
+        self._local = _KeyedLocks()
 
     @contextlib.asynccontextmanager
     async def reads(self) -> AsyncIterator[asyncpg.Connection]:
@@ -118,11 +141,13 @@ class PgDatabase:
 
     @contextlib.asynccontextmanager
     async def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AsyncIterator[PgSession]:
-        # A session-level lock: the pool's release runs pg_advisory_unlock_all(), so it ends with the block, and a
-        # process that dies releases it with its connection.
+        # The in-process lock first, so a double tap waits here rather than on a pooled connection; then the
+        # session-level advisory lock for other processes (the pool's release runs pg_advisory_unlock_all(), so
+        # it ends with the block, and a process that dies releases it with its connection).
+        key = lock_key(kind, post_id, member_id)
         with _unavailable_when_down():
-            async with self.pool.acquire() as conn:
-                await conn.execute("SELECT pg_advisory_lock($1)", lock_key(kind, post_id, member_id))
+            async with self._local.hold(key), self.pool.acquire() as conn:
+                await conn.execute("SELECT pg_advisory_lock($1)", key)
                 yield PgSession(conn)
 
 

@@ -8,13 +8,12 @@ cached: it is answered from PostgreSQL and rebuilt.
 
 from __future__ import annotations
 
-import pathlib
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from services.common import redis_keys
-from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script
+from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script, load_script
 from services.engagement.app.ports import CachedCounts, CachedStats, CacheUnavailable, PostMembers
 from services.engagement.domain.model import CounterKind, Counts, MemberChange
 
@@ -22,15 +21,6 @@ _SENTINEL = redis_keys.ENGAGEMENT_SENTINEL
 _STAGE_CHUNK = 10_000
 _STAGED_TTL_SECONDS = 300  # a rebuild that dies before publishing leaves no staged set behind for long
 
-
-def _script(name: str) -> Script:
-    return Script((pathlib.Path(__file__).parent / "lua" / name).read_text())
-
-
-_APPLY = _script("apply.lua")
-_READ = _script("read.lua")
-_PUBLISH = _script("publish.lua")
-_FORGET = _script("forget.lua")
 
 _SET_OF = {
     CounterKind.LIKES: redis_keys.engagement_likers,
@@ -41,7 +31,7 @@ _SET_OF = {
 
 def _keys(post_id: int) -> list[str]:
     """gen, likes, comments, shares: the order every script takes them in."""
-    return [redis_keys.engagement_gen(post_id), *(_SET_OF[kind](post_id) for kind in CounterKind)]
+    return [redis_keys.engagement_generation(post_id), *(_SET_OF[kind](post_id) for kind in CounterKind)]
 
 
 def _text(value: Any) -> str:
@@ -52,6 +42,10 @@ class RedisCounters:
     def __init__(self, redis: RedisMux, *, ttl_seconds: int):
         self.redis = redis
         self.ttl_seconds = ttl_seconds
+        self._apply = load_script(__file__, "apply.lua")
+        self._read_script = load_script(__file__, "read.lua")
+        self._publish = load_script(__file__, "publish.lua")
+        self._forget = load_script(__file__, "forget.lua")
 
     async def _run(self, script: Script, calls: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> list[Any]:
         try:
@@ -62,12 +56,12 @@ class RedisCounters:
     async def apply(self, change: MemberChange) -> int | None:
         gen, *sets = _keys(change.post_id)
         args = [_SENTINEL, change.member_id, int(change.present), uuid.uuid4().hex, self.ttl_seconds]
-        [count] = await self._run(_APPLY, [([gen, _SET_OF[change.kind](change.post_id), *sets], args)])
+        [count] = await self._run(self._apply, [([gen, _SET_OF[change.kind](change.post_id), *sets], args)])
         return None if count < 0 else int(count)
 
     async def _read(self, viewer_id: int, post_ids: Sequence[int]) -> list[Any]:
         viewer = viewer_id if viewer_id > 0 else _SENTINEL
-        return await self._run(_READ, [(_keys(p), [_SENTINEL, viewer]) for p in post_ids])
+        return await self._run(self._read_script, [(_keys(p), [_SENTINEL, viewer]) for p in post_ids])
 
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:
         replies = await self._read(viewer_id, post_ids)
@@ -96,9 +90,9 @@ class RedisCounters:
             await self.redis.execute_many(commands)
         except (RedisMuxError, RedisReplyError, OSError) as exc:
             raise CacheUnavailable(str(exc)) from exc
-        [published] = await self._run(_PUBLISH, [([*_keys(post_id), *staged], [generation, self.ttl_seconds])])
+        [published] = await self._run(self._publish, [([*_keys(post_id), *staged], [generation, self.ttl_seconds])])
         return bool(published)
 
     async def forget(self, post_ids: Sequence[int]) -> None:
         if post_ids:
-            await self._run(_FORGET, [(_keys(p), [uuid.uuid4().hex, self.ttl_seconds]) for p in post_ids])
+            await self._run(self._forget, [(_keys(p), [uuid.uuid4().hex, self.ttl_seconds]) for p in post_ids])

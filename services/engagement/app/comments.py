@@ -69,7 +69,7 @@ class Comments:
                     await self.store.insert_comment(conn, new)
                     await self.events.commented(conn, post, new, rules.mentioned_handles(cleaned))
             if earlier is None:
-                await self.counting.applied(MemberChange(post_id, CounterKind.COMMENTS, new.id, True))
+                await self.counting.applied(MemberChange(post_id, CounterKind.COMMENTS, new.id, True), session.conn)
         return comment
 
     async def list(self, viewer_id: int, post_id: int, cursor: str, limit: int) -> CommentPage:
@@ -99,4 +99,5 @@ class Comments:
                 if await self.store.delete_comment(conn, post_id, comment_id):
                     await self.events.comment_deleted(conn, post, comment, caller_id)
             # Applied even when a concurrent delete won: membership is state, repeating it is harmless.
-            await self.counting.applied(MemberChange(post_id, CounterKind.COMMENTS, comment_id, False))
+            change = MemberChange(post_id, CounterKind.COMMENTS, comment_id, False)
+            await self.counting.applied(change, session.conn)

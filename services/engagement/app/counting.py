@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.engagement.app.ports import CacheUnavailable, CounterCache, Database, EngagementStore
+from services.engagement.app.ports import CacheUnavailable, Conn, CounterCache, Database, EngagementStore
 from services.engagement.domain.model import Counts, MemberChange
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,9 @@ class Counting:
     # maintenance drops them as soon as the cache answers again.
     unsynced: set[int] = field(default_factory=set)
 
-    async def applied(self, change: MemberChange) -> int:
-        """Applies a committed change to the cache; the post's count of that kind afterwards."""
+    async def applied(self, change: MemberChange, conn: Conn | None = None) -> int:
+        """Applies a committed change to the cache; the post's count of that kind afterwards. A caller that holds a
+        connection passes it: taking a second one while holding a row lock could starve the pool."""
         try:
             count = await self.cache.apply(change)
         except CacheUnavailable as exc:
@@ -32,8 +33,10 @@ class Counting:
             count = None
         if count is not None:
             return count
-        return (await self.exact([change.post_id]))[change.post_id].of(change.kind)
+        return (await self.exact([change.post_id], conn))[change.post_id].of(change.kind)
 
-    async def exact(self, post_ids: Sequence[int]) -> dict[int, Counts]:
-        async with self.db.reads() as conn:
+    async def exact(self, post_ids: Sequence[int], conn: Conn | None = None) -> dict[int, Counts]:
+        if conn is not None:
             return await self.store.exact_counts(conn, post_ids)
+        async with self.db.reads() as held:
+            return await self.store.exact_counts(held, post_ids)

@@ -58,9 +58,10 @@ class Reactions:
                 return cast(LikeState, taken.answer)
             if taken is None:
                 # Applied even when nothing changed: membership is state, and a retry repairs a lost apply.
-                count = await self.counting.applied(MemberChange(post_id, CounterKind.LIKES, user_id, liked))
+                change = MemberChange(post_id, CounterKind.LIKES, user_id, liked)
+                count = await self.counting.applied(change, session.conn)
             else:  # the first request committed but died before answering: answer now, change nothing
-                count = (await self.counting.exact([post_id]))[post_id].likes
+                count = (await self.counting.exact([post_id], session.conn))[post_id].likes
             return cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
 
     async def share(self, user_id: int, post_id: int, idempotency_key: str | None) -> ShareCount:

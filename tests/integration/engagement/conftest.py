@@ -3,6 +3,7 @@ real stack. The post service is pointed at this engagement service, so its reads
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -29,7 +30,7 @@ from services.post.wiring import build as build_post
 from stack import clients
 from stack.schema import postgres as pg_schema
 from stack.settings import StackSettings
-from tests.integration.harness import start_service
+from tests.integration.harness import service_settings, start_service
 
 DENYLIST = ["forbiddenword"]
 # Fast background work, so tests wait for it briefly.
@@ -58,6 +59,7 @@ class Mesh:
     auth: auth_service_pb2_grpc.AuthServiceStub
     engagement_server: GrpcServer
     post_address: str
+    stack: StackSettings
 
     async def new_user(self, *, private: bool = False, prefix: str = "e") -> int:
         response = await self.auth.CreateUser(
@@ -138,6 +140,7 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
             auth=auth_service_pb2_grpc.AuthServiceStub(channel(auth_address)),
             engagement_server=engagement,
             post_address=post_address,
+            stack=stack_settings,
         )
     finally:
         for ch in channels:
@@ -147,6 +150,17 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
 
 
 def _settings(stack: StackSettings, post_address: str, **overrides: object) -> EngagementSettings:
-    from tests.integration.harness import service_settings
-
     return service_settings(EngagementSettings, stack, post_target=post_address, **{**FAST, **overrides})
+
+
+@contextlib.asynccontextmanager
+async def start_engagement(mesh: Mesh, **overrides: object) -> AsyncIterator[pb_grpc.EngagementServiceStub]:
+    """Another engagement replica, in-process, beside the mesh's; stopped when the block ends."""
+    server = await build_engagement(_settings(mesh.stack, mesh.post_address, **overrides))
+    port = await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield pb_grpc.EngagementServiceStub(channel)
+    finally:
+        await channel.close()
+        await server.stop(grace=0)
