@@ -13,13 +13,9 @@ from services.common.redis_mux import RedisMux
 from services.common.server import Closer, GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
+from services.engagement.adapters.idempotency_keys import PgIdempotencyKeys
 from services.engagement.adapters.peers import PostServiceDirectory
-from services.engagement.adapters.postgres import (
-    PgCounterLedger,
-    PgDatabase,
-    PgEngagementStore,
-    PgIdempotencyKeys,
-)
+from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.api.servicer import SERVICE_NAME, EngagementServicer
 from services.engagement.app.comments import Comments
@@ -27,6 +23,7 @@ from services.engagement.app.counters import CounterMaintenance
 from services.engagement.app.counting import Counting
 from services.engagement.app.reactions import Reactions
 from services.engagement.app.stats import Stats
+from services.engagement.app.writes import Writes
 from services.engagement.domain.comments import comment_policy
 from services.engagement.settings import EngagementSettings
 
@@ -71,9 +68,10 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     posts = PostServiceDirectory(channels, settings.post_target)
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
+    writes = Writes(db, store, keys, events, posts, counting, ids)
     servicer = EngagementServicer(
-        reactions=Reactions(db, store, keys, events, posts, counting, ids),
-        comments=Comments(db, store, keys, events, posts, counting, ids, policy),
+        reactions=Reactions(writes),
+        comments=Comments(writes, policy),
         stats=Stats(db, store, cache, want_cached=maintenance.want_cached),
     )
     server = GrpcServer(

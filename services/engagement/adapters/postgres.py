@@ -1,6 +1,7 @@
 """PostgreSQL adapters of the engagement service (schema `engagement`, schema/postgres/0040_engagement.sql): the
-connections and transactions, the stores of likes, comments and shares, the Idempotency-Key answers and the
-durable counters. SQL lives in sql/*.sql beside this module; nothing but `PgDatabase` opens a transaction.
+connections and transactions, the stores of likes, comments and shares, and the durable counters (the
+Idempotency-Key answers are in idempotency_keys.py). SQL lives in sql/*.sql beside this module; nothing but
+`PgDatabase` opens a transaction.
 
 A database that does not answer is `Unavailable` (UNAVAILABLE to the caller), never INTERNAL.
 """
@@ -11,7 +12,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,14 +22,9 @@ from services.common.errors import Unavailable
 from services.common.postgres import load_sql
 from services.engagement.app.ports import Flushed, PostMembers
 from services.engagement.domain.model import (
-    Action,
-    Answer,
     Comment,
     CounterKind,
     Counts,
-    KeyRecord,
-    LikeState,
-    ShareCount,
 )
 
 _SQL = {
@@ -45,9 +40,6 @@ _SQL = {
         "insert_share",
         "exact_counts",
         "liked_among",
-        "claim_idempotency_key",
-        "find_idempotency_key",
-        "save_idempotency_answer",
         "flush_counter_changes",
         "recently_counted",
         "recount",
@@ -193,54 +185,6 @@ class PgEngagementStore:
 
     async def liked_among(self, conn: asyncpg.Connection, user_id: int, post_ids: Sequence[int]) -> set[int]:
         return {r["post_id"] for r in await conn.fetch(_SQL["liked_among"], user_id, list(post_ids))}
-
-
-def encode_answer(answer: Answer) -> str:
-    match answer:
-        case LikeState(liked=liked, like_count=count):
-            return json.dumps({"liked": liked, "like_count": count})
-        case ShareCount(share_count=count):
-            return json.dumps({"share_count": count})
-        case Comment():
-            created = answer.created_at.isoformat()
-            return json.dumps(
-                {"comment": [answer.id, answer.post_id, answer.author_id, answer.text, created]}, ensure_ascii=False
-            )
-    raise TypeError(f"not an answer: {answer!r}")
-
-
-def decode_answer(raw: str | None) -> Answer | None:
-    if raw is None:
-        return None
-    value = json.loads(raw)
-    if "comment" in value:
-        comment_id, post_id, author_id, text, created = value["comment"]
-        return Comment(comment_id, post_id, author_id, text, dt.datetime.fromisoformat(created))
-    if "share_count" in value:
-        return ShareCount(value["share_count"])
-    return LikeState(value["liked"], value["like_count"])
-
-
-class PgIdempotencyKeys:
-    async def find(self, conn: asyncpg.Connection, user_id: int, key: str) -> KeyRecord | None:
-        row = await conn.fetchrow(_SQL["find_idempotency_key"], user_id, key)
-        return KeyRecord(Action(row["action"]), row["post_id"], decode_answer(row["answer"])) if row else None
-
-    async def claim(
-        self, conn: asyncpg.Connection, user_id: int, key: str, action: Action, post_id: int, answer: Answer | None
-    ) -> KeyRecord | None:
-        encoded = encode_answer(answer) if answer is not None else None
-        if await conn.fetchval(_SQL["claim_idempotency_key"], user_id, key, action.value, post_id, encoded):
-            return None
-        # Taken: by a transaction that has committed by now (ON CONFLICT waited for it). A new statement sees it.
-        found = await self.find(conn, user_id, key)
-        if found is None:
-            raise RuntimeError("idempotency key conflicted but has no record")
-        return found
-
-    async def save_answer(self, conn: asyncpg.Connection, user_id: int, key: str, answer: Answer) -> Answer:
-        stored = await conn.fetchval(_SQL["save_idempotency_answer"], user_id, key, encode_answer(answer))
-        return decode_answer(stored) or answer
 
 
 class PgCounterLedger:

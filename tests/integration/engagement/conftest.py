@@ -27,10 +27,8 @@ from services.graph.settings import GraphSettings
 from services.graph.wiring import build as build_graph
 from services.post.settings import PostSettings
 from services.post.wiring import build as build_post
-from stack import clients
-from stack.schema import postgres as pg_schema
 from stack.settings import StackSettings
-from tests.integration.harness import service_settings, start_service
+from tests.integration.harness import apply_migrations, service_settings, start_service
 
 DENYLIST = ["forbiddenword"]
 # Fast background work, so tests wait for it briefly.
@@ -92,13 +90,7 @@ class Mesh:
 
 @pytest.fixture(scope="package")
 async def engagement_schema(stack_settings: StackSettings) -> None:
-    """The migrations up to the engagement range (0001-0049), applied if they are not yet."""
-    wanted = [p for p in pg_schema.migrations() if int(p.name[:4]) < 50]
-    conn = await clients.pg_connect(stack_settings)
-    try:
-        await pg_schema.migrate(conn, wanted)
-    finally:
-        await conn.close()
+    await apply_migrations(stack_settings, below=50)  # up to the engagement range, 0040-0049
 
 
 @pytest.fixture(scope="package")
@@ -117,15 +109,10 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
         servers.append(auth)
         graph, graph_address = await start_service(build_graph, GraphSettings, stack_settings, auth_target=auth_address)
         servers.append(graph)
-        engagement_address = f"127.0.0.1:{free_port()}"
+        engagement_address = f"127.0.0.1:{free_port()}"  # known before it starts: the post service calls it
+        peers = {"auth_target": auth_address, "graph_target": graph_address, "engagement_target": engagement_address}
         post, post_address = await start_service(
-            build_post,
-            PostSettings,
-            stack_settings,
-            auth_target=auth_address,
-            graph_target=graph_address,
-            media_target="127.0.0.1:1",
-            engagement_target=engagement_address,
+            build_post, PostSettings, stack_settings, **peers, media_target="127.0.0.1:1"
         )
         servers.append(post)
         engagement = await build_engagement(

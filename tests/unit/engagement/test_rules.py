@@ -8,7 +8,8 @@ import pytest
 
 from services.common.errors import InvalidArgument
 from services.common.pagination import encode_cursor
-from services.engagement.adapters.postgres import decode_answer, encode_answer, lock_key
+from services.engagement.adapters.idempotency_keys import decode_answer, encode_answer
+from services.engagement.adapters.postgres import lock_key
 from services.engagement.domain import comments
 from services.engagement.domain.model import (
     Answer,
