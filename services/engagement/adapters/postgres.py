@@ -192,8 +192,10 @@ class PgCounterLedger:
         rows = await conn.fetch(_SQL["flush_counter_changes"], batch)
         return Flushed([r["post_id"] for r in rows], rows[0]["oldest_change"] if rows else None)
 
-    async def recently_counted(self, conn: asyncpg.Connection, since: dt.datetime, limit: int) -> list[int]:
-        return [r["post_id"] for r in await conn.fetch(_SQL["recently_counted"], since, limit)]
+    async def recently_counted(
+        self, conn: asyncpg.Connection, since: dt.datetime, limit: int
+    ) -> list[tuple[int, dt.datetime]]:
+        return [(r["post_id"], r["updated_at"]) for r in await conn.fetch(_SQL["recently_counted"], since, limit)]
 
     async def recount(self, conn: asyncpg.Connection, post_ids: Sequence[int]) -> dict[int, Counts]:
         rows = await conn.fetch(_SQL["recount"], list(post_ids))

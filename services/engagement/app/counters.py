@@ -123,25 +123,34 @@ class CounterMaintenance:
         """Checks the posts whose counters changed lately, and any the cache missed a change of."""
         window = self.sweep_window_seconds if self._swept_once else self.first_sweep_window_seconds
         since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=window)
-        async with self.db.reads() as conn:
-            recent = await self.ledger.recently_counted(conn, since, _SWEEP_LIMIT)
         if self.counting.unsynced:
             unsynced = list(self.counting.unsynced)
             await self.cache.forget(unsynced)  # raises while the cache is still down: they stay unsynced
             self.counting.unsynced.difference_update(unsynced)
             CACHE_REPAIRS.labels("missed_change").inc(len(unsynced))
-        await self.check(list(dict.fromkeys([*recent, *self._suspects])))
+        checked = await self.check(list(self._suspects))
+        while True:  # a page at a time, oldest change first: the first sweep after a crash may find many
+            async with self.db.reads() as conn:
+                recent = await self.ledger.recently_counted(conn, since, _SWEEP_LIMIT)
+            checked += await self.check([post_id for post_id, _ in recent if post_id not in self._suspects])
+            if len(recent) < _SWEEP_LIMIT or recent[-1][1] == since:  # one flush stamps its posts alike: no loop
+                break
+            since = recent[-1][1]
+        await self._sample_drift(checked)
         self._swept_once = True
 
-    async def check(self, post_ids: Sequence[int]) -> None:
+    async def check(self, post_ids: Sequence[int]) -> list[int]:
         """Compares cached counts with PostgreSQL's exact ones. A post that differs is a suspect; one that differs
-        the same way at the next check with no change in between (same token) lost a change: it is dropped."""
+        the same way at the next check with no change in between (same token) lost a change: it is dropped.
+        Returns the posts that were cached, i.e. checked."""
+        checked: list[int] = []
         for start in range(0, len(post_ids), 1000):
             chunk = post_ids[start : start + 1000]
             before = await self.cache.counts(chunk)
             cached = [p for p in chunk if before[p].counts is not None]
             if not cached:
                 continue
+            checked += cached
             exact = await self.counting.exact(cached)
             after = await self.cache.counts(cached)
             confirmed: list[int] = []
@@ -159,20 +168,23 @@ class CounterMaintenance:
                 log.warning("cached counts lost a change; dropping them", extra={"post_ids": confirmed[:20]})
                 await self.cache.forget(confirmed)
                 CACHE_REPAIRS.labels("drift").inc(len(confirmed))
-            await self._sample_drift(cached)
+        return checked
 
     async def _sample_drift(self, post_ids: Sequence[int]) -> None:
+        """Recounts a sample of the checked posts from their rows and publishes |cached - recount| summed over it
+        (posts that changed while being sampled are left out; no sample: 0)."""
         sample = random.sample(list(post_ids), min(self.drift_sample, len(post_ids)))
-        if not sample:
-            return
         before = await self.cache.counts(sample)
         async with self.db.reads() as conn:
-            recounted = await self.ledger.recount(conn, sample)
+            recounted = await self.ledger.recount(conn, sample) if sample else {}
         after = await self.cache.counts(sample)
-        steady = [p for p in sample if before[p].counts is not None and before[p].generation == after[p].generation]
+        pairs = [
+            (cached, recounted[p])
+            for p in sample
+            if (cached := before[p].counts) is not None and before[p].generation == after[p].generation
+        ]
         for kind in CounterKind:
-            drift = sum(abs(before[p].counts.of(kind) - recounted[p].of(kind)) for p in steady)  # type: ignore[union-attr]
-            COUNTER_DRIFT.labels(kind.value).set(drift)
+            COUNTER_DRIFT.labels(kind.value).set(sum(abs(c.of(kind) - r.of(kind)) for c, r in pairs))
 
     async def _sweep_loop(self) -> None:
         while True:

@@ -125,7 +125,9 @@ class CounterLedger(Protocol):
         """Adds up to `batch` pending changes to the durable counters, in one transaction."""
         ...
 
-    async def recently_counted(self, conn: Conn, since: dt.datetime, limit: int) -> list[int]: ...
+    async def recently_counted(self, conn: Conn, since: dt.datetime, limit: int) -> list[tuple[int, dt.datetime]]:
+        """(post id, when its counters changed) for the posts changed at or after `since`, oldest change first."""
+        ...
 
     async def recount(self, conn: Conn, post_ids: Sequence[int]) -> dict[int, Counts]:
         """The counts from the rows themselves (costly: for samples)."""
