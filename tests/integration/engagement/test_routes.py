@@ -7,6 +7,7 @@ import pytest
 from feedmesh.engagement.v1 import engagement_service_pb2 as pb
 from feedmesh.post.v1 import post_service_pb2
 
+from tests.integration.auth.test_auth_service import reason_of
 from tests.integration.engagement.conftest import Mesh, as_user, keyed
 
 
@@ -111,7 +112,13 @@ async def test_comments_create_list_delete(mesh: Mesh) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("", "TEXT_EMPTY"), ("   \n ", "TEXT_EMPTY"), ("x" * 1001, "TEXT_TOO_LONG"), ("a forbiddenword", "BLOCKED")],
+    [
+        ("", "TEXT_EMPTY"),
+        ("   \n ", "TEXT_EMPTY"),
+        ("x" * 1001, "TEXT_TOO_LONG"),
+        ("a forbiddenword", "TEXT_BLOCKED_WORD"),
+        ("bell \x07", "TEXT_CONTROL_CHARACTER"),
+    ],
 )
 async def test_bad_comment_text_is_invalid_argument(mesh: Mesh, text: str, reason: str) -> None:
     author = await mesh.new_user()
@@ -119,7 +126,7 @@ async def test_bad_comment_text_is_invalid_argument(mesh: Mesh, text: str, reaso
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await mesh.engagement.CreateComment(pb.CreateCommentRequest(post_id=post, text=text), metadata=as_user(author))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert caught.value.details()
+    assert caught.value.details() and reason_of(caught.value) == reason
 
 
 async def test_a_thousand_characters_is_allowed(mesh: Mesh) -> None:
