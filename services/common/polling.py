@@ -14,7 +14,7 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -37,14 +37,36 @@ async def _call(probe: Callable[[], Any]) -> Any:
     return value
 
 
+@overload
 async def wait_for(
-    probe: Callable[[], T | Awaitable[T]],
-    condition: Callable[[T], bool] = bool,
+    probe: Callable[[], Awaitable[T]],
+    condition: Callable[[T], bool] = ...,
+    *,
+    what: str,
+    within: float = ...,
+    interval: float = ...,
+) -> T: ...
+
+
+@overload
+async def wait_for(
+    probe: Callable[[], T],
+    condition: Callable[[T], bool] = ...,
+    *,
+    what: str,
+    within: float = ...,
+    interval: float = ...,
+) -> T: ...
+
+
+async def wait_for(
+    probe: Callable[[], Any],
+    condition: Callable[[Any], bool] = bool,
     *,
     what: str,
     within: float = 10.0,
     interval: float = 0.02,
-) -> T:
+) -> Any:
     """Calls `probe` until `condition(value)` holds; returns that value. Raises WaitTimeout past `within` seconds."""
     deadline = time.monotonic() + within
     last: Any = _MISSING
