@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import pathlib
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,11 +41,19 @@ class NoScript(RedisReplyError):
 
 @dataclass(frozen=True)
 class Script:
+    """A Lua script run by its SHA (EVALSHA); `run_scripts` loads it into a Redis that does not have it."""
+
     source: str
     sha: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
+
+
+def load_script(package_file: str, name: str) -> Script:
+    """A `.lua` file kept beside an adapter module, in `lua/`, so Lua stays readable as Lua. Called when the adapter
+    is built, never at import."""
+    return Script((pathlib.Path(package_file).parent / "lua" / name).read_text())
 
 
 Command = Sequence[Any]
