@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +15,7 @@ from services.engagement.adapters.redis_budgets import RedisBudgetCounter
 from services.engagement.domain.admission import Verdict, plan_attempt
 from services.engagement.domain.budgets import Action, BudgetPolicy, Period
 from services.engagement.domain.burst import BurstPolicy, BurstSignal
-from stack.settings import StackSettings
-from tests.integration.engagement.abuse_fixtures import DAY, forget_users, user_id_aged
+from tests.integration.engagement.abuse.conftest import DAY, user_id_aged
 
 POLICY = BudgetPolicy(
     likes_per_minute=60,
@@ -31,18 +29,8 @@ GUARD = BurstPolicy()
 
 
 @pytest.fixture
-async def counter(stack_settings: StackSettings) -> AsyncIterator[RedisBudgetCounter]:
-    mux = RedisMux(stack_settings.redis_url)
-    yield RedisBudgetCounter(mux)
-    await mux.close()
-
-
-@pytest.fixture
-def users(redis_client: Any) -> Iterator[list[int]]:
-    """Users made by a test (append to the list), their keys deleted afterwards."""
-    made: list[int] = []
-    yield made
-    forget_users(redis_client, *made)
+def counter(mux: RedisMux) -> RedisBudgetCounter:
+    return RedisBudgetCounter(mux)
 
 
 def now_in_one_minute() -> float:
