@@ -73,9 +73,11 @@ class ShadowBanAdmin:
         _account_created_at(user_id, self.clock())
         return await self._status(user_id, await self.store.get(user_id))
 
-    async def clear_rate_limit(self, user_id: int) -> UserStatus:
+    async def clear_rate_limit(self, user_id: int, operator: str) -> UserStatus:
         _account_created_at(user_id, self.clock())
-        await self.counter.clear_rate_limit(user_id)
+        _, operator = check_operator_text("", operator)
+        if await self.counter.clear_rate_limit(user_id):
+            log.info("harder rate limit lifted", extra={"user_id": user_id, "operator": operator})
         return await self.status(user_id)
 
     async def list_active(self, cursor: str, limit: int) -> tuple[list[ShadowBan], str]:

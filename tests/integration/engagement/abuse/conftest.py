@@ -6,15 +6,23 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import asyncpg
+import grpc
 import pytest
+from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc
 
 from services.common.ids import SEQUENCE_BITS, WORKER_BITS, min_id_at
+from services.common.postgres import create_pool
 from services.common.redis_mux import RedisMux
+from services.common.server import GrpcServer
+from services.engagement.abuse_settings import AbuseSettings
+from services.engagement.abuse_wiring import build_anti_abuse
 from stack import clients
 from stack.schema import postgres as pg_schema
 from stack.settings import StackSettings
+from tests.integration.harness import start_service
 
 DAY = 86_400
 
@@ -61,3 +69,38 @@ async def mux(stack_settings: StackSettings) -> AsyncIterator[RedisMux]:
     client = RedisMux(stack_settings.redis_url)
     yield client
     await client.close()
+
+
+@dataclass(frozen=True)
+class AdminOnlySettings(AbuseSettings):
+    """What the admin service alone needs, until it is served by the engagement process's own wiring."""
+
+    service_name: str = "engagement"
+    pg_dsn: str = ""
+    redis_url: str = ""
+
+
+async def build_admin_only(settings: AdminOnlySettings) -> GrpcServer:
+    pool = await create_pool(settings.pg_dsn, max_size=4)
+    mux = RedisMux(settings.redis_url)
+    abuse = build_anti_abuse(settings, pool, mux)
+    server = GrpcServer(settings, bindings=[abuse.admin_binding])
+    server.add_closer(pool.close)
+    server.add_closer(mux.close)
+    return server
+
+
+@pytest.fixture(scope="package")
+async def admin_address(stack_settings: StackSettings, abuse_schema: None) -> AsyncIterator[str]:
+    """The address of a running EngagementAdminService."""
+    server, address = await start_service(build_admin_only, AdminOnlySettings, stack_settings)
+    try:
+        yield address
+    finally:
+        await server.stop(grace=0)
+
+
+@pytest.fixture
+async def admin(admin_address: str) -> AsyncIterator[engagement_admin_service_pb2_grpc.EngagementAdminServiceStub]:
+    async with grpc.aio.insecure_channel(admin_address) as channel:
+        yield engagement_admin_service_pb2_grpc.EngagementAdminServiceStub(channel)
