@@ -1,4 +1,4 @@
-"""What every measurement shares: the stack's addresses, clients of the data tier, the timeline's Redis key layout,
+"""What every measurement shares: the stack's addresses, clients of the data tier, the timeline's Redis prefix,
 and counters read from Redis, Cassandra and the timeline's Prometheus endpoint. All traffic stays on 127.0.0.1."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from cassandra.cluster import Cluster, Session
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common import redis_keys
 from services.common.kafka import API_VERSION
 from services.timeline.domain.ids import to_member
 from services.timeline.settings import TimelineSettings
@@ -32,33 +33,12 @@ def as_user(user_id: int) -> tuple[tuple[str, str], ...]:
     return ((USER_HEADER, str(user_id)),)
 
 
-# --- the timeline service's Redis layout (services/timeline/adapters/redis_cache.py) ------------------------------
-
-
-# Posts whose fanout tasks are still pushing them (member `author:post`), merged by every read of their followers.
-IN_FLIGHT = "tl:in_flight"
-
-
-def home_z(user_id: int) -> str:
-    """A reader's cached home timeline: a sorted set of fixed-width post ids."""
-    return f"tl:{{h:{user_id}}}:z"
-
-
-def home_lo(user_id: int) -> str:
-    """Exists while the reader's home-timeline cache exists (fanout writes only into existing caches)."""
-    return f"tl:{{h:{user_id}}}:lo"
-
-
-def reader_active(user_id: int) -> str:
-    """Set by every read, expires after the inactivity period: fanout skips readers without it."""
-    return f"tl:{{u:{user_id}}}:active"
-
-
-def author_z(author_id: int) -> str:
-    return f"tl:{{a:{author_id}}}:z"
+# The timeline's Redis keys (services.common.redis_keys) under the stack's prefix.
+TIMELINE_PREFIX = TimelineSettings.redis_prefix
 
 
 def member(post_id: int) -> str:
+    """A post id as the timeline's id streams hold it (fixed width)."""
     return to_member(post_id)
 
 
@@ -275,7 +255,7 @@ class Bench:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
             for follower, post in pairs:
-                pipe.zscore(home_z(follower), member(post))
+                pipe.zscore(redis_keys.home_timeline(follower, TIMELINE_PREFIX).ids, member(post))
             found = await pipe.execute()
         return [p for p, score in zip(pairs, found, strict=True) if score is None]
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from feedmesh.post.v1 import post_service_pb2_grpc
 
-from bench.env import Bench, author_z, delta, member
+from bench.env import TIMELINE_PREFIX, Bench, delta, member
 from bench.measure_fanout import create_post
+from services.common import redis_keys
 
 REDIS_WRITES = (
     "zadd",
@@ -59,10 +60,12 @@ async def _one_post(bench: Bench, author: int, followers: Sequence[int], *, push
     tl_before = await bench.timeline_metrics()
     post_id = await create_post(stub, author, f"bench cost {label}")
 
+    authored = redis_keys.author_timeline(author, TIMELINE_PREFIX).ids
+
     async def delivered() -> bool:
         if pushed:
             return not await bench.missing_in_homes([(f, post_id) for f in followers])
-        return await bench.redis.zscore(author_z(author), member(post_id)) is not None or (
+        return await bench.redis.zscore(authored, member(post_id)) is not None or (
             (await bench.cassandra_writes()).get("user_timeline", 0) > cass_before.get("user_timeline", 0)
         )
 

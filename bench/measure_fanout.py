@@ -26,9 +26,10 @@ from typing import Any
 from cassandra.query import ValueSequence
 from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc
 
-from bench.env import Bench, as_user, delta, home_z, member
+from bench.env import TIMELINE_PREFIX, Bench, as_user, delta, member
 from bench.stats import rate
 from bench.warm import ready_flags
+from services.common import redis_keys
 from services.timeline.domain.buckets import home_bucket
 
 
@@ -44,7 +45,7 @@ async def _missing_in_redis(bench: Bench, followers: Sequence[int], posts: Seque
     members = [member(p) for p in posts]
     async with bench.redis.pipeline(transaction=False) as pipe:
         for f in followers:
-            pipe.zmscore(home_z(f), members)
+            pipe.zmscore(redis_keys.home_timeline(f, TIMELINE_PREFIX).ids, members)
         scores = await pipe.execute()
     return [f for f, s in zip(followers, scores, strict=True) if s is None or any(x is None for x in s)]
 

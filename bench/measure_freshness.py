@@ -33,9 +33,10 @@ import grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
-from bench.env import IN_FLIGHT, Bench, as_user, home_z, member
+from bench.env import TIMELINE_PREFIX, Bench, as_user, member
 from bench.measure_fanout import create_post
 from bench.stats import bucket_quantile, summarize
+from services.common import redis_keys
 
 
 @dataclass
@@ -151,8 +152,8 @@ class FreshnessRun:
             batch, self.pending = self.pending, []
             async with self.bench.redis.pipeline(transaction=False) as pipe:
                 for p in batch:
-                    pipe.zscore(home_z(p.follower), member(p.post))
-                    pipe.zscore(IN_FLIGHT, f"{p.author}:{p.post}")
+                    pipe.zscore(redis_keys.home_timeline(p.follower, TIMELINE_PREFIX).ids, member(p.post))
+                    pipe.zscore(redis_keys.posts_in_flight(TIMELINE_PREFIX), f"{p.author}:{p.post}")
                 found = await pipe.execute()
             now = time.perf_counter()
             for p, pushed, in_flight in zip(batch, found[0::2], found[1::2], strict=True):

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run [--quick] [--threshold 10001] [--no-restart] ...
 
-Phases: seed (idempotent) -> restart graph + timeline with FEEDMESH_CELEBRITY_THRESHOLD=<threshold> -> warm the
+Phases: seed (idempotent) -> restart graph (FEEDMESH_CELEBRITY_THRESHOLD=<threshold>) + timeline -> warm the
 readers -> baselines (redis-benchmark ZADD/ZREVRANGE, trivial grpc.aio unary) -> feed reads -> fanout bursts ->
 freshness under load -> celebrity cost -> restart graph + timeline with the defaults (always, in a finally) ->
 table, bench/results/timeline-<time>.json, latest.json, latest.md.
@@ -36,8 +36,9 @@ METHOD = [
     "Seed: socfb-Reed98 (962 accounts via CreateUser, 37,624 follows via FollowUser); synthetic authors with 1k, "
     "10k and 100k followers (nested audiences of 100,000 `bench_fan_<n>` accounts bulk-inserted into auth.users, "
     "graph.follows, graph.user_counts as a fixture, graph Redis caches invalidated). Reused by later runs.",
-    "Graph and timeline are restarted with FEEDMESH_CELEBRITY_THRESHOLD=<threshold> (settings) so the 10k author "
-    "is pushed; the 100k author stays a celebrity. They are restarted with the defaults at the end.",
+    "The graph, which decides who is a celebrity, is restarted with FEEDMESH_CELEBRITY_THRESHOLD=<threshold> "
+    "(settings) so the 10k author is pushed; the 100k author stays a celebrity. The timeline is restarted with it "
+    "(its copies of the graph's answers go). Both are restarted with the defaults at the end.",
     "Readers are made active with one GetFeed each (fanout skips readers that never read) before measuring.",
     "Fanout: a burst of posts by one author, timed from the first CreatePost until the timeline's hot fanout group "
     "has counted one Redis delivery per (follower, post), then checked: every follower's Redis home timeline "
@@ -123,7 +124,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         fans_1k = data.followers_of("1k")
 
         if not args.no_restart:
-            t = phase(f"restart graph + timeline with FEEDMESH_CELEBRITY_THRESHOLD={args.threshold}")
+            t = phase(f"restart graph (FEEDMESH_CELEBRITY_THRESHOLD={args.threshold}) + timeline")
             stack_ctl.set_celebrity_threshold(args.threshold)
             await bench.close()  # channels to the restarted services
             bench = await Bench.open()

@@ -33,6 +33,7 @@ from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc
 
 from bench import ROOT
 from bench.env import Bench, as_user
+from services.common import redis_keys
 from services.common.worker_lease import lease_worker_id
 
 log = logging.getLogger(__name__)
@@ -276,9 +277,9 @@ class Seeder:
         for start in range(0, len(users), 5000):
             async with self.bench.redis.pipeline(transaction=False) as pipe:
                 for user in users[start : start + 5000]:
-                    pipe.incr(f"graph:{{{user}}}:gen")
-                    pipe.expire(f"graph:{{{user}}}:gen", 86_400)
-                    pipe.delete(f"graph:{{{user}}}:counts", f"graph:{{{user}}}:followers")
+                    pipe.incr(redis_keys.graph_generation(user))
+                    pipe.expire(redis_keys.graph_generation(user), 86_400)
+                    pipe.delete(redis_keys.graph_counts(user), redis_keys.graph_followers(user))
                 await pipe.execute()
 
 

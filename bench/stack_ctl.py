@@ -11,8 +11,9 @@ import time
 from bench import ROOT
 
 THRESHOLD_VAR = "FEEDMESH_CELEBRITY_THRESHOLD"
-# The processes that depend on FEEDMESH_CELEBRITY_THRESHOLD: graph (ListFolloweeIds splits pushed/celebrity
-# followees), timeline-ingest (whether a post is pushed) and timeline (its followee copies hold the graph's split).
+# Only the graph reads FEEDMESH_CELEBRITY_THRESHOLD (it decides who is a celebrity). The timeline's reads and ingest
+# keep copies of its answers by relationship version (followee splits, follower listings), which a new threshold does
+# not change: restarting them drops the copies decided under the old one.
 THRESHOLD_SERVICES = ("graph", "timeline", "timeline-ingest")
 
 
@@ -38,5 +39,6 @@ def restart(services: tuple[str, ...], env: dict[str, str | None]) -> float:
 
 
 def set_celebrity_threshold(value: int | None) -> float:
-    """Restarts graph and timeline with FEEDMESH_CELEBRITY_THRESHOLD=value (None: the default)."""
+    """Restarts the graph with FEEDMESH_CELEBRITY_THRESHOLD=value (None: the default), and the timeline's reads and
+    ingest with it."""
     return restart(THRESHOLD_SERVICES, {THRESHOLD_VAR: None if value is None else str(value)})

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import grpc
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
-from bench.env import Bench, as_user, home_lo, reader_active
+from bench.env import TIMELINE_PREFIX, Bench, as_user
+from services.common import redis_keys
 
 
 async def ready_flags(bench: Bench, readers: Sequence[int]) -> list[bool]:
@@ -22,7 +23,10 @@ async def ready_flags(bench: Bench, readers: Sequence[int]) -> list[bool]:
         chunk = readers[start : start + 5000]
         async with bench.redis.pipeline(transaction=False) as pipe:
             for r in chunk:
-                pipe.exists(reader_active(r), home_lo(r))
+                pipe.exists(
+                    redis_keys.reader_active(r, TIMELINE_PREFIX),
+                    redis_keys.home_timeline(r, TIMELINE_PREFIX).complete_from,
+                )
             flags.extend(n == 2 for n in await pipe.execute())
     return flags
 

@@ -223,8 +223,8 @@ check_ports() {
 }
 
 # The services' gRPC ports (50051-50074) lie inside the kernel's ephemeral range (32768-60999 by default): an
-# outgoing connection can be given one of them, and a service restarted meanwhile fails to bind it (seen once, the
-# graph restarted by the benchmark). The kernel never hands out a reserved port as an ephemeral one, and listening
+# outgoing connection can be given one of them, and a service restarted meanwhile (the benchmark restarts the graph)
+# fails to bind it. The kernel never hands out a reserved port as an ephemeral one, and listening
 # on it still works: when /proc lets us (root), ours are added to the reserved list, which is kept as it was
 # otherwise. Elsewhere nothing changes.
 reserve_ports() {

@@ -24,7 +24,7 @@ from stack.settings import LOGS_DIR, StackSettings, load_settings
 # how long a component may take to answer after its start, in seconds
 TIMEOUTS = {"redis": 30, "postgres": 30, "s3": 30, "prometheus": 30, "kafka": 90, "cassandra": 180}
 # A component that says it is still loading its data is making progress, not failing: it gets this long instead
-# (Redis replaying a benchmark-sized dataset, 1.2 GB, took more than 30 s).
+# (Redis replays a benchmark-sized dataset, 1.2 GB, in more than 30 s).
 LOADING_TIMEOUT = 600
 LOADING_ERRORS: tuple[type[Exception], ...] = (BusyLoadingError,)
 

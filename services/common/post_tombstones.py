@@ -19,9 +19,10 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
+from services.common import redis_keys
 from services.common.redis_mux import RedisMux
 
-KEY = "post:tombstones"
+KEY = redis_keys.POST_TOMBSTONES
 SENTINEL = "0"  # no post has id 0
 
 # KEYS: the set. ARGV: ids. Adds only to a complete set: adding to a missing one would make it look complete.
@@ -53,7 +54,7 @@ async def deleted_among(redis: Redis | RedisMux, post_ids: Sequence[int], key: s
 
 async def rebuild(redis: Redis, deleted_ids: Sequence[int]) -> None:
     """Replaces the set with these ids (every deleted post) and the sentinel, atomically."""
-    staged = f"{KEY}:staged"
+    staged = redis_keys.POST_TOMBSTONES_STAGED
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(staged)
         for start in range(0, len(deleted_ids), 10_000):

@@ -78,12 +78,8 @@ class ServerSettings:
     default_deadline_seconds: float = 2.0
     log_level: str = "INFO"
     # How long a thread may hold the GIL while another waits for it (CPython's default: 5 ms). A service's event
-    # loop shares the GIL with kafka-python's threads (two per consumer, one per producer), the Cassandra driver's
-    # and gRPC's, and at 5 ms it was handed back and forth more often than work was done in between. Timeline
-    # freshness probes at 7,000 deliveries/s, graph and timeline restarted for each (2026-11-25), p50/p99: 92/415 and
-    # 43/222 ms at 20 ms against 148/652 and 70/479 at 5 ms; at 1 ms the p50 doubled (126, 131 against 66, 64 ms);
-    # 50 ms was no better than 20 (64/295 and 143/744 against 90/419 and 109/546). Feed reads did not move (ratio
-    # to the trivial call 0.395, 0.332 at 20 ms against 0.358, 0.339 at 5).
+    # loop shares the GIL with kafka-python's, the Cassandra driver's and gRPC's threads, and at 5 ms it is handed
+    # back and forth more often than work is done in between; 20 ms gives the shortest freshness tail (bench/README.md).
     gil_switch_interval_ms: float = 20.0
 
     def validate(self) -> None:

@@ -15,7 +15,8 @@ class GraphSettings(ServerSettings):
     kafka_bootstrap: str = ""
     auth_target: str = "127.0.0.1:50051"
     pg_pool_size: int = 10
-    # Authors with at least this many followers are celebrities: pulled at read time instead of pushed.
+    # Authors with at least this many followers are celebrities: pulled at read time instead of pushed. The graph
+    # alone decides it; the timeline reads the decision from ListFollowerIds and ListFolloweeIds.
     celebrity_threshold: int = 10_000
     # How long a cached profile, follower set or count lives when nothing invalidates it.
     profile_cache_ttl_seconds: int = 600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common import redis_keys
 from services.common.settings import ServerSettings, SettingsError, env_name
 
 CONSUMER_ROLES = ("posts", "graph", "fanout", "fanout-store", "none")
@@ -15,8 +16,8 @@ class TimelineSettings(ServerSettings):
     listen_address: str = "127.0.0.1:50054"
     metrics_port: int = 9104
     redis_url: str
-    # The prefix of every timeline key in Redis (see adapters/redis_cache.py).
-    redis_prefix: str = "tl"
+    # The prefix of every timeline key in Redis (services.common.redis_keys, timeline section).
+    redis_prefix: str = redis_keys.TIMELINE_PREFIX
     kafka_bootstrap: str
     cassandra_hosts: tuple[str, ...]
     cassandra_port: int = 9042
@@ -29,8 +30,7 @@ class TimelineSettings(ServerSettings):
     engagement_target: str = ""
     engagement_timeout_seconds: float = 0.3
 
-    # Delivery: authors with at least this many followers are pulled at read time instead of pushed.
-    celebrity_threshold: int = 10_000
+    # Delivery. Who is a celebrity (pulled at read time instead of pushed) is the graph's to say, not a setting here.
     # Home timelines in Redis keep this many post ids (older ones are read through from Cassandra).
     home_timeline_max: int = 800
     # Cached author timelines (celebrities and other pulled authors) keep this many post ids.
@@ -43,7 +43,7 @@ class TimelineSettings(ServerSettings):
     # Audiences of at most this many followers are pushed by the post events consumer itself (FanoutPolicy).
     fanout_inline_max: int = 1_000
     # Posts are merged into their followers' reads from their note until they are pushed to every follower, or for
-    # this long at most (TimelineCache.note_published, chunks_in_flight).
+    # this long at most (RecentPosts.note_published, PostsInFlight.chunks_in_flight).
     fanout_in_flight_seconds: float = 120.0
     # Members of the post events group in this process. A member handles a polled batch before it polls again, so
     # one slow event (listing a large audience) holds back every post polled after it; with two, only those of the
@@ -109,7 +109,6 @@ class TimelineSettings(ServerSettings):
     def validate(self) -> None:
         super().validate()
         positive = (
-            "celebrity_threshold",
             "home_timeline_max",
             "author_timeline_max",
             "backfill_depth",

@@ -8,23 +8,21 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from feedmesh.events.v1 import events_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
+from services.common.kafka_consumer import DeadLetters, EventConsumer, EventHandler, PerMember
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.common.server import GrpcServer, ServiceBinding
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
-from services.timeline.adapters.kafka_consumer import ConsumerRunner, Handler, dead_letter_sink
-from services.timeline.adapters.kafka_events import (
-    FanoutConsumer,
-    GraphEventsConsumer,
-    KafkaFanoutQueue,
-    PostEventsConsumer,
-)
+from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
+from services.timeline.adapters.inbound_events import FanoutConsumer, GraphEventsConsumer, PostEventsConsumer
 from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient, RankingClient
-from services.timeline.adapters.redis_cache import RedisTimelineCache
+from services.timeline.adapters.redis.settings import TimelineRedisSettings
+from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.api.servicer import TimelineServicer
 from services.timeline.app.background import Background
 from services.timeline.app.feed import FeedReader, FeedTuning
@@ -44,9 +42,10 @@ from services.timeline.settings import TimelineSettings
 SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
 
 Closer = Callable[[], Awaitable[None]]
+Consumer = EventConsumer[events_pb2.Event]
 
 
-# The fanout groups' script calls in flight per member (see RedisTimelineCache.scripts_at_once): one push of 500
+# The fanout groups' script calls in flight per member (see TimelineRedis.build's scripts_at_once): one push of 500
 # readers is 6-11 ms of Redis on an idle stack (INFO commandstats around a 10k author's post), so one round trip
 # more per call costs little next to it. 4 at a time was tried against 1: the probes were too noisy to tell.
 FANOUT_SCRIPTS_AT_ONCE = 1
@@ -56,12 +55,12 @@ FANOUT_SCRIPTS_AT_ONCE = 1
 class Stores:
     """The data-tier clients of one process; `close()` releases them."""
 
-    cache: RedisTimelineCache
+    redis: TimelineRedis
     # Opens the same caches on a Redis connection of their own (closed with the rest), for a fanout member: one
     # connection answers in the order asked, so the post events' few commands (which a normal author's post waits
     # for) and the other members' pushes queued behind the whole of a member's batch (20 scripts of 500 readers for
     # one post of a 10k author: 130-220 ms of Redis on an idle stack). Redis serves its connections in turns.
-    bulk_cache: Callable[[], RedisTimelineCache]
+    bulk_redis: Callable[[], TimelineRedis]
     store: CassandraTimelineStore
     # The same session behind a small in-flight limit: the durable fanout's bulk writes queue here instead of in
     # front of the post events' few writes, which the hot path waits for.
@@ -80,22 +79,21 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     mux = RedisMux(settings.redis_url)
     closers: list[Closer] = [client.aclose, mux.close]
 
-    def cache_on(connection: RedisMux, scripts_at_once: int = 0) -> RedisTimelineCache:
-        return RedisTimelineCache(
-            client,
-            connection,
-            home_max=settings.home_timeline_max,
-            author_max=settings.author_timeline_max,
-            inactive_seconds=int(settings.inactive_days * 86_400),
-            prefix=settings.redis_prefix,
-            in_flight_seconds=settings.fanout_in_flight_seconds,
-            scripts_at_once=scripts_at_once,
-        )
+    redis_settings = TimelineRedisSettings(
+        home_max=settings.home_timeline_max,
+        author_max=settings.author_timeline_max,
+        inactive_seconds=int(settings.inactive_days * 86_400),
+        prefix=settings.redis_prefix,
+        in_flight_seconds=settings.fanout_in_flight_seconds,
+    )
 
-    def bulk_cache() -> RedisTimelineCache:
+    def redis_on(connection: RedisMux, scripts_at_once: int = 0) -> TimelineRedis:
+        return TimelineRedis.build(client, connection, redis_settings, scripts_at_once=scripts_at_once)
+
+    def bulk_redis() -> TimelineRedis:
         connection = RedisMux(settings.redis_url)  # connects on first use
         closers.append(connection.close)
-        return cache_on(connection, FANOUT_SCRIPTS_AT_ONCE)
+        return redis_on(connection, FANOUT_SCRIPTS_AT_ONCE)
 
     try:
         store, cluster = await CassandraTimelineStore.open(
@@ -113,8 +111,8 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline-dead-letters")
     closers += [shutdown_cluster, dead_letters.close]
     return Stores(
-        cache=cache_on(mux),
-        bulk_cache=bulk_cache,
+        redis=redis_on(mux),
+        bulk_redis=bulk_redis,
         store=store,
         bulk_store=bulk,
         dead_letters=dead_letters,
@@ -122,53 +120,68 @@ async def open_stores(settings: TimelineSettings) -> Stores:
     )
 
 
-def cache_fanout_runner(settings: TimelineSettings, stores: Stores, member: str) -> ConsumerRunner:
-    """One member of the hot fanout group <prefix>-fanout (Redis home timelines)."""
-    worker = CacheFanout(cache=stores.bulk_cache())
-    return _runner(settings, stores, (settings.fanout_topic,), "fanout", FanoutConsumer(worker.deliver), member)
+def cache_fanout_consumer(settings: TimelineSettings, stores: Stores) -> Consumer:
+    """The members of the hot fanout group <prefix>-fanout (Redis home timelines), each on a Redis connection of
+    its own."""
+
+    def member_handler() -> EventHandler[events_pb2.Event]:
+        bulk = stores.bulk_redis()
+        return FanoutConsumer(CacheFanout(timelines=bulk.timelines, in_flight=bulk.in_flight).deliver)
+
+    return _consumer(
+        settings, stores, (settings.fanout_topic,), "fanout", PerMember(member_handler), settings.fanout_workers
+    )
 
 
-def store_fanout_runner(
-    settings: TimelineSettings, stores: Stores, member: str, fault: FaultHook | None = None
-) -> ConsumerRunner:
-    """One member of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
-    worker = StoreFanout(cache=stores.bulk_cache(), store=stores.bulk_store, fault=fault)
-    topics = (settings.fanout_topic, settings.fanout_durable_topic)
-    return _runner(
+def store_fanout_consumer(
+    settings: TimelineSettings, stores: Stores, members: int, name: str | None = None, fault: FaultHook | None = None
+) -> Consumer:
+    """The members of the durable fanout group <prefix>-fanout-store (Cassandra home timelines)."""
+
+    def member_handler() -> EventHandler[events_pb2.Event]:
+        bulk = stores.bulk_redis()
+        worker = StoreFanout(timelines=bulk.timelines, readers=bulk.readers, store=stores.bulk_store, fault=fault)
+        return FanoutConsumer(worker.deliver)
+
+    return _consumer(
         settings,
         stores,
-        topics,
+        (settings.fanout_topic, settings.fanout_durable_topic),
         "fanout-store",
-        FanoutConsumer(worker.deliver),
-        member,
-        max_records=settings.fanout_store_batch_tasks,
+        PerMember(member_handler),
+        members,
+        name=name,
+        batch_size=settings.fanout_store_batch_tasks,
         fetch_min_bytes=settings.fanout_store_batch_bytes,
         fetch_max_wait_ms=settings.fanout_store_batch_wait_ms,
     )
 
 
-def _runner(
+def _consumer(
     settings: TimelineSettings,
     stores: Stores,
     topics: tuple[str, ...],
     role: str,
-    handler: Handler,
-    member: str,
-    **batching: int,
-) -> ConsumerRunner:
-    """`batching`: ConsumerRunner's max_records, fetch_min_bytes, fetch_max_wait_ms (its defaults otherwise)."""
-    group = f"{settings.consumer_group_prefix}-{role}"
-    return ConsumerRunner(
+    handler: EventHandler[events_pb2.Event] | PerMember[events_pb2.Event],
+    members: int,
+    name: str | None = None,
+    **knobs: int,
+) -> Consumer:
+    """The group <prefix>-<role>. `knobs`: EventConsumer's batch_size, fetch_min_bytes, fetch_max_wait_ms,
+    pipeline_depth (its defaults otherwise)."""
+    return EventConsumer(
         bootstrap=settings.kafka_bootstrap,
+        service=settings.service_name,
         topics=topics,
-        group=group,
+        group=f"{settings.consumer_group_prefix}-{role}",
+        message=events_pb2.Event,
         handler=handler,
-        loop=asyncio.get_running_loop(),
-        member=member,
+        members=members,
+        name=name,
         offset_reset=settings.consumer_offset_reset,
-        dead_letter=dead_letter_sink(stores.dead_letters, settings.dead_letter_topic, group),
+        dead_letters=DeadLetters(stores.dead_letters, settings.dead_letter_topic),
         poison_after=settings.poison_after_failures,
-        **batching,
+        **knobs,
     )
 
 
@@ -181,22 +194,32 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     closers.append(background.close)
 
     graph = GraphClient(channels, settings.graph_target)
+    redis = stores.redis
     streams = StreamReader(
-        cache=stores.cache,
+        cache=redis.timelines,
         store=stores.store,
         background=background,
         home_max=settings.home_timeline_max,
         author_max=settings.author_timeline_max,
     )
-    materializer = Materializer(cache=stores.cache, store=stores.store, depth=settings.backfill_depth)
+    materializer = Materializer(
+        timelines=redis.timelines,
+        readers=redis.readers,
+        recent_posts=redis.recent_posts,
+        store=stores.store,
+        depth=settings.backfill_depth,
+    )
     feed = FeedReader(
-        cache=stores.cache,
+        read_start=redis.read_start,
+        readers=redis.readers,
+        locks=redis.locks,
+        id_lists=redis.id_lists,
         streams=streams,
         materializer=materializer,
         followees=CachedFollowees(
             graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
         ),
-        posts=CachedPosts(PostClient(channels, settings.post_target), stores.cache, size=settings.post_cache_size),
+        posts=CachedPosts(PostClient(channels, settings.post_target), redis.tombstones, size=settings.post_cache_size),
         users=CachedUsers(
             AuthClient(channels, settings.auth_target),
             size=settings.author_cache_size,
@@ -215,62 +238,52 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     )
 
     roles = set(settings.consumer_roles) - {"none"}
-    runners: list[ConsumerRunner] = []
+    consumers: list[Consumer] = []
     if roles & {"posts", "graph"}:
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline")
         closers.append(publisher.close)
         post_events = PostEvents(
-            cache=stores.cache,
+            timelines=redis.timelines,
+            recent_posts=redis.recent_posts,
+            in_flight=redis.in_flight,
+            readers=redis.readers,
+            queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
             store=stores.store,
             graph=graph,
-            queue=KafkaFanoutQueue(publisher, settings.fanout_topic, settings.fanout_durable_topic),
             policy=FanoutPolicy(
-                celebrity_threshold=settings.celebrity_threshold,
                 chunk_size=settings.fanout_chunk_size,
                 inline_max=settings.fanout_inline_max,
             ),
-            tombstones=stores.cache,
+            tombstones=redis.tombstones,
             followers=CachedFollowers(max_ids=settings.follower_cache_ids),
         )
-        graph_events = GraphEvents(cache=stores.cache, materializer=materializer)
+        graph_events = GraphEvents(readers=redis.readers, materializer=materializer)
         if "posts" in roles:
-            runners += [
-                _runner(
+            consumers.append(
+                _consumer(
                     settings,
                     stores,
                     (settings.posts_topic,),
                     "posts",
-                    PostEventsConsumer(post_events),
-                    f"timeline-posts-{n}",
+                    # Per member: a deletion waits for the unfinished publications of its own member's batches.
+                    PerMember(lambda: PostEventsConsumer(post_events)),
+                    settings.posts_workers,
                     pipeline_depth=settings.posts_pipeline_depth,
                 )
-                for n in range(settings.posts_workers)
-            ]
+            )
         if "graph" in roles:
-            runners.append(
-                _runner(
-                    settings,
-                    stores,
-                    (settings.graph_topic,),
-                    "graph",
-                    GraphEventsConsumer(graph_events),
-                    "timeline-graph",
-                )
+            consumers.append(
+                _consumer(settings, stores, (settings.graph_topic,), "graph", GraphEventsConsumer(graph_events), 1)
             )
     if "fanout" in roles:
-        runners += [
-            cache_fanout_runner(settings, stores, f"timeline-fanout-{n}") for n in range(settings.fanout_workers)
-        ]
+        consumers.append(cache_fanout_consumer(settings, stores))
     if "fanout-store" in roles:
-        runners += [
-            store_fanout_runner(settings, stores, f"timeline-fanout-store-{n}")
-            for n in range(settings.fanout_store_workers)
-        ]
-    for runner in runners:
-        runner.start()
-        closers.append(runner.stop)
-    if runners and settings.consumer_ready_seconds > 0:
-        await asyncio.gather(*(r.wait_assigned(settings.consumer_ready_seconds) for r in runners))
+        consumers.append(store_fanout_consumer(settings, stores, settings.fanout_store_workers))
+    for consumer in consumers:
+        consumer.start()
+        closers.append(consumer.stop)
+    if consumers and settings.consumer_ready_seconds > 0:
+        await asyncio.gather(*(c.wait_assigned(settings.consumer_ready_seconds) for c in consumers))
 
     servicer = TimelineServicer(feed)
     server = GrpcServer(

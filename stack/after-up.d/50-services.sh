@@ -11,8 +11,7 @@ SERVICES=(auth graph media post engagement ranking notification timeline)
 # Environment given to one service's main process only.
 declare -A MAIN_ENV=(
     # The timeline's main process serves reads only; its consumers run in the two workers below. A consumer's
-    # Kafka client threads wake about 100 times a second each and take the GIL: with the eight of posts, graph and
-    # the hot fanout in the same process, it served 11% fewer feed reads (6 paired rounds, 2026-11-24).
+    # Kafka client threads wake about 100 times a second each and take the GIL, which the reads then wait for.
     [timeline]="FEEDMESH_CONSUMER_ROLES=none"
 )
 # Extra processes: "<process> <service> <VAR=value>...", on FEEDMESH_<PROCESS>_TARGET / _METRICS_PORT.

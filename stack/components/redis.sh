@@ -4,9 +4,9 @@
 # error. A full Redis refuses writes instead (fanout retries, reads go on); size maxmemory for the active readers
 # (a full 800-id home timeline takes 92,208 bytes: MEMORY USAGE on this stack).
 # The AOF is rewritten when it grew to 5x its last rewrite and past 1 GiB (Redis: 2x and 64 MiB): a rewrite forks
-# and the child spends 5-11 s of a core writing the whole dataset (1.2 GB here), and every push appends a ZADD, so
-# under the benchmark's load the default rewrote every 5 minutes; one that fell in a freshness phase took its p99
-# from 269-453 ms to 1,088 ms (2026-11-25). The price: a larger file on disk and a longer replay at start.
+# and the child spends seconds of a core writing the whole dataset, and every push appends a ZADD, so at the defaults
+# rewrites come every few minutes under load and hold up the posts in flight. The price: a larger file on disk and a
+# longer replay at start.
 start_redis() {
     mkdir -p "$RUN/redis"
     spawn redis redis-server --bind 127.0.0.1 --port "$FEEDMESH_REDIS_PORT" --dir "$RUN/redis" \

@@ -6,12 +6,13 @@ routing layer, not the transcoder's 404)."""
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
+from services.common.polling import wait_for_sync
 from tests.e2e.conftest import PASSWORD, User
 
 pytestmark = pytest.mark.e2e
@@ -131,16 +132,15 @@ def test_feed(client: httpx.Client, new_user: Callable[..., User]) -> None:
     alice, bob = new_user(), new_user()
     client.post(f"/v1/users/{bob.id}/follow", headers=alice.auth)
     post = client.post("/v1/posts", json={"text": "for my followers"}, headers=bob.auth).json()
+
     # Delivery is asynchronous (outbox -> Kafka -> timeline): poll within a bound far above the freshness target.
-    deadline = time.monotonic() + 10
-    while True:
+    def feed_items() -> list[dict[str, Any]]:
         feed = client.get("/v1/feed", params={"mode": "chronological", "limit": 10}, headers=alice.auth)
         assert feed.status_code == 200, feed.text
-        items = feed.json()["items"]
-        if items or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert items and items[0]["post"]["id"] == post["id"] and items[0]["author"]["id"] == str(bob.id)
+        return list(feed.json()["items"])
+
+    items = wait_for_sync(feed_items, bool, what="the post in the follower's feed", within=10, interval=0.05)
+    assert items[0]["post"]["id"] == post["id"] and items[0]["author"]["id"] == str(bob.id)
     _error(client.get("/v1/feed", params={"mode": "sideways"}, headers=alice.auth), 400, 3)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,10 +14,12 @@ import grpc
 import httpx
 import jwt
 import pytest
+from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.polling import wait_for_sync, wait_until_sync
 from stack.settings import ROOT, StackSettings
-from tests.e2e.conftest import Gateway, User, free_port
+from tests.e2e.conftest import PASSWORD, Gateway, User, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -38,21 +39,30 @@ def scratch_auth(stack: StackSettings, tmp_path: Path) -> Iterator[tuple[str, di
     with (tmp_path / "auth.log").open("ab") as log:
         service = subprocess.Popen([sys.executable, "-m", "services.auth"], env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def serving() -> bool:
+            assert service.poll() is None, (tmp_path / "auth.log").read_text()
             try:
                 with grpc.insecure_channel(address) as channel:
                     reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    break
             except grpc.RpcError:
-                pass
-            assert service.poll() is None and time.monotonic() < deadline, (tmp_path / "auth.log").read_text()
-            time.sleep(0.2)
+                return False
+            return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+        wait_until_sync(serving, what="the scratch auth service reporting SERVING", within=30, interval=0.2)
         yield address, env
     finally:
         service.terminate()
         service.wait(10)
+
+
+def signing_kid(address: str, user: User) -> str:
+    """The key id of a new session token of `user`: the key the auth service signs with now."""
+    with grpc.insecure_channel(address) as channel:
+        session = auth_service_pb2_grpc.AuthServiceStub(channel).CreateSession(
+            auth_service_pb2.CreateSessionRequest(handle=user.handle, password=PASSWORD), timeout=10
+        )
+    return str(jwt.get_unverified_header(session.access_token)["kid"])
 
 
 def test_new_key_is_picked_up_and_old_tokens_stay_valid(
@@ -69,7 +79,14 @@ def test_new_key_is_picked_up_and_old_tokens_stay_valid(
         [sys.executable, "-m", "services.auth.keys", "rotate"], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert rotated.returncode == 0, rotated.stderr
-    time.sleep(2.5)  # the new key signs once it has been published for FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS
+    # The new key signs once it has been published for FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS: sign in again until a
+    # session's token carries another key id.
+    wait_for_sync(
+        lambda: signing_kid(address, before),
+        lambda kid: kid != old_kid,
+        what="tokens signed by the new key",
+        interval=0.2,
+    )
     after = new_user(target=address)
     assert jwt.get_unverified_header(after.token)["kid"] != old_kid
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from kafka.errors import KafkaError
 
+from services.common.polling import wait_for_sync
 from stack import clients
 from stack.readiness import PROBES
 from stack.settings import ROOT, StackSettings, load_settings
@@ -85,14 +85,17 @@ def kafka_admin(stack_settings: StackSettings) -> Iterator[Any]:
     """A fresh admin client per test: the restart tests bounce the broker, and a long-lived kafka-python client
     does not recover its connection promptly (NodeNotReadyError)."""
     admin = clients.kafka_admin(stack_settings)
-    deadline = time.monotonic() + 30
-    while True:  # right after a broker restart the first metadata calls may fail: wait until one succeeds
+
+    def metadata_error() -> KafkaError | None:
         try:
             admin.list_topics()
-            break
-        except KafkaError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+        except KafkaError as exc:
+            return exc
+        return None
+
+    # Right after a broker restart the first metadata calls may fail: wait until one succeeds.
+    wait_for_sync(
+        metadata_error, lambda error: error is None, what="a Kafka metadata call that succeeds", within=30, interval=0.5
+    )
     yield admin
     admin.close()

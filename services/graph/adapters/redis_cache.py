@@ -1,12 +1,10 @@
 """Redis read-through caches of the graph: per-user counts, and per-author follower id sets for fanout.
 
-Keys (the `{user}` hash tag keeps one user's keys in one cluster slot):
-    graph:{<user>}:counts      hash f=<followers> g=<following>
-    graph:{<user>}:followers   sorted set, all scores 0, members the follower ids zero-padded to 20 digits so that
-                               lexicographic order is numeric order (scores are doubles: they cannot hold 64-bit
-                               ids exactly); one extra empty member marks the set as cached even with no followers
-    graph:{<user>}:gen         the generation: a unique token, replaced by every invalidation; also published
-                               as the user's relationship version (services.common.relationship_version)
+Keys (services.common.redis_keys, graph section; the `{user}` hash tag keeps one user's keys in one cluster slot):
+the counts, a hash; the followers, a sorted set with all scores 0 whose members are the follower ids zero-padded to
+20 digits so that lexicographic order is numeric order (scores are doubles: they cannot hold 64-bit ids exactly),
+plus one empty member that marks the set as cached even with no followers; the generation, a unique token replaced
+by every invalidation, also published as the user's relationship version (services.common.relationship_version).
 
 Invalidation after a committed change bumps the generation and deletes the cached values, in one script per user:
 whoever reads the new generation can no longer find the old values. A reader that misses notes the generation
@@ -27,7 +25,8 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.common.relationship_version import relationship_version_key
+from services.common import redis_keys
+from services.common.redis_mux import load_script
 from services.graph.app.ports import CountsLoader, FollowerLoader
 from services.graph.domain.model import Counts
 
@@ -38,53 +37,6 @@ CACHE_LOOKUPS = Counter("feedmesh_graph_cache_lookups_total", "Graph cache looku
 _GEN_TTL_SECONDS = 86_400
 _FILL_CHUNK = 5_000
 _SENTINEL = b""
-
-# KEYS: gen. ARGV: a fresh token, ttl. The current generation, created when there is none.
-_ENSURE_GEN = """
-local gen = redis.call('GET', KEYS[1])
-if gen then return gen end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return ARGV[1]
-"""
-
-# KEYS: gen, counts, followers. ARGV: a fresh token, ttl. Atomic: between a new generation and the deletes, a reader
-# could tag the old follower set with the new generation.
-_INVALIDATE = """
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('DEL', KEYS[2], KEYS[3])
-return 1
-"""
-
-# KEYS: gen, counts. ARGV: expected gen, followers, following, ttl.
-_FILL_COUNTS = """
-if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'f', ARGV[2], 'g', ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1
-"""
-
-# KEYS: gen, staged set, followers. ARGV: expected gen, ttl.
-_PUBLISH_FOLLOWERS = """
-if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then
-  redis.call('DEL', KEYS[2])
-  return 0
-end
-redis.call('RENAME', KEYS[2], KEYS[3])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
-return 1
-"""
-
-
-def _gen_key(user_id: int) -> str:
-    return relationship_version_key(user_id)
-
-
-def _counts_key(user_id: int) -> str:
-    return f"graph:{{{user_id}}}:counts"
-
-
-def _followers_key(user_id: int) -> str:
-    return f"graph:{{{user_id}}}:followers"
 
 
 def _member(user_id: int) -> bytes:
@@ -97,26 +49,28 @@ class RedisGraphCache:
     def __init__(self, redis: Redis, *, ttl_seconds: int):
         self.redis = redis
         self.ttl_seconds = ttl_seconds
-        self._fill_counts = redis.register_script(_FILL_COUNTS)
-        self._publish_followers = redis.register_script(_PUBLISH_FOLLOWERS)
-        self._ensure_gen = redis.register_script(_ENSURE_GEN)
-        self._invalidate = redis.register_script(_INVALIDATE)
+        self._fill_counts = redis.register_script(load_script(__file__, "fill_counts.lua").source)
+        self._publish_followers = redis.register_script(load_script(__file__, "publish_followers.lua").source)
+        self._ensure_generation = redis.register_script(load_script(__file__, "ensure_generation.lua").source)
+        self._invalidate = redis.register_script(load_script(__file__, "invalidate.lua").source)
 
     async def relationship_version(self, user_id: int) -> str:
         try:
-            gen = await self._ensure_gen(keys=[_gen_key(user_id)], args=[uuid.uuid4().hex, _GEN_TTL_SECONDS])
+            generation = await self._ensure_generation(
+                keys=[redis_keys.graph_generation(user_id)], args=[uuid.uuid4().hex, _GEN_TTL_SECONDS]
+            )
         except RedisError as exc:
             log.warning("graph cache unavailable; no relationship version", extra={"error": str(exc)})
             return ""
-        return gen.decode() if isinstance(gen, bytes) else str(gen)
+        return generation.decode() if isinstance(generation, bytes) else str(generation)
 
     async def counts(self, user_ids: Sequence[int], load: CountsLoader) -> dict[int, Counts]:
         users = list(dict.fromkeys(user_ids))
         try:
             pipe = self.redis.pipeline(transaction=False)
             for user in users:
-                pipe.hmget(_counts_key(user), "f", "g")
-                pipe.get(_gen_key(user))
+                pipe.hmget(redis_keys.graph_counts(user), "f", "g")
+                pipe.get(redis_keys.graph_generation(user))
             raw = await pipe.execute()
         except RedisError as exc:
             log.warning("graph cache unavailable; reading counts from PostgreSQL", extra={"error": str(exc)})
@@ -139,7 +93,7 @@ class RedisGraphCache:
             pipe = self.redis.pipeline(transaction=False)
             for user, counts in loaded.items():
                 await self._fill_counts(
-                    keys=[_gen_key(user), _counts_key(user)],
+                    keys=[redis_keys.graph_generation(user), redis_keys.graph_counts(user)],
                     args=[generations[user], counts.followers, counts.following, self.ttl_seconds],
                     client=pipe,
                 )
@@ -151,13 +105,13 @@ class RedisGraphCache:
     async def follower_ids(
         self, author_id: int, after_id: int | None, limit: int, load_all: FollowerLoader
     ) -> tuple[list[int], int] | None:
-        key = _followers_key(author_id)
+        key = redis_keys.graph_followers(author_id)
         low = b"(" + (_member(after_id) if after_id is not None else _SENTINEL)
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.zrange(key, low, b"+", bylex=True, offset=0, num=limit)
             pipe.zcard(key)
-            pipe.get(_gen_key(author_id))
+            pipe.get(redis_keys.graph_generation(author_id))
             members, size, generation = await pipe.execute()
         except RedisError as exc:
             log.warning("graph cache unavailable; reading followers from PostgreSQL", extra={"error": str(exc)})
@@ -176,7 +130,7 @@ class RedisGraphCache:
 
     async def _store_followers(self, author_id: int, follower_ids: list[int], generation: bytes) -> None:
         """Stages the whole set under a private key, then publishes it only if no change came in meanwhile."""
-        staged = f"graph:{{{author_id}}}:followers:staged:{uuid.uuid4().hex}"
+        staged = redis_keys.graph_followers_staged(author_id, uuid.uuid4().hex)
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.zadd(staged, {_SENTINEL: 0})
@@ -185,7 +139,8 @@ class RedisGraphCache:
             pipe.expire(staged, 60)
             await pipe.execute()
             await self._publish_followers(
-                keys=[_gen_key(author_id), staged, _followers_key(author_id)], args=[generation, self.ttl_seconds]
+                keys=[redis_keys.graph_generation(author_id), staged, redis_keys.graph_followers(author_id)],
+                args=[generation, self.ttl_seconds],
             )
         except RedisError as exc:
             log.warning("could not fill the followers cache", extra={"error": str(exc)})
@@ -196,7 +151,11 @@ class RedisGraphCache:
             for user in user_ids:
                 # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an old
                 # version look current again to whoever cached it.
-                keys = [_gen_key(user), _counts_key(user), _followers_key(user)]
+                keys = [
+                    redis_keys.graph_generation(user),
+                    redis_keys.graph_counts(user),
+                    redis_keys.graph_followers(user),
+                ]
                 await self._invalidate(keys=keys, args=[uuid.uuid4().hex, _GEN_TTL_SECONDS], client=pipe)
             await pipe.execute()
         except RedisError as exc:

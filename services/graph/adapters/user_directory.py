@@ -15,6 +15,7 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common import redis_keys
 from services.graph.domain.model import Profile
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,6 @@ log = logging.getLogger(__name__)
 PROFILE_LOOKUPS = Counter("feedmesh_graph_profile_cache_lookups_total", "Profile cache lookups", ["result"])
 
 BATCH_LIMIT = 1000
-
-
-def _key(user_id: int) -> str:
-    return f"graph:profile:{user_id}"
 
 
 def to_profile(user: user_pb2.User) -> Profile:
@@ -52,7 +49,7 @@ class CachedUserDirectory:
             return {}
         found: dict[int, Profile] = {}
         try:
-            cached = await self.redis.mget([_key(u) for u in wanted])
+            cached = await self.redis.mget([redis_keys.graph_profile(u) for u in wanted])
         except RedisError as exc:
             log.warning("profile cache unavailable; asking auth", extra={"error": str(exc)})
             cached = [None] * len(wanted)
@@ -84,7 +81,7 @@ class CachedUserDirectory:
                 profile.CopyFrom(user)
                 profile.ClearField("follower_count")
                 profile.ClearField("following_count")
-                pipe.set(_key(user.id), profile.SerializeToString(), ex=self.ttl_seconds)
+                pipe.set(redis_keys.graph_profile(user.id), profile.SerializeToString(), ex=self.ttl_seconds)
             await pipe.execute()
         except RedisError as exc:
             log.warning("could not fill the profile cache", extra={"error": str(exc)})

@@ -131,6 +131,7 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
             follower_ids=page.ids,
             next_cursor=page.next_cursor,
             follower_count=page.follower_count,
+            author_is_celebrity=page.celebrity,
             relationship_version=page.version,
         )
 

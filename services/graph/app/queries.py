@@ -98,7 +98,13 @@ class Queries:
             ids = await self.reader.follower_ids(author_id, after, size + 1)
             total = (await self._counts([author_id]))[author_id].followers
         more, ids = len(ids) > size, ids[:size]
-        return FollowerIdsPage(ids=ids, next_cursor=paging.next_after(ids, more), follower_count=total, version=version)
+        return FollowerIdsPage(
+            ids=ids,
+            next_cursor=paging.next_after(ids, more),
+            follower_count=total,
+            celebrity=rules.is_celebrity(total, self.celebrity_threshold),
+            version=version,
+        )
 
     async def followee_ids(self, user_id: int) -> FolloweeSplit:
         rules.check_user_id(user_id)

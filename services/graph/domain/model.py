@@ -73,12 +73,14 @@ class Page:
 
 @dataclass(frozen=True)
 class FollowerIdsPage:
-    """One page of an author's follower ids, in ascending order, with the total follower count and, on a first
-    page, the author's relationship version read before the ids ("" on later pages or when unknown)."""
+    """One page of an author's follower ids, in ascending order, with the total follower count, whether that makes
+    the author a celebrity and, on a first page, the author's relationship version read before the ids ("" on later
+    pages or when unknown)."""
 
     ids: list[int]
     next_cursor: str
     follower_count: int
+    celebrity: bool
     version: str = ""
 
 

@@ -25,6 +25,12 @@ def check_candidate_count(count: int) -> None:
         )
 
 
+def is_celebrity(follower_count: int, threshold: int) -> bool:
+    """An author with at least `threshold` followers is a celebrity: its posts are pulled at read time, never pushed.
+    The graph is the one place that decides it (ListFolloweeIds' split, ListFollowerIds' flag)."""
+    return follower_count >= threshold
+
+
 def split_followees(followees: Iterable[tuple[int, int, bool]], threshold: int, version: str = "") -> FolloweeSplit:
     """(followee id, follower count, viewer is a close friend) triples split by the celebrity threshold: at or above
     it, the followee's posts are pulled at read time instead of pushed. Lists in ascending id order."""
@@ -32,7 +38,7 @@ def split_followees(followees: Iterable[tuple[int, int, bool]], threshold: int, 
     celebrities: list[int] = []
     close_friend_of: list[int] = []
     for followee_id, follower_count, close_friend in sorted(followees):
-        (celebrities if follower_count >= threshold else pushed).append(followee_id)
+        (celebrities if is_celebrity(follower_count, threshold) else pushed).append(followee_id)
         if close_friend:
             close_friend_of.append(followee_id)
     return FolloweeSplit(

@@ -84,7 +84,9 @@ class GraphClient:
         r = await self.stub.ListFollowerIds(
             graph_service_pb2.ListFollowerIdsRequest(author_id=author_id, cursor=cursor, limit=limit)
         )
-        return FollowerPage(list(r.follower_ids), r.next_cursor, r.follower_count, r.relationship_version)
+        return FollowerPage(
+            list(r.follower_ids), r.next_cursor, r.follower_count, r.relationship_version, r.author_is_celebrity
+        )
 
 
 class PostClient:

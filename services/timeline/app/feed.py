@@ -35,10 +35,13 @@ from services.timeline.app.peer_caches import CachedFollowees, CachedPosts, Chec
 from services.timeline.app.ports import (
     CachedSlice,
     Engagement,
+    IdLists,
+    Locks,
     Ranker,
     RankingUnavailable,
-    TimelineCache,
-    Touch,
+    Readers,
+    ReaderState,
+    ReadStart,
     Users,
 )
 from services.timeline.app.streams import StreamReader
@@ -89,7 +92,10 @@ class FeedReader:
     def __init__(
         self,
         *,
-        cache: TimelineCache,
+        read_start: ReadStart,
+        readers: Readers,
+        locks: Locks,
+        id_lists: IdLists,
         streams: StreamReader,
         materializer: Materializer,
         followees: CachedFollowees,
@@ -100,7 +106,10 @@ class FeedReader:
         background: Background,
         tuning: FeedTuning,
     ):
-        self.cache = cache
+        self.read_start = read_start
+        self.readers = readers
+        self.locks = locks
+        self.id_lists = id_lists
         self.streams = streams
         self.materializer = materializer
         self.followees = followees
@@ -128,11 +137,11 @@ class FeedReader:
                 # for those read ahead for the next page.
                 checked = read_size(limit + 1)
                 count = checked + limit
-                touch, cached = await self.cache.touch_and_read_home(viewer, None, count, checked)
+                touch, cached = await self.read_start.touch_and_read_home(viewer, None, count, checked)
                 window = _HomeWindow(None, count, cached)
                 plan = await self._plan(viewer, touch)
                 return await self._chronological(viewer, plan, None, limit, window=window)
-            plan = await self._plan(viewer, await self.cache.touch(viewer))
+            plan = await self._plan(viewer, await self.read_start.touch(viewer))
             if cursor.session is not None:
                 return await self._ranked_next(viewer, plan, cursor, limit)
             if mode is FeedMode.RANKED and cursor.is_first_page and self.ranker.enabled:
@@ -143,7 +152,7 @@ class FeedReader:
 
     # --- planning ---------------------------------------------------------------------------------------------
 
-    async def _plan(self, viewer: int, touch: Touch) -> ReadPlan:
+    async def _plan(self, viewer: int, touch: ReaderState) -> ReadPlan:
         followees = await self.followees.get(viewer, touch.relationship_version)
         known = self._plans.get(viewer)
         if (
@@ -163,24 +172,24 @@ class FeedReader:
             return replace(plan, in_flight=in_flight)  # this read's only: the plan kept above holds none
         return plan
 
-    def _maintain(self, viewer: int, touch: Touch, plan: ReadPlan, celebrities: frozenset[int]) -> None:
+    def _maintain(self, viewer: int, touch: ReaderState, plan: ReadPlan, celebrities: frozenset[int]) -> None:
         """Forget sources no longer followed; backfill followees not materialized yet (after a follow whose event
         is still on its way, a first read, or the return of an inactive reader), without making the read wait."""
         if plan.stale_sources:
             stale = sorted(plan.stale_sources)
-            self.background.spawn(f"forget:{viewer}", lambda: self.cache.drop_sources(viewer, stale))
+            self.background.spawn(f"forget:{viewer}", lambda: self.readers.drop_sources(viewer, stale))
         missing = sorted(a for a in plan.unmaterialized if a not in celebrities)
         if missing:
             self.background.spawn(f"rebuild:{viewer}", lambda: self._rebuild(viewer, missing, touch.generation))
 
     async def _rebuild(self, viewer: int, authors: list[int], generation: int) -> None:
         lock = f"rebuild:{viewer}"
-        if not await self.cache.try_lock(lock, self.tuning.rebuild_lock_seconds):
+        if not await self.locks.try_lock(lock, self.tuning.rebuild_lock_seconds):
             return
         try:
             await self.materializer.backfill_many(viewer, authors, generation)
         finally:
-            await self.cache.unlock(lock)
+            await self.locks.unlock(lock)
 
     # --- candidates -------------------------------------------------------------------------------------------
 
@@ -353,7 +362,7 @@ class FeedReader:
         next_cursor: FeedCursor | None = None
         if rest:
             session = secrets.token_hex(8)
-            await self.cache.put_ids(f"rk:{viewer}:{session}", rest, "", self.tuning.rank_session_seconds)
+            await self.id_lists.put_ids(f"rk:{viewer}:{session}", rest, "", self.tuning.rank_session_seconds)
             next_cursor = FeedCursor(session=session, offset=0, window_low=low if more else None)
         elif more:
             next_cursor = FeedCursor(before=low)
@@ -363,7 +372,7 @@ class FeedReader:
     async def _ranked_next(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:
         """The rest of a ranked window in ranked order, then chronologically below the window. An expired session
         continues below the window (what it had not served yet is skipped: ranked feeds are not exhaustive)."""
-        found = await self.cache.get_ids(f"rk:{viewer}:{cursor.session}")
+        found = await self.id_lists.get_ids(f"rk:{viewer}:{cursor.session}")
         remaining: list[int] = []
         if found is None:
             RANKING_FALLBACKS.labels("session_expired").inc()

@@ -24,12 +24,15 @@ from services.timeline.app.ports import (
     FanoutChunk,
     FanoutQueue,
     Graph,
+    PostsInFlight,
+    Readers,
+    RecentPosts,
     StreamKind,
-    TimelineCache,
+    TimelineCaches,
     TimelineStore,
     Tombstones,
 )
-from services.timeline.domain.delivery import by_audience, chunked, is_celebrity
+from services.timeline.domain.delivery import by_audience, chunked
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,6 @@ class Publication:
 
 @dataclass(frozen=True)
 class FanoutPolicy:
-    celebrity_threshold: int
     chunk_size: int = 500
     # Audiences up to this many followers are pushed into Redis by the post events consumer itself, a Kafka hop
     # sooner and never queued in a fanout worker behind a large audience's chunks; larger ones are shared by the
@@ -72,7 +74,10 @@ class PostEvents:
     def __init__(
         self,
         *,
-        cache: TimelineCache,
+        timelines: TimelineCaches,
+        recent_posts: RecentPosts,
+        in_flight: PostsInFlight,
+        readers: Readers,
         store: TimelineStore,
         graph: Graph,
         queue: FanoutQueue,
@@ -80,7 +85,10 @@ class PostEvents:
         tombstones: Tombstones,
         followers: CachedFollowers,
     ):
-        self.cache = cache
+        self.timelines = timelines
+        self.recent_posts = recent_posts
+        self.in_flight = in_flight
+        self.readers = readers
         self.store = store
         self.graph = graph
         self.followers = followers
@@ -124,7 +132,7 @@ class PostEvents:
         # Noted before the followers are listed: a follow that the listing misses is backfilled from the author's
         # timeline and these notes (Materializer), so it gets the posts even while their write to the author's
         # timeline in Cassandra is in flight. The push does not wait for that write: under load it took 25-100 ms.
-        version = await self.cache.note_published(author_id, ids)
+        version = await self.recent_posts.note_published(author_id, ids)
         authored = asyncio.create_task(self._authored(author_id, ids, started))
         sends: list[asyncio.Task[None]] = []
         try:
@@ -147,13 +155,13 @@ class PostEvents:
         that order, so that a build of the cache that read Cassandra before the write has this add buffered."""
         await asyncio.gather(*(self.store.add_authored(author_id, post_id) for post_id in ids))
         POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
-        await self.cache.add(StreamKind.AUTHOR, {author_id: ids})
+        await self.timelines.add(StreamKind.AUTHOR, {author_id: ids})
 
     async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> None:
         """The author's own home timeline in Redis. Its row in Cassandra goes out with the fanout tasks
         (`_fan_out`), for the durable group to write like a follower's: writing it here made every batch of post
         events wait for Cassandra, which a burst's durable writes keep busy (0.3-1.2 s there)."""
-        await self.cache.add(StreamKind.HOME, {author_id: ids})
+        await self.timelines.add(StreamKind.HOME, {author_id: ids})
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
@@ -189,12 +197,12 @@ class PostEvents:
             if first:
                 listed_at = page.version
                 POST_EVENT_STAGES.labels("listed").observe(time.perf_counter() - started)
-                if is_celebrity(count, self.policy.celebrity_threshold):
+                if page.celebrity:  # the graph's decision
                     # Pull-only from now on: readers merge this author's posts at read time.
-                    await self.cache.mark_pull_only(author_id)
+                    await self.readers.mark_pull_only(author_id)
                     FANOUT_TASKS.labels("celebrity_skipped").inc(len(posts))
                     send([])
-                    await self.cache.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
+                    await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
                     return
             first = False
             audiences = list(chunked(followers, self.policy.chunk_size))
@@ -204,11 +212,11 @@ class PostEvents:
                 tasks = [await self._push_inline([chunk for post_chunks in tasks for chunk in post_chunks])]
                 POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - started)
                 send([chunk for post_chunks in tasks for chunk in post_chunks])
-                await self.cache.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
+                await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
             else:
                 # Named before the tasks go out, so that no chunk is pushed before it is named.
                 chunks = [audience[0] for audience in audiences if audience]
-                await self.cache.chunks_in_flight(author_id, ids, chunks, more=bool(cursor))
+                await self.in_flight.chunks_in_flight(author_id, ids, chunks, more=bool(cursor))
                 send([chunk for post_chunks in tasks for chunk in post_chunks])
             if cached is None and listed_at:
                 listed.extend(followers)
@@ -218,7 +226,7 @@ class PostEvents:
                 return
 
     async def _push_inline(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
-        flags = await push_home(self.cache, chunks)
+        flags = await push_home(self.timelines, chunks)
         FANOUT_DELIVERIES.labels("redis").inc(_observe_push(chunks, flags))
         FANOUT_TASKS.labels("cached_inline").inc(len(chunks))
         return [replace(c, cache_written=True) for c in chunks]
@@ -230,22 +238,22 @@ class PostEvents:
         EVENTS.labels("post_deleted").inc()
         await self.tombstones.mark_deleted([post_id])
         await self.store.remove_authored(author_id, post_id)
-        await self.cache.remove(StreamKind.AUTHOR, author_id, [post_id])
+        await self.timelines.remove(StreamKind.AUTHOR, author_id, [post_id])
         await self.store.remove_home(author_id, [post_id])
-        await self.cache.remove(StreamKind.HOME, author_id, [post_id])
+        await self.timelines.remove(StreamKind.HOME, author_id, [post_id])
 
 
 class GraphEvents:
     """feedmesh.graph: follows are backfilled, unfollows and blocks cleaned up. Reads do not wait for any of it:
     they pull followees that are not materialized yet and filter authors no longer followed."""
 
-    def __init__(self, *, cache: TimelineCache, materializer: Materializer):
-        self.cache = cache
+    def __init__(self, *, readers: Readers, materializer: Materializer):
+        self.readers = readers
         self.materializer = materializer
 
     async def followed(self, follower_id: int, followee_id: int) -> None:
         EVENTS.labels("user_followed").inc()
-        (active,) = await self.cache.active_readers([follower_id])
+        (active,) = await self.readers.active_readers([follower_id])
         if active:  # an inactive reader's timeline is rebuilt when it comes back
             await self.materializer.backfill(follower_id, followee_id)
 
@@ -276,11 +284,11 @@ def forget_failure(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-async def push_home(cache: TimelineCache, chunks: list[FanoutChunk]) -> list[list[bool]]:
+async def push_home(timelines: TimelineCaches, chunks: list[FanoutChunk]) -> list[list[bool]]:
     """Pushes chunks into the Redis home timelines, those with the same readers together. Returns, per chunk, which
     of its readers are active."""
     groups = by_audience([(c.post_id, c.follower_ids) for c in chunks])
-    replies = await cache.push_home([(g.post_ids, g.readers) for g in groups])
+    replies = await timelines.push_home([(g.post_ids, g.readers) for g in groups])
     flags: list[list[bool]] = [[] for _ in chunks]
     for group, active in zip(groups, replies, strict=True):
         for position in group.chunks:
@@ -305,13 +313,16 @@ class CacheFanout:
     timelines of its active followers, one server-side script call per chunk and one round trip per polled
     batch, without waiting for Cassandra: this is what makes a post visible."""
 
-    def __init__(self, *, cache: TimelineCache):
-        self.cache = cache
+    def __init__(self, *, timelines: TimelineCaches, in_flight: PostsInFlight):
+        self.timelines = timelines
+        self.in_flight = in_flight
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         todo = [c for c in chunks if not c.cache_written]
-        flags = await push_home(self.cache, todo)
-        await self.cache.end_in_flight([(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids])
+        flags = await push_home(self.timelines, todo)
+        await self.in_flight.end_in_flight(
+            [(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids]
+        )
         delivered = _observe_push(todo, flags)
         FANOUT_DELIVERIES.labels("redis").inc(delivered)
         FANOUT_TASKS.labels("cached").inc(len(todo))
@@ -325,14 +336,17 @@ class StoreFanout:
     into for them, and their rebuild may have read Cassandra before these rows. Everyone else already has it, so
     the usual second push is to nobody (pushing to every follower again cost the hot path's Redis half its time)."""
 
-    def __init__(self, *, cache: TimelineCache, store: TimelineStore, fault: FaultHook | None = None):
-        self.cache = cache
+    def __init__(
+        self, *, timelines: TimelineCaches, readers: Readers, store: TimelineStore, fault: FaultHook | None = None
+    ):
+        self.timelines = timelines
+        self.readers = readers
         self.store = store
         self.fault = fault
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         followers = sorted({f for c in chunks for f in c.follower_ids})
-        active = dict(zip(followers, await self.cache.active_readers(followers), strict=True))
+        active = dict(zip(followers, await self.readers.active_readers(followers), strict=True))
         # The author's own row whatever its activity (PostEvents sends it here): a reader is never pull-only for its
         # own posts (domain.delivery.plan_read).
         rows = [(f, c.post_id, c.author_id) for c in chunks for f in c.follower_ids if active[f] or f == c.author_id]
@@ -341,14 +355,14 @@ class StoreFanout:
         if self.fault is not None:
             for chunk in chunks:
                 await self.fault("stored", chunk)
-        await push_home(self.cache, await self._rebuilt_since_published(chunks))
+        await push_home(self.timelines, await self._rebuilt_since_published(chunks))
         FANOUT_DELIVERIES.labels("cassandra").inc(len(rows))
         FANOUT_TASKS.labels("stored").inc(len(chunks))
         return len(rows)
 
     async def _rebuilt_since_published(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
         since_ms = min(c.create_time_ns for c in chunks) // 1_000_000 - CLOCK_SKEW_MS
-        rebuilt = await self.cache.readers_filled_since(since_ms) if since_ms > 0 else None
+        rebuilt = await self.timelines.readers_filled_since(since_ms) if since_ms > 0 else None
         if rebuilt is None:  # publication time unknown, or older than the cache remembers: every reader again
             return chunks
         again = [replace(c, follower_ids=[f for f in c.follower_ids if f in rebuilt]) for c in chunks]

@@ -13,14 +13,25 @@ import asyncio
 from collections.abc import Iterable
 
 from services.timeline.app.metrics import REBUILDS
-from services.timeline.app.ports import StreamKind, TimelineCache, TimelineStore
+from services.timeline.app.ports import Readers, RecentPosts, StreamKind, TimelineCaches, TimelineStore
 from services.timeline.domain.delivery import backfill_floor
 from services.timeline.domain.merge import StreamSlice, merge_slices
 
 
 class Materializer:
-    def __init__(self, *, cache: TimelineCache, store: TimelineStore, depth: int, concurrency: int = 8):
-        self.cache = cache
+    def __init__(
+        self,
+        *,
+        timelines: TimelineCaches,
+        readers: Readers,
+        recent_posts: RecentPosts,
+        store: TimelineStore,
+        depth: int,
+        concurrency: int = 8,
+    ):
+        self.timelines = timelines
+        self.readers = readers
+        self.recent_posts = recent_posts
         self.store = store
         self.depth = depth
         self.concurrency = concurrency
@@ -28,18 +39,18 @@ class Materializer:
     async def backfill(self, reader: int, author: int, generation: int | None = None) -> bool:
         """Copies `author`'s recent posts into `reader`'s home timeline; True when recorded as a source."""
         if generation is None:
-            generation = await self.cache.generation(reader)  # before reading the author: see the module doc
+            generation = await self.readers.generation(reader)  # before reading the author: see the module doc
         ids = await self._recent_posts(author)
         if ids:
             await self.store.add_home([(reader, post_id, author) for post_id in ids])
-            await self.cache.add(StreamKind.HOME, {reader: ids})
+            await self.timelines.add(StreamKind.HOME, {reader: ids})
         REBUILDS.labels("backfill").inc()
-        return await self.cache.set_source(reader, author, backfill_floor(ids, self.depth), generation)
+        return await self.readers.set_source(reader, author, backfill_floor(ids, self.depth), generation)
 
     async def _recent_posts(self, author: int) -> list[int]:
         """The author's `depth` newest posts, newest first."""
         stored, noted = await asyncio.gather(
-            self.store.read_authored(author, None, self.depth), self.cache.recently_published(author)
+            self.store.read_authored(author, None, self.depth), self.recent_posts.recently_published(author)
         )
         if not noted:
             return stored
@@ -60,7 +71,7 @@ class Materializer:
         ids = await self._recent_posts(author)
         if ids:
             await self.store.remove_home(reader, ids)
-            await self.cache.remove(StreamKind.HOME, reader, ids)
+            await self.timelines.remove(StreamKind.HOME, reader, ids)
         # Last: a backfill racing with this one (the reader followed again) then ends unmaterialized, i.e. pulled.
-        await self.cache.drop_sources(reader, [author])
+        await self.readers.drop_sources(reader, [author])
         REBUILDS.labels("forget").inc()

@@ -1,6 +1,7 @@
 """The timeline's monitoring numbers (prometheus_client, served on the metrics port): feed latency, cache hit rate,
-fanout throughput and backlog, freshness, ranking fallbacks. Those labelled on a hot path are `Children`
-(services.common.metric_children)."""
+fanout throughput, freshness, ranking fallbacks; its consumers' lag (the fanout backlog), batch times and dead
+letters are the consumer runtime's (services.common.kafka_consumer.metrics). Those labelled on a hot path are
+`Children` (services.common.metric_children)."""
 
 from __future__ import annotations
 
@@ -44,19 +45,6 @@ FANOUT_SKIPPED_INACTIVE = Counter(
     "feedmesh_timeline_fanout_skipped_inactive_total", "Deliveries skipped because the follower is inactive"
 )
 FANOUT_TASKS = Children(Counter("feedmesh_timeline_fanout_tasks_total", "Fanout tasks", ["stage"]))
-CONSUMER_LAG = Gauge(
-    "feedmesh_timeline_consumer_lag",
-    "Messages not yet processed per consumer group member (the fanout backlog for group timeline-fanout)",
-    ["group", "member"],
-)
-CONSUMER_BATCHES = Children(
-    Histogram(
-        "feedmesh_timeline_consumer_batch_seconds",
-        "Time to handle one polled batch, per consumer group: the next batch is polled after it",
-        ["group"],
-        buckets=_FRESHNESS_BUCKETS,
-    )
-)
 POST_EVENT_STAGES = Children(
     Histogram(
         "feedmesh_timeline_post_event_stage_seconds",
@@ -66,11 +54,6 @@ POST_EVENT_STAGES = Children(
         ["stage"],
         buckets=_FRESHNESS_BUCKETS,
     )
-)
-DEAD_LETTERS = Counter(
-    "feedmesh_timeline_dead_letters_total",
-    "Events set aside on the dead-letter topic after failing on their own while other events passed",
-    ["group"],
 )
 FRESHNESS = Children(
     Histogram(

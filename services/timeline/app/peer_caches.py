@@ -111,7 +111,8 @@ class CachedFollowers:
         self.lru: LruCache[int, tuple[array[int], int]] = LruCache(max_ids, float("inf"))
 
     def get(self, author: int, version: str) -> FollowerPage | None:
-        """The whole listing as one page, if it was listed at `version` (read just now; "": unknown, a miss)."""
+        """The whole listing as one page, if it was listed at `version` (read just now; "": unknown, a miss). Only
+        pushed authors' listings are kept (a celebrity's is not listed past its first page), so it is no celebrity's."""
         found = self.lru.get(author, version) if version else None
         LOCAL_CACHE.labels("followers", "miss" if found is None else "hit").inc()
         if found is None:

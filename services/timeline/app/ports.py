@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.common import redis_keys
 from services.timeline.domain.delivery import Followees, InFlight
 from services.timeline.domain.feed import Author, Post, PostStats
 
@@ -24,9 +25,9 @@ class CachedSlice:
 
 
 @dataclass(frozen=True)
-class Touch:
-    """The reader's state after recording a read: whether the home timeline had gone stale (inactive reader: its
-    sources were just reset), the sources generation, and the sources (author -> floor)."""
+class ReaderState:
+    """The reader's state as a read found it (ReadStart): whether the home timeline had gone stale (inactive reader:
+    its sources were just reset), the sources generation, and the sources (author -> floor)."""
 
     was_stale: bool
     generation: int
@@ -35,31 +36,35 @@ class Touch:
     relationship_version: str = ""
     """The graph's published relationship version of the reader ("" when unknown)."""
     pull_only_sources: frozenset[int] = frozenset()
-    """The sources that are pull-only authors (see TimelineCache.mark_pull_only)."""
+    """The sources that are pull-only authors (see Readers.mark_pull_only)."""
     in_flight: tuple[InFlight, ...] = ()
-    """Every post noted and not yet pushed to all its followers (TimelineCache.note_published, chunks_in_flight),
-    whoever its readers are."""
+    """Every post noted and not yet pushed to all its followers (RecentPosts.note_published,
+    PostsInFlight.chunks_in_flight), whoever its readers are."""
 
 
 @dataclass(frozen=True)
 class FollowerPage:
     """A page of an author's follower ids (ascending), the next page's cursor ("" on the last page), the author's
-    follower count and, on a first page, the author's relationship version read before the ids ("" when unknown):
-    the whole listing is current while the graph's published version still equals it."""
+    follower count, on a first page the author's relationship version read before the ids ("" when unknown): the
+    whole listing is current while the graph's published version still equals it; and whether the graph counts the
+    author as a celebrity (never pushed)."""
 
     ids: list[int]
     cursor: str
     count: int
     version: str = ""
+    celebrity: bool = False
 
 
 class StreamKind:
-    HOME = "h"
-    AUTHOR = "a"
+    """Which cached id stream: a reader's home timeline or an author's own (the letter of its Redis hash tag)."""
+
+    HOME = redis_keys.HOME
+    AUTHOR = redis_keys.AUTHOR
 
 
-class TimelineCache(Protocol):
-    """Redis: capped, complete-from-`low` caches of home and author timelines, and the per-reader state."""
+class TimelineCaches(Protocol):
+    """Redis: capped, complete-from-`low` caches of home and author timelines (id streams of a StreamKind)."""
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None: ...
 
@@ -85,14 +90,10 @@ class TimelineCache(Protocol):
 
     async def commit_fill(self, kind: str, owner: int, token: str, ids: Sequence[int], complete: bool) -> bool: ...
 
-    async def touch(self, reader: int) -> Touch: ...
 
-    async def touch_and_read_home(
-        self, reader: int, before: int | None, count: int, checked: int
-    ) -> tuple[Touch, CachedSlice | None]:
-        """`touch`, then `read` of the reader's home timeline, in one round trip (a first page knows its window
-        before it knows its plan); the window says which of its first `checked` posts are deleted when the
-        tombstones are known."""
+class Readers(Protocol):
+    """Redis: each reader's activity and the authors materialized in its home timeline (its sources), and which
+    authors are pulled rather than pushed."""
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]: ...
 
@@ -106,29 +107,60 @@ class TimelineCache(Protocol):
 
     async def mark_pull_only(self, author: int) -> None: ...
 
-    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
-        """Names the fanout chunks a listing page of the author's posts went out in, each by its first reader (none:
-        nothing left to push, the posts were pushed inline or the author is pulled). `more`: another listing page
-        follows. A post stays in flight (every read's Touch lists it) until each chunk named is pushed
-        (`end_in_flight`) and no page is to come, or for the in-flight period at most."""
 
-    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
-        """(post id, author id, first reader) of chunks pushed into Redis: a post none of whose chunks is left is no
-        longer in flight. Safe to repeat."""
+class ReadStart(Protocol):
+    """What every feed read starts with, in one Redis round trip: the read recorded (the reader stays active), the
+    reader's state, the posts in flight and, on a first page, the home window."""
+
+    async def touch(self, reader: int) -> ReaderState: ...
+
+    async def touch_and_read_home(
+        self, reader: int, before: int | None, count: int, checked: int
+    ) -> tuple[ReaderState, CachedSlice | None]:
+        """`touch`, then TimelineCaches.read of the reader's home timeline, in one round trip (a first page knows its
+        window before it knows its plan); the window says which of its first `checked` posts are deleted when the
+        tombstones are known."""
+
+
+class RecentPosts(Protocol):
+    """Redis: each author's posts of the last minutes, noted before their write to Cassandra is known to have
+    landed."""
 
     async def note_published(self, author: int, post_ids: Sequence[int]) -> str:
         """Remembers `author`'s posts for a while (`recently_published`), before their write to the author's timeline
         in Cassandra is known to have landed, and puts them in flight until their followers are listed and pushed to
-        (`chunks_in_flight`). Returns the author's relationship version read after the notes ("" when
+        (PostsInFlight.chunks_in_flight). Returns the author's relationship version read after the notes ("" when
         unknown; services.common.relationship_version): a follower listing of that version misses no follow whose
         backfill could miss these posts."""
 
     async def recently_published(self, author: int) -> list[int]:
         """`author`'s posts noted by `note_published` in the last few minutes, newest first."""
 
+
+class PostsInFlight(Protocol):
+    """Redis: the posts noted (RecentPosts.note_published) and not yet pushed to every follower."""
+
+    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+        """Names the fanout chunks a listing page of the author's posts went out in, each by its first reader (none:
+        nothing left to push, the posts were pushed inline or the author is pulled). `more`: another listing page
+        follows. A post stays in flight (every read's ReaderState lists it) until each chunk named is pushed
+        (`end_in_flight`) and no page is to come, or for the in-flight period at most."""
+
+    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
+        """(post id, author id, first reader) of chunks pushed into Redis: a post none of whose chunks is left is no
+        longer in flight. Safe to repeat."""
+
+
+class Locks(Protocol):
+    """Redis: named locks that expire (e.g. one home rebuild at a time per reader)."""
+
     async def try_lock(self, name: str, seconds: float) -> bool: ...
 
     async def unlock(self, name: str) -> None: ...
+
+
+class IdLists(Protocol):
+    """Redis: short-lived, tagged lists of post ids (e.g. the rest of a ranked session's window)."""
 
     async def put_ids(self, key: str, ids: Sequence[int], tag: str, seconds: float) -> None: ...
 

@@ -15,7 +15,7 @@ from prometheus_client import Counter
 from services.common.metric_children import Children
 from services.timeline.app.background import Background
 from services.timeline.app.metrics import AUTHOR_READS, HOME_READS
-from services.timeline.app.ports import CachedSlice, StreamKind, TimelineCache, TimelineStore
+from services.timeline.app.ports import CachedSlice, StreamKind, TimelineCaches, TimelineStore
 from services.timeline.domain.delivery import PullSource
 from services.timeline.domain.merge import StreamSlice
 
@@ -34,7 +34,7 @@ class StreamReader:
     def __init__(
         self,
         *,
-        cache: TimelineCache,
+        cache: TimelineCaches,
         store: TimelineStore,
         background: Background,
         home_max: int,

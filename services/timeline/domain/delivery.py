@@ -1,6 +1,6 @@
 """Who gets a post pushed, and which authors a read must pull.
 
-Push (fanout-on-write) for authors below the celebrity threshold, to followers that read recently; pull
+Push (fanout-on-write) for authors the graph does not count as celebrities, to followers that read recently; pull
 (fanout-on-read) for everything a home timeline cannot vouch for. A home timeline vouches for an author only
 while that author is in its *sources*: the followees whose posts were materialized into it (by a backfill when
 the follow was processed or when the timeline was rebuilt) and have been pushed since. Everything else a reader
@@ -13,11 +13,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.common.visibility import Relationship, Visibility, may_see
-
-
-def is_celebrity(follower_count: int, threshold: int) -> bool:
-    """Authors at or above the threshold are never pushed."""
-    return follower_count >= threshold
 
 
 def chunked(ids: Sequence[int], size: int) -> Iterator[list[int]]:

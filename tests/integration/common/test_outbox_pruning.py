@@ -3,7 +3,6 @@ the relay does it by itself. Each test uses a producer name of its own, so other
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -13,6 +12,7 @@ from kafka.admin import NewTopic
 
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay, enqueue_event, prune_sent
+from services.common.polling import wait_until
 from stack.settings import StackSettings
 
 
@@ -63,11 +63,11 @@ async def test_the_relay_prunes_what_it_sent(stack_settings: StackSettings, kafk
             await enqueue_event(conn, producer=producer, topic=topic, key=1, event=events_pb2.Event())
         relay.start()
         async with pool.acquire() as conn:
-            for _ in range(200):  # published, then gone once a second old
-                if await _ids(conn, producer) == {kept}:
-                    break
-                await asyncio.sleep(0.05)
-            assert await _ids(conn, producer) == {kept}, "the sent event was not pruned"
+
+            async def only_kept_left() -> bool:  # the event published, then pruned once a second old
+                return await _ids(conn, producer) == {kept}
+
+            await wait_until(only_kept_left, what="the sent event pruned by the relay", within=10, interval=0.05)
     finally:
         await relay.stop()
         await publisher.close()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.common.polling import wait_for
 from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script, pack
 from stack.settings import StackSettings
 
@@ -58,15 +59,17 @@ async def test_a_lost_connection_fails_its_waiters_and_the_next_command_reconnec
     name = f"mux-{uuid.uuid4().hex[:8]}"
     await mux.execute("CLIENT", "SETNAME", name)
     blocked = asyncio.ensure_future(mux.execute("BLPOP", f"{name}:never", 5))
-    await asyncio.sleep(0.1)
-    async with asyncio.timeout(5):
-        killer = RedisMux(mux_url(mux))
-        try:
-            assert await killer.execute("CLIENT", "KILL", "SKIPME", "yes", "ID", await client_id(killer, name)) == 1
-        finally:
-            await killer.close()
-        with pytest.raises(RedisMuxError):
-            await blocked
+    killer = RedisMux(mux_url(mux))
+    try:
+        async with asyncio.timeout(5):
+            fields = await wait_for(
+                lambda: client_fields(killer, name), is_blocked, what=f"client {name} blocked in its BLPOP"
+            )
+            assert await killer.execute("CLIENT", "KILL", "SKIPME", "yes", "ID", fields["id"]) == 1
+            with pytest.raises(RedisMuxError):
+                await blocked
+    finally:
+        await killer.close()
     assert await mux.execute("PING") == b"PONG"
 
 
@@ -80,10 +83,16 @@ def mux_url(mux: RedisMux) -> str:
     return f"redis://{mux.host}:{mux.port}/{mux.db}"
 
 
-async def client_id(client: RedisMux, name: str) -> int:
+async def client_fields(client: RedisMux, name: str) -> dict[str, str]:
+    """The CLIENT LIST fields of the connection named `name` ({} when there is none)."""
     listing = (await client.execute("CLIENT", "LIST")).decode()
     for line in listing.splitlines():
         fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
         if fields.get("name") == name:
-            return int(fields["id"])
-    raise AssertionError(f"no client named {name}")
+            return fields
+    return {}
+
+
+def is_blocked(fields: dict[str, str]) -> bool:
+    """A connection waiting in a blocking command (flag `b`)."""
+    return "b" in fields.get("flags", "")

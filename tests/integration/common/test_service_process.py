@@ -8,11 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.polling import wait_until_sync
 from stack.settings import ROOT, StackSettings
 
 
@@ -45,11 +45,12 @@ def test_sigterm_drains_and_exits_cleanly(stack_settings: StackSettings, tmp_pat
         [sys.executable, "-m", "services.auth"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 30
-        while not _serving(address):
+
+        def serving() -> bool:
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-            assert time.monotonic() < deadline, "auth did not report SERVING within 30 s"
-            time.sleep(0.2)
+            return _serving(address)
+
+        wait_until_sync(serving, what="auth reporting SERVING", within=30, interval=0.2)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:

@@ -1,5 +1,5 @@
-"""The internal RPCs that fanout and timeline reads use: follower id pages (and their Redis cache), the followee
-split by the celebrity threshold, and batched visibility decisions."""
+"""The internal RPCs that fanout and timeline reads use: follower id pages (and their Redis cache) with the author's
+celebrity flag, the followee split by the celebrity threshold, and batched visibility decisions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.graph.v1 import graph_service_pb2_grpc
 from feedmesh.post.v1 import visibility_pb2
 
+from services.common import redis_keys
 from services.graph.settings import GraphSettings
 from services.graph.wiring import build
 from stack.settings import StackSettings
@@ -39,7 +40,7 @@ async def test_follower_ids_pages_and_count(mesh: Mesh, redis_client: Any) -> No
     followers = await mesh.new_users(5)
     for f in followers:
         await follow(mesh, f, author)
-    key = f"graph:{{{author}}}:followers"
+    key = redis_keys.graph_followers(author)
     redis_client.delete(key)
 
     pages, counts = await all_follower_ids(mesh, author, limit=2)
@@ -65,7 +66,7 @@ async def test_a_follower_listing_carries_the_version_it_stays_current_for(mesh:
     request = pb.ListFollowerIdsRequest(author_id=author, limit=1)
     page = await mesh.graph.ListFollowerIds(request)
     version = page.relationship_version
-    assert version and version == redis_client.get(f"graph:{{{author}}}:gen").decode()
+    assert version and version == redis_client.get(redis_keys.graph_generation(author)).decode()
     again = await mesh.graph.ListFollowerIds(request)  # served from the cached set: the same version
     assert again.relationship_version == version
     assert page.next_cursor
@@ -97,7 +98,7 @@ async def test_follower_sets_above_the_cache_cap_page_from_postgres(
     finally:
         await server.stop(grace=0)
     assert [i for p in pages for i in p] == sorted(followers) and counts == {5}
-    assert redis_client.exists(f"graph:{{{author}}}:followers") == 0
+    assert redis_client.exists(redis_keys.graph_followers(author)) == 0
 
 
 async def test_follower_ids_of_an_author_without_followers(mesh: Mesh) -> None:
@@ -105,6 +106,30 @@ async def test_follower_ids_of_an_author_without_followers(mesh: Mesh) -> None:
     for _ in range(2):  # a miss, then the cached empty set
         page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
         assert (list(page.follower_ids), page.next_cursor, page.follower_count) == ([], "", 0)
+
+
+async def test_a_follower_listing_says_whether_its_author_is_a_celebrity(mesh: Mesh) -> None:
+    author = await mesh.new_user()
+    *below, last = await mesh.new_users(CELEBRITY_THRESHOLD)
+
+    async def flag_per_page() -> list[bool]:
+        flags, cursor = [], ""
+        while True:
+            page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=cursor, limit=1))
+            flags.append(page.author_is_celebrity)
+            cursor = page.next_cursor
+            if not cursor:
+                return flags
+
+    for f in below:
+        await follow(mesh, f, author)
+    assert await flag_per_page() == [False] * len(below)  # one follower short of the threshold: pushed
+    await follow(mesh, last, author)
+    at_threshold = [True] * CELEBRITY_THRESHOLD
+    assert await flag_per_page() == at_threshold  # a celebrity, said on every page
+    assert await flag_per_page() == at_threshold  # the same from the cached follower set
+    await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=author), metadata=as_user(last))
+    assert await flag_per_page() == [False] * len(below)
 
 
 async def test_follower_ids_errors(mesh: Mesh) -> None:
@@ -121,12 +146,12 @@ async def test_counts_survive_a_cold_cache(mesh: Mesh, redis_client: Any) -> Non
     await follow(mesh, alice, bob)
     user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=bob), metadata=as_user(alice))
     assert user.follower_count == 1
-    assert redis_client.hgetall(f"graph:{{{bob}}}:counts") == {b"f": b"1", b"g": b"0"}
-    redis_client.delete(f"graph:{{{bob}}}:counts")
+    assert redis_client.hgetall(redis_keys.graph_counts(bob)) == {b"f": b"1", b"g": b"0"}
+    redis_client.delete(redis_keys.graph_counts(bob))
     user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=bob), metadata=as_user(alice))
     assert user.follower_count == 1
     await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=bob), metadata=as_user(alice))
-    assert redis_client.exists(f"graph:{{{bob}}}:counts") == 0
+    assert redis_client.exists(redis_keys.graph_counts(bob)) == 0
     user = await mesh.graph.GetUser(pb.GetUserRequest(user_id=bob), metadata=as_user(alice))
     assert user.follower_count == 0
 

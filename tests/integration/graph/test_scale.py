@@ -12,6 +12,7 @@ from typing import Any
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.post.v1 import visibility_pb2
 
+from services.common import redis_keys
 from tests.integration.graph.conftest import Mesh, as_user
 
 FOLLOWERS = 10_000
@@ -45,7 +46,7 @@ async def test_follower_ids_of_a_10k_follower_author(mesh: Mesh, pg_conn: Any, r
             author,
             FOLLOWERS,
         )
-    redis_client.delete(f"graph:{{{author}}}:followers", f"graph:{{{author}}}:counts")
+    redis_client.delete(redis_keys.graph_followers(author), redis_keys.graph_counts(author))
 
     began = time.perf_counter()
     first = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
@@ -107,7 +108,7 @@ async def test_batch_check_visibility_of_200_candidates(mesh: Mesh, redis_client
             for n in range(200)
         ],
     )
-    redis_client.delete(*[f"graph:profile:{a}" for a in authors])
+    redis_client.delete(*[redis_keys.graph_profile(a) for a in authors])
     began = time.perf_counter()
     first = await mesh.graph.BatchCheckVisibility(request)
     cold = time.perf_counter() - began

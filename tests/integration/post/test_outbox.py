@@ -17,6 +17,7 @@ from feedmesh.events.v1 import events_pb2
 from feedmesh.post.v1 import post_service_pb2 as pb
 from kafka import TopicPartition
 
+from services.common.polling import wait_for_sync, wait_until
 from stack.settings import ROOT, StackSettings
 from tests.integration.kafka_reading import end_offsets, reader
 from tests.integration.post.conftest import Mesh, as_user
@@ -47,21 +48,26 @@ def _read_published(
     key = str(author_id).encode()
     seen_events: set[str] = set()
     post_ids: list[int] = []
+
+    def read_more() -> list[int]:
+        for records in consumer.poll(timeout_ms=500).values():
+            for record in records:
+                if record.key != key:
+                    continue
+                event = events_pb2.Event.FromString(record.value)
+                if event.event_id in seen_events or event.WhichOneof("payload") != "post_published":
+                    continue
+                seen_events.add(event.event_id)
+                post_ids.append(event.post_published.post_id)
+        return post_ids
+
     try:
         consumer.assign(list(start))
         for partition, offset in start.items():
             consumer.seek(partition, offset)
-        deadline = time.monotonic() + timeout
-        while len(post_ids) < count and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    if record.key != key:
-                        continue
-                    event = events_pb2.Event.FromString(record.value)
-                    if event.event_id in seen_events or event.WhichOneof("payload") != "post_published":
-                        continue
-                    seen_events.add(event.event_id)
-                    post_ids.append(event.post_published.post_id)
+        wait_for_sync(
+            read_more, lambda ids: len(ids) >= count, what=f"{count} PostPublished events", within=timeout, interval=0
+        )
     finally:
         consumer.close()
     return post_ids
@@ -102,10 +108,14 @@ async def test_posts_publish_while_kafka_is_down_and_arrive_in_order_after(
     assert created == sorted(created)
 
     began = time.perf_counter()
-    while time.perf_counter() - began < 90 and await pg_conn.fetchval(  # noqa: ASYNC110
-        "SELECT count(*) FROM outbox WHERE producer = 'post' AND msg_key = $1 AND sent_at IS NULL", str(author).encode()
-    ):
-        await asyncio.sleep(0.1)
+
+    async def outbox_drained() -> bool:
+        return not await pg_conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE producer = 'post' AND msg_key = $1 AND sent_at IS NULL",
+            str(author).encode(),
+        )
+
+    await wait_until(outbox_drained, what="the relay sending the author's outbox rows", within=90, interval=0.1)
     relayed = time.perf_counter() - began
     published = await asyncio.to_thread(_read_published, stack_settings, start, author, POSTS, 90.0)
     print(

@@ -4,13 +4,13 @@ import os
 import random
 import signal
 import subprocess
-import time
 import uuid
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
+from services.common.polling import wait_for_sync, wait_until_sync
 from stack import clients
 from stack.schema import kafka as kafka_schema
 from stack.settings import ROOT, RUN, load_settings
@@ -43,28 +43,32 @@ def write_message(settings) -> str:
 
 def read_messages(settings, topic) -> list[bytes]:
     """The topic's first message, read by a new consumer group; a broker that has just restarted may refuse
-    the first connections, so this retries for up to 30 s."""
-    deadline = time.monotonic() + 30
-    while True:
+    the first connections, so a consumer that fails is replaced, for up to 30 s."""
+    consumer: KafkaConsumer | None = None
+
+    def first_message() -> list[bytes]:
+        nonlocal consumer
         try:
-            consumer = KafkaConsumer(
-                topic,
-                bootstrap_servers=settings.kafka_bootstrap,
-                api_version=clients.KAFKA_API_VERSION,
-                group_id=f"test-restart-{uuid.uuid4().hex[:8]}",
-                auto_offset_reset="earliest",
-            )
-            try:
-                while time.monotonic() < deadline:
-                    for records in consumer.poll(timeout_ms=500).values():
-                        return [r.value for r in records[:1]]
-                return []
-            finally:
-                consumer.close()
+            if consumer is None:
+                consumer = KafkaConsumer(
+                    topic,
+                    bootstrap_servers=settings.kafka_bootstrap,
+                    api_version=clients.KAFKA_API_VERSION,
+                    group_id=f"test-restart-{uuid.uuid4().hex[:8]}",
+                    auto_offset_reset="earliest",
+                )
+            return [r.value for records in consumer.poll(timeout_ms=500).values() for r in records][:1]
         except KafkaError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+            if consumer is not None:
+                consumer.close()
+                consumer = None
+            return []
+
+    try:
+        return wait_for_sync(first_message, bool, what=f"the first message of {topic}", within=30, interval=0.1)
+    finally:
+        if consumer is not None:
+            consumer.close()
 
 
 def gone(pid: int) -> bool:
@@ -113,8 +117,7 @@ def test_make_up_brings_a_crashed_broker_back_with_its_data(stack_settings):
     topic = write_message(stack_settings)
     pid = our_pid("kafka")
     os.kill(pid, signal.SIGKILL)
-    while not gone(pid):
-        time.sleep(0.1)
+    wait_until_sync(lambda: gone(pid), what=f"the killed broker (pid {pid}) gone", within=30, interval=0.1)
 
     # the data tier only: the hooks (services) are not what this test is about
     env = {**os.environ, "FEEDMESH_UP_HOOKS": "0"}

@@ -1,5 +1,6 @@
 """The timeline with its peers (auth, graph, post) started in-process on port 0 against the real stack, with a low
-celebrity threshold on both graph and timeline and a small Redis cap, so push, pull and read-through all happen.
+celebrity threshold in the graph (which decides who is a celebrity for the timeline too) and a small Redis cap, so
+push, pull and read-through all happen.
 
 Settle rule (`Mesh.settle`): the pipeline has settled when, in this order, (1) the graph and post outboxes have no
 unsent rows, (2) the timeline's posts and graph consumer groups have committed every message, (3) its two
@@ -25,6 +26,7 @@ from feedmesh.post.v1 import post_service_pb2_grpc
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common import redis_keys
 from services.common.kafka import API_VERSION
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
@@ -105,7 +107,7 @@ class Mesh:
         """The posts the timeline has in flight (`author:post`): none once the pipeline has settled."""
         client = create_redis(self.stack.redis_url)
         try:
-            members = await client.zrange(f"{self.timeline_settings.redis_prefix}:in_flight", 0, -1)
+            members = await client.zrange(redis_keys.posts_in_flight(self.timeline_settings.redis_prefix), 0, -1)
             return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
         finally:
             await client.aclose()
@@ -150,7 +152,6 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
     servers: list[GrpcServer] = []
     channels: list[grpc.aio.Channel] = []
     overrides = {
-        "celebrity_threshold": CELEBRITY_THRESHOLD,
         "home_timeline_max": HOME_MAX,
         "author_timeline_max": HOME_MAX,
         "backfill_depth": 12,

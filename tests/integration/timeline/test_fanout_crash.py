@@ -19,10 +19,10 @@ from kafka.admin import NewTopic
 
 from services.common.ids import IdGenerator
 from services.common.kafka import API_VERSION, KafkaPublisher
-from services.timeline.adapters.kafka_events import KafkaFanoutQueue
+from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
 from services.timeline.app.ports import FanoutChunk, StreamKind
 from services.timeline.settings import TimelineSettings
-from services.timeline.wiring import open_stores, store_fanout_runner
+from services.timeline.wiring import open_stores, store_fanout_consumer
 from stack.settings import StackSettings
 from tests.integration.harness import service_settings
 
@@ -60,11 +60,11 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         ids = IdGenerator(1000 % 1024)
         followers = [ids.next_id() for _ in range(60)]  # synthetic readers: the worker only writes their timelines
         for reader in followers:
-            await stores.cache.touch(reader)  # active: they get pushes
-            token = await stores.cache.begin_fill(StreamKind.HOME, reader)
+            await stores.redis.read_start.touch(reader)  # active: they get pushes
+            token = await stores.redis.timelines.begin_fill(StreamKind.HOME, reader)
             assert token is not None
             # A cache holding one old post (an empty one is not kept).
-            assert await stores.cache.commit_fill(StreamKind.HOME, reader, token, [OLD_POST], complete=True)
+            assert await stores.redis.timelines.commit_fill(StreamKind.HOME, reader, token, [OLD_POST], complete=True)
         post_id, author = ids.next_id(), ids.next_id()
 
         stored: list[FanoutChunk] = []
@@ -74,7 +74,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
             doomed.kill()  # the process dies here: after a durable write, before the cache write and the commit
             raise WorkerDied
 
-        doomed = store_fanout_runner(settings, stores, "doomed", fault=die_after_first_store)
+        doomed = store_fanout_consumer(settings, stores, 1, "doomed", fault=die_after_first_store)
         runners.append(doomed)
         doomed.start()
         assert await doomed.wait_assigned(30)
@@ -89,15 +89,16 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         await doomed.stop()
         victims = stored[0].follower_ids
         assert post_id in await stores.store.read_home(victims[0], None, 5)  # the partial, durable write happened
-        assert (await stores.cache.read(StreamKind.HOME, victims[0], None, 5)).ids == [OLD_POST]  # type: ignore[union-attr]
+        cached = await stores.redis.timelines.read(StreamKind.HOME, victims[0], None, 5)
+        assert cached is not None and cached.ids == [OLD_POST]
 
-        survivor = store_fanout_runner(settings, stores, "survivor")
+        survivor = store_fanout_consumer(settings, stores, 1, "survivor")
         runners.append(survivor)
         survivor.start()
         missing = set(followers)
         for _ in range(600):
             for reader in sorted(missing):
-                cached = await stores.cache.read(StreamKind.HOME, reader, None, 5)
+                cached = await stores.redis.timelines.read(StreamKind.HOME, reader, None, 5)
                 if cached is not None and post_id in cached.ids:
                     missing.discard(reader)
             if not missing:
@@ -146,7 +147,7 @@ async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
         author, pushed_post, cached_post = ids.next_id(), ids.next_id(), ids.next_id()
         readers = [ids.next_id() for _ in range(4)]
         for reader in readers:
-            await stores.cache.touch(reader)
+            await stores.redis.read_start.touch(reader)
         await KafkaFanoutQueue(publisher, topic, durable).enqueue(
             [
                 FanoutChunk(pushed_post, author, 0, readers[:2]),
@@ -158,7 +159,7 @@ async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
         assert await asyncio.to_thread(_task_posts, bootstrap, topic) == [pushed_post]
         assert await asyncio.to_thread(_task_posts, bootstrap, durable) == [cached_post]
 
-        runner = store_fanout_runner(settings, stores, "both-topics")
+        runner = store_fanout_consumer(settings, stores, 1, "both-topics")
         runner.start()
         expected = {reader: [pushed_post] for reader in readers[:2]} | {reader: [cached_post] for reader in readers[2:]}
         for _ in range(600):

@@ -11,6 +11,7 @@ from feedmesh.graph.v1 import graph_service_pb2
 from feedmesh.post.v1 import post_service_pb2, visibility_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2
 
+from services.common import redis_keys
 from tests.integration.timeline.conftest import HOME_MAX, Mesh, as_user
 
 
@@ -58,7 +59,7 @@ async def test_paging_past_the_redis_cap_returns_every_post_once_in_order(mesh: 
     assert await mesh.feed(reader, limit=7) == sorted(posts, reverse=True)
     assert await mesh.feed(author, limit=3) == sorted(posts, reverse=True)
     prefix = mesh.timeline_settings.redis_prefix
-    cached = redis_client.zcard(f"{prefix}:{{h:{reader}}}:z")  # type: ignore[attr-defined]
+    cached = redis_client.zcard(redis_keys.home_timeline(reader, prefix).ids)  # type: ignore[attr-defined]
     assert cached == HOME_MAX, "the home timeline in Redis is capped; older pages came from Cassandra"
 
 

@@ -17,6 +17,7 @@ from opentelemetry import trace
 
 from services.common.clients import ChannelPool
 from services.common.errors import NotFound
+from services.common.polling import wait_until
 from services.common.server import GrpcServer, ServiceBinding
 from services.common.settings import ServerSettings
 from services.common.telemetry import configure_tracing
@@ -29,6 +30,7 @@ class ScriptedRanking(pb_grpc.RankingServiceServicer):
 
     def __init__(self) -> None:
         self.started = asyncio.Event()
+        self.finish = asyncio.Event()
 
     async def ScorePosts(
         self, request: pb.ScorePostsRequest, context: grpc.aio.ServicerContext
@@ -37,9 +39,9 @@ class ScriptedRanking(pb_grpc.RankingServiceServicer):
             raise NotFound("viewer 1 does not exist", reason="VIEWER_NOT_FOUND")
         if request.viewer_id == 2:
             raise RuntimeError("database password is hunter2")
-        if request.viewer_id == 3:
+        if request.viewer_id == 3:  # a call in flight until the test lets it finish
             self.started.set()
-            await asyncio.sleep(0.5)
+            await wait_until(self.finish.is_set, what="the test to let the call finish", within=30)
         if request.viewer_id == 4:  # answers with the trace the handler runs in
             trace_id = trace.get_current_span().get_span_context().trace_id
             return pb.ScorePostsResponse(model_version=format(trace_id, "032x"))
@@ -147,7 +149,16 @@ async def test_graceful_stop_drains_in_flight_and_closes_resources() -> None:
     await servicer.started.wait()
     health = health_pb2_grpc.HealthStub(channel)
     stopping = asyncio.ensure_future(server.stop())
-    await asyncio.sleep(0.05)
+
+    async def shutting_down() -> bool:
+        try:
+            reply = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=0.5)
+        except grpc.aio.AioRpcError:
+            return True  # no longer taking calls
+        return reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+
+    await wait_until(shutting_down, what="the server shutting down")
+    servicer.finish.set()
     reply = await in_flight  # the call that was running completes despite the stop
     assert list(reply.scores) == [1.0]
     await stopping

@@ -8,6 +8,11 @@ from services.common.errors import InvalidArgument
 from services.graph.domain import rules
 
 
+def test_celebrity_threshold_is_inclusive() -> None:
+    assert not rules.is_celebrity(2, 3)
+    assert rules.is_celebrity(3, 3)
+
+
 def test_split_at_the_threshold() -> None:
     split = rules.split_followees([(5, 2, False), (3, 1, True), (9, 0, False), (4, 3, True)], threshold=2, version="v")
     assert split.pushed == [3, 9]

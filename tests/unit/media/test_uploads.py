@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import math
 
 import pytest
 
 from services.common.errors import InvalidArgument
+from services.common.polling import wait_until
 from services.media.app.uploads import MediaUseCases
 from services.media.domain.uploads import CONTENT_TYPES, check_upload, is_media_ref, new_media_ref
 
@@ -44,8 +45,13 @@ def test_refused_uploads(kind: str, size: int, message: str) -> None:
 
 
 class Store:
-    def __init__(self) -> None:
+    """`exists` holds each check until `together` checks have started since the group it belongs to began (the
+    last group: until all `checks` have), so that checks the use case lets run at once are in flight at once."""
+
+    def __init__(self, *, checks: int = 0, together: int = 1) -> None:
         self.present: set[str] = set()
+        self.checks, self.together = checks, together
+        self.started = 0
         self.running = 0
         self.peak = 0
 
@@ -53,9 +59,11 @@ class Store:
         return f"http://store/{key}?type={content_type}&size={size_bytes}&ttl={ttl_seconds}"
 
     async def exists(self, key: str) -> bool:
+        self.started += 1
         self.running += 1
         self.peak = max(self.peak, self.running)
-        await asyncio.sleep(0.01)
+        group_started = min(self.checks, math.ceil(self.started / self.together) * self.together)
+        await wait_until(lambda: self.started >= group_started, what=f"{group_started} checks started", within=5)
         self.running -= 1
         return key in self.present
 
@@ -69,7 +77,7 @@ async def test_create_upload_expires_after_the_ttl() -> None:
 
 
 async def test_check_is_ordered_bounded_and_skips_malformed_refs() -> None:
-    store = Store()
+    store = Store(checks=20, together=4)
     refs = [new_media_ref() for _ in range(20)]
     store.present.update(refs[::2])
     media = MediaUseCases(store, max_bytes=100, upload_ttl_seconds=900, check_concurrency=4)

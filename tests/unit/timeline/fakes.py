@@ -11,14 +11,17 @@ from services.timeline.app.ports import (
     FanoutChunk,
     FollowerPage,
     RankingUnavailable,
+    ReaderState,
     StreamKind,
-    Touch,
 )
 from services.timeline.domain.delivery import Followees, InFlight
 from services.timeline.domain.feed import Author, Post, PostStats
 
 
 class FakeCache:
+    """Every Redis port of the timeline at once (TimelineCaches, Readers, ReadStart, RecentPosts, PostsInFlight,
+    Locks, IdLists)."""
+
     def __init__(self, caps: Mapping[str, int]):
         self.caps = dict(caps)
         self.streams: dict[tuple[str, int], tuple[int, set[int]]] = {}  # (kind, owner) -> (low, ids)
@@ -94,14 +97,14 @@ class FakeCache:
         self._trim(kind, owner, low, set(ids) | {i for i in buffered if i >= low})
         return True
 
-    async def touch(self, reader: int) -> Touch:
+    async def touch(self, reader: int) -> ReaderState:
         stale = reader not in self.active
         self.active.add(reader)
         if stale:
             self.gen[reader] += 1
             self.sources[reader].clear()
         sources = dict(self.sources[reader])
-        return Touch(
+        return ReaderState(
             stale,
             self.gen[reader],
             sources,
@@ -128,7 +131,7 @@ class FakeCache:
 
     async def touch_and_read_home(
         self, reader: int, before: int | None, count: int, checked: int
-    ) -> tuple[Touch, CachedSlice | None]:
+    ) -> tuple[ReaderState, CachedSlice | None]:
         touch = await self.touch(reader)
         window = await self.read(StreamKind.HOME, reader, before, count)
         if window is None or self.tombstones is None:
@@ -238,7 +241,8 @@ class FakeWorld:
         start = int(cursor or 0)
         page = everyone[start : start + limit]
         nxt = str(start + limit) if start + limit < len(everyone) else ""
-        return FollowerPage(page, nxt, len(everyone), "" if cursor else self.version_of(author_id))
+        version = "" if cursor else self.version_of(author_id)
+        return FollowerPage(page, nxt, len(everyone), version, celebrity=len(everyone) >= self.threshold)
 
     def deleted(self, post_ids: Sequence[int]) -> set[int]:
         return {i for i in post_ids if i not in self.posts}

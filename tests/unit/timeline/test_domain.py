@@ -16,7 +16,6 @@ from services.timeline.domain.delivery import (
     by_audience,
     chunked,
     in_flight_for,
-    is_celebrity,
     plan_read,
 )
 from services.timeline.domain.feed import order_by_scores
@@ -115,11 +114,6 @@ def test_read_size_has_slack_and_a_ceiling() -> None:
 
 
 # --- delivery -----------------------------------------------------------------------------------------------
-
-
-def test_celebrity_threshold_is_inclusive() -> None:
-    assert not is_celebrity(2, 3)
-    assert is_celebrity(3, 3)
 
 
 def test_chunks_cover_every_follower_once() -> None:

@@ -34,7 +34,7 @@ async def test_one_authors_posts_to_the_same_followers_are_one_push() -> None:
     for reader in (1, 2, 3):
         await cached_home(cache, reader, [5])
     chunks = [FanoutChunk(post, 9, 0, readers) for post in (10, 11) for readers in ([1, 2], [3])]
-    assert await CacheFanout(cache=cache).deliver(chunks) == 6
+    assert await CacheFanout(timelines=cache, in_flight=cache).deliver(chunks) == 6
     assert cache.pushes == [([10, 11], [1, 2]), ([10, 11], [3])]
     for reader in (1, 2, 3):
         assert (await cache.read(HOME, reader, None, 10)).ids == [11, 10, 5]  # type: ignore[union-attr]
@@ -49,7 +49,9 @@ async def test_the_durable_push_goes_again_only_to_caches_rebuilt_since_the_post
     token = await cache.begin_fill(HOME, 2)  # ... and its rebuild reads Cassandra before the durable rows land
     assert token is not None and await store.read_home(2, None, 10) == []
     post = FanoutChunk(10, 9, published_ns, [1, 2, 3])
-    assert await StoreFanout(cache=cache, store=store).deliver([post]) == 2  # rows for the active readers 1 and 2
+    assert (
+        await StoreFanout(timelines=cache, readers=cache, store=store).deliver([post]) == 2
+    )  # rows for the active readers 1 and 2
     assert cache.pushes == [([10], [2])]
     await cache.commit_fill(HOME, 2, token, [], complete=True)
     assert (await cache.read(HOME, 2, None, 10)).ids == [10]  # type: ignore[union-attr]
@@ -58,13 +60,15 @@ async def test_the_durable_push_goes_again_only_to_caches_rebuilt_since_the_post
 async def test_the_durable_push_goes_to_everyone_when_the_publication_time_is_unknown() -> None:
     cache, store = RecordingCache(), FakeStore()
     await cached_home(cache, 1, [5])
-    await StoreFanout(cache=cache, store=store).deliver([FanoutChunk(10, 9, 0, [1, 2])])
+    await StoreFanout(timelines=cache, readers=cache, store=store).deliver([FanoutChunk(10, 9, 0, [1, 2])])
     assert cache.pushes == [([10], [1, 2])]
 
 
 async def test_the_durable_group_writes_the_authors_own_row_even_when_the_author_never_read() -> None:
     cache, store = RecordingCache(), FakeStore()  # nobody active
     own = FanoutChunk(10, 9, 0, [9], cache_written=True)
-    assert await StoreFanout(cache=cache, store=store).deliver([own, FanoutChunk(10, 9, 0, [1])]) == 1
+    assert (
+        await StoreFanout(timelines=cache, readers=cache, store=store).deliver([own, FanoutChunk(10, 9, 0, [1])]) == 1
+    )
     assert await store.read_home(9, None, 10) == [10]
     assert await store.read_home(1, None, 10) == []

@@ -3,7 +3,8 @@ reads back as the chunks it was made of."""
 
 from __future__ import annotations
 
-from services.timeline.adapters.kafka_events import pack_tasks, task_event, unpack_task
+from services.timeline.adapters.fanout_queue import pack_tasks, task_event
+from services.timeline.adapters.inbound_events import unpack_task
 from services.timeline.app.ports import FanoutChunk
 
 

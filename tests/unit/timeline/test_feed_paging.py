@@ -121,9 +121,12 @@ def make_rig(
     queue = FakeQueue()
     background = Background()
     streams = StreamReader(cache=cache, store=store, background=background, home_max=home_max, author_max=8)
-    materializer = Materializer(cache=cache, store=store, depth=depth)
+    materializer = Materializer(timelines=cache, readers=cache, recent_posts=cache, store=store, depth=depth)
     reader = FeedReader(
-        cache=cache,
+        read_start=cache,
+        readers=cache,
+        locks=cache,
+        id_lists=cache,
         streams=streams,
         materializer=materializer,
         followees=CachedFollowees(world, size=100, max_age_seconds=60),
@@ -135,11 +138,14 @@ def make_rig(
         tuning=FeedTuning(rank_candidates=12),
     )
     posts = PostEvents(
-        cache=cache,
+        timelines=cache,
+        recent_posts=cache,
+        in_flight=cache,
+        readers=cache,
         store=store,
         graph=world,
         queue=queue,
-        policy=FanoutPolicy(threshold, chunk_size=2, inline_max=2),
+        policy=FanoutPolicy(chunk_size=2, inline_max=2),
         tombstones=world,
         followers=CachedFollowers(max_ids=1000),
     )
@@ -151,9 +157,9 @@ def make_rig(
         background=background,
         reader=reader,
         posts=posts,
-        graph_events=GraphEvents(cache=cache, materializer=materializer),
-        hot=CacheFanout(cache=cache),
-        durable=StoreFanout(cache=cache, store=store),
+        graph_events=GraphEvents(readers=cache, materializer=materializer),
+        hot=CacheFanout(timelines=cache, in_flight=cache),
+        durable=StoreFanout(timelines=cache, readers=cache, store=store),
     )
 
 

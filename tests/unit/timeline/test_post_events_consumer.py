@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from feedmesh.events.v1 import events_pb2
 
-from services.timeline.adapters.kafka_events import PostEventsConsumer
+from services.common.kafka_consumer import ConsumedEvent
+from services.timeline.adapters.inbound_events import PostEventsConsumer
 from services.timeline.app.ingest import FanoutPolicy, PostEvents
 from services.timeline.app.peer_caches import CachedFollowers
 from services.timeline.app.ports import StreamKind
@@ -35,26 +35,23 @@ class GatedStore(FakeStore):
         await super().add_authored(author_id, post_id)
 
 
-@dataclass
-class Record:
-    key: bytes
-    value: bytes
-    topic: str = "feedmesh.posts"
-    offset: int = 0
+def consumed(event: events_pb2.Event) -> ConsumedEvent[events_pb2.Event]:
+    """As the consumer runtime hands it over: keyed by author."""
+    return ConsumedEvent(event, str(AUTHOR).encode(), "feedmesh.posts", 0, 0, ())
 
 
-def published(post_id: int) -> Record:
+def published(post_id: int) -> ConsumedEvent[events_pb2.Event]:
     event = events_pb2.Event(event_id=f"p{post_id}")
     event.post_published.post_id = post_id
     event.post_published.author_id = AUTHOR
-    return Record(str(AUTHOR).encode(), event.SerializeToString())
+    return consumed(event)
 
 
-def deleted(post_id: int) -> Record:
+def deleted(post_id: int) -> ConsumedEvent[events_pb2.Event]:
     event = events_pb2.Event(event_id=f"d{post_id}")
     event.post_deleted.post_id = post_id
     event.post_deleted.author_id = AUTHOR
-    return Record(str(AUTHOR).encode(), event.SerializeToString())
+    return consumed(event)
 
 
 async def rig() -> tuple[PostEventsConsumer, FakeCache, GatedStore]:
@@ -66,11 +63,14 @@ async def rig() -> tuple[PostEventsConsumer, FakeCache, GatedStore]:
         assert token is not None
         await cache.commit_fill(StreamKind.HOME, reader, token, [], complete=True)
     posts = PostEvents(
-        cache=cache,
+        timelines=cache,
+        recent_posts=cache,
+        in_flight=cache,
+        readers=cache,
         store=store,
         graph=world,
         queue=FakeQueue(),
-        policy=FanoutPolicy(100),
+        policy=FanoutPolicy(),
         tombstones=world,
         followers=CachedFollowers(max_ids=100),
     )

@@ -171,16 +171,18 @@ class ListFollowerIdsRequest(_message.Message):
     def __init__(self, author_id: _Optional[int] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class ListFollowerIdsResponse(_message.Message):
-    __slots__ = ("follower_ids", "next_cursor", "follower_count", "relationship_version")
+    __slots__ = ("follower_ids", "next_cursor", "follower_count", "relationship_version", "author_is_celebrity")
     FOLLOWER_IDS_FIELD_NUMBER: _ClassVar[int]
     NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     FOLLOWER_COUNT_FIELD_NUMBER: _ClassVar[int]
     RELATIONSHIP_VERSION_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_IS_CELEBRITY_FIELD_NUMBER: _ClassVar[int]
     follower_ids: _containers.RepeatedScalarFieldContainer[int]
     next_cursor: str
     follower_count: int
     relationship_version: str
-    def __init__(self, follower_ids: _Optional[_Iterable[int]] = ..., next_cursor: _Optional[str] = ..., follower_count: _Optional[int] = ..., relationship_version: _Optional[str] = ...) -> None: ...
+    author_is_celebrity: bool
+    def __init__(self, follower_ids: _Optional[_Iterable[int]] = ..., next_cursor: _Optional[str] = ..., follower_count: _Optional[int] = ..., relationship_version: _Optional[str] = ..., author_is_celebrity: _Optional[bool] = ...) -> None: ...
 
 class ListFolloweeIdsRequest(_message.Message):
     __slots__ = ("user_id",)

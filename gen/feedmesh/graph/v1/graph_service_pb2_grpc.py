@@ -210,7 +210,8 @@ class GraphServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListFollowerIds(self, request, context):
-        """Internal, for fanout: one page of an author's follower ids, in id order, with the total follower count.
+        """Internal, for fanout: one page of an author's follower ids, in id order, with the total follower count and
+        whether the author is a celebrity (the graph owns the celebrity threshold; fanout asks it here).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,164 @@
+"""Every key of feedmesh's shared Redis, by the service that owns it.
+
+One Redis server (`noeviction`) serves every service; each keeps to its own prefix (`graph:`, `post:`, the timeline's
+configurable `tl`). A service reads another's key only where the owner publishes it, through the module that states
+the promise (services.common.relationship_version, services.common.post_tombstones). Key names are data: running
+stacks hold them, so a rename here is a migration.
+
+`{...}` is a hash tag: the keys of one user, author or post share a cluster slot, so one script may touch them all.
+Some timeline scripts build keys from the prefix server-side (noted below): change them together with this module.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# --- graph (services/graph) ---------------------------------------------------------------------------------------
+
+
+def graph_counts(user_id: int) -> str:
+    """Hash f=<followers> g=<following>: the graph's read-through cache of a user's counts."""
+    return f"graph:{{{user_id}}}:counts"
+
+
+def graph_followers(user_id: int) -> str:
+    """Sorted set (scores 0) of the user's follower ids zero-padded to 20 digits, plus one empty member that marks
+    the set as cached: the graph's read-through cache for fanout listings."""
+    return f"graph:{{{user_id}}}:followers"
+
+
+def graph_followers_staged(user_id: int, token: str) -> str:
+    """A follower set being built under a private name, renamed to `graph_followers` if no change came in."""
+    return f"graph:{{{user_id}}}:followers:staged:{token}"
+
+
+def graph_generation(user_id: int) -> str:
+    """A unique token replaced by every invalidation of the user's cached relationships; published as the user's
+    relationship version (services.common.relationship_version)."""
+    return f"graph:{{{user_id}}}:gen"
+
+
+def graph_profile(user_id: int) -> str:
+    """The graph's cache of a user's profile from the auth service (serialized User)."""
+    return f"graph:profile:{user_id}"
+
+
+# --- post (services/post) -----------------------------------------------------------------------------------------
+
+POST_TOMBSTONES = "post:tombstones"
+"""Set of every deleted post id plus a sentinel, published by the post service (services.common.post_tombstones)."""
+
+POST_TOMBSTONES_STAGED = "post:tombstones:staged"
+"""The tombstone set being rebuilt from PostgreSQL, renamed over POST_TOMBSTONES when complete."""
+
+
+# --- timeline (services/timeline; prefix FEEDMESH_REDIS_PREFIX) ----------------------------------------------------
+
+TIMELINE_PREFIX = "tl"
+"""The timeline's default prefix: timelines that share a Redis but not their caps (the tests') use their own."""
+
+HOME = "h"
+"""The id-stream kind of a reader's home timeline (the hash tag `{h:<reader>}`)."""
+
+AUTHOR = "a"
+"""The id-stream kind of an author's own timeline (the hash tag `{a:<author>}`)."""
+
+
+class IdStreamKeys(NamedTuple):
+    """The keys of one cached id stream (a home or author timeline) under its hash tag. The push script (timeline
+    adapters/redis/lua/push_home.lua) builds the home ones from the prefix."""
+
+    complete_from: str
+    """`:lo`, a fixed-width id: the set holds every id at or above it that Cassandra holds. Its existence is the
+    cache's existence."""
+    ids: str
+    """`:z`, sorted set of fixed-width ids (score 0, ordered by member: exact 64-bit order)."""
+    fill_claim: str
+    """`:fill`, the token of the build of a missing cache from Cassandra, while it runs."""
+    fill_buffer: str
+    """`:buf`, sorted set of the ids written while the cache is being built, merged in when the build commits."""
+
+
+def id_stream(kind: str, owner: int, prefix: str = TIMELINE_PREFIX) -> IdStreamKeys:
+    """The keys of `owner`'s cached stream of `kind` (HOME or AUTHOR)."""
+    tag = f"{prefix}:{{{kind}:{owner}}}"
+    return IdStreamKeys(f"{tag}:lo", f"{tag}:z", f"{tag}:fill", f"{tag}:buf")
+
+
+def home_timeline(reader: int, prefix: str = TIMELINE_PREFIX) -> IdStreamKeys:
+    """A reader's cached home timeline."""
+    return id_stream(HOME, reader, prefix)
+
+
+def author_timeline(author: int, prefix: str = TIMELINE_PREFIX) -> IdStreamKeys:
+    """An author's cached timeline (their own posts)."""
+    return id_stream(AUTHOR, author, prefix)
+
+
+def recent_posts(author: int, prefix: str = TIMELINE_PREFIX) -> str:
+    """Sorted set of the author's posts of the last minutes (member -> when noted, ms), read by a backfill with the
+    author's timeline in Cassandra while their writes there may still be in flight."""
+    return f"{prefix}:{{{AUTHOR}:{author}}}:recent"
+
+
+class ReaderKeys(NamedTuple):
+    """A reader's state, under its hash tag `{u:<reader>}`."""
+
+    active: str
+    """`:active`, when the reader last renewed its activity (s); expires after the inactivity period: no key, an
+    inactive reader (fanout skips it)."""
+    generation: str
+    """`:gen`, counts the resets of the reader's sources (an inactive reader that comes back starts over)."""
+    sources: str
+    """`:src`, hash author -> floor: the authors materialized in the reader's home timeline, from which id down."""
+    sources_version: str
+    """`:srcv`, counts the changes to `sources`."""
+
+
+def reader(reader_id: int, prefix: str = TIMELINE_PREFIX) -> ReaderKeys:
+    tag = f"{prefix}:{{u:{reader_id}}}"
+    return ReaderKeys(f"{tag}:active", f"{tag}:gen", f"{tag}:src", f"{tag}:srcv")
+
+
+def reader_active(reader_id: int, prefix: str = TIMELINE_PREFIX) -> str:
+    """`reader(reader_id).active`, alone (the activity checks ask about thousands of readers)."""
+    return f"{prefix}:{{u:{reader_id}}}:active"
+
+
+def pull_only_authors(prefix: str = TIMELINE_PREFIX) -> str:
+    """Set of the authors whose posts are not pushed (celebrities): readers pull them."""
+    return f"{prefix}:pull_only"
+
+
+def pull_only_version(prefix: str = TIMELINE_PREFIX) -> str:
+    """Counts the changes to `pull_only_authors`."""
+    return f"{prefix}:pull_only:v"
+
+
+def home_fills(prefix: str = TIMELINE_PREFIX) -> str:
+    """Sorted set reader -> when a build of its home timeline from Cassandra last began (ms), for the durable
+    fanout's second push."""
+    return f"{prefix}:fills"
+
+
+def posts_in_flight(prefix: str = TIMELINE_PREFIX) -> str:
+    """Sorted set of the posts noted and not yet pushed to every follower (member `author:post` -> when noted, ms),
+    read by every feed read."""
+    return f"{prefix}:in_flight"
+
+
+def chunks_left(post_id: int, prefix: str = TIMELINE_PREFIX) -> str:
+    """Set of what is left to push of a post in flight: `+` until the last follower listing page is out, and the
+    fanout chunks not pushed yet, each named by its first reader. The in-flight scripts (timeline
+    adapters/redis/lua/*_in_flight.lua) build it from the prefix."""
+    return f"{prefix}:{{p:{post_id}}}:left"
+
+
+def lock(name: str, prefix: str = TIMELINE_PREFIX) -> str:
+    """A timeline lock (e.g. one home rebuild at a time per reader): exists while held."""
+    return f"{prefix}:lock:{name}"
+
+
+def id_list(name: str, prefix: str = TIMELINE_PREFIX) -> str:
+    """A short-lived list of post ids with a tag (`tag|id,id,...`), e.g. the rest of a ranked feed session."""
+    return f"{prefix}:ids:{name}"

@@ -1,0 +1,3 @@
+-- Forgets authors as sources of the reader's home timeline. KEYS: sources, sources version. ARGV: authors...
+if redis.call('HDEL', KEYS[1], unpack(ARGV)) > 0 then redis.call('INCR', KEYS[2]) end
+return 1
