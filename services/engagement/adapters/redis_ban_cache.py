@@ -13,8 +13,8 @@ import logging
 
 from prometheus_client import Counter
 
+from services.common import redis_keys
 from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError
-from services.engagement.adapters import abuse_keys
 from services.engagement.app.abuse_ports import ShadowBanStore
 from services.engagement.domain.shadow_bans import BanState
 
@@ -30,7 +30,7 @@ class CachedShadowBans:
         self.ttl_seconds = ttl_seconds
 
     async def state(self, user_id: int) -> BanState:
-        key = abuse_keys.ban_state(user_id)
+        key = redis_keys.engagement_ban_state(user_id)
         try:
             cached = await self.mux.execute("GET", key)
         except (RedisMuxError, RedisReplyError) as exc:
@@ -49,7 +49,7 @@ class CachedShadowBans:
         return state
 
     async def remember(self, user_id: int, state: BanState) -> None:
-        await self.mux.execute("SET", abuse_keys.ban_state(user_id), state.value, "EX", self.ttl_seconds)
+        await self.mux.execute("SET", redis_keys.engagement_ban_state(user_id), state.value, "EX", self.ttl_seconds)
 
     async def _stored(self, user_id: int) -> BanState:
         ban = await self.store.get(user_id)

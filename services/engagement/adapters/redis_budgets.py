@@ -3,8 +3,8 @@ every budget window and burst signal and counts the attempt, atomically, on the 
 
 from __future__ import annotations
 
+from services.common import redis_keys
 from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, load_script
-from services.engagement.adapters import abuse_keys
 from services.engagement.app.abuse_ports import CounterUnavailable
 from services.engagement.domain.admission import Attempt, Verdict
 from services.engagement.domain.burst import BurstChecks, BurstSignal
@@ -19,12 +19,14 @@ class RedisBudgetCounter:
 
     async def admit(self, attempt: Attempt) -> Verdict:
         user = attempt.user_id
-        keys = [abuse_keys.harder_limit(user)]
-        keys += [abuse_keys.budget_window(user, w.action.value, w.period.label, w.index) for w in attempt.windows]
+        keys = [redis_keys.engagement_harder_limit(user)]
+        keys += [
+            redis_keys.engagement_budget_window(user, w.action.value, w.period.label, w.index) for w in attempt.windows
+        ]
         checks = attempt.burst or _GUARD_OFF
         flip_threshold = checks.flip_threshold if attempt.post_id is not None else 0
         if flip_threshold:
-            keys.append(abuse_keys.like_flips(user, attempt.post_id or 0))
+            keys.append(redis_keys.engagement_like_flips(user, attempt.post_id or 0))
         args: list[str | int] = [
             len(attempt.windows),
             0 if attempt.burst is None else 1,
@@ -48,8 +50,8 @@ class RedisBudgetCounter:
         )
 
     async def rate_limited_until(self, user_id: int, now: float) -> float | None:
-        left_ms = await self.mux.execute("PTTL", abuse_keys.harder_limit(user_id))
+        left_ms = await self.mux.execute("PTTL", redis_keys.engagement_harder_limit(user_id))
         return now + left_ms / 1000 if left_ms > 0 else None
 
     async def clear_rate_limit(self, user_id: int) -> bool:
-        return bool(await self.mux.execute("DEL", abuse_keys.harder_limit(user_id)))
+        return bool(await self.mux.execute("DEL", redis_keys.engagement_harder_limit(user_id)))

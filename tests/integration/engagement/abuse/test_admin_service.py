@@ -11,10 +11,10 @@ import pytest
 from feedmesh.engagement.v1 import engagement_admin_service_pb2 as pb
 from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 
+from services.common import redis_keys
 from services.common.ids import min_id_at
 from services.common.redis_mux import RedisMux
 from services.engagement.abuse_wiring import build_anti_abuse
-from services.engagement.adapters import abuse_keys
 from services.engagement.domain.budgets import Action
 from tests.integration.auth.test_auth_service import reason_of
 from tests.integration.engagement.abuse.conftest import DAY, AdminOnlySettings, user_id_aged
@@ -72,12 +72,12 @@ async def test_a_ban_reaches_another_processs_guard_at_once(
 async def test_the_harder_limit_shows_and_can_be_lifted(admin: Admin, users: list[int], redis_client: Any) -> None:
     user = user_id_aged(30 * DAY)
     users.append(user)
-    redis_client.set(abuse_keys.harder_limit(user), 1, ex=900)
+    redis_client.set(redis_keys.engagement_harder_limit(user), 1, ex=900)
     status = await admin.GetUserStatus(pb.GetUserStatusRequest(user_id=user))
     assert 890 < status.rate_limited_until.ToSeconds() - time.time() <= 900
     cleared = await admin.ClearRateLimit(pb.ClearRateLimitRequest(user_id=user, operator="alice"))
     assert not cleared.HasField("rate_limited_until")
-    assert not redis_client.exists(abuse_keys.harder_limit(user))
+    assert not redis_client.exists(redis_keys.engagement_harder_limit(user))
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from services.common import redis_keys
 from services.common.redis_mux import RedisMux
-from services.engagement.adapters import abuse_keys
 from services.engagement.adapters.redis_budgets import RedisBudgetCounter
 from services.engagement.domain.admission import Verdict, plan_attempt
 from services.engagement.domain.budgets import Action, BudgetPolicy, Period
@@ -62,7 +62,7 @@ async def test_the_minute_budget_holds_and_a_refusal_spends_nothing(
     refused = verdicts[3]
     assert refused.exhausted is not None and refused.exhausted.period is Period.MINUTE
     assert refused.rate_limited_until is None and refused.error(now) is not None
-    minute_key = abuse_keys.budget_window(user, "comment", "minute", int(now // 60))
+    minute_key = redis_keys.engagement_budget_window(user, "comment", "minute", int(now // 60))
     assert redis_client.get(minute_key) == b"3"
     assert 0 < redis_client.ttl(minute_key) <= 61
     # the next minute has room again, until the day's budget (5) is spent
@@ -123,9 +123,10 @@ async def test_with_the_guard_off_nothing_trips_and_no_harder_limit_applies(
     new = user_id_aged(600)
     users.append(new)
     now = now_in_one_minute()
-    redis_client.set(abuse_keys.harder_limit(new), 1, ex=900)  # limited harder before the guard was switched off
+    # limited harder before the guard was switched off
+    redis_client.set(redis_keys.engagement_harder_limit(new), 1, ex=900)
     verdicts = [await attempt(counter, new, Action.LIKE, 7, now, guard=None) for _ in range(40)]
     verdicts += [await attempt(counter, new, Action.UNLIKE, 7, now, guard=None) for _ in range(3)]
     assert all(v.admitted and v.signal is None and v.rate_limited_until is None for v in verdicts)
-    assert redis_client.get(abuse_keys.budget_window(new, "like", "minute", int(now // 60))) == b"40"
-    assert not redis_client.exists(abuse_keys.like_flips(new, 7))
+    assert redis_client.get(redis_keys.engagement_budget_window(new, "like", "minute", int(now // 60))) == b"40"
+    assert not redis_client.exists(redis_keys.engagement_like_flips(new, 7))

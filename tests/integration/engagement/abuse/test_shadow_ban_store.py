@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from services.common import redis_keys
 from services.common.redis_mux import RedisMux
-from services.engagement.adapters import abuse_keys
 from services.engagement.adapters.postgres_shadow_bans import PgShadowBanStore
 from services.engagement.adapters.redis_ban_cache import CachedShadowBans
 from services.engagement.domain.shadow_bans import BanState
@@ -62,17 +62,17 @@ async def test_the_cache_follows_committed_changes_and_never_restores_an_old_sta
     user = user_id_aged(30 * DAY)
     users.append(user)
     assert await another.state(user) is BanState.NEVER  # cached now
-    assert redis_client.get(abuse_keys.ban_state(user)) == b"never"
+    assert redis_client.get(redis_keys.engagement_ban_state(user)) == b"never"
     await store.ban(user, "", "alice")
     await one_process.remember(user, BanState.ACTIVE)
     assert await another.state(user) is BanState.ACTIVE
     # a lookup that read PostgreSQL before the ban fills only an empty entry: it cannot undo the ban
-    await another.mux.execute("SET", abuse_keys.ban_state(user), "never", "EX", 600, "NX")
+    await another.mux.execute("SET", redis_keys.engagement_ban_state(user), "never", "EX", 600, "NX")
     assert await another.state(user) is BanState.ACTIVE
     await store.lift(user, "alice")
     await one_process.remember(user, BanState.LIFTED)
     assert await another.state(user) is BanState.LIFTED
-    assert 0 < redis_client.ttl(abuse_keys.ban_state(user)) <= 600
+    assert 0 < redis_client.ttl(redis_keys.engagement_ban_state(user)) <= 600
 
 
 async def test_without_redis_postgres_answers(pg_pool: asyncpg.Pool, users: list[int]) -> None:
