@@ -5,10 +5,10 @@ says what to do and a non-zero status: 3 unreachable, 1 refused (2 is a usage er
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
 import grpc
 import typer
@@ -29,7 +29,6 @@ admin_app = typer.Typer(
 )
 app.add_typer(admin_app, name="admin")
 
-R = TypeVar("R", bound=Message)
 UserId = Annotated[int, typer.Argument(min=1, metavar="USER_ID", help="The user's id.", show_default=False)]
 
 
@@ -68,11 +67,12 @@ class Admin:
         with grpc.insecure_channel(self.target) as channel:
             yield pb_grpc.EngagementAdminServiceStub(channel)
 
-    def call(self, rpc: Callable[[pb_grpc.EngagementAdminServiceStub], R]) -> R:
-        """One call; a failure ends the command with a message that says what to do."""
+    def call(self, method: str, request: Message) -> Any:
+        """One call of EngagementAdminService.<method>; a failure ends the command with a message that says what to
+        do."""
         try:
             with self.stub() as stub:
-                return rpc(stub)
+                return getattr(stub, method)(request, timeout=self.timeout)
         except grpc.RpcError as exc:
             code = exc.code()
             details = exc.details()
@@ -89,6 +89,11 @@ class Admin:
 
     def show(self, message: Message, text: str) -> None:
         typer.echo(json_format.MessageToJson(message, indent=2) if self.as_json else text)
+
+    def show_status(self, method: str, request: Message) -> None:
+        """Calls a method that answers a UserStatus, and prints it."""
+        status: pb.UserStatus = self.call(method, request)
+        self.show(status, render.user_status(status))
 
 
 def fail(message: str, status: int) -> NoReturn:
@@ -117,37 +122,25 @@ def shadow_ban(
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
 ) -> None:
     """Shadow-ban a user: their likes, comments and shares look normal to them, count and show for nobody else."""
-    admin: Admin = ctx.obj
-    request = pb.ShadowBanUserRequest(user_id=user_id, reason=reason, operator=operator)
-    status = admin.call(lambda stub: stub.ShadowBanUser(request, timeout=admin.timeout))
-    admin.show(status, render.user_status(status))
+    ctx.obj.show_status("ShadowBanUser", pb.ShadowBanUserRequest(user_id=user_id, reason=reason, operator=operator))
 
 
 @admin_app.command("unban")
 def unban(ctx: typer.Context, user_id: UserId, operator: Operator) -> None:
     """Lift a user's shadow ban: what they do from now on counts and shows again."""
-    admin: Admin = ctx.obj
-    request = pb.UnbanUserRequest(user_id=user_id, operator=operator)
-    status = admin.call(lambda stub: stub.UnbanUser(request, timeout=admin.timeout))
-    admin.show(status, render.user_status(status))
+    ctx.obj.show_status("UnbanUser", pb.UnbanUserRequest(user_id=user_id, operator=operator))
 
 
 @admin_app.command("status")
 def status(ctx: typer.Context, user_id: UserId) -> None:
     """Show a user's shadow ban and whether the burst guard limits them harder."""
-    admin: Admin = ctx.obj
-    request = pb.GetUserStatusRequest(user_id=user_id)
-    answer = admin.call(lambda stub: stub.GetUserStatus(request, timeout=admin.timeout))
-    admin.show(answer, render.user_status(answer))
+    ctx.obj.show_status("GetUserStatus", pb.GetUserStatusRequest(user_id=user_id))
 
 
 @admin_app.command("clear-rate-limit")
 def clear_rate_limit(ctx: typer.Context, user_id: UserId, operator: Operator) -> None:
     """Lift the burst guard's harder rate limit from a user (a false alarm); the budgets still apply."""
-    admin: Admin = ctx.obj
-    request = pb.ClearRateLimitRequest(user_id=user_id, operator=operator)
-    answer = admin.call(lambda stub: stub.ClearRateLimit(request, timeout=admin.timeout))
-    admin.show(answer, render.user_status(answer))
+    ctx.obj.show_status("ClearRateLimit", pb.ClearRateLimitRequest(user_id=user_id, operator=operator))
 
 
 @admin_app.command("list-bans")
@@ -158,6 +151,5 @@ def list_bans(
 ) -> None:
     """List the shadow bans in force, newest first, one page at a time."""
     admin: Admin = ctx.obj
-    request = pb.ListShadowBansRequest(cursor=cursor, limit=limit)
-    page = admin.call(lambda stub: stub.ListShadowBans(request, timeout=admin.timeout))
+    page: pb.ListShadowBansResponse = admin.call("ListShadowBans", pb.ListShadowBansRequest(cursor=cursor, limit=limit))
     admin.show(page, render.ban_page(page))
