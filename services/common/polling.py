@@ -14,75 +14,70 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar, Unpack, overload
 
 T = TypeVar("T")
 
-_MISSING = object()
+
+class Patience(TypedDict, total=False):
+    """What is waited for (named in the timeout's message), for how long at most, and how often it is asked."""
+
+    what: Required[str]
+    within: float  # seconds; 10 when not given
+    interval: float  # seconds between two probes; 0.02 when not given
 
 
 class WaitTimeout(AssertionError):
     """The condition did not hold within the deadline (an AssertionError, so tests report it as a failure)."""
 
 
-def _describe(what: str, within: float, last: Any) -> str:
-    seen = "" if last is _MISSING else f"; last seen: {last!r}"[:500]
-    return f"waited {within:g} s for {what}{seen}"
+class _Deadline:
+    def __init__(self, patience: Patience):
+        self.what = patience["what"]
+        self.within = patience.get("within", 10.0)
+        self.interval = patience.get("interval", 0.02)
+        self.at = time.monotonic() + self.within
+
+    def pause_after(self, last: Any) -> float:
+        """How long to wait before the next probe; raises WaitTimeout once the deadline has passed."""
+        if time.monotonic() >= self.at:
+            raise WaitTimeout(f"waited {self.within:g} s for {self.what}; last seen: {last!r}"[:600])
+        return self.interval
 
 
-async def _call(probe: Callable[[], Any]) -> Any:
-    value = probe()
-    if inspect.isawaitable(value):
-        value = await value
+@overload
+async def wait_for(
+    probe: Callable[[], Awaitable[T]], condition: Callable[[T], bool] = ..., **patience: Unpack[Patience]
+) -> T: ...
+@overload
+async def wait_for(probe: Callable[[], T], condition: Callable[[T], bool] = ..., **patience: Unpack[Patience]) -> T: ...
+async def wait_for(
+    probe: Callable[[], Any], condition: Callable[[Any], bool] = bool, **patience: Unpack[Patience]
+) -> Any:
+    """Calls `probe` until `condition(value)` holds; returns that value. Raises WaitTimeout past `within` seconds."""
+    deadline = _Deadline(patience)
+    while True:
+        value = probe()
+        if inspect.isawaitable(value):
+            value = await value
+        if condition(value):
+            return value
+        await asyncio.sleep(deadline.pause_after(value))
+
+
+async def wait_until(condition: Callable[[], bool | Awaitable[bool]], **patience: Unpack[Patience]) -> None:
+    """Waits until `condition()` is true. Raises WaitTimeout past `within` seconds."""
+    await wait_for(condition, bool, **patience)
+
+
+def wait_for_sync(probe: Callable[[], T], condition: Callable[[T], bool] = bool, **patience: Unpack[Patience]) -> T:
+    """`wait_for` for code outside an event loop (blocking clients, subprocesses)."""
+    deadline = _Deadline(patience)
+    while not condition(value := probe()):
+        time.sleep(deadline.pause_after(value))
     return value
 
 
-async def wait_for(
-    probe: Callable[[], T | Awaitable[T]],
-    condition: Callable[[T], bool] = bool,
-    *,
-    what: str,
-    within: float = 10.0,
-    interval: float = 0.02,
-) -> T:
-    """Calls `probe` until `condition(value)` holds; returns that value. Raises WaitTimeout past `within` seconds."""
-    deadline = time.monotonic() + within
-    last: Any = _MISSING
-    while True:
-        last = await _call(probe)
-        if condition(last):
-            return last
-        if time.monotonic() >= deadline:
-            raise WaitTimeout(_describe(what, within, last))
-        await asyncio.sleep(interval)
-
-
-async def wait_until(
-    condition: Callable[[], bool | Awaitable[bool]], *, what: str, within: float = 10.0, interval: float = 0.02
-) -> None:
-    """Waits until `condition()` is true. Raises WaitTimeout past `within` seconds."""
-    await wait_for(condition, bool, what=what, within=within, interval=interval)
-
-
-def wait_for_sync(
-    probe: Callable[[], T],
-    condition: Callable[[T], bool] = bool,
-    *,
-    what: str,
-    within: float = 10.0,
-    interval: float = 0.02,
-) -> T:
-    """`wait_for` for code outside an event loop (blocking clients, subprocesses)."""
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if condition(value):
-            return value
-        if time.monotonic() >= deadline:
-            raise WaitTimeout(_describe(what, within, value))
-        time.sleep(interval)
-
-
-def wait_until_sync(condition: Callable[[], bool], *, what: str, within: float = 10.0, interval: float = 0.02) -> None:
+def wait_until_sync(condition: Callable[[], bool], **patience: Unpack[Patience]) -> None:
     """`wait_until` for code outside an event loop."""
-    wait_for_sync(condition, bool, what=what, within=within, interval=interval)
+    wait_for_sync(condition, bool, **patience)

@@ -15,6 +15,8 @@ Members are ids in plain decimal: the timeline's home-window script checks them 
 
 from __future__ import annotations
 
+import functools
+import pathlib
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
@@ -25,19 +27,18 @@ from services.common.redis_mux import RedisMux
 KEY = redis_keys.POST_TOMBSTONES
 SENTINEL = "0"  # no post has id 0
 
-# KEYS: the set. ARGV: ids. Adds only to a complete set: adding to a missing one would make it look complete.
-_ADD_IF_PRESENT = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
-for i = 2, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
-return 1
-"""
+
+@functools.cache
+def _add_if_present_source() -> str:
+    """lua/add_tombstones_if_present.lua, read on first use (never at import)."""
+    return (pathlib.Path(__file__).parent / "lua" / "add_tombstones_if_present.lua").read_text()
 
 
 async def add_if_present(redis: Redis, post_ids: Sequence[int], key: str = KEY) -> bool:
     """Adds the ids to the set if it is complete; False when it is missing (the owner must rebuild it)."""
     if not post_ids:
         return True
-    script = redis.register_script(_ADD_IF_PRESENT)
+    script = redis.register_script(_add_if_present_source())
     return bool(await script(keys=[key], args=[SENTINEL, *post_ids]))
 
 

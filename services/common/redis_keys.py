@@ -1,9 +1,9 @@
 """Every key of feedmesh's shared Redis, by the service that owns it.
 
-One Redis server (`noeviction`) serves every service; each keeps to its own prefix (`graph:`, `post:`, the timeline's
-configurable `tl`). A service reads another's key only where the owner publishes it, through the module that states
-the promise (services.common.relationship_version, services.common.post_tombstones). Key names are data: running
-stacks hold them, so a rename here is a migration.
+One Redis server (`noeviction`) serves every service; each keeps to its own prefix (`graph:`, `post:`, `eng:`, the
+timeline's configurable `tl`). A service reads another's key only where the owner publishes it, through the module
+that states the promise (services.common.relationship_version, services.common.post_tombstones). Key names are data:
+running stacks hold them, so a rename here is a migration.
 
 `{...}` is a hash tag: the keys of one user, author or post share a cluster slot, so one script may touch them all.
 Some timeline scripts build keys from the prefix server-side (noted below): change them together with this module.
@@ -50,6 +50,42 @@ POST_TOMBSTONES = "post:tombstones"
 
 POST_TOMBSTONES_STAGED = "post:tombstones:staged"
 """The tombstone set being rebuilt from PostgreSQL, renamed over POST_TOMBSTONES when complete."""
+
+
+# --- engagement (services/engagement) -----------------------------------------------------------------------------
+# A post's cached counts: three sets of member ids (likers' user ids, comment ids, share ids), each complete (every
+# committed row of its kind, plus the sentinel member) or absent, and a change token. Private to the engagement
+# service: other services ask it (BatchGetPostStats).
+
+ENGAGEMENT_SENTINEL = "0"
+"""The member that marks a set as complete (no user, comment or share has id 0)."""
+
+
+def engagement_generation(post_id: int) -> str:
+    """A random token replaced by every change applied to the post's sets; a rebuild publishes only if it still
+    holds the token the rebuild read before its PostgreSQL snapshot."""
+    return f"eng:{{{post_id}}}:gen"
+
+
+def engagement_likers(post_id: int) -> str:
+    """Set of the user ids that like the post, plus the sentinel: SCARD - 1 is the like count."""
+    return f"eng:{{{post_id}}}:likes"
+
+
+def engagement_comments(post_id: int) -> str:
+    """Set of the post's comment ids, plus the sentinel."""
+    return f"eng:{{{post_id}}}:comments"
+
+
+def engagement_shares(post_id: int) -> str:
+    """Set of the post's share ids, plus the sentinel."""
+    return f"eng:{{{post_id}}}:shares"
+
+
+def engagement_staged(post_id: int, name: str, token: str) -> str:
+    """A rebuild's private copy of one of the post's sets (`name`: likes, comments, shares), renamed over it when
+    published."""
+    return f"eng:{{{post_id}}}:{name}:staged:{token}"
 
 
 # --- timeline (services/timeline; prefix FEEDMESH_REDIS_PREFIX) ----------------------------------------------------

@@ -42,7 +42,7 @@ def _parse(raw: str, kind: Any, name: str) -> Any:
         if kind is str:
             return raw
         if typing.get_origin(kind) is tuple:
-            (item_kind, *_rest) = typing.get_args(kind)
+            item_kind = typing.get_args(kind)[0]  # tuple[int, ...]: the items' type comes first
             return tuple(_parse(part.strip(), item_kind, name) for part in raw.split(",") if part.strip())
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r} is not a valid {getattr(kind, '__name__', kind)}: {exc}") from None

@@ -7,6 +7,7 @@ from feedmesh.post.v1 import post_service_pb2_grpc
 
 from services.common import postgres
 from services.common.clients import ChannelPool
+from services.common.content_safety import ContentPolicy
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
 from services.common.redis import create_redis
@@ -19,7 +20,6 @@ from services.post.adapters.tombstones import RedisTombstones
 from services.post.api.servicer import PostServicer
 from services.post.app.maintenance import PartitionMaintenance
 from services.post.app.posts import PostUseCases
-from services.post.domain.content import ContentPolicy
 from services.post.settings import PostSettings
 
 SERVICE_NAME = "feedmesh.post.v1.PostService"

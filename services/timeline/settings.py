@@ -60,9 +60,7 @@ class TimelineSettings(ServerSettings):
     fanout_store_in_flight: int = 16
     # The durable group takes its tasks in large batches: a fetch waits up to `_wait_ms` for `_bytes` of them, and a
     # batch holds up to `_tasks`. Rows of one reader from several posts then go to Cassandra as one partition write,
-    # and the durable writes come in fewer, larger doses. At half the benchmark mix's capacity they took a core's
-    # worth of CPU (Cassandra and the durable process) in small batches, and stopping them brought the freshness p99
-    # from 943 to 347 ms in a probe.
+    # and the durable writes come in fewer, larger doses that take less CPU from the hot path (bench/README.md).
     fanout_store_batch_wait_ms: int = 1000
     fanout_store_batch_bytes: int = 262_144
     fanout_store_batch_tasks: int = 1000

@@ -25,7 +25,11 @@ from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.api.servicer import TimelineServicer
 from services.timeline.app.background import Background
-from services.timeline.app.feed import FeedReader, FeedTuning
+from services.timeline.app.chronological_feed import ChronologicalFeed
+from services.timeline.app.feed import GetFeed
+from services.timeline.app.feed_candidates import CandidateCollector
+from services.timeline.app.feed_upkeep import FeedUpkeep
+from services.timeline.app.hydration import Hydrator
 from services.timeline.app.ingest import (
     CacheFanout,
     FanoutPolicy,
@@ -36,7 +40,11 @@ from services.timeline.app.ingest import (
 )
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts, CachedUsers
+from services.timeline.app.ranked_feed import RankedFeed
+from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
+from services.timeline.app.visibility_filter import VisibilityFilter
+from services.timeline.app.warmed_candidates import WarmedCandidates
 from services.timeline.settings import TimelineSettings
 
 SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
@@ -45,9 +53,8 @@ Closer = Callable[[], Awaitable[None]]
 Consumer = EventConsumer[events_pb2.Event]
 
 
-# The fanout groups' script calls in flight per member (see TimelineRedis.build's scripts_at_once): one push of 500
-# readers is 6-11 ms of Redis on an idle stack (INFO commandstats around a 10k author's post), so one round trip
-# more per call costs little next to it. 4 at a time was tried against 1: the probes were too noisy to tell.
+# The fanout groups' script calls in flight per member (see TimelineRedis.build's scripts_at_once): a push of 500
+# readers costs Redis far more than a round trip, so one call at a time loses little.
 FANOUT_SCRIPTS_AT_ONCE = 1
 
 
@@ -56,10 +63,9 @@ class Stores:
     """The data-tier clients of one process; `close()` releases them."""
 
     redis: TimelineRedis
-    # Opens the same caches on a Redis connection of their own (closed with the rest), for a fanout member: one
-    # connection answers in the order asked, so the post events' few commands (which a normal author's post waits
-    # for) and the other members' pushes queued behind the whole of a member's batch (20 scripts of 500 readers for
-    # one post of a 10k author: 130-220 ms of Redis on an idle stack). Redis serves its connections in turns.
+    # Opens the same caches on a Redis connection of their own (closed with the rest), for a fanout member: a
+    # connection answers in the order asked and Redis serves connections in turns, so the post events' few commands
+    # and the other members' pushes do not queue behind a member's whole batch.
     bulk_redis: Callable[[], TimelineRedis]
     store: CassandraTimelineStore
     # The same session behind a small in-flight limit: the durable fanout's bulk writes queue here instead of in
@@ -209,31 +215,51 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         store=stores.store,
         depth=settings.backfill_depth,
     )
-    feed = FeedReader(
-        read_start=redis.read_start,
-        readers=redis.readers,
-        locks=redis.locks,
-        id_lists=redis.id_lists,
-        streams=streams,
-        materializer=materializer,
-        followees=CachedFollowees(
-            graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
-        ),
-        posts=CachedPosts(PostClient(channels, settings.post_target), redis.tombstones, size=settings.post_cache_size),
+    visibility = VisibilityFilter(
+        posts=CachedPosts(PostClient(channels, settings.post_target), redis.tombstones, size=settings.post_cache_size)
+    )
+    candidates = CandidateCollector(
+        streams=streams, visibility=visibility, warmed=WarmedCandidates(seconds=settings.prefetch_seconds)
+    )
+    engagement = EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds)
+    hydrator = Hydrator(
         users=CachedUsers(
             AuthClient(channels, settings.auth_target),
             size=settings.author_cache_size,
             max_age_seconds=settings.author_cache_max_age_seconds,
         ),
-        engagement=EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds),
-        ranker=RankingClient(
-            channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
-        ),
+        engagement=engagement,
+    )
+    upkeep = FeedUpkeep(
+        readers=redis.readers,
+        locks=redis.locks,
+        materializer=materializer,
+        candidates=candidates,
         background=background,
-        tuning=FeedTuning(
-            rank_candidates=settings.rank_candidates,
-            rank_session_seconds=settings.rank_session_seconds,
-            prefetch_seconds=settings.prefetch_seconds,
+    )
+    chronological = ChronologicalFeed(candidates=candidates, hydrator=hydrator, upkeep=upkeep)
+    get_feed = GetFeed(
+        planner=ReadPlanner(
+            read_start=redis.read_start,
+            followees=CachedFollowees(
+                graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
+            ),
+        ),
+        upkeep=upkeep,
+        chronological=chronological,
+        ranked=RankedFeed(
+            id_lists=redis.id_lists,
+            candidates=candidates,
+            visibility=visibility,
+            hydrator=hydrator,
+            chronological=chronological,
+            upkeep=upkeep,
+            engagement=engagement,
+            ranker=RankingClient(
+                channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
+            ),
+            window_size=settings.rank_candidates,
+            session_seconds=settings.rank_session_seconds,
         ),
     )
 
@@ -285,7 +311,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     if consumers and settings.consumer_ready_seconds > 0:
         await asyncio.gather(*(c.wait_assigned(settings.consumer_ready_seconds) for c in consumers))
 
-    servicer = TimelineServicer(feed)
+    servicer = TimelineServicer(get_feed)
     server = GrpcServer(
         settings=settings,
         bindings=[

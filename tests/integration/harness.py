@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from services.common.server import GrpcServer
 from services.common.settings import ServerSettings, env_name, load_settings
+from stack import clients
+from stack.schema import postgres as pg_schema
 from stack.settings import StackSettings
 
 S = TypeVar("S", bound=ServerSettings)
@@ -34,3 +36,14 @@ async def start_service(
     server = await build(service_settings(settings_cls, stack, **overrides))
     port = await server.start()
     return server, f"127.0.0.1:{port}"
+
+
+async def apply_migrations(stack: StackSettings, *, below: int) -> None:
+    """The PostgreSQL migrations numbered below `below` (a service's range and everything before it), applied if
+    they are not yet."""
+    wanted = [p for p in pg_schema.migrations() if int(p.name[:4]) < below]
+    conn = await clients.pg_connect(stack)
+    try:
+        await pg_schema.migrate(conn, wanted)
+    finally:
+        await conn.close()

@@ -47,6 +47,12 @@ CONTRACT = [
     ("DELETE", "/v1/posts/{post_id}/like", "feedmesh.engagement.v1.EngagementService.UnlikePost", ""),
     ("POST", "/v1/posts/{post_id}/comments", "feedmesh.engagement.v1.EngagementService.CreateComment", "*"),
     ("GET", "/v1/posts/{post_id}/comments", "feedmesh.engagement.v1.EngagementService.ListComments", ""),
+    (
+        "DELETE",
+        "/v1/posts/{post_id}/comments/{comment_id}",
+        "feedmesh.engagement.v1.EngagementService.DeleteComment",
+        "",
+    ),
     ("POST", "/v1/posts/{post_id}/shares", "feedmesh.engagement.v1.EngagementService.SharePost", ""),
     ("POST", "/v1/media", "feedmesh.media.v1.MediaService.CreateUpload", "*"),
     ("GET", "/v1/notifications", "feedmesh.notification.v1.NotificationService.ListNotifications", ""),

@@ -6,7 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.common.content_safety import ContentPolicy
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
+from services.common.idempotency import check_idempotency_key
+from services.common.mentions import parse_mentions
 from services.post.app.ports import (
     IdSource,
     MediaStore,
@@ -20,8 +23,6 @@ from services.post.app.ports import (
     VisibilityOracle,
 )
 from services.post.domain import paging
-from services.post.domain.content import ContentPolicy
-from services.post.domain.mentions import parse_mentions
 from services.post.domain.model import (
     NO_STATS,
     Post,
@@ -31,7 +32,7 @@ from services.post.domain.model import (
     created_at_of,
     require_positive,
 )
-from services.post.domain.rules import MAX_BATCH_POSTS, check_idempotency_key, check_media_refs
+from services.post.domain.rules import MAX_BATCH_POSTS, check_media_refs
 
 
 def _not_found() -> NotFound:

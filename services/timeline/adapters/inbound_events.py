@@ -63,30 +63,30 @@ def _is_publication(consumed: Consumed) -> bool:
 
 class PostEventsConsumer:
     """feedmesh.posts: one author's events in order (they are keyed by author), authors concurrently. Returns the
-    batch's rest (PostEvents.begin_published) for a pipelined consumer."""
+    batch's durable remainder (PostEvents.make_visible) for a pipelined consumer."""
 
     def __init__(self, posts: PostEvents):
         self.posts = posts
-        self._unfinished: set[asyncio.Future[None]] = set()  # the rests of every batch not over yet
+        self._unfinished: set[asyncio.Future[None]] = set()  # the durable remainders of every batch not over yet
 
     async def __call__(self, events: list[Consumed]) -> Awaitable[None]:
         # An author's publications do not depend on each other (each writes its own post id): a burst of them runs
         # concurrently. A deletion waits for everything before it, and what follows waits for the deletion.
-        rests: list[asyncio.Future[None]] = []
+        remainders: list[asyncio.Future[None]] = []
 
         async def published(group: list[Consumed]) -> None:
-            rest = await self._published(group)
-            self._unfinished.add(rest)
-            rest.add_done_callback(self._unfinished.discard)
-            rests.append(rest)
+            remainder = await self._published(group)
+            self._unfinished.add(remainder)
+            remainder.add_done_callback(self._unfinished.discard)
+            remainders.append(remainder)
 
         try:
             await _per_key(events, self._one, independent=_is_publication, together=published)
         except BaseException:
-            for rest in rests:  # the batch runs again; what it started finishes on its own
-                rest.add_done_callback(forget_failure)
+            for remainder in remainders:  # the batch runs again; what it started finishes on its own
+                remainder.add_done_callback(forget_failure)
             raise
-        return asyncio.ensure_future(all_of(rests))
+        return asyncio.ensure_future(all_of(remainders))
 
     async def _published(self, group: list[Consumed]) -> asyncio.Future[None]:
         publications = []
@@ -94,7 +94,7 @@ class PostEventsConsumer:
             event = consumed.event
             p = event.post_published
             publications.append(Publication(event.event_id, p.post_id, p.author_id, _ns(p.create_time)))
-        return await self.posts.begin_published(publications)
+        return await self.posts.make_visible(publications)
 
     async def _one(self, consumed: Consumed) -> None:
         event = consumed.event

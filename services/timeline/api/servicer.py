@@ -11,36 +11,36 @@ from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
 from services.common import identity
 from services.common.pagination import page_limit
-from services.timeline.app.feed import FeedReader
+from services.timeline.app.feed import GetFeed
 from services.timeline.domain.cursor import FeedCursor, FeedMode
 from services.timeline.domain.feed import Author, FeedItem, FeedPage, Post, PostStats
 
 
 def _item(item: FeedItem) -> timeline_service_pb2.FeedItem:
-    p, a, s = item.post, item.author, item.stats
-    post = post_pb2.Post(
-        id=p.id,
-        author_id=p.author_id,
-        text=p.text,
-        media_refs=list(p.media_refs),
-        visibility=p.visibility.value,  # the contract's enum value names
-        like_count=s.like_count,
-        comment_count=s.comment_count,
-        share_count=s.share_count,
-        mention_ids=list(p.mention_ids),
+    post, author, stats = item
+    post_message = post_pb2.Post(
+        id=post.id,
+        author_id=post.author_id,
+        text=post.text,
+        media_refs=list(post.media_refs),
+        visibility=post.visibility.value,  # the contract's enum value names
+        like_count=stats.like_count,
+        comment_count=stats.comment_count,
+        share_count=stats.share_count,
+        mention_ids=list(post.mention_ids),
     )
-    post.create_time.FromNanoseconds(p.create_time_ns)
-    author = user_pb2.User(
-        id=a.id,
-        handle=a.handle,
-        display_name=a.display_name,
-        private=a.private,
-        follower_count=a.follower_count,
-        following_count=a.following_count,
+    post_message.create_time.FromNanoseconds(post.create_time_ns)
+    author_message = user_pb2.User(
+        id=author.id,
+        handle=author.handle,
+        display_name=author.display_name,
+        private=author.private,
+        follower_count=author.follower_count,
+        following_count=author.following_count,
     )
-    if a.create_time_ns:
-        author.create_time.FromNanoseconds(a.create_time_ns)
-    return timeline_service_pb2.FeedItem(post=post, author=author, liked_by_me=s.liked_by_me)
+    if author.create_time_ns:
+        author_message.create_time.FromNanoseconds(author.create_time_ns)
+    return timeline_service_pb2.FeedItem(post=post_message, author=author_message, liked_by_me=stats.liked_by_me)
 
 
 def _framed(item: bytes) -> bytes:
@@ -102,8 +102,8 @@ class EncodedItems:
 
 
 class TimelineServicer(timeline_service_pb2_grpc.TimelineServiceServicer):
-    def __init__(self, feed: FeedReader):
-        self.feed = feed
+    def __init__(self, get_feed: GetFeed):
+        self.get_feed = get_feed
         self.items = EncodedItems()
 
     async def GetFeed(
@@ -113,4 +113,4 @@ class TimelineServicer(timeline_service_pb2_grpc.TimelineServiceServicer):
         limit = page_limit(request.limit)
         mode = FeedMode.parse(request.mode)
         cursor = FeedCursor.decode(request.cursor)
-        return self.items.response(await self.feed.get_feed(viewer, cursor, limit, mode))
+        return self.items.response(await self.get_feed(viewer, cursor, limit, mode))

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from services.common import redis_keys
 from services.timeline.domain.delivery import Followees, InFlight
+from services.timeline.domain.fanout_plan import FanoutChunk
 from services.timeline.domain.feed import Author, Post, PostStats
 
 
@@ -224,16 +225,6 @@ class Ranker(Protocol):
 
     async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
         """One score per post; raises RankingUnavailable."""
-
-
-@dataclass(frozen=True)
-class FanoutChunk:
-    post_id: int
-    author_id: int
-    create_time_ns: int
-    follower_ids: list[int]
-    cache_written: bool = False
-    """Already pushed into the followers' Redis home timelines: only the durable write remains."""
 
 
 class FanoutQueue(Protocol):

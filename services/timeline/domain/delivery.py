@@ -178,6 +178,25 @@ def plan_read(
     )
 
 
+@dataclass(frozen=True)
+class SourceUpkeep:
+    """What a read found its reader's sources need, done in the background."""
+
+    forget: list[int]
+    """Sources no longer followed, ascending."""
+    backfill: list[int]
+    """Followees (or the reader) not materialized yet, ascending: after a follow whose event is still on its way, a
+    first read, or the return of an inactive reader. Celebrities are pulled, never materialized."""
+
+
+def source_upkeep(plan: ReadPlan) -> SourceUpkeep:
+    celebrities = plan.followees.celebrities
+    return SourceUpkeep(
+        forget=sorted(plan.stale_sources),
+        backfill=sorted(a for a in plan.unmaterialized if a not in celebrities),
+    )
+
+
 def backfill_floor(backfilled_ids: Sequence[int], depth: int) -> int:
     """The floor of a backfilled author: 0 when the author's whole timeline fitted in `depth`, else the lowest id
     copied (older posts stay in the author's timeline and are pulled when a reader pages that far)."""

@@ -28,6 +28,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.common import redis_keys
 from services.common.kafka import API_VERSION
+from services.common.polling import wait_for
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
 from services.timeline.settings import TimelineSettings
@@ -94,13 +95,12 @@ class Mesh:
             ("fanout-store (durable only)", (f"{s.consumer_group_prefix}-fanout-store", s.fanout_durable_topic)),
         ]
         for name, group in steps:
-            while True:
-                pending = await (self._outbox_backlog() if group is None else asyncio.to_thread(self._lag, *group))
-                if pending == 0:
-                    break
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"pipeline did not settle in {within}s: {name} has {pending} pending")
-                await asyncio.sleep(0.05)
+
+            async def pending(group: Any = group) -> int:
+                return await (self._outbox_backlog() if group is None else asyncio.to_thread(self._lag, *group))
+
+            left = max(0.0, deadline - time.monotonic())
+            await wait_for(pending, lambda n: n == 0, what=f"nothing pending in {name} (pipeline settled)", within=left)
         return time.monotonic() - started
 
     async def in_flight(self) -> list[str]:

@@ -19,6 +19,7 @@ from kafka.admin import NewTopic
 
 from services.common.ids import IdGenerator
 from services.common.kafka import API_VERSION, KafkaPublisher
+from services.common.polling import wait_for, wait_until
 from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
 from services.timeline.app.ports import FanoutChunk, StreamKind
 from services.timeline.settings import TimelineSettings
@@ -81,11 +82,7 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
 
         chunks = [FanoutChunk(post_id, author, 0, followers[i : i + 10]) for i in range(0, 60, 10)]
         await KafkaFanoutQueue(publisher, topic, durable).enqueue(chunks, f"crash-{name}")
-        for _ in range(300):
-            if stored:
-                break
-            await asyncio.sleep(0.05)
-        assert stored, "the doomed worker never got a task"
+        await wait_until(lambda: bool(stored), what="the doomed worker to store its first task", within=15)
         await doomed.stop()
         victims = stored[0].follower_ids
         assert post_id in await stores.store.read_home(victims[0], None, 5)  # the partial, durable write happened
@@ -96,15 +93,17 @@ async def test_a_killed_fanout_worker_loses_nothing(stack_settings: StackSetting
         runners.append(survivor)
         survivor.start()
         missing = set(followers)
-        for _ in range(600):
+
+        async def followers_missing_the_post() -> set[int]:
             for reader in sorted(missing):
                 cached = await stores.redis.timelines.read(StreamKind.HOME, reader, None, 5)
                 if cached is not None and post_id in cached.ids:
                     missing.discard(reader)
-            if not missing:
-                break
-            await asyncio.sleep(0.05)
-        assert not missing, f"{len(missing)} followers never got the post"
+            return missing
+
+        await wait_for(
+            followers_missing_the_post, lambda left: not left, what="every follower to get the post", within=30
+        )
         for reader in followers:
             assert await stores.store.read_home(reader, None, 5) == [post_id]
     finally:
@@ -162,12 +161,13 @@ async def test_a_task_already_in_redis_goes_to_the_durable_group_only(
         runner = store_fanout_consumer(settings, stores, 1, "both-topics")
         runner.start()
         expected = {reader: [pushed_post] for reader in readers[:2]} | {reader: [cached_post] for reader in readers[2:]}
-        for _ in range(600):
-            got = {reader: await stores.store.read_home(reader, None, 5) for reader in readers}
-            if got == expected:
-                break
-            await asyncio.sleep(0.05)
-        assert got == expected, "the durable group did not write the tasks of both topics"
+
+        async def home_rows() -> dict[int, list[int]]:
+            return {reader: await stores.store.read_home(reader, None, 5) for reader in readers}
+
+        await wait_for(
+            home_rows, lambda got: got == expected, what="the durable group to write both topics' tasks", within=30
+        )
     finally:
         if runner is not None:
             await runner.stop()

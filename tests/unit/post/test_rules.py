@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import InvalidArgument
+from services.common.idempotency import check_idempotency_key
 from services.post.domain.model import Visibility
-from services.post.domain.rules import check_idempotency_key, check_media_refs
+from services.post.domain.rules import check_media_refs
 
 
 def test_up_to_ten_distinct_media_refs() -> None:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
+from services.common.content_safety import ContentPolicy
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
 from services.post.app.posts import NewPost, PostUseCases
-from services.post.domain.content import ContentPolicy
 from services.post.domain.model import Post, PostStats, Visibility, VisibilityQuery
 
 

@@ -11,11 +11,12 @@ import pytest
 from feedmesh.events.v1 import events_pb2
 
 from services.common.kafka_consumer import ConsumedEvent
+from services.common.polling import WaitTimeout, wait_until
 from services.timeline.adapters.inbound_events import PostEventsConsumer
-from services.timeline.app.ingest import FanoutPolicy, PostEvents
-from services.timeline.app.peer_caches import CachedFollowers
 from services.timeline.app.ports import StreamKind
+from services.timeline.domain.fanout_plan import FanoutPolicy
 from tests.unit.timeline.fakes import FakeCache, FakeQueue, FakeStore, FakeWorld
+from tests.unit.timeline.timeline_rig import post_events
 
 AUTHOR, FOLLOWER = 2, 10
 
@@ -62,19 +63,7 @@ async def rig() -> tuple[PostEventsConsumer, FakeCache, GatedStore]:
         token = await cache.begin_fill(StreamKind.HOME, reader)
         assert token is not None
         await cache.commit_fill(StreamKind.HOME, reader, token, [], complete=True)
-    posts = PostEvents(
-        timelines=cache,
-        recent_posts=cache,
-        in_flight=cache,
-        readers=cache,
-        store=store,
-        graph=world,
-        queue=FakeQueue(),
-        policy=FanoutPolicy(),
-        tombstones=world,
-        followers=CachedFollowers(max_ids=100),
-    )
-    return PostEventsConsumer(posts), cache, store
+    return PostEventsConsumer(post_events(cache, store, world, FakeQueue(), FanoutPolicy())), cache, store
 
 
 async def home(cache: FakeCache, reader: int) -> list[int]:
@@ -97,8 +86,9 @@ async def test_a_deletion_waits_for_the_unfinished_publication_before_it() -> No
     consumer, _cache, store = await rig()
     first: Any = await asyncio.wait_for(consumer([published(100)]), 5)
     second = asyncio.ensure_future(consumer([deleted(100)]))
-    await asyncio.sleep(0.05)
-    assert not second.done(), "the deletion ran while the publication was still writing"
+    # A negative check: given 50 ms, a deletion that did not wait would have finished.
+    with pytest.raises(WaitTimeout):
+        await wait_until(second.done, what="the deletion to finish while the publication writes", within=0.05)
     store.gate.set()
     rest: Awaitable[None] = await asyncio.wait_for(second, 5)
     await rest

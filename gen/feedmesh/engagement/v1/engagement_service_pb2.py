@@ -27,7 +27,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/feedmesh/engagement/v1/engagement_service.proto\x12\x16\x66\x65\x65\x64mesh.engagement.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x01\n\x07\x43omment\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12\x12\n\x04text\x18\x04 \x01(\tR\x04text\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"0\n\x0fLikePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"G\n\x10LikePostResponse\x12\x14\n\x05liked\x18\x01 \x01(\x08R\x05liked\x12\x1d\n\nlike_count\x18\x02 \x01(\x03R\tlikeCount\"2\n\x11UnlikePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"I\n\x12UnlikePostResponse\x12\x14\n\x05liked\x18\x01 \x01(\x08R\x05liked\x12\x1d\n\nlike_count\x18\x02 \x01(\x03R\tlikeCount\"O\n\x14\x43reateCommentRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\x12\x18\n\x04text\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\"b\n\x13ListCommentsRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"t\n\x14ListCommentsResponse\x12;\n\x08\x63omments\x18\x01 \x03(\x0b\x32\x1f.feedmesh.engagement.v1.CommentR\x08\x63omments\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\"1\n\x10SharePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"4\n\x11SharePostResponse\x12\x1f\n\x0bshare_count\x18\x01 \x01(\x03R\nshareCount\"R\n\x18\x42\x61tchGetPostStatsRequest\x12\x1b\n\tviewer_id\x18\x01 \x01(\x03R\x08viewerId\x12\x19\n\x08post_ids\x18\x02 \x03(\x03R\x07postIds\"\xb1\x01\n\tPostStats\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1d\n\nlike_count\x18\x02 \x01(\x03R\tlikeCount\x12#\n\rcomment_count\x18\x03 \x01(\x03R\x0c\x63ommentCount\x12\x1f\n\x0bshare_count\x18\x04 \x01(\x03R\nshareCount\x12&\n\x0fliked_by_viewer\x18\x05 \x01(\x08R\rlikedByViewer\"T\n\x19\x42\x61tchGetPostStatsResponse\x12\x37\n\x05stats\x18\x01 \x03(\x0b\x32!.feedmesh.engagement.v1.PostStatsR\x05stats2\xb9\x06\n\x11\x45ngagementService\x12\x7f\n\x08LikePost\x12\'.feedmesh.engagement.v1.LikePostRequest\x1a(.feedmesh.engagement.v1.LikePostResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x18/v1/posts/{post_id}/like\x12\x85\x01\n\nUnlikePost\x12).feedmesh.engagement.v1.UnlikePostRequest\x1a*.feedmesh.engagement.v1.UnlikePostResponse\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/posts/{post_id}/like\x12\x87\x01\n\rCreateComment\x12,.feedmesh.engagement.v1.CreateCommentRequest\x1a\x1f.feedmesh.engagement.v1.Comment\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/posts/{post_id}/comments:\x01*\x12\x8f\x01\n\x0cListComments\x12+.feedmesh.engagement.v1.ListCommentsRequest\x1a,.feedmesh.engagement.v1.ListCommentsResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/posts/{post_id}/comments\x12\x84\x01\n\tSharePost\x12(.feedmesh.engagement.v1.SharePostRequest\x1a).feedmesh.engagement.v1.SharePostResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x1a/v1/posts/{post_id}/shares\x12x\n\x11\x42\x61tchGetPostStats\x12\x30.feedmesh.engagement.v1.BatchGetPostStatsRequest\x1a\x31.feedmesh.engagement.v1.BatchGetPostStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/feedmesh/engagement/v1/engagement_service.proto\x12\x16\x66\x65\x65\x64mesh.engagement.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x01\n\x07\x43omment\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12\x12\n\x04text\x18\x04 \x01(\tR\x04text\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"0\n\x0fLikePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"G\n\x10LikePostResponse\x12\x14\n\x05liked\x18\x01 \x01(\x08R\x05liked\x12\x1d\n\nlike_count\x18\x02 \x01(\x03R\tlikeCount\"2\n\x11UnlikePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"I\n\x12UnlikePostResponse\x12\x14\n\x05liked\x18\x01 \x01(\x08R\x05liked\x12\x1d\n\nlike_count\x18\x02 \x01(\x03R\tlikeCount\"O\n\x14\x43reateCommentRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\x12\x18\n\x04text\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\"b\n\x13ListCommentsRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"t\n\x14ListCommentsResponse\x12;\n\x08\x63omments\x18\x01 \x03(\x0b\x32\x1f.feedmesh.engagement.v1.CommentR\x08\x63omments\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\"Z\n\x14\x44\x65leteCommentRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\x12#\n\ncomment_id\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x02R\tcommentId\"\x17\n\x15\x44\x65leteCommentResponse\"1\n\x10SharePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"4\n\x11SharePostResponse\x12\x1f\n\x0bshare_count\x18\x01 \x01(\x03R\nshareCount\"R\n\x18\x42\x61tchGetPostStatsRequest\x12\x1b\n\tviewer_id\x18\x01 \x01(\x03R\x08viewerId\x12\x19\n\x08post_ids\x18\x02 \x03(\x03R\x07postIds\"\xb1\x01\n\tPostStats\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1d\n\nlike_count\x18\x02 \x01(\x03R\tlikeCount\x12#\n\rcomment_count\x18\x03 \x01(\x03R\x0c\x63ommentCount\x12\x1f\n\x0bshare_count\x18\x04 \x01(\x03R\nshareCount\x12&\n\x0fliked_by_viewer\x18\x05 \x01(\x08R\rlikedByViewer\"T\n\x19\x42\x61tchGetPostStatsResponse\x12\x37\n\x05stats\x18\x01 \x03(\x0b\x32!.feedmesh.engagement.v1.PostStatsR\x05stats2\xdb\x07\n\x11\x45ngagementService\x12\x7f\n\x08LikePost\x12\'.feedmesh.engagement.v1.LikePostRequest\x1a(.feedmesh.engagement.v1.LikePostResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x18/v1/posts/{post_id}/like\x12\x85\x01\n\nUnlikePost\x12).feedmesh.engagement.v1.UnlikePostRequest\x1a*.feedmesh.engagement.v1.UnlikePostResponse\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/posts/{post_id}/like\x12\x87\x01\n\rCreateComment\x12,.feedmesh.engagement.v1.CreateCommentRequest\x1a\x1f.feedmesh.engagement.v1.Comment\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/posts/{post_id}/comments:\x01*\x12\x8f\x01\n\x0cListComments\x12+.feedmesh.engagement.v1.ListCommentsRequest\x1a,.feedmesh.engagement.v1.ListCommentsResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/posts/{post_id}/comments\x12\x9f\x01\n\rDeleteComment\x12,.feedmesh.engagement.v1.DeleteCommentRequest\x1a-.feedmesh.engagement.v1.DeleteCommentResponse\"1\x82\xd3\xe4\x93\x02+*)/v1/posts/{post_id}/comments/{comment_id}\x12\x84\x01\n\tSharePost\x12(.feedmesh.engagement.v1.SharePostRequest\x1a).feedmesh.engagement.v1.SharePostResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x1a/v1/posts/{post_id}/shares\x12x\n\x11\x42\x61tchGetPostStats\x12\x30.feedmesh.engagement.v1.BatchGetPostStatsRequest\x1a\x31.feedmesh.engagement.v1.BatchGetPostStatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,6 +44,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATECOMMENTREQUEST'].fields_by_name['text']._serialized_options = b'\342A\001\002'
   _globals['_LISTCOMMENTSREQUEST'].fields_by_name['post_id']._loaded_options = None
   _globals['_LISTCOMMENTSREQUEST'].fields_by_name['post_id']._serialized_options = b'\342A\001\002'
+  _globals['_DELETECOMMENTREQUEST'].fields_by_name['post_id']._loaded_options = None
+  _globals['_DELETECOMMENTREQUEST'].fields_by_name['post_id']._serialized_options = b'\342A\001\002'
+  _globals['_DELETECOMMENTREQUEST'].fields_by_name['comment_id']._loaded_options = None
+  _globals['_DELETECOMMENTREQUEST'].fields_by_name['comment_id']._serialized_options = b'\342A\001\002'
   _globals['_SHAREPOSTREQUEST'].fields_by_name['post_id']._loaded_options = None
   _globals['_SHAREPOSTREQUEST'].fields_by_name['post_id']._serialized_options = b'\342A\001\002'
   _globals['_ENGAGEMENTSERVICE'].methods_by_name['LikePost']._loaded_options = None
@@ -54,6 +58,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ENGAGEMENTSERVICE'].methods_by_name['CreateComment']._serialized_options = b'\202\323\344\223\002!\"\034/v1/posts/{post_id}/comments:\001*'
   _globals['_ENGAGEMENTSERVICE'].methods_by_name['ListComments']._loaded_options = None
   _globals['_ENGAGEMENTSERVICE'].methods_by_name['ListComments']._serialized_options = b'\202\323\344\223\002\036\022\034/v1/posts/{post_id}/comments'
+  _globals['_ENGAGEMENTSERVICE'].methods_by_name['DeleteComment']._loaded_options = None
+  _globals['_ENGAGEMENTSERVICE'].methods_by_name['DeleteComment']._serialized_options = b'\202\323\344\223\002+*)/v1/posts/{post_id}/comments/{comment_id}'
   _globals['_ENGAGEMENTSERVICE'].methods_by_name['SharePost']._loaded_options = None
   _globals['_ENGAGEMENTSERVICE'].methods_by_name['SharePost']._serialized_options = b'\202\323\344\223\002\034\"\032/v1/posts/{post_id}/shares'
   _globals['_COMMENT']._serialized_start=172
@@ -72,16 +78,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTCOMMENTSREQUEST']._serialized_end=763
   _globals['_LISTCOMMENTSRESPONSE']._serialized_start=765
   _globals['_LISTCOMMENTSRESPONSE']._serialized_end=881
-  _globals['_SHAREPOSTREQUEST']._serialized_start=883
-  _globals['_SHAREPOSTREQUEST']._serialized_end=932
-  _globals['_SHAREPOSTRESPONSE']._serialized_start=934
-  _globals['_SHAREPOSTRESPONSE']._serialized_end=986
-  _globals['_BATCHGETPOSTSTATSREQUEST']._serialized_start=988
-  _globals['_BATCHGETPOSTSTATSREQUEST']._serialized_end=1070
-  _globals['_POSTSTATS']._serialized_start=1073
-  _globals['_POSTSTATS']._serialized_end=1250
-  _globals['_BATCHGETPOSTSTATSRESPONSE']._serialized_start=1252
-  _globals['_BATCHGETPOSTSTATSRESPONSE']._serialized_end=1336
-  _globals['_ENGAGEMENTSERVICE']._serialized_start=1339
-  _globals['_ENGAGEMENTSERVICE']._serialized_end=2164
+  _globals['_DELETECOMMENTREQUEST']._serialized_start=883
+  _globals['_DELETECOMMENTREQUEST']._serialized_end=973
+  _globals['_DELETECOMMENTRESPONSE']._serialized_start=975
+  _globals['_DELETECOMMENTRESPONSE']._serialized_end=998
+  _globals['_SHAREPOSTREQUEST']._serialized_start=1000
+  _globals['_SHAREPOSTREQUEST']._serialized_end=1049
+  _globals['_SHAREPOSTRESPONSE']._serialized_start=1051
+  _globals['_SHAREPOSTRESPONSE']._serialized_end=1103
+  _globals['_BATCHGETPOSTSTATSREQUEST']._serialized_start=1105
+  _globals['_BATCHGETPOSTSTATSREQUEST']._serialized_end=1187
+  _globals['_POSTSTATS']._serialized_start=1190
+  _globals['_POSTSTATS']._serialized_end=1367
+  _globals['_BATCHGETPOSTSTATSRESPONSE']._serialized_start=1369
+  _globals['_BATCHGETPOSTSTATSRESPONSE']._serialized_end=1453
+  _globals['_ENGAGEMENTSERVICE']._serialized_start=1456
+  _globals['_ENGAGEMENTSERVICE']._serialized_end=2443
 # @@protoc_insertion_point(module_scope)

@@ -79,6 +79,18 @@ class ListCommentsResponse(_message.Message):
     next_cursor: str
     def __init__(self, comments: _Optional[_Iterable[_Union[Comment, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
+class DeleteCommentRequest(_message.Message):
+    __slots__ = ("post_id", "comment_id")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    comment_id: int
+    def __init__(self, post_id: _Optional[int] = ..., comment_id: _Optional[int] = ...) -> None: ...
+
+class DeleteCommentResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class SharePostRequest(_message.Message):
     __slots__ = ("post_id",)
     POST_ID_FIELD_NUMBER: _ClassVar[int]

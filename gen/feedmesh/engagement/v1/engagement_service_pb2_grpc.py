@@ -57,6 +57,11 @@ class EngagementServiceStub:
                 request_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.ListCommentsRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.ListCommentsResponse.FromString,
                 _registered_method=True)
+        self.DeleteComment = channel.unary_unary(
+                '/feedmesh.engagement.v1.EngagementService/DeleteComment',
+                request_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.DeleteCommentRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.DeleteCommentResponse.FromString,
+                _registered_method=True)
         self.SharePost = channel.unary_unary(
                 '/feedmesh.engagement.v1.EngagementService/SharePost',
                 request_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostRequest.SerializeToString,
@@ -76,21 +81,24 @@ class EngagementServiceServicer:
     """
 
     def LikePost(self, request, context):
-        """Likes a post. Liking again changes nothing.
+        """Likes a post. Liking again changes nothing; a retry with the same `idempotency-key` metadata returns the
+        first answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UnlikePost(self, request, context):
-        """Takes back a like. Idempotent.
+        """Takes back a like. Idempotent; a retry with the same `idempotency-key` metadata returns the first answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateComment(self, request, context):
-        """Comments on a post. Retrying with the same `idempotency-key` metadata returns the first comment.
+        """Comments on a post. Retrying with the same `idempotency-key` metadata returns the first comment, and so does
+        the same text by the same user on the same post within 10 minutes. INVALID_ARGUMENT, saying why, for text
+        that is empty or over 1000 characters after trimming or fails the content-safety check.
         Returns the resource itself (see README, "Contract rules").
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
@@ -106,15 +114,25 @@ class EngagementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteComment(self, request, context):
+        """Deletes a comment. Allowed to the comment's author and to the post's author, else PERMISSION_DENIED;
+        NOT_FOUND for a comment that does not exist (or no longer does) on that post.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SharePost(self, request, context):
-        """Shares a post.
+        """Shares a post: every call counts one share, except a retry with the same `idempotency-key` metadata, which
+        returns the first answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def BatchGetPostStats(self, request, context):
-        """Internal: counts for many posts, and which of them a viewer has liked, in one call.
+        """Internal (not routed by the gateway): counts for many posts, and which of them a viewer has liked, in one
+        call. Read-your-writes: an acknowledged like, comment or share of the viewer shows in the next call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -142,6 +160,11 @@ def add_EngagementServiceServicer_to_server(servicer, server):
                     servicer.ListComments,
                     request_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.ListCommentsRequest.FromString,
                     response_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.ListCommentsResponse.SerializeToString,
+            ),
+            'DeleteComment': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteComment,
+                    request_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.DeleteCommentRequest.FromString,
+                    response_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.DeleteCommentResponse.SerializeToString,
             ),
             'SharePost': grpc.unary_unary_rpc_method_handler(
                     servicer.SharePost,
@@ -265,6 +288,33 @@ class EngagementService:
             '/feedmesh.engagement.v1.EngagementService/ListComments',
             feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.ListCommentsRequest.SerializeToString,
             feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.ListCommentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteComment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.engagement.v1.EngagementService/DeleteComment',
+            feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.DeleteCommentRequest.SerializeToString,
+            feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.DeleteCommentResponse.FromString,
             options,
             channel_credentials,
             insecure,

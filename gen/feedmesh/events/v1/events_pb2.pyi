@@ -25,7 +25,7 @@ ENGAGEMENT_KIND_COMMENT: EngagementKind
 ENGAGEMENT_KIND_SHARE: EngagementKind
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "engagement", "fanout_task")
+    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "engagement", "post_liked", "post_unliked", "comment_created", "comment_deleted", "post_shared", "fanout_task")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     POST_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +37,11 @@ class Event(_message.Message):
     FOLLOW_REQUESTED_FIELD_NUMBER: _ClassVar[int]
     CLOSE_FRIENDS_CHANGED_FIELD_NUMBER: _ClassVar[int]
     ENGAGEMENT_FIELD_NUMBER: _ClassVar[int]
+    POST_LIKED_FIELD_NUMBER: _ClassVar[int]
+    POST_UNLIKED_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_CREATED_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_DELETED_FIELD_NUMBER: _ClassVar[int]
+    POST_SHARED_FIELD_NUMBER: _ClassVar[int]
     FANOUT_TASK_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     occur_time: _timestamp_pb2.Timestamp
@@ -49,8 +54,13 @@ class Event(_message.Message):
     follow_requested: FollowRequested
     close_friends_changed: CloseFriendsChanged
     engagement: Engagement
+    post_liked: PostLiked
+    post_unliked: PostUnliked
+    comment_created: CommentCreated
+    comment_deleted: CommentDeleted
+    post_shared: PostShared
     fanout_task: FanoutTask
-    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., post_liked: _Optional[_Union[PostLiked, _Mapping]] = ..., post_unliked: _Optional[_Union[PostUnliked, _Mapping]] = ..., comment_created: _Optional[_Union[CommentCreated, _Mapping]] = ..., comment_deleted: _Optional[_Union[CommentDeleted, _Mapping]] = ..., post_shared: _Optional[_Union[PostShared, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ...) -> None: ...
 
 class PostPublished(_message.Message):
     __slots__ = ("post_id", "author_id", "visibility", "create_time", "mention_ids", "has_media")
@@ -139,6 +149,70 @@ class Engagement(_message.Message):
     post_author_id: int
     comment_id: int
     def __init__(self, kind: _Optional[_Union[EngagementKind, str]] = ..., user_id: _Optional[int] = ..., post_id: _Optional[int] = ..., post_author_id: _Optional[int] = ..., comment_id: _Optional[int] = ...) -> None: ...
+
+class PostLiked(_message.Message):
+    __slots__ = ("post_id", "user_id", "post_author_id")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    user_id: int
+    post_author_id: int
+    def __init__(self, post_id: _Optional[int] = ..., user_id: _Optional[int] = ..., post_author_id: _Optional[int] = ...) -> None: ...
+
+class PostUnliked(_message.Message):
+    __slots__ = ("post_id", "user_id", "post_author_id")
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    post_id: int
+    user_id: int
+    post_author_id: int
+    def __init__(self, post_id: _Optional[int] = ..., user_id: _Optional[int] = ..., post_author_id: _Optional[int] = ...) -> None: ...
+
+class CommentCreated(_message.Message):
+    __slots__ = ("comment_id", "post_id", "author_id", "post_author_id", "text", "mention_handles", "create_time")
+    COMMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MENTION_HANDLES_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    comment_id: int
+    post_id: int
+    author_id: int
+    post_author_id: int
+    text: str
+    mention_handles: _containers.RepeatedScalarFieldContainer[str]
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, comment_id: _Optional[int] = ..., post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., post_author_id: _Optional[int] = ..., text: _Optional[str] = ..., mention_handles: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CommentDeleted(_message.Message):
+    __slots__ = ("comment_id", "post_id", "author_id", "post_author_id", "deleted_by_id")
+    COMMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETED_BY_ID_FIELD_NUMBER: _ClassVar[int]
+    comment_id: int
+    post_id: int
+    author_id: int
+    post_author_id: int
+    deleted_by_id: int
+    def __init__(self, comment_id: _Optional[int] = ..., post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., post_author_id: _Optional[int] = ..., deleted_by_id: _Optional[int] = ...) -> None: ...
+
+class PostShared(_message.Message):
+    __slots__ = ("share_id", "post_id", "user_id", "post_author_id")
+    SHARE_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    share_id: int
+    post_id: int
+    user_id: int
+    post_author_id: int
+    def __init__(self, share_id: _Optional[int] = ..., post_id: _Optional[int] = ..., user_id: _Optional[int] = ..., post_author_id: _Optional[int] = ...) -> None: ...
 
 class FanoutTask(_message.Message):
     __slots__ = ("post_id", "author_id", "create_time", "follower_ids", "cache_written", "more_posts")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.post.domain.mentions import parse_mentions
+from services.common.mentions import parse_mentions
 
 
 def test_mentions_in_order_lower_cased_without_repeats() -> None:

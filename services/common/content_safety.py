@@ -1,10 +1,10 @@
-"""Content safety: the rules a post's text must pass before it is published.
+"""Content safety: the rules user text (a post, a comment) must pass before it is stored.
 
 Every refusal is an InvalidArgument whose message says why, so the client can show it as is. The rules, in the
-order they are checked: not empty and at most 500 characters after trimming; no control characters other than
-newline and tab (CRLF line ends are normalised to LF first, since browsers submit textareas that way); no word of
-the configured denylist (case-insensitive, whole words); and no link spam (more than `max_links` links, or one link
-repeated).
+order they are checked: not empty and at most `max_chars` characters after trimming (500 for posts, 1000 for
+comments); no control characters other than newline and tab (CRLF line ends are normalised to LF first, since
+browsers submit textareas that way); no word of the configured denylist (case-insensitive, whole words); and no
+link spam (more than `max_links` links, or one link repeated).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from services.common.errors import InvalidArgument
 
-MAX_TEXT_CHARS = 500
+POST_MAX_CHARS = 500
 DEFAULT_MAX_LINKS = 3
 _ALLOWED_CONTROLS = {"\n", "\t"}
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
@@ -41,6 +41,7 @@ class ContentPolicy:
 
     denylist: tuple[str, ...] = ()
     max_links: int = DEFAULT_MAX_LINKS
+    max_chars: int = POST_MAX_CHARS
     _blocked: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
@@ -51,17 +52,19 @@ class ContentPolicy:
             object.__setattr__(self, "_blocked", pattern)
 
     @classmethod
-    def from_words(cls, words: Iterable[str], max_links: int = DEFAULT_MAX_LINKS) -> ContentPolicy:
-        return cls(denylist=tuple(words), max_links=max_links)
+    def from_words(
+        cls, words: Iterable[str], max_links: int = DEFAULT_MAX_LINKS, max_chars: int = POST_MAX_CHARS
+    ) -> ContentPolicy:
+        return cls(denylist=tuple(words), max_links=max_links, max_chars=max_chars)
 
     def check(self, text: str) -> str:
         """The text as it will be stored (trimmed, LF line ends), or InvalidArgument saying why it is refused."""
         cleaned = text.replace("\r\n", "\n").strip()
         if not cleaned:
             raise InvalidArgument("text is empty", reason="TEXT_EMPTY")
-        if len(cleaned) > MAX_TEXT_CHARS:
+        if len(cleaned) > self.max_chars:
             raise InvalidArgument(
-                f"text is longer than {MAX_TEXT_CHARS} characters ({len(cleaned)})", reason="TEXT_TOO_LONG"
+                f"text is longer than {self.max_chars} characters ({len(cleaned)})", reason="TEXT_TOO_LONG"
             )
         for ch in cleaned:
             if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS:

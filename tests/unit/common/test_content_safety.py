@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.common.content_safety import ContentPolicy, find_links
 from services.common.errors import InvalidArgument
-from services.post.domain.content import ContentPolicy, find_links
 
 POLICY = ContentPolicy.from_words(["spamword", "Bad Phrase", " ", "c++"])
 

@@ -1,4 +1,4 @@
-"""Mentions: `@handle` in a post's text, with the registration rule for handles ([a-z0-9_]{3,30},
+"""Mentions: `@handle` in a post's or a comment's text, with the registration rule for handles ([a-z0-9_]{3,30},
 case-insensitive). An @ glued to a word character (an e-mail address) or a handle running on past 30 characters
 is not a mention."""
 

@@ -1,0 +1,31 @@
+"""The post service, asked as the caller: PostService.GetPost applies every visibility rule (private accounts,
+blocks, close friends, deletion) and returns the author, so "may the caller engage with this post?" has one
+owner. A failed call other than NOT_FOUND raises grpc.aio.AioRpcError, which the server's instrumentation turns
+into UNAVAILABLE (or INTERNAL)."""
+
+from __future__ import annotations
+
+import grpc
+from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc
+
+from services.common.clients import ChannelPool
+from services.common.errors import NotFound
+from services.common.identity import USER_ID_HEADER
+from services.engagement.domain.model import PostRef
+
+
+class PostServiceDirectory:
+    def __init__(self, pool: ChannelPool, target: str):
+        self._stub = post_service_pb2_grpc.PostServiceStub(pool.channel(target))
+
+    async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
+        try:
+            post = await self._stub.GetPost(
+                post_service_pb2.GetPostRequest(post_id=post_id), metadata=((USER_ID_HEADER, str(viewer_id)),)
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                # The post service's answer does not tell unknown, deleted and hidden apart; nor does ours.
+                raise NotFound("post not found", reason="POST_NOT_FOUND") from None
+            raise
+        return PostRef(id=post.id, author_id=post.author_id)

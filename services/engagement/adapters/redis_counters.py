@@ -1,0 +1,98 @@
+"""The hot counters in Redis (keys: services.common.redis_keys, engagement section), through the process's
+pipelined RedisMux; the scripts are in lua/ beside this module.
+
+Per post, three sets hold the member ids of its likes (user ids), comments and shares, each with a sentinel member
+that says the set is complete; a count is SCARD - 1 and likedByMe is SISMEMBER. A post without its sets is not
+cached: it is answered from PostgreSQL and rebuilt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from services.common import redis_keys
+from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script, load_script
+from services.engagement.app.ports import CachedCounts, CachedStats, CacheUnavailable, PostMembers
+from services.engagement.domain.model import CounterKind, Counts, MemberChange
+
+_SENTINEL = redis_keys.ENGAGEMENT_SENTINEL
+_STAGE_CHUNK = 10_000
+_STAGED_TTL_SECONDS = 300  # a rebuild that dies before publishing leaves no staged set behind for long
+
+
+_SET_OF = {
+    CounterKind.LIKES: redis_keys.engagement_likers,
+    CounterKind.COMMENTS: redis_keys.engagement_comments,
+    CounterKind.SHARES: redis_keys.engagement_shares,
+}
+
+
+def _keys(post_id: int) -> list[str]:
+    """gen, likes, comments, shares: the order every script takes them in."""
+    return [redis_keys.engagement_generation(post_id), *(_SET_OF[kind](post_id) for kind in CounterKind)]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisCounters:
+    def __init__(self, redis: RedisMux, *, ttl_seconds: int):
+        self.redis = redis
+        self.ttl_seconds = ttl_seconds
+        self._apply = load_script(__file__, "apply.lua")
+        self._read_script = load_script(__file__, "read.lua")
+        self._publish = load_script(__file__, "publish.lua")
+        self._forget = load_script(__file__, "forget.lua")
+
+    async def _run(self, script: Script, calls: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> list[Any]:
+        try:
+            return await self.redis.run_script_many(script, calls)
+        except (RedisMuxError, RedisReplyError, OSError) as exc:
+            raise CacheUnavailable(str(exc)) from exc
+
+    async def apply(self, change: MemberChange) -> int | None:
+        gen, *sets = _keys(change.post_id)
+        args = [_SENTINEL, change.member_id, int(change.present), uuid.uuid4().hex, self.ttl_seconds]
+        [count] = await self._run(self._apply, [([gen, _SET_OF[change.kind](change.post_id), *sets], args)])
+        return None if count < 0 else int(count)
+
+    async def _read(self, viewer_id: int, post_ids: Sequence[int]) -> list[Any]:
+        viewer = viewer_id if viewer_id > 0 else _SENTINEL
+        return await self._run(self._read_script, [(_keys(p), [_SENTINEL, viewer]) for p in post_ids])
+
+    async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:
+        replies = await self._read(viewer_id, post_ids)
+        return {
+            post_id: CachedStats(Counts(likes, comments, shares), bool(liked))
+            for post_id, (_, likes, comments, shares, liked) in zip(post_ids, replies, strict=True)
+            if likes >= 0
+        }
+
+    async def counts(self, post_ids: Sequence[int]) -> dict[int, CachedCounts]:
+        replies = await self._read(0, post_ids)
+        return {
+            post_id: CachedCounts(Counts(likes, comments, shares) if likes >= 0 else None, _text(token))
+            for post_id, (token, likes, comments, shares, _) in zip(post_ids, replies, strict=True)
+        }
+
+    async def publish(self, post_id: int, members: PostMembers, generation: str) -> bool:
+        token = uuid.uuid4().hex
+        staged = [redis_keys.engagement_staged(post_id, kind.value, token) for kind in CounterKind]
+        commands: list[list[Any]] = []
+        for key, ids in zip(staged, (members.likers, members.comment_ids, members.share_ids), strict=True):
+            commands.append(["SADD", key, _SENTINEL])
+            commands.extend(["SADD", key, *ids[i : i + _STAGE_CHUNK]] for i in range(0, len(ids), _STAGE_CHUNK))
+            commands.append(["EXPIRE", key, _STAGED_TTL_SECONDS])
+        try:
+            await self.redis.execute_many(commands)
+        except (RedisMuxError, RedisReplyError, OSError) as exc:
+            raise CacheUnavailable(str(exc)) from exc
+        [published] = await self._run(self._publish, [([*_keys(post_id), *staged], [generation, self.ttl_seconds])])
+        return bool(published)
+
+    async def forget(self, post_ids: Sequence[int]) -> None:
+        if post_ids:
+            await self._run(self._forget, [(_keys(p), [uuid.uuid4().hex, self.ttl_seconds]) for p in post_ids])

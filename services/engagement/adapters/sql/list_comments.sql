@@ -1,0 +1,6 @@
+-- Oldest first, after the cursor's id: walks comments_post_id.
+SELECT id, post_id, author_id, text, created_at
+FROM engagement.comments
+WHERE post_id = $1 AND id > $2
+ORDER BY id
+LIMIT $3

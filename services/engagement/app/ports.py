@@ -1,0 +1,205 @@
+"""What the engagement use cases need from the outside world, as small Protocols. Adapters implement them; unit
+tests may fake them. `Conn` is a database connection, passed through opaquely to the stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.engagement.domain.model import (
+    Action,
+    Answer,
+    Comment,
+    CounterKind,
+    Counts,
+    KeyRecord,
+    MemberChange,
+    PostRef,
+)
+
+Conn = Any
+
+
+class Session(Protocol):
+    """A connection held for a while, with transactions on it."""
+
+    conn: Conn
+
+    def transaction(self) -> AbstractAsyncContextManager[Conn]: ...
+
+
+class Database(Protocol):
+    """Connections and transactions. A store that does not answer raises services.common.errors.Unavailable."""
+
+    def reads(self) -> AbstractAsyncContextManager[Conn]:
+        """A connection for reads outside any transaction."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Conn]:
+        """One transaction: committed when the block ends, rolled back on any exception."""
+        ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[Conn]:
+        """A read-only transaction in which every read sees the same snapshot."""
+        ...
+
+    def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AbstractAsyncContextManager[Session]:
+        """A session holding the lock of one counted row (a post's like by a user, or a comment) from before its
+        transaction until after its change is applied to the counter cache: so changes of one row reach the
+        cache in the order they committed."""
+        ...
+
+
+class EngagementStore(Protocol):
+    """Likes, comments and shares. Every change that counts also records its +1/-1 for the flush."""
+
+    async def add_like(self, conn: Conn, post_id: int, user_id: int) -> bool:
+        """False when the user already liked the post."""
+        ...
+
+    async def remove_like(self, conn: Conn, post_id: int, user_id: int) -> bool:
+        """False when there was no like."""
+        ...
+
+    async def insert_comment(self, conn: Conn, comment: Comment) -> None: ...
+
+    async def recent_identical_comment(
+        self, conn: Conn, post_id: int, author_id: int, text: str, since: dt.datetime
+    ) -> Comment | None: ...
+
+    async def get_comment(self, conn: Conn, post_id: int, comment_id: int) -> Comment | None: ...
+
+    async def delete_comment(self, conn: Conn, post_id: int, comment_id: int) -> bool: ...
+
+    async def list_comments(self, conn: Conn, post_id: int, after_id: int, limit: int) -> list[Comment]:
+        """Oldest first, ids above after_id."""
+        ...
+
+    async def insert_share(self, conn: Conn, share_id: int, post_id: int, user_id: int) -> None: ...
+
+    async def exact_counts(self, conn: Conn, post_ids: Sequence[int]) -> dict[int, Counts]:
+        """Every asked post's exact counts at one snapshot (durable counters plus changes not flushed yet)."""
+        ...
+
+    async def liked_among(self, conn: Conn, user_id: int, post_ids: Sequence[int]) -> set[int]: ...
+
+
+class IdempotencyKeys(Protocol):
+    async def find(self, conn: Conn, user_id: int, key: str) -> KeyRecord | None: ...
+
+    async def claim(
+        self, conn: Conn, user_id: int, key: str, action: Action, post_id: int, answer: Answer | None
+    ) -> KeyRecord | None:
+        """Takes the key for this request; None when taken now, else the record that holds it (committed)."""
+        ...
+
+    async def save_answer(self, conn: Conn, user_id: int, key: str, answer: Answer) -> Answer:
+        """Records the answer unless one is recorded; returns the one that stands."""
+        ...
+
+
+@dataclass(frozen=True)
+class Flushed:
+    """What one flush statement did: the posts whose durable counters changed, and the oldest change it took."""
+
+    post_ids: list[int]
+    oldest_change: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PostMembers:
+    """Every counted row of a post, as ids: what its cached sets must hold."""
+
+    likers: list[int]
+    comment_ids: list[int]
+    share_ids: list[int]
+
+
+class CounterLedger(Protocol):
+    """The durable counters' side of PostgreSQL."""
+
+    async def flush(self, conn: Conn, batch: int) -> Flushed:
+        """Adds up to `batch` pending changes to the durable counters, in one transaction."""
+        ...
+
+    async def recently_counted(self, conn: Conn, since: dt.datetime, limit: int) -> list[tuple[int, dt.datetime]]:
+        """(post id, when its counters changed) for the posts changed at or after `since`, oldest change first."""
+        ...
+
+    async def recount(self, conn: Conn, post_ids: Sequence[int]) -> dict[int, Counts]:
+        """The counts from the rows themselves (costly: for samples)."""
+        ...
+
+    async def members(self, conn: Conn, post_ids: Sequence[int]) -> dict[int, PostMembers]:
+        """Every asked post's members (empty lists for a post without any)."""
+        ...
+
+
+class CacheUnavailable(Exception):
+    """The counter cache did not answer."""
+
+
+@dataclass(frozen=True)
+class CachedStats:
+    counts: Counts
+    liked_by_viewer: bool
+
+
+@dataclass(frozen=True)
+class CachedCounts:
+    """A post's cached counts (None when not cached) and its change token, read together."""
+
+    counts: Counts | None
+    generation: str
+
+
+class CounterCache(Protocol):
+    """The hot counts (Redis): per post, the set of each kind's member ids, complete or absent."""
+
+    async def apply(self, change: MemberChange) -> int | None:
+        """Applies the change (set membership: repeating it is harmless); the post's count of that kind after it,
+        None when the post is not cached. Raises CacheUnavailable."""
+        ...
+
+    async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:
+        """The cached posts among these, with whether the viewer likes each. Raises CacheUnavailable."""
+        ...
+
+    async def counts(self, post_ids: Sequence[int]) -> dict[int, CachedCounts]:
+        """Raises CacheUnavailable."""
+        ...
+
+    async def publish(self, post_id: int, members: PostMembers, generation: str) -> bool:
+        """Caches these members unless the post changed since `generation` was read; True when published."""
+        ...
+
+    async def forget(self, post_ids: Sequence[int]) -> None:
+        """Drops the posts' cached counts (always safe: a missing post is read from PostgreSQL and rebuilt)."""
+        ...
+
+
+class PostDirectory(Protocol):
+    async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
+        """The post if the viewer may see it; NotFound when it is unknown, deleted or hidden from the viewer."""
+        ...
+
+
+class IdSource(Protocol):
+    def next_id(self) -> int: ...
+
+
+class EngagementEvents(Protocol):
+    """Puts events in the outbox, on the connection of the transaction that makes the change."""
+
+    async def liked(self, conn: Conn, post: PostRef, user_id: int) -> None: ...
+
+    async def unliked(self, conn: Conn, post: PostRef, user_id: int) -> None: ...
+
+    async def commented(self, conn: Conn, post: PostRef, comment: Comment, mention_handles: Sequence[str]) -> None: ...
+
+    async def comment_deleted(self, conn: Conn, post: PostRef, comment: Comment, deleted_by: int) -> None: ...
+
+    async def shared(self, conn: Conn, post: PostRef, share_id: int, user_id: int) -> None: ...

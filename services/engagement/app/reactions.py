@@ -1,0 +1,68 @@
+"""Likes and shares. A like or unlike holds its row's lock from before its transaction until its change is in the
+counter cache, so the cache sees one user's likes of one post in commit order; shares only ever add, so need none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from services.engagement.app.writes import Writes
+from services.engagement.domain.model import Action, CounterKind, LikeState, MemberChange, ShareCount
+
+
+@dataclass
+class Reactions:
+    writes: Writes
+
+    async def like(self, user_id: int, post_id: int, idempotency_key: str | None) -> LikeState:
+        return await self._set_like(user_id, post_id, idempotency_key, liked=True)
+
+    async def unlike(self, user_id: int, post_id: int, idempotency_key: str | None) -> LikeState:
+        return await self._set_like(user_id, post_id, idempotency_key, liked=False)
+
+    async def _set_like(self, user_id: int, post_id: int, idempotency_key: str | None, *, liked: bool) -> LikeState:
+        w = self.writes
+        start = await w.start(user_id, post_id, Action.LIKE if liked else Action.UNLIKE, idempotency_key)
+        if start.post is None:
+            return cast(LikeState, start.first)
+        keyed, post = start.keyed, start.post
+
+        async with w.db.exclusive(CounterKind.LIKES, post_id, user_id) as session:
+            async with session.transaction() as conn:
+                taken = await keyed.claim(conn)
+                if taken is None:
+                    if liked and await w.store.add_like(conn, post_id, user_id):
+                        await w.events.liked(conn, post, user_id)
+                    if not liked and await w.store.remove_like(conn, post_id, user_id):
+                        await w.events.unliked(conn, post, user_id)
+            if taken is not None and taken.answer is not None:
+                return cast(LikeState, taken.answer)
+            if taken is None:
+                # Applied even when nothing changed: membership is state, and a retry repairs a lost apply.
+                change = MemberChange(post_id, CounterKind.LIKES, user_id, liked)
+                count = await w.counting.applied(change, session.conn)
+            else:  # the first request committed but died before answering: answer now, change nothing
+                count = (await w.counting.exact([post_id], session.conn))[post_id].likes
+            return cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
+
+    async def share(self, user_id: int, post_id: int, idempotency_key: str | None) -> ShareCount:
+        w = self.writes
+        start = await w.start(user_id, post_id, Action.SHARE, idempotency_key)
+        if start.post is None:
+            return cast(ShareCount, start.first)
+        keyed, post = start.keyed, start.post
+
+        share_id = w.ids.next_id()
+        async with w.db.transaction() as conn:
+            taken = await keyed.claim(conn)
+            if taken is None:
+                await w.store.insert_share(conn, share_id, post_id, user_id)
+                await w.events.shared(conn, post, share_id, user_id)
+        if taken is not None and taken.answer is not None:
+            return cast(ShareCount, taken.answer)
+        if taken is None:
+            count = await w.counting.applied(MemberChange(post_id, CounterKind.SHARES, share_id, True))
+        else:
+            count = (await w.counting.exact([post_id]))[post_id].shares
+        async with w.db.reads() as conn:
+            return cast(ShareCount, await keyed.settle(conn, ShareCount(share_count=count)))

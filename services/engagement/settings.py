@@ -1,0 +1,53 @@
+"""The engagement service's settings, from FEEDMESH_* environment variables (see services.common.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.settings import ServerSettings, SettingsError, env_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngagementSettings(ServerSettings):
+    service_name: str = "engagement"
+    listen_address: str = "127.0.0.1:50056"
+    metrics_port: int = 9106
+    pg_dsn: str
+    redis_url: str
+    kafka_bootstrap: str
+    # Visibility (and the post's author) come from PostService.GetPost, asked as the caller.
+    post_target: str = "127.0.0.1:50053"
+    pg_pool_size: int = 10
+    # The content-safety rules shared with posts (services.common.content_safety).
+    content_denylist: tuple[str, ...] = ()
+    content_max_links: int = 3
+    # The flush: how often pending counter changes are added to the durable counters, and how many per statement.
+    counter_flush_seconds: float = 0.5
+    counter_flush_batch: int = 5000
+    # The reconciliation sweep: how often it runs, and how far back it looks for posts whose counters changed (it
+    # checks their Redis counts against PostgreSQL and drops those that differ, to be rebuilt).
+    counter_sweep_seconds: float = 1.0
+    counter_sweep_window_seconds: float = 30.0
+    # A post's Redis counts live this long after their last change (then they are rebuilt on demand); the first
+    # sweep after start looks back this far, since any post changed in it may still have counts in Redis.
+    counter_cache_ttl_seconds: int = 6 * 3600
+    # Posts recounted from their rows per sweep for feedmesh_engagement_counter_drift.
+    counter_drift_sample: int = 20
+
+    def validate(self) -> None:
+        super().validate()
+        for name in ("pg_dsn", "redis_url", "kafka_bootstrap", "post_target"):
+            if not getattr(self, name):
+                raise SettingsError(f"{env_name(name)} is required but not set")
+        for name in (
+            "pg_pool_size",
+            "counter_flush_seconds",
+            "counter_flush_batch",
+            "counter_sweep_seconds",
+            "counter_sweep_window_seconds",
+            "counter_cache_ttl_seconds",
+        ):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        if self.content_max_links < 0 or self.counter_drift_sample < 0:
+            raise SettingsError(f"{env_name('content_max_links')} and {env_name('counter_drift_sample')} must be >= 0")

@@ -1,0 +1,87 @@
+"""The engagement service's composition root: the pool, the worker-id lease, Redis, the post service's channel,
+the outbox relay and the counter maintenance are created once here, and closed with the server in reverse order."""
+
+from __future__ import annotations
+
+from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
+
+from services.common import postgres
+from services.common.clients import ChannelPool
+from services.common.kafka import KafkaPublisher
+from services.common.outbox import OutboxRelay
+from services.common.redis_mux import RedisMux
+from services.common.server import Closer, GrpcServer, ServiceBinding
+from services.common.worker_lease import lease_worker_id
+from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
+from services.engagement.adapters.idempotency_keys import PgIdempotencyKeys
+from services.engagement.adapters.peers import PostServiceDirectory
+from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
+from services.engagement.adapters.redis_counters import RedisCounters
+from services.engagement.api.servicer import SERVICE_NAME, EngagementServicer
+from services.engagement.app.comments import Comments
+from services.engagement.app.counters import CounterMaintenance
+from services.engagement.app.counting import Counting
+from services.engagement.app.reactions import Reactions
+from services.engagement.app.stats import Stats
+from services.engagement.app.writes import Writes
+from services.engagement.domain.comments import comment_policy
+from services.engagement.settings import EngagementSettings
+
+
+async def build(settings: EngagementSettings) -> GrpcServer:
+    closers: list[Closer] = []
+    pool = await postgres.create_pool(settings.pg_dsn, max_size=settings.pg_pool_size)
+    closers.append(pool.close)
+    try:
+        lease = await lease_worker_id(settings.pg_dsn)
+    except BaseException:
+        await pool.close()
+        raise
+    closers.append(lease.release)
+
+    redis = RedisMux(settings.redis_url)
+    closers.append(redis.close)
+    channels = ChannelPool(default_timeout=settings.default_deadline_seconds)
+    closers.append(channels.close)
+    publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-engagement")
+    closers.append(publisher.close)
+    relay = OutboxRelay(pool, publisher, PRODUCER)
+
+    db = PgDatabase(pool)
+    store = PgEngagementStore()
+    cache = RedisCounters(redis, ttl_seconds=settings.counter_cache_ttl_seconds)
+    counting = Counting(db, store, cache)
+    maintenance = CounterMaintenance(
+        db=db,
+        ledger=PgCounterLedger(),
+        cache=cache,
+        counting=counting,
+        flush_seconds=settings.counter_flush_seconds,
+        flush_batch=settings.counter_flush_batch,
+        sweep_seconds=settings.counter_sweep_seconds,
+        sweep_window_seconds=settings.counter_sweep_window_seconds,
+        first_sweep_window_seconds=settings.counter_cache_ttl_seconds,
+        drift_sample=settings.counter_drift_sample,
+    )
+    keys = PgIdempotencyKeys()
+    events = OutboxEngagementEvents()
+    posts = PostServiceDirectory(channels, settings.post_target)
+    ids = lease.generator()
+    policy = comment_policy(settings.content_denylist, settings.content_max_links)
+    writes = Writes(db, store, keys, events, posts, counting, ids)
+    servicer = EngagementServicer(
+        reactions=Reactions(writes),
+        comments=Comments(writes, policy),
+        stats=Stats(db, store, cache, want_cached=maintenance.want_cached),
+    )
+    server = GrpcServer(
+        settings=settings,
+        bindings=[ServiceBinding(SERVICE_NAME, lambda s: pb_grpc.add_EngagementServiceServicer_to_server(servicer, s))],
+    )
+    relay.start()
+    closers.append(relay.stop)
+    maintenance.start()
+    closers.append(maintenance.stop)
+    for close in closers:
+        server.add_closer(close)
+    return server

@@ -1,0 +1,104 @@
+"""Delivering a planned fanout (domain.fanout_plan) through the ports: pushes into the Redis home timelines, the
+notes of what is still in flight, and fanout tasks on the queue (adapters.kafka_events packs and routes them)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from services.timeline.app.metrics import (
+    FANOUT_DELIVERIES,
+    FANOUT_SKIPPED_INACTIVE,
+    FANOUT_TASKS,
+    FRESHNESS,
+    POST_EVENT_STAGES,
+)
+from services.timeline.app.ports import FanoutQueue, PostsInFlight, Readers, TimelineCaches
+from services.timeline.domain.delivery import by_audience
+from services.timeline.domain.fanout_plan import Delivery, FanoutChunk, PagePlan, Publication, own_rows
+
+
+async def push_home(timelines: TimelineCaches, chunks: list[FanoutChunk]) -> list[list[bool]]:
+    """Pushes chunks into the Redis home timelines, those with the same readers together. Returns, per chunk, which
+    of its readers are active."""
+    groups = by_audience([(c.post_id, c.follower_ids) for c in chunks])
+    replies = await timelines.push_home([(g.post_ids, g.readers) for g in groups])
+    flags: list[list[bool]] = [[] for _ in chunks]
+    for group, active in zip(groups, replies, strict=True):
+        for position in group.chunks:
+            flags[position] = active
+    return flags
+
+
+def observe_push(chunks: list[FanoutChunk], flags: list[list[bool]]) -> int:
+    """Counts a push's deliveries and skipped inactive readers, and its freshness; returns the deliveries."""
+    delivered = 0
+    for chunk, active in zip(chunks, flags, strict=True):
+        reached = sum(active)
+        delivered += reached
+        if reached < len(active):
+            FANOUT_SKIPPED_INACTIVE.inc(len(active) - reached)
+        if reached and chunk.create_time_ns:
+            FRESHNESS.labels("push").observe(max(0.0, time.time() - chunk.create_time_ns / 1e9))
+    return delivered
+
+
+class FanoutBatch:
+    """One author's batch of posts on its way out. The tasks go out while the next page of followers is listed and
+    are still in flight when the fanout returns (`sent`): the events are done, and committed, only when every one is
+    acknowledged. The author's own rows ride with the first send."""
+
+    def __init__(self, author_id: int, posts: Sequence[Publication], started: float):
+        self.author_id = author_id
+        self.post_ids = [p.post_id for p in posts]
+        self.event_id = posts[0].event_id
+        self.started = started
+        self.sent: list[asyncio.Task[None]] = []
+        self.own_unsent = own_rows(author_id, posts)
+
+
+@dataclass(kw_only=True)
+class FanoutDelivery:
+    """Carries out a batch's page plans, in the order exactness needs. The posts of one chunk of followers travel in
+    one task."""
+
+    timelines: TimelineCaches
+    readers: Readers
+    in_flight: PostsInFlight
+    queue: FanoutQueue
+
+    async def deliver(self, batch: FanoutBatch, plan: PagePlan) -> None:
+        author_id, ids = batch.author_id, batch.post_ids
+        if plan.delivery is Delivery.PULLED:
+            # Pull-only from now on: readers merge this author's posts at read time.
+            await self.readers.mark_pull_only(author_id)
+            FANOUT_TASKS.labels("celebrity_skipped").inc(len(ids))
+            self._send(batch, [])
+            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
+        elif plan.delivery is Delivery.INLINE:
+            # Pushed into Redis here; the tasks still go out for the durable write.
+            pushed = await self._push_inline(plan.chunks)
+            POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - batch.started)
+            self._send(batch, pushed)
+            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
+        else:
+            # Named before the tasks go out, so that no chunk is pushed before it is named.
+            await self.in_flight.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more)
+            self._send(batch, plan.chunks)
+
+    def _send(self, batch: FanoutBatch, chunks: list[FanoutChunk]) -> None:
+        """Sends the chunks in one enqueue, with the author's own rows if they have not gone out yet."""
+        if batch.own_unsent:
+            FANOUT_TASKS.labels("cached_inline").inc(len(batch.own_unsent))
+            chunks, batch.own_unsent = [*batch.own_unsent, *chunks], []
+        if chunks:
+            batch.sent.append(asyncio.create_task(self.queue.enqueue(chunks, batch.event_id)))
+            FANOUT_TASKS.labels("enqueued").inc(len(chunks))
+
+    async def _push_inline(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
+        flags = await push_home(self.timelines, chunks)
+        FANOUT_DELIVERIES.labels("redis").inc(observe_push(chunks, flags))
+        FANOUT_TASKS.labels("cached_inline").inc(len(chunks))
+        return [replace(c, cache_written=True) for c in chunks]
