@@ -20,8 +20,9 @@ from prometheus_client import Counter
 
 from services.engagement.app.abuse_ports import BudgetCounter, CounterUnavailable, ShadowBanLookup
 from services.engagement.domain.admission import Attempt, Verdict, plan_attempt
-from services.engagement.domain.budgets import Action, BudgetPolicy
+from services.engagement.domain.budgets import BudgetPolicy
 from services.engagement.domain.burst import BurstPolicy
+from services.engagement.domain.model import Action
 from services.engagement.domain.shadow_bans import written_hidden
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common.errors import ResourceExhausted
-from services.engagement.domain.budgets import Action, BudgetPolicy, Window, budget_exhausted, current_windows
+from services.engagement.domain.budgets import BudgetPolicy, Window, budget_exhausted, current_windows
 from services.engagement.domain.burst import BurstChecks, BurstPolicy, BurstSignal
+from services.engagement.domain.model import Action
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.common.errors import ResourceExhausted
-
-
-class Action(enum.Enum):
-    LIKE = "like"
-    UNLIKE = "unlike"
-    COMMENT = "comment"
-    SHARE = "share"
+from services.engagement.domain.model import Action
 
 
 class Period(enum.Enum):

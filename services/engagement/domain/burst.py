@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass
 
 from services.common.ids import id_time_ms
-from services.engagement.domain.budgets import Action
+from services.engagement.domain.model import Action
 
 
 class BurstSignal(enum.Enum):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.common.errors import InvalidArgument
+from services.engagement.domain.model import Counts
 
 MAX_REASON_CHARS = 500
 MAX_OPERATOR_CHARS = 100
@@ -42,16 +43,6 @@ class ShadowBan:
         return BanState.ACTIVE if self.lifted_at is None else BanState.LIFTED
 
 
-@dataclass(frozen=True)
-class EngagementCounts:
-    likes: int = 0
-    comments: int = 0
-    shares: int = 0
-
-    def __add__(self, other: EngagementCounts) -> EngagementCounts:
-        return EngagementCounts(self.likes + other.likes, self.comments + other.comments, self.shares + other.shares)
-
-
 def written_hidden(author_state: BanState) -> bool:
     """Whether an engagement written now by a user in `author_state` is stored hidden."""
     return author_state is BanState.ACTIVE
@@ -62,7 +53,7 @@ def visible_to(viewer_id: int, *, author_id: int, hidden: bool) -> bool:
     return not hidden or viewer_id == author_id
 
 
-def counts_seen_by(public: EngagementCounts, viewer_hidden: EngagementCounts) -> EngagementCounts:
+def counts_seen_by(public: Counts, viewer_hidden: Counts) -> Counts:
     """A post's counts as one viewer sees them: what everyone sees, plus the viewer's own hidden engagement on it.
     `viewer_hidden` is zero for every viewer who was never banned, so only they need it looked up."""
     return public + viewer_hidden

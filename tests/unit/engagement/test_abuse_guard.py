@@ -10,8 +10,9 @@ from services.common.errors import ResourceExhausted
 from services.engagement.app.abuse_guard import EngagementGuard
 from services.engagement.app.abuse_ports import CounterUnavailable
 from services.engagement.domain.admission import Attempt, Verdict
-from services.engagement.domain.budgets import Action, BudgetPolicy
+from services.engagement.domain.budgets import BudgetPolicy
 from services.engagement.domain.burst import BurstPolicy, BurstSignal
+from services.engagement.domain.model import Action
 from services.engagement.domain.shadow_bans import BanState
 
 NOW = 1_795_608_042.5

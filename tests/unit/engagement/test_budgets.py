@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.engagement.domain.admission import Verdict, plan_attempt
-from services.engagement.domain.budgets import Action, BudgetPolicy, Period, budget_exhausted, current_windows
+from services.engagement.domain.budgets import BudgetPolicy, Period, budget_exhausted, current_windows
 from services.engagement.domain.burst import BurstPolicy
+from services.engagement.domain.model import Action
 
 POLICY = BudgetPolicy(
     likes_per_minute=60,

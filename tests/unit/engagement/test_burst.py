@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.common.ids import IdGenerator
-from services.engagement.domain.budgets import Action
 from services.engagement.domain.burst import BurstPolicy
+from services.engagement.domain.model import Action
 
 NOW = 1_795_608_042.5
 POLICY = BurstPolicy()

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.errors import InvalidArgument
+from services.engagement.domain.model import Counts
 from services.engagement.domain.shadow_bans import (
     BanState,
-    EngagementCounts,
     ShadowBan,
     check_operator_text,
     counts_seen_by,
@@ -36,10 +36,10 @@ def test_hidden_engagement_is_seen_by_its_author_only() -> None:
 
 
 def test_the_author_sees_the_counts_with_their_own_hidden_engagement_and_others_without() -> None:
-    public = EngagementCounts(likes=10, comments=3, shares=1)
-    own_hidden = EngagementCounts(likes=1, comments=2, shares=1)
-    assert counts_seen_by(public, own_hidden) == EngagementCounts(11, 5, 2)
-    assert counts_seen_by(public, EngagementCounts()) == public
+    public = Counts(likes=10, comments=3, shares=1)
+    own_hidden = Counts(likes=1, comments=2, shares=1)
+    assert counts_seen_by(public, own_hidden) == Counts(11, 5, 2)
+    assert counts_seen_by(public, Counts()) == public
 
 
 def test_only_users_ever_banned_can_have_hidden_engagement_to_add() -> None:

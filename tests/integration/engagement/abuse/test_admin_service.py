@@ -14,10 +14,11 @@ from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 from services.common import redis_keys
 from services.common.ids import min_id_at
 from services.common.redis_mux import RedisMux
+from services.engagement.abuse_settings import AbuseSettings
 from services.engagement.abuse_wiring import build_anti_abuse
-from services.engagement.domain.budgets import Action
+from services.engagement.domain.model import Action
 from tests.integration.auth.test_auth_service import reason_of
-from tests.integration.engagement.abuse.conftest import DAY, AdminOnlySettings, user_id_aged
+from tests.integration.engagement.abuse.conftest import DAY, user_id_aged
 
 Admin = pb_grpc.EngagementAdminServiceStub
 
@@ -61,7 +62,7 @@ async def test_a_ban_reaches_another_processs_guard_at_once(
     """The guard of an engagement process that looked the user up before the ban sees it on its next write."""
     user = user_id_aged(30 * DAY)
     users.append(user)
-    other_process = build_anti_abuse(AdminOnlySettings(), pg_pool, mux)
+    other_process = build_anti_abuse(AbuseSettings(), pg_pool, mux)
     assert not (await other_process.guard.admit(user, Action.LIKE, 1)).hidden
     await admin.ShadowBanUser(pb.ShadowBanUserRequest(user_id=user, operator="alice"))
     assert (await other_process.guard.admit(user, Action.LIKE, 2)).hidden

@@ -13,8 +13,9 @@ from services.common import redis_keys
 from services.common.redis_mux import RedisMux
 from services.engagement.adapters.redis_budgets import RedisBudgetCounter
 from services.engagement.domain.admission import Verdict, plan_attempt
-from services.engagement.domain.budgets import Action, BudgetPolicy, Period
+from services.engagement.domain.budgets import BudgetPolicy, Period
 from services.engagement.domain.burst import BurstPolicy, BurstSignal
+from services.engagement.domain.model import Action
 from tests.integration.engagement.abuse.conftest import DAY, user_id_aged
 
 POLICY = BudgetPolicy(
