@@ -165,8 +165,10 @@ class PgEngagementStore:
         row = await conn.fetchrow(_SQL["recent_identical_comment"], post_id, author_id, text, since)
         return _comment(row) if row else None
 
-    async def get_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> Comment | None:
-        row = await conn.fetchrow(_SQL["get_comment"], comment_id, post_id)
+    async def get_comment(
+        self, conn: asyncpg.Connection, post_id: int, comment_id: int, viewer_id: int
+    ) -> Comment | None:
+        row = await conn.fetchrow(_SQL["get_comment"], comment_id, post_id, viewer_id)
         return _comment(row) if row else None
 
     async def delete_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> RowChange:

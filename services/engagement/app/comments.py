@@ -73,7 +73,7 @@ class Comments:
         require_positive(comment_id, "comment_id")
         post = await w.posts.visible_post(caller_id, post_id)
         async with w.db.reads() as conn:
-            comment = await w.store.get_comment(conn, post_id, comment_id)
+            comment = await w.store.get_comment(conn, post_id, comment_id, caller_id)
         if comment is None:
             raise NotFound("comment not found", reason="COMMENT_NOT_FOUND")
         if caller_id not in (comment.author_id, post.author_id):

@@ -130,4 +130,11 @@ async def test_a_shadow_banned_users_engagement_shows_to_them_alone(
     assert (await e.LikePost(pb.LikePostRequest(post_id=post), metadata=as_user(banned))).like_count == 2
     assert await seen_by(author) == (2, 0, 0, False, [])
     assert await seen_by(banned) == (2, 1, 1, True, [comment.id])  # what was hidden stays theirs alone
+    # the post's author cannot find the hidden comment, to delete it or otherwise; its author can, silently
+    delete = pb.DeleteCommentRequest(post_id=post, comment_id=comment.id)
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await e.DeleteComment(delete, metadata=as_user(author))
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    await e.DeleteComment(delete, metadata=as_user(banned))
+    assert await seen_by(banned) == (2, 0, 1, True, [])
     assert await pg_conn.fetchval(events, str(post).encode()) == 2
