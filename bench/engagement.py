@@ -23,11 +23,11 @@ import grpc
 from bench import process_cpu, stack_ctl
 from bench.engagement_report import build_rows, write
 from bench.engagement_setup import author, cached_counts, engagement_addresses, fresh_posts, likers
-from bench.env import Bench, machine_facts
+from bench.env import Bench
 from bench.loadgen import LoadResult
 from bench.measure_drift import DriftWatch, Probes, converge, repairs
 from bench.measure_likes import GatewayLikes, LikePairs, LoadShape, direct_floor
-from bench.report import table
+from bench.runner import Restore, measure_and_report, new_figures, phase
 from bench.stats import ratio
 from services.common.polling import wait_for
 from stack.settings import load_settings
@@ -61,6 +61,22 @@ METHOD = [
     "The engagement service runs with FEEDMESH_ENGAGEMENT_BURST_GUARD=off and the like budgets at 1,000,000 "
     "(restarted through stack/up.sh, and restarted with the stack's settings at the end).",
 ]
+# The options recorded with the figures.
+SETTINGS = (
+    "users",
+    "posts",
+    "storm_users",
+    "rounds",
+    "floor_seconds",
+    "like_seconds",
+    "direct_seconds",
+    "concurrency",
+    "channels",
+    "drift_sample",
+    "drift_interval",
+    "converge_within",
+    "quick",
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -87,10 +103,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if not 0 < args.posts < 1000 or args.storm_users > args.users:
         p.error("--posts must be 1-999 (one BatchGetPostStats) and --storm-users at most --users")
     return args
-
-
-def phase(name: str) -> None:
-    print(f"== {name}", flush=True)
 
 
 def rates(label: str, result: LoadResult) -> str:
@@ -157,9 +169,12 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         floors: list[LoadResult] = []
         like_runs: list[LoadResult] = []
         cpu: list[dict[str, float]] = []
+        floor_cpu: list[dict[str, float]] = []
         after_likes: list[dict[str, Any]] = []
         for n in range(args.rounds):
+            before = process_cpu.snapshot()
             floor = await client.floor(args.floor_seconds)
+            floor_cpu.append(process_cpu.cores_used(before, process_cpu.snapshot()))
             before = process_cpu.snapshot()
             async with watch.running():
                 likes = await client.many_posts(pairs, posts, args.like_seconds)
@@ -175,7 +190,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                 flush=True,
             )
         floor_all, likes_all = LoadResult.merge(floors), LoadResult.merge(like_runs)
-        figures["floor"] = floor_all.as_dict()
+        figures["floor"] = {**floor_all.as_dict(), "cpu_percent_of_a_core": mean_cpu(floor_cpu)}
         figures["likes"] = {
             **likes_all.as_dict(),
             "users": len(liker_list),
@@ -232,52 +247,13 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    started = datetime.now(UTC)
-    figures: dict[str, Any] = {
-        "started_at": started.isoformat(timespec="seconds"),
-        "machine": machine_facts(),
-        "settings": {
-            key: getattr(args, key)
-            for key in (
-                "users",
-                "posts",
-                "storm_users",
-                "rounds",
-                "floor_seconds",
-                "like_seconds",
-                "direct_seconds",
-                "concurrency",
-                "channels",
-                "drift_sample",
-                "drift_interval",
-                "converge_within",
-                "quick",
-            )
-        }
-        | {
-            "client_processes": 1,
-            "engagement_limits": None if args.no_restart else stack_ctl.LIFTED_ENGAGEMENT_LIMITS,
-        },
-        "method": METHOD,
-        "timings": {},
+    settings = {key: getattr(args, key) for key in SETTINGS} | {
+        "client_processes": 1,
+        "engagement_limits": None if args.no_restart else stack_ctl.LIFTED_ENGAGEMENT_LIMITS,
     }
-    t0 = time.monotonic()
-    try:
-        await measure(args, figures)
-    finally:
-        if not args.no_restart:
-            phase("restore the engagement service with the stack's settings")
-            try:
-                stack_ctl.set_engagement_limits(False)
-            except Exception as exc:  # report, but keep the original error if there is one
-                print(f"  RESTORE FAILED: {exc}\n  run: make down && make up", file=sys.stderr)
-                raise
-    figures["timings"]["total"] = round(time.monotonic() - t0, 1)
-    rows = build_rows(figures)
-    print()
-    print(table(rows))
-    json_path, md_path = write(figures, started.strftime("%Y%m%dT%H%M%SZ"))
-    print(f"\nfigures: {json_path.relative_to(json_path.parents[2])}, {md_path.relative_to(md_path.parents[2])}")
+    figures = new_figures(datetime.now(UTC), settings, METHOD)
+    limits = Restore("the engagement service with the stack's settings", lambda: stack_ctl.set_engagement_limits(False))
+    await measure_and_report(figures, measure(args, figures), None if args.no_restart else limits, build_rows, write)
     return 0
 
 

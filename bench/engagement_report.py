@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from bench.report import RESULTS, Row, cpu_row, markdown, number, ratio_text
+from bench import process_cpu
+from bench.report import RESULTS, Row, cpu_row, markdown, number, ratio_text, rounds_row
 from bench.report import build_rows as timeline_rows
 from bench.stats import at_least, ratio, verdict
 
@@ -83,7 +84,8 @@ def _during_rows(label: str, during: dict[str, Any]) -> list[Row]:
     lag = (
         f"oldest unflushed change p50 {number(during['pending_age_p50_seconds'], ' s', 2)} / max "
         f"{number(during['pending_age_max_seconds'], ' s', 2)}; gauge max "
-        f"{number(during['flush_lag_metric_max_seconds'], ' s', 2)}"
+        f"{number(during['flush_lag_metric_max_seconds'], ' s', 2)}, above 0 in "
+        f"{during.get('flush_lag_metric_nonzero_samples', 'n/a')} of {during['samples']} samples"
     )
     return [
         Row(
@@ -122,13 +124,7 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         floor,
     )
     if likes.get("rounds"):
-        rows.append(
-            Row(
-                "  the same ratio round by round (floor and likes alternating)",
-                ", ".join(ratio_text(r["ratio"]) for r in likes["rounds"]),
-                target="(info)",
-            )
-        )
+        rows.append(rounds_row("floor and likes", likes["rounds"]))
     rows += _like_rows(f"likes/s, storm: {storm['likers']:,} users like one post", storm, floor)
     served = drift_seconds(f)
     worst_served = worst(served)
@@ -171,11 +167,25 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
                 target="(info)",
             )
         )
-    for label, result in (("likes", likes), ("storm", storm)):
+    for label, result in (("floor", floor), ("likes", likes), ("storm", storm)):
         if result.get("cpu_percent_of_a_core"):
-            cpu = cpu_row(result["cpu_percent_of_a_core"])
-            rows.append(Row(f"  CPU during the {label}, % of one core by process", cpu.value, target="(info)"))
+            cpu = result["cpu_percent_of_a_core"]
+            rows.append(
+                Row(
+                    f"  CPU during the {label}, % of one core by process",
+                    cpu_row(cpu).value,
+                    f"the stack: {number(cpu_ms_per_call(cpu, result['per_second']), ' ms', 2)} of CPU per call",
+                    target="(info)",
+                )
+            )
     return rows
+
+
+def cpu_ms_per_call(cpu: dict[str, float], per_second: float) -> float:
+    """Milliseconds of CPU the stack's processes spent per call (the client and the machine's other processes left
+    out), from their CPU in percent of one core while the calls ran at `per_second`."""
+    stack = sum(p for name, p in cpu.items() if name not in (process_cpu.CLIENT, process_cpu.OTHER))
+    return ratio(stack * 10, per_second)
 
 
 def _latest_timeline() -> dict[str, Any] | None:

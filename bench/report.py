@@ -104,13 +104,7 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         )
     )
     if reads.get("rounds"):
-        rows.append(
-            Row(
-                "  the same ratio round by round (reads and unary alternating)",
-                ", ".join(ratio_text(r["ratio"]) for r in reads["rounds"]),
-                target="(info)",
-            )
-        )
+        rows.append(rounds_row("reads and unary", reads["rounds"]))
     rows.append(
         Row(
             "  feed reads/s vs Redis ZREVRANGE 0 19",
@@ -149,6 +143,12 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         )
     )
     return rows
+
+
+def rounds_row(alternating: str, rounds: list[dict[str, Any]]) -> Row:
+    """The ratio of each round, for a figure measured in rounds alternating with its baseline."""
+    label = f"  the same ratio round by round ({alternating} alternating)"
+    return Row(label, ", ".join(ratio_text(r["ratio"]) for r in rounds), target="(info)")
 
 
 def table(rows: list[Row]) -> str:

@@ -54,7 +54,8 @@ def test_the_summary_keeps_the_worst_case_and_flags_gaps_beyond_the_calls_in_fli
     s = during_summary(samples, in_flight=32)
     assert s["samples"] == 2 and s["metric_drift_max"] == 4.0 and s["metric_drift_nonzero_samples"] == 1
     assert s["metric_drift_max_by_kind"]["likes"] == 4.0
-    assert s["flush_lag_metric_max_seconds"] == 0.4 and s["pending_age_max_seconds"] == 0.6
+    assert s["flush_lag_metric_max_seconds"] == 0.4 and s["flush_lag_metric_nonzero_samples"] == 1
+    assert s["pending_age_max_seconds"] == 0.6
     assert s["posts_checked"] == 3 and s["posts_checked_from_redis"] == 2
     assert s["over_max"] == 0 and s["unapplied_max"] == 37 and s["unapplied_beyond_in_flight"] == 1
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench import engagement_report
-from bench.engagement_report import build_rows, worst
+from bench.engagement_report import build_rows, cpu_ms_per_call, worst
 from bench.engagement_setup import usable_sessions
 from bench.measure_drift import during_summary
 
@@ -104,3 +104,10 @@ def test_cached_sessions_are_reused_only_while_they_have_time_left() -> None:
     }
     usable = usable_sessions(cached, now=1000.0, margin=1200.0)
     assert list(usable) == ["a"] and usable["a"].user_id == 1 and usable["a"].token == "t1"
+
+
+def test_cpu_per_call_counts_the_stack_only() -> None:
+    cpu = {"svc-engagement": 60.0, "postgres": 40.0, "bench client": 8.0, "other": 5.0}
+    assert cpu_ms_per_call(cpu, per_second=100.0) == pytest.approx(10.0)  # one core for 100 calls/s
+    row = next(r for r in build_rows(figures()) if r.figure.strip().startswith("CPU during the likes"))
+    assert row.baseline == "the stack: 2.17 ms of CPU per call"  # 130% of a core at 600/s
