@@ -6,11 +6,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.policies import RoundRobinPolicy
+
+T = TypeVar("T")
+INDEX_PAGE = 32  # bucket numbers read from an index per request
+
+
+async def read_down_buckets(
+    buckets: Callable[[int, int], Awaitable[list[int]]],
+    rows: Callable[[int, int], Awaitable[list[T]]],
+    *,
+    top: int,
+    count: int,
+) -> list[T]:
+    """Up to `count` rows of a time-bucketed owner, newest first: `buckets(top, n)` gives up to n of the owner's
+    non-empty buckets at or below `top`, newest first (its bucket index), `rows(bucket, n)` up to n rows of one
+    bucket below the caller's cursor. Walking the index skips empty buckets instead of probing each."""
+    found: list[T] = []
+    while len(found) < count:
+        page = await buckets(top, INDEX_PAGE)
+        for bucket in page:
+            found.extend(await rows(bucket, count - len(found)))
+            if len(found) >= count:
+                break
+        if len(page) < INDEX_PAGE:
+            break
+        top = page[-1] - 1
+    return found
 
 
 def connect(hosts: Sequence[str], port: int, keyspace: str) -> tuple[Cluster, Session]:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import ServerSettings, SettingsError, env_name
+from services.common.settings import CassandraSettings, ServerSettings, SettingsError, env_name
 
 
 @dataclass(frozen=True, kw_only=True)
-class NotificationSettings(ServerSettings):
+class NotificationSettings(CassandraSettings, ServerSettings):
     service_name: str = "notification"
     listen_address: str = "127.0.0.1:50057"
     metrics_port: int = 9107
     redis_url: str
     kafka_bootstrap: str
-    cassandra_hosts: tuple[str, ...]
-    cassandra_port: int = 9042
-    cassandra_keyspace: str = "feedmesh"
     # Actors come from auth; mentions and close friends need the graph (visibility) and the post service.
     auth_target: str = "127.0.0.1:50051"
     graph_target: str = "127.0.0.1:50052"
@@ -36,7 +33,9 @@ class NotificationSettings(ServerSettings):
     posts_topic: str = "feedmesh.posts"
     engagement_topic: str = "feedmesh.engagement"
     consumer_group: str = "notification"
-    consumer_offset_reset: str = "earliest"
+    # A new group starts at the topics' ends: a first deployment notifies from its start rather than replaying a
+    # week of history (every follow a benchmark made) into Cassandra while the stack comes up.
+    consumer_offset_reset: str = "latest"
     consumer_members: int = 1
     consumer_batch_size: int = 500
     dead_letter_topic: str = "feedmesh.dead-letters"
@@ -51,8 +50,7 @@ class NotificationSettings(ServerSettings):
         for name in ("redis_url", "kafka_bootstrap", "auth_target", "graph_target", "post_target"):
             if not getattr(self, name):
                 raise SettingsError(f"{env_name(name)} is required but not set")
-        if not self.cassandra_hosts:
-            raise SettingsError(f"{env_name('cassandra_hosts')} is required")
+        self.check_cassandra()
         for name in (
             "retention_days",
             "unread_max",

@@ -16,7 +16,7 @@ from typing import Any
 from cassandra.cluster import Cluster, Session
 from cassandra.query import PreparedStatement
 
-from services.common.cassandra import CassandraRunner, connect
+from services.common.cassandra import CassandraRunner, connect, read_down_buckets
 from services.common.ids import id_time_ms
 from services.notification.domain.grouping import GroupKey, group_key
 from services.notification.domain.model import Draft, Kind, Notification
@@ -24,7 +24,6 @@ from services.notification.domain.rules import StoredSource
 
 BUCKET_MS = 30 * 86_400_000
 MAX_ID = 2**63 - 1
-_INDEX_PAGE = 32
 _CQL = pathlib.Path(__file__).parent / "cql"
 
 
@@ -133,21 +132,17 @@ class CassandraNotificationStore:
         return _notification(recipient_id, rows[0]) if rows else None
 
     async def page(self, recipient_id: int, before: int | None, count: int) -> list[Notification]:
-        """Walks the recipient's non-empty buckets downwards from the cursor's."""
-        found: list[Notification] = []
         bound = MAX_ID if before is None else before
+
+        async def buckets(top: int, limit: int) -> list[int]:
+            return [r.bucket for r in await self._run("select_buckets", recipient_id, top, limit)]
+
+        async def notifications(bucket: int, limit: int) -> list[Notification]:
+            rows = await self._run("select_page", recipient_id, bucket, bound, limit)
+            return [_notification(recipient_id, r) for r in rows]
+
         top = bucket_of(bound) if before is not None else 2**31 - 1
-        while len(found) < count:
-            buckets = [r.bucket for r in await self._run("select_buckets", recipient_id, top, _INDEX_PAGE)]
-            for bucket in buckets:
-                rows = await self._run("select_page", recipient_id, bucket, bound, count - len(found))
-                found.extend(_notification(recipient_id, r) for r in rows)
-                if len(found) >= count:
-                    break
-            if len(buckets) < _INDEX_PAGE:
-                break
-            top = buckets[-1] - 1
-        return found
+        return await read_down_buckets(buckets, notifications, top=top, count=count)
 
     async def group_members(self, recipient_id: int, key: GroupKey, top: int) -> list[tuple[int, int]]:
         rows = await self._run("select_group_members", recipient_id, key.kind.value, key.post_id, top)

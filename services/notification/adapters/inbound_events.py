@@ -17,21 +17,23 @@ from services.notification.domain import model
 
 Consumed = ConsumedEvent[events_pb2.Event]
 
+_FOLLOW_STEPS = {
+    "user_followed": model.FollowStep.FOLLOWED,
+    "user_unfollowed": model.FollowStep.UNFOLLOWED,
+    "follow_requested": model.FollowStep.REQUESTED,
+    "follow_request_approved": model.FollowStep.REQUEST_SETTLED,
+    "follow_request_withdrawn": model.FollowStep.REQUEST_SETTLED,
+    "follow_request_rejected": model.FollowStep.REQUEST_SETTLED,
+}
 _VISIBILITY = {visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS, visibility_pb2.CLOSE_FRIENDS: Visibility.CLOSE_FRIENDS}
 
 
 def change_of(event: events_pb2.Event) -> model.Change | None:
     payload = event.WhichOneof("payload")
+    if payload in _FOLLOW_STEPS:
+        pair = getattr(event, payload)
+        return model.FollowChange(_FOLLOW_STEPS[payload], pair.follower_id, pair.followee_id)
     match payload:
-        case "user_followed":
-            return model.Followed(event.user_followed.follower_id, event.user_followed.followee_id)
-        case "user_unfollowed":
-            return model.Unfollowed(event.user_unfollowed.follower_id, event.user_unfollowed.followee_id)
-        case "follow_requested":
-            return model.FollowRequested(event.follow_requested.follower_id, event.follow_requested.followee_id)
-        case "follow_request_approved" | "follow_request_withdrawn" | "follow_request_rejected":
-            settled = getattr(event, payload)
-            return model.RequestSettled(settled.follower_id, settled.followee_id)
         case "user_blocked":
             return model.Blocked(event.user_blocked.blocker_id, event.user_blocked.blocked_id)
         case "post_published":

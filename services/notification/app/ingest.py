@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from services.common.visibility import Visibility
 from services.notification.app.ports import (
@@ -28,27 +29,16 @@ from services.notification.domain import rules
 from services.notification.domain.model import Draft, DropRule, Notification, Occurrence, SourceRemoval, SubjectRemoval
 
 
+@dataclass
 class Ingest:
-    def __init__(
-        self,
-        *,
-        store: NotificationStore,
-        unread: UnreadCounters,
-        live: LiveFeed,
-        users: Users,
-        graph: Graph,
-        posts: Posts,
-        metrics: IngestMetrics,
-        clock: Callable[[], float] = time.time,
-    ):
-        self.store = store
-        self.unread = unread
-        self.live = live
-        self.users = users
-        self.graph = graph
-        self.posts = posts
-        self.metrics = metrics
-        self.clock = clock
+    store: NotificationStore
+    unread: UnreadCounters
+    live: LiveFeed
+    users: Users
+    graph: Graph
+    posts: Posts
+    metrics: IngestMetrics
+    clock: Callable[[], float] = time.time
 
     async def apply(self, occurrence: Occurrence) -> list[Notification]:
         """Applies one event; returns the notifications it wrote (already published to live streams)."""

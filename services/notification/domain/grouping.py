@@ -3,7 +3,8 @@ FOLLOW_REQUEST in one group per kind, ordered by each group's latest notificatio
 
 Paging groups without skipping or repeating: a page walks the notifications below its cursor, newest first, and a
 group is served at its latest notification. The cursor keeps `top`, the newest id when the first page was read:
-a group met again further down that has a notification in (cursor, top] was served on an earlier page. What came
+a group met again further down that has a notification in [cursor, top] (read by an earlier page) was served
+there. What came
 after `top` waits for a fresh first page.
 """
 
@@ -48,6 +49,6 @@ def summarize(key: GroupKey, members: Sequence[tuple[int, int]]) -> Group | None
 
 
 def served_before(members: Sequence[tuple[int, int]], cursor_id: int | None) -> bool:
-    """Whether a group with these rows (all at or below `top`) was served on an earlier page: it has one above the
-    page's cursor. On the first page (no cursor) nothing was."""
-    return cursor_id is not None and any(nid > cursor_id for nid, _actor in members)
+    """Whether a group with these rows (all at or below `top`) was served on an earlier page: it has one at or above
+    the page's cursor (the last notification an earlier page read). On the first page nothing was."""
+    return cursor_id is not None and any(nid >= cursor_id for nid, _actor in members)

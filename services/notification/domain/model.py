@@ -77,28 +77,19 @@ class SubjectRemoval:
 # --- inbound changes --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Followed:
-    follower_id: int
-    followee_id: int
-
-
-@dataclass(frozen=True)
-class Unfollowed:
-    follower_id: int
-    followee_id: int
-
-
-@dataclass(frozen=True)
-class FollowRequested:
-    follower_id: int
-    followee_id: int
-
-
-@dataclass(frozen=True)
-class RequestSettled:
+class FollowStep(enum.Enum):
+    FOLLOWED = "followed"
+    UNFOLLOWED = "unfollowed"
+    REQUESTED = "requested"
+    REQUEST_SETTLED = "request_settled"
     """A pending request ended: approved, rejected or withdrawn (an approval's FOLLOW comes with its own event)."""
 
+
+@dataclass(frozen=True)
+class FollowChange:
+    """A step in how `follower_id` follows `followee_id`."""
+
+    step: FollowStep
     follower_id: int
     followee_id: int
 
@@ -151,17 +142,7 @@ class CommentDeleted:
 
 
 Change = (
-    Followed
-    | Unfollowed
-    | FollowRequested
-    | RequestSettled
-    | Blocked
-    | PostPublished
-    | PostDeleted
-    | PostLiked
-    | PostUnliked
-    | CommentCreated
-    | CommentDeleted
+    FollowChange | Blocked | PostPublished | PostDeleted | PostLiked | PostUnliked | CommentCreated | CommentDeleted
 )
 
 

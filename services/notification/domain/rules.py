@@ -19,8 +19,8 @@ from services.notification.domain.model import (
     CommentDeleted,
     Draft,
     DropRule,
-    Followed,
-    FollowRequested,
+    FollowChange,
+    FollowStep,
     Kind,
     Notification,
     Occurrence,
@@ -28,10 +28,8 @@ from services.notification.domain.model import (
     PostLiked,
     PostPublished,
     PostUnliked,
-    RequestSettled,
     SourceRemoval,
     SubjectRemoval,
-    Unfollowed,
 )
 
 _LOW_BITS = 22  # the worker and sequence bits of services.common.ids
@@ -133,14 +131,11 @@ def plan(occurrence: Occurrence) -> Plan:
     """What one event asks for. Drafts for the actor themselves are included: `judge` drops them (and counts it)."""
     at = occurrence.occur_ms
     match occurrence.change:
-        case Followed(follower_id=follower, followee_id=followee):
-            return Plan(drafts=[draft(occurrence, followee, Kind.FOLLOW, follower)])
-        case Unfollowed(follower_id=follower, followee_id=followee):
-            return Plan(source_removals=[SourceRemoval(followee, source_of(Kind.FOLLOW, follower), at)])
-        case FollowRequested(follower_id=follower, followee_id=followee):
-            return Plan(drafts=[draft(occurrence, followee, Kind.FOLLOW_REQUEST, follower)])
-        case RequestSettled(follower_id=follower, followee_id=followee):
-            return Plan(source_removals=[SourceRemoval(followee, source_of(Kind.FOLLOW_REQUEST, follower), at)])
+        case FollowChange(step=step, follower_id=follower, followee_id=followee):
+            kind = Kind.FOLLOW if step in (FollowStep.FOLLOWED, FollowStep.UNFOLLOWED) else Kind.FOLLOW_REQUEST
+            if step in (FollowStep.FOLLOWED, FollowStep.REQUESTED):
+                return Plan(drafts=[draft(occurrence, followee, kind, follower)])
+            return Plan(source_removals=[SourceRemoval(followee, source_of(kind, follower), at)])
         case Blocked(blocker_id=blocker, blocked_id=blocked):
             return Plan(subject_removals=[SubjectRemoval(pair_subject(blocker, blocked), at)])
         case PostPublished(post_id=post, author_id=author, visibility=visibility, mention_ids=mentioned):

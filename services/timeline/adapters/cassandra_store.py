@@ -16,11 +16,10 @@ from typing import Any
 from cassandra.cluster import Cluster, Session
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
-from services.common.cassandra import CassandraRunner, connect
+from services.common.cassandra import CassandraRunner, connect, read_down_buckets
 from services.timeline.domain.buckets import HOME_BUCKET_MS, USER_BUCKET_MS, home_bucket, start_bucket, user_bucket
 
 MAX_ID = 2**63 - 1
-_INDEX_PAGE = 32
 
 
 class _RecentSet:
@@ -142,17 +141,12 @@ class CassandraTimelineStore:
         width_ms: int,
     ) -> list[int]:
         """Up to `count` ids below `before`, newest first, walking the owner's non-empty buckets downwards."""
-        found: list[int] = []
-        top = start_bucket(before, width_ms)
         bound = MAX_ID if before is None else before
-        while len(found) < count:
-            buckets = [r.bucket for r in await self._run(index, (owner, top, _INDEX_PAGE))]
-            for bucket in buckets:
-                got = await self._run(rows, (owner, bucket, bound, count - len(found)))
-                found.extend(r.post_id for r in got)
-                if len(found) >= count:
-                    break
-            if len(buckets) < _INDEX_PAGE:
-                break
-            top = buckets[-1] - 1
-        return found
+
+        async def buckets(top: int, limit: int) -> list[int]:
+            return [r.bucket for r in await self._run(index, (owner, top, limit))]
+
+        async def ids(bucket: int, limit: int) -> list[int]:
+            return [r.post_id for r in await self._run(rows, (owner, bucket, bound, limit))]
+
+        return await read_down_buckets(buckets, ids, top=start_bucket(before, width_ms), count=count)
