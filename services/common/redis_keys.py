@@ -88,6 +88,31 @@ def engagement_staged(post_id: int, name: str, token: str) -> str:
     return f"eng:{{{post_id}}}:{name}:staged:{token}"
 
 
+# --- engagement anti-abuse (services/engagement: budgets, burst guard, shadow bans) ----------------------------------
+# Per user, under `eng:user:` (the service's per-post keys are `eng:{<post>}:...`). Every key expires on its own: a
+# budget window with its window, the rest after minutes.
+
+
+def engagement_budget_window(user_id: int, action: str, period: str, index: int) -> str:
+    """Counter of the user's attempts of `action` in the `index`-th minute or day since the epoch; expires with it."""
+    return f"eng:user:{{{user_id}}}:budget:{action}:{period}:{index}"
+
+
+def engagement_harder_limit(user_id: int) -> str:
+    """Present while the burst guard limits the user harder (value: the signal that tripped it); expires then."""
+    return f"eng:user:{{{user_id}}}:harder"
+
+
+def engagement_like_flips(user_id: int, post_id: int) -> str:
+    """Hash last=<like|unlike> count=<alternations> of the user's likes and unlikes of one post, for a minute."""
+    return f"eng:user:{{{user_id}}}:flips:{post_id}"
+
+
+def engagement_ban_state(user_id: int) -> str:
+    """The user's cached shadow-ban state: never / active / lifted (services.engagement.domain.shadow_bans)."""
+    return f"eng:user:{{{user_id}}}:ban"
+
+
 # --- timeline (services/timeline; prefix FEEDMESH_REDIS_PREFIX) ----------------------------------------------------
 
 TIMELINE_PREFIX = "tl"

@@ -29,6 +29,16 @@ from tests.integration.harness import apply_migrations, service_settings, start_
 DENYLIST = ["forbiddenword"]
 # Fast background work, so tests wait for it briefly.
 FAST = {"counter_flush_seconds": 0.05, "counter_sweep_seconds": 0.1, "counter_sweep_window_seconds": 30}
+# These tests storm a few new users' likes, in loops: the budgets and the burst guard stay out of their way, as for
+# load tests. The anti-abuse tests (abuse/) start replicas with their own.
+UNGUARDED = {
+    "engagement_burst_guard": "off",
+    **{
+        f"engagement_{kind}_per_{period}": 1_000_000
+        for kind in ("likes", "comments", "shares")
+        for period in ("min", "day")
+    },
+}
 
 
 def as_user(user_id: int, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -129,7 +139,7 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
 
 
 def _settings(stack: StackSettings, post_address: str, **overrides: object) -> EngagementSettings:
-    return service_settings(EngagementSettings, stack, post_target=post_address, **{**FAST, **overrides})
+    return service_settings(EngagementSettings, stack, post_target=post_address, **{**FAST, **UNGUARDED, **overrides})
 
 
 @contextlib.asynccontextmanager
