@@ -223,3 +223,21 @@ def lock(name: str, prefix: str = TIMELINE_PREFIX) -> str:
 def id_list(name: str, prefix: str = TIMELINE_PREFIX) -> str:
     """A short-lived list of post ids with a tag (`tag|id,id,...`), e.g. the rest of a ranked feed session."""
     return f"{prefix}:ids:{name}"
+
+
+# --- notification (services/notification) -------------------------------------------------------------------------
+# A user's unread ids and read marker share the hash tag `{<user>}`: one script keeps them consistent.
+
+NOTIFICATION_LIVE = "notif:live"
+"""Pub/sub channel of every new notification (JSON), for the live streams of whichever process holds them."""
+
+
+def notification_unread(user_id: int) -> str:
+    """Sorted set (scores 0) of the user's unread notification ids zero-padded to 20 digits (ordered by member:
+    exact 64-bit order), none at or below the read marker: the unread count is its size within the retention."""
+    return f"notif:{{{user_id}}}:unread"
+
+
+def notification_read_marker(user_id: int) -> str:
+    """The user's read marker, a zero-padded id: that notification and every older one are read."""
+    return f"notif:{{{user_id}}}:read"
