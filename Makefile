@@ -27,7 +27,7 @@ $(BUF):
 $(OPENAPIV2):
 	GOBIN=$(CACHE)/go/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@v2.30.0
 
-setup: $(PY) $(BUF) $(OPENAPIV2) ## Python environment, buf, code generators, and the servers' binaries
+setup: $(PY) $(BUF) $(OPENAPIV2) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
 	bash stack/provision.sh
 
 gen: $(PY) $(BUF) $(OPENAPIV2) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
@@ -39,7 +39,7 @@ lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
 	$(BUF) breaking --against '.git#branch=main'
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy services stack tests $(wildcard gateway bench)
+	$(VENV)/bin/mypy services stack tests feedmesh_cli $(wildcard gateway bench)
 
 fmt: $(PY) $(BUF) ## apply buf format and ruff format
 	$(BUF) format -w
@@ -67,5 +67,6 @@ test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, uni
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
-bench: up ## benchmarks on the real stack; results in bench/results/
+bench: up ## benchmarks on the real stack (timeline, then engagement); results in bench/results/
 	$(PY) -m bench.run
+	$(PY) -m bench.engagement

@@ -98,3 +98,33 @@ def channels(target: str, count: int) -> list[grpc.aio.Channel]:
     """`count` independent channels (separate HTTP/2 connections) to one target: the workers share them round
     robin, so one connection's stream handling is not the bottleneck of the client."""
     return [grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(count)]
+
+
+async def closed_loop_count(call: Call, *, count: int, concurrency: int) -> LoadResult:
+    """`count` calls (numbered 0 to count - 1), `concurrency` workers each taking the next number as soon as its
+    previous call returns; every call is measured, and the rate is over the time from the first call to the last
+    answer (a fixed amount of work, where `closed_loop` runs for a fixed time)."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        for n in numbers:
+            begin = time.perf_counter()
+            try:
+                await call(n)
+            except grpc.aio.AioRpcError as exc:
+                errors[exc.code().name] = errors.get(exc.code().name, 0) + 1
+                continue
+            latencies.append(time.perf_counter() - begin)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return LoadResult(
+        calls=len(latencies),
+        errors=sum(errors.values()),
+        seconds=time.perf_counter() - started,
+        latency=summarize(latencies),
+        error_codes=errors,
+        samples=latencies,
+    )

@@ -24,13 +24,13 @@ class Row:
     verdict: str = ""
 
 
-def _n(x: float, unit: str = "", digits: int = 0) -> str:
+def number(x: float, unit: str = "", digits: int = 0) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{x:,.{digits}f}{unit}"
 
 
-def _r(x: float) -> str:
+def ratio_text(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:.3f}"
 
 
@@ -50,9 +50,9 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 f"fanout into Redis/s ({label})",
-                _n(burst["redis_per_second"], "/s"),
-                f"ZADD {_n(zadd, '/s')}",
-                _r(r),
+                number(burst["redis_per_second"], "/s"),
+                f"ZADD {number(zadd, '/s')}",
+                ratio_text(r),
                 ">= 0.50 x ZADD" if main else "(info)",
                 verdict(at_least(r, 0.5)) if main else "",
             )
@@ -61,8 +61,8 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
             rows.append(
                 Row(
                     "the same ratio burst by burst (ZADD: median of its runs)",
-                    ", ".join(_r(ratio(x, zadd)) for x in burst["redis_per_second_rounds"]),
-                    "ZADD runs " + ", ".join(_n(x, "/s") for x in b["redis"].get("zadd_rounds", ())),
+                    ", ".join(ratio_text(ratio(x, zadd)) for x in burst["redis_per_second_rounds"]),
+                    "ZADD runs " + ", ".join(number(x, "/s") for x in b["redis"].get("zadd_rounds", ())),
                     "",
                     "(info)",
                 )
@@ -70,9 +70,9 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 f"fanout into Cassandra/s ({label})",
-                _n(burst["cassandra_per_second"], "/s"),
-                f"ZADD {_n(zadd, '/s')}",
-                _r(ratio(burst["cassandra_per_second"], zadd)),
+                number(burst["cassandra_per_second"], "/s"),
+                f"ZADD {number(zadd, '/s')}",
+                ratio_text(ratio(burst["cassandra_per_second"], zadd)),
                 "(info: no Cassandra baseline asked)",
             )
         )
@@ -82,7 +82,7 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
             Row(
                 f"capacity of the freshness mix ({cap['posts']:,} posts, {cap['deliveries']:,} deliveries, "
                 "in Redis and Cassandra)",
-                f"{_n(cap['deliveries_per_second'], '/s')} ({_n(cap['posts_per_second'], ' posts/s', 1)})",
+                f"{number(cap['deliveries_per_second'], '/s')} ({number(cap['posts_per_second'], ' posts/s', 1)})",
                 "",
                 "",
                 "(info: the freshness load is a fraction of it)",
@@ -96,27 +96,21 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
     rows.append(
         Row(
             "feed reads/s (GetFeed, chronological, 20 per page)",
-            _n(reads["per_second"], "/s"),
-            f"trivial unary {_n(unary['per_second'], '/s')}",
-            _r(rr),
+            number(reads["per_second"], "/s"),
+            f"trivial unary {number(unary['per_second'], '/s')}",
+            ratio_text(rr),
             ">= 0.30 x unary",
             verdict(at_least(rr, 0.3)),
         )
     )
     if reads.get("rounds"):
-        rows.append(
-            Row(
-                "  the same ratio round by round (reads and unary alternating)",
-                ", ".join(_r(r["ratio"]) for r in reads["rounds"]),
-                target="(info)",
-            )
-        )
+        rows.append(rounds_row("reads and unary", reads["rounds"]))
     rows.append(
         Row(
             "  feed reads/s vs Redis ZREVRANGE 0 19",
-            _n(reads["per_second"], "/s"),
-            f"ZREVRANGE {_n(zrev, '/s')}",
-            _r(ratio(reads["per_second"], zrev)),
+            number(reads["per_second"], "/s"),
+            f"ZREVRANGE {number(zrev, '/s')}",
+            ratio_text(ratio(reads["per_second"], zrev)),
             "(info)",
         )
     )
@@ -124,9 +118,9 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 f"feed read latency {q}",
-                _n(reads["latency"][f"{q}_ms"], " ms", 2),
-                f"trivial unary {_n(unary['latency'][f'{q}_ms'], ' ms', 2)}",
-                _r(ratio(reads["latency"][f"{q}_ms"], unary["latency"][f"{q}_ms"])),
+                number(reads["latency"][f"{q}_ms"], " ms", 2),
+                f"trivial unary {number(unary['latency'][f'{q}_ms'], ' ms', 2)}",
+                ratio_text(ratio(reads["latency"][f"{q}_ms"], unary["latency"][f"{q}_ms"])),
                 "(info)",
             )
         )
@@ -144,11 +138,17 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
             f"writes for one post: {celeb['author']} celebrity ({celeb['followers']:,} followers, pulled)",
             f"{celeb['writes_total']:,} (Redis {celeb['redis_writes']:,}, Cassandra {celeb['cassandra_writes']:,})",
             f"normal post {normal['writes_total']:,}",
-            _r(ratio(celeb["writes_total"], normal["writes_total"])),
+            ratio_text(ratio(celeb["writes_total"], normal["writes_total"])),
             "(info)",
         )
     )
     return rows
+
+
+def rounds_row(alternating: str, rounds: list[dict[str, Any]]) -> Row:
+    """The ratio of each round, for a figure measured in rounds alternating with its baseline."""
+    label = f"  the same ratio round by round ({alternating} alternating)"
+    return Row(label, ", ".join(ratio_text(r["ratio"]) for r in rounds), target="(info)")
 
 
 def table(rows: list[Row]) -> str:
@@ -166,11 +166,11 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def markdown(rows: list[Row], figures: dict[str, Any]) -> str:
+def markdown(rows: list[Row], figures: dict[str, Any], title: str = "Timeline benchmark") -> str:
     m = figures["machine"]
     s = figures["settings"]
     out = [
-        f"# Timeline benchmark, {figures['started_at']}",
+        f"# {title}, {figures['started_at']}",
         "",
         f"Machine: {m['nproc']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
         f"grpcio {m['grpcio']}. Everything on 127.0.0.1, the whole stack on this machine.",
@@ -201,12 +201,12 @@ def _freshness_rows(fr: dict[str, Any], *, target: bool) -> list[Row]:
     """The freshness rows of one load level; only the level the target is judged at gets verdicts."""
     st = fr["settings"]
     posts_per_second = st["reed_rate"] + 1 / st["every_1k"] + 1 / st["every_10k"]
-    load = f"{fr.get('load', 0):.0%} load: {_n(st['offered_deliveries_per_second'], '')} deliveries/s, "
+    load = f"{fr.get('load', 0):.0%} load: {number(st['offered_deliveries_per_second'], '')} deliveries/s, "
     load += f"{posts_per_second:,.0f} posts/s"
     goal, judge = ("p99 < 500 ms", True) if target else ("(info)", False)
 
     def line(label: str, s: dict[str, Any], check: bool, note: str = "(cross-check)") -> Row:
-        value = f"p50 {_n(s['p50_ms'], ' ms', 1)} / p95 {_n(s['p95_ms'], ' ms', 1)} / p99 {_n(s['p99_ms'], ' ms', 1)}"
+        value = " / ".join(f"{q} {number(s[f'{q}_ms'], ' ms', 1)}" for q in ("p50", "p95", "p99"))
         if check:
             return Row(label, value, "", "", goal, verdict(below(s["p99_ms"], 500.0)))
         return Row(label, value, "", "", goal if not judge else note)
@@ -231,7 +231,9 @@ def _freshness_rows(fr: dict[str, Any], *, target: bool) -> list[Row]:
     ):
         figures = fr.get("stages", {}).get(stage)
         if figures and figures["count"]:
-            value = f"p50 <= {_n(figures['p50_ms_at_most'], ' ms')} / p99 <= {_n(figures['p99_ms_at_most'], ' ms')}"
+            value = (
+                f"p50 <= {number(figures['p50_ms_at_most'], ' ms')} / p99 <= {number(figures['p99_ms_at_most'], ' ms')}"
+            )
             rows.append(Row(f"  stage {label} (server histograms), n={figures['count']:,.0f}", value, "", "", "(info)"))
     if fr.get("cpu_percent_of_a_core"):
         rows.append(cpu_row(fr["cpu_percent_of_a_core"]))

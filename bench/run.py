@@ -21,13 +21,14 @@ from typing import Any
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 
 from bench import baselines, process_cpu, stack_ctl
-from bench.env import Bench, machine_facts
+from bench.env import Bench
 from bench.measure_capacity import mix_capacity
 from bench.measure_cost import post_cost
 from bench.measure_fanout import burst
 from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
 from bench.measure_reads import reads_against_unary
-from bench.report import build_rows, table, write
+from bench.report import build_rows, write
+from bench.runner import Restore, measure_and_report, new_figures, phase
 from bench.seed import AUTHOR_SIZES, seed
 from bench.stats import median_of
 from bench.warm import warm
@@ -106,11 +107,6 @@ async def graph_threshold(bench: Bench, user_id: int) -> int:
     stub = graph_service_pb2_grpc.GraphServiceStub(bench.channel(bench.addr.graph))
     reply = await stub.ListFolloweeIds(graph_service_pb2.ListFolloweeIdsRequest(user_id=user_id), timeout=10)
     return int(reply.celebrity_threshold)
-
-
-def phase(name: str) -> float:
-    print(f"== {name}", flush=True)
-    return time.monotonic()
 
 
 async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
@@ -248,47 +244,28 @@ async def main(argv: list[str]) -> int:
     if args.quick:
         args.read_seconds, args.freshness_seconds, args.capacity_seconds = 5.0, 10.0, 5.0
         args.burst_posts_1k, args.burst_posts_10k, args.rounds = 2, 1, 1
-    started = datetime.now(UTC)
-    figures: dict[str, Any] = {
-        "started_at": started.isoformat(timespec="seconds"),
-        "machine": machine_facts(),
-        "settings": {
-            "celebrity_threshold": None if args.no_restart else args.threshold,
-            "authors": AUTHOR_SIZES,
-            "client_processes": 1,
-            "read_concurrency": args.read_concurrency,
-            "read_channels": args.read_channels,
-            "read_seconds": args.read_seconds,
-            "page_size": 20,
-            "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
-            "rounds": args.rounds,
-            "capacity_seconds": args.capacity_seconds,
-            "freshness_seconds": args.freshness_seconds,
-            "freshness_load": args.freshness_load,
-            "freshness_light_load": args.freshness_light_load,
-            "quick": args.quick,
-        },
-        "method": METHOD,
-        "timings": {},
+    settings = {
+        "celebrity_threshold": None if args.no_restart else args.threshold,
+        "authors": AUTHOR_SIZES,
+        "client_processes": 1,
+        "read_concurrency": args.read_concurrency,
+        "read_channels": args.read_channels,
+        "read_seconds": args.read_seconds,
+        "page_size": 20,
+        "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
+        "rounds": args.rounds,
+        "capacity_seconds": args.capacity_seconds,
+        "freshness_seconds": args.freshness_seconds,
+        "freshness_load": args.freshness_load,
+        "freshness_light_load": args.freshness_light_load,
+        "quick": args.quick,
     }
-    t0 = time.monotonic()
-    try:
-        await measure(args, figures)
-    finally:
-        if not args.no_restart:
-            phase("restore graph + timeline with the default celebrity threshold")
-            try:
-                stack_ctl.set_celebrity_threshold(None)
-            except Exception as exc:  # report, but keep the original error if there is one
-                print(f"  RESTORE FAILED: {exc}\n  run: make down && make up", file=sys.stderr)
-                raise
-    figures["timings"]["total"] = round(time.monotonic() - t0, 1)
-    rows = build_rows(figures)
-    print()
-    print(table(rows))
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    json_path, md_path = write(figures, stamp)
-    print(f"\nfigures: {json_path.relative_to(json_path.parents[2])}, {md_path.relative_to(md_path.parents[2])}")
+    figures = new_figures(datetime.now(UTC), settings, METHOD)
+    threshold = Restore(
+        "graph + timeline with the default celebrity threshold", lambda: stack_ctl.set_celebrity_threshold(None)
+    )
+    restore = None if args.no_restart else threshold
+    await measure_and_report(figures, measure(args, figures), restore, build_rows, write)
     return 0
 
 

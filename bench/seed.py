@@ -80,7 +80,7 @@ def follow_pairs(edges: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
     return out
 
 
-async def _bounded(n: int, jobs: Iterable[Awaitable[None]]) -> None:
+async def bounded(n: int, jobs: Iterable[Awaitable[None]]) -> None:
     gate = asyncio.Semaphore(n)
 
     async def one(job: Awaitable[None]) -> None:
@@ -126,7 +126,7 @@ class Seeder:
                     if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
                         raise
 
-            await _bounded(concurrency, (create(h) for h in missing))
+            await bounded(concurrency, (create(h) for h in missing))
             found = await self.lookup(handles)
             print(f"  registered in {time.monotonic() - started:.0f}s", flush=True)
         if len(found) != len(handles):
@@ -156,7 +156,7 @@ class Seeder:
                 graph_service_pb2.FollowUserRequest(user_id=followee), metadata=as_user(follower), timeout=60
             )
 
-        await _bounded(concurrency, (follow(a, b) for a, b in missing))
+        await bounded(concurrency, (follow(a, b) for a, b in missing))
         print(f"  followed in {time.monotonic() - started:.0f}s", flush=True)
 
     # --- the socfb graph ------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ class Seeder:
                 post_service_pb2.CreatePostRequest(text=f"bench seed post {n}"), metadata=as_user(author), timeout=60
             )
 
-        await _bounded(16, (publish(a, n) for a, n in jobs))
+        await bounded(16, (publish(a, n) for a, n in jobs))
 
     # --- the synthetic audiences (a fixture: straight into the tables) ---------------------------------------
 

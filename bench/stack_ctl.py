@@ -42,3 +42,18 @@ def set_celebrity_threshold(value: int | None) -> float:
     """Restarts the graph with FEEDMESH_CELEBRITY_THRESHOLD=value (None: the default), and the timeline's reads and
     ingest with it."""
     return restart(THRESHOLD_SERVICES, {THRESHOLD_VAR: None if value is None else str(value)})
+
+
+# The engagement service's anti-abuse limits (stack/defaults.env): the benchmark's likers like far faster than people
+# do, so its run lifts the like budgets and turns the burst guard off.
+LIFTED_ENGAGEMENT_LIMITS = {
+    "FEEDMESH_ENGAGEMENT_BURST_GUARD": "off",
+    "FEEDMESH_ENGAGEMENT_LIKES_PER_MIN": "1000000",
+    "FEEDMESH_ENGAGEMENT_LIKES_PER_DAY": "1000000",
+}
+
+
+def set_engagement_limits(lifted: bool) -> float:
+    """Restarts the engagement service with its like budgets and burst guard lifted (True) or as the stack's
+    settings have them (False)."""
+    return restart(("engagement",), {var: value if lifted else None for var, value in LIFTED_ENGAGEMENT_LIMITS.items()})

@@ -170,6 +170,9 @@ def rpc_routes(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[str, Any
             ],
             "host_selection_retry_max_attempts": 3,
         }
+        if rpc.streaming:
+            routes.append(stream_route(rpc, settings, retry))
+            continue
         if rpc.is_read:
             retry["per_try_timeout"] = f"{settings.read_try_timeout_seconds}s"
         routes.append(
@@ -186,6 +189,23 @@ def rpc_routes(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[str, Any
             }
         )
     return routes
+
+
+def stream_route(rpc: Rpc, settings: GatewaySettings, retry: dict[str, Any]) -> dict[str, Any]:
+    """A server stream stays open: no route timeout (0s disables it) and no per-try timeout, a cap on its whole
+    life instead (a caller's shorter grpc-timeout still wins); retried only when it never reached a service. The
+    listener's stream idle timeout still applies: the service sends heartbeats well within it."""
+    cap = f"{settings.stream_max_seconds}s"
+    return {
+        "name": rpc.full_name,
+        "match": {"path": rpc.grpc_path},
+        "route": {
+            "cluster": rpc.owner,
+            "timeout": "0s",
+            "max_stream_duration": {"max_stream_duration": cap, "grpc_timeout_header_max": cap},
+            "retry_policy": {**retry, "retry_on": WRITE_RETRY_ON},
+        },
+    }
 
 
 def service_clusters(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ class Rpc:
     method: str  # CreateUser
     verb: str  # GET, POST, PUT, DELETE, PATCH
     template: str  # /v1/users/{user_id}
+    streaming: bool = False  # a server stream: no route timeout, no retries once it has begun
 
     @property
     def full_name(self) -> str:
@@ -87,6 +88,7 @@ def load_rpcs(descriptor_set: Path) -> list[Rpc]:
                         method.name,
                         pattern.upper(),
                         getattr(rule, pattern),
+                        method.server_streaming,
                     )
                 )
     return rpcs

@@ -12,6 +12,7 @@ render with a message naming the variable.
 | FEEDMESH_GATEWAY_JWKS_CACHE_SECONDS | 60 | keep it under FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS |
 | FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
 | FEEDMESH_MEDIA_CACHE_MAX_AGE | 86400 | Cache-Control max-age of GET /media/{ref} |
+| FEEDMESH_GATEWAY_STREAM_MAX_SECONDS | 3600 | a server stream is ended after this; clients reconnect |
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class GatewaySettings:
     max_request_bytes: int = 1024 * 1024
     route_timeout_seconds: int = 10
     read_try_timeout_seconds: int = 4
+    # Server streams have no route timeout (they are meant to stay open) but end after this, so a gateway drains.
+    stream_max_seconds: int = 3600
     health_interval_seconds: int = 5
     cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
     s3_bucket: str = "feedmesh-media"
@@ -120,5 +123,6 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         s3_port=s3.port or 80,
         media_max_age_seconds=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_AGE", defaults.media_max_age_seconds),
         media_cache_max_bytes=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_BYTES", defaults.media_cache_max_bytes),
+        stream_max_seconds=_int(values, "FEEDMESH_GATEWAY_STREAM_MAX_SECONDS", defaults.stream_max_seconds),
         endpoints=endpoints,
     )

@@ -88,6 +88,31 @@ def engagement_staged(post_id: int, name: str, token: str) -> str:
     return f"eng:{{{post_id}}}:{name}:staged:{token}"
 
 
+# --- engagement anti-abuse (services/engagement: budgets, burst guard, shadow bans) ----------------------------------
+# Per user, under `eng:user:` (the service's per-post keys are `eng:{<post>}:...`). Every key expires on its own: a
+# budget window with its window, the rest after minutes.
+
+
+def engagement_budget_window(user_id: int, action: str, period: str, index: int) -> str:
+    """Counter of the user's attempts of `action` in the `index`-th minute or day since the epoch; expires with it."""
+    return f"eng:user:{{{user_id}}}:budget:{action}:{period}:{index}"
+
+
+def engagement_harder_limit(user_id: int) -> str:
+    """Present while the burst guard limits the user harder (value: the signal that tripped it); expires then."""
+    return f"eng:user:{{{user_id}}}:harder"
+
+
+def engagement_like_flips(user_id: int, post_id: int) -> str:
+    """Hash last=<like|unlike> count=<alternations> of the user's likes and unlikes of one post, for a minute."""
+    return f"eng:user:{{{user_id}}}:flips:{post_id}"
+
+
+def engagement_ban_state(user_id: int) -> str:
+    """The user's cached shadow-ban state: never / active / lifted (services.engagement.domain.shadow_bans)."""
+    return f"eng:user:{{{user_id}}}:ban"
+
+
 # --- timeline (services/timeline; prefix FEEDMESH_REDIS_PREFIX) ----------------------------------------------------
 
 TIMELINE_PREFIX = "tl"
@@ -198,3 +223,21 @@ def lock(name: str, prefix: str = TIMELINE_PREFIX) -> str:
 def id_list(name: str, prefix: str = TIMELINE_PREFIX) -> str:
     """A short-lived list of post ids with a tag (`tag|id,id,...`), e.g. the rest of a ranked feed session."""
     return f"{prefix}:ids:{name}"
+
+
+# --- notification (services/notification) -------------------------------------------------------------------------
+# A user's unread ids and read marker share the hash tag `{<user>}`: one script keeps them consistent.
+
+NOTIFICATION_LIVE = "notif:live"
+"""Pub/sub channel of every new notification (JSON), for the live streams of whichever process holds them."""
+
+
+def notification_unread(user_id: int) -> str:
+    """Sorted set (scores 0) of the user's unread notification ids zero-padded to 20 digits (ordered by member:
+    exact 64-bit order), none at or below the read marker: the unread count is its size within the retention."""
+    return f"notif:{{{user_id}}}:unread"
+
+
+def notification_read_marker(user_id: int) -> str:
+    """The user's read marker, a zero-padded id: that notification and every older one are read."""
+    return f"notif:{{{user_id}}}:read"

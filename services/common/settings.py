@@ -91,3 +91,16 @@ class ServerSettings:
             raise SettingsError(f"{env_name('shutdown_grace_seconds')} must be >= 0")
         if self.default_deadline_seconds <= 0:
             raise SettingsError(f"{env_name('default_deadline_seconds')} must be > 0")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CassandraSettings:
+    """Where a service that keeps data in Cassandra finds it; mixed into its settings beside ServerSettings."""
+
+    cassandra_hosts: tuple[str, ...]
+    cassandra_port: int = 9042
+    cassandra_keyspace: str = "feedmesh"
+
+    def check_cassandra(self) -> None:
+        if not self.cassandra_hosts:
+            raise SettingsError(f"{env_name('cassandra_hosts')} is required")

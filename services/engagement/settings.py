@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import ServerSettings, SettingsError, env_name
+from services.common.settings import SettingsError, env_name
+from services.engagement.abuse_settings import AbuseSettings
 
 
 @dataclass(frozen=True, kw_only=True)
-class EngagementSettings(ServerSettings):
+class EngagementSettings(AbuseSettings):
+    """The anti-abuse settings (budgets, burst guard, shadow-ban cache) come with AbuseSettings."""
+
     service_name: str = "engagement"
     listen_address: str = "127.0.0.1:50056"
     metrics_port: int = 9106

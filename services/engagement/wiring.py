@@ -12,6 +12,7 @@ from services.common.outbox import OutboxRelay
 from services.common.redis_mux import RedisMux
 from services.common.server import Closer, GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
+from services.engagement.abuse_wiring import build_anti_abuse
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
 from services.engagement.adapters.idempotency_keys import PgIdempotencyKeys
 from services.engagement.adapters.peers import PostServiceDirectory
@@ -68,15 +69,19 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     posts = PostServiceDirectory(channels, settings.post_target)
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
-    writes = Writes(db, store, keys, events, posts, counting, ids)
+    abuse = build_anti_abuse(settings, pool, redis)
+    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
     servicer = EngagementServicer(
         reactions=Reactions(writes),
         comments=Comments(writes, policy),
-        stats=Stats(db, store, cache, want_cached=maintenance.want_cached),
+        stats=Stats(db, store, cache, want_cached=maintenance.want_cached, bans=abuse.bans),
     )
     server = GrpcServer(
         settings=settings,
-        bindings=[ServiceBinding(SERVICE_NAME, lambda s: pb_grpc.add_EngagementServiceServicer_to_server(servicer, s))],
+        bindings=[
+            ServiceBinding(SERVICE_NAME, lambda s: pb_grpc.add_EngagementServiceServicer_to_server(servicer, s)),
+            abuse.admin_binding,  # internal: not routed by the gateway (no google.api.http annotations)
+        ],
     )
     relay.start()
     closers.append(relay.stop)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common import redis_keys
-from services.common.settings import ServerSettings, SettingsError, env_name
+from services.common.settings import CassandraSettings, ServerSettings, SettingsError, env_name
 
 CONSUMER_ROLES = ("posts", "graph", "fanout", "fanout-store", "none")
 
 
 @dataclass(frozen=True, kw_only=True)
-class TimelineSettings(ServerSettings):
+class TimelineSettings(CassandraSettings, ServerSettings):
     service_name: str = "timeline"
     listen_address: str = "127.0.0.1:50054"
     metrics_port: int = 9104
@@ -19,9 +19,6 @@ class TimelineSettings(ServerSettings):
     # The prefix of every timeline key in Redis (services.common.redis_keys, timeline section).
     redis_prefix: str = redis_keys.TIMELINE_PREFIX
     kafka_bootstrap: str
-    cassandra_hosts: tuple[str, ...]
-    cassandra_port: int = 9042
-    cassandra_keyspace: str = "feedmesh"
     auth_target: str = "127.0.0.1:50051"
     graph_target: str = "127.0.0.1:50052"
     post_target: str = "127.0.0.1:50053"
@@ -152,5 +149,4 @@ class TimelineSettings(ServerSettings):
             )
         if self.consumer_offset_reset not in {"earliest", "latest"}:
             raise SettingsError(f"{env_name('consumer_offset_reset')} must be 'earliest' or 'latest'")
-        if not self.cassandra_hosts:
-            raise SettingsError(f"{env_name('cassandra_hosts')} is required")
+        self.check_cassandra()

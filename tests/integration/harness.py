@@ -47,3 +47,24 @@ async def apply_migrations(stack: StackSettings, *, below: int) -> None:
         await pg_schema.migrate(conn, wanted)
     finally:
         await conn.close()
+
+
+async def start_auth_and_graph(stack: StackSettings, **graph_overrides: Any) -> tuple[list[GrpcServer], str, str]:
+    """The auth service (with cheap password hashing) and the graph pointed at it, the peers most meshes start
+    with; returns both servers (stop them) and their addresses."""
+    from services.auth.settings import AuthSettings
+    from services.auth.wiring import build as build_auth
+    from services.graph.settings import GraphSettings
+    from services.graph.wiring import build as build_graph
+
+    auth, auth_address = await start_service(
+        build_auth, AuthSettings, stack, password_time_cost=1, password_memory_kib=1024
+    )
+    try:
+        graph, graph_address = await start_service(
+            build_graph, GraphSettings, stack, auth_target=auth_address, **graph_overrides
+        )
+    except BaseException:
+        await auth.stop(grace=0)
+        raise
+    return [auth, graph], auth_address, graph_address

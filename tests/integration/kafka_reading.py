@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from services.common.kafka import API_VERSION
 from stack.settings import StackSettings
@@ -28,3 +29,28 @@ def end_offsets(settings: StackSettings, topic: str) -> dict[TopicPartition, int
         return dict(consumer.end_offsets(partitions))
     finally:
         consumer.close()
+
+
+def group_lag(settings: StackSettings, group: str, topic: str) -> int:
+    """Messages of `topic` the group has not committed (a consumer that never joins the group reads them)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False, api_version=API_VERSION
+    )
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = consumer.end_offsets(parts)
+        return sum(max(0, ends[tp] - (consumer.committed(tp) or 0)) for tp in parts)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def rewind_group(settings: StackSettings, group: str, offsets: dict[TopicPartition, int]) -> None:
+    """Commits these offsets for the group (none of its members may be running): it reads again from there."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False, api_version=API_VERSION
+    )
+    try:
+        consumer.assign(list(offsets))
+        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()})
+    finally:
+        consumer.close(autocommit=False)

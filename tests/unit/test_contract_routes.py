@@ -56,6 +56,14 @@ CONTRACT = [
     ("POST", "/v1/posts/{post_id}/shares", "feedmesh.engagement.v1.EngagementService.SharePost", ""),
     ("POST", "/v1/media", "feedmesh.media.v1.MediaService.CreateUpload", "*"),
     ("GET", "/v1/notifications", "feedmesh.notification.v1.NotificationService.ListNotifications", ""),
+    ("GET", "/v1/notifications:unreadCount", "feedmesh.notification.v1.NotificationService.GetUnreadCount", ""),
+    (
+        "POST",
+        "/v1/notifications:markRead",
+        "feedmesh.notification.v1.NotificationService.MarkNotificationsRead",
+        "*",
+    ),
+    ("GET", "/v1/notifications:stream", "feedmesh.notification.v1.NotificationService.StreamNotifications", ""),
 ]
 
 # Routes beyond the contract that the gateway also serves.

@@ -21,11 +21,7 @@ import asyncpg
 from services.common.errors import Unavailable
 from services.common.postgres import load_sql
 from services.engagement.app.ports import Flushed, PostMembers
-from services.engagement.domain.model import (
-    Comment,
-    CounterKind,
-    Counts,
-)
+from services.engagement.domain.model import Comment, CounterKind, Counts, RowChange
 
 _SQL = {
     name: load_sql(__file__, f"{name}.sql")
@@ -40,6 +36,7 @@ _SQL = {
         "insert_share",
         "exact_counts",
         "liked_among",
+        "hidden_engagement",
         "flush_counter_changes",
         "recently_counted",
         "recount",
@@ -147,17 +144,20 @@ def _comment(row: asyncpg.Record) -> Comment:
     return Comment(row["id"], row["post_id"], row["author_id"], row["text"], row["created_at"])
 
 
+def _row_change(row: asyncpg.Record | None) -> RowChange:
+    return RowChange(changed=row["changed"], hidden=row["hidden"]) if row else RowChange(changed=False, hidden=False)
+
+
 class PgEngagementStore:
-    async def add_like(self, conn: asyncpg.Connection, post_id: int, user_id: int) -> bool:
-        return await conn.fetchval(_SQL["add_like"], post_id, user_id) is not None
+    async def add_like(self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool) -> RowChange:
+        return _row_change(await conn.fetchrow(_SQL["add_like"], post_id, user_id, hidden))
 
-    async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int) -> bool:
-        return await conn.fetchval(_SQL["remove_like"], post_id, user_id) is not None
+    async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int) -> RowChange:
+        return _row_change(await conn.fetchrow(_SQL["remove_like"], post_id, user_id))
 
-    async def insert_comment(self, conn: asyncpg.Connection, comment: Comment) -> None:
-        await conn.execute(
-            _SQL["insert_comment"], comment.id, comment.post_id, comment.author_id, comment.text, comment.created_at
-        )
+    async def insert_comment(self, conn: asyncpg.Connection, comment: Comment, hidden: bool) -> None:
+        c = comment
+        await conn.execute(_SQL["insert_comment"], c.id, c.post_id, c.author_id, c.text, c.created_at, hidden)
 
     async def recent_identical_comment(
         self, conn: asyncpg.Connection, post_id: int, author_id: int, text: str, since: dt.datetime
@@ -165,19 +165,25 @@ class PgEngagementStore:
         row = await conn.fetchrow(_SQL["recent_identical_comment"], post_id, author_id, text, since)
         return _comment(row) if row else None
 
-    async def get_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> Comment | None:
-        row = await conn.fetchrow(_SQL["get_comment"], comment_id, post_id)
+    async def get_comment(
+        self, conn: asyncpg.Connection, post_id: int, comment_id: int, viewer_id: int
+    ) -> Comment | None:
+        row = await conn.fetchrow(_SQL["get_comment"], comment_id, post_id, viewer_id)
         return _comment(row) if row else None
 
-    async def delete_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> bool:
-        return await conn.fetchval(_SQL["delete_comment"], comment_id, post_id) is not None
+    async def delete_comment(self, conn: asyncpg.Connection, post_id: int, comment_id: int) -> RowChange:
+        return _row_change(await conn.fetchrow(_SQL["delete_comment"], comment_id, post_id))
 
-    async def list_comments(self, conn: asyncpg.Connection, post_id: int, after_id: int, limit: int) -> list[Comment]:
-        return [_comment(r) for r in await conn.fetch(_SQL["list_comments"], post_id, after_id, limit)]
+    async def list_comments(
+        self, conn: asyncpg.Connection, post_id: int, after_id: int, limit: int, viewer_id: int
+    ) -> list[Comment]:
+        return [_comment(r) for r in await conn.fetch(_SQL["list_comments"], post_id, after_id, limit, viewer_id)]
 
-    async def insert_share(self, conn: asyncpg.Connection, share_id: int, post_id: int, user_id: int) -> None:
+    async def insert_share(
+        self, conn: asyncpg.Connection, share_id: int, post_id: int, user_id: int, hidden: bool
+    ) -> None:
         created_at = dt.datetime.now(dt.UTC)
-        await conn.execute(_SQL["insert_share"], share_id, post_id, user_id, created_at)
+        await conn.execute(_SQL["insert_share"], share_id, post_id, user_id, created_at, hidden)
 
     async def exact_counts(self, conn: asyncpg.Connection, post_ids: Sequence[int]) -> dict[int, Counts]:
         rows = await conn.fetch(_SQL["exact_counts"], list(post_ids))
@@ -185,6 +191,12 @@ class PgEngagementStore:
 
     async def liked_among(self, conn: asyncpg.Connection, user_id: int, post_ids: Sequence[int]) -> set[int]:
         return {r["post_id"] for r in await conn.fetch(_SQL["liked_among"], user_id, list(post_ids))}
+
+    async def hidden_engagement(
+        self, conn: asyncpg.Connection, user_id: int, post_ids: Sequence[int]
+    ) -> dict[int, Counts]:
+        rows = await conn.fetch(_SQL["hidden_engagement"], user_id, list(post_ids))
+        return {r["post_id"]: Counts(r["likes"], r["comments"], r["shares"]) for r in rows}
 
 
 class PgCounterLedger:

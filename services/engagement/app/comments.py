@@ -3,7 +3,8 @@ oldest first, delete by the comment's author or the post's author.
 
 A comment's writes hold the lock of (post, comment author) from before their transaction until their change is in
 the counter cache: a deletion reaches the cache after the creation it undoes, and two identical comments sent at
-once are decided one after the other.
+once are decided one after the other. A shadow-banned author's comment is stored hidden: listed for them alone, no
+event, not counted (services/engagement/domain/shadow_bans.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from services.common.errors import NotFound, PermissionDenied
 from services.engagement.app.writes import Writes
 from services.engagement.domain import comments as rules
 from services.engagement.domain.model import Action, Comment, CounterKind, MemberChange, created_at_of, require_positive
+from services.engagement.domain.shadow_bans import publishes_events
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,10 @@ class Comments:
                 if taken is not None:
                     return cast(Comment, taken.answer)
                 if earlier is None:
-                    await w.store.insert_comment(conn, new)
-                    await w.events.commented(conn, post, new, rules.mentioned_handles(cleaned))
-            if earlier is None:
+                    await w.store.insert_comment(conn, new, start.hidden)
+                    if publishes_events(start.hidden):
+                        await w.events.commented(conn, post, new, rules.mentioned_handles(cleaned))
+            if earlier is None and not start.hidden:
                 await w.counting.applied(MemberChange(post_id, CounterKind.COMMENTS, new.id, True), session.conn)
         return comment
 
@@ -60,7 +63,7 @@ class Comments:
         after = rules.decode_after(cursor)
         await w.posts.visible_post(viewer_id, post_id)
         async with w.db.reads() as conn:
-            rows = await w.store.list_comments(conn, post_id, after, limit + 1)
+            rows = await w.store.list_comments(conn, post_id, after, limit + 1, viewer_id)
         page = rows[:limit]
         return CommentPage(page, rules.next_cursor([c.id for c in page], more=len(rows) > limit))
 
@@ -70,7 +73,7 @@ class Comments:
         require_positive(comment_id, "comment_id")
         post = await w.posts.visible_post(caller_id, post_id)
         async with w.db.reads() as conn:
-            comment = await w.store.get_comment(conn, post_id, comment_id)
+            comment = await w.store.get_comment(conn, post_id, comment_id, caller_id)
         if comment is None:
             raise NotFound("comment not found", reason="COMMENT_NOT_FOUND")
         if caller_id not in (comment.author_id, post.author_id):
@@ -80,7 +83,8 @@ class Comments:
             )
         async with w.db.exclusive(CounterKind.COMMENTS, post_id, comment.author_id) as session:
             async with session.transaction() as conn:
-                if await w.store.delete_comment(conn, post_id, comment_id):
+                row = await w.store.delete_comment(conn, post_id, comment_id)
+                if row.changed and publishes_events(row.hidden):
                     await w.events.comment_deleted(conn, post, comment, caller_id)
             # Applied even when a concurrent delete won: membership is state, repeating it is harmless.
             change = MemberChange(post_id, CounterKind.COMMENTS, comment_id, False)

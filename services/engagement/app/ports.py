@@ -18,6 +18,7 @@ from services.engagement.domain.model import (
     KeyRecord,
     MemberChange,
     PostRef,
+    RowChange,
 )
 
 Conn = Any
@@ -56,35 +57,44 @@ class Database(Protocol):
 class EngagementStore(Protocol):
     """Likes, comments and shares. Every change that counts also records its +1/-1 for the flush."""
 
-    async def add_like(self, conn: Conn, post_id: int, user_id: int) -> bool:
-        """False when the user already liked the post."""
+    async def add_like(self, conn: Conn, post_id: int, user_id: int, hidden: bool) -> RowChange:
+        """The like as it stands: new (changed) or already there, and whether it is hidden. A hidden like records no
+        +1 (so do hidden comments and shares)."""
         ...
 
-    async def remove_like(self, conn: Conn, post_id: int, user_id: int) -> bool:
-        """False when there was no like."""
+    async def remove_like(self, conn: Conn, post_id: int, user_id: int) -> RowChange:
+        """Not changed when there was no like."""
         ...
 
-    async def insert_comment(self, conn: Conn, comment: Comment) -> None: ...
+    async def insert_comment(self, conn: Conn, comment: Comment, hidden: bool) -> None: ...
 
     async def recent_identical_comment(
         self, conn: Conn, post_id: int, author_id: int, text: str, since: dt.datetime
     ) -> Comment | None: ...
 
-    async def get_comment(self, conn: Conn, post_id: int, comment_id: int) -> Comment | None: ...
-
-    async def delete_comment(self, conn: Conn, post_id: int, comment_id: int) -> bool: ...
-
-    async def list_comments(self, conn: Conn, post_id: int, after_id: int, limit: int) -> list[Comment]:
-        """Oldest first, ids above after_id."""
+    async def get_comment(self, conn: Conn, post_id: int, comment_id: int, viewer_id: int) -> Comment | None:
+        """None also for a hidden comment the viewer did not write."""
         ...
 
-    async def insert_share(self, conn: Conn, share_id: int, post_id: int, user_id: int) -> None: ...
+    async def delete_comment(self, conn: Conn, post_id: int, comment_id: int) -> RowChange: ...
+
+    async def list_comments(self, conn: Conn, post_id: int, after_id: int, limit: int, viewer_id: int) -> list[Comment]:
+        """Oldest first, ids above after_id; hidden comments only when the viewer wrote them."""
+        ...
+
+    async def insert_share(self, conn: Conn, share_id: int, post_id: int, user_id: int, hidden: bool) -> None: ...
 
     async def exact_counts(self, conn: Conn, post_ids: Sequence[int]) -> dict[int, Counts]:
         """Every asked post's exact counts at one snapshot (durable counters plus changes not flushed yet)."""
         ...
 
-    async def liked_among(self, conn: Conn, user_id: int, post_ids: Sequence[int]) -> set[int]: ...
+    async def liked_among(self, conn: Conn, user_id: int, post_ids: Sequence[int]) -> set[int]:
+        """The posts the user likes, hidden likes included (the user sees their own)."""
+        ...
+
+    async def hidden_engagement(self, conn: Conn, user_id: int, post_ids: Sequence[int]) -> dict[int, Counts]:
+        """The user's own hidden likes, comments and shares on these posts; posts without any are absent."""
+        ...
 
 
 class IdempotencyKeys(Protocol):

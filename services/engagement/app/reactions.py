@@ -1,5 +1,8 @@
 """Likes and shares. A like or unlike holds its row's lock from before its transaction until its change is in the
-counter cache, so the cache sees one user's likes of one post in commit order; shares only ever add, so need none."""
+counter cache, so the cache sees one user's likes of one post in commit order; shares only ever add, so need none.
+
+A shadow-banned user's like or share is stored hidden: no event, not in the post's cached sets; the counts their
+answers carry add their own hidden engagement back (services/engagement/domain/shadow_bans.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from dataclasses import dataclass
 from typing import cast
 
 from services.engagement.app.writes import Writes
-from services.engagement.domain.model import Action, CounterKind, LikeState, MemberChange, ShareCount
+from services.engagement.domain.model import Action, CounterKind, LikeState, MemberChange, RowChange, ShareCount
+from services.engagement.domain.shadow_bans import publishes_events
 
 
 @dataclass
@@ -28,21 +32,27 @@ class Reactions:
         keyed, post = start.keyed, start.post
 
         async with w.db.exclusive(CounterKind.LIKES, post_id, user_id) as session:
+            row = RowChange(changed=False, hidden=False)
             async with session.transaction() as conn:
                 taken = await keyed.claim(conn)
                 if taken is None:
-                    if liked and await w.store.add_like(conn, post_id, user_id):
-                        await w.events.liked(conn, post, user_id)
-                    if not liked and await w.store.remove_like(conn, post_id, user_id):
-                        await w.events.unliked(conn, post, user_id)
+                    if liked:
+                        row = await w.store.add_like(conn, post_id, user_id, start.hidden)
+                    else:
+                        row = await w.store.remove_like(conn, post_id, user_id)
+                    if row.changed and publishes_events(row.hidden):
+                        await (w.events.liked if liked else w.events.unliked)(conn, post, user_id)
             if taken is not None and taken.answer is not None:
                 return cast(LikeState, taken.answer)
             if taken is None:
-                # Applied even when nothing changed: membership is state, and a retry repairs a lost apply.
-                change = MemberChange(post_id, CounterKind.LIKES, user_id, liked)
-                count = await w.counting.applied(change, session.conn)
+                # Applied even when nothing changed: membership is state, and a retry repairs a lost apply. A hidden
+                # like is no member: its author alone counts it.
+                change = MemberChange(post_id, CounterKind.LIKES, user_id, liked and not row.hidden)
+                count = await w.counting.applied(change, session.conn) + int(liked and row.hidden)
             else:  # the first request committed but died before answering: answer now, change nothing
                 count = (await w.counting.exact([post_id], session.conn))[post_id].likes
+                if start.hidden:
+                    count += (await w.own_hidden(user_id, post_id, session.conn)).likes
             return cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
 
     async def share(self, user_id: int, post_id: int, idempotency_key: str | None) -> ShareCount:
@@ -56,13 +66,16 @@ class Reactions:
         async with w.db.transaction() as conn:
             taken = await keyed.claim(conn)
             if taken is None:
-                await w.store.insert_share(conn, share_id, post_id, user_id)
-                await w.events.shared(conn, post, share_id, user_id)
+                await w.store.insert_share(conn, share_id, post_id, user_id, start.hidden)
+                if publishes_events(start.hidden):
+                    await w.events.shared(conn, post, share_id, user_id)
         if taken is not None and taken.answer is not None:
             return cast(ShareCount, taken.answer)
-        if taken is None:
+        if taken is None and not start.hidden:
             count = await w.counting.applied(MemberChange(post_id, CounterKind.SHARES, share_id, True))
-        else:
+        else:  # hidden, or the first request died before answering: count now, change nothing
             count = (await w.counting.exact([post_id]))[post_id].shares
+            if start.hidden:
+                count += (await w.own_hidden(user_id, post_id)).shares
         async with w.db.reads() as conn:
             return cast(ShareCount, await keyed.settle(conn, ShareCount(share_count=count)))

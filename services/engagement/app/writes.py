@@ -1,14 +1,17 @@
 """What every engagement write needs, and the steps each takes first: a valid post id and Idempotency-Key, the
-earlier answer when the key was used before (a retry changes nothing), else the post, if the caller may see it."""
+earlier answer when the key was used before (a retry changes nothing), else the anti-abuse guard (the caller's
+budgets, 429 past one; whether what they write is hidden by a shadow ban) and the post, if the caller may see it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from services.common.idempotency import check_idempotency_key
+from services.engagement.app.abuse_guard import EngagementGuard
 from services.engagement.app.counting import Counting
 from services.engagement.app.idempotency import KeyedRequest
 from services.engagement.app.ports import (
+    Conn,
     Database,
     EngagementEvents,
     EngagementStore,
@@ -16,16 +19,19 @@ from services.engagement.app.ports import (
     IdSource,
     PostDirectory,
 )
-from services.engagement.domain.model import Action, Answer, PostRef, require_positive
+from services.engagement.domain.model import Action, Answer, Counts, PostRef, require_positive
 
 
 @dataclass(frozen=True)
 class Start:
-    """Either the earlier answer (`first`) or the post to engage with (`post`), and the request's key."""
+    """Either the earlier answer (`first`) or the post to engage with (`post`), and the request's key. `hidden`: the
+    caller is shadow-banned, so what they write now is stored hidden, counted and shown to them alone, and sends no
+    event (services/engagement/domain/shadow_bans.py)."""
 
     keyed: KeyedRequest
     first: Answer | None
     post: PostRef | None
+    hidden: bool = False
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Writes:
     posts: PostDirectory
     counting: Counting
     ids: IdSource
+    guard: EngagementGuard
 
     async def start(self, user_id: int, post_id: int, action: Action, idempotency_key: str | None) -> Start:
         require_positive(post_id, "post_id")
@@ -45,4 +52,13 @@ class Writes:
             first = await keyed.earlier_answer(conn)
         if first is not None:
             return Start(keyed, first, None)
-        return Start(keyed, None, await self.posts.visible_post(user_id, post_id))
+        # Before the post is looked up: a 429 costs no call to the post service.
+        admission = await self.guard.admit(user_id, action, post_id)
+        return Start(keyed, None, await self.posts.visible_post(user_id, post_id), hidden=admission.hidden)
+
+    async def own_hidden(self, user_id: int, post_id: int, conn: Conn | None = None) -> Counts:
+        """A shadow-banned author's own hidden engagement on the post, which their answers count in."""
+        if conn is not None:
+            return (await self.store.hidden_engagement(conn, user_id, [post_id])).get(post_id, Counts())
+        async with self.db.reads() as held:
+            return await self.own_hidden(user_id, post_id, held)

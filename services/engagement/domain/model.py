@@ -55,6 +55,18 @@ class Counts:
     def of(self, kind: CounterKind) -> int:
         return int(getattr(self, kind.value))
 
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.likes + other.likes, self.comments + other.comments, self.shares + other.shares)
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """What a write did to a like or comment row: whether it changed anything, and whether the row is hidden (made
+    while its author was shadow-banned: it counts for nobody else, services/engagement/domain/shadow_bans.py)."""
+
+    changed: bool
+    hidden: bool
+
 
 @dataclass(frozen=True)
 class PostStats:

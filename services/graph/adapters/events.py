@@ -8,6 +8,8 @@ from services.graph.domain.model import (
     CloseFriendsChanged,
     FollowRequestApproved,
     FollowRequested,
+    FollowRequestRejected,
+    FollowRequestWithdrawn,
     GraphEvent,
     UserBlocked,
     UserFollowed,
@@ -29,6 +31,14 @@ def to_proto(event: GraphEvent) -> events_pb2.Event:
         case FollowRequestApproved(follower_id=a, followee_id=b):
             return events_pb2.Event(
                 follow_request_approved=events_pb2.FollowRequestApproved(follower_id=a, followee_id=b)
+            )
+        case FollowRequestWithdrawn(follower_id=a, followee_id=b):
+            return events_pb2.Event(
+                follow_request_withdrawn=events_pb2.FollowRequestWithdrawn(follower_id=a, followee_id=b)
+            )
+        case FollowRequestRejected(follower_id=a, followee_id=b):
+            return events_pb2.Event(
+                follow_request_rejected=events_pb2.FollowRequestRejected(follower_id=a, followee_id=b)
             )
         case UserBlocked(blocker_id=a, blocked_id=b):
             return events_pb2.Event(user_blocked=events_pb2.UserBlocked(blocker_id=a, blocked_id=b))

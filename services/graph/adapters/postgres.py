@@ -33,6 +33,7 @@ _SQL_NAMES = (
     "following_page",
     "requests_page",
     "follower_ids",
+    "close_friend_ids",
     "followees_with_counts",
     "relationships",
 )
@@ -161,6 +162,9 @@ class PgGraphReader:
     async def follower_ids(self, author_id: int, after_id: int | None, limit: int | None) -> list[int]:
         rows = await self.pool.fetch(self.sql["follower_ids"], author_id, after_id, limit)
         return [r["follower_id"] for r in rows]
+
+    async def close_friend_ids(self, owner_id: int) -> list[int]:
+        return [r["friend_id"] for r in await self.pool.fetch(self.sql["close_friend_ids"], owner_id)]
 
     async def followees_with_counts(self, user_id: int) -> list[tuple[int, int, bool]]:
         rows = await self.pool.fetch(self.sql["followees_with_counts"], user_id)

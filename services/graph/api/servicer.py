@@ -147,6 +147,11 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
             relationship_version=split.version,
         )
 
+    async def ListCloseFriendIds(
+        self, request: pb.ListCloseFriendIdsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCloseFriendIdsResponse:
+        return pb.ListCloseFriendIdsResponse(friend_ids=await self.queries.close_friend_ids(request.owner_id))
+
     async def BatchCheckVisibility(
         self, request: pb.BatchCheckVisibilityRequest, context: grpc.aio.ServicerContext
     ) -> pb.BatchCheckVisibilityResponse:

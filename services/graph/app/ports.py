@@ -78,6 +78,10 @@ class GraphReader(Protocol):
         """Follower ids above `after_id`, ascending; all of them when `limit` is None."""
         ...
 
+    async def close_friend_ids(self, owner_id: int) -> list[int]:
+        """Everyone on the owner's close-friends list, ascending."""
+        ...
+
     async def followees_with_counts(self, user_id: int) -> list[tuple[int, int, bool]]:
         """(followee id, its follower count, whether the user is on the followee's close-friends list) for everyone
         the user follows."""

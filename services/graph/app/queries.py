@@ -111,6 +111,10 @@ class Queries:
             version=version,
         )
 
+    async def close_friend_ids(self, owner_id: int) -> list[int]:
+        rules.check_user_id(owner_id, field="owner_id")
+        return await self.reader.close_friend_ids(owner_id)
+
     async def followee_ids(self, user_id: int) -> FolloweeSplit:
         rules.check_user_id(user_id)
         # The version first: a change committed after this read replaces it, so an answer that raced a change is

@@ -16,6 +16,8 @@ from services.graph.domain.model import (
     CloseFriendsChanged,
     FollowRequestApproved,
     FollowRequested,
+    FollowRequestRejected,
+    FollowRequestWithdrawn,
     FollowState,
     Link,
     Profile,
@@ -71,6 +73,7 @@ class Relationships:
                 await tx.emit(caller_id, UserUnfollowed(follower_id=caller_id, followee_id=user_id))
             elif step.before is Link.REQUESTED:
                 await tx.remove_requests([(caller_id, user_id)])
+                await tx.emit(caller_id, FollowRequestWithdrawn(follower_id=caller_id, followee_id=user_id))
         await self._invalidate(removed)
 
     async def approve(self, caller_id: int, requester_id: int) -> None:
@@ -90,6 +93,7 @@ class Relationships:
             await tx.lock_pair(caller_id, requester_id)
             links.reject(await tx.link(requester_id, caller_id))
             await tx.remove_requests([(requester_id, caller_id)])
+            await tx.emit(caller_id, FollowRequestRejected(follower_id=requester_id, followee_id=caller_id))
 
     async def block(self, caller_id: int, user_id: int) -> None:
         """Blocks, and removes follows, pending requests and close-friend entries both ways."""

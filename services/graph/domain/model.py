@@ -125,6 +125,18 @@ class FollowRequestApproved:
 
 
 @dataclass(frozen=True)
+class FollowRequestWithdrawn:
+    follower_id: int
+    followee_id: int
+
+
+@dataclass(frozen=True)
+class FollowRequestRejected:
+    follower_id: int
+    followee_id: int
+
+
+@dataclass(frozen=True)
 class UserBlocked:
     blocker_id: int
     blocked_id: int
@@ -137,4 +149,13 @@ class CloseFriendsChanged:
     added: bool
 
 
-GraphEvent = UserFollowed | UserUnfollowed | FollowRequested | FollowRequestApproved | UserBlocked | CloseFriendsChanged
+GraphEvent = (
+    UserFollowed
+    | UserUnfollowed
+    | FollowRequested
+    | FollowRequestApproved
+    | FollowRequestWithdrawn
+    | FollowRequestRejected
+    | UserBlocked
+    | CloseFriendsChanged
+)

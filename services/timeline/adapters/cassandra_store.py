@@ -1,6 +1,6 @@
 """Cassandra: `home_timeline` (what each user sees) and `user_timeline` (what each author wrote: the source of
 truth for pulls, backfills and rebuilds), bucketed by time (domain.buckets), with bucket indexes so reads skip
-empty buckets. cassandra-driver's async API is bridged to asyncio; nothing blocks the event loop.
+empty buckets. Statements run through services.common.cassandra; nothing blocks the event loop.
 
 Writes are idempotent upserts: rows of one partition go in one UNLOGGED batch, partitions are written
 concurrently (bounded), and bucket-index rows are skipped when this process wrote them recently.
@@ -9,33 +9,17 @@ concurrently (bounded), and bucket-index rows are skipped when this process wrot
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
-from cassandra.policies import RoundRobinPolicy
+from cassandra.cluster import Cluster, Session
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
+from services.common.cassandra import CassandraRunner, connect, read_down_buckets
 from services.timeline.domain.buckets import HOME_BUCKET_MS, USER_BUCKET_MS, home_bucket, start_bucket, user_bucket
 
 MAX_ID = 2**63 - 1
-_INDEX_PAGE = 32
-
-
-def connect(hosts: Sequence[str], port: int, keyspace: str) -> tuple[Cluster, Session]:
-    """Blocking: call through asyncio.to_thread."""
-    logging.getLogger("cassandra").setLevel(logging.ERROR)
-    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=10)
-    cluster = Cluster(
-        list(hosts),
-        port=port,
-        connect_timeout=5,
-        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
-        protocol_version=5,
-    )
-    return cluster, cluster.connect(keyspace)
 
 
 class _RecentSet:
@@ -63,7 +47,7 @@ BATCH_ROWS = 100
 class CassandraTimelineStore:
     def __init__(self, session: Session, *, max_in_flight: int = 128):
         self.session = session
-        self._gate = asyncio.Semaphore(max_in_flight)
+        self._runner = CassandraRunner(session, max_in_flight=max_in_flight)
         self._home_index = _RecentSet()
         self._user_index = _RecentSet()
         p = session.prepare
@@ -87,26 +71,7 @@ class CassandraTimelineStore:
         return store, cluster
 
     async def _run(self, statement: Any, params: Sequence[Any] | None = None) -> list[Any]:
-        async with self._gate:
-            loop = asyncio.get_running_loop()
-            done: asyncio.Future[list[Any]] = loop.create_future()
-
-            def settle(rows: Any = None, exc: BaseException | None = None) -> None:
-                if done.done():
-                    return
-                if exc is not None:
-                    done.set_exception(exc)
-                else:
-                    done.set_result(list(rows or []))
-
-            def ok(rows: Any) -> None:
-                loop.call_soon_threadsafe(settle, rows)
-
-            def failed(exc: BaseException) -> None:
-                loop.call_soon_threadsafe(settle, None, exc)
-
-            self.session.execute_async(statement, params).add_callbacks(ok, failed)
-            return await done
+        return await self._runner.run(statement, params)
 
     async def _write_rows(self, stmt: PreparedStatement, rows: Sequence[tuple[Any, ...]]) -> None:
         """Writes rows in UNLOGGED batches of up to BATCH_ROWS, whatever partitions they hit. A fanout chunk touches
@@ -176,17 +141,12 @@ class CassandraTimelineStore:
         width_ms: int,
     ) -> list[int]:
         """Up to `count` ids below `before`, newest first, walking the owner's non-empty buckets downwards."""
-        found: list[int] = []
-        top = start_bucket(before, width_ms)
         bound = MAX_ID if before is None else before
-        while len(found) < count:
-            buckets = [r.bucket for r in await self._run(index, (owner, top, _INDEX_PAGE))]
-            for bucket in buckets:
-                got = await self._run(rows, (owner, bucket, bound, count - len(found)))
-                found.extend(r.post_id for r in got)
-                if len(found) >= count:
-                    break
-            if len(buckets) < _INDEX_PAGE:
-                break
-            top = buckets[-1] - 1
-        return found
+
+        async def buckets(top: int, limit: int) -> list[int]:
+            return [r.bucket for r in await self._run(index, (owner, top, limit))]
+
+        async def ids(bucket: int, limit: int) -> list[int]:
+            return [r.post_id for r in await self._run(rows, (owner, bucket, bound, limit))]
+
+        return await read_down_buckets(buckets, ids, top=start_bucket(before, width_ms), count=count)

@@ -18,21 +18,27 @@ from feedmesh.graph.v1 import graph_service_pb2 as g
 from feedmesh.graph.v1 import graph_service_pb2_grpc
 from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc, visibility_pb2
 
-from services.auth.settings import AuthSettings
-from services.auth.wiring import build as build_auth
 from services.common.server import GrpcServer
 from services.engagement.settings import EngagementSettings
 from services.engagement.wiring import build as build_engagement
-from services.graph.settings import GraphSettings
-from services.graph.wiring import build as build_graph
 from services.post.settings import PostSettings
 from services.post.wiring import build as build_post
 from stack.settings import StackSettings
-from tests.integration.harness import apply_migrations, service_settings, start_service
+from tests.integration.harness import apply_migrations, service_settings, start_auth_and_graph, start_service
 
 DENYLIST = ["forbiddenword"]
 # Fast background work, so tests wait for it briefly.
 FAST = {"counter_flush_seconds": 0.05, "counter_sweep_seconds": 0.1, "counter_sweep_window_seconds": 30}
+# These tests storm a few new users' likes, in loops: the budgets and the burst guard stay out of their way, as for
+# load tests. The anti-abuse tests (abuse/) start replicas with their own.
+UNGUARDED = {
+    "engagement_burst_guard": "off",
+    **{
+        f"engagement_{kind}_per_{period}": 1_000_000
+        for kind in ("likes", "comments", "shares")
+        for period in ("min", "day")
+    },
+}
 
 
 def as_user(user_id: int, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -103,12 +109,8 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
         return channels[-1]
 
     try:
-        auth, auth_address = await start_service(
-            build_auth, AuthSettings, stack_settings, password_time_cost=1, password_memory_kib=1024
-        )
-        servers.append(auth)
-        graph, graph_address = await start_service(build_graph, GraphSettings, stack_settings, auth_target=auth_address)
-        servers.append(graph)
+        started, auth_address, graph_address = await start_auth_and_graph(stack_settings)
+        servers.extend(started)
         engagement_address = f"127.0.0.1:{free_port()}"  # known before it starts: the post service calls it
         peers = {"auth_target": auth_address, "graph_target": graph_address, "engagement_target": engagement_address}
         post, post_address = await start_service(
@@ -137,7 +139,7 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
 
 
 def _settings(stack: StackSettings, post_address: str, **overrides: object) -> EngagementSettings:
-    return service_settings(EngagementSettings, stack, post_target=post_address, **{**FAST, **overrides})
+    return service_settings(EngagementSettings, stack, post_target=post_address, **{**FAST, **UNGUARDED, **overrides})
 
 
 @contextlib.asynccontextmanager

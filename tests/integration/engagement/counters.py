@@ -37,9 +37,9 @@ class Observed:
 async def observe(mesh: Mesh, pg: Any, redis: Any, post_ids: list[int]) -> Observed:
     rows = await pg.fetch(
         "SELECT p.post_id,"
-        " (SELECT count(*) FROM engagement.likes l WHERE l.post_id = p.post_id) AS likes,"
-        " (SELECT count(*) FROM engagement.comments c WHERE c.post_id = p.post_id) AS comments,"
-        " (SELECT count(*) FROM engagement.shares s WHERE s.post_id = p.post_id) AS shares"
+        " (SELECT count(*) FROM engagement.likes l WHERE l.post_id = p.post_id AND NOT l.hidden) AS likes,"
+        " (SELECT count(*) FROM engagement.comments c WHERE c.post_id = p.post_id AND NOT c.hidden) AS comments,"
+        " (SELECT count(*) FROM engagement.shares s WHERE s.post_id = p.post_id AND NOT s.hidden) AS shares"
         " FROM unnest($1::bigint[]) AS p (post_id)",
         post_ids,
     )
@@ -51,7 +51,8 @@ async def observe(mesh: Mesh, pg: Any, redis: Any, post_ids: list[int]) -> Obser
         durable[r["post_id"]] = (r["likes"], r["comments"], r["shares"])
     pending = await pg.fetchval("SELECT count(*) FROM engagement.counter_changes WHERE post_id = ANY($1)", post_ids)
     liker_rows: dict[int, set[int]] = {p: set() for p in post_ids}
-    for r in await pg.fetch("SELECT post_id, user_id FROM engagement.likes WHERE post_id = ANY($1)", post_ids):
+    likes = "SELECT post_id, user_id FROM engagement.likes WHERE post_id = ANY($1) AND NOT hidden"
+    for r in await pg.fetch(likes, post_ids):
         liker_rows[r["post_id"]].add(r["user_id"])
     served = {s.post_id: (s.like_count, s.comment_count, s.share_count) for s in await mesh.stats(0, post_ids)}
     cached: dict[int, Triple | None] = {}

@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.polling import wait_until
 from stack.settings import ROOT
-from tests.integration.engagement.conftest import FAST, Mesh, as_user, free_port
+from tests.integration.engagement.conftest import FAST, UNGUARDED, Mesh, as_user, free_port
 from tests.integration.engagement.counters import converged
 
 
@@ -30,7 +30,7 @@ def start_process(mesh: Mesh, address: str) -> subprocess.Popen[bytes]:
         "FEEDMESH_LISTEN_ADDRESS": address,
         "FEEDMESH_METRICS_PORT": "0",
         "FEEDMESH_POST_TARGET": mesh.post_address,
-        **{f"FEEDMESH_{k.upper()}": str(v) for k, v in FAST.items()},
+        **{f"FEEDMESH_{k.upper()}": str(v) for k, v in {**FAST, **UNGUARDED}.items()},
     }
     return subprocess.Popen(
         [sys.executable, "-m", "services.engagement"],

@@ -24,10 +24,8 @@ from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2_grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
-from kafka import KafkaConsumer, TopicPartition
 
 from services.common import redis_keys
-from services.common.kafka import API_VERSION
 from services.common.polling import wait_for
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
@@ -36,6 +34,7 @@ from services.timeline.wiring import build as build_timeline
 from stack import clients
 from stack.settings import StackSettings
 from tests.integration.harness import service_settings, start_service
+from tests.integration.kafka_reading import group_lag
 
 CELEBRITY_THRESHOLD = 3
 HOME_MAX = 10
@@ -125,19 +124,7 @@ class Mesh:
             await conn.close()
 
     def _lag(self, group: str, topic: str) -> int:
-        """Messages of `topic` the group has not committed (a consumer that never joins the group reads them)."""
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.stack.kafka_bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            api_version=API_VERSION,
-        )
-        try:
-            parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-            ends = consumer.end_offsets(parts)
-            return sum(max(0, ends[tp] - (consumer.committed(tp) or 0)) for tp in parts)
-        finally:
-            consumer.close(autocommit=False)
+        return group_lag(self.stack, group, topic)
 
 
 @pytest.fixture(scope="package")

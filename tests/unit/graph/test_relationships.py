@@ -18,6 +18,8 @@ from services.graph.domain.model import (
     Counts,
     FollowRequestApproved,
     FollowRequested,
+    FollowRequestRejected,
+    FollowRequestWithdrawn,
     FollowState,
     GraphEvent,
     Link,
@@ -168,7 +170,14 @@ async def test_reject_and_withdraw(world: tuple[Relationships, FakeGraph, FakeCa
     await rel.follow(ALICE, PRIVATE)
     await rel.unfollow(ALICE, PRIVATE)
     assert not graph.requests
-    assert [type(e) for _k, e in graph.events] == [FollowRequested, FollowRequested]
+    # Notifications take the request away on either: the rejection is keyed by the private account, the
+    # withdrawal by the requester.
+    assert graph.events == [
+        (ALICE, FollowRequested(ALICE, PRIVATE)),
+        (PRIVATE, FollowRequestRejected(ALICE, PRIVATE)),
+        (ALICE, FollowRequested(ALICE, PRIVATE)),
+        (ALICE, FollowRequestWithdrawn(ALICE, PRIVATE)),
+    ]
 
 
 async def test_unfollow_emits_only_when_following(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:

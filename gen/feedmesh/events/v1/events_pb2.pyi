@@ -25,7 +25,7 @@ ENGAGEMENT_KIND_COMMENT: EngagementKind
 ENGAGEMENT_KIND_SHARE: EngagementKind
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "engagement", "post_liked", "post_unliked", "comment_created", "comment_deleted", "post_shared", "fanout_task")
+    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "follow_request_withdrawn", "follow_request_rejected", "engagement", "post_liked", "post_unliked", "comment_created", "comment_deleted", "post_shared", "fanout_task")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     POST_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +36,8 @@ class Event(_message.Message):
     FOLLOW_REQUEST_APPROVED_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_REQUESTED_FIELD_NUMBER: _ClassVar[int]
     CLOSE_FRIENDS_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_REQUEST_WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_REQUEST_REJECTED_FIELD_NUMBER: _ClassVar[int]
     ENGAGEMENT_FIELD_NUMBER: _ClassVar[int]
     POST_LIKED_FIELD_NUMBER: _ClassVar[int]
     POST_UNLIKED_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +55,8 @@ class Event(_message.Message):
     follow_request_approved: FollowRequestApproved
     follow_requested: FollowRequested
     close_friends_changed: CloseFriendsChanged
+    follow_request_withdrawn: FollowRequestWithdrawn
+    follow_request_rejected: FollowRequestRejected
     engagement: Engagement
     post_liked: PostLiked
     post_unliked: PostUnliked
@@ -60,7 +64,7 @@ class Event(_message.Message):
     comment_deleted: CommentDeleted
     post_shared: PostShared
     fanout_task: FanoutTask
-    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., post_liked: _Optional[_Union[PostLiked, _Mapping]] = ..., post_unliked: _Optional[_Union[PostUnliked, _Mapping]] = ..., comment_created: _Optional[_Union[CommentCreated, _Mapping]] = ..., comment_deleted: _Optional[_Union[CommentDeleted, _Mapping]] = ..., post_shared: _Optional[_Union[PostShared, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., follow_request_withdrawn: _Optional[_Union[FollowRequestWithdrawn, _Mapping]] = ..., follow_request_rejected: _Optional[_Union[FollowRequestRejected, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., post_liked: _Optional[_Union[PostLiked, _Mapping]] = ..., post_unliked: _Optional[_Union[PostUnliked, _Mapping]] = ..., comment_created: _Optional[_Union[CommentCreated, _Mapping]] = ..., comment_deleted: _Optional[_Union[CommentDeleted, _Mapping]] = ..., post_shared: _Optional[_Union[PostShared, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ...) -> None: ...
 
 class PostPublished(_message.Message):
     __slots__ = ("post_id", "author_id", "visibility", "create_time", "mention_ids", "has_media")
@@ -119,6 +123,22 @@ class FollowRequestApproved(_message.Message):
     def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
 
 class FollowRequested(_message.Message):
+    __slots__ = ("follower_id", "followee_id")
+    FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]
+    follower_id: int
+    followee_id: int
+    def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
+
+class FollowRequestWithdrawn(_message.Message):
+    __slots__ = ("follower_id", "followee_id")
+    FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]
+    follower_id: int
+    followee_id: int
+    def __init__(self, follower_id: _Optional[int] = ..., followee_id: _Optional[int] = ...) -> None: ...
+
+class FollowRequestRejected(_message.Message):
     __slots__ = ("follower_id", "followee_id")
     FOLLOWER_ID_FIELD_NUMBER: _ClassVar[int]
     FOLLOWEE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -228,6 +228,18 @@ class BatchCheckVisibilityResponse(_message.Message):
     visible: _containers.RepeatedScalarFieldContainer[bool]
     def __init__(self, visible: _Optional[_Iterable[bool]] = ...) -> None: ...
 
+class ListCloseFriendIdsRequest(_message.Message):
+    __slots__ = ("owner_id",)
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: int
+    def __init__(self, owner_id: _Optional[int] = ...) -> None: ...
+
+class ListCloseFriendIdsResponse(_message.Message):
+    __slots__ = ("friend_ids",)
+    FRIEND_IDS_FIELD_NUMBER: _ClassVar[int]
+    friend_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, friend_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
 class BatchGetUserCountsRequest(_message.Message):
     __slots__ = ("user_ids",)
     USER_IDS_FIELD_NUMBER: _ClassVar[int]

@@ -113,6 +113,11 @@ class GraphServiceStub:
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.FromString,
                 _registered_method=True)
+        self.ListCloseFriendIds = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/ListCloseFriendIds',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.FromString,
+                _registered_method=True)
         self.BatchGetUserCounts = channel.unary_unary(
                 '/feedmesh.graph.v1.GraphService/BatchGetUserCounts',
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.SerializeToString,
@@ -237,6 +242,13 @@ class GraphServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCloseFriendIds(self, request, context):
+        """Internal, for notifications: the ids of every user on an owner's close-friends list, ascending.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def BatchGetUserCounts(self, request, context):
         """Internal, for pages that show users (feed items' authors): the follower and following counts of many users in
         one call, the same counts GetUser returns (current as of the call: a committed follow or unfollow is counted in
@@ -323,6 +335,11 @@ def add_GraphServiceServicer_to_server(servicer, server):
                     servicer.BatchCheckVisibility,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.FromString,
                     response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.SerializeToString,
+            ),
+            'ListCloseFriendIds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCloseFriendIds,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.FromString,
+                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.SerializeToString,
             ),
             'BatchGetUserCounts': grpc.unary_unary_rpc_method_handler(
                     servicer.BatchGetUserCounts,
@@ -738,6 +755,33 @@ class GraphService:
             '/feedmesh.graph.v1.GraphService/BatchCheckVisibility',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.SerializeToString,
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCloseFriendIds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/ListCloseFriendIds',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.FromString,
             options,
             channel_credentials,
             insecure,

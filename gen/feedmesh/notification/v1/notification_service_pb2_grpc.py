@@ -42,6 +42,21 @@ class NotificationServiceStub:
                 request_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.ListNotificationsRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.ListNotificationsResponse.FromString,
                 _registered_method=True)
+        self.GetUnreadCount = channel.unary_unary(
+                '/feedmesh.notification.v1.NotificationService/GetUnreadCount',
+                request_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.GetUnreadCountRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.GetUnreadCountResponse.FromString,
+                _registered_method=True)
+        self.MarkNotificationsRead = channel.unary_unary(
+                '/feedmesh.notification.v1.NotificationService/MarkNotificationsRead',
+                request_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.MarkNotificationsReadRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.MarkNotificationsReadResponse.FromString,
+                _registered_method=True)
+        self.StreamNotifications = channel.unary_stream(
+                '/feedmesh.notification.v1.NotificationService/StreamNotifications',
+                request_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -51,7 +66,35 @@ class NotificationServiceServicer:
     """
 
     def ListNotifications(self, request, context):
-        """Lists the caller's notifications, newest first.
+        """Lists the caller's notifications, newest first; with `grouped`, one group per (kind, post) instead, ordered by
+        each group's latest notification. INVALID_ARGUMENT for a malformed cursor, a cursor of the other view, or a
+        negative limit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUnreadCount(self, request, context):
+        """Counts the caller's unread notifications: those newer than the caller's read marker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkNotificationsRead(self, request, context):
+        """Marks one of the caller's notifications and every older one read. Idempotent; a marker never moves back, so
+        marking an older id after a newer one changes nothing. INVALID_ARGUMENT when up_to_id is not positive.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamNotifications(self, request, context):
+        """Pushes the caller's new notifications as they are written, for as long as the client stays connected (the
+        gateway ends a stream after FEEDMESH_GATEWAY_STREAM_MAX_SECONDS: reconnect). A heartbeat message without a
+        notification comes every few seconds while nothing happens, so proxies keep an idle stream open and clients
+        notice a dead one. A notification written more than once (the consumer is at least once) may be pushed more
+        than once: clients key on its id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -64,6 +107,21 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.ListNotifications,
                     request_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.ListNotificationsRequest.FromString,
                     response_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'GetUnreadCount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUnreadCount,
+                    request_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.GetUnreadCountRequest.FromString,
+                    response_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.GetUnreadCountResponse.SerializeToString,
+            ),
+            'MarkNotificationsRead': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkNotificationsRead,
+                    request_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.MarkNotificationsReadRequest.FromString,
+                    response_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.MarkNotificationsReadResponse.SerializeToString,
+            ),
+            'StreamNotifications': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamNotifications,
+                    request_deserializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsRequest.FromString,
+                    response_serializer=feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -96,6 +154,87 @@ class NotificationService:
             '/feedmesh.notification.v1.NotificationService/ListNotifications',
             feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.ListNotificationsRequest.SerializeToString,
             feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUnreadCount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.notification.v1.NotificationService/GetUnreadCount',
+            feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.GetUnreadCountRequest.SerializeToString,
+            feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.GetUnreadCountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkNotificationsRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.notification.v1.NotificationService/MarkNotificationsRead',
+            feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.MarkNotificationsReadRequest.SerializeToString,
+            feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.MarkNotificationsReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/feedmesh.notification.v1.NotificationService/StreamNotifications',
+            feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsRequest.SerializeToString,
+            feedmesh_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

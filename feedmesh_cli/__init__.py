@@ -1,0 +1,11 @@
+"""The operator CLI, `feedmesh` (a console script of the project, installed by `make setup`).
+
+    feedmesh admin shadow-ban USER_ID --reason "spam ring"
+    feedmesh admin unban USER_ID
+    feedmesh admin status USER_ID
+    feedmesh admin list-bans
+    feedmesh admin clear-rate-limit USER_ID
+
+It talks gRPC to the engagement service's internal EngagementAdminService at FEEDMESH_ENGAGEMENT_TARGET
+(stack/defaults.env, the environment wins) or `--target`.
+"""

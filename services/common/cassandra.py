@@ -1,0 +1,83 @@
+"""cassandra-driver for asyncio services: connect (blocking: call through asyncio.to_thread), and run a statement
+on the driver's async API with the answer settled on the event loop, behind a bound on requests in flight.
+Nothing blocks the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.policies import RoundRobinPolicy
+
+T = TypeVar("T")
+INDEX_PAGE = 32  # bucket numbers read from an index per request
+
+
+async def read_down_buckets(
+    buckets: Callable[[int, int], Awaitable[list[int]]],
+    rows: Callable[[int, int], Awaitable[list[T]]],
+    *,
+    top: int,
+    count: int,
+) -> list[T]:
+    """Up to `count` rows of a time-bucketed owner, newest first: `buckets(top, n)` gives up to n of the owner's
+    non-empty buckets at or below `top`, newest first (its bucket index), `rows(bucket, n)` up to n rows of one
+    bucket below the caller's cursor. Walking the index skips empty buckets instead of probing each."""
+    found: list[T] = []
+    while len(found) < count:
+        page = await buckets(top, INDEX_PAGE)
+        for bucket in page:
+            found.extend(await rows(bucket, count - len(found)))
+            if len(found) >= count:
+                break
+        if len(page) < INDEX_PAGE:
+            break
+        top = page[-1] - 1
+    return found
+
+
+def connect(hosts: Sequence[str], port: int, keyspace: str) -> tuple[Cluster, Session]:
+    """Blocking: call through asyncio.to_thread."""
+    logging.getLogger("cassandra").setLevel(logging.ERROR)
+    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=10)
+    cluster = Cluster(
+        list(hosts),
+        port=port,
+        connect_timeout=5,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        protocol_version=5,
+    )
+    return cluster, cluster.connect(keyspace)
+
+
+class CassandraRunner:
+    """Runs statements on one session, at most `max_in_flight` at once."""
+
+    def __init__(self, session: Session, *, max_in_flight: int = 128):
+        self.session = session
+        self._gate = asyncio.Semaphore(max_in_flight)
+
+    async def run(self, statement: Any, params: Sequence[Any] | None = None) -> list[Any]:
+        async with self._gate:
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[list[Any]] = loop.create_future()
+
+            def settle(rows: Any = None, exc: BaseException | None = None) -> None:
+                if done.done():
+                    return
+                if exc is not None:
+                    done.set_exception(exc)
+                else:
+                    done.set_result(list(rows or []))
+
+            def ok(rows: Any) -> None:
+                loop.call_soon_threadsafe(settle, rows)
+
+            def failed(exc: BaseException) -> None:
+                loop.call_soon_threadsafe(settle, None, exc)
+
+            self.session.execute_async(statement, params).add_callbacks(ok, failed)
+            return await done

@@ -1,0 +1,134 @@
+"""What the notification use cases need from the outside world, as Protocols; adapters/ implements them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.common.visibility import Visibility
+from services.notification.domain.grouping import GroupKey
+from services.notification.domain.model import Draft, DropRule, Kind, Notification
+from services.notification.domain.rules import StoredSource
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user as notifications show them (from the auth service)."""
+
+    id: int
+    handle: str
+    display_name: str
+    private: bool
+    create_time_ns: int
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """What deciding who may see a post takes."""
+
+    post_id: int
+    author_id: int
+    visibility: Visibility
+
+
+class NotificationStore(Protocol):
+    """The durable store (Cassandra). Every write is an idempotent upsert that expires with the retention."""
+
+    async def sources(self, recipient_id: int, sources: Sequence[str]) -> dict[str, StoredSource]:
+        """What is stored for each of the recipient's sources; absent when nothing is."""
+        ...
+
+    async def tombstones(self, subjects: Sequence[str]) -> dict[str, int]:
+        """The removal time (ms) of each subject that was removed."""
+        ...
+
+    async def write(self, draft: Draft) -> None:
+        """The notification, its group and subject rows, and its source pointing at it."""
+        ...
+
+    async def delete(self, notifications: Sequence[Notification]) -> None:
+        """The notifications' own and group rows (their subject rows stay: deleting a gone one is harmless)."""
+        ...
+
+    async def remove_source(self, recipient_id: int, source: str, removed_at_ms: int, *, unlink: bool) -> None:
+        """Records when the source was last taken away and, with `unlink`, that it has no live notification."""
+        ...
+
+    async def mark_subject_removed(self, subject: str, at_ms: int) -> None:
+        """Records the subject's removal time (the latest wins)."""
+        ...
+
+    async def subject_members(self, subject: str) -> list[Notification]:
+        """The notifications of a subject (with their kind and post; actor 0)."""
+        ...
+
+    async def get(self, recipient_id: int, notification_id: int) -> Notification | None: ...
+
+    async def page(self, recipient_id: int, before: int | None, count: int) -> list[Notification]:
+        """Up to `count` notifications below `before` (all when None), newest first."""
+        ...
+
+    async def group_members(self, recipient_id: int, key: GroupKey, top: int) -> list[tuple[int, int]]:
+        """(notification id, actor id) of the group at or below `top`, newest first."""
+        ...
+
+
+class UnreadCounters(Protocol):
+    """Unread notification ids and the read marker (Redis), kept exact under redelivery: adds and removals are
+    idempotent, and an id at or below the marker is never counted."""
+
+    async def add(self, recipient_id: int, notification_id: int) -> None: ...
+
+    async def remove(self, recipient_id: int, notification_ids: Sequence[int]) -> None: ...
+
+    async def count(self, recipient_id: int) -> int: ...
+
+    async def mark_read(self, recipient_id: int, up_to_id: int) -> None: ...
+
+    async def read_marker(self, recipient_id: int) -> int:
+        """Every notification at or below it is read; 0 when none is."""
+        ...
+
+
+class LiveFeed(Protocol):
+    """New notifications to the connected streams of their recipients, in whichever process holds them."""
+
+    async def publish(self, notifications: Sequence[Notification]) -> None: ...
+
+    def subscribe(self, recipient_id: int) -> AbstractAsyncContextManager[LiveSubscription]: ...
+
+
+class LiveSubscription(Protocol):
+    async def next(self, within: float) -> Notification | None:
+        """The next notification, or None after `within` seconds without one."""
+        ...
+
+
+class Users(Protocol):
+    async def actors(self, user_ids: Sequence[int]) -> dict[int, Actor]: ...
+
+    async def ids_by_handle(self, handles: Sequence[str]) -> dict[str, int]: ...
+
+
+class Graph(Protocol):
+    async def close_friends(self, owner_id: int) -> list[int]: ...
+
+    async def who_may_see(self, viewers: Sequence[int], post: PostFacts) -> set[int]: ...
+
+
+class Posts(Protocol):
+    async def live_post(self, post_id: int) -> PostFacts | None:
+        """The post, or None when it is deleted (or never existed)."""
+        ...
+
+
+class IngestMetrics(Protocol):
+    def written(self, kind: Kind, delay_seconds: float) -> None:
+        """A notification became visible `delay_seconds` after its event happened."""
+        ...
+
+    def dropped(self, rule: DropRule, count: int = 1) -> None: ...
+
+    def removed(self, cause: str, count: int) -> None: ...
