@@ -31,9 +31,9 @@ from services.timeline.app.ports import UserCounts, Users
 from services.timeline.domain.feed import Author, FollowCounts
 
 _NEVER = float("-inf")
-# Counts of authors shown in the last 5 to 10 bounds are kept fresh in the background. One background ask costs the
-# graph little more than a page's inline ask, and asks for up to a thousand authors: an author shown every few
-# seconds is cheaper to keep fresh than to ask for with the page that shows it.
+# Counts of authors shown in the last 5 to 10 bounds are kept fresh in the background, up to a thousand per ask: a
+# call's fixed cost (both gRPC ends) dwarfs its cost per author, so keeping an author shown every few seconds fresh
+# costs less than asking for it with the pages that find it past the bound.
 _RECENT_BOUNDS = 5
 _REFRESH_MAX = 1000
 
