@@ -40,7 +40,7 @@ COUNTER_DRIFT = Gauge(
 )
 FLUSH_LAG = Gauge(
     "feedmesh_engagement_flush_lag_seconds",
-    "Age of the oldest counter change the last flush added to the durable counters (0: nothing was pending); "
+    "Age of the oldest counter change the last flush pass added to the durable counters (0: nothing was pending); "
     "while flushes fail, the time since the last successful one",
 )
 CACHE_REPAIRS = Counter(
@@ -93,19 +93,26 @@ class CounterMaintenance:
         self._rebuild_wanted.set()
 
     # --- the flush -------------------------------------------------------------------------------------------------
-    async def flush_once(self) -> int:
-        """One flush statement; how many posts' durable counters it changed."""
+    async def flush_once(self) -> tuple[int, float]:
+        """One flush statement: how many posts' durable counters it changed, and the age in seconds of the oldest
+        change it took (0 when none was pending)."""
         async with self.db.reads() as conn:
             flushed = await self.ledger.flush(conn, self.flush_batch)
         self._last_flush_ok = time.monotonic()
         oldest = flushed.oldest_change
-        FLUSH_LAG.set(max(0.0, (dt.datetime.now(dt.UTC) - oldest).total_seconds()) if oldest else 0.0)
-        return len(flushed.post_ids)
+        lag = max(0.0, (dt.datetime.now(dt.UTC) - oldest).total_seconds()) if oldest else 0.0
+        return len(flushed.post_ids), lag
 
     async def flush_all(self) -> None:
-        """Flushes until nothing is pending."""
-        while await self.flush_once():
-            pass
+        """Flushes until nothing is pending. The lag published is the pass's oldest change: the pass's last, empty
+        statement would otherwise always report 0."""
+        worst = 0.0
+        while True:
+            changed, lag = await self.flush_once()
+            worst = max(worst, lag)
+            if not changed:
+                break
+        FLUSH_LAG.set(worst)
 
     async def _flush_loop(self) -> None:
         while True:

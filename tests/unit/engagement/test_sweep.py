@@ -5,10 +5,11 @@ in flight makes a difference that is gone by then)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from services.engagement.app.counters import CounterMaintenance
+from services.engagement.app.counters import FLUSH_LAG, CounterMaintenance
 from services.engagement.app.counting import Counting
 from services.engagement.app.ports import CachedCounts, Flushed, PostMembers
 from services.engagement.domain.model import Counts
@@ -111,3 +112,18 @@ async def test_posts_not_cached_are_not_checked() -> None:
     await sweeper.check([3])
     await sweeper.check([3])
     assert cache.forgotten == []
+
+
+async def test_the_flush_lag_is_the_oldest_change_of_the_pass_not_its_last_empty_statement() -> None:
+    sweeper, _store, _cache = maintenance()
+    now = dt.datetime.now(dt.UTC)
+    passes = iter([Flushed([1, 2], now - dt.timedelta(seconds=3)), Flushed([3], now - dt.timedelta(seconds=1))])
+
+    async def flush(conn: Any, batch: int) -> Flushed:
+        return next(passes, Flushed([], None))
+
+    sweeper.ledger.flush = flush  # type: ignore[method-assign]
+    await sweeper.flush_all()
+    assert 3.0 <= FLUSH_LAG._value.get() < 4.0
+    await sweeper.flush_all()  # nothing pending
+    assert FLUSH_LAG._value.get() == 0.0
