@@ -17,10 +17,10 @@ import time
 import uuid
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 from feedmesh.events.v1 import events_pb2
-from google.protobuf import timestamp_pb2
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.common.kafka import KafkaPublisher, KafkaPublishError, OutgoingMessage
@@ -42,23 +42,42 @@ OUTBOX_LAG = Histogram(
 )
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """One event as `enqueue_event` writes it, for a statement that writes it itself in a CTE, inserted only when
+    its change happened (`args`: producer, topic, msg_key, payload, headers as JSON, the relay's channel)."""
+
+    producer: str
+    topic: str
+    msg_key: bytes
+    payload: bytes
+    headers: str
+
+    def args(self) -> tuple[str, str, bytes, bytes, str, str]:
+        return (self.producer, self.topic, self.msg_key, self.payload, self.headers, NOTIFY_CHANNEL)
+
+
+def outbox_row(*, producer: str, topic: str, key: int, event: events_pb2.Event) -> OutboxRow:
+    """The row of `event`, given an event_id and an occur_time of now unless it has them."""
+    if not event.event_id:
+        event.event_id = uuid.uuid4().hex
+    if not event.HasField("occur_time"):
+        event.occur_time.GetCurrentTime()
+    return OutboxRow(producer, topic, str(key).encode(), event.SerializeToString(), json.dumps(dict(inject_context())))
+
+
 async def enqueue_event(
     conn: asyncpg.Connection, *, producer: str, topic: str, key: int, event: events_pb2.Event
 ) -> str:
     """Adds `event` to the outbox inside the caller's transaction; returns its event_id."""
-    if not event.event_id:
-        event.event_id = uuid.uuid4().hex
-    if not event.HasField("occur_time"):
-        now = timestamp_pb2.Timestamp()
-        now.GetCurrentTime()
-        event.occur_time.CopyFrom(now)
+    row = outbox_row(producer=producer, topic=topic, key=key, event=event)
     await conn.execute(
         "INSERT INTO outbox (producer, topic, msg_key, payload, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
-        producer,
-        topic,
-        str(key).encode(),
-        event.SerializeToString(),
-        json.dumps(dict(inject_context())),
+        row.producer,
+        row.topic,
+        row.msg_key,
+        row.payload,
+        row.headers,
     )
     await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, producer)
     return event.event_id

@@ -45,9 +45,19 @@ async def add_if_present(redis: Redis, post_ids: Sequence[int], key: str = KEY) 
 async def deleted_among(redis: Redis | RedisMux, post_ids: Sequence[int], key: str = KEY) -> set[int] | None:
     """The deleted posts among `post_ids`; None when the set is missing (unknown: ask the post service)."""
     if isinstance(redis, RedisMux):
-        flags = await redis.execute("SMISMEMBER", key, SENTINEL, *post_ids)
+        flags = await redis.execute(*deleted_among_command(post_ids, key))
     else:
         flags = await redis.smismember(key, [SENTINEL, *post_ids])
+    return deleted_from_reply(post_ids, flags)
+
+
+def deleted_among_command(post_ids: Sequence[int], key: str = KEY) -> list[str | int]:
+    """The command `deleted_among` sends, for a caller that sends it with others in one round trip."""
+    return ["SMISMEMBER", key, SENTINEL, *post_ids]
+
+
+def deleted_from_reply(post_ids: Sequence[int], flags: Sequence[int]) -> set[int] | None:
+    """`deleted_among`'s answer from the reply to its command."""
     if not flags[0]:
         return None
     return {p for p, deleted in zip(post_ids, flags[1:], strict=True) if deleted}

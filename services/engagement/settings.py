@@ -20,6 +20,10 @@ class EngagementSettings(AbuseSettings):
     kafka_bootstrap: str
     # Visibility (and the post's author) come from PostService.GetPost, asked as the caller.
     post_target: str = "127.0.0.1:50053"
+    # Visibility answers kept in the process (app.visible_posts): how many posts and (viewer, author) decisions,
+    # and how long a decision is trusted at most when the graph could not publish a change.
+    visibility_cache_size: int = 100_000
+    visibility_cache_max_age_seconds: float = 60.0
     pg_pool_size: int = 10
     # The content-safety rules shared with posts (services.common.content_safety).
     content_denylist: tuple[str, ...] = ()
@@ -44,6 +48,8 @@ class EngagementSettings(AbuseSettings):
                 raise SettingsError(f"{env_name(name)} is required but not set")
         for name in (
             "pg_pool_size",
+            "visibility_cache_size",
+            "visibility_cache_max_age_seconds",
             "counter_flush_seconds",
             "counter_flush_batch",
             "counter_sweep_seconds",

@@ -18,12 +18,14 @@ from services.engagement.adapters.idempotency_keys import PgIdempotencyKeys
 from services.engagement.adapters.peers import PostServiceDirectory
 from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
 from services.engagement.adapters.redis_counters import RedisCounters
+from services.engagement.adapters.redis_published import RedisPublishedState
 from services.engagement.api.servicer import SERVICE_NAME, EngagementServicer
 from services.engagement.app.comments import Comments
 from services.engagement.app.counters import CounterMaintenance
 from services.engagement.app.counting import Counting
 from services.engagement.app.reactions import Reactions
 from services.engagement.app.stats import Stats
+from services.engagement.app.visible_posts import CachedPostDirectory
 from services.engagement.app.writes import Writes
 from services.engagement.domain.comments import comment_policy
 from services.engagement.settings import EngagementSettings
@@ -66,7 +68,12 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     )
     keys = PgIdempotencyKeys()
     events = OutboxEngagementEvents()
-    posts = PostServiceDirectory(channels, settings.post_target)
+    posts = CachedPostDirectory(
+        PostServiceDirectory(channels, settings.post_target),
+        RedisPublishedState(redis),
+        size=settings.visibility_cache_size,
+        max_age_seconds=settings.visibility_cache_max_age_seconds,
+    )
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)

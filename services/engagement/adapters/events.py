@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import asyncpg
 from feedmesh.events.v1 import events_pb2
 
-from services.common.outbox import enqueue_event
+from services.common.outbox import OutboxRow, enqueue_event, outbox_row
 from services.engagement.domain.model import Comment, PostRef
 
 PRODUCER = "engagement"
@@ -20,13 +20,13 @@ async def _enqueue(conn: asyncpg.Connection, post: PostRef, event: events_pb2.Ev
 
 
 class OutboxEngagementEvents:
-    async def liked(self, conn: asyncpg.Connection, post: PostRef, user_id: int) -> None:
+    def liked(self, post: PostRef, user_id: int) -> OutboxRow:
         payload = events_pb2.PostLiked(post_id=post.id, user_id=user_id, post_author_id=post.author_id)
-        await _enqueue(conn, post, events_pb2.Event(post_liked=payload))
+        return outbox_row(producer=PRODUCER, topic=TOPIC, key=post.id, event=events_pb2.Event(post_liked=payload))
 
-    async def unliked(self, conn: asyncpg.Connection, post: PostRef, user_id: int) -> None:
+    def unliked(self, post: PostRef, user_id: int) -> OutboxRow:
         payload = events_pb2.PostUnliked(post_id=post.id, user_id=user_id, post_author_id=post.author_id)
-        await _enqueue(conn, post, events_pb2.Event(post_unliked=payload))
+        return outbox_row(producer=PRODUCER, topic=TOPIC, key=post.id, event=events_pb2.Event(post_unliked=payload))
 
     async def commented(
         self, conn: asyncpg.Connection, post: PostRef, comment: Comment, mention_handles: Sequence[str]

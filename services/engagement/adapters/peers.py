@@ -6,12 +6,15 @@ into UNAVAILABLE (or INTERNAL)."""
 from __future__ import annotations
 
 import grpc
-from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc
+from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc, visibility_pb2
 
 from services.common.clients import ChannelPool
 from services.common.errors import NotFound
 from services.common.identity import USER_ID_HEADER
+from services.common.visibility import Visibility
 from services.engagement.domain.model import PostRef
+
+_AUDIENCE = {visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS, visibility_pb2.CLOSE_FRIENDS: Visibility.CLOSE_FRIENDS}
 
 
 class PostServiceDirectory:
@@ -28,4 +31,4 @@ class PostServiceDirectory:
                 # The post service's answer does not tell unknown, deleted and hidden apart; nor does ours.
                 raise NotFound("post not found", reason="POST_NOT_FOUND") from None
             raise
-        return PostRef(id=post.id, author_id=post.author_id)
+        return PostRef(post.id, post.author_id, _AUDIENCE.get(post.visibility, Visibility.PUBLIC))

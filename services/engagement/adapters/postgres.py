@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from services.common.errors import Unavailable
+from services.common.outbox import OutboxRow
 from services.common.postgres import load_sql
 from services.engagement.app.ports import Flushed, PostMembers
 from services.engagement.domain.model import Comment, CounterKind, Counts, RowChange
@@ -149,11 +150,13 @@ def _row_change(row: asyncpg.Record | None) -> RowChange:
 
 
 class PgEngagementStore:
-    async def add_like(self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool) -> RowChange:
-        return _row_change(await conn.fetchrow(_SQL["add_like"], post_id, user_id, hidden))
+    async def add_like(
+        self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool, event: OutboxRow
+    ) -> RowChange:
+        return _row_change(await conn.fetchrow(_SQL["add_like"], post_id, user_id, hidden, *event.args()))
 
-    async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int) -> RowChange:
-        return _row_change(await conn.fetchrow(_SQL["remove_like"], post_id, user_id))
+    async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
+        return _row_change(await conn.fetchrow(_SQL["remove_like"], post_id, user_id, *event.args()))
 
     async def insert_comment(self, conn: asyncpg.Connection, comment: Comment, hidden: bool) -> None:
         c = comment

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from services.common.outbox import OutboxRow
 from services.engagement.domain.model import (
     Action,
     Answer,
@@ -57,13 +58,14 @@ class Database(Protocol):
 class EngagementStore(Protocol):
     """Likes, comments and shares. Every change that counts also records its +1/-1 for the flush."""
 
-    async def add_like(self, conn: Conn, post_id: int, user_id: int, hidden: bool) -> RowChange:
-        """The like as it stands: new (changed) or already there, and whether it is hidden. A hidden like records no
-        +1 (so do hidden comments and shares)."""
+    async def add_like(self, conn: Conn, post_id: int, user_id: int, hidden: bool, event: OutboxRow) -> RowChange:
+        """The like as it stands: new (changed) or already there, and whether it is hidden. A new like that is not
+        hidden records its +1 and puts `event` in the outbox, atomically, even outside a transaction (a hidden like
+        does neither; nor do hidden comments and shares)."""
         ...
 
-    async def remove_like(self, conn: Conn, post_id: int, user_id: int) -> RowChange:
-        """Not changed when there was no like."""
+    async def remove_like(self, conn: Conn, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
+        """Not changed when there was no like; else as add_like, with a -1."""
         ...
 
     async def insert_comment(self, conn: Conn, comment: Comment, hidden: bool) -> None: ...
@@ -202,11 +204,14 @@ class IdSource(Protocol):
 
 
 class EngagementEvents(Protocol):
-    """Puts events in the outbox, on the connection of the transaction that makes the change."""
+    """Puts events in the outbox, on the connection of the transaction that makes the change (a like's is written by
+    the like's own statement)."""
 
-    async def liked(self, conn: Conn, post: PostRef, user_id: int) -> None: ...
+    def liked(self, post: PostRef, user_id: int) -> OutboxRow:
+        """The event of a like, for the statement that stores the like (EngagementStore.add_like)."""
+        ...
 
-    async def unliked(self, conn: Conn, post: PostRef, user_id: int) -> None: ...
+    def unliked(self, post: PostRef, user_id: int) -> OutboxRow: ...
 
     async def commented(self, conn: Conn, post: PostRef, comment: Comment, mention_handles: Sequence[str]) -> None: ...
 

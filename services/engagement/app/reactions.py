@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from services.engagement.app.ports import Conn
 from services.engagement.app.writes import Writes
 from services.engagement.domain.model import Action, CounterKind, LikeState, MemberChange, RowChange, ShareCount
 from services.engagement.domain.shadow_bans import publishes_events
@@ -31,17 +32,22 @@ class Reactions:
             return cast(LikeState, start.first)
         keyed, post = start.keyed, start.post
 
+        event = (w.events.liked if liked else w.events.unliked)(post, user_id)
+
+        async def write(conn: Conn) -> RowChange:
+            if liked:
+                return await w.store.add_like(conn, post_id, user_id, start.hidden, event)
+            return await w.store.remove_like(conn, post_id, user_id, event)
+
         async with w.db.exclusive(CounterKind.LIKES, post_id, user_id) as session:
-            row = RowChange(changed=False, hidden=False)
-            async with session.transaction() as conn:
-                taken = await keyed.claim(conn)
-                if taken is None:
-                    if liked:
-                        row = await w.store.add_like(conn, post_id, user_id, start.hidden)
-                    else:
-                        row = await w.store.remove_like(conn, post_id, user_id)
-                    if row.changed and publishes_events(row.hidden):
-                        await (w.events.liked if liked else w.events.unliked)(conn, post, user_id)
+            row, taken = RowChange(changed=False, hidden=False), None
+            if keyed.key is None:
+                row = await write(session.conn)  # one statement: atomic without a transaction block
+            else:
+                async with session.transaction() as conn:
+                    taken = await keyed.claim(conn)
+                    if taken is None:
+                        row = await write(conn)
             if taken is not None and taken.answer is not None:
                 return cast(LikeState, taken.answer)
             if taken is None:

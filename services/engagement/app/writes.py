@@ -48,10 +48,11 @@ class Writes:
     async def start(self, user_id: int, post_id: int, action: Action, idempotency_key: str | None) -> Start:
         require_positive(post_id, "post_id")
         keyed = KeyedRequest(self.keys, user_id, check_idempotency_key(idempotency_key), action, post_id)
-        async with self.db.reads() as conn:
-            first = await keyed.earlier_answer(conn)
-        if first is not None:
-            return Start(keyed, first, None)
+        if keyed.key is not None:  # without a key there is nothing to look up: no connection taken
+            async with self.db.reads() as conn:
+                first = await keyed.earlier_answer(conn)
+            if first is not None:
+                return Start(keyed, first, None)
         # Before the post is looked up: a 429 costs no call to the post service.
         admission = await self.guard.admit(user_id, action, post_id)
         return Start(keyed, None, await self.posts.visible_post(user_id, post_id), hidden=admission.hidden)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from services.common.errors import InvalidArgument
 from services.common.ids import id_time_ms
+from services.common.visibility import Visibility
 
 MAX_BATCH_POSTS = 1000
 
@@ -31,10 +32,11 @@ class CounterKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class PostRef:
-    """A post the caller may see, as the post service answered it."""
+    """A post the caller may see, as the post service answered it. Its author and audience never change."""
 
     id: int
     author_id: int
+    visibility: Visibility = Visibility.PUBLIC
 
 
 @dataclass(frozen=True)

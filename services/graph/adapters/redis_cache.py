@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from services.common import redis_keys
 from services.common.redis_mux import load_script
+from services.common.relationship_version import VERSION_TTL_SECONDS, ensure_call, ensure_script
 from services.graph.app.ports import CountsLoader, FollowerLoader
 from services.graph.domain.model import Counts
 
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 CACHE_LOOKUPS = Counter("feedmesh_graph_cache_lookups_total", "Graph cache lookups", ["cache", "result"])
 
-_GEN_TTL_SECONDS = 86_400
 _FILL_CHUNK = 5_000
 _SENTINEL = b""
 
@@ -51,14 +51,13 @@ class RedisGraphCache:
         self.ttl_seconds = ttl_seconds
         self._fill_counts = redis.register_script(load_script(__file__, "fill_counts.lua").source)
         self._publish_followers = redis.register_script(load_script(__file__, "publish_followers.lua").source)
-        self._ensure_generation = redis.register_script(load_script(__file__, "ensure_generation.lua").source)
+        self._ensure_generation = redis.register_script(ensure_script().source)
         self._invalidate = redis.register_script(load_script(__file__, "invalidate.lua").source)
 
     async def relationship_version(self, user_id: int) -> str:
         try:
-            generation = await self._ensure_generation(
-                keys=[redis_keys.graph_generation(user_id)], args=[uuid.uuid4().hex, _GEN_TTL_SECONDS]
-            )
+            keys, args = ensure_call([user_id])
+            [generation] = await self._ensure_generation(keys=keys, args=args)
         except RedisError as exc:
             log.warning("graph cache unavailable; no relationship version", extra={"error": str(exc)})
             return ""
@@ -156,7 +155,7 @@ class RedisGraphCache:
                     redis_keys.graph_counts(user),
                     redis_keys.graph_followers(user),
                 ]
-                await self._invalidate(keys=keys, args=[uuid.uuid4().hex, _GEN_TTL_SECONDS], client=pipe)
+                await self._invalidate(keys=keys, args=[uuid.uuid4().hex, VERSION_TTL_SECONDS], client=pipe)
             await pipe.execute()
         except RedisError as exc:
             # The change is committed; the cached values expire within the TTL.

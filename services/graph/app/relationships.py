@@ -108,7 +108,8 @@ class Relationships:
             await tx.remove_close_friends(both_ways)
             if added:
                 await tx.emit(caller_id, UserBlocked(blocker_id=caller_id, blocked_id=user_id))
-        await self._invalidate(removed)
+        # A new block moves both relationship versions even when no follow was removed: what each may see changed.
+        await self._invalidate([(caller_id, user_id)] if added else removed)
 
     async def unblock(self, caller_id: int, user_id: int) -> None:
         """Lifts a block; the follows it removed stay removed."""
@@ -116,7 +117,9 @@ class Relationships:
         await self._existing(user_id)
         async with self.uow() as tx:
             await tx.lock_pair(caller_id, user_id)
-            await tx.remove_block(caller_id, user_id)
+            lifted = await tx.remove_block(caller_id, user_id)
+        if lifted:
+            await self._invalidate([(caller_id, user_id)])
 
     async def add_close_friend(self, caller_id: int, user_id: int) -> None:
         links.check_other(caller_id, user_id, refusal="you cannot add yourself to your close friends")

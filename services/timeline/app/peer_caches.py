@@ -1,5 +1,5 @@
-"""The peers' answers a feed read needs, kept in this process (app.local_cache) so the common read makes no peer
-call, each with the rule that keeps it exact:
+"""The peers' answers a feed read needs, kept in this process (services.common.local_cache) so the common read
+makes no peer call, each with the rule that keeps it exact:
 
 - followees: reused while the graph's published relationship version of the reader is unchanged
   (services.common.relationship_version), read with the reader's other state in one Redis round trip; a bounded
@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
-from services.timeline.app.local_cache import LruCache
+from services.common.local_cache import LruCache
 from services.timeline.app.metrics import LOCAL_CACHE
 from services.timeline.app.ports import FollowerPage, Graph, Posts, Tombstones
 from services.timeline.domain.delivery import Followees

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from services.common.local_cache import LruCache
 from services.timeline.app.feed_candidates import HomeWindow
-from services.timeline.app.local_cache import LruCache
 from services.timeline.app.metrics import POSTS_IN_FLIGHT, PULLED_AUTHORS
 from services.timeline.app.peer_caches import CachedFollowees
 from services.timeline.app.ports import ReaderState, ReadStart

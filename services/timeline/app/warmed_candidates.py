@@ -4,7 +4,7 @@ replica reads as usual."""
 
 from __future__ import annotations
 
-from services.timeline.app.local_cache import LruCache
+from services.common.local_cache import LruCache
 from services.timeline.app.metrics import PREFETCH
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.merge import MergedCandidates

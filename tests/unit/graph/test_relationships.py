@@ -216,6 +216,14 @@ async def test_block_clears_everything_both_ways(world: tuple[Relationships, Fak
     assert await rel.follow(BOB, ALICE) is FollowState.FOLLOWING
 
 
+async def test_a_block_and_its_lifting_move_both_versions(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+    """Even between strangers (no follow removed): what each may see of the other changed."""
+    rel, _graph, cache = world
+    for step in (rel.block, rel.block, rel.unblock, rel.unblock):  # each repeated: a repeat changes nothing
+        await step(ALICE, CAROL)
+    assert cache.invalidated == [[ALICE, CAROL], [ALICE, CAROL]]
+
+
 async def test_block_withdraws_pending_requests(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
     rel, graph, _cache = world
     await rel.follow(ALICE, PRIVATE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.common.local_cache import LruCache
 from services.common.visibility import Visibility
-from services.timeline.app.local_cache import LruCache
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.ports import FollowerPage
 from services.timeline.domain.delivery import Followees

@@ -12,11 +12,11 @@ from typing import Any, NamedTuple
 import redis.asyncio as aioredis
 
 from services.common import redis_keys
+from services.common.local_cache import LruCache
 from services.common.redis_mux import RedisMux, load_script
 from services.common.relationship_version import relationship_version_key
 from services.timeline.adapters.redis.script_calls import ScriptCall, ScriptRun, as_text, flags, run_batched
 from services.timeline.adapters.redis.settings import TimelineRedisSettings
-from services.timeline.app.local_cache import LruCache
 from services.timeline.app.ports import ReaderState
 from services.timeline.domain.delivery import InFlight
 

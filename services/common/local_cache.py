@@ -1,4 +1,5 @@
-"""Bounded in-process caches of what peers answered, so a feed read makes no peer call in the common case.
+"""Bounded in-process caches of what peers answered, so a common read or write makes no peer call (the timeline's
+feed reads, the engagement service's visibility checks).
 
 Each entry is served only while the caller's check says it is still current (a version the owner publishes, or
 an age for data whose owner promises nothing sooner); the least recently used entries go first. An entry weighs

@@ -1,0 +1,83 @@
+"""May the caller engage with this post? The post service decides (PostService.GetPost as the caller, which applies
+services/common/visibility.py through the graph); this keeps its answers in the process so that the common like
+makes no peer call, each with the rule that keeps it exact:
+
+- a post's author and audience never change, only deletion does: the post is kept by id, and every use asks the
+  post service's tombstone set whether it is deleted (services.common.post_tombstones); no set, no answer: ask;
+- "this viewer may see this author's posts of this audience" is kept under both users' relationship versions
+  (services.common.relationship_version), read before the post service is asked and again on every use: a block,
+  an unfollow or any other change of either user's relationships replaces a version, and the next use asks again.
+  A bounded age covers a graph that could not publish a change.
+
+The versions and the tombstone are read in one Redis round trip. Only "may see" is kept: a refusal is asked again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from prometheus_client import Counter
+
+from services.common.errors import NotFound
+from services.common.local_cache import LruCache
+from services.common.metric_children import Children
+from services.common.visibility import Visibility
+from services.engagement.app.ports import PostDirectory
+from services.engagement.domain.model import PostRef
+
+LOOKUPS = Children(
+    Counter(
+        "feedmesh_engagement_visibility_cache_total",
+        "Visibility checks of engagement writes by what answered them",
+        ["result"],
+    )
+)
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What the owners publish about one (viewer, post) pair, read together: `versions` joins both users'
+    relationship versions ("" when either is unknown); `deleted` is None when the tombstone set is unknown."""
+
+    versions: str
+    deleted: bool | None
+
+
+class PublishedStateReader(Protocol):
+    async def read(self, viewer_id: int, author_id: int, post_id: int) -> PublishedState:
+        """Never raises: a Redis that does not answer is unknown on both counts."""
+        ...
+
+
+class CachedPostDirectory:
+    """A PostDirectory over the post service's answers (implements app.ports.PostDirectory)."""
+
+    def __init__(self, posts: PostDirectory, published: PublishedStateReader, *, size: int, max_age_seconds: float):
+        self.posts = posts
+        self.published = published
+        self.known_posts: LruCache[int, PostRef] = LruCache(size, float("inf"))
+        self.may_see: LruCache[tuple[int, int, Visibility], bool] = LruCache(size, max_age_seconds)
+
+    async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
+        post = self.known_posts.get(post_id)
+        if post is None:
+            LOOKUPS.labels("unknown_post").inc()
+            return self._keep_post(await self.posts.visible_post(viewer_id, post_id))
+        state = await self.published.read(viewer_id, post.author_id, post_id)
+        if state.deleted:
+            LOOKUPS.labels("deleted").inc()
+            raise NotFound("post not found", reason="POST_NOT_FOUND")
+        decided = (viewer_id, post.author_id, post.visibility)
+        if state.deleted is not None and state.versions and self.may_see.get(decided, state.versions):
+            LOOKUPS.labels("hit").inc()
+            return post
+        LOOKUPS.labels("miss").inc()
+        answer = await self.posts.visible_post(viewer_id, post_id)  # NotFound when it may not
+        if state.versions:
+            self.may_see.put(decided, True, state.versions)
+        return answer
+
+    def _keep_post(self, post: PostRef) -> PostRef:
+        self.known_posts.put(post.id, post)
+        return post
