@@ -67,6 +67,7 @@ test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, uni
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
-bench: up ## benchmarks on the real stack (timeline, then engagement); results in bench/results/
+bench: up ## benchmarks on the real stack (timeline, engagement, notifications); results in bench/results/
 	$(PY) -m bench.run
 	$(PY) -m bench.engagement
+	$(PY) -m bench.notification

@@ -20,8 +20,8 @@ from typing import Any
 
 import grpc
 
-from bench import process_cpu, stack_ctl
-from bench.engagement_report import build_rows, write
+from bench import latest, process_cpu, stack_ctl
+from bench.engagement_report import build_rows
 from bench.engagement_setup import author, cached_counts, engagement_addresses, fresh_posts, likers
 from bench.env import Bench
 from bench.loadgen import LoadResult
@@ -253,7 +253,13 @@ async def main(argv: list[str]) -> int:
     }
     figures = new_figures(datetime.now(UTC), settings, METHOD)
     limits = Restore("the engagement service with the stack's settings", lambda: stack_ctl.set_engagement_limits(False))
-    await measure_and_report(figures, measure(args, figures), None if args.no_restart else limits, build_rows, write)
+    await measure_and_report(
+        figures,
+        measure(args, figures),
+        None if args.no_restart else limits,
+        build_rows,
+        lambda f, stamp: latest.write_run("engagement", f, stamp),
+    )
     return 0
 
 

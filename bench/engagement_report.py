@@ -1,16 +1,13 @@
-"""The engagement figures as table rows (printed, and the engagement table of bench/results/latest.md) and as JSON
-(bench/results/engagement-<time>.json, and the `engagement` key of latest.json, beside the timeline's figures)."""
+"""The engagement figures as table rows (printed, and the engagement table of bench/results/latest.md; the files are
+written by bench.latest)."""
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 from bench import process_cpu
-from bench.report import RESULTS, Row, cpu_row, markdown, number, ratio_text, rounds_row
-from bench.report import build_rows as timeline_rows
+from bench.report import Row, cpu_row, number, ratio_text, rounds_row
 from bench.stats import at_least, ratio, verdict
 
 LIKES_TARGET = 0.5  # of the floor's rate
@@ -186,36 +183,3 @@ def cpu_ms_per_call(cpu: dict[str, float], per_second: float) -> float:
     out), from their CPU in percent of one core while the calls ran at `per_second`."""
     stack = sum(p for name, p in cpu.items() if name not in (process_cpu.CLIENT, process_cpu.OTHER))
     return ratio(stack * 10, per_second)
-
-
-def _latest_timeline() -> dict[str, Any] | None:
-    """The timeline figures in latest.json (its last run), if any."""
-    try:
-        latest = json.loads((RESULTS / "latest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(latest, dict) or "baselines" not in latest:
-        return None
-    latest.pop("engagement", None)
-    return latest
-
-
-def write(figures: dict[str, Any], stamp: str) -> tuple[Path, Path]:
-    """engagement-<stamp>.json; latest.json and latest.md keep the timeline's last figures and add these."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    json_path = RESULTS / f"engagement-{stamp}.json"
-    figures["json_file"] = f"bench/results/{json_path.name}"
-    json_path.write_text(json.dumps(figures, indent=2, default=str) + "\n")
-    timeline = _latest_timeline()
-    sections = []
-    if timeline is not None:
-        try:
-            sections.append(markdown(timeline_rows(timeline), timeline))
-        except (KeyError, TypeError, IndexError):
-            sections.append("# Timeline benchmark\n\nThe timeline figures in latest.json are of an older format.\n")
-    sections.append(markdown(build_rows(figures), figures, title="Engagement benchmark"))
-    latest = {**(timeline or {}), "engagement": figures}
-    (RESULTS / "latest.json").write_text(json.dumps(latest, indent=2, default=str) + "\n")
-    md = RESULTS / "latest.md"
-    md.write_text("\n".join(sections))
-    return json_path, md

@@ -102,12 +102,12 @@ def _fanout_groups() -> dict[str, tuple[str, ...]]:
 
 
 class KafkaProgress:
-    """Events the timeline's post and fanout groups have not committed yet, from Kafka itself: a group commits an
-    event only once its writes are done, and Kafka's offsets outlive a restarted process (the services' counters
-    start again from zero)."""
+    """Events consumer groups (by default the timeline's post and fanout groups: `groups` maps each to the topics it
+    reads) have not committed yet, from Kafka itself: a group commits an event only once its writes are done, and
+    Kafka's offsets outlive a restarted process (the services' counters start again from zero)."""
 
-    def __init__(self, bootstrap: str):
-        self.groups = _fanout_groups()
+    def __init__(self, bootstrap: str, groups: dict[str, tuple[str, ...]] | None = None):
+        self.groups = groups or _fanout_groups()
         self.offsets = KafkaConsumer(bootstrap_servers=bootstrap, api_version=API_VERSION)
         # A client per group, never joining it: `committed` only asks the group's coordinator.
         self.commits = {
@@ -195,12 +195,13 @@ class Bench:
         """The Prometheus samples of the post service (its outbox relay's)."""
         return await asyncio.to_thread(scrape, self.addr.post_metrics)
 
-    async def drain(self, limit_seconds: float = 600) -> float:
+    async def drain(self, limit_seconds: float = 600, groups: dict[str, tuple[str, ...]] | None = None) -> float:
         """Waits until the timeline has no post or fanout work left: every event of feedmesh.posts, feedmesh.fanout
-        and feedmesh.fanout.durable committed by the groups that read it (`KafkaProgress`), for a second.
+        and feedmesh.fanout.durable committed by the groups that read it (`KafkaProgress`), for a second; or, given
+        `groups` (group -> topics), until those groups have committed every event of their topics.
         Returns the seconds waited."""
         started = time.monotonic()
-        progress = await asyncio.to_thread(KafkaProgress, self.addr.kafka_bootstrap)
+        progress = await asyncio.to_thread(KafkaProgress, self.addr.kafka_bootstrap, groups)
         try:
             return await self._drained(progress, started, limit_seconds)
         finally:
@@ -216,7 +217,7 @@ class Bench:
             else:
                 calm_since = None
             await asyncio.sleep(0.25)
-        raise TimeoutError(f"the timeline still has fanout work after {limit_seconds:.0f}s")
+        raise TimeoutError(f"{', '.join(progress.groups)} still have work after {limit_seconds:.0f}s")
 
     async def compactions_done(self, limit_seconds: float = 180) -> float:
         """Waits until Cassandra runs no compaction (system_views.sstable_tasks is empty): after a phase that wrote

@@ -22,8 +22,8 @@ push into the followers' home timelines (the timeline's fanout, inline or throug
 from __future__ import annotations
 
 import asyncio
+import math
 import random
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
 from bench.env import TIMELINE_PREFIX, Bench, as_user, member
 from bench.measure_fanout import create_post
-from bench.stats import bucket_quantile, summarize
+from bench.stats import histogram_delta, summarize
 from services.common import redis_keys
 
 
@@ -60,18 +60,28 @@ SHARES = {"socfb": 0.4, "1k": 0.3, "10k": 0.3}
 
 
 def scaled_load(
-    base: FreshnessSettings, *, capacity: float, load: float, mean_socfb_followers: float
+    base: FreshnessSettings,
+    *,
+    capacity: float,
+    load: float,
+    mean_socfb_followers: float,
+    shares: dict[str, float] = SHARES,
 ) -> FreshnessSettings:
     """Publishing rates that offer `load` x `capacity` deliveries/s (capacity: what the stack sustains for this mix,
-    bench.measure_capacity), split over the author classes by SHARES: a load the fanout can keep up with, so freshness
-    measures delivery, not a queue that grows for the whole window."""
+    bench.measure_capacity), split over the author classes by `shares`: a load the fanout can keep up with, so
+    freshness measures delivery, not a queue that grows for the whole window. A class with no share never posts
+    (its interval is infinite)."""
     offered = capacity * load
+
+    def every(audience: int, cls: str) -> float:
+        return audience / (shares[cls] * offered) if shares[cls] > 0 else math.inf
+
     return FreshnessSettings(
         **{
             **base.__dict__,
-            "reed_rate": SHARES["socfb"] * offered / mean_socfb_followers,
-            "every_1k": 1_000 / (SHARES["1k"] * offered),
-            "every_10k": 10_000 / (SHARES["10k"] * offered),
+            "reed_rate": shares["socfb"] * offered / mean_socfb_followers,
+            "every_1k": every(1_000, "1k"),
+            "every_10k": every(10_000, "10k"),
             "offered_deliveries_per_second": offered,
         }
     )
@@ -169,7 +179,9 @@ class FreshnessRun:
 
     async def ticker(self, every: float, author: int, followers: Sequence[int], cls: str, stop_at: float) -> None:
         """Open loop: one post every `every` s, whatever the latency of the previous one; the first at a random
-        moment of the first half of the window (so each class posts at least once)."""
+        moment of the first half of the window (so each class posts at least once). Never with `every` infinite."""
+        if math.isinf(every):
+            return
         await asyncio.sleep(self.rng.uniform(0, min(every, self.s.seconds / 2)))
         while time.perf_counter() < stop_at:
             task = asyncio.create_task(self.publish(author, followers, cls))
@@ -194,16 +206,26 @@ async def freshness(
     reed_followers: dict[int, list[int]],
     author_1k: tuple[int, Sequence[int]],
     author_10k: tuple[int, Sequence[int]],
+    until: asyncio.Event | None = None,
 ) -> dict[str, Any]:
+    """Publishes for `settings.seconds`, or, given `until`, until it is set; then waits for every sample."""
     run = FreshnessRun(bench, settings)
     before = {**await bench.post_metrics(), **await bench.timeline_metrics()}
-    stop_at = time.perf_counter() + settings.seconds
+    stop_at = time.perf_counter() + settings.seconds if until is None else math.inf
     poller = asyncio.create_task(run.poller())
-    await asyncio.gather(
-        run.reed_ticker(reed_followers, stop_at),
-        run.ticker(settings.every_1k, author_1k[0], author_1k[1], "1k", stop_at),
-        run.ticker(settings.every_10k, author_10k[0], author_10k[1], "10k", stop_at),
-    )
+    publishers = [
+        asyncio.create_task(run.reed_ticker(reed_followers, stop_at)),
+        asyncio.create_task(run.ticker(settings.every_1k, author_1k[0], author_1k[1], "1k", stop_at)),
+        asyncio.create_task(run.ticker(settings.every_10k, author_10k[0], author_10k[1], "10k", stop_at)),
+    ]
+    if until is not None:
+        await until.wait()
+        for publisher in publishers:
+            publisher.cancel()
+    await asyncio.wait(publishers)
+    for publisher in publishers:
+        if not publisher.cancelled() and (failed := publisher.exception()) is not None:
+            raise failed
     while run.tasks:
         await asyncio.gather(*list(run.tasks))
     run.publishing = False
@@ -230,20 +252,8 @@ STAGES = {
     "commit_to_kafka": ("feedmesh_outbox_lag_seconds_bucket", 'producer="post"'),
     "publish_to_pushed": ("feedmesh_timeline_freshness_seconds_bucket", 'path="push"'),
 }
-_LE = re.compile(r'le="([^"]+)"')
 
 
 def stages(before: dict[str, float], after: dict[str, float]) -> dict[str, dict[str, float]]:
     """p50 / p99 (ms, bucket upper bounds) and count of each stage's observations between two scrapes."""
-    out = {}
-    for stage, (series, selector) in STAGES.items():
-        buckets: dict[float, float] = {}
-        for key, value in after.items():
-            if key.startswith(series + "{") and selector in key and (le := _LE.search(key)):
-                buckets[float(le.group(1))] = value - before.get(key, 0.0)
-        out[stage] = {
-            "count": max(buckets.values(), default=0),
-            "p50_ms_at_most": bucket_quantile(buckets, 0.5) * 1000,
-            "p99_ms_at_most": bucket_quantile(buckets, 0.99) * 1000,
-        }
-    return out
+    return {stage: histogram_delta(before, after, series, selector) for stage, (series, selector) in STAGES.items()}

@@ -38,7 +38,9 @@ from services.common.worker_lease import lease_worker_id
 
 log = logging.getLogger(__name__)
 
-SOCFB_DIR = ROOT.parent / "shared" / "data" / "socfb-Reed98"
+_SOCFB = Path("shared", "data", "socfb-Reed98")
+# Beside the checkout (../shared); a git worktree of it may sit further down, so the nearest ancestor that has it.
+SOCFB_DIR = next((d / _SOCFB for d in ROOT.parents if (d / _SOCFB).is_dir()), ROOT.parent / _SOCFB)
 REED_PREFIX = "bench_reed_"
 FAN_PREFIX = "bench_fan_"
 PASSWORD = "bench-password-1"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
@@ -112,3 +113,23 @@ def bucket_quantile(buckets: dict[float, float], q: float) -> float:
         return math.nan
     wanted = q * buckets[bounds[-1]]
     return next(le for le in bounds if buckets[le] >= wanted)
+
+
+_LE = re.compile(r'le="([^"]+)"')
+
+
+def histogram_delta(
+    before: Mapping[str, float], after: Mapping[str, float], series: str, selector: str = ""
+) -> dict[str, float]:
+    """Count, p50 and p99 (ms, bucket upper bounds: "at most") of the observations a Prometheus histogram made
+    between two scrapes (`name{labels}` -> value), over its buckets (`series`, the `_bucket` name) whose labels
+    hold `selector`."""
+    buckets: dict[float, float] = {}
+    for key, value in after.items():
+        if key.startswith(series + "{") and selector in key and (le := _LE.search(key)):
+            buckets[float(le.group(1))] = value - before.get(key, 0.0)
+    return {
+        "count": max(buckets.values(), default=0),
+        "p50_ms_at_most": bucket_quantile(buckets, 0.5) * 1000,
+        "p99_ms_at_most": bucket_quantile(buckets, 0.99) * 1000,
+    }

@@ -67,7 +67,10 @@ class TimelineSettings(CassandraSettings, ServerSettings):
     followee_cache_max_age_seconds: float = 60.0
     post_cache_size: int = 200_000
     author_cache_size: int = 50_000
-    author_cache_max_age_seconds: float = 60.0
+    author_profile_max_age_seconds: float = 60.0
+    # How old a count shown on a feed page may be at most: the authors' follower and following counts are reused
+    # for this long (post counts are asked for on every page). The reader's own follows show on its next read.
+    counts_max_staleness_seconds: float = 2.0
     # The write path's follower listings (by author, reused while the author's relationship version holds): at most
     # this many ids in all, 8 bytes each.
     follower_cache_ids: int = 2_000_000
@@ -129,6 +132,8 @@ class TimelineSettings(CassandraSettings, ServerSettings):
                 raise SettingsError(f"{env_name(name)} must be > 0")
         if self.fanout_inline_max < 0:
             raise SettingsError(f"{env_name('fanout_inline_max')} must be >= 0")
+        if self.counts_max_staleness_seconds < 0:
+            raise SettingsError(f"{env_name('counts_max_staleness_seconds')} must be >= 0")
         if self.posts_pipeline_depth < 0:
             raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
         if self.inactive_days <= 0:

@@ -24,6 +24,7 @@ from services.timeline.adapters.peers import AuthClient, EngagementClient, Graph
 from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.api.servicer import TimelineServicer
+from services.timeline.app.author_cache import CachedAuthors
 from services.timeline.app.background import Background
 from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed import GetFeed
@@ -39,7 +40,7 @@ from services.timeline.app.ingest import (
     StoreFanout,
 )
 from services.timeline.app.materialize import Materializer
-from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts, CachedUsers
+from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.ranked_feed import RankedFeed
 from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
@@ -223,10 +224,14 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     )
     engagement = EngagementClient(channels, settings.engagement_target, settings.engagement_timeout_seconds)
     hydrator = Hydrator(
-        users=CachedUsers(
-            AuthClient(channels, settings.auth_target),
+        authors=CachedAuthors(
+            users=AuthClient(channels, settings.auth_target),
+            counts=graph,
+            background=background,
             size=settings.author_cache_size,
-            max_age_seconds=settings.author_cache_max_age_seconds,
+            readers=settings.followee_cache_size,
+            profile_max_age_seconds=settings.author_profile_max_age_seconds,
+            counts_max_staleness_seconds=settings.counts_max_staleness_seconds,
         ),
         engagement=engagement,
     )

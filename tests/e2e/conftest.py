@@ -33,7 +33,7 @@ from stack.settings import ROOT, StackSettings, load_settings
 
 pytestmark = pytest.mark.e2e
 
-SERVICES_UNDER_TEST = ("auth", "graph", "post", "media", "engagement")
+SERVICES_UNDER_TEST = ("auth", "graph", "post", "media", "engagement", "notification")
 PASSWORD = "correct horse battery"
 
 

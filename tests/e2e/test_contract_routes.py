@@ -1,7 +1,7 @@
 """The public REST contract (shared/api/public-rest-contract.md) through the real gateway: each route with its
 success shape and its error cases, REST errors as JSON `{"code", "message", "details"}` with the contract's
-status. Routes whose service is not deployed yet are checked to be transcoded and routed (a JSON 503 from the
-routing layer, not the transcoder's 404)."""
+status. The Engagement and Notifications sections have files of their own (test_engagement_routes.py,
+test_notification_routes.py)."""
 
 from __future__ import annotations
 
@@ -142,24 +142,6 @@ def test_feed(client: httpx.Client, new_user: Callable[..., User]) -> None:
     items = wait_for_sync(feed_items, bool, what="the post in the follower's feed", within=10, interval=0.05)
     assert items[0]["post"]["id"] == post["id"] and items[0]["author"]["id"] == str(bob.id)
     _error(client.get("/v1/feed", params={"mode": "sideways"}, headers=alice.auth), 400, 3)
-
-
-# --- routes whose service is not deployed yet: transcoded and routed (503 from the router, JSON) ---------------
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("GET", "/v1/notifications", None),
-    ],
-)
-def test_routes_of_services_not_yet_deployed_are_routed(
-    method: str, path: str, body: dict[str, str] | None, client: httpx.Client, new_user: Callable[..., User]
-) -> None:
-    reply = client.request(method, path, json=body, headers=new_user().auth)
-    if reply.status_code == 503:
-        _error(reply, 503, 14)  # the routing layer: no healthy upstream / connection refused
-    else:  # the service exists now: any contract answer but the transcoder's "no such route"
-        assert reply.status_code in (200, 400, 403, 404), reply.text
-        assert "Could not resolve" not in reply.text
 
 
 # --- gateway-level errors -----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from services.common.identity import caller_id
 from services.graph.app.queries import Queries
 from services.graph.app.relationships import Relationships
 from services.graph.app.visibility import VisibilityChecks
-from services.graph.domain.model import Candidate, FollowState, UserCard, Visibility
+from services.graph.domain.model import Candidate, Counts, FollowState, UserCard, Visibility
 
 _VISIBILITY = {
     visibility_pb2.VISIBILITY_UNSPECIFIED: Visibility.PUBLIC,  # "treated as PUBLIC", as on create
@@ -157,3 +157,13 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
     ) -> pb.BatchCheckVisibilityResponse:
         decisions = await self.visibility.check(request.viewer_id, [candidate(c) for c in request.candidates])
         return pb.BatchCheckVisibilityResponse(visible=decisions)
+
+    async def BatchGetUserCounts(
+        self, request: pb.BatchGetUserCountsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BatchGetUserCountsResponse:
+        counts = await self.queries.user_counts(request.user_ids)
+        response = pb.BatchGetUserCountsResponse()
+        for user_id in request.user_ids:
+            found = counts.get(user_id, Counts())
+            response.counts.add(user_id=user_id, follower_count=found.followers, following_count=found.following)
+        return response

@@ -51,6 +51,11 @@ class Queries:
             raise NotFound(f"user {user_id} does not exist", reason="USER_NOT_FOUND")
         return cards[0]
 
+    async def user_counts(self, user_ids: Sequence[int]) -> dict[int, Counts]:
+        """The counts of every user asked (0 and 0 without follows), from the same cache as get_user's."""
+        wanted = rules.check_counts_users(user_ids)
+        return await self._counts(wanted) if wanted else {}
+
     async def list_followers(self, user_id: int, cursor: str, limit: int) -> tuple[list[UserCard], str]:
         size, before = page_limit(limit), paging.decode_before(cursor)
         await self._require_user(user_id)

@@ -8,6 +8,7 @@ from services.common.errors import InvalidArgument
 from services.graph.domain.model import FolloweeSplit
 
 MAX_VISIBILITY_CANDIDATES = 1000
+MAX_COUNTS_USERS = 1000
 FOLLOWER_IDS_DEFAULT_LIMIT = 1000
 FOLLOWER_IDS_MAX_LIMIT = 10_000
 
@@ -23,6 +24,16 @@ def check_candidate_count(count: int) -> None:
         raise InvalidArgument(
             f"at most {MAX_VISIBILITY_CANDIDATES} candidates per call, got {count}", reason="TOO_MANY_CANDIDATES"
         )
+
+
+def check_counts_users(user_ids: Iterable[int]) -> list[int]:
+    """The distinct users of a BatchGetUserCounts call, in order; every id positive, at most MAX_COUNTS_USERS."""
+    wanted = list(dict.fromkeys(user_ids))
+    if len(wanted) > MAX_COUNTS_USERS:
+        raise InvalidArgument(f"at most {MAX_COUNTS_USERS} users per call, got {len(wanted)}", reason="TOO_MANY_USERS")
+    for user_id in wanted:
+        check_user_id(user_id)
+    return wanted
 
 
 def is_celebrity(follower_count: int, threshold: int) -> bool:

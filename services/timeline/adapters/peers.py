@@ -18,7 +18,7 @@ from services.common.errors import Unavailable
 from services.common.visibility import Visibility
 from services.timeline.app.ports import FollowerPage, RankingUnavailable
 from services.timeline.domain.delivery import Followees
-from services.timeline.domain.feed import Author, Post, PostStats
+from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,18 @@ class GraphClient:
             close_friend_of=frozenset(r.close_friend_of_ids),
             version=r.relationship_version,
         )
+
+    async def user_counts(self, user_ids: Sequence[int]) -> dict[int, FollowCounts]:
+        counts: dict[int, FollowCounts] = {}
+        try:
+            for start in range(0, len(user_ids), _BATCH):
+                r = await self.stub.BatchGetUserCounts(
+                    graph_service_pb2.BatchGetUserCountsRequest(user_ids=list(user_ids[start : start + _BATCH]))
+                )
+                counts.update((c.user_id, FollowCounts(c.follower_count, c.following_count)) for c in r.counts)
+        except grpc.aio.AioRpcError as exc:
+            raise _unavailable("graph", exc) from None
+        return counts
 
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage:
         r = await self.stub.ListFollowerIds(

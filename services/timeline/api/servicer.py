@@ -54,13 +54,13 @@ def _framed(item: bytes) -> bytes:
 
 
 class EncodedItems:
-    """Feed items serialized once and reused: posts never change and an author's details are reused for a minute,
-    so most items of a page were on an earlier page. A page of 20 items merged from bytes took 13 us, built field by
-    field 92 us (a microbenchmark with this service's messages, serialization included). Items are kept framed as
-    entries of the response's `items` field, so a page is one parse of their concatenation. Entries are found by post
-    id and checked against the item's parts by identity first (the in-process caches hand out the same objects),
-    which is much cheaper than hashing the whole item; that check is inlined in `response`, once per item of every
-    page."""
+    """Feed items serialized once and reused: posts never change, and an author's details and a post's counts change
+    far less often than pages are read, so most items of a page were on an earlier page. A page of 20 items merged
+    from bytes took 13 us, built field by field 92 us (a microbenchmark with this service's messages, serialization
+    included). Items are kept framed as entries of the response's `items` field, so a page is one parse of their
+    concatenation. Entries are found by post id and checked against the item's parts by identity first (the
+    in-process caches hand out the same objects), which is much cheaper than hashing the whole item; that check is
+    inlined in `response`, once per item of every page."""
 
     def __init__(self, size: int = 50_000):
         self.size = size
@@ -70,7 +70,7 @@ class EncodedItems:
     def _bytes(self, item: FeedItem) -> bytes:
         """The item's framed bytes when its parts are not the very objects last encoded: equal ones, or anew. Either
         way the entry then holds these objects, so the next page that shows them passes the identity check (an
-        author's details are fetched again every minute: equal, but new objects)."""
+        author's counts are asked for again every few seconds, a post's on every page: equal, but new objects)."""
         post, author, stats = item
         found = self._encoded.get(post.id)
         if found is not None and found[0] == post and found[1] == author and found[2] == stats:

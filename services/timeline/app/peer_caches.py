@@ -7,7 +7,8 @@ makes no peer call, each with the rule that keeps it exact:
 - posts: content never changes, only deletion does, and the post service's tombstone set says which of a page's
   posts are deleted (services.common.post_tombstones), asked with the home window on a first page (no round trip
   of its own) or on its own; when the set is unknown, the post service is asked;
-- authors: profiles are decoration, reused for a bounded age;
+- authors (app.author_cache): profiles reused for a bounded age; their follower and following counts for a few
+  seconds, and never from before the reader's own last follow or unfollow;
 - followers (the write path's): an author's whole follower listing, reused while the author's relationship version,
   read with the post's note in one Redis round trip, equals the one the graph listed it at.
 """
@@ -20,9 +21,9 @@ from dataclasses import dataclass
 
 from services.common.local_cache import LruCache
 from services.timeline.app.metrics import LOCAL_CACHE
-from services.timeline.app.ports import FollowerPage, Graph, Posts, Tombstones, Users
+from services.timeline.app.ports import FollowerPage, Graph, Posts, Tombstones
 from services.timeline.domain.delivery import Followees
-from services.timeline.domain.feed import Author, Post
+from services.timeline.domain.feed import Post
 
 
 class CachedFollowees:
@@ -82,23 +83,6 @@ class CachedPosts:
         for post in posts:
             self.lru.put(post.id, post)
         return posts
-
-
-class CachedUsers:
-    def __init__(self, users: Users, *, size: int, max_age_seconds: float):
-        self.users = users
-        self.lru: LruCache[int, Author] = LruCache(size, max_age_seconds)
-
-    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
-        found, missing = self.lru.get_many(user_ids)
-        LOCAL_CACHE.labels("authors", "hit").inc(len(found))
-        if missing:
-            LOCAL_CACHE.labels("authors", "miss").inc(len(missing))
-            fetched = await self.users.batch_get(missing)
-            for user_id, author in fetched.items():
-                self.lru.put(user_id, author)
-            found.update(fetched)
-        return found
 
 
 class CachedFollowers:

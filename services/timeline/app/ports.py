@@ -9,7 +9,7 @@ from typing import Protocol
 from services.common import redis_keys
 from services.timeline.domain.delivery import Followees, InFlight
 from services.timeline.domain.fanout_plan import FanoutChunk
-from services.timeline.domain.feed import Author, Post, PostStats
+from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,13 @@ class Posts(Protocol):
 
 
 class Users(Protocol):
-    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]: ...
+    async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
+        """Profiles (the auth service's: their counts are zero); unknown users are absent."""
+
+
+class UserCounts(Protocol):
+    async def user_counts(self, user_ids: Sequence[int]) -> dict[int, FollowCounts]:
+        """Follower and following counts, current as of the call (the graph's); raises Unavailable."""
 
 
 class Engagement(Protocol):

@@ -31,6 +31,13 @@ class Author:
     following_count: int = 0
 
 
+class FollowCounts(NamedTuple):
+    """How many accounts follow a user, and how many the user follows (the graph's)."""
+
+    followers: int
+    following: int
+
+
 @dataclass(frozen=True)
 class PostStats:
     like_count: int = 0

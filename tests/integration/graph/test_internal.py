@@ -232,3 +232,21 @@ async def test_batch_check_visibility_limits(mesh: Mesh) -> None:
 async def test_batch_check_visibility_needs_a_viewer(mesh: Mesh, viewer: int) -> None:
     request = pb.BatchCheckVisibilityRequest(viewer_id=viewer)
     assert await status_of(mesh.graph.BatchCheckVisibility(request)) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_batch_get_user_counts_are_current_after_each_change(mesh: Mesh) -> None:
+    author, fan, stranger = await mesh.new_users(3)
+
+    async def counts_of(*user_ids: int) -> list[tuple[int, int, int]]:
+        response = await mesh.graph.BatchGetUserCounts(pb.BatchGetUserCountsRequest(user_ids=user_ids))
+        return [(c.user_id, c.follower_count, c.following_count) for c in response.counts]
+
+    assert await counts_of(author, fan, author) == [(author, 0, 0), (fan, 0, 0), (author, 0, 0)]  # in request order
+    await follow(mesh, fan, author)
+    assert await counts_of(author, fan, stranger) == [(author, 1, 0), (fan, 0, 1), (stranger, 0, 0)]
+    await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=author), metadata=as_user(fan))
+    assert await counts_of(author, fan) == [(author, 0, 0), (fan, 0, 0)]
+    assert await counts_of() == []
+    for bad in ([author, 0], list(range(1, 1002))):
+        request = pb.BatchGetUserCountsRequest(user_ids=bad)
+        assert await status_of(mesh.graph.BatchGetUserCounts(request)) == grpc.StatusCode.INVALID_ARGUMENT

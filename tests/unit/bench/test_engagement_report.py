@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,27 +71,6 @@ def test_drift_is_judged_on_the_slowest_load_to_converge() -> None:
     never = row(build_rows(figures(drift=(0.1, math.nan, 0.3))), "counter drift 0 after the load")
     assert (never.value, never.verdict) == ("not within the wait", "FAIL")
     assert math.isnan(worst([1.0, math.nan])) and worst([1.0, 2.0]) == 2.0
-
-
-def test_latest_keeps_the_timeline_figures_and_adds_the_engagement_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(engagement_report, "RESULTS", tmp_path)
-    (tmp_path / "latest.json").write_text(json.dumps({"baselines": {}, "started_at": "earlier"}))
-    f = {
-        **figures(),
-        "started_at": "2026-12-06T00:00:00+00:00",
-        "machine": {"nproc": 2, "cpu_model": "x", "memory_gib": 8, "python": "3", "grpcio": "1"},
-        "settings": {"users": 2000},
-        "method": ["how"],
-    }
-    json_path, md_path = engagement_report.write(f, "20261206T000000Z")
-    latest = json.loads((tmp_path / "latest.json").read_text())
-    assert latest["started_at"] == "earlier" and latest["engagement"]["json_file"].endswith(json_path.name)
-    text = md_path.read_text()
-    # the timeline figures here are too old to render: said so, and the engagement table follows
-    assert text.index("# Timeline benchmark") < text.index("# Engagement benchmark, 2026-12-06")
-    assert "| likes/s, storm: 2,000 users like one post | 400/s |" in text
 
 
 def test_cached_sessions_are_reused_only_while_they_have_time_left() -> None:

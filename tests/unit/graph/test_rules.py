@@ -32,3 +32,12 @@ def test_user_ids_are_positive() -> None:
     assert rules.check_user_id(7) == 7
     with pytest.raises(InvalidArgument):
         rules.check_user_id(0)
+
+
+def test_counts_users_limit_repeats_and_ids() -> None:
+    assert rules.check_counts_users([7, 3, 7]) == [7, 3]
+    assert len(rules.check_counts_users([*range(1, 1001), 1])) == 1000  # repeats do not count against the limit
+    with pytest.raises(InvalidArgument):
+        rules.check_counts_users(range(1, 1002))
+    with pytest.raises(InvalidArgument):
+        rules.check_counts_users([4, 0])

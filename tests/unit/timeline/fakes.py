@@ -15,7 +15,7 @@ from services.timeline.app.ports import (
     StreamKind,
 )
 from services.timeline.domain.delivery import Followees, InFlight
-from services.timeline.domain.feed import Author, Post, PostStats
+from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats
 
 
 class FakeCache:
@@ -266,6 +266,16 @@ class FakeUsers:
     async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
         self.calls += 1
         return {u: Author(id=u, handle=f"u{u}") for u in user_ids}
+
+
+class FakeUserCounts:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.followers: dict[int, int] = {}
+
+    async def user_counts(self, user_ids: Sequence[int]) -> dict[int, FollowCounts]:
+        self.calls += 1
+        return {u: FollowCounts(self.followers.get(u, 0), 0) for u in user_ids}
 
 
 class FakeEngagement:

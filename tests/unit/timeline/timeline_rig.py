@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 
 from services.common.visibility import Visibility
+from services.timeline.app.author_cache import CachedAuthors
 from services.timeline.app.background import Background
 from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed import GetFeed
@@ -30,6 +31,7 @@ from tests.unit.timeline.fakes import (
     FakeQueue,
     FakeRanker,
     FakeStore,
+    FakeUserCounts,
     FakeUsers,
     FakeWorld,
 )
@@ -139,7 +141,16 @@ def make_rig(
     materializer = Materializer(timelines=cache, readers=cache, recent_posts=cache, store=store, depth=depth)
     visibility = VisibilityFilter(posts=CachedPosts(world, world, size=1000))
     candidates = CandidateCollector(streams=streams, visibility=visibility, warmed=WarmedCandidates(seconds=30.0))
-    hydrator = Hydrator(users=FakeUsers(), engagement=FakeEngagement())
+    authors = CachedAuthors(
+        users=FakeUsers(),
+        counts=FakeUserCounts(),
+        background=background,
+        size=100,
+        readers=100,
+        profile_max_age_seconds=60,
+        counts_max_staleness_seconds=2,
+    )
+    hydrator = Hydrator(authors=authors, engagement=FakeEngagement())
     upkeep = FeedUpkeep(
         readers=cache, locks=cache, materializer=materializer, candidates=candidates, background=background
     )

@@ -239,3 +239,25 @@ class ListCloseFriendIdsResponse(_message.Message):
     FRIEND_IDS_FIELD_NUMBER: _ClassVar[int]
     friend_ids: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, friend_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class BatchGetUserCountsRequest(_message.Message):
+    __slots__ = ("user_ids",)
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, user_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class UserCounts(_message.Message):
+    __slots__ = ("user_id", "follower_count", "following_count")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    follower_count: int
+    following_count: int
+    def __init__(self, user_id: _Optional[int] = ..., follower_count: _Optional[int] = ..., following_count: _Optional[int] = ...) -> None: ...
+
+class BatchGetUserCountsResponse(_message.Message):
+    __slots__ = ("counts",)
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[UserCounts]
+    def __init__(self, counts: _Optional[_Iterable[_Union[UserCounts, _Mapping]]] = ...) -> None: ...

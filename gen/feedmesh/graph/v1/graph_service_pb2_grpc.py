@@ -118,6 +118,11 @@ class GraphServiceStub:
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.FromString,
                 _registered_method=True)
+        self.BatchGetUserCounts = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/BatchGetUserCounts',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsResponse.FromString,
+                _registered_method=True)
 
 
 class GraphServiceServicer:
@@ -244,6 +249,15 @@ class GraphServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetUserCounts(self, request, context):
+        """Internal, for pages that show users (feed items' authors): the follower and following counts of many users in
+        one call, the same counts GetUser returns (current as of the call: a committed follow or unfollow is counted in
+        every call after it returned). A user without follows, or unknown, counts 0 and 0.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GraphServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -326,6 +340,11 @@ def add_GraphServiceServicer_to_server(servicer, server):
                     servicer.ListCloseFriendIds,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.FromString,
                     response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.SerializeToString,
+            ),
+            'BatchGetUserCounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetUserCounts,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.FromString,
+                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -763,6 +782,33 @@ class GraphService:
             '/feedmesh.graph.v1.GraphService/ListCloseFriendIds',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetUserCounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/BatchGetUserCounts',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.SerializeToString,
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsResponse.FromString,
             options,
             channel_credentials,
             insecure,
