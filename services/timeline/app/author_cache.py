@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from services.common.errors import Unavailable
+from services.common.local_cache import LruCache
 from services.timeline.app.background import Background
-from services.timeline.app.local_cache import LruCache
 from services.timeline.app.metrics import LOCAL_CACHE
 from services.timeline.app.ports import UserCounts, Users
 from services.timeline.domain.feed import Author, FollowCounts
