@@ -101,6 +101,7 @@ def burst(p99: float, **extra: Any) -> dict[str, Any]:
         "written": {"MENTION": 2000.0},
         "dropped": {},
         "consumer_lag_max": 40.0,
+        "cpu_percent_of_a_core": {"svc-notification": 50.0, "cassandra": 30.0},
         **extra,
     }
 
@@ -152,3 +153,9 @@ def test_the_watch_reads_a_big_set_from_just_below_the_newest_member_seen() -> N
     arrivals([padded(min_id_at(since_ms + 2_000)), padded(min_id_at(since_ms + 60_000) | 9)], watch.seen[7], 0.0)
     assert watch._low(7) == "[" + padded(min_id_at(since_ms + 55_000))
     assert watch.waiting() == [7] and watch.missing() == 1
+
+
+def test_the_services_cpu_per_notification() -> None:
+    rows = build_rows(figures())
+    per = [r.value for r in rows if r.figure.strip() == "svc-notification CPU per notification"]
+    assert per == ["1.00 ms"] * 4  # half a core at 500 notifications/s
