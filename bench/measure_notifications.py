@@ -34,11 +34,10 @@ from feedmesh.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 
 from bench import process_cpu
-from bench.engagement_setup import engagement_addresses
-from bench.env import Bench, as_user, scrape
+from bench.env import Bench, as_user, scrape, service_addresses
 from bench.measure_fanout import create_post
 from bench.measure_likes import GatewayLikes
-from bench.notification_setup import mark_all_read, mention_text, mentioned_fans, notification_addresses
+from bench.notification_setup import mark_all_read, mention_text, mentioned_fans
 from bench.seed import bounded
 from bench.stats import histogram_delta, summarize
 from services.common import redis_keys
@@ -168,15 +167,15 @@ class BurstClients:
 
     @classmethod
     def open(cls, bench: Bench, likes: GatewayLikes) -> BurstClients:
-        addr = notification_addresses()
+        addr = service_addresses("notification")
         return cls(
             bench,
-            pb_grpc.NotificationServiceStub(bench.channel(addr.notification)),
+            pb_grpc.NotificationServiceStub(bench.channel(addr.target)),
             post_service_pb2_grpc.PostServiceStub(bench.channel(bench.addr.post)),
             likes,
             addr.metrics_url,
             Producer(bench.addr.post_metrics, "post"),
-            Producer(engagement_addresses().metrics_url, "engagement"),
+            Producer(service_addresses("engagement").metrics_url, "engagement"),
         )
 
 
