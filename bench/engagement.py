@@ -22,8 +22,8 @@ import grpc
 
 from bench import latest, process_cpu, stack_ctl
 from bench.engagement_report import build_rows
-from bench.engagement_setup import author, cached_counts, engagement_addresses, fresh_posts, likers
-from bench.env import Bench
+from bench.engagement_setup import author, cached_counts, fresh_posts, likers
+from bench.env import Bench, service_addresses
 from bench.loadgen import LoadResult
 from bench.measure_drift import DriftWatch, Probes, converge, repairs
 from bench.measure_likes import GatewayLikes, LikePairs, LoadShape, direct_floor
@@ -133,7 +133,7 @@ def mean_cpu(snapshots: list[dict[str, float]]) -> dict[str, float]:
 
 async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
     bench = await Bench.open()
-    addr = engagement_addresses()
+    addr = service_addresses("engagement")
     client: GatewayLikes | None = None
     probes: Probes | None = None
     try:
@@ -145,7 +145,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         if not args.no_restart:
             phase("restart engagement with the like budgets and the burst guard lifted")
             figures["timings"]["restart"] = round(stack_ctl.set_engagement_limits(True), 1)
-        probes = await Probes.open(addr.engagement, bench.addr.pg_dsn, bench.redis, addr.metrics_url)
+        probes = await Probes.open(addr.target, bench.addr.pg_dsn, bench.redis, addr.metrics_url)
         shape = LoadShape(args.concurrency, args.channels)
         client = GatewayLikes(addr.gateway, liker_list, shape)
         await gateway_reaches_engagement(client)
@@ -159,7 +159,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         repairs_before = repairs(await probes.metrics())
 
         phase("floor straight to the engagement service (info)")
-        direct = await direct_floor(addr.engagement, liker_list, shape, args.direct_seconds)
+        direct = await direct_floor(addr.target, liker_list, shape, args.direct_seconds)
         print(f"  {rates('direct', direct)}", flush=True)
         figures["floor_direct"] = direct.as_dict()
 

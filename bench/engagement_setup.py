@@ -18,7 +18,6 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from feedmesh.auth.v1 import auth_service_pb2
@@ -30,30 +29,12 @@ from bench.measure_drift import Probes
 from bench.measure_likes import Liker
 from bench.seed import FAN_PREFIX, PASSWORD, Seeder, bounded
 from services.common.polling import wait_for
-from stack.settings import load_settings
 
 LIKER_FIRST = 90_000
 AUTHOR_HANDLE = "bench_engagement_author"
 SESSIONS_FILE = ROOT / ".run" / "bench" / "engagement-sessions.json"
 SESSION_MARGIN_SECONDS = 1200
 _LOGIN_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class EngagementAddresses:
-    gateway: str
-    engagement: str
-    metrics_url: str
-
-
-def engagement_addresses() -> EngagementAddresses:
-    s = load_settings()
-    host = s.values.get("FEEDMESH_GATEWAY_HOST", "") or "127.0.0.1"
-    return EngagementAddresses(
-        gateway=f"{host}:{s['FEEDMESH_GATEWAY_PORT']}",
-        engagement=s["FEEDMESH_ENGAGEMENT_TARGET"],
-        metrics_url=f"http://127.0.0.1:{s['FEEDMESH_ENGAGEMENT_METRICS_PORT']}/metrics",
-    )
 
 
 def usable_sessions(cached: Mapping[str, Any], now: float, margin: float) -> dict[str, Liker]:

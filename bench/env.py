@@ -90,6 +90,27 @@ def addresses() -> Addresses:
     )
 
 
+@dataclass(frozen=True)
+class ServiceAddresses:
+    """Where the bench reaches one service: through the gateway, straight, and its metrics."""
+
+    gateway: str
+    target: str
+    metrics_url: str
+
+
+def service_addresses(service: str) -> ServiceAddresses:
+    """The addresses of `service` (engagement, notification, ...) as the stack's settings name them."""
+    s = load_settings()
+    host = s.values.get("FEEDMESH_GATEWAY_HOST", "") or "127.0.0.1"
+    name = service.upper()
+    return ServiceAddresses(
+        gateway=f"{host}:{s['FEEDMESH_GATEWAY_PORT']}",
+        target=s[f"FEEDMESH_{name}_TARGET"],
+        metrics_url=f"http://127.0.0.1:{s[f'FEEDMESH_{name}_METRICS_PORT']}/metrics",
+    )
+
+
 def _fanout_groups() -> dict[str, tuple[str, ...]]:
     """The timeline's consumer groups whose work a post makes, and the topics each reads (the defaults)."""
     t = TimelineSettings

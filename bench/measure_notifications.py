@@ -34,11 +34,10 @@ from feedmesh.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 
 from bench import process_cpu
-from bench.engagement_setup import engagement_addresses
-from bench.env import Bench, as_user, scrape
+from bench.env import Bench, as_user, scrape, service_addresses
 from bench.measure_fanout import create_post
 from bench.measure_likes import GatewayLikes
-from bench.notification_setup import mark_all_read, mention_text, mentioned_fans, notification_addresses
+from bench.notification_setup import mark_all_read, mention_text, mentioned_fans
 from bench.seed import bounded
 from bench.stats import histogram_delta, summarize
 from services.common import redis_keys
@@ -52,6 +51,7 @@ DROPPED = "feedmesh_notification_dropped_total"
 LAG = "feedmesh_notification_consumer_lag"
 BATCH_BUCKETS = "feedmesh_notification_consumer_batch_seconds_bucket"
 OUTBOX_LAG_BUCKETS = "feedmesh_outbox_lag_seconds_bucket"
+RECENT_MS = 5000
 
 
 def arrivals(members: Iterable[bytes | str], seen: set[str], seen_at: float) -> list[float]:
@@ -88,18 +88,37 @@ class UnreadWatch:
     def missing(self) -> int:
         return sum(max(0, n - len(self.seen[r])) for r, n in self.expected.items())
 
-    async def poll(self, recipients: Sequence[int]) -> None:
-        low = "[" + padded(min_id_at(self.since_ms))
+    def _low(self, recipient: int) -> str:
+        """Where to read a recipient's new members from: a little below the newest seen (they become visible about
+        in id order), from `since_ms` before the first."""
+        newest = max(self.seen[recipient], default=None)
+        from_ms = self.since_ms if newest is None else max(self.since_ms, id_time_ms(int(newest)) - RECENT_MS)
+        return "[" + padded(min_id_at(from_ms))
+
+    async def _read(self, ranges: Sequence[tuple[int, str]], seen_at: float) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
-            for r in recipients:
+            for r, low in ranges:
                 pipe.zrangebylex(redis_keys.notification_unread(r), low, "+")
             found = await pipe.execute()
-        now = time.time()
-        for r, members in zip(recipients, found, strict=True):
-            new = arrivals(members, self.seen[r], now)
+        for (r, _low), members in zip(ranges, found, strict=True):
+            new = arrivals(members, self.seen[r], seen_at)
             if new:
                 self.delays += new
-                self.last_seen_at = now
+                self.last_seen_at = seen_at
+
+    async def poll(self, recipients: Sequence[int]) -> None:
+        """Counts the recipients' members since `since_ms` (cheap), and reads the members of those with new ones: from
+        just below the newest seen, then from `since_ms` for any still short of the count. A big set (the storm's
+        thousands) is thus not read whole on every poll."""
+        since = "[" + padded(min_id_at(self.since_ms))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for r in recipients:
+                pipe.zlexcount(redis_keys.notification_unread(r), since, "+")
+            counts = dict(zip(recipients, await pipe.execute(), strict=True))
+        seen_at = time.time()  # every member counted was visible by now
+        grown = [r for r in recipients if counts[r] > len(self.seen[r])]
+        await self._read([(r, self._low(r)) for r in grown], seen_at)
+        await self._read([(r, since) for r in grown if counts[r] > len(self.seen[r])], seen_at)
 
     async def run(self, within: float) -> None:
         """Polls until every expected notification was seen, or `within` seconds passed."""
@@ -148,15 +167,15 @@ class BurstClients:
 
     @classmethod
     def open(cls, bench: Bench, likes: GatewayLikes) -> BurstClients:
-        addr = notification_addresses()
+        addr = service_addresses("notification")
         return cls(
             bench,
-            pb_grpc.NotificationServiceStub(bench.channel(addr.notification)),
+            pb_grpc.NotificationServiceStub(bench.channel(addr.target)),
             post_service_pb2_grpc.PostServiceStub(bench.channel(bench.addr.post)),
             likes,
             addr.metrics_url,
             Producer(bench.addr.post_metrics, "post"),
-            Producer(engagement_addresses().metrics_url, "engagement"),
+            Producer(service_addresses("engagement").metrics_url, "engagement"),
         )
 
 

@@ -22,12 +22,12 @@ from typing import Any
 from bench import latest
 from bench.engagement import gateway_reaches_engagement
 from bench.engagement_setup import likers
-from bench.env import Bench
+from bench.env import Bench, service_addresses
 from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
 from bench.measure_likes import GatewayLikes, LoadShape
 from bench.measure_notifications import BurstClients, WatchSettings, like_storm, mention_burst
 from bench.notification_report import build_rows
-from bench.notification_setup import MixLoad, mix_load, notification_addresses, notification_groups
+from bench.notification_setup import MixLoad, mix_load, notification_groups
 from bench.run import graph_threshold
 from bench.runner import measure_and_report, new_figures, phase
 from bench.seed import Dataset, seed
@@ -62,18 +62,6 @@ METHOD = [
     "Nothing is restarted: the services run with the stack's settings (the engagement service's per-user budgets "
     "allow one like per liker and storm).",
 ]
-SETTINGS = (
-    "posts",
-    "likers",
-    "samples",
-    "listed_every",
-    "poll",
-    "within",
-    "mix_load",
-    "mix_capacity",
-    "mix_warmup",
-    "quick",
-)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -166,7 +154,7 @@ async def beside_the_mix(
 
 async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
     bench = await Bench.open()
-    addr = notification_addresses()
+    addr = service_addresses("notification")
     client: GatewayLikes | None = None
     try:
         t = phase("seed: the fixture, the likers and their sessions; readers warmed for the mix")
@@ -197,7 +185,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    settings = {key: getattr(args, key) for key in SETTINGS} | {"client_processes": 1}
+    settings = vars(args) | {"client_processes": 1}  # every option is a setting of the figures
     figures = new_figures(datetime.now(UTC), settings, METHOD)
     await measure_and_report(
         figures, measure(args, figures), None, build_rows, lambda f, stamp: latest.write_run("notification", f, stamp)

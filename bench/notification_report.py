@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from bench.report import Row, cpu_row, number
-from bench.stats import below, verdict
+from bench.stats import below, ratio, verdict
 
 DELAY_TARGET_MS = 1000.0
+SERVICE = "svc-notification"  # its process's name in bench.process_cpu
 
 
 def _quantiles(d: dict[str, Any]) -> str:
@@ -99,7 +100,10 @@ def burst_rows(kind: str, burst: dict[str, Any], where: str, judged: bool) -> li
         rows.append(Row("  events refused", _counts(burst["event_errors"]), target="(info)"))
     rows.append(Row("  the notification consumer's lag, max", number(burst["consumer_lag_max"]), target="(info)"))
     if burst.get("cpu_percent_of_a_core"):
-        rows.append(cpu_row(burst["cpu_percent_of_a_core"]))
+        cpu = burst["cpu_percent_of_a_core"]
+        rows.append(cpu_row(cpu))
+        per = ratio(cpu.get(SERVICE, 0.0) * 10, burst["notifications_per_second"])
+        rows.append(Row(f"  {SERVICE} CPU per notification", number(per, " ms", 2), target="(info)"))
     return rows
 
 

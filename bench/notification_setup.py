@@ -28,26 +28,8 @@ from bench.seed import AUTHOR_SIZES, FAN_PREFIX
 from services.common.ids import min_id_at
 from services.common.mentions import MAX_MENTIONS
 from services.notification.settings import NotificationSettings
-from stack.settings import load_settings
 
 MENTIONED_FIRST = 50_000
-
-
-@dataclass(frozen=True)
-class NotificationAddresses:
-    gateway: str
-    notification: str
-    metrics_url: str
-
-
-def notification_addresses() -> NotificationAddresses:
-    s = load_settings()
-    host = s.values.get("FEEDMESH_GATEWAY_HOST", "") or "127.0.0.1"
-    return NotificationAddresses(
-        gateway=f"{host}:{s['FEEDMESH_GATEWAY_PORT']}",
-        notification=s["FEEDMESH_NOTIFICATION_TARGET"],
-        metrics_url=f"http://127.0.0.1:{s['FEEDMESH_NOTIFICATION_METRICS_PORT']}/metrics",
-    )
 
 
 def notification_groups() -> dict[str, tuple[str, ...]]:

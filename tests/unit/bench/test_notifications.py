@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench.measure_freshness import SHARES, FreshnessSettings, scaled_load
-from bench.measure_notifications import arrivals, labelled_delta
+from bench.measure_notifications import UnreadWatch, arrivals, labelled_delta
 from bench.notification_report import build_rows
 from bench.notification_setup import mention_text, mentioned_fans, mix_load, mix_shares
 from bench.stats import histogram_delta
@@ -101,6 +101,7 @@ def burst(p99: float, **extra: Any) -> dict[str, Any]:
         "written": {"MENTION": 2000.0},
         "dropped": {},
         "consumer_lag_max": 40.0,
+        "cpu_percent_of_a_core": {"svc-notification": 50.0, "cassandra": 30.0},
         **extra,
     }
 
@@ -142,3 +143,19 @@ def test_the_delay_is_judged_beside_the_mix_only_and_every_notification_must_be_
     assert [v for figure, v in judged if figure.startswith("every notification")] == ["PASS"] * 4
     lost = verdicts(build_rows(figures(missing=3)))
     assert [v for figure, v in lost if figure.startswith("every notification")] == ["FAIL", "PASS", "PASS", "PASS"]
+
+
+def test_the_watch_reads_a_big_set_from_just_below_the_newest_member_seen() -> None:
+    since_ms = EPOCH_MS + 1_000_000
+    watch = UnreadWatch(redis=None, since_ms=since_ms)  # type: ignore[arg-type]  # reads no server here
+    watch.expect(7, 3)
+    assert watch._low(7) == "[" + padded(min_id_at(since_ms))
+    arrivals([padded(min_id_at(since_ms + 2_000)), padded(min_id_at(since_ms + 60_000) | 9)], watch.seen[7], 0.0)
+    assert watch._low(7) == "[" + padded(min_id_at(since_ms + 55_000))
+    assert watch.waiting() == [7] and watch.missing() == 1
+
+
+def test_the_services_cpu_per_notification() -> None:
+    rows = build_rows(figures())
+    per = [r.value for r in rows if r.figure.strip() == "svc-notification CPU per notification"]
+    assert per == ["1.00 ms"] * 4  # half a core at 500 notifications/s
