@@ -241,3 +241,28 @@ def notification_unread(user_id: int) -> str:
 def notification_read_marker(user_id: int) -> str:
     """The user's read marker, a zero-padded id: that notification and every older one are read."""
     return f"notif:{{{user_id}}}:read"
+
+
+# --- ranking features (written by the offline feature job, read by services/ranking) ------------------------------
+# Values are the floats of services.common.ranking_features, packed by its `pack`; every key has a TTL, so a
+# feature job that stops running lets the features age out and ranking falls back to the candidates' own signals.
+
+
+def ranking_affinity(viewer_id: int) -> str:
+    """Hash author id -> packed AFFINITY features of (viewer, author)."""
+    return f"rank:{{{viewer_id}}}:affinity"
+
+
+def ranking_author(author_id: int) -> str:
+    """String: packed AUTHOR features."""
+    return f"rank:author:{author_id}"
+
+
+def ranking_post(post_id: int) -> str:
+    """String: packed POST features (engagement rates as of the feature run)."""
+    return f"rank:post:{post_id}"
+
+
+def ranking_features_run() -> str:
+    """String: the id of the newest feature run written (its start time, ISO 8601)."""
+    return "rank:features:run"

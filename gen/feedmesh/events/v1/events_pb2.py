@@ -26,51 +26,53 @@ from feedmesh.post.v1 import visibility_pb2 as feedmesh_dot_post_dot_v1_dot_visi
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x66\x65\x65\x64mesh/events/v1/events.proto\x12\x12\x66\x65\x65\x64mesh.events.v1\x1a!feedmesh/post/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x0b\n\x05\x45vent\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x39\n\noccur_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\toccurTime\x12J\n\x0epost_published\x18\n \x01(\x0b\x32!.feedmesh.events.v1.PostPublishedH\x00R\rpostPublished\x12\x44\n\x0cpost_deleted\x18\x0b \x01(\x0b\x32\x1f.feedmesh.events.v1.PostDeletedH\x00R\x0bpostDeleted\x12G\n\ruser_followed\x18\x14 \x01(\x0b\x32 .feedmesh.events.v1.UserFollowedH\x00R\x0cuserFollowed\x12M\n\x0fuser_unfollowed\x18\x15 \x01(\x0b\x32\".feedmesh.events.v1.UserUnfollowedH\x00R\x0euserUnfollowed\x12\x44\n\x0cuser_blocked\x18\x16 \x01(\x0b\x32\x1f.feedmesh.events.v1.UserBlockedH\x00R\x0buserBlocked\x12\x63\n\x17\x66ollow_request_approved\x18\x17 \x01(\x0b\x32).feedmesh.events.v1.FollowRequestApprovedH\x00R\x15\x66ollowRequestApproved\x12P\n\x10\x66ollow_requested\x18\x18 \x01(\x0b\x32#.feedmesh.events.v1.FollowRequestedH\x00R\x0f\x66ollowRequested\x12]\n\x15\x63lose_friends_changed\x18\x19 \x01(\x0b\x32\'.feedmesh.events.v1.CloseFriendsChangedH\x00R\x13\x63loseFriendsChanged\x12\x66\n\x18\x66ollow_request_withdrawn\x18\x1a \x01(\x0b\x32*.feedmesh.events.v1.FollowRequestWithdrawnH\x00R\x16\x66ollowRequestWithdrawn\x12\x63\n\x17\x66ollow_request_rejected\x18\x1b \x01(\x0b\x32).feedmesh.events.v1.FollowRequestRejectedH\x00R\x15\x66ollowRequestRejected\x12@\n\nengagement\x18\x1e \x01(\x0b\x32\x1e.feedmesh.events.v1.EngagementH\x00R\nengagement\x12>\n\npost_liked\x18\x1f \x01(\x0b\x32\x1d.feedmesh.events.v1.PostLikedH\x00R\tpostLiked\x12\x44\n\x0cpost_unliked\x18  \x01(\x0b\x32\x1f.feedmesh.events.v1.PostUnlikedH\x00R\x0bpostUnliked\x12M\n\x0f\x63omment_created\x18! \x01(\x0b\x32\".feedmesh.events.v1.CommentCreatedH\x00R\x0e\x63ommentCreated\x12M\n\x0f\x63omment_deleted\x18\" \x01(\x0b\x32\".feedmesh.events.v1.CommentDeletedH\x00R\x0e\x63ommentDeleted\x12\x41\n\x0bpost_shared\x18# \x01(\x0b\x32\x1e.feedmesh.events.v1.PostSharedH\x00R\npostShared\x12\x41\n\x0b\x66\x61nout_task\x18( \x01(\x0b\x32\x1e.feedmesh.events.v1.FanoutTaskH\x00R\nfanoutTaskB\t\n\x07payload\"\xfe\x01\n\rPostPublished\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12<\n\nvisibility\x18\x03 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\x12;\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x1f\n\x0bmention_ids\x18\x05 \x03(\x03R\nmentionIds\x12\x1b\n\thas_media\x18\x06 \x01(\x08R\x08hasMedia\"C\n\x0bPostDeleted\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\"P\n\x0cUserFollowed\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"R\n\x0eUserUnfollowed\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"K\n\x0bUserBlocked\x12\x1d\n\nblocker_id\x18\x01 \x01(\x03R\tblockerId\x12\x1d\n\nblocked_id\x18\x02 \x01(\x03R\tblockedId\"Y\n\x15\x46ollowRequestApproved\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"S\n\x0f\x46ollowRequested\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"Z\n\x16\x46ollowRequestWithdrawn\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"Y\n\x15\x46ollowRequestRejected\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"c\n\x13\x43loseFriendsChanged\x12\x19\n\x08owner_id\x18\x01 \x01(\x03R\x07ownerId\x12\x1b\n\tfriend_id\x18\x02 \x01(\x03R\x08\x66riendId\x12\x14\n\x05\x61\x64\x64\x65\x64\x18\x03 \x01(\x08R\x05\x61\x64\x64\x65\x64\"\xbb\x01\n\nEngagement\x12\x36\n\x04kind\x18\x01 \x01(\x0e\x32\".feedmesh.events.v1.EngagementKindR\x04kind\x12\x17\n\x07user_id\x18\x02 \x01(\x03R\x06userId\x12\x17\n\x07post_id\x18\x03 \x01(\x03R\x06postId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\x12\x1d\n\ncomment_id\x18\x05 \x01(\x03R\tcommentId\"c\n\tPostLiked\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x17\n\x07user_id\x18\x02 \x01(\x03R\x06userId\x12$\n\x0epost_author_id\x18\x03 \x01(\x03R\x0cpostAuthorId\"e\n\x0bPostUnliked\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x17\n\x07user_id\x18\x02 \x01(\x03R\x06userId\x12$\n\x0epost_author_id\x18\x03 \x01(\x03R\x0cpostAuthorId\"\x85\x02\n\x0e\x43ommentCreated\x12\x1d\n\ncomment_id\x18\x01 \x01(\x03R\tcommentId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\x12\x12\n\x04text\x18\x05 \x01(\tR\x04text\x12\'\n\x0fmention_handles\x18\x06 \x03(\tR\x0ementionHandles\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\xaf\x01\n\x0e\x43ommentDeleted\x12\x1d\n\ncomment_id\x18\x01 \x01(\x03R\tcommentId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\x12\"\n\rdeleted_by_id\x18\x05 \x01(\x03R\x0b\x64\x65letedById\"\x7f\n\nPostShared\x12\x19\n\x08share_id\x18\x01 \x01(\x03R\x07shareId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x17\n\x07user_id\x18\x03 \x01(\x03R\x06userId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\"\x86\x02\n\nFanoutTask\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12!\n\x0c\x66ollower_ids\x18\x04 \x03(\x03R\x0b\x66ollowerIds\x12#\n\rcache_written\x18\x05 \x01(\x08R\x0c\x63\x61\x63heWritten\x12=\n\nmore_posts\x18\x06 \x03(\x0b\x32\x1e.feedmesh.events.v1.FanoutPostR\tmorePosts\"b\n\nFanoutPost\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12;\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime*\x9f\x01\n\x0e\x45ngagementKind\x12\x1f\n\x1b\x45NGAGEMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x45NGAGEMENT_KIND_LIKE\x10\x01\x12\x1a\n\x16\x45NGAGEMENT_KIND_UNLIKE\x10\x02\x12\x1b\n\x17\x45NGAGEMENT_KIND_COMMENT\x10\x03\x12\x19\n\x15\x45NGAGEMENT_KIND_SHARE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x66\x65\x65\x64mesh/events/v1/events.proto\x12\x12\x66\x65\x65\x64mesh.events.v1\x1a!feedmesh/post/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x0b\n\x05\x45vent\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x39\n\noccur_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\toccurTime\x12J\n\x0epost_published\x18\n \x01(\x0b\x32!.feedmesh.events.v1.PostPublishedH\x00R\rpostPublished\x12\x44\n\x0cpost_deleted\x18\x0b \x01(\x0b\x32\x1f.feedmesh.events.v1.PostDeletedH\x00R\x0bpostDeleted\x12G\n\ruser_followed\x18\x14 \x01(\x0b\x32 .feedmesh.events.v1.UserFollowedH\x00R\x0cuserFollowed\x12M\n\x0fuser_unfollowed\x18\x15 \x01(\x0b\x32\".feedmesh.events.v1.UserUnfollowedH\x00R\x0euserUnfollowed\x12\x44\n\x0cuser_blocked\x18\x16 \x01(\x0b\x32\x1f.feedmesh.events.v1.UserBlockedH\x00R\x0buserBlocked\x12\x63\n\x17\x66ollow_request_approved\x18\x17 \x01(\x0b\x32).feedmesh.events.v1.FollowRequestApprovedH\x00R\x15\x66ollowRequestApproved\x12P\n\x10\x66ollow_requested\x18\x18 \x01(\x0b\x32#.feedmesh.events.v1.FollowRequestedH\x00R\x0f\x66ollowRequested\x12]\n\x15\x63lose_friends_changed\x18\x19 \x01(\x0b\x32\'.feedmesh.events.v1.CloseFriendsChangedH\x00R\x13\x63loseFriendsChanged\x12\x66\n\x18\x66ollow_request_withdrawn\x18\x1a \x01(\x0b\x32*.feedmesh.events.v1.FollowRequestWithdrawnH\x00R\x16\x66ollowRequestWithdrawn\x12\x63\n\x17\x66ollow_request_rejected\x18\x1b \x01(\x0b\x32).feedmesh.events.v1.FollowRequestRejectedH\x00R\x15\x66ollowRequestRejected\x12@\n\nengagement\x18\x1e \x01(\x0b\x32\x1e.feedmesh.events.v1.EngagementH\x00R\nengagement\x12>\n\npost_liked\x18\x1f \x01(\x0b\x32\x1d.feedmesh.events.v1.PostLikedH\x00R\tpostLiked\x12\x44\n\x0cpost_unliked\x18  \x01(\x0b\x32\x1f.feedmesh.events.v1.PostUnlikedH\x00R\x0bpostUnliked\x12M\n\x0f\x63omment_created\x18! \x01(\x0b\x32\".feedmesh.events.v1.CommentCreatedH\x00R\x0e\x63ommentCreated\x12M\n\x0f\x63omment_deleted\x18\" \x01(\x0b\x32\".feedmesh.events.v1.CommentDeletedH\x00R\x0e\x63ommentDeleted\x12\x41\n\x0bpost_shared\x18# \x01(\x0b\x32\x1e.feedmesh.events.v1.PostSharedH\x00R\npostShared\x12\x41\n\x0b\x66\x61nout_task\x18( \x01(\x0b\x32\x1e.feedmesh.events.v1.FanoutTaskH\x00R\nfanoutTask\x12M\n\x0f\x66\x65\x65\x64_impression\x18\x32 \x01(\x0b\x32\".feedmesh.events.v1.FeedImpressionH\x00R\x0e\x66\x65\x65\x64ImpressionB\t\n\x07payload\"\xfe\x01\n\rPostPublished\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12<\n\nvisibility\x18\x03 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\x12;\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x1f\n\x0bmention_ids\x18\x05 \x03(\x03R\nmentionIds\x12\x1b\n\thas_media\x18\x06 \x01(\x08R\x08hasMedia\"C\n\x0bPostDeleted\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\"P\n\x0cUserFollowed\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"R\n\x0eUserUnfollowed\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"K\n\x0bUserBlocked\x12\x1d\n\nblocker_id\x18\x01 \x01(\x03R\tblockerId\x12\x1d\n\nblocked_id\x18\x02 \x01(\x03R\tblockedId\"Y\n\x15\x46ollowRequestApproved\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"S\n\x0f\x46ollowRequested\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"Z\n\x16\x46ollowRequestWithdrawn\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"Y\n\x15\x46ollowRequestRejected\x12\x1f\n\x0b\x66ollower_id\x18\x01 \x01(\x03R\nfollowerId\x12\x1f\n\x0b\x66ollowee_id\x18\x02 \x01(\x03R\nfolloweeId\"c\n\x13\x43loseFriendsChanged\x12\x19\n\x08owner_id\x18\x01 \x01(\x03R\x07ownerId\x12\x1b\n\tfriend_id\x18\x02 \x01(\x03R\x08\x66riendId\x12\x14\n\x05\x61\x64\x64\x65\x64\x18\x03 \x01(\x08R\x05\x61\x64\x64\x65\x64\"\xbb\x01\n\nEngagement\x12\x36\n\x04kind\x18\x01 \x01(\x0e\x32\".feedmesh.events.v1.EngagementKindR\x04kind\x12\x17\n\x07user_id\x18\x02 \x01(\x03R\x06userId\x12\x17\n\x07post_id\x18\x03 \x01(\x03R\x06postId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\x12\x1d\n\ncomment_id\x18\x05 \x01(\x03R\tcommentId\"c\n\tPostLiked\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x17\n\x07user_id\x18\x02 \x01(\x03R\x06userId\x12$\n\x0epost_author_id\x18\x03 \x01(\x03R\x0cpostAuthorId\"e\n\x0bPostUnliked\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x17\n\x07user_id\x18\x02 \x01(\x03R\x06userId\x12$\n\x0epost_author_id\x18\x03 \x01(\x03R\x0cpostAuthorId\"\x85\x02\n\x0e\x43ommentCreated\x12\x1d\n\ncomment_id\x18\x01 \x01(\x03R\tcommentId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\x12\x12\n\x04text\x18\x05 \x01(\tR\x04text\x12\'\n\x0fmention_handles\x18\x06 \x03(\tR\x0ementionHandles\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\xaf\x01\n\x0e\x43ommentDeleted\x12\x1d\n\ncomment_id\x18\x01 \x01(\x03R\tcommentId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\x12\"\n\rdeleted_by_id\x18\x05 \x01(\x03R\x0b\x64\x65letedById\"\x7f\n\nPostShared\x12\x19\n\x08share_id\x18\x01 \x01(\x03R\x07shareId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x17\n\x07user_id\x18\x03 \x01(\x03R\x06userId\x12$\n\x0epost_author_id\x18\x04 \x01(\x03R\x0cpostAuthorId\"\x86\x02\n\nFanoutTask\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12!\n\x0c\x66ollower_ids\x18\x04 \x03(\x03R\x0b\x66ollowerIds\x12#\n\rcache_written\x18\x05 \x01(\x08R\x0c\x63\x61\x63heWritten\x12=\n\nmore_posts\x18\x06 \x03(\x0b\x32\x1e.feedmesh.events.v1.FanoutPostR\tmorePosts\"b\n\nFanoutPost\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12;\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\xea\x02\n\x0e\x46\x65\x65\x64Impression\x12\x1b\n\tviewer_id\x18\x01 \x01(\x03R\x08viewerId\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x03 \x01(\x03R\x08\x61uthorId\x12\x1a\n\x08position\x18\x04 \x01(\x05R\x08position\x12\x12\n\x04mode\x18\x05 \x01(\tR\x04mode\x12#\n\rmodel_version\x18\x06 \x01(\tR\x0cmodelVersion\x12\x1e\n\nexperiment\x18\x07 \x01(\tR\nexperiment\x12\x17\n\x07page_id\x18\x08 \x01(\tR\x06pageId\x12\x44\n\x10post_create_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0epostCreateTime\x12\x1b\n\thas_media\x18\n \x01(\x08R\x08hasMedia\x12\x14\n\x05score\x18\x0b \x01(\x01R\x05score*\x9f\x01\n\x0e\x45ngagementKind\x12\x1f\n\x1b\x45NGAGEMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x45NGAGEMENT_KIND_LIKE\x10\x01\x12\x1a\n\x16\x45NGAGEMENT_KIND_UNLIKE\x10\x02\x12\x1b\n\x17\x45NGAGEMENT_KIND_COMMENT\x10\x03\x12\x19\n\x15\x45NGAGEMENT_KIND_SHARE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ENGAGEMENTKIND']._serialized_start=3933
-  _globals['_ENGAGEMENTKIND']._serialized_end=4092
+  _globals['_ENGAGEMENTKIND']._serialized_start=4377
+  _globals['_ENGAGEMENTKIND']._serialized_end=4536
   _globals['_EVENT']._serialized_start=124
-  _globals['_EVENT']._serialized_end=1571
-  _globals['_POSTPUBLISHED']._serialized_start=1574
-  _globals['_POSTPUBLISHED']._serialized_end=1828
-  _globals['_POSTDELETED']._serialized_start=1830
-  _globals['_POSTDELETED']._serialized_end=1897
-  _globals['_USERFOLLOWED']._serialized_start=1899
-  _globals['_USERFOLLOWED']._serialized_end=1979
-  _globals['_USERUNFOLLOWED']._serialized_start=1981
-  _globals['_USERUNFOLLOWED']._serialized_end=2063
-  _globals['_USERBLOCKED']._serialized_start=2065
-  _globals['_USERBLOCKED']._serialized_end=2140
-  _globals['_FOLLOWREQUESTAPPROVED']._serialized_start=2142
-  _globals['_FOLLOWREQUESTAPPROVED']._serialized_end=2231
-  _globals['_FOLLOWREQUESTED']._serialized_start=2233
-  _globals['_FOLLOWREQUESTED']._serialized_end=2316
-  _globals['_FOLLOWREQUESTWITHDRAWN']._serialized_start=2318
-  _globals['_FOLLOWREQUESTWITHDRAWN']._serialized_end=2408
-  _globals['_FOLLOWREQUESTREJECTED']._serialized_start=2410
-  _globals['_FOLLOWREQUESTREJECTED']._serialized_end=2499
-  _globals['_CLOSEFRIENDSCHANGED']._serialized_start=2501
-  _globals['_CLOSEFRIENDSCHANGED']._serialized_end=2600
-  _globals['_ENGAGEMENT']._serialized_start=2603
-  _globals['_ENGAGEMENT']._serialized_end=2790
-  _globals['_POSTLIKED']._serialized_start=2792
-  _globals['_POSTLIKED']._serialized_end=2891
-  _globals['_POSTUNLIKED']._serialized_start=2893
-  _globals['_POSTUNLIKED']._serialized_end=2994
-  _globals['_COMMENTCREATED']._serialized_start=2997
-  _globals['_COMMENTCREATED']._serialized_end=3258
-  _globals['_COMMENTDELETED']._serialized_start=3261
-  _globals['_COMMENTDELETED']._serialized_end=3436
-  _globals['_POSTSHARED']._serialized_start=3438
-  _globals['_POSTSHARED']._serialized_end=3565
-  _globals['_FANOUTTASK']._serialized_start=3568
-  _globals['_FANOUTTASK']._serialized_end=3830
-  _globals['_FANOUTPOST']._serialized_start=3832
-  _globals['_FANOUTPOST']._serialized_end=3930
+  _globals['_EVENT']._serialized_end=1650
+  _globals['_POSTPUBLISHED']._serialized_start=1653
+  _globals['_POSTPUBLISHED']._serialized_end=1907
+  _globals['_POSTDELETED']._serialized_start=1909
+  _globals['_POSTDELETED']._serialized_end=1976
+  _globals['_USERFOLLOWED']._serialized_start=1978
+  _globals['_USERFOLLOWED']._serialized_end=2058
+  _globals['_USERUNFOLLOWED']._serialized_start=2060
+  _globals['_USERUNFOLLOWED']._serialized_end=2142
+  _globals['_USERBLOCKED']._serialized_start=2144
+  _globals['_USERBLOCKED']._serialized_end=2219
+  _globals['_FOLLOWREQUESTAPPROVED']._serialized_start=2221
+  _globals['_FOLLOWREQUESTAPPROVED']._serialized_end=2310
+  _globals['_FOLLOWREQUESTED']._serialized_start=2312
+  _globals['_FOLLOWREQUESTED']._serialized_end=2395
+  _globals['_FOLLOWREQUESTWITHDRAWN']._serialized_start=2397
+  _globals['_FOLLOWREQUESTWITHDRAWN']._serialized_end=2487
+  _globals['_FOLLOWREQUESTREJECTED']._serialized_start=2489
+  _globals['_FOLLOWREQUESTREJECTED']._serialized_end=2578
+  _globals['_CLOSEFRIENDSCHANGED']._serialized_start=2580
+  _globals['_CLOSEFRIENDSCHANGED']._serialized_end=2679
+  _globals['_ENGAGEMENT']._serialized_start=2682
+  _globals['_ENGAGEMENT']._serialized_end=2869
+  _globals['_POSTLIKED']._serialized_start=2871
+  _globals['_POSTLIKED']._serialized_end=2970
+  _globals['_POSTUNLIKED']._serialized_start=2972
+  _globals['_POSTUNLIKED']._serialized_end=3073
+  _globals['_COMMENTCREATED']._serialized_start=3076
+  _globals['_COMMENTCREATED']._serialized_end=3337
+  _globals['_COMMENTDELETED']._serialized_start=3340
+  _globals['_COMMENTDELETED']._serialized_end=3515
+  _globals['_POSTSHARED']._serialized_start=3517
+  _globals['_POSTSHARED']._serialized_end=3644
+  _globals['_FANOUTTASK']._serialized_start=3647
+  _globals['_FANOUTTASK']._serialized_end=3909
+  _globals['_FANOUTPOST']._serialized_start=3911
+  _globals['_FANOUTPOST']._serialized_end=4009
+  _globals['_FEEDIMPRESSION']._serialized_start=4012
+  _globals['_FEEDIMPRESSION']._serialized_end=4374
 # @@protoc_insertion_point(module_scope)

@@ -25,7 +25,7 @@ ENGAGEMENT_KIND_COMMENT: EngagementKind
 ENGAGEMENT_KIND_SHARE: EngagementKind
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "follow_request_withdrawn", "follow_request_rejected", "engagement", "post_liked", "post_unliked", "comment_created", "comment_deleted", "post_shared", "fanout_task")
+    __slots__ = ("event_id", "occur_time", "post_published", "post_deleted", "user_followed", "user_unfollowed", "user_blocked", "follow_request_approved", "follow_requested", "close_friends_changed", "follow_request_withdrawn", "follow_request_rejected", "engagement", "post_liked", "post_unliked", "comment_created", "comment_deleted", "post_shared", "fanout_task", "feed_impression")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     POST_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +45,7 @@ class Event(_message.Message):
     COMMENT_DELETED_FIELD_NUMBER: _ClassVar[int]
     POST_SHARED_FIELD_NUMBER: _ClassVar[int]
     FANOUT_TASK_FIELD_NUMBER: _ClassVar[int]
+    FEED_IMPRESSION_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     occur_time: _timestamp_pb2.Timestamp
     post_published: PostPublished
@@ -64,7 +65,8 @@ class Event(_message.Message):
     comment_deleted: CommentDeleted
     post_shared: PostShared
     fanout_task: FanoutTask
-    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., follow_request_withdrawn: _Optional[_Union[FollowRequestWithdrawn, _Mapping]] = ..., follow_request_rejected: _Optional[_Union[FollowRequestRejected, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., post_liked: _Optional[_Union[PostLiked, _Mapping]] = ..., post_unliked: _Optional[_Union[PostUnliked, _Mapping]] = ..., comment_created: _Optional[_Union[CommentCreated, _Mapping]] = ..., comment_deleted: _Optional[_Union[CommentDeleted, _Mapping]] = ..., post_shared: _Optional[_Union[PostShared, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ...) -> None: ...
+    feed_impression: FeedImpression
+    def __init__(self, event_id: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., post_published: _Optional[_Union[PostPublished, _Mapping]] = ..., post_deleted: _Optional[_Union[PostDeleted, _Mapping]] = ..., user_followed: _Optional[_Union[UserFollowed, _Mapping]] = ..., user_unfollowed: _Optional[_Union[UserUnfollowed, _Mapping]] = ..., user_blocked: _Optional[_Union[UserBlocked, _Mapping]] = ..., follow_request_approved: _Optional[_Union[FollowRequestApproved, _Mapping]] = ..., follow_requested: _Optional[_Union[FollowRequested, _Mapping]] = ..., close_friends_changed: _Optional[_Union[CloseFriendsChanged, _Mapping]] = ..., follow_request_withdrawn: _Optional[_Union[FollowRequestWithdrawn, _Mapping]] = ..., follow_request_rejected: _Optional[_Union[FollowRequestRejected, _Mapping]] = ..., engagement: _Optional[_Union[Engagement, _Mapping]] = ..., post_liked: _Optional[_Union[PostLiked, _Mapping]] = ..., post_unliked: _Optional[_Union[PostUnliked, _Mapping]] = ..., comment_created: _Optional[_Union[CommentCreated, _Mapping]] = ..., comment_deleted: _Optional[_Union[CommentDeleted, _Mapping]] = ..., post_shared: _Optional[_Union[PostShared, _Mapping]] = ..., fanout_task: _Optional[_Union[FanoutTask, _Mapping]] = ..., feed_impression: _Optional[_Union[FeedImpression, _Mapping]] = ...) -> None: ...
 
 class PostPublished(_message.Message):
     __slots__ = ("post_id", "author_id", "visibility", "create_time", "mention_ids", "has_media")
@@ -257,3 +259,29 @@ class FanoutPost(_message.Message):
     post_id: int
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, post_id: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FeedImpression(_message.Message):
+    __slots__ = ("viewer_id", "post_id", "author_id", "position", "mode", "model_version", "experiment", "page_id", "post_create_time", "has_media", "score")
+    VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HAS_MEDIA_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    viewer_id: int
+    post_id: int
+    author_id: int
+    position: int
+    mode: str
+    model_version: str
+    experiment: str
+    page_id: str
+    post_create_time: _timestamp_pb2.Timestamp
+    has_media: bool
+    score: float
+    def __init__(self, viewer_id: _Optional[int] = ..., post_id: _Optional[int] = ..., author_id: _Optional[int] = ..., position: _Optional[int] = ..., mode: _Optional[str] = ..., model_version: _Optional[str] = ..., experiment: _Optional[str] = ..., page_id: _Optional[str] = ..., post_create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_media: _Optional[bool] = ..., score: _Optional[float] = ...) -> None: ...

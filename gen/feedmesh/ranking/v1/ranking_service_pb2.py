@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)feedmesh/ranking/v1/ranking_service.proto\x12\x13\x66\x65\x65\x64mesh.ranking.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x02\n\x10RankingCandidate\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x1d\n\nlike_count\x18\x04 \x01(\x03R\tlikeCount\x12#\n\rcomment_count\x18\x05 \x01(\x03R\x0c\x63ommentCount\x12\x1f\n\x0bshare_count\x18\x06 \x01(\x03R\nshareCount\x12\x1b\n\thas_media\x18\x07 \x01(\x08R\x08hasMedia\"\x9d\x01\n\x11ScorePostsRequest\x12!\n\tviewer_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x08viewerId\x12\x45\n\ncandidates\x18\x02 \x03(\x0b\x32%.feedmesh.ranking.v1.RankingCandidateR\ncandidates\x12\x1e\n\nexperiment\x18\x03 \x01(\tR\nexperiment\"m\n\x12ScorePostsResponse\x12\x16\n\x06scores\x18\x01 \x03(\x01R\x06scores\x12#\n\rmodel_version\x18\x02 \x01(\tR\x0cmodelVersion\x12\x1a\n\x08\x66\x61llback\x18\x03 \x01(\x08R\x08\x66\x61llback2o\n\x0eRankingService\x12]\n\nScorePosts\x12&.feedmesh.ranking.v1.ScorePostsRequest\x1a\'.feedmesh.ranking.v1.ScorePostsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)feedmesh/ranking/v1/ranking_service.proto\x12\x13\x66\x65\x65\x64mesh.ranking.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x02\n\x10RankingCandidate\x12\x17\n\x07post_id\x18\x01 \x01(\x03R\x06postId\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x1d\n\nlike_count\x18\x04 \x01(\x03R\tlikeCount\x12#\n\rcomment_count\x18\x05 \x01(\x03R\x0c\x63ommentCount\x12\x1f\n\x0bshare_count\x18\x06 \x01(\x03R\nshareCount\x12\x1b\n\thas_media\x18\x07 \x01(\x08R\x08hasMedia\"\x9d\x01\n\x11ScorePostsRequest\x12!\n\tviewer_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x08viewerId\x12\x45\n\ncandidates\x18\x02 \x03(\x0b\x32%.feedmesh.ranking.v1.RankingCandidateR\ncandidates\x12\x1e\n\nexperiment\x18\x03 \x01(\tR\nexperiment\"\x8d\x01\n\x12ScorePostsResponse\x12\x16\n\x06scores\x18\x01 \x03(\x01R\x06scores\x12#\n\rmodel_version\x18\x02 \x01(\tR\x0cmodelVersion\x12\x1a\n\x08\x66\x61llback\x18\x03 \x01(\x08R\x08\x66\x61llback\x12\x1e\n\nexperiment\x18\x04 \x01(\tR\nexperiment2o\n\x0eRankingService\x12]\n\nScorePosts\x12&.feedmesh.ranking.v1.ScorePostsRequest\x1a\'.feedmesh.ranking.v1.ScorePostsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,8 +39,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RANKINGCANDIDATE']._serialized_end=396
   _globals['_SCOREPOSTSREQUEST']._serialized_start=399
   _globals['_SCOREPOSTSREQUEST']._serialized_end=556
-  _globals['_SCOREPOSTSRESPONSE']._serialized_start=558
-  _globals['_SCOREPOSTSRESPONSE']._serialized_end=667
-  _globals['_RANKINGSERVICE']._serialized_start=669
-  _globals['_RANKINGSERVICE']._serialized_end=780
+  _globals['_SCOREPOSTSRESPONSE']._serialized_start=559
+  _globals['_SCOREPOSTSRESPONSE']._serialized_end=700
+  _globals['_RANKINGSERVICE']._serialized_start=702
+  _globals['_RANKINGSERVICE']._serialized_end=813
 # @@protoc_insertion_point(module_scope)

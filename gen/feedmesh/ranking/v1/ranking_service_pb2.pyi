@@ -39,11 +39,13 @@ class ScorePostsRequest(_message.Message):
     def __init__(self, viewer_id: _Optional[int] = ..., candidates: _Optional[_Iterable[_Union[RankingCandidate, _Mapping]]] = ..., experiment: _Optional[str] = ...) -> None: ...
 
 class ScorePostsResponse(_message.Message):
-    __slots__ = ("scores", "model_version", "fallback")
+    __slots__ = ("scores", "model_version", "fallback", "experiment")
     SCORES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     FALLBACK_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
     scores: _containers.RepeatedScalarFieldContainer[float]
     model_version: str
     fallback: bool
-    def __init__(self, scores: _Optional[_Iterable[float]] = ..., model_version: _Optional[str] = ..., fallback: _Optional[bool] = ...) -> None: ...
+    experiment: str
+    def __init__(self, scores: _Optional[_Iterable[float]] = ..., model_version: _Optional[str] = ..., fallback: _Optional[bool] = ..., experiment: _Optional[str] = ...) -> None: ...

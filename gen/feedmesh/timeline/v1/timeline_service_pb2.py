@@ -27,7 +27,7 @@ from feedmesh.post.v1 import post_pb2 as feedmesh_dot_post_dot_v1_dot_post__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+feedmesh/timeline/v1/timeline_service.proto\x12\x14\x66\x65\x65\x64mesh.timeline.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x1a\x1cgoogle/api/annotations.proto\"R\n\x0eGetFeedRequest\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\"\x84\x01\n\x0fGetFeedResponse\x12\x34\n\x05items\x18\x01 \x03(\x0b\x32\x1e.feedmesh.timeline.v1.FeedItemR\x05items\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\x12\x1a\n\x08\x64\x65graded\x18\x03 \x01(\x08R\x08\x64\x65graded\"\x86\x01\n\x08\x46\x65\x65\x64Item\x12*\n\x04post\x18\x01 \x01(\x0b\x32\x16.feedmesh.post.v1.PostR\x04post\x12.\n\x06\x61uthor\x18\x02 \x01(\x0b\x32\x16.feedmesh.auth.v1.UserR\x06\x61uthor\x12\x1e\n\x0bliked_by_me\x18\x03 \x01(\x08R\tlikedByMe2{\n\x0fTimelineService\x12h\n\x07GetFeed\x12$.feedmesh.timeline.v1.GetFeedRequest\x1a%.feedmesh.timeline.v1.GetFeedResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/feedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+feedmesh/timeline/v1/timeline_service.proto\x12\x14\x66\x65\x65\x64mesh.timeline.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x1a\x1cgoogle/api/annotations.proto\"R\n\x0eGetFeedRequest\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\"\xc9\x01\n\x0fGetFeedResponse\x12\x34\n\x05items\x18\x01 \x03(\x0b\x32\x1e.feedmesh.timeline.v1.FeedItemR\x05items\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\x12\x1a\n\x08\x64\x65graded\x18\x03 \x01(\x08R\x08\x64\x65graded\x12#\n\rmodel_version\x18\x04 \x01(\tR\x0cmodelVersion\x12\x1e\n\nexperiment\x18\x05 \x01(\tR\nexperiment\"\x86\x01\n\x08\x46\x65\x65\x64Item\x12*\n\x04post\x18\x01 \x01(\x0b\x32\x16.feedmesh.post.v1.PostR\x04post\x12.\n\x06\x61uthor\x18\x02 \x01(\x0b\x32\x16.feedmesh.auth.v1.UserR\x06\x61uthor\x12\x1e\n\x0bliked_by_me\x18\x03 \x01(\x08R\tlikedByMe2{\n\x0fTimelineService\x12h\n\x07GetFeed\x12$.feedmesh.timeline.v1.GetFeedRequest\x1a%.feedmesh.timeline.v1.GetFeedResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/feedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,9 +39,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETFEEDREQUEST']._serialized_start=157
   _globals['_GETFEEDREQUEST']._serialized_end=239
   _globals['_GETFEEDRESPONSE']._serialized_start=242
-  _globals['_GETFEEDRESPONSE']._serialized_end=374
-  _globals['_FEEDITEM']._serialized_start=377
-  _globals['_FEEDITEM']._serialized_end=511
-  _globals['_TIMELINESERVICE']._serialized_start=513
-  _globals['_TIMELINESERVICE']._serialized_end=636
+  _globals['_GETFEEDRESPONSE']._serialized_end=443
+  _globals['_FEEDITEM']._serialized_start=446
+  _globals['_FEEDITEM']._serialized_end=580
+  _globals['_TIMELINESERVICE']._serialized_start=582
+  _globals['_TIMELINESERVICE']._serialized_end=705
 # @@protoc_insertion_point(module_scope)

@@ -20,14 +20,18 @@ class GetFeedRequest(_message.Message):
     def __init__(self, cursor: _Optional[str] = ..., limit: _Optional[int] = ..., mode: _Optional[str] = ...) -> None: ...
 
 class GetFeedResponse(_message.Message):
-    __slots__ = ("items", "next_cursor", "degraded")
+    __slots__ = ("items", "next_cursor", "degraded", "model_version", "experiment")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
     DEGRADED_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[FeedItem]
     next_cursor: str
     degraded: bool
-    def __init__(self, items: _Optional[_Iterable[_Union[FeedItem, _Mapping]]] = ..., next_cursor: _Optional[str] = ..., degraded: _Optional[bool] = ...) -> None: ...
+    model_version: str
+    experiment: str
+    def __init__(self, items: _Optional[_Iterable[_Union[FeedItem, _Mapping]]] = ..., next_cursor: _Optional[str] = ..., degraded: _Optional[bool] = ..., model_version: _Optional[str] = ..., experiment: _Optional[str] = ...) -> None: ...
 
 class FeedItem(_message.Message):
     __slots__ = ("post", "author", "liked_by_me")
