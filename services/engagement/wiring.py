@@ -19,6 +19,7 @@ from services.engagement.adapters.peers import PostServiceDirectory
 from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.adapters.redis_published import RedisPublishedState
+from services.engagement.adapters.redis_versions import RedisEngagementVersions
 from services.engagement.api.servicer import SERVICE_NAME, EngagementServicer
 from services.engagement.app.comments import Comments
 from services.engagement.app.counters import CounterMaintenance
@@ -77,7 +78,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)
-    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
+    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard, RedisEngagementVersions(redis))
     servicer = EngagementServicer(
         reactions=Reactions(writes),
         comments=Comments(writes, policy),
