@@ -26,6 +26,8 @@ class NotificationSettings(CassandraSettings, ServerSettings):
     # A live stream sends a heartbeat after this long without a notification (under the gateway's 60 s stream idle
     # timeout).
     stream_heartbeat_seconds: float = 15.0
+    # How long a visibility answer of the graph is reused (0: never); see adapters/peers.py GraphPeer.
+    visibility_cache_seconds: float = 5.0
 
     # Kafka: the topics consumed, the group, where a new group starts, and the members in this process. One member
     # by default: the three topics' events about one post or pair then apply one at a time (see README, "Order").
@@ -61,6 +63,8 @@ class NotificationSettings(CassandraSettings, ServerSettings):
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        if self.visibility_cache_seconds < 0:
+            raise SettingsError(f"{env_name('visibility_cache_seconds')} must be >= 0")
         if self.consumer_offset_reset not in {"earliest", "latest"}:
             raise SettingsError(f"{env_name('consumer_offset_reset')} must be 'earliest' or 'latest'")
 
