@@ -40,6 +40,8 @@ class NotificationSettings(CassandraSettings, ServerSettings):
     consumer_offset_reset: str = "latest"
     consumer_members: int = 1
     consumer_batch_size: int = 500
+    # Batches a member handles while earlier ones finish their rest (re-check and live publish; app/ingest.py).
+    consumer_pipeline_depth: int = 1
     dead_letter_topic: str = "feedmesh.dead-letters"
     poison_after_failures: int = 5
     # False: serve reads only (a replica that joins no consumer group).
@@ -63,8 +65,9 @@ class NotificationSettings(CassandraSettings, ServerSettings):
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
-        if self.visibility_cache_seconds < 0:
-            raise SettingsError(f"{env_name('visibility_cache_seconds')} must be >= 0")
+        for name in ("visibility_cache_seconds", "consumer_pipeline_depth"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{env_name(name)} must be >= 0, got {getattr(self, name)}")
         if self.consumer_offset_reset not in {"earliest", "latest"}:
             raise SettingsError(f"{env_name('consumer_offset_reset')} must be 'earliest' or 'latest'")
 

@@ -90,6 +90,7 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
             handler=NotificationEventsConsumer(ingest),
             members=settings.consumer_members,
             batch_size=settings.consumer_batch_size,
+            pipeline_depth=settings.consumer_pipeline_depth,
             dead_letters=DeadLetters(dead_letters, settings.dead_letter_topic),
             poison_after=settings.poison_after_failures,
             offset_reset=settings.consumer_offset_reset,

@@ -4,6 +4,8 @@ for are skipped."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from feedmesh.events.v1 import events_pb2
 from feedmesh.post.v1 import visibility_pb2
 
@@ -69,7 +71,7 @@ class NotificationEventsConsumer:
     def __init__(self, ingest: Ingest):
         self.ingest = ingest
 
-    async def __call__(self, events: list[Consumed]) -> None:
+    async def __call__(self, events: list[Consumed]) -> Awaitable[None] | None:
+        """Returns the batch's rest, still running (see Ingest.apply)."""
         occurrences = [o for o in map(occurrence_of, (consumed.event for consumed in events)) if o is not None]
-        if occurrences:
-            await self.ingest.apply(occurrences)
+        return await self.ingest.apply(occurrences) if occurrences else None

@@ -36,8 +36,10 @@ class Ingest:
     metrics: IngestMetrics
     clock: Callable[[], float] = time.time
 
-    async def apply(self, occurrences: Sequence[Occurrence]) -> list[Notification]:
-        """Applies a batch of events; returns the notifications it wrote (already published to live streams)."""
+    async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
+        """Applies a batch of events up to its notifications being visible (listed and counted unread), and returns
+        the rest, already running: the tombstones read again and the survivors published to live streams. The
+        consumer polls the next batch meanwhile (its `pipeline_depth`) and commits this one once the rest is done."""
         drafts: list[Draft] = []
         asked: list[tuple[Occurrence, Lookup]] = []
         removals: list[batches.Removal] = []
@@ -48,12 +50,11 @@ class Ingest:
             removals += [*plan.subject_removals, *plan.source_removals]
         drafts += await self.lookups.drafts(asked)
         await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
-        written = await self._write(drafts)
-        if written:
-            await self.live.publish(written)
-        return written
+        accepted = await self._write(drafts)
+        return asyncio.create_task(self._confirm(accepted, self.clock()), name="notification-batch-rest")
 
-    async def _write(self, drafts: Sequence[Draft]) -> list[Notification]:
+    async def _write(self, drafts: Sequence[Draft]) -> list[Draft]:
+        """Writes the drafts `judge` allows and counts them unread; returns them."""
         drafted = batches.newest_per_source(drafts)
         for rule in drafted.dropped:
             self.metrics.dropped(rule)
@@ -78,12 +79,16 @@ class Ingest:
         await asyncio.gather(
             self.store.link(accepted), self.unread.add(_ids_by_recipient(d.notification for d in accepted))
         )
-        # A removal that ran concurrently (another member, another process) may have listed the rows before these
-        # were written: look at the tombstones again, after the write.
+        return accepted
+
+    async def _confirm(self, accepted: Sequence[Draft], visible_at: float) -> None:
+        """A removal that ran concurrently (another member, another process, the next batch) may have listed the
+        rows before these were written: look at the tombstones again, after the write, then publish the rest."""
+        if not accepted:
+            return
         stored, tombstones = await self._stored(accepted)
         late: list[Notification] = []
         written: list[Notification] = []
-        now = self.clock()
         for draft in accepted:
             source = stored.get(_source_key(draft))
             removed_at = rules.StoredSource(None, source.removed_at_ms if source else None)
@@ -93,9 +98,10 @@ class Ingest:
                 self.metrics.dropped(verdict.dropped)
                 continue
             written.append(draft.notification)
-            self.metrics.written(draft.notification.kind, max(0.0, now - draft.occur_ms / 1000))
+            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
         await self._delete(late)
-        return written
+        if written:
+            await self.live.publish(written)
 
     async def _stored(
         self, drafts: Sequence[Draft]
