@@ -2,8 +2,8 @@
 is written with the retention as its TTL, so old notifications, their indexes and tombstones expire on their own.
 
 A notification's rows: itself in its recipient's bucket (about 30 days of ids) and the bucket's index row, its
-group row, one row per subject, and its source pointing at it. All are idempotent upserts: writing the same draft
-twice leaves the same rows.
+group row, one row per subject, and its source pointing at it, all written side by side. All are idempotent
+upserts: writing the same draft twice leaves the same rows.
 """
 
 from __future__ import annotations

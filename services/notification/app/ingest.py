@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from services.notification.app.lookups import Lookup, PeerLookups
 from services.notification.app.ports import IngestMetrics, LiveFeed, NotificationStore, UnreadCounters
 from services.notification.domain import batches, rules
-from services.notification.domain.model import Draft, Notification, Occurrence, SourceRemoval, SubjectRemoval
+from services.notification.domain.model import Draft, DropRule, Notification, Occurrence, SourceRemoval, SubjectRemoval
 
 
 @dataclass
@@ -50,58 +50,60 @@ class Ingest:
             removals += [*plan.subject_removals, *plan.source_removals]
         drafts += await self.lookups.drafts(asked)
         await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
-        accepted = await self._write(drafts)
-        return asyncio.create_task(self._confirm(accepted, self.clock()), name="notification-batch-rest")
+        accepted, repaired = await self._write(drafts)
+        visible_at = self.clock()
+        for draft in accepted:
+            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
+        return asyncio.create_task(self._confirm(accepted, repaired), name="notification-batch-rest")
 
-    async def _write(self, drafts: Sequence[Draft]) -> list[Draft]:
-        """Writes the drafts `judge` allows and counts them unread; returns them."""
+    async def _write(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
+        """Writes the drafts `judge` allows and counts them unread, and writes again those it calls duplicates (a
+        batch that failed half-way may have linked a source before its rows were written: see
+        NotificationStore.write). Returns both."""
         drafted = batches.newest_per_source(drafts)
         for rule in drafted.dropped:
             self.metrics.dropped(rule)
         if not drafted.kept:
-            return []
+            return [], []
         stored, tombstones = await self._stored(drafted.kept)
         accepted: list[Draft] = []
+        repaired: list[Draft] = []
         replaced: list[tuple[int, int]] = []
         for draft in drafted.kept:
             verdict = rules.judge(draft, stored.get(_source_key(draft)), tombstones)
+            if verdict.dropped is DropRule.DUPLICATE:
+                repaired.append(draft)
+            elif verdict.dropped is None:
+                accepted.append(draft)
             if verdict.dropped is not None:
                 self.metrics.dropped(verdict.dropped)
-                continue
-            accepted.append(draft)
             if verdict.replaces is not None:
                 replaced.append((draft.notification.recipient_id, verdict.replaces))
-        if not accepted:
-            return []
         if replaced:
             await self._delete_ids(replaced)
-        await self.store.write(accepted)
-        await asyncio.gather(
-            self.store.link(accepted), self.unread.add(_ids_by_recipient(d.notification for d in accepted))
-        )
-        return accepted
+        if accepted or repaired:
+            await self.store.write([*accepted, *repaired])
+            await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
+        return accepted, repaired
 
-    async def _confirm(self, accepted: Sequence[Draft], visible_at: float) -> None:
+    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft]) -> None:
         """A removal that ran concurrently (another member, another process, the next batch) may have listed the
-        rows before these were written: look at the tombstones again, after the write, then publish the rest."""
-        if not accepted:
+        rows before these were written: look at the tombstones again, after the write, then publish the new ones."""
+        if not accepted and not repaired:
             return
-        stored, tombstones = await self._stored(accepted)
-        late: list[Notification] = []
-        written: list[Notification] = []
-        for draft in accepted:
+        stored, tombstones = await self._stored([*accepted, *repaired])
+        late: set[Notification] = set()
+        for draft in (*accepted, *repaired):
             source = stored.get(_source_key(draft))
             removed_at = rules.StoredSource(None, source.removed_at_ms if source else None)
             verdict = rules.judge(draft, removed_at, tombstones)
             if verdict.dropped is not None:
-                late.append(draft.notification)
+                late.add(draft.notification)
                 self.metrics.dropped(verdict.dropped)
-                continue
-            written.append(draft.notification)
-            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
-        await self._delete(late)
-        if written:
-            await self.live.publish(written)
+        await self._delete(list(late))
+        fresh = [d.notification for d in accepted if d.notification not in late]
+        if fresh:
+            await self.live.publish(fresh)
 
     async def _stored(
         self, drafts: Sequence[Draft]

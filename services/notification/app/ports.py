@@ -45,12 +45,9 @@ class NotificationStore(Protocol):
         ...
 
     async def write(self, drafts: Sequence[Draft]) -> None:
-        """Each notification's own, group and subject rows."""
-        ...
-
-    async def link(self, drafts: Sequence[Draft]) -> None:
-        """Each draft's source pointing at its notification: after `write`, so that a source that names a
-        notification (a redelivery is recognised by it) has its rows."""
+        """Each notification's own, group and subject rows, and its source pointing at it, side by side: a write
+        that fails half-way may leave a source naming a notification that has no rows yet, so a redelivery that
+        finds its source already pointing at it writes it again."""
         ...
 
     async def delete(self, notifications: Sequence[Notification]) -> None:
