@@ -26,6 +26,8 @@ class NotificationSettings(CassandraSettings, ServerSettings):
     # A live stream sends a heartbeat after this long without a notification (under the gateway's 60 s stream idle
     # timeout).
     stream_heartbeat_seconds: float = 15.0
+    # How long a visibility answer of the graph is reused (0: never); see adapters/peers.py GraphPeer.
+    visibility_cache_seconds: float = 5.0
 
     # Kafka: the topics consumed, the group, where a new group starts, and the members in this process. One member
     # by default: the three topics' events about one post or pair then apply one at a time (see README, "Order").
@@ -38,6 +40,8 @@ class NotificationSettings(CassandraSettings, ServerSettings):
     consumer_offset_reset: str = "latest"
     consumer_members: int = 1
     consumer_batch_size: int = 500
+    # Batches a member handles while earlier ones finish their rest (re-check and live publish; app/ingest.py).
+    consumer_pipeline_depth: int = 1
     dead_letter_topic: str = "feedmesh.dead-letters"
     poison_after_failures: int = 5
     # False: serve reads only (a replica that joins no consumer group).
@@ -61,6 +65,9 @@ class NotificationSettings(CassandraSettings, ServerSettings):
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        for name in ("visibility_cache_seconds", "consumer_pipeline_depth"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{env_name(name)} must be >= 0, got {getattr(self, name)}")
         if self.consumer_offset_reset not in {"earliest", "latest"}:
             raise SettingsError(f"{env_name('consumer_offset_reset')} must be 'earliest' or 'latest'")
 

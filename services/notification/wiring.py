@@ -23,6 +23,7 @@ from services.notification.adapters.redis_unread import RedisUnread
 from services.notification.api.servicer import SERVICE_NAME, NotificationServicer
 from services.notification.app.ingest import Ingest
 from services.notification.app.live import LiveStreams
+from services.notification.app.lookups import PeerLookups
 from services.notification.app.reads import Reads
 from services.notification.settings import NotificationSettings
 
@@ -65,14 +66,18 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
         live=LiveStreams(live, unread, users, heartbeat_seconds=settings.stream_heartbeat_seconds),
     )
     if settings.consume:
+        metrics = PrometheusIngestMetrics()
         ingest = Ingest(
             store=store,
             unread=unread,
             live=live,
-            users=users,
-            graph=GraphPeer(channels, settings.graph_target),
-            posts=PostPeer(channels, settings.post_target),
-            metrics=PrometheusIngestMetrics(),
+            lookups=PeerLookups(
+                users=users,
+                graph=GraphPeer(channels, settings.graph_target, cache_seconds=settings.visibility_cache_seconds),
+                posts=PostPeer(channels, settings.post_target),
+                metrics=metrics,
+            ),
+            metrics=metrics,
         )
         dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-notification-dead-letters")
         closers.append(dead_letters.close)
@@ -85,6 +90,7 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
             handler=NotificationEventsConsumer(ingest),
             members=settings.consumer_members,
             batch_size=settings.consumer_batch_size,
+            pipeline_depth=settings.consumer_pipeline_depth,
             dead_letters=DeadLetters(dead_letters, settings.dead_letter_topic),
             poison_after=settings.poison_after_failures,
             offset_reset=settings.consumer_offset_reset,

@@ -2,8 +2,8 @@
 is written with the retention as its TTL, so old notifications, their indexes and tombstones expire on their own.
 
 A notification's rows: itself in its recipient's bucket (about 30 days of ids) and the bucket's index row, its
-group row, one row per subject, and its source pointing at it. All are idempotent upserts: writing the same draft
-twice leaves the same rows.
+group row, one row per subject, and its source pointing at it, all written side by side. All are idempotent
+upserts: writing the same draft twice leaves the same rows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from services.notification.domain.rules import StoredSource
 
 BUCKET_MS = 30 * 86_400_000
 MAX_ID = 2**63 - 1
+IN_MAX = 100  # keys (or key combinations) per IN query
+ROWS_PER_BATCH = 50  # rows per UNLOGGED batch: about 6 KiB, under the stack's batch_size_warn_threshold
 _CQL = pathlib.Path(__file__).parent / "cql"
 
 
@@ -40,6 +42,24 @@ def _notification(recipient_id: int, row: Any) -> Notification:
         post_id=row.post_id or 0,
         comment_id=row.comment_id or 0,
     )
+
+
+def _source_queries(keys: Sequence[tuple[int, str]]) -> list[tuple[list[int], list[str]]]:
+    """(recipients, sources) IN lists covering the keys in few queries: a recipient's many sources together (a
+    viral post's likes), and a source's many recipients together (a post's mentions)."""
+    by_recipient: dict[int, list[str]] = {}
+    for recipient, source in dict.fromkeys(keys):
+        by_recipient.setdefault(recipient, []).append(source)
+    by_source: dict[str, list[int]] = {}
+    queries = []
+    for recipient, sources in by_recipient.items():
+        if len(sources) == 1:
+            by_source.setdefault(sources[0], []).append(recipient)
+            continue
+        queries += [([recipient], sources[i : i + IN_MAX]) for i in range(0, len(sources), IN_MAX)]
+    for source, recipients in by_source.items():
+        queries += [(recipients[i : i + IN_MAX], [source]) for i in range(0, len(recipients), IN_MAX)]
+    return queries
 
 
 class CassandraNotificationStore:
@@ -65,49 +85,56 @@ class CassandraNotificationStore:
     async def _run(self, name: str, *params: Any) -> list[Any]:
         return await self.runner.run(self.cql[name], params)
 
-    async def sources(self, recipient_id: int, sources: Sequence[str]) -> dict[str, StoredSource]:
-        rows = await self._run("select_sources", recipient_id, list(sources))
-        return {r.source: StoredSource(r.notification_id, r.removed_at) for r in rows}
+    async def sources(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], StoredSource]:
+        rows = await asyncio.gather(*(self._run("select_sources", r, s) for r, s in _source_queries(keys)))
+        return {
+            (r.recipient_id, r.source): StoredSource(r.notification_id, r.removed_at) for part in rows for r in part
+        }
 
     async def tombstones(self, subjects: Sequence[str]) -> dict[str, int]:
-        rows = await self._run("select_tombstones", list(subjects))
-        return {r.subject: r.removed_at for r in rows if r.removed_at is not None}
+        parts = [list(subjects[i : i + IN_MAX]) for i in range(0, len(subjects), IN_MAX)]
+        rows = await asyncio.gather(*(self._run("select_tombstones", part) for part in parts))
+        return {r.subject: r.removed_at for part in rows for r in part if r.removed_at is not None}
 
-    async def write(self, draft: Draft) -> None:
-        n = draft.notification
-        key = group_key(n)
-        bucket = bucket_of(n.id)
-        await asyncio.gather(
-            *(
-                self._run("insert_subject_member", s, n.recipient_id, n.id, n.kind.value, n.post_id, self.ttl)
-                for s in draft.subjects
-            ),
-            self._run(
-                "insert_notification",
-                n.recipient_id,
-                bucket,
-                n.id,
-                n.kind.value,
-                n.actor_id,
-                n.post_id,
-                n.comment_id,
-                draft.source,
-                self.ttl,
-            ),
-            self._run("insert_bucket", n.recipient_id, bucket, self.ttl),
-            self._run("insert_group_member", n.recipient_id, key.kind.value, key.post_id, n.id, n.actor_id, self.ttl),
-        )
-        # The source last: once it names the notification, a redelivery is recognised as one, so every row above
-        # must be there by then.
-        await self._run("link_source", self.ttl, n.id, n.recipient_id, draft.source)
+    async def write(self, drafts: Sequence[Draft]) -> None:
+        ttl = self.ttl
+        rows: list[tuple[PreparedStatement, Sequence[Any]]] = []
+        buckets: set[tuple[int, int]] = set()
+        for d in drafts:
+            n = d.notification
+            bucket = bucket_of(n.id)
+            buckets.add((n.recipient_id, bucket))
+            values = (n.recipient_id, bucket, n.id, n.kind.value, n.actor_id, n.post_id, n.comment_id, d.source, ttl)
+            rows.append((self.cql["insert_notification"], values))
+        for d in drafts:
+            n = d.notification
+            key = group_key(n)
+            rows.append(
+                (self.cql["insert_group_member"], (n.recipient_id, key.kind.value, key.post_id, n.id, n.actor_id, ttl))
+            )
+        for d in drafts:
+            n = d.notification
+            for s in d.subjects:
+                rows.append(
+                    (self.cql["insert_subject_member"], (s, n.recipient_id, n.id, n.kind.value, n.post_id, ttl))
+                )
+        rows += [(self.cql["insert_bucket"], (recipient, bucket, ttl)) for recipient, bucket in sorted(buckets)]
+        await self.runner.run_grouped(rows, ROWS_PER_BATCH)
+
+    async def link(self, drafts: Sequence[Draft]) -> None:
+        rows = [
+            (self.cql["link_source"], (self.ttl, d.notification.id, d.notification.recipient_id, d.source))
+            for d in drafts
+        ]
+        await self.runner.run_grouped(rows, ROWS_PER_BATCH)
 
     async def delete(self, notifications: Sequence[Notification]) -> None:
-        deletes = []
+        rows: list[tuple[PreparedStatement, Sequence[Any]]] = []
         for n in notifications:
             key = group_key(n)
-            deletes.append(self._run("delete_notification", n.recipient_id, bucket_of(n.id), n.id))
-            deletes.append(self._run("delete_group_member", n.recipient_id, key.kind.value, key.post_id, n.id))
-        await asyncio.gather(*deletes)
+            rows.append((self.cql["delete_notification"], (n.recipient_id, bucket_of(n.id), n.id)))
+            rows.append((self.cql["delete_group_member"], (n.recipient_id, key.kind.value, key.post_id, n.id)))
+        await self.runner.run_grouped(rows, ROWS_PER_BATCH)
 
     async def remove_source(self, recipient_id: int, source: str, removed_at_ms: int, *, unlink: bool) -> None:
         name = "unlink_source" if unlink else "tombstone_source"

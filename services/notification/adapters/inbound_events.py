@@ -1,11 +1,10 @@
 """The Kafka events the notification service consumes (feedmesh.graph, feedmesh.posts, feedmesh.engagement),
-decoded by the common consumer runtime and turned into domain occurrences here. Events of one key are applied in
-their order, different keys concurrently; payloads the service has no rule for are skipped."""
+decoded by the common consumer runtime and turned into domain occurrences here; payloads the service has no rule
+for are skipped."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
+from collections.abc import Awaitable
 
 from feedmesh.events.v1 import events_pb2
 from feedmesh.post.v1 import visibility_pb2
@@ -67,20 +66,12 @@ def occurrence_of(event: events_pb2.Event) -> model.Occurrence | None:
 
 
 class NotificationEventsConsumer:
-    """The handler of the service's consumer group: per key in order, keys concurrently."""
+    """The handler of the service's consumer group: each polled batch is applied as a whole (app/ingest.py)."""
 
     def __init__(self, ingest: Ingest):
         self.ingest = ingest
 
-    async def __call__(self, events: list[Consumed]) -> None:
-        by_key: dict[tuple[str, bytes], list[model.Occurrence]] = defaultdict(list)
-        for consumed in events:
-            occurrence = occurrence_of(consumed.event)
-            if occurrence is not None:
-                by_key[(consumed.topic, consumed.key)].append(occurrence)
-
-        async def in_order(occurrences: list[model.Occurrence]) -> None:
-            for occurrence in occurrences:
-                await self.ingest.apply(occurrence)
-
-        await asyncio.gather(*(in_order(group) for group in by_key.values()))
+    async def __call__(self, events: list[Consumed]) -> Awaitable[None] | None:
+        """Returns the batch's rest, still running (see Ingest.apply)."""
+        occurrences = [o for o in map(occurrence_of, (consumed.event for consumed in events)) if o is not None]
+        return await self.ingest.apply(occurrences) if occurrences else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 import grpc
@@ -29,7 +30,8 @@ _VISIBILITY_OUT = {
     Visibility.FOLLOWERS: visibility_pb2.FOLLOWERS,
     Visibility.CLOSE_FRIENDS: visibility_pb2.CLOSE_FRIENDS,
 }
-_CHECKS_AT_ONCE = 16  # visibility asks one viewer per call: a close-friends list is checked a few at a time
+_CHECKS_AT_ONCE = 16  # visibility asks one viewer per call: a batch's viewers are checked a few at a time
+_CANDIDATES_PER_CALL = 1000  # BatchCheckVisibility's and BatchGetPosts's limit
 
 
 def _unavailable(peer: str, exc: grpc.aio.AioRpcError) -> Unavailable:
@@ -71,9 +73,17 @@ class AuthUsers:
 
 
 class GraphPeer:
-    def __init__(self, channels: ChannelPool, target: str):
+    """Close friends and visibility from the graph. A visibility decision depends on the viewer, the author and the
+    post's visibility only (services.common.visibility), so answers are kept for `cache_seconds`: a viewer
+    mentioned by many posts of an author is asked about once. A block meanwhile is not missed (its tombstone drops
+    the notification); a follow or close-friend change counts from up to that long later."""
+
+    def __init__(self, channels: ChannelPool, target: str, *, cache_seconds: float = 5.0, cache_size: int = 50_000):
         self.stub = graph_service_pb2_grpc.GraphServiceStub(channels.channel(target))
         self._gate = asyncio.Semaphore(_CHECKS_AT_ONCE)
+        self.cache_seconds = cache_seconds
+        self.cache_size = cache_size
+        self._decided: dict[tuple[int, int, Visibility], tuple[float, bool]] = {}
 
     async def close_friends(self, owner_id: int) -> list[int]:
         try:
@@ -82,34 +92,64 @@ class GraphPeer:
             raise _unavailable("graph", exc) from None
         return list(r.friend_ids)
 
-    async def who_may_see(self, viewers: Sequence[int], post: PostFacts) -> set[int]:
-        candidate = graph_service_pb2.VisibilityCandidate(
-            post_id=post.post_id, author_id=post.author_id, visibility=_VISIBILITY_OUT[post.visibility]
-        )
+    async def visible(self, checks: Sequence[tuple[int, PostFacts]]) -> set[tuple[int, int]]:
+        now = time.monotonic()
+        decided: dict[tuple[int, int, Visibility], bool] = {}
+        unknown: dict[int, dict[tuple[int, Visibility], PostFacts]] = {}
+        for viewer, post in checks:
+            key = (viewer, post.author_id, post.visibility)
+            cached = self._decided.get(key)
+            if cached is not None and cached[0] > now:
+                decided[key] = cached[1]
+            else:
+                unknown.setdefault(viewer, {})[(post.author_id, post.visibility)] = post
+        answers = await asyncio.gather(*(self._ask(viewer, list(posts.values())) for viewer, posts in unknown.items()))
+        if len(self._decided) > self.cache_size:
+            self._decided = {k: v for k, v in self._decided.items() if v[0] > now}
+        expires = time.monotonic() + self.cache_seconds
+        for viewer, posts, visible in zip(unknown, unknown.values(), answers, strict=True):
+            for post, seen in zip(posts.values(), visible, strict=True):
+                key = (viewer, post.author_id, post.visibility)
+                decided[key] = seen
+                if self.cache_seconds > 0:
+                    self._decided[key] = (expires, seen)
+        return {(v, p.post_id) for v, p in checks if decided[(v, p.author_id, p.visibility)]}
 
-        async def may_see(viewer: int) -> bool:
+    async def _ask(self, viewer: int, posts: list[PostFacts]) -> list[bool]:
+        """One call for a viewer's posts (they differ in author or visibility; at most 1000 a call)."""
+        decisions: list[bool] = []
+        for start in range(0, len(posts), _CANDIDATES_PER_CALL):
+            candidates = [
+                graph_service_pb2.VisibilityCandidate(
+                    post_id=p.post_id, author_id=p.author_id, visibility=_VISIBILITY_OUT[p.visibility]
+                )
+                for p in posts[start : start + _CANDIDATES_PER_CALL]
+            ]
             async with self._gate:
                 try:
                     r = await self.stub.BatchCheckVisibility(
-                        graph_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer, candidates=[candidate])
+                        graph_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer, candidates=candidates)
                     )
                 except grpc.aio.AioRpcError as exc:
                     raise _unavailable("graph", exc) from None
-            return bool(r.visible and r.visible[0])
-
-        decisions = await asyncio.gather(*(may_see(v) for v in viewers))
-        return {v for v, visible in zip(viewers, decisions, strict=True) if visible}
+            decisions += [bool(v) for v in r.visible]
+        if len(decisions) != len(posts):
+            raise Unavailable("the graph service answered the wrong number of decisions", reason="GRAPH_UNAVAILABLE")
+        return decisions
 
 
 class PostPeer:
     def __init__(self, channels: ChannelPool, target: str):
         self.stub = post_service_pb2_grpc.PostServiceStub(channels.channel(target))
 
-    async def live_post(self, post_id: int) -> PostFacts | None:
-        try:
-            r = await self.stub.BatchGetPosts(post_service_pb2.BatchGetPostsRequest(post_ids=[post_id]))
-        except grpc.aio.AioRpcError as exc:
-            raise _unavailable("post", exc) from None
-        for p in r.posts:
-            return PostFacts(p.id, p.author_id, _VISIBILITY_IN.get(p.visibility, Visibility.PUBLIC))
-        return None
+    async def live_posts(self, post_ids: Sequence[int]) -> dict[int, PostFacts]:
+        found: dict[int, PostFacts] = {}
+        for start in range(0, len(post_ids), _CANDIDATES_PER_CALL):
+            request = post_service_pb2.BatchGetPostsRequest(post_ids=post_ids[start : start + _CANDIDATES_PER_CALL])
+            try:
+                r = await self.stub.BatchGetPosts(request)
+            except grpc.aio.AioRpcError as exc:
+                raise _unavailable("post", exc) from None
+            for p in r.posts:
+                found[p.id] = PostFacts(p.id, p.author_id, _VISIBILITY_IN.get(p.visibility, Visibility.PUBLIC))
+        return found

@@ -4,11 +4,13 @@ Ids are zero-padded to 20 digits so the sorted set orders them exactly (a double
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from services.common import redis_keys
 from services.common.ids import min_id_at
 from services.common.redis_mux import RedisMux, load_script
+
+_IDS_PER_RUN = 500  # ids per script run: a like storm's thousands for one user go in a few short runs
 
 
 def padded(notification_id: int) -> str:
@@ -31,9 +33,16 @@ class RedisUnread:
     def _keys(user_id: int) -> list[str]:
         return [redis_keys.notification_unread(user_id), redis_keys.notification_read_marker(user_id)]
 
-    async def add(self, recipient_id: int, notification_id: int) -> None:
-        args = [padded(notification_id), self._oldest_kept(), self.cap]
-        await self.redis.run_script(self._add, self._keys(recipient_id), args)
+    async def add(self, ids_by_recipient: Mapping[int, Sequence[int]]) -> None:
+        """Every recipient's new ids in one round trip (a script run per recipient and slice of ids)."""
+        oldest = self._oldest_kept()
+        calls = [
+            (self._keys(recipient), [oldest, self.cap, *map(padded, ids[start : start + _IDS_PER_RUN])])
+            for recipient, ids in ids_by_recipient.items()
+            for start in range(0, len(ids), _IDS_PER_RUN)
+        ]
+        if calls:
+            await self.redis.run_script_many(self._add, calls)
 
     async def remove(self, recipient_id: int, notification_ids: Sequence[int]) -> None:
         if notification_ids:

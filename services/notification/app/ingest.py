@@ -5,27 +5,25 @@ The "disappear" rules are applied at write time (rows are deleted) rather than f
 need no peer call, pages stay exact and full, and the unread count (a Redis set of ids) stays what the list
 shows. Tombstones (a source's or a subject's removal time) make the order of arrival irrelevant: an event that
 comes after the undo or the block that supersedes it is dropped by `judge`.
+
+A consumed batch is applied as a whole, which is what keeps a burst (one Kafka key: a viral post's likes, a
+celebrity's posts) as fast as it comes: the peers are asked once for the batch (app/lookups.py), then every
+removal runs, then every draft is judged and written together (one read of the sources and tombstones, batched
+rows, one Redis round trip). Removals first gives what applying the events in order gives: a removal leaves its
+tombstone whether or not the notification it takes is there yet, so a draft of the same batch that it supersedes
+is dropped by `judge`, and a later draft (a re-like, an event after an unblock) is newer than the tombstone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from services.common.visibility import Visibility
-from services.notification.app.ports import (
-    Graph,
-    IngestMetrics,
-    LiveFeed,
-    NotificationStore,
-    PostFacts,
-    Posts,
-    UnreadCounters,
-    Users,
-)
-from services.notification.domain import rules
+from services.notification.app.lookups import Lookup, PeerLookups
+from services.notification.app.ports import IngestMetrics, LiveFeed, NotificationStore, UnreadCounters
+from services.notification.domain import batches, rules
 from services.notification.domain.model import Draft, DropRule, Notification, Occurrence, SourceRemoval, SubjectRemoval
 
 
@@ -34,67 +32,102 @@ class Ingest:
     store: NotificationStore
     unread: UnreadCounters
     live: LiveFeed
-    users: Users
-    graph: Graph
-    posts: Posts
+    lookups: PeerLookups
     metrics: IngestMetrics
     clock: Callable[[], float] = time.time
 
-    async def apply(self, occurrence: Occurrence) -> list[Notification]:
-        """Applies one event; returns the notifications it wrote (already published to live streams)."""
-        plan = rules.plan(occurrence)
-        drafts = list(plan.drafts)
-        if plan.mentions is not None:
-            drafts += await self._mentions(occurrence, plan.mentions)
-        if plan.close_friends is not None:
-            drafts += await self._close_friends(occurrence, plan.close_friends)
-        for subject_removal in plan.subject_removals:
-            await self._remove_subject(subject_removal)
-        for source_removal in plan.source_removals:
-            await self._remove_source(source_removal)
-        results = await asyncio.gather(*(self._write(d) for d in drafts))
-        written = [n for n in results if n is not None]
-        if written:
-            await self.live.publish(written)
-        return written
+    async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
+        """Applies a batch of events up to its notifications being visible (listed and counted unread), and returns
+        the rest, already running: the tombstones read again and the survivors published to live streams. The
+        consumer polls the next batch meanwhile (its `pipeline_depth`) and commits this one once the rest is done."""
+        drafts: list[Draft] = []
+        asked: list[tuple[Occurrence, Lookup]] = []
+        removals: list[batches.Removal] = []
+        for occurrence in occurrences:
+            plan = rules.plan(occurrence)
+            drafts += plan.drafts
+            asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
+            removals += [*plan.subject_removals, *plan.source_removals]
+        drafts += await self.lookups.drafts(asked)
+        await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
+        accepted, repaired = await self._write(drafts)
+        visible_at = self.clock()
+        for draft in accepted:
+            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
+        return asyncio.create_task(self._confirm(accepted, repaired), name="notification-batch-rest")
 
-    async def _write(self, draft: Draft) -> Notification | None:
-        n = draft.notification
-        if n.actor_id == n.recipient_id:
-            self.metrics.dropped(DropRule.OWN_ACTION)
-            return None
-        stored, tombstones = await asyncio.gather(
-            self.store.sources(n.recipient_id, [draft.source]), self.store.tombstones(draft.subjects)
+    async def _write(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
+        """Writes the drafts `judge` allows and counts them unread, and writes again those it calls duplicates (a
+        batch that failed half-way may have linked a source before its rows were written: see
+        NotificationStore.write). Returns both."""
+        drafted = batches.newest_per_source(drafts)
+        for rule in drafted.dropped:
+            self.metrics.dropped(rule)
+        if not drafted.kept:
+            return [], []
+        stored, tombstones = await self._stored(drafted.kept)
+        accepted: list[Draft] = []
+        repaired: list[Draft] = []
+        replaced: list[tuple[int, int]] = []
+        for draft in drafted.kept:
+            verdict = rules.judge(draft, stored.get(_source_key(draft)), tombstones)
+            if verdict.dropped is DropRule.DUPLICATE:
+                repaired.append(draft)
+            elif verdict.dropped is None:
+                accepted.append(draft)
+            if verdict.dropped is not None:
+                self.metrics.dropped(verdict.dropped)
+            if verdict.replaces is not None:
+                replaced.append((draft.notification.recipient_id, verdict.replaces))
+        if replaced:
+            await self._delete_ids(replaced)
+        if accepted or repaired:
+            await self.store.write([*accepted, *repaired])
+            await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
+        return accepted, repaired
+
+    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft]) -> None:
+        """A removal that ran concurrently (another member, another process, the next batch) may have listed the
+        rows before these were written: look at the tombstones again, after the write, then publish the new ones."""
+        if not accepted and not repaired:
+            return
+        stored, tombstones = await self._stored([*accepted, *repaired])
+        late: set[Notification] = set()
+        for draft in (*accepted, *repaired):
+            source = stored.get(_source_key(draft))
+            removed_at = rules.StoredSource(None, source.removed_at_ms if source else None)
+            verdict = rules.judge(draft, removed_at, tombstones)
+            if verdict.dropped is not None:
+                late.add(draft.notification)
+                self.metrics.dropped(verdict.dropped)
+        await self._delete(list(late))
+        fresh = [d.notification for d in accepted if d.notification not in late]
+        if fresh:
+            await self.live.publish(fresh)
+
+    async def _stored(
+        self, drafts: Sequence[Draft]
+    ) -> tuple[dict[tuple[int, str], rules.StoredSource], dict[str, int]]:
+        subjects = list(dict.fromkeys(s for d in drafts for s in d.subjects))
+        return await asyncio.gather(
+            self.store.sources([_source_key(d) for d in drafts]), self.store.tombstones(subjects)
         )
-        verdict = rules.judge(draft, stored.get(draft.source), tombstones)
-        if verdict.dropped is not None:
-            self.metrics.dropped(verdict.dropped)
-            return None
-        if verdict.replaces is not None:
-            await self._delete_ids(n.recipient_id, [verdict.replaces])
-        await self.store.write(draft)
-        await self.unread.add(n.recipient_id, n.id)
-        # A removal that ran concurrently (another member, another key of this batch) may have listed the rows
-        # before these were written: look at the tombstones again, after the write.
-        stored, tombstones = await asyncio.gather(
-            self.store.sources(n.recipient_id, [draft.source]), self.store.tombstones(draft.subjects)
-        )
-        source = stored.get(draft.source)
-        late = rules.judge(draft, rules.StoredSource(None, source.removed_at_ms if source else None), tombstones)
-        if late.dropped is not None:
-            await self._delete([n])
-            self.metrics.dropped(late.dropped)
-            return None
-        self.metrics.written(n.kind, max(0.0, self.clock() - draft.occur_ms / 1000))
-        return n
+
+    async def _remove_in_order(self, removals: Sequence[batches.Removal]) -> None:
+        for removal in removals:
+            if isinstance(removal, SubjectRemoval):
+                await self._remove_subject(removal)
+            else:
+                await self._remove_source(removal)
 
     async def _remove_source(self, removal: SourceRemoval) -> None:
-        stored = (await self.store.sources(removal.recipient_id, [removal.source])).get(removal.source)
+        key = (removal.recipient_id, removal.source)
+        stored = (await self.store.sources([key])).get(key)
         target = rules.removal_target(stored, removal.at_ms)
         removed_at = max(removal.at_ms, stored.removed_at_ms or 0) if stored else removal.at_ms
         await self.store.remove_source(removal.recipient_id, removal.source, removed_at, unlink=target is not None)
         if target is not None:
-            await self._delete_ids(removal.recipient_id, [target])
+            await self._delete_ids([(removal.recipient_id, target)])
             self.metrics.removed(removal.source.split(":", 1)[0], 1)
 
     async def _remove_subject(self, removal: SubjectRemoval) -> None:
@@ -104,44 +137,25 @@ class Ingest:
         if members:
             self.metrics.removed(removal.subject.split(":", 1)[0], len(members))
 
-    async def _delete_ids(self, recipient_id: int, ids: Sequence[int]) -> None:
-        found = await asyncio.gather(*(self.store.get(recipient_id, i) for i in ids))
+    async def _delete_ids(self, ids: Sequence[tuple[int, int]]) -> None:
+        """Deletes (recipient, notification id) pairs."""
+        found = await asyncio.gather(*(self.store.get(recipient, i) for recipient, i in ids))
         await self._delete([n for n in found if n is not None])
 
     async def _delete(self, notifications: Sequence[Notification]) -> None:
         if not notifications:
             return
         await self.store.delete(notifications)
-        by_recipient: dict[int, list[int]] = {}
-        for n in notifications:
-            by_recipient.setdefault(n.recipient_id, []).append(n.id)
+        by_recipient = _ids_by_recipient(notifications)
         await asyncio.gather(*(self.unread.remove(r, ids) for r, ids in by_recipient.items()))
 
-    async def _mentions(self, occurrence: Occurrence, lookup: rules.MentionLookup) -> list[Draft]:
-        user_ids = list(lookup.user_ids)
-        if lookup.handles:
-            found = await self.users.ids_by_handle(lookup.handles)
-            if len(found) < len(lookup.handles):
-                self.metrics.dropped(DropRule.UNKNOWN_HANDLE, len(lookup.handles) - len(found))
-            user_ids = [found[h] for h in lookup.handles if h in found]
-        user_ids = list(dict.fromkeys(user_ids))
-        if lookup.author_id is not None and lookup.visibility is not None:
-            post: PostFacts | None = PostFacts(lookup.post_id, lookup.author_id, lookup.visibility)
-        else:
-            post = await self.posts.live_post(lookup.post_id)
-        if post is None:
-            self.metrics.dropped(DropRule.DELETED, len(user_ids))
-            return []
-        visible = await self.graph.who_may_see(user_ids, post)
-        hidden = [u for u in user_ids if u not in visible]
-        if hidden:
-            self.metrics.dropped(DropRule.NOT_VISIBLE, len(hidden))
-        return rules.mention_drafts(occurrence, lookup, [u for u in user_ids if u in visible])
 
-    async def _close_friends(self, occurrence: Occurrence, lookup: rules.CloseFriendsLookup) -> list[Draft]:
-        friends = await self.graph.close_friends(lookup.author_id)
-        post = PostFacts(lookup.post_id, lookup.author_id, Visibility.CLOSE_FRIENDS)
-        visible = await self.graph.who_may_see(friends, post)
-        if len(visible) < len(friends):
-            self.metrics.dropped(DropRule.NOT_VISIBLE, len(friends) - len(visible))
-        return rules.close_friend_drafts(occurrence, lookup, [f for f in friends if f in visible])
+def _source_key(draft: Draft) -> tuple[int, str]:
+    return (draft.notification.recipient_id, draft.source)
+
+
+def _ids_by_recipient(notifications: Iterable[Notification]) -> dict[int, list[int]]:
+    by_recipient: dict[int, list[int]] = {}
+    for n in notifications:
+        by_recipient.setdefault(n.recipient_id, []).append(n.id)
+    return by_recipient

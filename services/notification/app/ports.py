@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -36,16 +36,18 @@ class PostFacts:
 class NotificationStore(Protocol):
     """The durable store (Cassandra). Every write is an idempotent upsert that expires with the retention."""
 
-    async def sources(self, recipient_id: int, sources: Sequence[str]) -> dict[str, StoredSource]:
-        """What is stored for each of the recipient's sources; absent when nothing is."""
+    async def sources(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], StoredSource]:
+        """What is stored for each (recipient, source); absent when nothing is."""
         ...
 
     async def tombstones(self, subjects: Sequence[str]) -> dict[str, int]:
         """The removal time (ms) of each subject that was removed."""
         ...
 
-    async def write(self, draft: Draft) -> None:
-        """The notification, its group and subject rows, and its source pointing at it."""
+    async def write(self, drafts: Sequence[Draft]) -> None:
+        """Each notification's own, group and subject rows, and its source pointing at it, side by side: a write
+        that fails half-way may leave a source naming a notification that has no rows yet, so a redelivery that
+        finds its source already pointing at it writes it again."""
         ...
 
     async def delete(self, notifications: Sequence[Notification]) -> None:
@@ -79,7 +81,7 @@ class UnreadCounters(Protocol):
     """Unread notification ids and the read marker (Redis), kept exact under redelivery: adds and removals are
     idempotent, and an id at or below the marker is never counted."""
 
-    async def add(self, recipient_id: int, notification_id: int) -> None: ...
+    async def add(self, ids_by_recipient: Mapping[int, Sequence[int]]) -> None: ...
 
     async def remove(self, recipient_id: int, notification_ids: Sequence[int]) -> None: ...
 
@@ -115,12 +117,14 @@ class Users(Protocol):
 class Graph(Protocol):
     async def close_friends(self, owner_id: int) -> list[int]: ...
 
-    async def who_may_see(self, viewers: Sequence[int], post: PostFacts) -> set[int]: ...
+    async def visible(self, checks: Sequence[tuple[int, PostFacts]]) -> set[tuple[int, int]]:
+        """The (viewer, post id) of each check whose viewer may see the post."""
+        ...
 
 
 class Posts(Protocol):
-    async def live_post(self, post_id: int) -> PostFacts | None:
-        """The post, or None when it is deleted (or never existed)."""
+    async def live_posts(self, post_ids: Sequence[int]) -> dict[int, PostFacts]:
+        """The posts that exist (absent: deleted, or never existed)."""
         ...
 
 

@@ -152,12 +152,16 @@ class Mesh:
     def topics(self) -> list[str]:
         return [self.settings[t] for t in ("graph_topic", "posts_topic", "engagement_topic")]
 
-    async def restart_notification(self, rewind_to: dict[Any, int]) -> None:
-        """Stops the notification service, rewinds its group to `rewind_to` and starts it again: every event
-        since is delivered a second time."""
+    async def stop_notification(self) -> None:
+        """Stops the notification service (its consumer commits what it applied): events wait in Kafka."""
         if self.notification_server is not None:
             await self.notification_server.stop(grace=0)
             self.notification_server = None
+
+    async def restart_notification(self, rewind_to: dict[Any, int]) -> None:
+        """Stops the notification service, rewinds its group to `rewind_to` and starts it again: every event
+        since is delivered a second time."""
+        await self.stop_notification()
         await asyncio.to_thread(rewind_group, self.stack, self.settings["consumer_group"], rewind_to)
         await self.start_notification()
 
@@ -168,9 +172,13 @@ class Mesh:
         )
         self.notifications = pb_grpc.NotificationServiceStub(await stub_channel(self.cleanup, address))
 
+    async def published(self) -> None:
+        """Waits until every event emitted so far is in Kafka."""
+        await wait_for(self._outbox_backlog, lambda n: n == 0, what="empty graph/post/engagement outboxes", within=30)
+
     async def settle(self, within: float = 60.0) -> None:
         """Waits until every event emitted so far is applied (see the module doc)."""
-        await wait_for(self._outbox_backlog, lambda n: n == 0, what="empty graph/post/engagement outboxes", within=30)
+        await self.published()
         group = self.settings["consumer_group"]
         topics = self.topics()
 
