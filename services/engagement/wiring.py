@@ -15,7 +15,7 @@ from services.common.worker_lease import lease_worker_id
 from services.engagement.abuse_wiring import build_anti_abuse
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
 from services.engagement.adapters.idempotency_keys import PgIdempotencyKeys
-from services.engagement.adapters.peers import PostServiceDirectory
+from services.engagement.adapters.peers import GraphAudience, PostServiceDirectory
 from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.adapters.redis_published import RedisPublishedState
@@ -49,12 +49,12 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     closers.append(channels.close)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-engagement")
     closers.append(publisher.close)
-    relay = OutboxRelay(pool, publisher, PRODUCER)
+    relay = OutboxRelay(pool, publisher, PRODUCER, linger_seconds=settings.outbox_linger_seconds)
 
     db = PgDatabase(pool)
     store = PgEngagementStore()
     cache = RedisCounters(redis, ttl_seconds=settings.counter_cache_ttl_seconds)
-    counting = Counting(db, store, cache)
+    counting = Counting(db, store, cache, RedisEngagementVersions(redis))
     maintenance = CounterMaintenance(
         db=db,
         ledger=PgCounterLedger(),
@@ -71,6 +71,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     events = OutboxEngagementEvents()
     posts = CachedPostDirectory(
         PostServiceDirectory(channels, settings.post_target),
+        GraphAudience(channels, settings.graph_target),
         RedisPublishedState(redis),
         size=settings.visibility_cache_size,
         max_age_seconds=settings.visibility_cache_max_age_seconds,
@@ -78,7 +79,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)
-    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard, RedisEngagementVersions(redis))
+    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
     servicer = EngagementServicer(
         reactions=Reactions(writes),
         comments=Comments(writes, policy),

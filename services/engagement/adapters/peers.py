@@ -1,11 +1,13 @@
-"""The post service, asked as the caller: PostService.GetPost applies every visibility rule (private accounts,
-blocks, close friends, deletion) and returns the author, so "may the caller engage with this post?" has one
-owner. A failed call other than NOT_FOUND raises grpc.aio.AioRpcError, which the server's instrumentation turns
-into UNAVAILABLE (or INTERNAL)."""
+"""The peers asked whether the caller may engage with a post. The post service, asked as the caller:
+PostService.GetPost applies every visibility rule (private accounts, blocks, close friends, deletion) and returns the
+author. The graph, for a post already known and not deleted: GraphService.BatchCheckVisibility decides on the
+author and audience, as the post service would ask it. A failed call other than NOT_FOUND raises
+grpc.aio.AioRpcError, which the server's instrumentation turns into UNAVAILABLE (or INTERNAL)."""
 
 from __future__ import annotations
 
 import grpc
+from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc, visibility_pb2
 
 from services.common.clients import ChannelPool
@@ -15,6 +17,7 @@ from services.common.visibility import Visibility
 from services.engagement.domain.model import PostRef
 
 _AUDIENCE = {visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS, visibility_pb2.CLOSE_FRIENDS: Visibility.CLOSE_FRIENDS}
+_WIRE = {Visibility.PUBLIC: visibility_pb2.PUBLIC, **{audience: wire for wire, audience in _AUDIENCE.items()}}
 
 
 class PostServiceDirectory:
@@ -32,3 +35,19 @@ class PostServiceDirectory:
                 raise NotFound("post not found", reason="POST_NOT_FOUND") from None
             raise
         return PostRef(post.id, post.author_id, _AUDIENCE.get(post.visibility, Visibility.PUBLIC))
+
+
+class GraphAudience:
+    """Implements app.visible_posts.AudienceCheck."""
+
+    def __init__(self, pool: ChannelPool, target: str):
+        self._stub = graph_service_pb2_grpc.GraphServiceStub(pool.channel(target))
+
+    async def may_see(self, viewer_id: int, post: PostRef) -> bool:
+        candidate = graph_service_pb2.VisibilityCandidate(
+            post_id=post.id, author_id=post.author_id, visibility=_WIRE[post.visibility]
+        )
+        response = await self._stub.BatchCheckVisibility(
+            graph_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer_id, candidates=[candidate])
+        )
+        return len(response.visible) == 1 and response.visible[0]

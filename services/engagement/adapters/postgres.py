@@ -76,11 +76,22 @@ def lock_key(kind: CounterKind, post_id: int, member_id: int) -> int:
 
 @dataclass
 class PgSession:
+    """The connection of `PgDatabase.exclusive`, whose row lock is taken by the first statement that needs it: the
+    transaction's (a statement of its own first), or a like's, which takes it itself (`take_lock`)."""
+
     conn: asyncpg.Connection
+    lock: int | None
+
+    def take_lock(self) -> int | None:
+        lock, self.lock = self.lock, None
+        return lock
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         with _unavailable_when_down():
+            lock = self.take_lock()
+            if lock is not None:
+                await self.conn.execute("SELECT pg_advisory_lock($1)", lock)
             async with self.conn.transaction():
                 yield self.conn
 
@@ -132,13 +143,13 @@ class PgDatabase:
     @contextlib.asynccontextmanager
     async def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AsyncIterator[PgSession]:
         # The in-process lock first, so a double tap waits here rather than on a pooled connection; then the
-        # session-level advisory lock for other processes (the pool's release runs pg_advisory_unlock_all(), so
-        # it ends with the block, and a process that dies releases it with its connection).
+        # session-level advisory lock for other processes, taken by the session's first statement (the pool's
+        # release runs pg_advisory_unlock_all(), so it ends with the block, and a process that dies releases it
+        # with its connection).
         key = lock_key(kind, post_id, member_id)
         with _unavailable_when_down():
             async with self._local.hold(key), self.pool.acquire() as conn:
-                await conn.execute("SELECT pg_advisory_lock($1)", key)
-                yield PgSession(conn)
+                yield PgSession(conn, key)
 
 
 def _comment(row: asyncpg.Record) -> Comment:
@@ -151,12 +162,14 @@ def _row_change(row: asyncpg.Record | None) -> RowChange:
 
 class PgEngagementStore:
     async def add_like(
-        self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool, event: OutboxRow
+        self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool, event: OutboxRow, lock: int | None
     ) -> RowChange:
-        return _row_change(await conn.fetchrow(_SQL["add_like"], post_id, user_id, hidden, *event.args()))
+        return _row_change(await conn.fetchrow(_SQL["add_like"], lock, post_id, user_id, hidden, *event.args()))
 
-    async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
-        return _row_change(await conn.fetchrow(_SQL["remove_like"], post_id, user_id, *event.args()))
+    async def remove_like(
+        self, conn: asyncpg.Connection, post_id: int, user_id: int, event: OutboxRow, lock: int | None
+    ) -> RowChange:
+        return _row_change(await conn.fetchrow(_SQL["remove_like"], lock, post_id, user_id, *event.args()))
 
     async def insert_comment(self, conn: asyncpg.Connection, comment: Comment, hidden: bool) -> None:
         c = comment

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.common import redis_keys
+from services.common.engagement_version import replace_command
 from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script, load_script
-from services.engagement.app.ports import CachedCounts, CachedStats, CacheUnavailable, PostMembers
+from services.engagement.app.ports import Actor, CachedCounts, CachedStats, CacheUnavailable, PostMembers
 from services.engagement.domain.model import CounterKind, Counts, MemberChange
 
 _SENTINEL = redis_keys.ENGAGEMENT_SENTINEL
@@ -53,10 +54,16 @@ class RedisCounters:
         except (RedisMuxError, RedisReplyError, OSError) as exc:
             raise CacheUnavailable(str(exc)) from exc
 
-    async def apply(self, change: MemberChange) -> int | None:
+    async def apply(self, change: MemberChange, actor: Actor | None = None) -> int | None:
         gen, *sets = _keys(change.post_id)
         args = [_SENTINEL, change.member_id, int(change.present), uuid.uuid4().hex, self.ttl_seconds]
-        [count] = await self._run(self._apply, [([gen, _SET_OF[change.kind](change.post_id), *sets], args)])
+        then = [replace_command(actor.user_id, sees_own_hidden=actor.sees_own_hidden)] if actor is not None else []
+        try:
+            count, *_ = await self.redis.run_scripts(
+                [(self._apply, [gen, _SET_OF[change.kind](change.post_id), *sets], args)], then=then
+            )
+        except (RedisMuxError, RedisReplyError, OSError) as exc:
+            raise CacheUnavailable(str(exc)) from exc
         return None if count < 0 else int(count)
 
     async def _read(self, viewer_id: int, post_ids: Sequence[int]) -> list[Any]:

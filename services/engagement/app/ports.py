@@ -23,14 +23,22 @@ from services.engagement.domain.model import (
 )
 
 Conn = Any
+RowLock = int
+"""A counted row's lock, as the store's statements take it."""
 
 
 class Session(Protocol):
-    """A connection held for a while, with transactions on it."""
+    """A connection held for a while, with transactions on it, and the lock of one counted row (Database.exclusive),
+    taken by its first transaction, or by a statement that takes it itself."""
 
     conn: Conn
 
     def transaction(self) -> AbstractAsyncContextManager[Conn]: ...
+
+    def take_lock(self) -> RowLock | None:
+        """The row's lock, for the statement about to run to take it itself (EngagementStore.add_like); None when it
+        is taken already."""
+        ...
 
 
 class Database(Protocol):
@@ -50,21 +58,26 @@ class Database(Protocol):
 
     def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AbstractAsyncContextManager[Session]:
         """A session holding the lock of one counted row (a post's like by a user, or a comment) from before its
-        transaction until after its change is applied to the counter cache: so changes of one row reach the
-        cache in the order they committed."""
+        change until after it is applied to the counter cache (taken by the session's first transaction or
+        statement, Session.take_lock): so changes of one row reach the cache in the order they committed."""
         ...
 
 
 class EngagementStore(Protocol):
     """Likes, comments and shares. Every change that counts also records its +1/-1 for the flush."""
 
-    async def add_like(self, conn: Conn, post_id: int, user_id: int, hidden: bool, event: OutboxRow) -> RowChange:
+    async def add_like(
+        self, conn: Conn, post_id: int, user_id: int, hidden: bool, event: OutboxRow, lock: RowLock | None
+    ) -> RowChange:
         """The like as it stands: new (changed) or already there, and whether it is hidden. A new like that is not
         hidden records its +1 and puts `event` in the outbox, atomically, even outside a transaction (a hidden like
-        does neither; nor do hidden comments and shares)."""
+        does neither; nor do hidden comments and shares). `lock`: the row's lock, taken first in the same round trip
+        (Session.take_lock), None when held."""
         ...
 
-    async def remove_like(self, conn: Conn, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
+    async def remove_like(
+        self, conn: Conn, post_id: int, user_id: int, event: OutboxRow, lock: RowLock | None
+    ) -> RowChange:
         """Not changed when there was no like; else as add_like, with a -1."""
         ...
 
@@ -176,12 +189,21 @@ class EngagementVersions(Protocol):
         """Gives the user a fresh version; raises CacheUnavailable."""
 
 
+@dataclass(frozen=True)
+class Actor:
+    """The user whose change is applied, whose engagement version is then replaced (EngagementVersions.replace)."""
+
+    user_id: int
+    sees_own_hidden: bool
+
+
 class CounterCache(Protocol):
     """The hot counts (Redis): per post, the set of each kind's member ids, complete or absent."""
 
-    async def apply(self, change: MemberChange) -> int | None:
+    async def apply(self, change: MemberChange, actor: Actor | None = None) -> int | None:
         """Applies the change (set membership: repeating it is harmless); the post's count of that kind after it,
-        None when the post is not cached. Raises CacheUnavailable."""
+        None when the post is not cached. Then, in the same round trip, gives `actor` a fresh engagement version.
+        Raises CacheUnavailable (the version may not be replaced then)."""
         ...
 
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from services.engagement.app.ports import Conn
+from services.engagement.app.ports import Actor, Conn, RowLock
 from services.engagement.app.writes import Writes
 from services.engagement.domain.model import Action, CounterKind, LikeState, MemberChange, RowChange, ShareCount
 from services.engagement.domain.shadow_bans import publishes_events
@@ -34,35 +34,34 @@ class Reactions:
 
         event = (w.events.liked if liked else w.events.unliked)(post, user_id)
 
-        async def write(conn: Conn) -> RowChange:
+        async def write(conn: Conn, lock: RowLock | None) -> RowChange:
             if liked:
-                return await w.store.add_like(conn, post_id, user_id, start.hidden, event)
-            return await w.store.remove_like(conn, post_id, user_id, event)
+                return await w.store.add_like(conn, post_id, user_id, start.hidden, event, lock)
+            return await w.store.remove_like(conn, post_id, user_id, event, lock)
 
         async with w.db.exclusive(CounterKind.LIKES, post_id, user_id) as session:
             row, taken = RowChange(changed=False, hidden=False), None
             if keyed.key is None:
-                row = await write(session.conn)  # one statement: atomic without a transaction block
+                # one statement, which takes the row's lock first: atomic without a transaction block
+                row = await write(session.conn, session.take_lock())
             else:
-                async with session.transaction() as conn:
+                async with session.transaction() as conn:  # takes the row's lock first
                     taken = await keyed.claim(conn)
                     if taken is None:
-                        row = await write(conn)
+                        row = await write(conn, None)
             if taken is not None and taken.answer is not None:
                 return cast(LikeState, taken.answer)
             if taken is None:
                 # Applied even when nothing changed: membership is state, and a retry repairs a lost apply. A hidden
                 # like is no member: its author alone counts it.
                 change = MemberChange(post_id, CounterKind.LIKES, user_id, liked and not row.hidden)
-                count = await w.counting.applied(change, session.conn) + int(liked and row.hidden)
+                actor = Actor(user_id, start.sees_own_hidden)
+                count = await w.counting.applied(change, session.conn, actor) + int(liked and row.hidden)
             else:  # the first request committed but died before answering: answer now, change nothing
                 count = (await w.counting.exact([post_id], session.conn))[post_id].likes
                 if start.hidden:
                     count += (await w.own_hidden(user_id, post_id, session.conn)).likes
-            state = cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
-        if taken is None:
-            await w.changed(user_id, start.sees_own_hidden)
-        return state
+            return cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
 
     async def share(self, user_id: int, post_id: int, idempotency_key: str | None) -> ShareCount:
         w = self.writes
