@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
 from services.common.settings import SettingsError, env_name
 from services.engagement.abuse_settings import AbuseSettings
 
@@ -45,6 +46,10 @@ class EngagementSettings(AbuseSettings):
     # How long the outbox relay lets events gather before it publishes them (services.common.outbox): every like
     # makes one, and one Kafka request per event cost more than the like's own write.
     outbox_linger_seconds: float = 0.02
+    # Idempotency-Keys are kept this long, then pruned every `idempotency_prune_seconds` (services.common
+    # .idempotency_pruning).
+    idempotency_key_retention_seconds: float = DEFAULT_RETENTION_SECONDS
+    idempotency_prune_seconds: float = 600.0
 
     def validate(self) -> None:
         super().validate()
