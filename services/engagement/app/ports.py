@@ -228,6 +228,10 @@ class PostDirectory(Protocol):
         """The post if the viewer may see it; NotFound when it is unknown, deleted or hidden from the viewer."""
         ...
 
+    async def live_post(self, post_id: int) -> PostRef:
+        """The post, whoever may see it; NotFound when it is unknown or deleted."""
+        ...
+
 
 class IdSource(Protocol):
     def next_id(self) -> int: ...

@@ -1,6 +1,6 @@
-"""May the caller engage with this post? The post service decides (PostService.GetPost as the caller, which applies
-services/common/visibility.py through the graph); this keeps its answers in the process so that the common like
-makes no peer call, each with the rule that keeps it exact:
+"""May the caller engage with this post? The post service and the graph decide (services/common/visibility.py); this
+keeps their answers in the process so that the common like makes no peer call, each with the rule that keeps it
+exact:
 
 - a post's author and audience never change, only deletion does: the post is kept by id, and every use asks the
   post service's tombstone set whether it is deleted (services.common.post_tombstones); no set, no answer: ask;
@@ -10,9 +10,11 @@ makes no peer call, each with the rule that keeps it exact:
   A bounded age covers a graph that could not publish a change.
 
 The versions and the tombstone are read in one Redis round trip, which a write shares with its other Redis reads
-(`read_published`, then `visible_post` with what it read). Only "may see" is kept: a refusal is asked again. A known
-post that the tombstone set says is not deleted needs no post service: "may see" is the graph's to say
-(GraphService.BatchCheckVisibility with the post's author and audience, as the post service would ask it).
+(`read_published`, then `visible_post` with what it read). Only "may see" is kept: a refusal is asked again. A post
+not known yet is learnt from the post service without any visibility check (BatchGetPosts: live or not, author,
+audience); "may see", when not kept, is the graph's to say (GraphService.BatchCheckVisibility with the post's author
+and audience, as the post service's GetPost would ask it), unless the tombstone set is unknown: then GetPost, as the
+caller, decides everything.
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ class CachedPostDirectory:
         post = self.known_posts.get(post_id)
         if post is None:
             LOOKUPS.labels("unknown_post").inc()
-            return self._keep_post(await self.posts.visible_post(viewer_id, post_id))
+            post = await self.posts.live_post(post_id)  # NotFound when unknown or deleted
+            self.known_posts.put(post.id, post)
+            published = None
         state = published if published is not None else await self.published.read(viewer_id, post.author_id, post_id)
         if state.deleted:
             LOOKUPS.labels("deleted").inc()
@@ -98,16 +102,12 @@ class CachedPostDirectory:
             LOOKUPS.labels("hit").inc()
             return post
         if state.deleted is None:  # the tombstones are unknown: the post service knows whether it is deleted
-            LOOKUPS.labels("miss").inc()
+            LOOKUPS.labels("miss_asked_post_service").inc()
             post = await self.posts.visible_post(viewer_id, post_id)  # NotFound when it may not
         else:
-            LOOKUPS.labels("miss_not_deleted").inc()
+            LOOKUPS.labels("miss_asked_graph").inc()
             if not await self.audience.may_see(viewer_id, post):
                 raise NotFound("post not found", reason="POST_NOT_FOUND")
         if state.versions:
             self.may_see.put(decided, True, state.versions)
-        return post
-
-    def _keep_post(self, post: PostRef) -> PostRef:
-        self.known_posts.put(post.id, post)
         return post

@@ -17,15 +17,24 @@ POST = PostRef(1, AUTHOR, Visibility.FOLLOWERS)
 
 
 class FakePosts:
-    """The post service: answers the posts in `visible_to[viewer]`, NotFound otherwise; counts its calls."""
+    """The post service: GetPost answers the posts in `visible_to[viewer]`, NotFound otherwise; BatchGetPosts the
+    live posts. Counts the calls of each."""
 
     def __init__(self, visible_to: dict[int, set[int]]) -> None:
         self.visible_to = visible_to
+        self.live = {POST.id}
         self.calls = 0
+        self.learnt = 0
 
     async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
         self.calls += 1
         if post_id not in self.visible_to.get(viewer_id, set()):
+            raise NotFound("post not found", reason="POST_NOT_FOUND")
+        return POST
+
+    async def live_post(self, post_id: int) -> PostRef:
+        self.learnt += 1
+        if post_id not in self.live:
             raise NotFound("post not found", reason="POST_NOT_FOUND")
         return POST
 
@@ -66,7 +75,7 @@ async def test_a_decision_is_reused_while_both_versions_hold(parts: Parts) -> No
     directory, posts, graph, published = parts
     for _ in range(4):
         assert await directory.visible_post(VIEWER, POST.id) == POST
-    assert (posts.calls, graph.calls) == (1, 1)  # the post service tells the post, the graph the decision
+    assert (posts.learnt, posts.calls, graph.calls) == (1, 0, 1)  # the post service tells the post, the graph decides
 
     published.state = PublishedState(versions="v2 a1", deleted=False)  # the viewer's relationships changed
     posts.visible_to[VIEWER] = set()
@@ -74,7 +83,7 @@ async def test_a_decision_is_reused_while_both_versions_hold(parts: Parts) -> No
         await directory.visible_post(VIEWER, POST.id)
     with pytest.raises(NotFound):  # the refusal was not kept: asked again
         await directory.visible_post(VIEWER, POST.id)
-    assert (posts.calls, graph.calls) == (1, 3)
+    assert (posts.learnt, posts.calls, graph.calls) == (1, 0, 3)
 
 
 async def test_a_deleted_post_is_not_found_without_asking(parts: Parts) -> None:
@@ -84,7 +93,7 @@ async def test_a_deleted_post_is_not_found_without_asking(parts: Parts) -> None:
     published.state = PublishedState(versions="v1 a1", deleted=True)
     with pytest.raises(NotFound):
         await directory.visible_post(VIEWER, POST.id)
-    assert (posts.calls, graph.calls) == (1, 1)
+    assert (posts.learnt, posts.calls, graph.calls) == (1, 0, 1)
 
 
 async def test_unknown_versions_ask_the_graph_every_time(parts: Parts) -> None:
@@ -93,7 +102,7 @@ async def test_unknown_versions_ask_the_graph_every_time(parts: Parts) -> None:
     published.state = PublishedState("", False)
     for _ in range(3):
         await directory.visible_post(VIEWER, POST.id)
-    assert (posts.calls, graph.calls) == (1, 3)
+    assert (posts.calls, graph.calls) == (0, 4)
 
 
 async def test_unknown_tombstones_ask_the_post_service_every_time(parts: Parts) -> None:
@@ -102,7 +111,7 @@ async def test_unknown_tombstones_ask_the_post_service_every_time(parts: Parts) 
     published.state = PublishedState("v1 a1", None)
     for _ in range(3):
         await directory.visible_post(VIEWER, POST.id)
-    assert (posts.calls, graph.calls) == (4, 0)
+    assert (posts.calls, graph.calls) == (3, 1)
     posts.visible_to[VIEWER] = set()  # deleted, say: the post service's answer stands
     with pytest.raises(NotFound):
         await directory.visible_post(VIEWER, POST.id)
@@ -114,7 +123,20 @@ async def test_a_decision_belongs_to_its_viewer(parts: Parts) -> None:
     await directory.visible_post(VIEWER, POST.id)
     with pytest.raises(NotFound):
         await directory.visible_post(VIEWER + 1, POST.id)
-    assert (posts.calls, graph.calls) == (1, 2)
+    assert (posts.learnt, posts.calls, graph.calls) == (1, 0, 2)
+
+
+async def test_a_post_not_known_is_learnt_once_and_decided_by_what_is_kept(parts: Parts) -> None:
+    directory, posts, graph, published = parts
+    other = PostRef(2, AUTHOR, Visibility.FOLLOWERS)  # the same author and audience: the same decision
+    posts.live.add(other.id)
+    await directory.visible_post(VIEWER, POST.id)
+    assert await directory.visible_post(VIEWER, other.id) == POST  # the fake answers POST for any live post
+    assert (posts.learnt, graph.calls) == (2, 1)
+    posts.live.clear()  # deleted: a post not known yet is not found without any visibility question
+    with pytest.raises(NotFound):
+        await directory.visible_post(VIEWER, 3)
+    assert (posts.learnt, graph.calls, published.reads) == (3, 1, 2)
 
 
 async def test_what_the_caller_read_beside_its_other_reads_is_used(parts: Parts) -> None:
@@ -122,7 +144,7 @@ async def test_what_the_caller_read_beside_its_other_reads_is_used(parts: Parts)
     assert await directory.read_published(VIEWER, POST.id) is None  # not known yet: nothing to read
     await directory.visible_post(VIEWER, POST.id)
     state = await directory.read_published(VIEWER, POST.id)
-    assert state == published.state and published.reads == 1
+    assert state == published.state and published.reads == 2
     published.state = PublishedState(versions="v1 a1", deleted=True)  # what the caller read is what counts
     assert await directory.visible_post(VIEWER, POST.id, state) == POST
-    assert published.reads == 1 and graph.calls == 1
+    assert published.reads == 2 and graph.calls == 1
