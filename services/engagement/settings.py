@@ -46,6 +46,8 @@ class EngagementSettings(AbuseSettings):
     # How long the outbox relay lets events gather before it publishes them (services.common.outbox): every like
     # makes one, and one Kafka request per event cost more than the like's own write.
     outbox_linger_seconds: float = 0.02
+    # How long published events stay in the outbox (0: deleted as they are published, the events being in Kafka).
+    outbox_keep_sent_seconds: float = 0.0
     # Idempotency-Keys are kept this long, then pruned every `idempotency_prune_seconds` (services.common
     # .idempotency_pruning).
     idempotency_key_retention_seconds: float = DEFAULT_RETENTION_SECONDS
@@ -68,7 +70,8 @@ class EngagementSettings(AbuseSettings):
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
-        if self.outbox_linger_seconds < 0:
-            raise SettingsError(f"{env_name('outbox_linger_seconds')} must be >= 0, got {self.outbox_linger_seconds}")
+        for name in ("outbox_linger_seconds", "outbox_keep_sent_seconds"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{env_name(name)} must be >= 0, got {getattr(self, name)}")
         if self.content_max_links < 0 or self.counter_drift_sample < 0:
             raise SettingsError(f"{env_name('content_max_links')} and {env_name('counter_drift_sample')} must be >= 0")

@@ -50,7 +50,13 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     closers.append(channels.close)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-engagement")
     closers.append(publisher.close)
-    relay = OutboxRelay(pool, publisher, PRODUCER, linger_seconds=settings.outbox_linger_seconds)
+    relay = OutboxRelay(
+        pool,
+        publisher,
+        PRODUCER,
+        linger_seconds=settings.outbox_linger_seconds,
+        keep_sent_seconds=settings.outbox_keep_sent_seconds,
+    )
 
     db = PgDatabase(pool)
     store = PgEngagementStore()
