@@ -46,25 +46,31 @@ OUTBOX_LAG = Histogram(
 @dataclass(frozen=True)
 class OutboxRow:
     """One event as `enqueue_event` writes it, for a statement that writes it itself in a CTE, inserted only when
-    its change happened (`args`: producer, topic, msg_key, payload, headers as JSON, the relay's channel)."""
+    its change happened (`args`: producer, topic, msg_key, payload, headers as JSON, and the relay's channel to
+    notify, None when the writer wakes the relay itself: `OutboxRelay.wake`)."""
 
     producer: str
     topic: str
     msg_key: bytes
     payload: bytes
     headers: str
+    channel: str | None = NOTIFY_CHANNEL
 
-    def args(self) -> tuple[str, str, bytes, bytes, str, str]:
-        return (self.producer, self.topic, self.msg_key, self.payload, self.headers, NOTIFY_CHANNEL)
+    def args(self) -> tuple[str, str, bytes, bytes, str, str | None]:
+        return (self.producer, self.topic, self.msg_key, self.payload, self.headers, self.channel)
 
 
-def outbox_row(*, producer: str, topic: str, key: int, event: events_pb2.Event) -> OutboxRow:
-    """The row of `event`, given an event_id and an occur_time of now unless it has them."""
+def outbox_row(*, producer: str, topic: str, key: int, event: events_pb2.Event, notify: bool = True) -> OutboxRow:
+    """The row of `event`, given an event_id and an occur_time of now unless it has them. `notify`: False when the
+    writer wakes the relay itself."""
     if not event.event_id:
         event.event_id = uuid.uuid4().hex
     if not event.HasField("occur_time"):
         event.occur_time.GetCurrentTime()
-    return OutboxRow(producer, topic, str(key).encode(), event.SerializeToString(), json.dumps(dict(inject_context())))
+    headers = json.dumps(dict(inject_context()))
+    return OutboxRow(
+        producer, topic, str(key).encode(), event.SerializeToString(), headers, NOTIFY_CHANNEL if notify else None
+    )
 
 
 async def enqueue_event(
@@ -128,6 +134,7 @@ class OutboxRelay:
         self.prune_batch = prune_batch
         self.linger_seconds = linger_seconds
         self._wake = asyncio.Event()
+        self._leading = False
         self._task: asyncio.Task[None] | None = None
         self._lock_key = zlib.crc32(f"outbox:{producer}".encode())
 
@@ -141,6 +148,18 @@ class OutboxRelay:
                 await self._task
             self._task = None
 
+    @property
+    def leading(self) -> bool:
+        """Whether this relay publishes the producer's rows now (it holds the producer's lock), so that a writer in
+        its process may wake it (`wake`) rather than notify through PostgreSQL (about 0.1 ms of CPU a notification,
+        in the writer's backend, the relay's backend and the relay's process)."""
+        return self._leading
+
+    def wake(self) -> None:
+        """Has the relay read the outbox soon: for a writer of this process whose rows did not notify, after its
+        transaction committed."""
+        self._wake.set()
+
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload == self.producer:
             self._wake.set()
@@ -153,9 +172,11 @@ class OutboxRelay:
                     while not await leader.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
                         await asyncio.sleep(self.idle_poll_seconds)
                     await leader.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                    self._leading = True
                     try:
                         await self._pump(leader)
                     finally:
+                        self._leading = False
                         with contextlib.suppress(Exception):
                             await leader.remove_listener(NOTIFY_CHANNEL, self._on_notify)
                             await leader.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
@@ -172,6 +193,7 @@ class OutboxRelay:
             if time.monotonic() >= next_prune:
                 await self._prune(conn)
                 next_prune = time.monotonic() + self.prune_every_seconds
+            self._wake.clear()  # before the read: a wake-up during it means rows it may not have seen
             rows = await conn.fetch(
                 "SELECT id, topic, msg_key, payload, headers, created_at FROM outbox"
                 " WHERE producer = $1 AND sent_at IS NULL ORDER BY id LIMIT $2",
@@ -180,7 +202,6 @@ class OutboxRelay:
             )
             OUTBOX_BACKLOG.labels(self.producer).set(len(rows))
             if not rows:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
                 await self._linger()

@@ -75,7 +75,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
         drift_sample=settings.counter_drift_sample,
     )
     keys = PgIdempotencyKeys()
-    events = OutboxEngagementEvents()
+    events = OutboxEngagementEvents(relay)
     posts = CachedPostDirectory(
         PostServiceDirectory(channels, settings.post_target),
         GraphAudience(channels, settings.graph_target),

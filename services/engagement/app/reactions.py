@@ -52,6 +52,7 @@ class Reactions:
             if taken is not None and taken.answer is not None:
                 return cast(LikeState, taken.answer)
             if taken is None:
+                w.events.committed()
                 # Applied even when nothing changed: membership is state, and a retry repairs a lost apply. A hidden
                 # like is no member: its author alone counts it.
                 change = MemberChange(post_id, CounterKind.LIKES, user_id, liked and not row.hidden)
