@@ -17,7 +17,13 @@ from services.engagement.abuse_wiring import build_anti_abuse
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
 from services.engagement.adapters.idempotency_keys import PRUNE_IDEMPOTENCY_KEYS, PgIdempotencyKeys
 from services.engagement.adapters.peers import GraphAudience, PostServiceDirectory
-from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
+from services.engagement.adapters.postgres import (
+    PgCounterLedger,
+    PgDatabase,
+    PgEngagementStore,
+    PooledConnection,
+    reset_unless_clean,
+)
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.adapters.redis_published import RedisPublishedState
 from services.engagement.adapters.redis_versions import RedisEngagementVersions
@@ -35,7 +41,9 @@ from services.engagement.settings import EngagementSettings
 
 async def build(settings: EngagementSettings) -> GrpcServer:
     closers: list[Closer] = []
-    pool = await postgres.create_pool(settings.pg_dsn, max_size=settings.pg_pool_size)
+    pool = await postgres.create_pool(
+        settings.pg_dsn, max_size=settings.pg_pool_size, connection_class=PooledConnection, reset=reset_unless_clean
+    )
     closers.append(pool.close)
     try:
         lease = await lease_worker_id(settings.pg_dsn)

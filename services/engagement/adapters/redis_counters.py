@@ -21,6 +21,9 @@ from services.engagement.domain.model import CounterKind, Counts, MemberChange
 _SENTINEL = redis_keys.ENGAGEMENT_SENTINEL
 _STAGE_CHUNK = 10_000
 _STAGED_TTL_SECONDS = 300  # a rebuild that dies before publishing leaves no staged set behind for long
+# A change is applied within its request (seconds after its commit): the orders of a row's changes need keeping only
+# that long, with a wide margin.
+_ORDER_TTL_SECONDS = 600
 
 
 _SET_OF = {
@@ -56,12 +59,14 @@ class RedisCounters:
 
     async def apply(self, change: MemberChange, actor: Actor | None = None) -> int | None:
         gen, *sets = _keys(change.post_id)
+        keys = [gen, _SET_OF[change.kind](change.post_id), *sets, redis_keys.engagement_change_order(change.post_id)]
+        order = "" if change.order is None else change.order
+        field = f"{change.kind.value}:{change.member_id}"
         args = [_SENTINEL, change.member_id, int(change.present), uuid.uuid4().hex, self.ttl_seconds]
+        args += [order, field, _ORDER_TTL_SECONDS]
         then = [replace_command(actor.user_id, sees_own_hidden=actor.sees_own_hidden)] if actor is not None else []
         try:
-            count, *_ = await self.redis.run_scripts(
-                [(self._apply, [gen, _SET_OF[change.kind](change.post_id), *sets], args)], then=then
-            )
+            count, *_ = await self.redis.run_scripts([(self._apply, keys, args)], then=then)
         except (RedisMuxError, RedisReplyError, OSError) as exc:
             raise CacheUnavailable(str(exc)) from exc
         return None if count < 0 else int(count)

@@ -23,22 +23,14 @@ from services.engagement.domain.model import (
 )
 
 Conn = Any
-RowLock = int
-"""A counted row's lock, as the store's statements take it."""
 
 
 class Session(Protocol):
-    """A connection held for a while, with transactions on it, and the lock of one counted row (Database.exclusive),
-    taken by its first transaction, or by a statement that takes it itself."""
+    """A connection held for a while, with transactions on it."""
 
     conn: Conn
 
     def transaction(self) -> AbstractAsyncContextManager[Conn]: ...
-
-    def take_lock(self) -> RowLock | None:
-        """The row's lock, for the statement about to run to take it itself (EngagementStore.add_like); None when it
-        is taken already."""
-        ...
 
 
 class Database(Protocol):
@@ -57,27 +49,27 @@ class Database(Protocol):
         ...
 
     def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AbstractAsyncContextManager[Session]:
-        """A session holding the lock of one counted row (a post's like by a user, or a comment) from before its
-        change until after it is applied to the counter cache (taken by the session's first transaction or
-        statement, Session.take_lock): so changes of one row reach the cache in the order they committed."""
+        """A session holding the lock of one counted row (a comment) from before its transaction until after its
+        change is applied to the counter cache: so changes of one row reach the cache in the order they committed."""
+        ...
+
+    def ordered(self) -> AbstractAsyncContextManager[Session]:
+        """A session for writes that order themselves (EngagementStore.add_like, remove_like: each takes its row's
+        lock for its transaction only and returns its order), which leave nothing on the session to undo."""
         ...
 
 
 class EngagementStore(Protocol):
     """Likes, comments and shares. Every change that counts also records its +1/-1 for the flush."""
 
-    async def add_like(
-        self, conn: Conn, post_id: int, user_id: int, hidden: bool, event: OutboxRow, lock: RowLock | None
-    ) -> RowChange:
-        """The like as it stands: new (changed) or already there, and whether it is hidden. A new like that is not
-        hidden records its +1 and puts `event` in the outbox, atomically, even outside a transaction (a hidden like
-        does neither; nor do hidden comments and shares). `lock`: the row's lock, taken first in the same round trip
-        (Session.take_lock), None when held."""
+    async def add_like(self, conn: Conn, post_id: int, user_id: int, hidden: bool, event: OutboxRow) -> RowChange:
+        """The like as it stands: new (changed) or already there, whether it is hidden, and the call's order among
+        the row's changes (RowChange.order: numbered in commit order). A new like that is not hidden records its +1
+        and puts `event` in the outbox, atomically, even outside a transaction (a hidden like does neither; nor do
+        hidden comments and shares). On a session of Database.ordered."""
         ...
 
-    async def remove_like(
-        self, conn: Conn, post_id: int, user_id: int, event: OutboxRow, lock: RowLock | None
-    ) -> RowChange:
+    async def remove_like(self, conn: Conn, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
         """Not changed when there was no like; else as add_like, with a -1."""
         ...
 
@@ -201,9 +193,10 @@ class CounterCache(Protocol):
     """The hot counts (Redis): per post, the set of each kind's member ids, complete or absent."""
 
     async def apply(self, change: MemberChange, actor: Actor | None = None) -> int | None:
-        """Applies the change (set membership: repeating it is harmless); the post's count of that kind after it,
-        None when the post is not cached. Then, in the same round trip, gives `actor` a fresh engagement version.
-        Raises CacheUnavailable (the version may not be replaced then)."""
+        """Applies the change (set membership: repeating it is harmless; a change with an order, only if no later
+        change of its row was applied); the post's count of that kind after it, None when the post is not cached.
+        Then, in the same round trip, gives `actor` a fresh engagement version. Raises CacheUnavailable (the version
+        may not be replaced then)."""
         ...
 
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:
