@@ -33,6 +33,12 @@ def new_version(*, sees_own_hidden: bool) -> str:
     return HIDDEN_MARK + token if sees_own_hidden else "v" + token
 
 
+def replace_command(user_id: int, *, sees_own_hidden: bool) -> list[str]:
+    """The Redis command that gives the user a fresh version: sent by the engagement service in the round trip that
+    applies the user's change to the counter cache, after it (Redis runs one connection's commands in order)."""
+    return ["SET", engagement_version_key(user_id), new_version(sees_own_hidden=sees_own_hidden)]
+
+
 def sees_own_hidden(version: str) -> bool:
     """Whether the user of this version sees counts of their own (so no shared copy of the counts will do)."""
     return version.startswith(HIDDEN_MARK)

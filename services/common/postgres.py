@@ -15,9 +15,10 @@ from typing import Any
 import asyncpg
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """The process's pool. `command_timeout` bounds every statement so a stuck query cannot hang a request."""
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=10)
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **options: Any) -> asyncpg.Pool:
+    """The process's pool. `command_timeout` bounds every statement so a stuck query cannot hang a request; `options`
+    go to asyncpg.create_pool (a service's own connection class and reset, say)."""
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=10, **options)
 
 
 class UnitOfWork:

@@ -67,6 +67,12 @@ def engagement_generation(post_id: int) -> str:
     return f"eng:{{{post_id}}}:gen"
 
 
+def engagement_change_order(post_id: int) -> str:
+    """Hash: per member (`<kind>:<member id>`) of the post's sets, the order of the last change applied to it, so a
+    change that arrives after a later one of its row is not applied (a few minutes' TTL, refreshed by each)."""
+    return f"eng:{{{post_id}}}:order"
+
+
 def engagement_likers(post_id: int) -> str:
     """Set of the user ids that like the post, plus the sentinel: SCARD - 1 is the like count."""
     return f"eng:{{{post_id}}}:likes"

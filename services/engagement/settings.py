@@ -19,8 +19,10 @@ class EngagementSettings(AbuseSettings):
     pg_dsn: str
     redis_url: str
     kafka_bootstrap: str
-    # Visibility (and the post's author) come from PostService.GetPost, asked as the caller.
+    # Visibility (and the post's author) come from PostService.GetPost, asked as the caller; for a post already
+    # known, from GraphService.BatchCheckVisibility.
     post_target: str = "127.0.0.1:50053"
+    graph_target: str = "127.0.0.1:50052"
     # Visibility answers kept in the process (app.visible_posts): how many posts and (viewer, author) decisions,
     # and how long a decision is trusted at most when the graph could not publish a change.
     visibility_cache_size: int = 100_000
@@ -41,6 +43,11 @@ class EngagementSettings(AbuseSettings):
     counter_cache_ttl_seconds: int = 6 * 3600
     # Posts recounted from their rows per sweep for feedmesh_engagement_counter_drift.
     counter_drift_sample: int = 20
+    # How long the outbox relay lets events gather before it publishes them (services.common.outbox): every like
+    # makes one, and one Kafka request per event cost more than the like's own write.
+    outbox_linger_seconds: float = 0.02
+    # How long published events stay in the outbox (0: deleted as they are published, the events being in Kafka).
+    outbox_keep_sent_seconds: float = 0.0
     # Idempotency-Keys are kept this long, then pruned every `idempotency_prune_seconds` (services.common
     # .idempotency_pruning).
     idempotency_key_retention_seconds: float = DEFAULT_RETENTION_SECONDS
@@ -48,7 +55,7 @@ class EngagementSettings(AbuseSettings):
 
     def validate(self) -> None:
         super().validate()
-        for name in ("pg_dsn", "redis_url", "kafka_bootstrap", "post_target"):
+        for name in ("pg_dsn", "redis_url", "kafka_bootstrap", "post_target", "graph_target"):
             if not getattr(self, name):
                 raise SettingsError(f"{env_name(name)} is required but not set")
         for name in (
@@ -63,5 +70,8 @@ class EngagementSettings(AbuseSettings):
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        for name in ("outbox_linger_seconds", "outbox_keep_sent_seconds"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{env_name(name)} must be >= 0, got {getattr(self, name)}")
         if self.content_max_links < 0 or self.counter_drift_sample < 0:
             raise SettingsError(f"{env_name('content_max_links')} and {env_name('counter_drift_sample')} must be >= 0")

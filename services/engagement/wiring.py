@@ -16,8 +16,14 @@ from services.common.worker_lease import lease_worker_id
 from services.engagement.abuse_wiring import build_anti_abuse
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
 from services.engagement.adapters.idempotency_keys import PRUNE_IDEMPOTENCY_KEYS, PgIdempotencyKeys
-from services.engagement.adapters.peers import PostServiceDirectory
-from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
+from services.engagement.adapters.peers import GraphAudience, PostServiceDirectory
+from services.engagement.adapters.postgres import (
+    PgCounterLedger,
+    PgDatabase,
+    PgEngagementStore,
+    PooledConnection,
+    reset_unless_clean,
+)
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.adapters.redis_published import RedisPublishedState
 from services.engagement.adapters.redis_versions import RedisEngagementVersions
@@ -35,7 +41,9 @@ from services.engagement.settings import EngagementSettings
 
 async def build(settings: EngagementSettings) -> GrpcServer:
     closers: list[Closer] = []
-    pool = await postgres.create_pool(settings.pg_dsn, max_size=settings.pg_pool_size)
+    pool = await postgres.create_pool(
+        settings.pg_dsn, max_size=settings.pg_pool_size, connection_class=PooledConnection, reset=reset_unless_clean
+    )
     closers.append(pool.close)
     try:
         lease = await lease_worker_id(settings.pg_dsn)
@@ -50,12 +58,18 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     closers.append(channels.close)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-engagement")
     closers.append(publisher.close)
-    relay = OutboxRelay(pool, publisher, PRODUCER)
+    relay = OutboxRelay(
+        pool,
+        publisher,
+        PRODUCER,
+        linger_seconds=settings.outbox_linger_seconds,
+        keep_sent_seconds=settings.outbox_keep_sent_seconds,
+    )
 
     db = PgDatabase(pool)
     store = PgEngagementStore()
     cache = RedisCounters(redis, ttl_seconds=settings.counter_cache_ttl_seconds)
-    counting = Counting(db, store, cache)
+    counting = Counting(db, store, cache, RedisEngagementVersions(redis))
     maintenance = CounterMaintenance(
         db=db,
         ledger=PgCounterLedger(),
@@ -69,9 +83,10 @@ async def build(settings: EngagementSettings) -> GrpcServer:
         drift_sample=settings.counter_drift_sample,
     )
     keys = PgIdempotencyKeys()
-    events = OutboxEngagementEvents()
+    events = OutboxEngagementEvents(relay)
     posts = CachedPostDirectory(
         PostServiceDirectory(channels, settings.post_target),
+        GraphAudience(channels, settings.graph_target),
         RedisPublishedState(redis),
         size=settings.visibility_cache_size,
         max_age_seconds=settings.visibility_cache_max_age_seconds,
@@ -79,7 +94,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)
-    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard, RedisEngagementVersions(redis))
+    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
     servicer = EngagementServicer(
         reactions=Reactions(writes),
         comments=Comments(writes, policy),

@@ -1,5 +1,6 @@
 """Engagement events into the transactional outbox (topic feedmesh.engagement, keyed by post so each post's events
-keep their order); the relay started in wiring publishes them to Kafka."""
+keep their order); the relay started in wiring publishes them to Kafka. A like's event does not notify the relay
+through PostgreSQL while the relay of this process is the one publishing: the like wakes it once committed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 import asyncpg
 from feedmesh.events.v1 import events_pb2
 
-from services.common.outbox import OutboxRow, enqueue_event, outbox_row
+from services.common.outbox import OutboxRelay, OutboxRow, enqueue_event, outbox_row
 from services.engagement.domain.model import Comment, PostRef
 
 PRODUCER = "engagement"
@@ -20,13 +21,22 @@ async def _enqueue(conn: asyncpg.Connection, post: PostRef, event: events_pb2.Ev
 
 
 class OutboxEngagementEvents:
+    def __init__(self, relay: OutboxRelay):
+        self.relay = relay
+
     def liked(self, post: PostRef, user_id: int) -> OutboxRow:
         payload = events_pb2.PostLiked(post_id=post.id, user_id=user_id, post_author_id=post.author_id)
-        return outbox_row(producer=PRODUCER, topic=TOPIC, key=post.id, event=events_pb2.Event(post_liked=payload))
+        return self._row(post, events_pb2.Event(post_liked=payload))
 
     def unliked(self, post: PostRef, user_id: int) -> OutboxRow:
         payload = events_pb2.PostUnliked(post_id=post.id, user_id=user_id, post_author_id=post.author_id)
-        return outbox_row(producer=PRODUCER, topic=TOPIC, key=post.id, event=events_pb2.Event(post_unliked=payload))
+        return self._row(post, events_pb2.Event(post_unliked=payload))
+
+    def committed(self) -> None:
+        self.relay.wake()
+
+    def _row(self, post: PostRef, event: events_pb2.Event) -> OutboxRow:
+        return outbox_row(producer=PRODUCER, topic=TOPIC, key=post.id, event=event, notify=not self.relay.leading)
 
     async def commented(
         self, conn: asyncpg.Connection, post: PostRef, comment: Comment, mention_handles: Sequence[str]

@@ -74,6 +74,27 @@ def lock_key(kind: CounterKind, post_id: int, member_id: int) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+class PooledConnection(asyncpg.Connection):
+    """The pool's connections (`create_pool(connection_class=PooledConnection, reset=reset_unless_clean)`): a
+    connection that held only ordered writes (PgDatabase.ordered) leaves nothing on its session, and goes back to
+    the pool without the reset statement (a round trip per like); any other use is reset as asyncpg does."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.clean_release = False
+
+    def release_without_reset(self) -> None:
+        self.clean_release = True
+
+
+async def reset_unless_clean(conn: PooledConnection) -> None:
+    """The pool's reset (asyncpg has already rolled back an open transaction and dropped the listeners)."""
+    if conn.clean_release:
+        conn.clean_release = False
+        return
+    await conn.execute(conn.get_reset_query())
+
+
 @dataclass
 class PgSession:
     conn: asyncpg.Connection
@@ -140,6 +161,13 @@ class PgDatabase:
                 await conn.execute("SELECT pg_advisory_lock($1)", key)
                 yield PgSession(conn)
 
+    @contextlib.asynccontextmanager
+    async def ordered(self) -> AsyncIterator[PgSession]:
+        with _unavailable_when_down():
+            async with self.pool.acquire() as conn:
+                conn.release_without_reset()
+                yield PgSession(conn)
+
 
 def _comment(row: asyncpg.Record) -> Comment:
     return Comment(row["id"], row["post_id"], row["author_id"], row["text"], row["created_at"])
@@ -149,14 +177,20 @@ def _row_change(row: asyncpg.Record | None) -> RowChange:
     return RowChange(changed=row["changed"], hidden=row["hidden"]) if row else RowChange(changed=False, hidden=False)
 
 
+def _ordered_change(row: asyncpg.Record) -> RowChange:
+    return RowChange(changed=row["changed"], hidden=row["hidden"], order=row["change_order"])
+
+
 class PgEngagementStore:
     async def add_like(
         self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool, event: OutboxRow
     ) -> RowChange:
-        return _row_change(await conn.fetchrow(_SQL["add_like"], post_id, user_id, hidden, *event.args()))
+        lock = lock_key(CounterKind.LIKES, post_id, user_id)
+        return _ordered_change(await conn.fetchrow(_SQL["add_like"], lock, post_id, user_id, hidden, *event.args()))
 
     async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
-        return _row_change(await conn.fetchrow(_SQL["remove_like"], post_id, user_id, *event.args()))
+        lock = lock_key(CounterKind.LIKES, post_id, user_id)
+        return _ordered_change(await conn.fetchrow(_SQL["remove_like"], lock, post_id, user_id, *event.args()))
 
     async def insert_comment(self, conn: asyncpg.Connection, comment: Comment, hidden: bool) -> None:
         c = comment

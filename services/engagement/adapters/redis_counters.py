@@ -13,13 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.common import redis_keys
+from services.common.engagement_version import replace_command
 from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script, load_script
-from services.engagement.app.ports import CachedCounts, CachedStats, CacheUnavailable, PostMembers
+from services.engagement.app.ports import Actor, CachedCounts, CachedStats, CacheUnavailable, PostMembers
 from services.engagement.domain.model import CounterKind, Counts, MemberChange
 
 _SENTINEL = redis_keys.ENGAGEMENT_SENTINEL
 _STAGE_CHUNK = 10_000
 _STAGED_TTL_SECONDS = 300  # a rebuild that dies before publishing leaves no staged set behind for long
+# A change is applied within its request (seconds after its commit): the orders of a row's changes need keeping only
+# that long, with a wide margin.
+_ORDER_TTL_SECONDS = 600
 
 
 _SET_OF = {
@@ -53,10 +57,18 @@ class RedisCounters:
         except (RedisMuxError, RedisReplyError, OSError) as exc:
             raise CacheUnavailable(str(exc)) from exc
 
-    async def apply(self, change: MemberChange) -> int | None:
+    async def apply(self, change: MemberChange, actor: Actor | None = None) -> int | None:
         gen, *sets = _keys(change.post_id)
+        keys = [gen, _SET_OF[change.kind](change.post_id), *sets, redis_keys.engagement_change_order(change.post_id)]
+        order = "" if change.order is None else change.order
+        field = f"{change.kind.value}:{change.member_id}"
         args = [_SENTINEL, change.member_id, int(change.present), uuid.uuid4().hex, self.ttl_seconds]
-        [count] = await self._run(self._apply, [([gen, _SET_OF[change.kind](change.post_id), *sets], args)])
+        args += [order, field, _ORDER_TTL_SECONDS]
+        then = [replace_command(actor.user_id, sees_own_hidden=actor.sees_own_hidden)] if actor is not None else []
+        try:
+            count, *_ = await self.redis.run_scripts([(self._apply, keys, args)], then=then)
+        except (RedisMuxError, RedisReplyError, OSError) as exc:
+            raise CacheUnavailable(str(exc)) from exc
         return None if count < 0 else int(count)
 
     async def _read(self, viewer_id: int, post_ids: Sequence[int]) -> list[Any]:

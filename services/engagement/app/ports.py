@@ -49,9 +49,13 @@ class Database(Protocol):
         ...
 
     def exclusive(self, kind: CounterKind, post_id: int, member_id: int) -> AbstractAsyncContextManager[Session]:
-        """A session holding the lock of one counted row (a post's like by a user, or a comment) from before its
-        transaction until after its change is applied to the counter cache: so changes of one row reach the
-        cache in the order they committed."""
+        """A session holding the lock of one counted row (a comment) from before its transaction until after its
+        change is applied to the counter cache: so changes of one row reach the cache in the order they committed."""
+        ...
+
+    def ordered(self) -> AbstractAsyncContextManager[Session]:
+        """A session for writes that order themselves (EngagementStore.add_like, remove_like: each takes its row's
+        lock for its transaction only and returns its order), which leave nothing on the session to undo."""
         ...
 
 
@@ -59,9 +63,10 @@ class EngagementStore(Protocol):
     """Likes, comments and shares. Every change that counts also records its +1/-1 for the flush."""
 
     async def add_like(self, conn: Conn, post_id: int, user_id: int, hidden: bool, event: OutboxRow) -> RowChange:
-        """The like as it stands: new (changed) or already there, and whether it is hidden. A new like that is not
-        hidden records its +1 and puts `event` in the outbox, atomically, even outside a transaction (a hidden like
-        does neither; nor do hidden comments and shares)."""
+        """The like as it stands: new (changed) or already there, whether it is hidden, and the call's order among
+        the row's changes (RowChange.order: numbered in commit order). A new like that is not hidden records its +1
+        and puts `event` in the outbox, atomically, even outside a transaction (a hidden like does neither; nor do
+        hidden comments and shares). On a session of Database.ordered."""
         ...
 
     async def remove_like(self, conn: Conn, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
@@ -176,12 +181,22 @@ class EngagementVersions(Protocol):
         """Gives the user a fresh version; raises CacheUnavailable."""
 
 
+@dataclass(frozen=True)
+class Actor:
+    """The user whose change is applied, whose engagement version is then replaced (EngagementVersions.replace)."""
+
+    user_id: int
+    sees_own_hidden: bool
+
+
 class CounterCache(Protocol):
     """The hot counts (Redis): per post, the set of each kind's member ids, complete or absent."""
 
-    async def apply(self, change: MemberChange) -> int | None:
-        """Applies the change (set membership: repeating it is harmless); the post's count of that kind after it,
-        None when the post is not cached. Raises CacheUnavailable."""
+    async def apply(self, change: MemberChange, actor: Actor | None = None) -> int | None:
+        """Applies the change (set membership: repeating it is harmless; a change with an order, only if no later
+        change of its row was applied); the post's count of that kind after it, None when the post is not cached.
+        Then, in the same round trip, gives `actor` a fresh engagement version. Raises CacheUnavailable (the version
+        may not be replaced then)."""
         ...
 
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:
@@ -206,6 +221,10 @@ class PostDirectory(Protocol):
         """The post if the viewer may see it; NotFound when it is unknown, deleted or hidden from the viewer."""
         ...
 
+    async def live_post(self, post_id: int) -> PostRef:
+        """The post, whoever may see it; NotFound when it is unknown or deleted."""
+        ...
+
 
 class IdSource(Protocol):
     def next_id(self) -> int: ...
@@ -220,6 +239,10 @@ class EngagementEvents(Protocol):
         ...
 
     def unliked(self, post: PostRef, user_id: int) -> OutboxRow: ...
+
+    def committed(self) -> None:
+        """After the statement or transaction that wrote a like's event committed: the event goes out soon."""
+        ...
 
     async def commented(self, conn: Conn, post: PostRef, comment: Comment, mention_handles: Sequence[str]) -> None: ...
 

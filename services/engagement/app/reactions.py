@@ -1,5 +1,6 @@
-"""Likes and shares. A like or unlike holds its row's lock from before its transaction until its change is in the
-counter cache, so the cache sees one user's likes of one post in commit order; shares only ever add, so need none.
+"""Likes and shares. A like or unlike takes its row's lock for its own transaction and is numbered in its row's
+commit order, and the counter cache applies one user's likes of one post in that order, whatever order the applies
+arrive in (no lock is held until the change is applied); shares only ever add, so need none.
 
 A shadow-banned user's like or share is stored hidden: no event, not in the post's cached sets; the counts their
 answers carry add their own hidden engagement back (services/engagement/domain/shadow_bans.py)."""
@@ -9,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from services.engagement.app.ports import Conn
-from services.engagement.app.writes import Writes
+from services.engagement.app.ports import Actor, Conn
+from services.engagement.app.writes import Start, Writes
 from services.engagement.domain.model import Action, CounterKind, LikeState, MemberChange, RowChange, ShareCount
 from services.engagement.domain.shadow_bans import publishes_events
 
@@ -39,30 +40,36 @@ class Reactions:
                 return await w.store.add_like(conn, post_id, user_id, start.hidden, event)
             return await w.store.remove_like(conn, post_id, user_id, event)
 
-        async with w.db.exclusive(CounterKind.LIKES, post_id, user_id) as session:
-            row, taken = RowChange(changed=False, hidden=False), None
-            if keyed.key is None:
-                row = await write(session.conn)  # one statement: atomic without a transaction block
-            else:
-                async with session.transaction() as conn:
-                    taken = await keyed.claim(conn)
-                    if taken is None:
-                        row = await write(conn)
+        if keyed.key is None:
+            async with w.db.ordered() as session:  # one statement: atomic without a transaction block
+                row = await write(session.conn)
+            return LikeState(liked=liked, like_count=await self._applied(post_id, user_id, start, row, liked=liked))
+        async with w.db.ordered() as session:
+            async with session.transaction() as conn:
+                taken = await keyed.claim(conn)
+                row = await write(conn) if taken is None else RowChange(changed=False, hidden=False)
             if taken is not None and taken.answer is not None:
                 return cast(LikeState, taken.answer)
             if taken is None:
-                # Applied even when nothing changed: membership is state, and a retry repairs a lost apply. A hidden
-                # like is no member: its author alone counts it.
-                change = MemberChange(post_id, CounterKind.LIKES, user_id, liked and not row.hidden)
-                count = await w.counting.applied(change, session.conn) + int(liked and row.hidden)
+                count = await self._applied(post_id, user_id, start, row, liked=liked, conn=session.conn)
             else:  # the first request committed but died before answering: answer now, change nothing
                 count = (await w.counting.exact([post_id], session.conn))[post_id].likes
                 if start.hidden:
                     count += (await w.own_hidden(user_id, post_id, session.conn)).likes
-            state = cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
-        if taken is None:
-            await w.changed(user_id, start.sees_own_hidden)
-        return state
+            return cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
+
+    async def _applied(
+        self, post_id: int, user_id: int, start: Start, row: RowChange, *, liked: bool, conn: Conn | None = None
+    ) -> int:
+        """After the like's write committed: its event on its way, its change in the counter cache; the post's like
+        count as the liker sees it. Applied even when nothing changed: membership is state, and a retry repairs a
+        lost apply; in the row's commit order (row.order), whatever order the applies arrive in. A hidden like is no
+        member: its author alone counts it."""
+        w = self.writes
+        w.events.committed()
+        change = MemberChange(post_id, CounterKind.LIKES, user_id, liked and not row.hidden, row.order)
+        actor = Actor(user_id, start.sees_own_hidden)
+        return await w.counting.applied(change, conn, actor) + int(liked and row.hidden)
 
     async def share(self, user_id: int, post_id: int, idempotency_key: str | None) -> ShareCount:
         w = self.writes

@@ -1,6 +1,6 @@
-"""May the caller engage with this post? The post service decides (PostService.GetPost as the caller, which applies
-services/common/visibility.py through the graph); this keeps its answers in the process so that the common like
-makes no peer call, each with the rule that keeps it exact:
+"""May the caller engage with this post? The post service and the graph decide (services/common/visibility.py); this
+keeps their answers in the process so that the common like makes no peer call, each with the rule that keeps it
+exact:
 
 - a post's author and audience never change, only deletion does: the post is kept by id, and every use asks the
   post service's tombstone set whether it is deleted (services.common.post_tombstones); no set, no answer: ask;
@@ -9,7 +9,12 @@ makes no peer call, each with the rule that keeps it exact:
   an unfollow or any other change of either user's relationships replaces a version, and the next use asks again.
   A bounded age covers a graph that could not publish a change.
 
-The versions and the tombstone are read in one Redis round trip. Only "may see" is kept: a refusal is asked again.
+The versions and the tombstone are read in one Redis round trip, which a write shares with its other Redis reads
+(`read_published`, then `visible_post` with what it read). Only "may see" is kept: a refusal is asked again. A post
+not known yet is learnt from the post service without any visibility check (BatchGetPosts: live or not, author,
+audience); "may see", when not kept, is the graph's to say (GraphService.BatchCheckVisibility with the post's author
+and audience, as the post service's GetPost would ask it), unless the tombstone set is unknown: then GetPost, as the
+caller, decides everything.
 """
 
 from __future__ import annotations
@@ -50,21 +55,45 @@ class PublishedStateReader(Protocol):
         ...
 
 
-class CachedPostDirectory:
-    """A PostDirectory over the post service's answers (implements app.ports.PostDirectory)."""
+class AudienceCheck(Protocol):
+    async def may_see(self, viewer_id: int, post: PostRef) -> bool:
+        """Whether the viewer may see the author's posts of the post's audience (services/common/visibility.py)."""
+        ...
 
-    def __init__(self, posts: PostDirectory, published: PublishedStateReader, *, size: int, max_age_seconds: float):
+
+class CachedPostDirectory:
+    """A PostDirectory over the post service's and the graph's answers (implements app.ports.PostDirectory)."""
+
+    def __init__(
+        self,
+        posts: PostDirectory,
+        audience: AudienceCheck,
+        published: PublishedStateReader,
+        *,
+        size: int,
+        max_age_seconds: float,
+    ):
         self.posts = posts
+        self.audience = audience
         self.published = published
         self.known_posts: LruCache[int, PostRef] = LruCache(size, float("inf"))
         self.may_see: LruCache[tuple[int, int, Visibility], bool] = LruCache(size, max_age_seconds)
 
-    async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
+    async def read_published(self, viewer_id: int, post_id: int) -> PublishedState | None:
+        """What the owners publish about a known post and this viewer, for `visible_post`; None for a post not known
+        yet (nothing to read)."""
+        post = self.known_posts.get(post_id)
+        return None if post is None else await self.published.read(viewer_id, post.author_id, post_id)
+
+    async def visible_post(self, viewer_id: int, post_id: int, published: PublishedState | None = None) -> PostRef:
+        """`published`: `read_published`'s answer, when the caller read it beside its other Redis reads."""
         post = self.known_posts.get(post_id)
         if post is None:
             LOOKUPS.labels("unknown_post").inc()
-            return self._keep_post(await self.posts.visible_post(viewer_id, post_id))
-        state = await self.published.read(viewer_id, post.author_id, post_id)
+            post = await self.posts.live_post(post_id)  # NotFound when unknown or deleted
+            self.known_posts.put(post.id, post)
+            published = None
+        state = published if published is not None else await self.published.read(viewer_id, post.author_id, post_id)
         if state.deleted:
             LOOKUPS.labels("deleted").inc()
             raise NotFound("post not found", reason="POST_NOT_FOUND")
@@ -72,12 +101,13 @@ class CachedPostDirectory:
         if state.deleted is not None and state.versions and self.may_see.get(decided, state.versions):
             LOOKUPS.labels("hit").inc()
             return post
-        LOOKUPS.labels("miss").inc()
-        answer = await self.posts.visible_post(viewer_id, post_id)  # NotFound when it may not
+        if state.deleted is None:  # the tombstones are unknown: the post service knows whether it is deleted
+            LOOKUPS.labels("miss_asked_post_service").inc()
+            post = await self.posts.visible_post(viewer_id, post_id)  # NotFound when it may not
+        else:
+            LOOKUPS.labels("miss_asked_graph").inc()
+            if not await self.audience.may_see(viewer_id, post):
+                raise NotFound("post not found", reason="POST_NOT_FOUND")
         if state.versions:
             self.may_see.put(decided, True, state.versions)
-        return answer
-
-    def _keep_post(self, post: PostRef) -> PostRef:
-        self.known_posts.put(post.id, post)
         return post

@@ -68,6 +68,8 @@ class RowChange:
 
     changed: bool
     hidden: bool
+    order: int | None = None
+    """A like's change: its place among the row's changes, in commit order (ordered writes, Database.ordered)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ class MemberChange:
     kind: CounterKind
     member_id: int
     present: bool
+    order: int | None = None
+    """The change's place among the row's changes (RowChange.order): applied only after every earlier one. None:
+    the writer holds the row's lock until the change is applied."""
 
 
 def created_at_of(snowflake: int) -> dt.datetime:

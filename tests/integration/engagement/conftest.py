@@ -63,6 +63,7 @@ class Mesh:
     auth: auth_service_pb2_grpc.AuthServiceStub
     engagement_server: GrpcServer
     post_address: str
+    graph_address: str
     stack: StackSettings
 
     async def new_user(self, *, private: bool = False, prefix: str = "e") -> int:
@@ -118,7 +119,13 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
         )
         servers.append(post)
         engagement = await build_engagement(
-            _settings(stack_settings, post_address, listen_address=engagement_address, content_denylist=DENYLIST)
+            _settings(
+                stack_settings,
+                post_address,
+                graph_address,
+                listen_address=engagement_address,
+                content_denylist=DENYLIST,
+            )
         )
         await engagement.start()
         servers.append(engagement)
@@ -129,6 +136,7 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
             auth=auth_service_pb2_grpc.AuthServiceStub(channel(auth_address)),
             engagement_server=engagement,
             post_address=post_address,
+            graph_address=graph_address,
             stack=stack_settings,
         )
     finally:
@@ -138,14 +146,15 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
             await server.stop(grace=0)
 
 
-def _settings(stack: StackSettings, post_address: str, **overrides: object) -> EngagementSettings:
-    return service_settings(EngagementSettings, stack, post_target=post_address, **{**FAST, **UNGUARDED, **overrides})
+def _settings(stack: StackSettings, post_address: str, graph_address: str, **overrides: object) -> EngagementSettings:
+    peers = {"post_target": post_address, "graph_target": graph_address}
+    return service_settings(EngagementSettings, stack, **peers, **{**FAST, **UNGUARDED, **overrides})
 
 
 @contextlib.asynccontextmanager
 async def start_engagement(mesh: Mesh, **overrides: object) -> AsyncIterator[pb_grpc.EngagementServiceStub]:
     """Another engagement replica, in-process, beside the mesh's; stopped when the block ends."""
-    server = await build_engagement(_settings(mesh.stack, mesh.post_address, **overrides))
+    server = await build_engagement(_settings(mesh.stack, mesh.post_address, mesh.graph_address, **overrides))
     port = await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     try:

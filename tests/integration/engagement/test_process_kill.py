@@ -30,6 +30,7 @@ def start_process(mesh: Mesh, address: str) -> subprocess.Popen[bytes]:
         "FEEDMESH_LISTEN_ADDRESS": address,
         "FEEDMESH_METRICS_PORT": "0",
         "FEEDMESH_POST_TARGET": mesh.post_address,
+        "FEEDMESH_GRAPH_TARGET": mesh.graph_address,
         **{f"FEEDMESH_{k.upper()}": str(v) for k, v in {**FAST, **UNGUARDED}.items()},
     }
     return subprocess.Popen(

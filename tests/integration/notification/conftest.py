@@ -251,6 +251,7 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
                 EngagementSettings,
                 stack_settings,
                 post_target=post_address,
+                graph_target=peers["graph_target"],
                 listen_address=engagement_address,
             )
         )

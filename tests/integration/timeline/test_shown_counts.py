@@ -71,7 +71,11 @@ async def readers(mesh: Mesh, stack_settings: StackSettings) -> AsyncIterator[Re
     servers: list[GrpcServer] = []
     try:
         engagement, engagement_address = await start_service(
-            build_engagement, EngagementSettings, stack_settings, post_target=peers.post_target
+            build_engagement,
+            EngagementSettings,
+            stack_settings,
+            post_target=peers.post_target,
+            graph_target=peers.graph_target,
         )
         servers.append(engagement)
         post, post_address = await start_service(

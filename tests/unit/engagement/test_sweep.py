@@ -63,7 +63,7 @@ class FakeLedger:
 def maintenance() -> tuple[CounterMaintenance, FakeStore, FakeCache]:
     store, cache = FakeStore(), FakeCache()
     db: Any = FakeDb()
-    counting = Counting(db, store, cache)  # type: ignore[arg-type]
+    counting = Counting(db, store, cache, versions=None)  # type: ignore[arg-type]
     sweeper = CounterMaintenance(
         db=db,
         ledger=FakeLedger(store),  # type: ignore[arg-type]
