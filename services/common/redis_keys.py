@@ -253,6 +253,12 @@ def ranking_affinity(viewer_id: int) -> str:
     return f"rank:{{{viewer_id}}}:affinity"
 
 
+def ranking_affinity_staging(viewer_id: int) -> str:
+    """Hash: the feature job's next ranking_affinity(viewer), renamed over it once whole (same hash slot), so a
+    reader never sees a half-written hash."""
+    return f"rank:{{{viewer_id}}}:affinity:next"
+
+
 def ranking_author(author_id: int) -> str:
     """String: packed AUTHOR features."""
     return f"rank:author:{author_id}"
