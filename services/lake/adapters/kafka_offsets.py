@@ -37,7 +37,7 @@ class KafkaOffsets:
     def _committed(self) -> dict[str, int]:
         with self._lock:
             admin, _ = self._clients()
-            found = admin.list_consumer_group_offsets(self.group)
+            found = admin.list_group_offsets(self.group).get(self.group, {})
             return {f"{tp.topic}/{tp.partition}": int(meta.offset) for tp, meta in found.items() if meta.offset >= 0}
 
     async def end_offsets(self) -> dict[str, int]:

@@ -5,8 +5,8 @@ pass an event that is not in the lake: at least once, and the objects' names mak
 (domain/buffer.py).
 
 A flush happens when the buffers hold `max_events`, when the oldest buffered event waited `max_age_seconds`, when
-the consumer's pipeline is about to fill up, on request (`flush_now`, the Flush RPC) and at every batch while
-something waits for the lake to catch up (`eager`), or the process stops.
+the consumer's pipeline is about to fill up (then even a run a predecessor's plan holds back is written), and at
+every batch while something waits for the lake to catch up (`eager`: the Flush RPC) or the process stops.
 """
 
 from __future__ import annotations
@@ -98,11 +98,13 @@ class Archiver:
         full = len(self.waiting) >= self.max_batches
         if full or self.eager_requests or self.closing or self.buffered >= self.max_events:
             try:
-                await self.flush(force=full or self.closing)
+                await self.flush(force=full)
             except Exception:  # the store is down: the batch stays unfinished and the timer tries again
                 log.exception("lake flush failed; retrying")
         else:
             self._settle()
+        if self.closing:
+            self._abandon()
         return done
 
     async def _open(self, where: Partition) -> PartitionBuffer:
@@ -187,7 +189,23 @@ class Archiver:
                 except Exception:
                     log.exception("lake flush failed; retrying")
 
+    def _abandon(self) -> None:
+        """Stopping: the batches not written yet fail, so the consumer commits none of them and a successor reads
+        them again (a run held for a predecessor's plan is not cut short: the successor cuts it where the plan says)."""
+        for waiting in self.waiting:
+            if not waiting.done.done():
+                waiting.done.set_exception(ArchiverStopped("the lake archiver stopped before writing the batch"))
+        self.waiting.clear()
+
     async def close(self) -> None:
-        """From now on every batch is written at once; what is buffered is written now."""
+        """From now on every batch is written at once; what is buffered is written now, and what cannot be is left to
+        the next process."""
         self.closing = True
-        await self.flush(force=True)
+        try:
+            await self.flush()
+        finally:
+            self._abandon()
+
+
+class ArchiverStopped(Exception):
+    """A batch the archiver did not write because it stopped."""

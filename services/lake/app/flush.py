@@ -29,7 +29,7 @@ class Flush:
         ends = {where: end for where, end in (await self.offsets.end_offsets()).items() if end > 0}
         before_events, before_files = self.archiver.written.events, self.archiver.written.files
         async with self.archiver.eager():
-            await self.archiver.flush(force=True)
+            await self.archiver.flush()
 
             def caught_up(committed: dict[str, int]) -> bool:
                 return all(committed.get(where, 0) >= end for where, end in ends.items())

@@ -9,8 +9,8 @@ import pytest
 
 from services.common import ranking_features
 from services.common.ranking_features import FEATURE_NAMES
-from services.training.domain.features import affinity, all_features, author, post
 from services.training.domain.events import History
+from services.training.domain.features import affinity, all_features, author, post
 from tests.unit.training.scenario import at, make
 
 VIEWER, AUTHOR, OTHER = 1, 2, 3
@@ -88,4 +88,3 @@ def test_candidate_group_matches_the_online_formula() -> None:
     )
     assert [row[n] for n in ranking_features.CANDIDATE] == pytest.approx(online)
     assert all(not math.isnan(row[n]) for n in FEATURE_NAMES)
-
