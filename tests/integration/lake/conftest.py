@@ -75,19 +75,28 @@ def _ensure_topic(stack: StackSettings) -> None:
         admin.close()
 
 
-@pytest.fixture(scope="package")
-def buckets(stack_settings: StackSettings, s3_client: Any) -> Iterator[tuple[str, str]]:
+@contextlib.contextmanager
+def fresh_buckets(s3_client: Any) -> Iterator[tuple[str, str]]:
+    """A lake bucket and a models bucket of their own, deleted with what they hold at the end."""
     suffix = uuid.uuid4().hex[:8]
     names = (f"feedmesh-test-lake-{suffix}", f"feedmesh-test-models-{suffix}")
     for name in names:
         s3_client.create_bucket(Bucket=name)
-    yield names
-    for name in names:
-        for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for item in page.get("Contents", []):
-                s3_client.delete_object(Bucket=name, Key=item["Key"])
-        with contextlib.suppress(Exception):
-            s3_client.delete_bucket(Bucket=name)
+    try:
+        yield names
+    finally:
+        for name in names:
+            for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=name):
+                for item in page.get("Contents", []):
+                    s3_client.delete_object(Bucket=name, Key=item["Key"])
+            with contextlib.suppress(Exception):
+                s3_client.delete_bucket(Bucket=name)
+
+
+@pytest.fixture(scope="package")
+def buckets(stack_settings: StackSettings, s3_client: Any) -> Iterator[tuple[str, str]]:
+    with fresh_buckets(s3_client) as names:
+        yield names
 
 
 @pytest.fixture(scope="package")
