@@ -41,15 +41,20 @@ def _pairs(history: History, now: datetime, active_since: datetime) -> pl.DataFr
     return pl.concat([current.select("viewer_id", "author_id"), engaged, shown]).unique().sort("viewer_id", "author_id")
 
 
+def _nonzero(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
+    """Rows with a feature other than zero: a missing key reads as zeros (ranking_features.unpack), so the others
+    need no Redis memory."""
+    return frame.filter(pl.any_horizontal(pl.col(n) != 0 for n in names))
+
+
 def online_features(history: History, now: datetime, *, active_days: int, post_days: int) -> OnlineFeatures:
     at = pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("at")
     pairs = _pairs(history, now, now - timedelta(days=active_days)).with_columns(at)
     recent_posts = history.posts.filter(pl.col("t") >= now - timedelta(days=post_days))
     authors = pl.concat([pairs.select("author_id"), recent_posts.select("author_id")]).unique().sort("author_id")
+    posts = recent_posts.select("post_id").unique().sort("post_id").with_columns(at)
     return OnlineFeatures(
-        affinity=affinity(pairs, history).select("viewer_id", "author_id", *AFFINITY),
-        author=author(authors.with_columns(at), history).select("author_id", *AUTHOR),
-        post=post(recent_posts.select("post_id").unique().sort("post_id").with_columns(at), history).select(
-            "post_id", *POST
-        ),
+        affinity=_nonzero(affinity(pairs, history).select("viewer_id", "author_id", *AFFINITY), AFFINITY),
+        author=_nonzero(author(authors.with_columns(at), history).select("author_id", *AUTHOR), AUTHOR),
+        post=_nonzero(post(posts, history).select("post_id", *POST), POST),
     )
