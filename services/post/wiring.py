@@ -8,6 +8,7 @@ from feedmesh.post.v1 import post_service_pb2_grpc
 from services.common import postgres
 from services.common.clients import ChannelPool
 from services.common.content_safety import ContentPolicy
+from services.common.idempotency_pruning import IdempotencyKeyPruner
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
 from services.common.redis import create_redis
@@ -15,7 +16,7 @@ from services.common.server import GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
 from services.post.adapters.events import PRODUCER, OutboxPostEvents
 from services.post.adapters.peers import AuthUserDirectory, EngagementStats, GraphVisibility, MediaChecker
-from services.post.adapters.postgres import PgPartitionStore, PgPostRepository
+from services.post.adapters.postgres import PRUNE_IDEMPOTENCY_KEYS, PgPartitionStore, PgPostRepository
 from services.post.adapters.tombstones import RedisTombstones
 from services.post.api.servicer import PostServicer
 from services.post.app.maintenance import PartitionMaintenance
@@ -43,6 +44,14 @@ async def build(settings: PostSettings) -> GrpcServer:
         await maintenance.run_once()
         maintenance.start()
         closers.append(maintenance.stop)
+        pruner = IdempotencyKeyPruner(
+            pool,
+            PRUNE_IDEMPOTENCY_KEYS,
+            retention_seconds=settings.idempotency_key_retention_seconds,
+            interval_seconds=settings.idempotency_prune_seconds,
+        )
+        pruner.start()
+        closers.append(pruner.stop)
 
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-post")
         closers.append(publisher.close)
