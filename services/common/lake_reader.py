@@ -18,6 +18,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from services.common.lake_layout import event_schema, parse_hour_dir, type_dir
+from services.common.settings import S3Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,17 @@ def s3_filesystem(
         region=region,
         connect_timeout=timeout_seconds,
         request_timeout=timeout_seconds,
+    )
+
+
+def filesystem(settings: S3Settings) -> pafs.S3FileSystem:
+    """The S3 store a service's settings name (blocking: creating the client reads configuration from disk)."""
+    return s3_filesystem(
+        settings.s3_endpoint,
+        settings.s3_region,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+        settings.s3_timeout_seconds,
     )
 
 

@@ -67,6 +67,14 @@ def load_settings(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
     return settings
 
 
+def require_positive(settings: object, *names: str) -> None:
+    """Raises SettingsError naming the first of these fields that is not > 0."""
+    for name in names:
+        value = getattr(settings, name)
+        if value <= 0:
+            raise SettingsError(f"{env_name(name)} must be > 0, got {value}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ServerSettings:
     """What every service's server needs; services embed these fields by subclassing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name
+from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name, require_positive
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +43,8 @@ class LakeSettings(S3Settings, ServerSettings):
                 raise SettingsError(f"{env_name(name)} is required but not set")
         if not self.lake_topics:
             raise SettingsError(f"{env_name('lake_topics')} names no topic")
-        for name in (
+        require_positive(
+            self,
             "consumer_batch_size",
             "poison_after_failures",
             "flush_max_events",
@@ -51,9 +52,7 @@ class LakeSettings(S3Settings, ServerSettings):
             "flush_max_batches",
             "upload_concurrency",
             "flush_timeout_seconds",
-        ):
-            if getattr(self, name) <= 0:
-                raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        )
         if self.compact_every_seconds < 0 or self.compact_grace_seconds < 0:
             raise SettingsError(f"{env_name('compact_every_seconds')} and _GRACE_SECONDS must be >= 0")
         if self.consumer_offset_reset not in {"earliest", "latest"}:

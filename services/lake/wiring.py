@@ -12,8 +12,9 @@ from feedmesh.lake.v1 import lake_service_pb2_grpc as pb_grpc
 
 from services.common.kafka import KafkaPublisher
 from services.common.kafka_consumer import DeadLetters, EventConsumer
-from services.common.lake_reader import s3_filesystem
-from services.common.server import Closer, GrpcServer, ServiceBinding
+from services.common.lake_reader import filesystem
+from services.common.periodic import start_periodically
+from services.common.server import Closer, GrpcServer, ServiceBinding, build_or_close
 from services.lake.adapters.kafka_offsets import KafkaOffsets
 from services.lake.adapters.metrics import PrometheusArchiveMetrics
 from services.lake.adapters.s3_lake import S3Lake
@@ -23,35 +24,15 @@ from services.lake.app.compaction import Compactor
 from services.lake.app.flush import Flush
 from services.lake.settings import LakeSettings
 
+FLUSH_TICK_SECONDS = 1.0  # how often the archiver looks for buffers past their age limit
+
 
 async def build(settings: LakeSettings) -> GrpcServer:
-    closers: list[Closer] = []
-    try:
-        return await _build(settings, closers)
-    except BaseException:
-        for close in reversed(closers):
-            await close()
-        raise
-
-
-def _background(closers: list[Closer], stop: asyncio.Event, task: asyncio.Task[None]) -> None:
-    async def stop_task() -> None:
-        stop.set()
-        await task
-
-    closers.append(stop_task)
+    return await build_or_close(lambda closers: _build(settings, closers))
 
 
 async def _build(settings: LakeSettings, closers: list[Closer]) -> GrpcServer:
-    fs = await asyncio.to_thread(
-        s3_filesystem,
-        settings.s3_endpoint,
-        settings.s3_region,
-        settings.s3_access_key,
-        settings.s3_secret_key,
-        settings.s3_timeout_seconds,
-    )
-    store = S3Lake(fs, settings.lake_bucket)
+    store = S3Lake(await asyncio.to_thread(filesystem, settings), settings.lake_bucket)
     offsets = KafkaOffsets(settings.kafka_bootstrap, settings.lake_topics, settings.consumer_group)
     closers.append(offsets.close)
     archiver = Archiver(
@@ -62,11 +43,10 @@ async def _build(settings: LakeSettings, closers: list[Closer]) -> GrpcServer:
         max_batches=settings.flush_max_batches,
         upload_concurrency=settings.upload_concurrency,
     )
-    stop = asyncio.Event()
-    _background(closers, stop, asyncio.create_task(archiver.run_timer(stop)))
+    closers.append(start_periodically(archiver.flush_if_due, FLUSH_TICK_SECONDS, what="lake flush"))
     if settings.compact_every_seconds > 0:
         compactor = Compactor(store, grace=timedelta(seconds=settings.compact_grace_seconds))
-        _background(closers, stop, asyncio.create_task(compactor.run_timer(stop, settings.compact_every_seconds)))
+        closers.append(start_periodically(compactor.compact, settings.compact_every_seconds, what="lake compaction"))
 
     dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-lake-dead-letters")
     closers.append(dead_letters.close)
@@ -86,7 +66,7 @@ async def _build(settings: LakeSettings, closers: list[Closer]) -> GrpcServer:
     )
     consumer.start()
     closers.append(consumer.stop)
-    closers.append(archiver.close)
+    closers.append(archiver.close)  # closed first: what it cannot write is not committed by the consumer's stop
     if settings.consumer_ready_seconds > 0:
         await consumer.wait_assigned(settings.consumer_ready_seconds)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name
+from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name, require_positive
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +51,8 @@ class TrainingSettings(S3Settings, ServerSettings):
             raise SettingsError(f"{env_name('holdout_fraction')} must be between 0 and 1")
         if self.train_every_seconds < 0 or self.min_ndcg_gain < 0:
             raise SettingsError(f"{env_name('train_every_seconds')} and {env_name('min_ndcg_gain')} must be >= 0")
-        for name in (
+        require_positive(
+            self,
             "flush_timeout_seconds",
             "training_days",
             "label_window_seconds",
@@ -64,6 +65,4 @@ class TrainingSettings(S3Settings, ServerSettings):
             "learning_rate",
             "min_data_in_leaf",
             "train_threads",
-        ):
-            if getattr(self, name) <= 0:
-                raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        )

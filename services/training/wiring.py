@@ -5,17 +5,17 @@ service's Flush) and its schedule; the service itself serves only gRPC health. `
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
-from services.common.lake_reader import s3_filesystem
+from services.common.lake_reader import filesystem
+from services.common.periodic import start_periodically
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
 from services.training.adapters.lake_client import LakeClient
 from services.training.adapters.redis_features import RedisFeatures
 from services.training.adapters.s3_stores import S3LakeFrames, S3Models
 from services.training.app.chain import OfflineChain
-from services.training.app.schedule import run_every
+from services.training.app.schedule import run_once
 from services.training.settings import TrainingSettings
 
 
@@ -24,14 +24,7 @@ async def open_chain(
 ) -> tuple[OfflineChain, Callable[[], Awaitable[None]]]:
     """The chain and what closes its clients. `flush=False`: read the lake as it is, without asking the lake
     service to write what it buffers first."""
-    fs = await asyncio.to_thread(
-        s3_filesystem,
-        settings.s3_endpoint,
-        settings.s3_region,
-        settings.s3_access_key,
-        settings.s3_secret_key,
-        settings.s3_timeout_seconds,
-    )
+    fs = await asyncio.to_thread(filesystem, settings)
     redis = create_redis(settings.redis_url, max_connections=4)
     chain = OfflineChain(
         settings=settings,
@@ -48,14 +41,7 @@ async def build(settings: TrainingSettings) -> GrpcServer:
     server = GrpcServer(settings=settings, bindings=[])
     server.add_closer(close_clients)
     if settings.train_every_seconds > 0:
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_every(chain, settings.train_every_seconds, stop))
-
-        async def stop_schedule() -> None:
-            stop.set()
-            task.cancel()  # a run in progress is abandoned: nothing is published before its last step
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-        server.add_closer(stop_schedule)
+        # A run cancelled by a stop publishes nothing: the model is the chain's last write.
+        closer = start_periodically(lambda: run_once(chain), settings.train_every_seconds, what="training run")
+        server.add_closer(closer)
     return server

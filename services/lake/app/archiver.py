@@ -178,16 +178,10 @@ class Archiver:
         finally:
             self.eager_requests -= 1
 
-    async def run_timer(self, stop: asyncio.Event, tick_seconds: float = 1.0) -> None:
-        """Flushes buffers that waited `max_age_seconds`; an upload failure is retried at the next tick."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), tick_seconds)
-            if self.due():
-                try:
-                    await self.flush()
-                except Exception:
-                    log.exception("lake flush failed; retrying")
+    async def flush_if_due(self) -> None:
+        """Flushes buffers whose oldest event waited `max_age_seconds` (called every second or so)."""
+        if self.due():
+            await self.flush()
 
     def _abandon(self) -> None:
         """Stopping: the batches not written yet fail, so the consumer commits none of them and a successor reads

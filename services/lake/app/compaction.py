@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,14 +28,3 @@ class Compactor:
             await self.store.delete(hour.parts)
             log.info("compacted", extra={"hour": hour.where.path, "files": len(hour.keys)})
         return len(due)
-
-    async def run_timer(self, stop: asyncio.Event, every_seconds: float) -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every_seconds)
-            if stop.is_set():
-                return
-            try:
-                await self.compact()
-            except Exception:
-                log.exception("lake compaction failed; retrying at the next pass")

@@ -1,10 +1,8 @@
-"""The offline chain on a timer inside the stack (the training service): every `every_seconds`, first after one
-interval, so a stack that just started is not trained on nothing. A failed run is logged and the next one tries."""
+"""The offline chain as the training service runs it on its timer (services.common.periodic: first one interval after
+the start, so a stack that just started is not trained on nothing), with its progress logged."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from services.training.app.chain import OfflineChain
@@ -25,14 +23,6 @@ class LoggedProgress:
         log.info("training step done", extra={"step": self.current, "detail": detail})
 
 
-async def run_every(chain: OfflineChain, every_seconds: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_seconds)
-        if stop.is_set():
-            return
-        try:
-            result = await chain.run(LoggedProgress())
-            log.info("training run", extra={"run": result.run_id, "published": result.version or "refused"})
-        except Exception:
-            log.exception("training run failed; the next one is in the schedule")
+async def run_once(chain: OfflineChain) -> None:
+    result = await chain.run(LoggedProgress())
+    log.info("training run", extra={"run": result.run_id, "published": result.version or "refused"})
