@@ -16,14 +16,18 @@ import pytest
 from feedmesh.events.v1 import events_pb2
 
 from services.common import redis_keys
-from services.common.lake_layout import dataset_key
-from services.common.lake_reader import read_frame
+from services.common.lake_layout import DATASETS_PREFIX, dataset_key
+from services.common.lake_reader import list_files, read_frame
+from services.common.polling import wait_for
 from services.common.ranking_features import AFFINITY, FEATURE_NAMES, unpack
 from services.common.ranking_models import LATEST_POINTER, ModelMetadata, metadata_key, model_key
 from services.lake.settings import LakeSettings
 from services.lake.wiring import build as build_lake
+from services.training.adapters.s3_stores import S3LakeFrames
 from services.training.app.chain import ChainResult
+from services.training.app.report import experiment_report
 from services.training.settings import TrainingSettings
+from services.training.wiring import build as build_training
 from services.training.wiring import open_chain
 from tests.integration.harness import service_settings, start_service
 from tests.integration.kafka_reading import end_offsets, rewind_group
@@ -110,6 +114,7 @@ def scenario(*, likes_newest: bool, pages: int = 80) -> Scenario:
 class Chain:
     env: LakeEnv
     settings: TrainingSettings
+    overrides: dict[str, Any]
     redis: Any
 
     async def run(self, story: Scenario) -> ChainResult:
@@ -145,19 +150,17 @@ async def chain(lake_env: LakeEnv, s3_client: Any, redis_client: Any) -> AsyncIt
             compact_every_seconds=0,
             flush_max_age_seconds=3600,
         )
-        settings = service_settings(
-            TrainingSettings,
-            lake_env.stack,
-            lake_target=address,
-            lake_bucket=lake_bucket,
-            models_bucket=models_bucket,
-            train_every_seconds=0,
-            feature_ttl_seconds=600,
-            min_holdout_pages=3,
-            flush_timeout_seconds=60,
-        )
+        overrides: dict[str, Any] = {
+            "lake_target": address,
+            "lake_bucket": lake_bucket,
+            "models_bucket": models_bucket,
+            "feature_ttl_seconds": 600,
+            "min_holdout_pages": 3,
+            "flush_timeout_seconds": 60,
+        }
+        settings = service_settings(TrainingSettings, lake_env.stack, **overrides, train_every_seconds=0)
         try:
-            yield Chain(lake_env, settings, redis_client)
+            yield Chain(lake_env, settings, overrides, redis_client)
         finally:
             await lake.stop(grace=0)
 
@@ -178,6 +181,14 @@ async def test_a_model_that_beats_recency_is_published_with_the_features(chain: 
     rows = await asyncio.to_thread(read_frame, chain.env.fs, chain.settings.lake_bucket, dataset_key(result.run_id))
     assert rows.height == story.impressions and int(rows["label"].sum()) == story.engaged
 
+    window = timedelta(seconds=chain.settings.label_window_seconds)
+    until = datetime.now(UTC)
+    arms = await experiment_report(
+        S3LakeFrames(chain.env.fs, chain.settings.lake_bucket), until - timedelta(days=2), until, window
+    )
+    assert [r.arm for r in arms] == ["a", "b"]
+    assert sum(r.impressions for r in arms) == story.impressions and sum(r.engaged for r in arms) == story.engaged
+
     viewer = story.viewers[0]
     stored = chain.redis.hgetall(redis_keys.ranking_affinity(viewer))
     assert chain.redis.ttl(redis_keys.ranking_affinity(viewer)) > 0
@@ -196,3 +207,20 @@ async def test_a_model_that_does_not_beat_recency_is_refused(chain: Chain) -> No
     assert result.version is None
     assert any("does not beat the recency baseline" in why for why in result.outcome.decision.reasons)
     assert chain.read_text(LATEST_POINTER) is None
+
+
+async def test_the_training_service_runs_the_chain_on_its_schedule(chain: Chain) -> None:
+    await chain.env.publish(scenario(likes_newest=True, pages=10).events)
+    server, _ = await start_service(
+        build_training, TrainingSettings, chain.env.stack, **chain.overrides, train_every_seconds=0.5
+    )
+    try:
+        runs = await wait_for(
+            lambda: asyncio.to_thread(list_files, chain.env.fs, chain.settings.lake_bucket, DATASETS_PREFIX),
+            lambda found: len(found) >= 2,
+            what="two scheduled runs' training sets in the lake",
+            within=60,
+        )
+    finally:
+        await server.stop(grace=0)
+    assert all(info.path.endswith("/training.parquet") for info in runs)
