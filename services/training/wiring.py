@@ -12,6 +12,7 @@ from services.common.periodic import start_periodically
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
 from services.training.adapters.lake_client import LakeClient
+from services.training.adapters.metrics import PrometheusTrainingMetrics
 from services.training.adapters.redis_features import RedisFeatures
 from services.training.adapters.s3_stores import S3LakeFrames, S3Models
 from services.training.app.chain import OfflineChain
@@ -42,6 +43,7 @@ async def build(settings: TrainingSettings) -> GrpcServer:
     server.add_closer(close_clients)
     if settings.train_every_seconds > 0:
         # A run cancelled by a stop publishes nothing: the model is the chain's last write.
-        closer = start_periodically(lambda: run_once(chain), settings.train_every_seconds, what="training run")
+        metrics = PrometheusTrainingMetrics()
+        closer = start_periodically(lambda: run_once(chain, metrics), settings.train_every_seconds, what="training run")
         server.add_closer(closer)
     return server

@@ -14,6 +14,7 @@ from typing import Any
 import lightgbm as lgb
 import pytest
 from feedmesh.events.v1 import events_pb2
+from prometheus_client import REGISTRY
 
 from services.common import redis_keys
 from services.common.lake_layout import DATASETS_PREFIX, dataset_key
@@ -224,3 +225,5 @@ async def test_the_training_service_runs_the_chain_on_its_schedule(chain: Chain)
     finally:
         await server.stop(grace=0)
     assert all(info.path.endswith("/training.parquet") for info in runs)
+    # The first run ended before the second began (the second may still be running).
+    assert (REGISTRY.get_sample_value("feedmesh_training_runs_total", {"outcome": "refused"}) or 0) >= 1
