@@ -36,7 +36,8 @@ class PrometheusArchiveMetrics:
         registered.events.labels(event_type).inc(events)
         registered.files.labels(event_type).inc(files)
 
-    def flushed(self, seconds: float, buffered: int) -> None:
-        registered = _registered()
-        registered.flush_seconds.observe(seconds)
-        registered.buffered.set(buffered)
+    def flushed(self, seconds: float) -> None:
+        _registered().flush_seconds.observe(seconds)
+
+    def buffered(self, events: int) -> None:
+        _registered().buffered.set(events)

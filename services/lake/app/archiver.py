@@ -95,6 +95,7 @@ class Archiver:
         self.waiting.append(_Waiting(through, done))
         if self.oldest is None and self.buffered:
             self.oldest = time.monotonic()
+        self.metrics.buffered(self.buffered)
         full = len(self.waiting) >= self.max_batches
         if full or self.eager_requests or self.closing or self.buffered >= self.max_events:
             try:
@@ -137,7 +138,8 @@ class Archiver:
             self.written.events += flushed.events
             self.written.files += flushed.files
             if runs:
-                self.metrics.flushed(time.perf_counter() - started, self.buffered)
+                self.metrics.flushed(time.perf_counter() - started)
+            self.metrics.buffered(self.buffered)
             return flushed
 
     async def _upload(self, runs: list[Run]) -> Written:

@@ -6,10 +6,18 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import grpc
+from feedmesh.lake.v1.lake_service_pb2 import FlushRequest
+from feedmesh.lake.v1.lake_service_pb2_grpc import LakeServiceStub
+from prometheus_client import REGISTRY
+
 from services.common.lake_reader import list_files, read_events
 from services.common.polling import wait_for, wait_until
 from services.lake.adapters.s3_lake import S3Lake
-from tests.integration.kafka_reading import end_offsets, rewind_group
+from services.lake.settings import LakeSettings
+from services.lake.wiring import build
+from tests.integration.harness import start_service
+from tests.integration.kafka_reading import end_offsets, group_lag, rewind_group
 from tests.integration.lake.archiving import CrashingLake, copies, start
 from tests.integration.lake.conftest import TOPIC, LakeEnv, event
 
@@ -76,3 +84,41 @@ async def test_round_trip_across_a_crash_mid_flush(lake_env: LakeEnv) -> None:
     keys = [i.path for i in list_files(lake_env.fs, lake_env.lake_bucket, "events/post_liked")]
     hours = {k.split("/")[-2] for k in keys if f"-{TOPIC}-" in k}
     assert {f"hour={base:%H}", f"hour={base + timedelta(minutes=50):%H}"} <= hours
+
+
+async def test_the_lake_service_across_a_graceful_restart(lake_env: LakeEnv) -> None:
+    """The service as the stack runs it: a stop writes what it buffered; the next start goes on from the commit."""
+    group = lake_env.group()
+    ends = await asyncio.to_thread(end_offsets, lake_env.stack, TOPIC)
+    await asyncio.to_thread(rewind_group, lake_env.stack, group, ends)
+    overrides = {
+        "lake_topics": [TOPIC],
+        "lake_bucket": lake_env.lake_bucket,
+        "consumer_group": group,
+        "consumer_ready_seconds": 30,
+        "compact_every_seconds": 0,
+        "flush_max_age_seconds": 3600,
+    }
+    base = datetime.now(UTC) - timedelta(hours=1)
+    first, second = some_events(20, base), some_events(20, base)
+    server, _ = await start_service(build, LakeSettings, lake_env.stack, **overrides)
+    await lake_env.publish(first)
+    await wait_for(
+        lambda: REGISTRY.get_sample_value("feedmesh_lake_buffered_events"),
+        lambda value: value == 20,
+        what="the first events buffered",
+        within=30,
+    )
+    assert await asyncio.to_thread(group_lag, lake_env.stack, group, TOPIC) == 20, "held in memory, not committed"
+    await server.stop(grace=0)
+    server, address = await start_service(build, LakeSettings, lake_env.stack, **overrides)
+    try:
+        await lake_env.publish(second)
+        async with grpc.aio.insecure_channel(address) as channel:
+            answer = await LakeServiceStub(channel).Flush(FlushRequest(), timeout=60)
+        assert answer.offsets_through >= 40
+    finally:
+        await server.stop(grace=0)
+    ids = {e.event_id for e in first + second}
+    stored = await copies(lake_env, TYPES, ids)
+    assert set(stored) == ids and set(stored.values()) == {1}
