@@ -5,8 +5,8 @@ pass an event that is not in the lake: at least once, and the objects' names mak
 (domain/buffer.py).
 
 A flush happens when the buffers hold `max_events`, when the oldest buffered event waited `max_age_seconds`, when
-the consumer's pipeline is about to fill up (then even a run a predecessor's plan holds back is written), and at
-every batch while something waits for the lake to catch up (`eager`: the Flush RPC) or the process stops.
+the consumer's pipeline is about to fill up (then even a run held back to end where an earlier one did is written),
+and at every batch while something waits for the lake to catch up (`eager`: the Flush RPC) or the process stops.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class Archiver:
     async def _open(self, where: Partition) -> PartitionBuffer:
         """A partition's buffer, with the plan a predecessor may have left (read once per partition)."""
         text = await self.store.get_text(plan_key(*where))
-        buffer = PartitionBuffer(*where, plan=Plan.from_json(text) if text else None)
+        buffer = PartitionBuffer(*where, runs=Plan.from_json(text).runs if text else {})
         self.buffers[where] = buffer
         return buffer
 
@@ -123,10 +123,16 @@ class Archiver:
         buffers (their batches stay unfinished, so nothing is committed) and the error is raised."""
         async with self.lock:
             started = time.perf_counter()
-            runs = [run for buffer in self.buffers.values() if (run := buffer.take(force=force)) is not None]
+            runs: list[Run] = []
+            plans: list[Plan] = []
+            for buffer in self.buffers.values():
+                taken = buffer.take_all(force=force)
+                if taken:
+                    runs += taken
+                    plans.append(buffer.plan())
             self.oldest = time.monotonic() if self.buffered else None
             try:
-                flushed = await self._upload(runs)
+                flushed = await self._upload(runs, plans)
             except BaseException:
                 for run in runs:
                     self.buffers[(run.topic, run.partition)].restore(run)
@@ -142,12 +148,12 @@ class Archiver:
             self.metrics.buffered(self.buffered)
             return flushed
 
-    async def _upload(self, runs: list[Run]) -> Written:
+    async def _upload(self, runs: list[Run], plans: list[Plan]) -> Written:
         if not runs:
             return Written()
         # The plans first: an object of a run is never in the lake without the plan that says where the run ends.
         await asyncio.gather(
-            *(self._bounded(self.store.put_text(plan_key(r.topic, r.partition), r.plan().to_json())) for r in runs)
+            *(self._bounded(self.store.put_text(plan_key(p.topic, p.partition), p.to_json())) for p in plans)
         )
         objects = [(key, kind, rows) for run in runs for key, (kind, rows) in run.objects().items()]
         await asyncio.gather(
@@ -187,7 +193,7 @@ class Archiver:
 
     def _abandon(self) -> None:
         """Stopping: the batches not written yet fail, so the consumer commits none of them and a successor reads
-        them again (a run held for a predecessor's plan is not cut short: the successor cuts it where the plan says)."""
+        them again (a run held back to end where an earlier one did is not cut short: the successor cuts it there)."""
         for waiting in self.waiting:
             if not waiting.done.done():
                 waiting.done.set_exception(ArchiverStopped("the lake archiver stopped before writing the batch"))

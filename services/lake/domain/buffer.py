@@ -2,9 +2,10 @@
 
 Each Kafka partition has its own buffer of rows, in offset order. A flush takes a contiguous run of offsets from a
 partition (everything since its last upload) and writes one Parquet object per (event type, hour) in that run, all
-named after the run's first and last offsets. Before the objects, it writes the run as the partition's plan; a
-process that crashed before committing the offsets reads the plan back and ends its first run at the same offset,
-so the replay writes the very objects the crash left behind (overwriting them) instead of differently cut copies.
+named after the run's first and last offsets. Before the objects, it writes the partition's plan: its newest runs. A
+consumer that goes back to an older commit (a crash, a rebalance, a commit refused while Kafka was away) starts again
+at the first offset of one of those runs; the buffer then ends its run at the same offset, so the replay writes the
+very objects written before (overwriting them) instead of differently cut copies.
 """
 
 from __future__ import annotations
@@ -46,9 +47,6 @@ class Run:
     def last(self) -> int:
         return self.rows[-1].offset
 
-    def plan(self) -> Plan:
-        return Plan(self.topic, self.partition, self.first, self.last)
-
     def objects(self) -> dict[str, tuple[str, list[dict[str, Any]]]]:
         """Object key -> (event type, rows): one object per event type and hour of the run."""
         grouped: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
@@ -58,22 +56,25 @@ class Run:
         return {f"{hour_dir(kind, hour)}/{name}": (kind, rows) for (kind, hour), rows in grouped.items()}
 
 
+RUNS_REMEMBERED = 64  # a partition's newest runs kept in its plan: enough for commits that lag many flushes behind
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The run a partition's flush is about to write, stored before its objects."""
+    """A partition's newest runs (first offset -> last offset, oldest first), stored before a flush's objects."""
 
     topic: str
     partition: int
-    first: int
-    last: int
+    runs: dict[int, int]
 
     def to_json(self) -> str:
-        return json.dumps({"topic": self.topic, "partition": self.partition, "first": self.first, "last": self.last})
+        runs = [[first, last] for first, last in self.runs.items()]
+        return json.dumps({"topic": self.topic, "partition": self.partition, "runs": runs})
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
         raw = json.loads(text)
-        return cls(str(raw["topic"]), int(raw["partition"]), int(raw["first"]), int(raw["last"]))
+        return cls(str(raw["topic"]), int(raw["partition"]), {int(f): int(last) for f, last in raw.get("runs", [])})
 
 
 def plan_key(topic: str, partition: int) -> str:
@@ -85,8 +86,10 @@ class PartitionBuffer:
     topic: str
     partition: int
     rows: list[Row] = field(default_factory=list)
-    # The plan a crashed predecessor left for the run this buffer starts with: end the run at `plan.last`.
-    plan: Plan | None = None
+    # Runs written already, by this process or a predecessor (its plan): a run that starts again at one of their
+    # first offsets (the consumer went back to an older commit) ends where that one did, so it overwrites the same
+    # objects instead of adding differently cut copies.
+    runs: dict[int, int] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         """Appends a row; a row at or before the last one held means the consumer went back (a rebalance or a
@@ -96,25 +99,36 @@ class PartitionBuffer:
         self.rows.append(row)
 
     def take(self, *, force: bool) -> Run | None:
-        """The run to write now, removed from the buffer. A plan that starts where the buffer does holds the run
-        back until its last offset is in, and cuts the run there; `force` (the pipeline is full, or the process is
-        stopping) writes what is held even so. A plan that does not start here is stale and dropped."""
+        """The run to write now, removed from the buffer. A run written before from the same first offset holds this
+        one back until its last offset is in, and cuts it there; `force` (the consumer's pipeline is full) writes what
+        is held even so."""
         if not self.rows:
             return None
-        plan = self.plan
-        if plan is not None and plan.first != self.rows[0].offset:
-            plan = self.plan = None
-        if plan is None or (force and self.rows[-1].offset < plan.last):
+        known = self.runs.get(self.rows[0].offset)
+        if known is None or (force and self.rows[-1].offset < known):
             taken, self.rows = self.rows, []
-        elif self.rows[-1].offset < plan.last:
+        elif self.rows[-1].offset < known:
             return None
         else:
-            taken = [r for r in self.rows if r.offset <= plan.last]
+            taken = [r for r in self.rows if r.offset <= known]
             self.rows = self.rows[len(taken) :]
-        self.plan = None
-        return Run(self.topic, self.partition, taken)
+        run = Run(self.topic, self.partition, taken)
+        self.runs.pop(run.first, None)
+        self.runs[run.first] = run.last
+        while len(self.runs) > RUNS_REMEMBERED:
+            del self.runs[next(iter(self.runs))]
+        return run
+
+    def take_all(self, *, force: bool) -> list[Run]:
+        """Every run that may be written now: after a replayed run, the rest of what is held."""
+        taken = []
+        while (run := self.take(force=force)) is not None:
+            taken.append(run)
+        return taken
+
+    def plan(self) -> Plan:
+        return Plan(self.topic, self.partition, dict(self.runs))
 
     def restore(self, run: Run) -> None:
-        """Puts a run whose upload failed back in front (with its plan, which was written before the failure)."""
+        """Puts a run whose upload failed back in front (it stays among the runs: its plan may be stored)."""
         self.rows = [*run.rows, *(r for r in self.rows if r.offset > run.last)]
-        self.plan = run.plan()
