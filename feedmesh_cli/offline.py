@@ -8,7 +8,7 @@ import asyncio
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,11 +17,11 @@ from rich.table import Table
 
 from services.common.errors import DomainError
 from services.common.settings import SettingsError, load_settings
-from services.training.app.report import experiment_report
-from services.training.domain.experiments import ArmResult
 from services.training.settings import TrainingSettings
-from services.training.wiring import open_chain
 from stack.settings import load_settings as stack_settings
+
+if TYPE_CHECKING:
+    from services.training.domain.experiments import ArmResult
 
 UNREACHABLE = 3
 experiments_app = typer.Typer(help="A/B experiments of the ranked feed.", no_args_is_help=True)
@@ -59,6 +59,7 @@ def train(
     """Run the offline ranking chain once: flush the lake, features to Redis, training set, train, publish (only a
     model that beats recency on the newest pages; otherwise say why not)."""
     settings = _settings()
+    from services.training.wiring import open_chain  # pyarrow, Polars, LightGBM: not for every `feedmesh` command
 
     async def run() -> None:
         chain, close = await open_chain(settings, flush=not no_flush)
@@ -87,6 +88,8 @@ def report(
     confidence interval (Wilson)."""
     settings = _settings()
     until = datetime.now(UTC)
+    from services.training.app.report import experiment_report  # heavy imports, as in `train`
+    from services.training.wiring import open_chain
 
     async def run() -> list[ArmResult]:
         chain, close = await open_chain(settings, flush=False)
