@@ -275,6 +275,12 @@ def ranking_post(post_id: int) -> str:
     return f"rank:post:{post_id}"
 
 
+def ranking_training_lock(models_bucket: str) -> str:
+    """String (redis-py lock): held by the offline chain's run in progress that publishes to `models_bucket`, so a
+    `make train` and the scheduled run do not both train at once."""
+    return f"rank:training:lock:{models_bucket}"
+
+
 def ranking_features_run() -> str:
     """String: the id of the newest feature run written (its start time, ISO 8601)."""
     return "rank:features:run"

@@ -14,10 +14,13 @@ from services.common.server import GrpcServer
 from services.training.adapters.lake_client import LakeClient
 from services.training.adapters.metrics import PrometheusTrainingMetrics
 from services.training.adapters.redis_features import RedisFeatures
+from services.training.adapters.redis_lock import RedisRunLock
 from services.training.adapters.s3_stores import S3LakeFrames, S3Models
 from services.training.app.chain import OfflineChain
 from services.training.app.schedule import run_once
 from services.training.settings import TrainingSettings
+
+RUN_LOCK_SECONDS = 3600.0  # longer than any run should take; a run that dies holding the lock frees it by then
 
 
 async def open_chain(
@@ -33,6 +36,7 @@ async def open_chain(
         lake=S3LakeFrames(fs, settings.lake_bucket),
         features=RedisFeatures(redis),
         models=S3Models(fs, settings.models_bucket),
+        lock=RedisRunLock(redis, settings.models_bucket, ttl_seconds=RUN_LOCK_SECONDS),
     )
     return chain, redis.aclose
 

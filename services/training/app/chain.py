@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
+from services.common.errors import FailedPrecondition
 from services.common.lake_layout import dataset_key
 from services.common.ranking_features import FEATURE_NAMES
 from services.common.ranking_models import ModelMetadata, new_version
 from services.training.app.model import Outcome, train_and_judge
-from services.training.app.ports import FeatureStore, Lake, LakeFlusher, ModelStore, Progress
+from services.training.app.ports import FeatureStore, Lake, LakeFlusher, ModelStore, Progress, RunLock
 from services.training.domain.events import EVENT_TYPES, History, history
 from services.training.domain.labels import training_rows
 from services.training.domain.online import online_features
@@ -47,8 +48,15 @@ class OfflineChain:
     lake: Lake
     features: FeatureStore
     models: ModelStore
+    lock: RunLock
 
     async def run(self, progress: Progress) -> ChainResult:
+        async with self.lock.held() as mine:
+            if not mine:
+                raise FailedPrecondition("another training run is in progress", reason="TRAINING_RUNNING")
+            return await self._run(progress)
+
+    async def _run(self, progress: Progress) -> ChainResult:
         s = self.settings
         started = datetime.now(UTC)
         run_id = started.strftime("%Y%m%dT%H%M%SZ")

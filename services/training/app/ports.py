@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +32,11 @@ class FeatureStore(Protocol):
 class ModelStore(Protocol):
     async def publish(self, version: str, model_text: str, metadata_json: str) -> None:
         """The model and its metadata, then the LATEST pointer (ranking_models.py)."""
+
+
+class RunLock(Protocol):
+    def held(self) -> AbstractAsyncContextManager[bool]:
+        """Holds the lock while inside, if it is free; yields whether it was."""
 
 
 class Progress(Protocol):

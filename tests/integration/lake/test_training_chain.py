@@ -17,6 +17,7 @@ from feedmesh.events.v1 import events_pb2
 from prometheus_client import REGISTRY
 
 from services.common import redis_keys
+from services.common.errors import FailedPrecondition
 from services.common.lake_layout import DATASETS_PREFIX, dataset_key
 from services.common.lake_reader import list_files, read_frame
 from services.common.polling import wait_for
@@ -201,6 +202,19 @@ async def test_a_model_that_beats_recency_is_published_with_the_features(chain: 
         known_pair = author == story.favourite[story.viewers[0]]
         assert values["is_mutual_follow"] == values["is_close_friend"] == (1.0 if known_pair else 0.0)
     assert str(story.favourite[viewer]).encode() in stored
+
+
+async def test_one_run_at_a_time(chain: Chain) -> None:
+    first, close_first = await open_chain(chain.settings, flush=False)
+    second, close_second = await open_chain(chain.settings, flush=False)
+    try:
+        async with first.lock.held() as mine:
+            assert mine
+            with pytest.raises(FailedPrecondition, match="another training run"):
+                await second.run(Quiet())
+    finally:
+        await close_first()
+        await close_second()
 
 
 async def test_a_model_that_does_not_beat_recency_is_refused(chain: Chain) -> None:
