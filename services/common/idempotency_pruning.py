@@ -9,12 +9,12 @@ rows once."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
+
+from services.common.periodic import PeriodicTask
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,7 @@ class IdempotencyKeyPruner:
     pool: asyncpg.Pool
     statement: str
     retention_seconds: float
-    interval_seconds: float
     batch: int = 5000
-    _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def run_once(self) -> int:
         """Deletes the keys past the retention, a batch per statement; returns how many."""
@@ -43,21 +41,10 @@ class IdempotencyKeyPruner:
             log.info("idempotency keys pruned", extra={"deleted": deleted})
         return deleted
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_seconds)
-            try:
-                await self.run_once()
-            except (asyncpg.PostgresError, OSError) as exc:
-                # Keys kept a little longer harm nobody: try again next round.
-                log.warning("idempotency key pruning failed", extra={"error": str(exc)})
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="idempotency-key-pruning")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+def start_pruning(
+    pool: asyncpg.Pool, statement: str, *, retention_seconds: float, every_seconds: float
+) -> PeriodicTask:
+    """Prunes the keys past `retention_seconds` every `every_seconds`, in the background, until stopped."""
+    pruner = IdempotencyKeyPruner(pool, statement, retention_seconds)
+    return PeriodicTask("idempotency-key-pruning", pruner.run_once, every_seconds).start()

@@ -1,6 +1,5 @@
-"""Background work on a timer inside a service: `run_periodically` calls an action every `every_seconds` until
-`stop` is set, first one interval after it starts; a failure is logged and the next tick tries again.
-`start_periodically` runs it as a task for a composition root."""
+"""Work a service repeats on a timer in the background (partition upkeep, pruning): one task, every
+`interval_seconds` after the previous round ended; a round that fails is logged and the next one tries again."""
 
 from __future__ import annotations
 
@@ -9,35 +8,31 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from services.common.server import Closer
-
 log = logging.getLogger(__name__)
 
 
-async def run_periodically(
-    action: Callable[[], Awaitable[object]], every_seconds: float, stop: asyncio.Event, *, what: str
-) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_seconds)
-        if stop.is_set():
-            return
-        try:
-            await action()
-        except Exception:
-            log.exception(f"{what} failed; retrying at the next tick")
+class PeriodicTask:
+    def __init__(self, name: str, work: Callable[[], Awaitable[object]], interval_seconds: float):
+        self.name = name
+        self.work = work
+        self.interval_seconds = interval_seconds
+        self._task: asyncio.Task[None] | None = None
 
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_seconds)
+            try:
+                await self.work()
+            except Exception:
+                log.exception("periodic work failed; trying again next round", extra={"task": self.name})
 
-def start_periodically(action: Callable[[], Awaitable[object]], every_seconds: float, *, what: str) -> Closer:
-    """Starts `run_periodically` as a task; returns its closer (for GrpcServer.add_closer), which cancels a tick in
-    progress: periodic work must leave nothing half-done that the next start cannot pick up."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_periodically(action, every_seconds, stop, what=what))
+    def start(self) -> PeriodicTask:
+        self._task = asyncio.create_task(self._loop(), name=self.name)
+        return self
 
-    async def close() -> None:
-        stop.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return close
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

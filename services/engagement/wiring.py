@@ -7,7 +7,7 @@ from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 
 from services.common import postgres
 from services.common.clients import ChannelPool
-from services.common.idempotency_pruning import IdempotencyKeyPruner
+from services.common.idempotency_pruning import start_pruning
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
 from services.common.redis_mux import RedisMux
@@ -96,14 +96,11 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     closers.append(relay.stop)
     maintenance.start()
     closers.append(maintenance.stop)
-    pruner = IdempotencyKeyPruner(
-        pool,
-        PRUNE_IDEMPOTENCY_KEYS,
-        retention_seconds=settings.idempotency_key_retention_seconds,
-        interval_seconds=settings.idempotency_prune_seconds,
+    retention = settings.idempotency_key_retention_seconds
+    pruning = start_pruning(
+        pool, PRUNE_IDEMPOTENCY_KEYS, retention_seconds=retention, every_seconds=settings.idempotency_prune_seconds
     )
-    pruner.start()
-    closers.append(pruner.stop)
+    closers.append(pruning.stop)
     for close in closers:
         server.add_closer(close)
     return server

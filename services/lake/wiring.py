@@ -13,7 +13,7 @@ from feedmesh.lake.v1 import lake_service_pb2_grpc as pb_grpc
 from services.common.kafka import KafkaPublisher
 from services.common.kafka_consumer import DeadLetters, EventConsumer
 from services.common.lake_reader import filesystem
-from services.common.periodic import start_periodically
+from services.common.periodic import PeriodicTask
 from services.common.server import Closer, GrpcServer, ServiceBinding, build_or_close
 from services.lake.adapters.kafka_offsets import KafkaOffsets
 from services.lake.adapters.metrics import PrometheusArchiveMetrics
@@ -43,10 +43,11 @@ async def _build(settings: LakeSettings, closers: list[Closer]) -> GrpcServer:
         max_batches=settings.flush_max_batches,
         upload_concurrency=settings.upload_concurrency,
     )
-    closers.append(start_periodically(archiver.flush_if_due, FLUSH_TICK_SECONDS, what="lake flush"))
+    closers.append(PeriodicTask("lake-flush", archiver.flush_if_due, FLUSH_TICK_SECONDS).start().stop)
     if settings.compact_every_seconds > 0:
         compactor = Compactor(store, grace=timedelta(seconds=settings.compact_grace_seconds))
-        closers.append(start_periodically(compactor.compact, settings.compact_every_seconds, what="lake compaction"))
+        compaction = PeriodicTask("lake-compaction", compactor.compact, settings.compact_every_seconds)
+        closers.append(compaction.start().stop)
 
     dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-lake-dead-letters")
     closers.append(dead_letters.close)

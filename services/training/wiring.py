@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from services.common.lake_reader import filesystem
-from services.common.periodic import start_periodically
+from services.common.periodic import PeriodicTask
 from services.common.redis import create_redis
 from services.common.server import GrpcServer
 from services.training.adapters.lake_client import LakeClient
@@ -48,6 +48,6 @@ async def build(settings: TrainingSettings) -> GrpcServer:
     if settings.train_every_seconds > 0:
         # A run cancelled by a stop publishes nothing: the model is the chain's last write.
         metrics = PrometheusTrainingMetrics()
-        closer = start_periodically(lambda: run_once(chain, metrics), settings.train_every_seconds, what="training run")
-        server.add_closer(closer)
+        schedule = PeriodicTask("training", lambda: run_once(chain, metrics), settings.train_every_seconds)
+        server.add_closer(schedule.start().stop)
     return server

@@ -28,13 +28,10 @@ from services.common.local_cache import LruCache
 from services.timeline.app.background import Background
 from services.timeline.app.metrics import LOCAL_CACHE
 from services.timeline.app.ports import Engagement
+from services.timeline.app.recently_shown import RecentlyShown
 from services.timeline.domain.feed import PostStats
 
 _NEVER = float("-inf")
-# As for authors' counts (app.author_cache): posts shown in the last 5 to 10 bounds are asked for again in the
-# background, up to a thousand per call (BatchGetPostStats' limit).
-_RECENT_BOUNDS = 5
-_REFRESH_MAX = 1000
 # A reader's kept answers beyond this many posts are dropped together (a reader paging far back is rare).
 _PER_READER_MAX = 1000
 
@@ -68,10 +65,7 @@ class CachedPostStats:
     def __post_init__(self) -> None:
         self._counts: LruCache[int, _Counted] = LruCache(self.posts, float("inf"), self.clock)
         self._readers: LruCache[int, _Reader] = LruCache(self.readers, float("inf"), self.clock)
-        self._shown_lately: set[int] = set()
-        self._shown_before: set[int] = set()
-        self._window_ends = _NEVER
-        self._next_refresh = _NEVER
+        self._recent = RecentlyShown(self.max_staleness_seconds)
 
     async def shown_to(self, reader: int, version: str | None, post_ids: Sequence[int]) -> dict[int, PostStats]:
         """The posts' stats as `reader` sees them (posts the engagement service does not answer for are absent).
@@ -98,7 +92,8 @@ class CachedPostStats:
                 self._keep(post_id, _Counted(replace(stats, liked_by_me=False), asked_at))
                 kept.liked[post_id] = stats.liked_by_me
             found.update(answer)
-        self._note_shown(post_ids, now)
+        if self._recent.note(post_ids, now):
+            self.background.spawn("post-stats", self._refresh)
         return found
 
     def _kept_for(
@@ -141,27 +136,10 @@ class CachedPostStats:
             found.update(answer)
         return found
 
-    def _note_shown(self, post_ids: Sequence[int], now: float) -> None:
-        self._shown_lately.update(post_ids)
-        if now >= self._next_refresh:
-            self._next_refresh = now + self.max_staleness_seconds / 4
-            self.background.spawn("post-stats", self._refresh)
-
     async def _refresh(self) -> None:
-        """Asks again for the counts past half the bound of the posts shown lately, up to _REFRESH_MAX of them in
-        one call (more are left to the reads that show them)."""
-        now, bound = self.clock(), self.max_staleness_seconds
-        if now >= self._window_ends:
-            self._shown_before, self._shown_lately = self._shown_lately, set()
-            self._window_ends = now + bound * _RECENT_BOUNDS
-        due_before = now - bound / 2
-        due: list[int] = []
-        for post_id in self._shown_lately | self._shown_before:
-            kept = self._counts.get(post_id)
-            if kept is not None and kept.asked_at < due_before:
-                due.append(post_id)
-                if len(due) == _REFRESH_MAX:
-                    break
+        """Asks again, in one call, for the counts of the posts shown lately that are past half the bound."""
+        now = self.clock()
+        due = self._recent.due(lambda p: kept.asked_at if (kept := self._counts.get(p)) else None, now)
         if not due:
             return
         LOCAL_CACHE.labels("post_stats", "refreshed").inc(len(due))

@@ -1,6 +1,6 @@
-"""The offline chain as the training service runs it on its timer (services.common.periodic: first one interval after
-the start, so a stack that just started is not trained on nothing), with its progress logged and its outcome
-counted."""
+"""The offline chain as the training service runs it on its timer (services.common.periodic.PeriodicTask: first one
+interval after the start, so a stack that just started is not trained on nothing), with its progress logged and its
+outcome counted."""
 
 from __future__ import annotations
 

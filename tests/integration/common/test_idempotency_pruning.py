@@ -45,7 +45,7 @@ async def test_keys_past_the_retention_go_in_batches_and_recent_ones_stay(
             for n in range(5):
                 await conn.execute(insert, user, f"old-{n}", 90_000 + n)
             await conn.execute(insert, user, "recent", 60)
-        pruner = IdempotencyKeyPruner(pool, statement, retention_seconds=86_400, interval_seconds=3600, batch=2)
+        pruner = IdempotencyKeyPruner(pool, statement, retention_seconds=86_400, batch=2)
         assert await pruner.run_once() >= 5  # other tests' old keys may go too
         async with pool.acquire() as conn:
             left = {r["key"] for r in await conn.fetch(f"SELECT key FROM {table} WHERE {owner} = $1", user)}
