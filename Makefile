@@ -9,7 +9,7 @@ BUF       := $(CACHE)/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
 BUF_VER   := 1.75.0
 OPENAPIV2 := $(CACHE)/go/bin/protoc-gen-openapiv2
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, uni
 	$(MAKE) lint
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+train: $(PY) ## the offline ranking chain once, on the running stack: flush the lake, features to Redis, train, publish if it beats recency
+	PYTHONPATH=gen:. $(PY) -m feedmesh_cli train
 
 bench: up ## benchmarks on the real stack (timeline, engagement, notifications); results in bench/results/
 	$(PY) -m bench.run

@@ -5,7 +5,9 @@
     feedmesh admin status USER_ID
     feedmesh admin list-bans
     feedmesh admin clear-rate-limit USER_ID
+    feedmesh train                      (the offline ranking chain once; `make train`)
+    feedmesh experiments report [--days 14] [--json]
 
-It talks gRPC to the engagement service's internal EngagementAdminService at FEEDMESH_ENGAGEMENT_TARGET
+The admin commands talk gRPC to the engagement service's internal EngagementAdminService at FEEDMESH_ENGAGEMENT_TARGET
 (stack/defaults.env, the environment wins) or `--target`.
 """

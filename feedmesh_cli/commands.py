@@ -17,7 +17,7 @@ from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from feedmesh_cli import render
+from feedmesh_cli import offline, render
 from stack.settings import load_settings
 
 TARGET_VARIABLE = "FEEDMESH_ENGAGEMENT_TARGET"
@@ -28,6 +28,8 @@ admin_app = typer.Typer(
     help="Anti-abuse operations on the engagement service (EngagementAdminService).", no_args_is_help=True
 )
 app.add_typer(admin_app, name="admin")
+app.command("train")(offline.train)
+app.add_typer(offline.experiments_app, name="experiments")
 
 UserId = Annotated[int, typer.Argument(min=1, metavar="USER_ID", help="The user's id.", show_default=False)]
 

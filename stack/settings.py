@@ -93,6 +93,14 @@ class StackSettings:
         return self["FEEDMESH_S3_BUCKET"]
 
     @property
+    def lake_bucket(self) -> str:
+        return self["FEEDMESH_LAKE_BUCKET"]
+
+    @property
+    def models_bucket(self) -> str:
+        return self["FEEDMESH_MODELS_BUCKET"]
+
+    @property
     def s3_region(self) -> str:
         return self["FEEDMESH_S3_REGION"]
 

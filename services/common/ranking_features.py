@@ -29,7 +29,7 @@ AFFINITY = (
 # The author: how their posts do with everyone.
 AUTHOR = (
     "author_engage_rate_7d",  # engagements on the author's posts / (impressions + 20), last 7 days
-    "author_likes_per_post_7d",  # likes on the author's posts published in the last 7 days / those posts
+    "author_likes_per_post_7d",  # likes on the author's posts in the last 7 days / posts published in them (>= 1)
     "author_posts_7d",  # posts published in the last 7 days
 )
 # The post, as of the feature run.

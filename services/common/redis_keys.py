@@ -265,6 +265,12 @@ def ranking_affinity(viewer_id: int) -> str:
     return f"rank:{{{viewer_id}}}:affinity"
 
 
+def ranking_affinity_staging(viewer_id: int) -> str:
+    """Hash: the feature job's next ranking_affinity(viewer), renamed over it once whole (same hash slot), so a
+    reader never sees a half-written hash."""
+    return f"rank:{{{viewer_id}}}:affinity:next"
+
+
 def ranking_author(author_id: int) -> str:
     """String: packed AUTHOR features."""
     return f"rank:author:{author_id}"
@@ -273,6 +279,12 @@ def ranking_author(author_id: int) -> str:
 def ranking_post(post_id: int) -> str:
     """String: packed POST features (engagement rates as of the feature run)."""
     return f"rank:post:{post_id}"
+
+
+def ranking_training_lock(models_bucket: str) -> str:
+    """String (redis-py lock): held by the offline chain's run in progress that publishes to `models_bucket`, so a
+    `make train` and the scheduled run do not both train at once."""
+    return f"rank:training:lock:{models_bucket}"
 
 
 def ranking_features_run() -> str:

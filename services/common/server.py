@@ -106,3 +106,15 @@ def stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+async def build_or_close(compose: Callable[[list[Closer]], Awaitable[GrpcServer]]) -> GrpcServer:
+    """Runs a composition root that appends a closer for each pool, client and task it opens to the list it is
+    given: if it fails half-way, what it opened is closed, newest first, before the error goes on."""
+    closers: list[Closer] = []
+    try:
+        return await compose(closers)
+    except BaseException:
+        for close in reversed(closers):
+            await close()
+        raise

@@ -67,6 +67,14 @@ def load_settings(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
     return settings
 
 
+def require_positive(settings: object, *names: str) -> None:
+    """Raises SettingsError naming the first of these fields that is not > 0."""
+    for name in names:
+        value = getattr(settings, name)
+        if value <= 0:
+            raise SettingsError(f"{env_name(name)} must be > 0, got {value}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ServerSettings:
     """What every service's server needs; services embed these fields by subclassing."""
@@ -104,3 +112,21 @@ class CassandraSettings:
     def check_cassandra(self) -> None:
         if not self.cassandra_hosts:
             raise SettingsError(f"{env_name('cassandra_hosts')} is required")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class S3Settings:
+    """Where a service that keeps objects finds the S3 store (stack/defaults.env, credentials in .run/secrets/s3.env);
+    mixed into its settings beside ServerSettings."""
+
+    s3_endpoint: str
+    s3_region: str = "us-east-1"
+    s3_access_key: str
+    s3_secret_key: str
+    s3_timeout_seconds: float = 10.0
+
+    def check_s3(self) -> None:
+        if not self.s3_endpoint.startswith(("http://", "https://")):
+            raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
+        if self.s3_timeout_seconds <= 0:
+            raise SettingsError(f"{env_name('s3_timeout_seconds')} must be > 0")

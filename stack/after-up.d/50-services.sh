@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$FEEDMESH_STACK_LIB"
 
-SERVICES=(auth graph media post engagement ranking notification timeline)
+SERVICES=(auth graph media post engagement ranking notification timeline lake training)
 
 # Environment given to one service's main process only.
 declare -A MAIN_ENV=(

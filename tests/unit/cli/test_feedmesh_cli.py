@@ -43,3 +43,22 @@ def test_no_target_configured_says_which_variable(tmp_path: Path) -> None:
     missing = run_cli(["admin", "status", "42"], cwd=tmp_path, env={"FEEDMESH_ENGAGEMENT_TARGET": ""})
     assert missing.status == 3
     assert "FEEDMESH_ENGAGEMENT_TARGET is empty" in missing.err and "--target" in missing.err
+
+
+def test_help_lists_the_offline_ranking_commands(tmp_path: Path) -> None:
+    shown = run_cli(["--help"], cwd=tmp_path)
+    assert shown.status == 0 and "train" in shown.out and "experiments" in shown.out, shown.err
+    report = run_cli(["experiments", "report", "--help"], cwd=tmp_path)
+    assert report.status == 0 and "--days" in report.out and "--json" in report.out
+
+
+def test_train_names_a_lake_service_that_is_not_there(tmp_path: Path) -> None:
+    env = {
+        "FEEDMESH_LAKE_TARGET": "127.0.0.1:1",
+        "FEEDMESH_FLUSH_TIMEOUT_SECONDS": "2",
+        "FEEDMESH_S3_ACCESS_KEY": "unused",
+        "FEEDMESH_S3_SECRET_KEY": "unused",
+    }
+    down = run_cli(["train"], cwd=tmp_path, env=env)
+    assert down.status == 3, down
+    assert "the lake service at 127.0.0.1:1 did not flush" in down.err and "Traceback" not in down.err
