@@ -77,9 +77,15 @@ class TimelineSettings(CassandraSettings, ServerSettings):
 
     # Ranking: the first window of candidates, and the strict deadline of ScorePosts.
     rank_candidates: int = 200
-    rank_deadline_ms: int = 80
+    rank_deadline_ms: int = 30
     rank_experiment: str = ""
     rank_session_seconds: float = 900.0
+    # Impressions (feedmesh.events.v1.FeedImpression): the fraction of served pages whose items are logged to the
+    # topic, fire and forget; at most this many wait to be sent (more are dropped: a Kafka outage costs impressions,
+    # never reads).
+    impression_sample: float = 1.0
+    impressions_topic: str = "feedmesh.impressions"
+    impressions_max_pending: int = 50_000
     # The next page's candidates are warmed into Redis for this long after a page is served (0: off).
     prefetch_seconds: float = 30.0
 
@@ -138,6 +144,10 @@ class TimelineSettings(CassandraSettings, ServerSettings):
             raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
         if self.inactive_days <= 0:
             raise SettingsError(f"{env_name('inactive_days')} must be > 0")
+        if not 0 <= self.impression_sample <= 1:
+            raise SettingsError(f"{env_name('impression_sample')} must be between 0 and 1")
+        if self.impressions_max_pending <= 0:
+            raise SettingsError(f"{env_name('impressions_max_pending')} must be > 0")
         if self.rank_candidates > 1000:
             raise SettingsError(f"{env_name('rank_candidates')} must be <= 1000 (the ranking batch limit)")
         if self.fanout_chunk_size > 10_000:

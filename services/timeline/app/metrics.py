@@ -69,6 +69,14 @@ RANKING_FALLBACKS = Counter(
 RANKING_LATENCY = Histogram(
     "feedmesh_timeline_ranking_latency_seconds", "ScorePosts latency seen by the timeline", buckets=_LATENCY_BUCKETS
 )
+IMPRESSIONS = Children(
+    Counter(
+        "feedmesh_timeline_impressions_total",
+        "Feed impressions of sampled pages: sent to Kafka, failed (Kafka did not take the batch) or dropped (queue "
+        "full, or still queued at shutdown)",
+        ["outcome"],
+    )
+)
 REBUILDS = Counter("feedmesh_timeline_rebuilds_total", "Home-timeline rebuilds and backfills", ["kind"])
 PREFETCH = Children(Counter("feedmesh_timeline_prefetch_total", "Next-page warm-ups", ["outcome"]))
 EVENTS = Children(Counter("feedmesh_timeline_events_total", "Events consumed", ["kind"]))

@@ -19,7 +19,7 @@ from services.timeline.domain.cursor import FeedCursor
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.feed import NO_STATS, FeedPage, Post
 from services.timeline.domain.merge import read_size
-from services.timeline.domain.paging import after_ranked_first_page, cut_page, cut_ranked
+from services.timeline.domain.paging import after_ranked_first_page, cut_page, cut_ranked, ranked_by, session_tag
 
 
 @dataclass(kw_only=True)
@@ -49,57 +49,65 @@ class RankedFeed:
         stats = await self.engagement.stats(viewer, [p.id for p in window])
         started = time.perf_counter()
         try:
-            scores = await self.ranker.score(viewer, window, stats)
+            ranking = await self.ranker.score(viewer, window, stats)
         except RankingUnavailable as exc:
             RANKING_FALLBACKS.labels(str(exc) or "error").inc()
             return await self.chronological.page_of(viewer, plan, collected, limit, degraded=True, stats=stats)
         finally:
             RANKING_LATENCY.observe(time.perf_counter() - started)
-        ranked = cut_ranked(window, scores, limit)
+        ranked = cut_ranked(window, ranking.scores, limit)
         session: str | None = None
         if ranked.unserved:
             session = secrets.token_hex(8)
-            await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, "", self.session_seconds)
+            tag = session_tag(ranking.model_version, ranking.experiment)
+            await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, tag, self.session_seconds)
         next_cursor = after_ranked_first_page(session, window[-1].id, more)
         page_stats = {p.id: stats.get(p.id, NO_STATS) for p in ranked.page}
+        score_of = dict(zip((p.id for p in window), ranking.scores, strict=True))
         return FeedPage(
             items=await self.hydrator.items(viewer, plan.followees.version, ranked.page, page_stats),
             next_cursor=next_cursor,
+            model_version=ranking.model_version,
+            experiment=ranking.experiment,
+            ranked_items=len(ranked.page),
+            scores=tuple(score_of[p.id] for p in ranked.page),
         )
 
     async def next_page(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:
         """The rest of a ranked window in ranked order, then chronologically below the window. An expired session
         continues below the window (what it had not served yet is skipped: ranked feeds are not exhaustive)."""
-        version = plan.followees.version
         found = await self.id_lists.get_ids(f"rk:{viewer}:{cursor.session}")
         unserved: list[int] = []
+        model_version = experiment = ""
         if found is None:
             RANKING_FALLBACKS.labels("session_expired").inc()
         else:
             unserved = found[0][cursor.offset :]
+            model_version, experiment = ranked_by(found[1])
         page, consumed = await self._in_ranked_order(viewer, plan, unserved, limit)
+        ranked_items = len(page)
+        next_cursor: FeedCursor | None = None
         if unserved[consumed:] and cursor.session is not None:
-            items = await self.hydrator.items(viewer, version, page)
-            return FeedPage(
-                items=items,
-                next_cursor=FeedCursor(
-                    session=cursor.session, offset=cursor.offset + consumed, window_low=cursor.window_low
-                ),
+            next_cursor = FeedCursor(
+                session=cursor.session, offset=cursor.offset + consumed, window_low=cursor.window_low
             )
-        if cursor.window_low is None:
-            return FeedPage(items=await self.hydrator.items(viewer, version, page))
-        if len(page) >= limit:
-            return FeedPage(
-                items=await self.hydrator.items(viewer, version, page), next_cursor=FeedCursor(before=cursor.window_low)
-            )
-        # The window is used up: fill the page chronologically below it.
-        need = limit - len(page)
-        collected = await self.candidates.collect(viewer, plan, cursor.window_low, need + 1, ahead=limit)
-        below = cut_page(collected.posts, need)
-        if below.next_before is not None:
-            self.upkeep.warm_next_page(viewer, plan, below.next_before, collected, limit)
+        elif cursor.window_low is not None and len(page) >= limit:
+            next_cursor = FeedCursor(before=cursor.window_low)
+        elif cursor.window_low is not None:
+            # The window is used up: fill the page chronologically below it.
+            need = limit - len(page)
+            collected = await self.candidates.collect(viewer, plan, cursor.window_low, need + 1, ahead=limit)
+            below = cut_page(collected.posts, need)
+            if below.next_before is not None:
+                self.upkeep.warm_next_page(viewer, plan, below.next_before, collected, limit)
+            page += below.posts
+            next_cursor = below.next_cursor
         return FeedPage(
-            items=await self.hydrator.items(viewer, version, page + below.posts), next_cursor=below.next_cursor
+            items=await self.hydrator.items(viewer, plan.followees.version, page),
+            next_cursor=next_cursor,
+            model_version=model_version,
+            experiment=experiment,
+            ranked_items=ranked_items,
         )
 
     async def _in_ranked_order(self, viewer: int, plan: ReadPlan, ids: list[int], limit: int) -> tuple[list[Post], int]:

@@ -14,6 +14,7 @@ from services.timeline.app.feed import GetFeed
 from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
+from services.timeline.app.impressions import Impressions
 from services.timeline.app.ingest import CacheFanout, GraphEvents, PostEvents, StoreFanout
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
@@ -28,6 +29,7 @@ from services.timeline.domain.feed import Post
 from tests.unit.timeline.fakes import (
     FakeCache,
     FakeEngagement,
+    FakeImpressionLog,
     FakeQueue,
     FakeRanker,
     FakeStore,
@@ -49,6 +51,7 @@ class Rig:
     graph_events: GraphEvents
     hot: CacheFanout
     durable: StoreFanout
+    impressions: FakeImpressionLog
     next_id: int = 1000
 
     async def publish(self, author: int, visibility: Visibility = Visibility.PUBLIC) -> int:
@@ -168,15 +171,24 @@ def make_rig(
     )
     planner = ReadPlanner(read_start=cache, followees=CachedFollowees(world, size=100, max_age_seconds=60))
     posts = post_events(cache, store, world, queue, FanoutPolicy(chunk_size=2, inline_max=2))
+    impressions = FakeImpressionLog()
+    get_feed = GetFeed(
+        planner=planner,
+        upkeep=upkeep,
+        chronological=chronological,
+        ranked=ranked,
+        impressions=Impressions(log=impressions, sample=1.0),
+    )
     return Rig(
         world=world,
         cache=cache,
         store=store,
         queue=queue,
         background=background,
-        get_feed=GetFeed(planner=planner, upkeep=upkeep, chronological=chronological, ranked=ranked),
+        get_feed=get_feed,
         posts=posts,
         graph_events=GraphEvents(readers=cache, materializer=materializer),
         hot=CacheFanout(timelines=cache, in_flight=cache),
         durable=StoreFanout(timelines=cache, readers=cache, store=store),
+        impressions=impressions,
     )
