@@ -76,13 +76,15 @@ class BatchingPublisher(Generic[T]):
     async def _send_one_batch(self) -> bool:
         batch = [self._pending.popleft() for _ in range(min(self.batch_size, len(self._pending)))]
         try:
-            await self.publisher.send_batch([self.encode(item) for item in batch])
+            failed = await self.publisher.send_batch_in_thread([self.encode(item) for item in batch])
         except KafkaPublishError as exc:
-            self.count("failed", len(batch))
+            failed = len(batch)
             log.warning("events dropped: Kafka did not take them", extra={"events": len(batch), "error": str(exc)})
-            return False
-        self.count("sent", len(batch))
-        return True
+        if failed:
+            self.count("failed", failed)
+        if failed < len(batch):
+            self.count("sent", len(batch) - failed)
+        return failed == 0
 
     async def stop(self, drain_seconds: float = 2.0) -> None:
         """Stops the task after trying, for up to `drain_seconds`, to send what is queued."""

@@ -48,6 +48,7 @@ from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import IMPRESSIONS
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.ranked_feed import RankedFeed
+from services.timeline.app.ranked_windows import RankedWindows
 from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
 from services.timeline.app.visibility_filter import VisibilityFilter
@@ -281,6 +282,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             ranker=RankingClient(
                 channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
             ),
+            windows=RankedWindows(size=settings.rank_reuse_viewers, seconds=settings.rank_reuse_seconds),
             window_size=settings.rank_candidates,
             session_seconds=settings.rank_session_seconds,
         ),

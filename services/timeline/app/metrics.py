@@ -66,6 +66,13 @@ FRESHNESS = Children(
 RANKING_FALLBACKS = Counter(
     "feedmesh_timeline_ranking_fallbacks_total", "Ranked reads served chronologically", ["reason"]
 )
+RANKED_WINDOWS = Children(
+    Counter(
+        "feedmesh_timeline_ranked_windows_total",
+        "Ranked first pages by how their window was ordered: scored (ScorePosts) or reused (app.ranked_windows)",
+        ["source"],
+    )
+)
 RANKING_LATENCY = Histogram(
     "feedmesh_timeline_ranking_latency_seconds", "ScorePosts latency seen by the timeline", buckets=_LATENCY_BUCKETS
 )

@@ -12,8 +12,9 @@ from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
-from services.timeline.app.metrics import RANKING_FALLBACKS, RANKING_LATENCY
+from services.timeline.app.metrics import RANKED_WINDOWS, RANKING_FALLBACKS, RANKING_LATENCY
 from services.timeline.app.ports import Engagement, IdLists, Ranker, RankingUnavailable
+from services.timeline.app.ranked_windows import RankedWindow, RankedWindows
 from services.timeline.app.visibility_filter import VisibilityFilter
 from services.timeline.domain.cursor import FeedCursor
 from services.timeline.domain.delivery import ReadPlan
@@ -32,6 +33,7 @@ class RankedFeed:
     upkeep: FeedUpkeep
     engagement: Engagement
     ranker: Ranker
+    windows: RankedWindows
     window_size: int = 200
     session_seconds: float = 900.0
 
@@ -46,7 +48,20 @@ class RankedFeed:
         more = len(collected.posts) > window_size
         if not window:
             return FeedPage()
-        stats = await self.engagement.stats(viewer, [p.id for p in window])
+        window_ids = [p.id for p in window]
+        kept = self.windows.get(viewer, window_ids, limit)
+        if kept is not None:
+            RANKED_WINDOWS.labels("reused").inc()
+            by_id = {p.id: p for p in window}
+            return FeedPage(
+                items=await self.hydrator.items(viewer, plan.followees.version, [by_id[i] for i in kept.page_ids]),
+                next_cursor=after_ranked_first_page(kept.session, window[-1].id, more),
+                model_version=kept.model_version,
+                experiment=kept.experiment,
+                ranked_items=len(kept.page_ids),
+                scores=kept.page_scores,
+            )
+        stats = await self.engagement.stats(viewer, window_ids)
         started = time.perf_counter()
         try:
             ranking = await self.ranker.score(viewer, window, stats)
@@ -55,6 +70,7 @@ class RankedFeed:
             return await self.chronological.page_of(viewer, plan, collected, limit, degraded=True, stats=stats)
         finally:
             RANKING_LATENCY.observe(time.perf_counter() - started)
+        RANKED_WINDOWS.labels("scored").inc()
         ranked = cut_ranked(window, ranking.scores, limit)
         session: str | None = None
         if ranked.unserved:
@@ -63,14 +79,19 @@ class RankedFeed:
             await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, tag, self.session_seconds)
         next_cursor = after_ranked_first_page(session, window[-1].id, more)
         page_stats = {p.id: stats.get(p.id, NO_STATS) for p in ranked.page}
-        score_of = dict(zip((p.id for p in window), ranking.scores, strict=True))
+        score_of = dict(zip(window_ids, ranking.scores, strict=True))
+        page_ids = tuple(p.id for p in ranked.page)
+        kept = RankedWindow(
+            limit, page_ids, tuple(score_of[i] for i in page_ids), session, ranking.model_version, ranking.experiment
+        )
+        self.windows.put(viewer, window_ids, kept)
         return FeedPage(
             items=await self.hydrator.items(viewer, plan.followees.version, ranked.page, page_stats),
             next_cursor=next_cursor,
             model_version=ranking.model_version,
             experiment=ranking.experiment,
             ranked_items=len(ranked.page),
-            scores=tuple(score_of[p.id] for p in ranked.page),
+            scores=kept.page_scores,
         )
 
     async def next_page(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:

@@ -288,12 +288,14 @@ class FakeRanker:
     def __init__(self, enabled: bool = True, fail: bool = False):
         self._enabled = enabled
         self.fail = fail
+        self.calls = 0
 
     @property
     def enabled(self) -> bool:
         return self._enabled
 
     async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> Ranking:
+        self.calls += 1
         if self.fail:
             raise RankingUnavailable("timeout")
         return Ranking([float(stats[p.id].like_count) for p in posts], "r1", "exp/arm")

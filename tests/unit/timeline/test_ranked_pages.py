@@ -78,3 +78,27 @@ def test_a_sampled_fraction_of_pages_is_logged_whole() -> None:
     for first in (0, 2, 4):
         sampled.page_served(1, page, first)
     assert [i.position for i in log.logged] == [0, 1, 4, 5]
+
+
+async def test_a_first_page_read_again_with_the_same_window_reuses_its_order_and_session() -> None:
+    ranker = FakeRanker()
+    rig = make_rig(threshold=100, ranker=ranker)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(20):
+        await rig.publish(2)
+    first = await rig.feed(10, 5, FeedMode.RANKED)
+    again = await rig.feed(10, 5, FeedMode.RANKED)
+    assert again == first and ranker.calls == 1
+    await rig.feed(10, 4, FeedMode.RANKED)  # another page size: scored anew (the session was cut for 5)
+    assert ranker.calls == 2
+    newest = await rig.publish(2)
+    after_a_new_post = await rig.feed(10, 5, FeedMode.RANKED)
+    assert ranker.calls == 3 and newest in after_a_new_post
+    every_time = FakeRanker()
+    never = make_rig(threshold=100, ranker=every_time, reuse_seconds=0)
+    await never.follow(10, 2)
+    await never.publish(2)
+    await never.feed(10, 5, FeedMode.RANKED)
+    await never.feed(10, 5, FeedMode.RANKED)
+    assert every_time.calls == 2

@@ -19,6 +19,7 @@ from services.timeline.app.ingest import CacheFanout, GraphEvents, PostEvents, S
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.ranked_feed import RankedFeed
+from services.timeline.app.ranked_windows import RankedWindows
 from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
 from services.timeline.app.visibility_filter import VisibilityFilter
@@ -129,6 +130,7 @@ def make_rig(
     depth: int = 800,
     ranker: FakeRanker | None = None,
     window_tombstones: bool = True,
+    reuse_seconds: float = 30.0,
 ) -> Rig:
     """`window_tombstones`: the home window read says which of its posts are deleted (as the real cache does while
     the tombstone set is complete)."""
@@ -167,6 +169,7 @@ def make_rig(
         upkeep=upkeep,
         engagement=hydrator.engagement,
         ranker=ranker or FakeRanker(enabled=False),
+        windows=RankedWindows(size=100, seconds=reuse_seconds),
         window_size=12,
     )
     planner = ReadPlanner(read_start=cache, followees=CachedFollowees(world, size=100, max_age_seconds=60))
