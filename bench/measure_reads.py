@@ -23,16 +23,29 @@ from bench.stats import ratio
 
 
 async def feed_reads(
-    bench: Bench, readers: Sequence[int], *, concurrency: int, seconds: float, n_channels: int, page: int = 20
+    bench: Bench,
+    readers: Sequence[int],
+    *,
+    concurrency: int,
+    seconds: float,
+    n_channels: int,
+    page: int = 20,
+    mode: str = "chronological",
 ) -> tuple[LoadResult, dict[str, Any]]:
+    """First pages of `mode` (a ranked first page is the one that is scored)."""
     chans = channels(bench.addr.timeline, n_channels)
     stubs = [timeline_service_pb2_grpc.TimelineServiceStub(c) for c in chans]
-    request = timeline_service_pb2.GetFeedRequest(limit=page, mode="chronological")
+    request = timeline_service_pb2.GetFeedRequest(limit=page, mode=mode)
     rng = random.Random(11)
     items: list[int] = []
+    degraded = 0
+    models: dict[str, int] = {}
 
     async def call(n: int) -> object:
+        nonlocal degraded
         reply = await stubs[n % len(stubs)].GetFeed(request, metadata=as_user(rng.choice(readers)), timeout=10)
+        degraded += reply.degraded
+        models[reply.model_version] = models.get(reply.model_version, 0) + 1
         if n % 50 == 0:
             items.append(len(reply.items))
         return reply
@@ -50,6 +63,9 @@ async def feed_reads(
         for src in ("redis", "cassandra")
     }
     return result, {
+        "mode": mode,
+        "degraded": degraded,
+        "model_versions": models,
         "readers": len(readers),
         "mean_items_per_page": round(sum(items) / len(items), 1) if items else 0,
         "home_reads_by_source": home,

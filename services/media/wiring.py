@@ -7,8 +7,9 @@ from typing import Any
 
 from feedmesh.media.v1 import media_service_pb2_grpc
 
+from services.common.s3 import make_client
 from services.common.server import GrpcServer, ServiceBinding
-from services.media.adapters.s3 import S3ObjectStore, make_client
+from services.media.adapters.s3 import S3ObjectStore
 from services.media.api.servicer import MediaServicer
 from services.media.app.uploads import MediaUseCases
 from services.media.settings import MediaSettings

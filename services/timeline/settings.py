@@ -80,9 +80,19 @@ class TimelineSettings(CassandraSettings, ServerSettings):
 
     # Ranking: the first window of candidates, and the strict deadline of ScorePosts.
     rank_candidates: int = 200
-    rank_deadline_ms: int = 80
+    rank_deadline_ms: int = 30
     rank_experiment: str = ""
     rank_session_seconds: float = 900.0
+    # A viewer's ranked first page whose window is still the same posts reuses the order it was given for this
+    # long (app.ranked_windows; 0: every ranked first page is scored), kept for this many viewers.
+    rank_reuse_seconds: float = 30.0
+    rank_reuse_viewers: int = 20_000
+    # Impressions (feedmesh.events.v1.FeedImpression): the fraction of served pages whose items are logged to the
+    # topic, fire and forget; at most this many wait to be sent (more are dropped: a Kafka outage costs impressions,
+    # never reads).
+    impression_sample: float = 1.0
+    impressions_topic: str = "feedmesh.impressions"
+    impressions_max_pending: int = 50_000
     # The next page's candidates are warmed into Redis for this long after a page is served (0: off).
     prefetch_seconds: float = 30.0
 
@@ -142,6 +152,17 @@ class TimelineSettings(CassandraSettings, ServerSettings):
             raise SettingsError(f"{env_name('posts_pipeline_depth')} must be >= 0")
         if self.inactive_days <= 0:
             raise SettingsError(f"{env_name('inactive_days')} must be > 0")
+        if not 0 <= self.rank_reuse_seconds < self.rank_session_seconds:
+            raise SettingsError(
+                f"{env_name('rank_reuse_seconds')} must be >= 0 and below {env_name('rank_session_seconds')} (a "
+                "reused first page continues in its ranking session)"
+            )
+        if self.rank_reuse_viewers <= 0:
+            raise SettingsError(f"{env_name('rank_reuse_viewers')} must be > 0")
+        if not 0 <= self.impression_sample <= 1:
+            raise SettingsError(f"{env_name('impression_sample')} must be between 0 and 1")
+        if self.impressions_max_pending <= 0:
+            raise SettingsError(f"{env_name('impressions_max_pending')} must be > 0")
         if self.rank_candidates > 1000:
             raise SettingsError(f"{env_name('rank_candidates')} must be <= 1000 (the ranking batch limit)")
         if self.fanout_chunk_size > 10_000:

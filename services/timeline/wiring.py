@@ -5,6 +5,7 @@ of it is closed with the server in reverse order."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from feedmesh.timeline.v1 import timeline_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
+from services.common.kafka_batcher import BatchingPublisher
 from services.common.kafka_consumer import DeadLetters, EventConsumer, EventHandler, PerMember
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
@@ -20,7 +22,9 @@ from services.common.server import GrpcServer, ServiceBinding
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
 from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
 from services.timeline.adapters.inbound_events import FanoutConsumer, GraphEventsConsumer, PostEventsConsumer
-from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient, RankingClient
+from services.timeline.adapters.kafka_impressions import KafkaImpressionLog, impression_message
+from services.timeline.adapters.peers import AuthClient, EngagementClient, GraphClient, PostClient
+from services.timeline.adapters.ranking_client import RankingClient
 from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
 from services.timeline.api.servicer import TimelineServicer
@@ -31,6 +35,7 @@ from services.timeline.app.feed import GetFeed
 from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
+from services.timeline.app.impressions import Impressions
 from services.timeline.app.ingest import (
     CacheFanout,
     FanoutPolicy,
@@ -40,13 +45,16 @@ from services.timeline.app.ingest import (
     StoreFanout,
 )
 from services.timeline.app.materialize import Materializer
+from services.timeline.app.metrics import IMPRESSIONS
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.post_stats_cache import CachedPostStats
 from services.timeline.app.ranked_feed import RankedFeed
+from services.timeline.app.ranked_windows import RankedWindows
 from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
 from services.timeline.app.visibility_filter import VisibilityFilter
 from services.timeline.app.warmed_candidates import WarmedCandidates
+from services.timeline.domain.impressions import Impression
 from services.timeline.settings import TimelineSettings
 
 SERVICE_NAME = "feedmesh.timeline.v1.TimelineService"
@@ -250,6 +258,17 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         background=background,
     )
     chronological = ChronologicalFeed(candidates=candidates, hydrator=hydrator, upkeep=upkeep)
+    # Impressions go out on a producer of their own (connected on first use), drained before it closes.
+    impression_publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline-impressions")
+    closers.append(impression_publisher.close)
+    impressions: BatchingPublisher[Impression] = BatchingPublisher(
+        impression_publisher,
+        functools.partial(impression_message, settings.impressions_topic),
+        count=lambda outcome, n: IMPRESSIONS.labels(outcome).inc(n),
+        max_pending=settings.impressions_max_pending,
+    )
+    impressions.start()
+    closers.append(impressions.stop)
     get_feed = GetFeed(
         planner=ReadPlanner(
             read_start=redis.read_start,
@@ -270,9 +289,11 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             ranker=RankingClient(
                 channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
             ),
+            windows=RankedWindows(size=settings.rank_reuse_viewers, seconds=settings.rank_reuse_seconds),
             window_size=settings.rank_candidates,
             session_seconds=settings.rank_session_seconds,
         ),
+        impressions=Impressions(log=KafkaImpressionLog(impressions), sample=settings.impression_sample),
     )
 
     roles = set(settings.consumer_roles) - {"none"}

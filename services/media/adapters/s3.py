@@ -1,4 +1,4 @@
-"""The object store through boto3 (S3 API, path-style addressing, signature v4). boto3 is a blocking client:
+"""The object store through boto3 (the client: services.common.s3). boto3 is a blocking client:
 every call runs in a worker thread, off the event loop."""
 
 from __future__ import annotations
@@ -6,33 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.common.errors import Unavailable
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
-
-
-def make_client(
-    endpoint: str, region: str, access_key: str, secret_key: str, *, max_connections: int, timeout_seconds: float
-) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=Config(
-            s3={"addressing_style": "path"},
-            signature_version="s3v4",
-            connect_timeout=timeout_seconds,
-            read_timeout=timeout_seconds,
-            retries={"max_attempts": 2, "mode": "standard"},
-            max_pool_connections=max_connections,
-        ),
-    )
 
 
 class S3ObjectStore:

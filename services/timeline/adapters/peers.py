@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import grpc
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
 from feedmesh.engagement.v1 import engagement_service_pb2, engagement_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 from feedmesh.post.v1 import post_pb2, post_service_pb2, post_service_pb2_grpc, visibility_pb2
-from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.common.errors import Unavailable
 from services.common.visibility import Visibility
-from services.timeline.app.ports import FollowerPage, RankingUnavailable
+from services.timeline.app.ports import FollowerPage
 from services.timeline.domain.delivery import Followees
 from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats
 
@@ -151,40 +149,3 @@ class EngagementClient:
             log.warning("engagement stats unavailable; zero counts served", extra={"code": exc.code().name})
             return {}
         return {s.post_id: PostStats(s.like_count, s.comment_count, s.share_count, s.liked_by_viewer) for s in r.stats}
-
-
-class RankingClient:
-    def __init__(self, channels: ChannelPool, target: str, deadline_seconds: float, experiment: str = ""):
-        self.deadline = deadline_seconds
-        self.experiment = experiment
-        self.stub = ranking_service_pb2_grpc.RankingServiceStub(channels.channel(target)) if target else None
-
-    @property
-    def enabled(self) -> bool:
-        return self.stub is not None
-
-    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
-        if self.stub is None:
-            raise RankingUnavailable("not_deployed")
-        request = ranking_service_pb2.ScorePostsRequest(viewer_id=viewer, experiment=self.experiment)
-        for p in posts:
-            s = stats.get(p.id, PostStats())
-            c = request.candidates.add(
-                post_id=p.id,
-                author_id=p.author_id,
-                like_count=s.like_count,
-                comment_count=s.comment_count,
-                share_count=s.share_count,
-                has_media=bool(p.media_refs),
-            )
-            c.create_time.FromNanoseconds(p.create_time_ns)
-        try:
-            r = await asyncio.wait_for(self.stub.ScorePosts(request, timeout=self.deadline), self.deadline + 0.05)
-        except TimeoutError:
-            raise RankingUnavailable("timeout") from None
-        except grpc.aio.AioRpcError as exc:
-            code = exc.code()
-            raise RankingUnavailable("timeout" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "error") from None
-        if len(r.scores) != len(posts):
-            raise RankingUnavailable("malformed")
-        return list(r.scores)

@@ -98,6 +98,8 @@ class EncodedItems:
         if page.next_cursor:
             response.next_cursor = page.next_cursor.encode()
         response.degraded = page.degraded
+        response.model_version = page.model_version
+        response.experiment = page.experiment
         return response
 
 

@@ -17,10 +17,11 @@ than the reader's own last follow (app.author_cache).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed_upkeep import FeedUpkeep
+from services.timeline.app.impressions import Impressions
 from services.timeline.app.metrics import FEED_LATENCY
 from services.timeline.app.ranked_feed import RankedFeed
 from services.timeline.app.read_planner import ReadPlanner
@@ -34,13 +35,18 @@ class GetFeed:
     upkeep: FeedUpkeep
     chronological: ChronologicalFeed
     ranked: RankedFeed
+    impressions: Impressions
 
     async def __call__(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         started = time.perf_counter()
         try:
-            return await self._page(viewer, cursor, limit, mode)
+            page = await self._page(viewer, cursor, limit, mode)
         finally:
             FEED_LATENCY.labels(mode.value).observe(time.perf_counter() - started)
+        if page.next_cursor is not None:  # the next page's items are numbered on from this page's
+            page = replace(page, next_cursor=replace(page.next_cursor, served=cursor.served + len(page.items)))
+        self.impressions.page_served(viewer, page, cursor.served)
+        return page
 
     async def _page(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         ranked = mode is FeedMode.RANKED and self.ranked.enabled

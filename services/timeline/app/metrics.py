@@ -66,8 +66,23 @@ FRESHNESS = Children(
 RANKING_FALLBACKS = Counter(
     "feedmesh_timeline_ranking_fallbacks_total", "Ranked reads served chronologically", ["reason"]
 )
+RANKED_WINDOWS = Children(
+    Counter(
+        "feedmesh_timeline_ranked_windows_total",
+        "Ranked first pages by how their window was ordered: scored (ScorePosts) or reused (app.ranked_windows)",
+        ["source"],
+    )
+)
 RANKING_LATENCY = Histogram(
     "feedmesh_timeline_ranking_latency_seconds", "ScorePosts latency seen by the timeline", buckets=_LATENCY_BUCKETS
+)
+IMPRESSIONS = Children(
+    Counter(
+        "feedmesh_timeline_impressions_total",
+        "Feed impressions of sampled pages: sent to Kafka, failed (Kafka did not take the batch) or dropped (queue "
+        "full, or still queued at shutdown)",
+        ["outcome"],
+    )
 )
 REBUILDS = Counter("feedmesh_timeline_rebuilds_total", "Home-timeline rebuilds and backfills", ["kind"])
 PREFETCH = Children(Counter("feedmesh_timeline_prefetch_total", "Next-page warm-ups", ["outcome"]))

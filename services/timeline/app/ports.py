@@ -9,7 +9,8 @@ from typing import Protocol
 from services.common import redis_keys
 from services.timeline.domain.delivery import Followees, InFlight
 from services.timeline.domain.fanout_plan import FanoutChunk
-from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats
+from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats, Ranking
+from services.timeline.domain.impressions import Impression
 
 
 @dataclass(frozen=True)
@@ -232,8 +233,13 @@ class Ranker(Protocol):
     @property
     def enabled(self) -> bool: ...
 
-    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
-        """One score per post; raises RankingUnavailable."""
+    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> Ranking:
+        """One score per post, within the ranking deadline; raises RankingUnavailable (its message: the cause)."""
+
+
+class ImpressionLog(Protocol):
+    def log(self, impressions: Sequence[Impression]) -> None:
+        """Queues the impressions to be sent; never blocks, never raises (a full queue drops them)."""
 
 
 class FanoutQueue(Protocol):

@@ -12,14 +12,15 @@ from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
-from services.timeline.app.metrics import RANKING_FALLBACKS, RANKING_LATENCY
+from services.timeline.app.metrics import RANKED_WINDOWS, RANKING_FALLBACKS, RANKING_LATENCY
 from services.timeline.app.ports import Engagement, IdLists, Ranker, RankingUnavailable
+from services.timeline.app.ranked_windows import RankedWindow, RankedWindows
 from services.timeline.app.visibility_filter import VisibilityFilter
 from services.timeline.domain.cursor import FeedCursor
 from services.timeline.domain.delivery import ReadPlan
 from services.timeline.domain.feed import NO_STATS, FeedPage, Post
 from services.timeline.domain.merge import read_size
-from services.timeline.domain.paging import after_ranked_first_page, cut_page, cut_ranked
+from services.timeline.domain.paging import after_ranked_first_page, cut_page, cut_ranked, ranked_by, session_tag
 
 
 @dataclass(kw_only=True)
@@ -32,6 +33,7 @@ class RankedFeed:
     upkeep: FeedUpkeep
     engagement: Engagement
     ranker: Ranker
+    windows: RankedWindows
     window_size: int = 200
     session_seconds: float = 900.0
 
@@ -46,25 +48,50 @@ class RankedFeed:
         more = len(collected.posts) > window_size
         if not window:
             return FeedPage()
-        stats = await self.engagement.stats(viewer, [p.id for p in window])
+        window_ids = [p.id for p in window]
+        kept = self.windows.get(viewer, window_ids, limit)
+        if kept is not None:
+            RANKED_WINDOWS.labels("reused").inc()
+            by_id = {p.id: p for p in window}
+            return FeedPage(
+                items=await self.hydrator.items(viewer, plan, [by_id[i] for i in kept.page_ids]),
+                next_cursor=after_ranked_first_page(kept.session, window[-1].id, more),
+                model_version=kept.model_version,
+                experiment=kept.experiment,
+                ranked_items=len(kept.page_ids),
+                scores=kept.page_scores,
+            )
+        stats = await self.engagement.stats(viewer, window_ids)
         started = time.perf_counter()
         try:
-            scores = await self.ranker.score(viewer, window, stats)
+            ranking = await self.ranker.score(viewer, window, stats)
         except RankingUnavailable as exc:
             RANKING_FALLBACKS.labels(str(exc) or "error").inc()
             return await self.chronological.page_of(viewer, plan, collected, limit, degraded=True, stats=stats)
         finally:
             RANKING_LATENCY.observe(time.perf_counter() - started)
-        ranked = cut_ranked(window, scores, limit)
+        RANKED_WINDOWS.labels("scored").inc()
+        ranked = cut_ranked(window, ranking.scores, limit)
         session: str | None = None
         if ranked.unserved:
             session = secrets.token_hex(8)
-            await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, "", self.session_seconds)
+            tag = session_tag(ranking.model_version, ranking.experiment)
+            await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, tag, self.session_seconds)
         next_cursor = after_ranked_first_page(session, window[-1].id, more)
         page_stats = {p.id: stats.get(p.id, NO_STATS) for p in ranked.page}
+        score_of = dict(zip(window_ids, ranking.scores, strict=True))
+        page_ids = tuple(p.id for p in ranked.page)
+        kept = RankedWindow(
+            limit, page_ids, tuple(score_of[i] for i in page_ids), session, ranking.model_version, ranking.experiment
+        )
+        self.windows.put(viewer, window_ids, kept)
         return FeedPage(
             items=await self.hydrator.items(viewer, plan, ranked.page, page_stats),
             next_cursor=next_cursor,
+            model_version=ranking.model_version,
+            experiment=ranking.experiment,
+            ranked_items=len(ranked.page),
+            scores=kept.page_scores,
         )
 
     async def next_page(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:
@@ -72,33 +99,36 @@ class RankedFeed:
         continues below the window (what it had not served yet is skipped: ranked feeds are not exhaustive)."""
         found = await self.id_lists.get_ids(f"rk:{viewer}:{cursor.session}")
         unserved: list[int] = []
+        model_version = experiment = ""
         if found is None:
             RANKING_FALLBACKS.labels("session_expired").inc()
         else:
             unserved = found[0][cursor.offset :]
+            model_version, experiment = ranked_by(found[1])
         page, consumed = await self._in_ranked_order(viewer, plan, unserved, limit)
+        ranked_items = len(page)
+        next_cursor: FeedCursor | None = None
         if unserved[consumed:] and cursor.session is not None:
-            items = await self.hydrator.items(viewer, plan, page)
-            return FeedPage(
-                items=items,
-                next_cursor=FeedCursor(
-                    session=cursor.session, offset=cursor.offset + consumed, window_low=cursor.window_low
-                ),
+            next_cursor = FeedCursor(
+                session=cursor.session, offset=cursor.offset + consumed, window_low=cursor.window_low
             )
-        if cursor.window_low is None:
-            return FeedPage(items=await self.hydrator.items(viewer, plan, page))
-        if len(page) >= limit:
-            return FeedPage(
-                items=await self.hydrator.items(viewer, plan, page), next_cursor=FeedCursor(before=cursor.window_low)
-            )
-        # The window is used up: fill the page chronologically below it.
-        need = limit - len(page)
-        collected = await self.candidates.collect(viewer, plan, cursor.window_low, need + 1, ahead=limit)
-        below = cut_page(collected.posts, need)
-        if below.next_before is not None:
-            self.upkeep.warm_next_page(viewer, plan, below.next_before, collected, limit)
+        elif cursor.window_low is not None and len(page) >= limit:
+            next_cursor = FeedCursor(before=cursor.window_low)
+        elif cursor.window_low is not None:
+            # The window is used up: fill the page chronologically below it.
+            need = limit - len(page)
+            collected = await self.candidates.collect(viewer, plan, cursor.window_low, need + 1, ahead=limit)
+            below = cut_page(collected.posts, need)
+            if below.next_before is not None:
+                self.upkeep.warm_next_page(viewer, plan, below.next_before, collected, limit)
+            page += below.posts
+            next_cursor = below.next_cursor
         return FeedPage(
-            items=await self.hydrator.items(viewer, plan, page + below.posts), next_cursor=below.next_cursor
+            items=await self.hydrator.items(viewer, plan, page),
+            next_cursor=next_cursor,
+            model_version=model_version,
+            experiment=experiment,
+            ranked_items=ranked_items,
         )
 
     async def _in_ranked_order(self, viewer: int, plan: ReadPlan, ids: list[int], limit: int) -> tuple[list[Post], int]:

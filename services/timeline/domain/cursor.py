@@ -4,6 +4,7 @@ Chronological pages carry `b`, the last post id served: the next page holds ids 
 arrive between pages (always above it) cause neither duplicates nor gaps. A ranked first page opens a ranking
 session (`r`, its id in Redis, and `o`, how many of its ranked ids were served) over a window of candidates whose
 lowest id is `lo`; once the session is used up (or expired) the feed continues chronologically below `lo`.
+Every cursor also carries `n`, how many items the pages before it served (the items' positions in impressions).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FeedCursor:
     session: str | None = None
     offset: int = 0
     window_low: int | None = None
+    served: int = 0
 
     @property
     def is_first_page(self) -> bool:
@@ -53,6 +55,8 @@ class FeedCursor:
                 position["lo"] = self.window_low
         elif self.before is not None:
             position["b"] = self.before
+        if position and self.served:
+            position["n"] = self.served
         return encode_cursor(position) if position else ""
 
     @classmethod
@@ -61,6 +65,7 @@ class FeedCursor:
         before = cursor_int(position, "b")
         offset = cursor_int(position, "o") or 0
         low = cursor_int(position, "lo")
+        served = cursor_int(position, "n") or 0
         session = position.get("r")
         if session is not None and (not isinstance(session, str) or not session.isalnum() or len(session) > 64):
             raise InvalidArgument("cursor is malformed: pass nextCursor from the previous page", reason="BAD_CURSOR")
@@ -69,6 +74,6 @@ class FeedCursor:
                 raise InvalidArgument(
                     "cursor is malformed: pass nextCursor from the previous page", reason="BAD_CURSOR"
                 )
-        if offset < 0:
+        if offset < 0 or served < 0:
             raise InvalidArgument("cursor is malformed: pass nextCursor from the previous page", reason="BAD_CURSOR")
-        return cls(before=before, session=session, offset=offset, window_low=low)
+        return cls(before=before, session=session, offset=offset, window_low=low, served=served)

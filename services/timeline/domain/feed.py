@@ -59,10 +59,25 @@ class FeedItem(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """What the ranking service answered: one score per candidate, and what scored them."""
+
+    scores: list[float]
+    model_version: str
+    experiment: str = ""  # "<experiment>/<arm>", or ""
+
+
+@dataclass(frozen=True)
 class FeedPage:
     items: list[FeedItem] = field(default_factory=list)
     next_cursor: FeedCursor | None = None
     degraded: bool = False
+    model_version: str = ""  # the model that ordered the page's ranked items ("": none did)
+    experiment: str = ""
+    ranked_items: int = 0
+    """How many of the first items are in ranked order (a page may go on chronologically below a ranked window)."""
+    scores: tuple[float, ...] = ()
+    """The ranking scores of the first items, when known (a ranked first page)."""
 
 
 def order_by_scores(post_ids: list[int], scores: list[float]) -> list[int]:

@@ -76,3 +76,15 @@ def after_ranked_first_page(session: str | None, window_low: int, more: bool) ->
     if session is not None:
         return FeedCursor(session=session, offset=0, window_low=window_low if more else None)
     return FeedCursor(before=window_low) if more else None
+
+
+def session_tag(model_version: str, experiment: str) -> str:
+    """A ranking session's tag: what ordered it, for its next pages. Neither name holds a space or a '|' (the
+    ranking service allows letters, digits, '_', '.', '-', and '/' between experiment and arm)."""
+    return f"{model_version} {experiment}"
+
+
+def ranked_by(tag: str) -> tuple[str, str]:
+    """(model version, experiment) of a session's tag."""
+    model_version, _, experiment = tag.partition(" ")
+    return model_version, experiment

@@ -15,7 +15,8 @@ from services.timeline.app.ports import (
     StreamKind,
 )
 from services.timeline.domain.delivery import Followees, InFlight
-from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats
+from services.timeline.domain.feed import Author, FollowCounts, Post, PostStats, Ranking
+from services.timeline.domain.impressions import Impression
 
 
 class FakeCache:
@@ -287,15 +288,25 @@ class FakeRanker:
     def __init__(self, enabled: bool = True, fail: bool = False):
         self._enabled = enabled
         self.fail = fail
+        self.calls = 0
 
     @property
     def enabled(self) -> bool:
         return self._enabled
 
-    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> list[float]:
+    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> Ranking:
+        self.calls += 1
         if self.fail:
             raise RankingUnavailable("timeout")
-        return [float(stats[p.id].like_count) for p in posts]
+        return Ranking([float(stats[p.id].like_count) for p in posts], "r1", "exp/arm")
+
+
+class FakeImpressionLog:
+    def __init__(self) -> None:
+        self.logged: list[Impression] = []
+
+    def log(self, impressions: Sequence[Impression]) -> None:
+        self.logged.extend(impressions)
 
 
 class FakeQueue:

@@ -14,11 +14,13 @@ from services.timeline.app.feed import GetFeed
 from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
+from services.timeline.app.impressions import Impressions
 from services.timeline.app.ingest import CacheFanout, GraphEvents, PostEvents, StoreFanout
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
 from services.timeline.app.post_stats_cache import CachedPostStats
 from services.timeline.app.ranked_feed import RankedFeed
+from services.timeline.app.ranked_windows import RankedWindows
 from services.timeline.app.read_planner import ReadPlanner
 from services.timeline.app.streams import StreamReader
 from services.timeline.app.visibility_filter import VisibilityFilter
@@ -29,6 +31,7 @@ from services.timeline.domain.feed import Post
 from tests.unit.timeline.fakes import (
     FakeCache,
     FakeEngagement,
+    FakeImpressionLog,
     FakeQueue,
     FakeRanker,
     FakeStore,
@@ -50,6 +53,7 @@ class Rig:
     graph_events: GraphEvents
     hot: CacheFanout
     durable: StoreFanout
+    impressions: FakeImpressionLog
     next_id: int = 1000
 
     async def publish(self, author: int, visibility: Visibility = Visibility.PUBLIC) -> int:
@@ -127,6 +131,7 @@ def make_rig(
     depth: int = 800,
     ranker: FakeRanker | None = None,
     window_tombstones: bool = True,
+    reuse_seconds: float = 30.0,
 ) -> Rig:
     """`window_tombstones`: the home window read says which of its posts are deleted (as the real cache does while
     the tombstone set is complete)."""
@@ -169,19 +174,29 @@ def make_rig(
         upkeep=upkeep,
         engagement=engagement,
         ranker=ranker or FakeRanker(enabled=False),
+        windows=RankedWindows(size=100, seconds=reuse_seconds),
         window_size=12,
     )
     planner = ReadPlanner(read_start=cache, followees=CachedFollowees(world, size=100, max_age_seconds=60))
     posts = post_events(cache, store, world, queue, FanoutPolicy(chunk_size=2, inline_max=2))
+    impressions = FakeImpressionLog()
+    get_feed = GetFeed(
+        planner=planner,
+        upkeep=upkeep,
+        chronological=chronological,
+        ranked=ranked,
+        impressions=Impressions(log=impressions, sample=1.0),
+    )
     return Rig(
         world=world,
         cache=cache,
         store=store,
         queue=queue,
         background=background,
-        get_feed=GetFeed(planner=planner, upkeep=upkeep, chronological=chronological, ranked=ranked),
+        get_feed=get_feed,
         posts=posts,
         graph_events=GraphEvents(readers=cache, materializer=materializer),
         hot=CacheFanout(timelines=cache, in_flight=cache),
         durable=StoreFanout(timelines=cache, readers=cache, store=store),
+        impressions=impressions,
     )

@@ -60,5 +60,5 @@ class TimelineRedis:
             in_flight=in_flight,
             tombstones=RedisPostTombstones(client, mux, key=settings.tombstones_key),
             locks=RedisLocks(client, prefix=settings.prefix),
-            id_lists=RedisIdLists(client, prefix=settings.prefix),
+            id_lists=RedisIdLists(mux, prefix=settings.prefix),
         )

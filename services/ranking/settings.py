@@ -1,0 +1,56 @@
+"""The ranking service's settings, from FEEDMESH_* environment variables (see services.common.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.settings import ServerSettings, SettingsError, env_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class RankingSettings(ServerSettings):
+    service_name: str = "ranking"
+    listen_address: str = "127.0.0.1:50055"
+    metrics_port: int = 9105
+    redis_url: str
+    # Published models (services.common.ranking_models): the S3 store, its bucket, how often the LATEST pointer is
+    # read (a newer model is in use at most this long after it is published).
+    s3_endpoint: str
+    s3_region: str = "us-east-1"
+    s3_access_key: str
+    s3_secret_key: str
+    s3_timeout_seconds: float = 3.0
+    models_bucket: str = "feedmesh-models"
+    models_poll_seconds: float = 10.0
+    # The A/B experiments (TOML; the format is in stack/conf/experiments.toml): a relative path is from the
+    # repository root; a missing file means no experiment. Checked for changes this often.
+    experiments_file: str = "stack/conf/experiments.toml"
+    experiments_poll_seconds: float = 2.0
+    # In-process cache of the features read from Redis: entries (a viewer-author pair, an author or a post each),
+    # and how long one is reused (the feature job rewrites them far less often).
+    features_cache_size: int = 200_000
+    features_cache_seconds: float = 60.0
+    # A caller that sets no deadline gets this long for the features; the reserve is kept back from any deadline
+    # for building the rows, predicting and answering.
+    score_budget_seconds: float = 0.1
+    score_reserve_seconds: float = 0.004
+
+    def validate(self) -> None:
+        super().validate()
+        for name in ("redis_url", "s3_endpoint", "s3_access_key", "s3_secret_key", "models_bucket"):
+            if not getattr(self, name):
+                raise SettingsError(f"{env_name(name)} is required but not set")
+        if not self.s3_endpoint.startswith(("http://", "https://")):
+            raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
+        for name in (
+            "s3_timeout_seconds",
+            "models_poll_seconds",
+            "experiments_poll_seconds",
+            "features_cache_size",
+            "features_cache_seconds",
+            "score_budget_seconds",
+        ):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        if self.score_reserve_seconds < 0:
+            raise SettingsError(f"{env_name('score_reserve_seconds')} must be >= 0")

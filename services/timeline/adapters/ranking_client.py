@@ -1,0 +1,57 @@
+"""The ranking service's client: a ranked first page asks ScorePosts for its window's scores with a strict budget,
+and anything but a timely, well-formed answer is RankingUnavailable, so the page degrades to chronological instead
+of waiting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+
+import grpc
+from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
+
+from services.common.clients import ChannelPool
+from services.timeline.app.ports import RankingUnavailable
+from services.timeline.domain.feed import Post, PostStats, Ranking
+
+
+class RankingClient:
+    """Implements app.ports.Ranker. An empty target: not deployed (ranked feeds are chronological, not degraded)."""
+
+    def __init__(self, channels: ChannelPool, target: str, deadline_seconds: float, experiment: str = ""):
+        self.deadline = deadline_seconds
+        self.experiment = experiment  # forces an arm ("<experiment>/<arm>"): benchmarks and tests
+        self.stub = ranking_service_pb2_grpc.RankingServiceStub(channels.channel(target)) if target else None
+
+    @property
+    def enabled(self) -> bool:
+        return self.stub is not None
+
+    async def score(self, viewer: int, posts: Sequence[Post], stats: Mapping[int, PostStats]) -> Ranking:
+        if self.stub is None:
+            raise RankingUnavailable("not_deployed")
+        request = ranking_service_pb2.ScorePostsRequest(viewer_id=viewer, experiment=self.experiment)
+        for p in posts:
+            s = stats.get(p.id, PostStats())
+            c = request.candidates.add(
+                post_id=p.id,
+                author_id=p.author_id,
+                like_count=s.like_count,
+                comment_count=s.comment_count,
+                share_count=s.share_count,
+                has_media=bool(p.media_refs),
+            )
+            c.create_time.FromNanoseconds(p.create_time_ns)
+        # The gRPC deadline tells the service its budget; the local timeout holds the page to it even when the
+        # answer is stuck behind this process's own event loop.
+        try:
+            async with asyncio.timeout(self.deadline):
+                r = await self.stub.ScorePosts(request, timeout=self.deadline)
+        except TimeoutError:
+            raise RankingUnavailable("timeout") from None
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            raise RankingUnavailable("timeout" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "error") from None
+        if len(r.scores) != len(posts):
+            raise RankingUnavailable("malformed")
+        return Ranking(list(r.scores), r.model_version, r.experiment)
