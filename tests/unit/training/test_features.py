@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import polars as pl
 import pytest
@@ -11,6 +12,7 @@ from services.common import ranking_features
 from services.common.ranking_features import FEATURE_NAMES
 from services.training.domain.events import History
 from services.training.domain.features import affinity, all_features, author, post
+from services.training.domain.labels import training_rows
 from tests.unit.training.scenario import at, make
 
 VIEWER, AUTHOR, OTHER = 1, 2, 3
@@ -88,3 +90,18 @@ def test_candidate_group_matches_the_online_formula() -> None:
     )
     assert [row[n] for n in ranking_features.CANDIDATE] == pytest.approx(online)
     assert all(not math.isnan(row[n]) for n in FEATURE_NAMES)
+
+
+def test_a_training_row_never_sees_the_engagement_it_is_labelled_with() -> None:
+    history = make(
+        feed_impression=[
+            {"occur_time": at(0), "viewer_id": VIEWER, "post_id": POST_A, "author_id": AUTHOR, "page_id": "p"},
+            {"occur_time": at(2), "viewer_id": VIEWER, "post_id": POST_B, "author_id": AUTHOR, "page_id": "q"},
+        ],
+        post_liked=[{"occur_time": at(0.1), "post_id": POST_A, "user_id": VIEWER, "post_author_id": AUTHOR}],
+    )
+    rows = training_rows(history, timedelta(hours=1)).rows(named=True)
+    assert [r["label"] for r in rows] == [1, 0]
+    assert rows[0]["aff_likes_1d"] == 0 and rows[0]["post_engage_rate"] == 0 and rows[0]["log_likes"] == 0
+    assert rows[1]["aff_likes_1d"] == 1  # the next impression of the author sees it
+    assert set(FEATURE_NAMES) <= set(rows[0])
