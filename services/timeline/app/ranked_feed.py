@@ -63,14 +63,13 @@ class RankedFeed:
         next_cursor = after_ranked_first_page(session, window[-1].id, more)
         page_stats = {p.id: stats.get(p.id, NO_STATS) for p in ranked.page}
         return FeedPage(
-            items=await self.hydrator.items(viewer, plan.followees.version, ranked.page, page_stats),
+            items=await self.hydrator.items(viewer, plan, ranked.page, page_stats),
             next_cursor=next_cursor,
         )
 
     async def next_page(self, viewer: int, plan: ReadPlan, cursor: FeedCursor, limit: int) -> FeedPage:
         """The rest of a ranked window in ranked order, then chronologically below the window. An expired session
         continues below the window (what it had not served yet is skipped: ranked feeds are not exhaustive)."""
-        version = plan.followees.version
         found = await self.id_lists.get_ids(f"rk:{viewer}:{cursor.session}")
         unserved: list[int] = []
         if found is None:
@@ -79,7 +78,7 @@ class RankedFeed:
             unserved = found[0][cursor.offset :]
         page, consumed = await self._in_ranked_order(viewer, plan, unserved, limit)
         if unserved[consumed:] and cursor.session is not None:
-            items = await self.hydrator.items(viewer, version, page)
+            items = await self.hydrator.items(viewer, plan, page)
             return FeedPage(
                 items=items,
                 next_cursor=FeedCursor(
@@ -87,10 +86,10 @@ class RankedFeed:
                 ),
             )
         if cursor.window_low is None:
-            return FeedPage(items=await self.hydrator.items(viewer, version, page))
+            return FeedPage(items=await self.hydrator.items(viewer, plan, page))
         if len(page) >= limit:
             return FeedPage(
-                items=await self.hydrator.items(viewer, version, page), next_cursor=FeedCursor(before=cursor.window_low)
+                items=await self.hydrator.items(viewer, plan, page), next_cursor=FeedCursor(before=cursor.window_low)
             )
         # The window is used up: fill the page chronologically below it.
         need = limit - len(page)
@@ -99,7 +98,7 @@ class RankedFeed:
         if below.next_before is not None:
             self.upkeep.warm_next_page(viewer, plan, below.next_before, collected, limit)
         return FeedPage(
-            items=await self.hydrator.items(viewer, version, page + below.posts), next_cursor=below.next_cursor
+            items=await self.hydrator.items(viewer, plan, page + below.posts), next_cursor=below.next_cursor
         )
 
     async def _in_ranked_order(self, viewer: int, plan: ReadPlan, ids: list[int], limit: int) -> tuple[list[Post], int]:
