@@ -119,12 +119,8 @@ class CassandraNotificationStore:
                     (self.cql["insert_subject_member"], (s, n.recipient_id, n.id, n.kind.value, n.post_id, ttl))
                 )
         rows += [(self.cql["insert_bucket"], (recipient, bucket, ttl)) for recipient, bucket in sorted(buckets)]
-        await self.runner.run_grouped(rows, ROWS_PER_BATCH)
-
-    async def link(self, drafts: Sequence[Draft]) -> None:
-        rows = [
-            (self.cql["link_source"], (self.ttl, d.notification.id, d.notification.recipient_id, d.source))
-            for d in drafts
+        rows += [
+            (self.cql["link_source"], (ttl, d.notification.id, d.notification.recipient_id, d.source)) for d in drafts
         ]
         await self.runner.run_grouped(rows, ROWS_PER_BATCH)
 
@@ -151,7 +147,7 @@ class CassandraNotificationStore:
                 id=r.notification_id, recipient_id=r.recipient_id, kind=Kind(r.kind), actor_id=0, post_id=r.post_id
             )
             for r in rows
-            if r.recipient_id is not None  # a partition holding only its tombstone answers one empty row
+            if r.recipient_id is not None  # a partition holding only the unused static column answers one empty row
         ]
 
     async def get(self, recipient_id: int, notification_id: int) -> Notification | None:
