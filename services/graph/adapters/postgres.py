@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 import asyncpg
 
@@ -36,6 +36,7 @@ _SQL_NAMES = (
     "close_friend_ids",
     "followees_with_counts",
     "relationships",
+    "audience",
 )
 
 
@@ -171,12 +172,22 @@ class PgGraphReader:
         return [(r["followee_id"], r["follower_count"], r["close_friend"]) for r in rows]
 
     async def relationships(self, viewer_id: int, author_ids: Sequence[int]) -> dict[int, Relationship]:
-        facts: dict[int, set[str]] = {}
-        for row in await self.pool.fetch(self.sql["relationships"], viewer_id, list(author_ids)):
-            facts.setdefault(row["author_id"], set()).add(row["kind"])
-        return {
-            author: Relationship(
-                blocked="blocked" in kinds, follows="follows" in kinds, close_friend="close_friend" in kinds
-            )
-            for author, kinds in facts.items()
-        }
+        rows = await self.pool.fetch(self.sql["relationships"], viewer_id, list(author_ids))
+        return _relationships((row["author_id"], row["kind"]) for row in rows)
+
+    async def audience(self, author_id: int, viewer_ids: Sequence[int]) -> dict[int, Relationship]:
+        rows = await self.pool.fetch(self.sql["audience"], author_id, list(viewer_ids))
+        return _relationships((row["viewer_id"], row["kind"]) for row in rows)
+
+
+def _relationships(facts: Iterable[tuple[int, str]]) -> dict[int, Relationship]:
+    """(user, kind) facts of the relationships.sql / audience.sql kind -> each user's Relationship."""
+    kinds: dict[int, set[str]] = {}
+    for user_id, kind in facts:
+        kinds.setdefault(user_id, set()).add(kind)
+    return {
+        user_id: Relationship(
+            blocked="blocked" in found, follows="follows" in found, close_friend="close_friend" in found
+        )
+        for user_id, found in kinds.items()
+    }

@@ -158,6 +158,12 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
         decisions = await self.visibility.check(request.viewer_id, [candidate(c) for c in request.candidates])
         return pb.BatchCheckVisibilityResponse(visible=decisions)
 
+    async def BatchCheckAudience(
+        self, request: pb.BatchCheckAudienceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BatchCheckAudienceResponse:
+        decisions = await self.visibility.audience(candidate(request.post), list(request.viewer_ids))
+        return pb.BatchCheckAudienceResponse(visible=decisions)
+
     async def BatchGetUserCounts(
         self, request: pb.BatchGetUserCountsRequest, context: grpc.aio.ServicerContext
     ) -> pb.BatchGetUserCountsResponse:

@@ -91,6 +91,10 @@ class GraphReader(Protocol):
         """The viewer's relationship to each author, in one round trip."""
         ...
 
+    async def audience(self, author_id: int, viewer_ids: Sequence[int]) -> dict[int, Relationship]:
+        """Each viewer's relationship to the author, in one round trip."""
+        ...
+
 
 FollowerLoader = Callable[[], Awaitable[list[int] | None]]
 CountsLoader = Callable[[Sequence[int]], Awaitable[dict[int, Counts]]]

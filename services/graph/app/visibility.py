@@ -1,6 +1,7 @@
 """BatchCheckVisibility: one viewer, up to 1000 posts, a fixed number of round trips whatever the count: the
 authors' profiles (one Redis MGET, auth only for misses) and the viewer's relationships to every author (one SQL
-statement), fetched concurrently, then the pure rule per post."""
+statement), fetched concurrently, then the pure rule per post. BatchCheckAudience is its mirror for one post and up
+to 1000 viewers (a post's mentions): the author's profile and every viewer's relationship to the author."""
 
 from __future__ import annotations
 
@@ -46,3 +47,32 @@ class VisibilityChecks:
                 )
             )
         return decisions
+
+    async def audience(self, post: Candidate, viewer_ids: Sequence[int]) -> list[bool]:
+        rules.check_user_id(post.author_id, field="author_id")
+        rules.check_candidate_count(len(viewer_ids))
+        for viewer_id in viewer_ids:
+            rules.check_user_id(viewer_id, field="viewer_id")
+        others = sorted({v for v in viewer_ids if v != post.author_id})
+        if others:
+            profiles, relationships = await asyncio.gather(
+                self.directory.get_many([post.author_id]), self.reader.audience(post.author_id, others)
+            )
+        else:
+            profiles, relationships = {}, {}
+        author = profiles.get(post.author_id)
+        none = Relationship()
+        return [
+            viewer_id == post.author_id
+            or (
+                author is not None
+                and may_see(
+                    viewer_id=viewer_id,
+                    author_id=post.author_id,
+                    visibility=post.visibility,
+                    author_private=author.private,
+                    relationship=relationships.get(viewer_id, none),
+                )
+            )
+            for viewer_id in viewer_ids
+        ]

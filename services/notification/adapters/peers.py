@@ -30,8 +30,9 @@ _VISIBILITY_OUT = {
     Visibility.FOLLOWERS: visibility_pb2.FOLLOWERS,
     Visibility.CLOSE_FRIENDS: visibility_pb2.CLOSE_FRIENDS,
 }
-_CHECKS_AT_ONCE = 16  # visibility asks one viewer per call: a batch's viewers are checked a few at a time
-_CANDIDATES_PER_CALL = 1000  # BatchCheckVisibility's and BatchGetPosts's limit
+_CHECKS_AT_ONCE = 16  # visibility asks one author's post per call: a batch's posts are checked a few at a time
+_CANDIDATES_PER_CALL = 1000  # BatchGetPosts's limit
+_VIEWERS_PER_CALL = 1000  # BatchCheckAudience's limit
 
 
 def _unavailable(peer: str, exc: grpc.aio.AioRpcError) -> Unavailable:
@@ -95,45 +96,46 @@ class GraphPeer:
     async def visible(self, checks: Sequence[tuple[int, PostFacts]]) -> set[tuple[int, int]]:
         now = time.monotonic()
         decided: dict[tuple[int, int, Visibility], bool] = {}
-        unknown: dict[int, dict[tuple[int, Visibility], PostFacts]] = {}
+        # (author, visibility) -> a post of theirs and the viewers not decided yet: one call per author and
+        # visibility, whatever the number of viewers (a post mentioning twenty users is one call).
+        unknown: dict[tuple[int, Visibility], tuple[PostFacts, dict[int, None]]] = {}
         for viewer, post in checks:
             key = (viewer, post.author_id, post.visibility)
             cached = self._decided.get(key)
             if cached is not None and cached[0] > now:
                 decided[key] = cached[1]
             else:
-                unknown.setdefault(viewer, {})[(post.author_id, post.visibility)] = post
-        answers = await asyncio.gather(*(self._ask(viewer, list(posts.values())) for viewer, posts in unknown.items()))
+                unknown.setdefault((post.author_id, post.visibility), (post, {}))[1][viewer] = None
+        groups = [(post, list(viewers)) for post, viewers in unknown.values()]
+        answers = await asyncio.gather(*(self._ask(post, viewers) for post, viewers in groups))
         if len(self._decided) > self.cache_size:
             self._decided = {k: v for k, v in self._decided.items() if v[0] > now}
         expires = time.monotonic() + self.cache_seconds
-        for viewer, posts, visible in zip(unknown, unknown.values(), answers, strict=True):
-            for post, seen in zip(posts.values(), visible, strict=True):
+        for (post, viewers), visible in zip(groups, answers, strict=True):
+            for viewer, seen in zip(viewers, visible, strict=True):
                 key = (viewer, post.author_id, post.visibility)
                 decided[key] = seen
                 if self.cache_seconds > 0:
                     self._decided[key] = (expires, seen)
         return {(v, p.post_id) for v, p in checks if decided[(v, p.author_id, p.visibility)]}
 
-    async def _ask(self, viewer: int, posts: list[PostFacts]) -> list[bool]:
-        """One call for a viewer's posts (they differ in author or visibility; at most 1000 a call)."""
+    async def _ask(self, post: PostFacts, viewers: list[int]) -> list[bool]:
+        """Calls for the viewers of one post (at most 1000 a call)."""
+        facts = graph_service_pb2.VisibilityCandidate(
+            post_id=post.post_id, author_id=post.author_id, visibility=_VISIBILITY_OUT[post.visibility]
+        )
         decisions: list[bool] = []
-        for start in range(0, len(posts), _CANDIDATES_PER_CALL):
-            candidates = [
-                graph_service_pb2.VisibilityCandidate(
-                    post_id=p.post_id, author_id=p.author_id, visibility=_VISIBILITY_OUT[p.visibility]
-                )
-                for p in posts[start : start + _CANDIDATES_PER_CALL]
-            ]
+        for start in range(0, len(viewers), _VIEWERS_PER_CALL):
+            chunk = viewers[start : start + _VIEWERS_PER_CALL]
             async with self._gate:
                 try:
-                    r = await self.stub.BatchCheckVisibility(
-                        graph_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer, candidates=candidates)
+                    r = await self.stub.BatchCheckAudience(
+                        graph_service_pb2.BatchCheckAudienceRequest(post=facts, viewer_ids=chunk)
                     )
                 except grpc.aio.AioRpcError as exc:
                     raise _unavailable("graph", exc) from None
             decisions += [bool(v) for v in r.visible]
-        if len(decisions) != len(posts):
+        if len(decisions) != len(viewers):
             raise Unavailable("the graph service answered the wrong number of decisions", reason="GRAPH_UNAVAILABLE")
         return decisions
 

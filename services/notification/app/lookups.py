@@ -1,6 +1,7 @@
 """The peer questions of a batch's mentions and close-friends posts, asked once for the whole batch: one auth call
 for every handle, one post-service call for every commented post, a close-friends list per author, and one
-visibility call per viewer (for all the batch's posts that mention them) instead of one per notification."""
+visibility call per author and visibility (graph BatchCheckAudience, for every viewer the batch's posts of that
+kind would notify) instead of one per notification."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The graph adapter's visibility questions: one BatchCheckVisibility per viewer for all of a batch's posts, and
-answers reused for a short while (a decision depends on the viewer, the author and the visibility only)."""
+"""The graph adapter's visibility questions: one BatchCheckAudience per author and visibility for all of a batch's
+viewers, and answers reused for a short while (a decision depends on the viewer, the author and the visibility
+only)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ class FakeStub:
     def __init__(self) -> None:
         self.asked: list[tuple[int, list[int]]] = []
 
-    async def BatchCheckVisibility(
-        self, request: graph_service_pb2.BatchCheckVisibilityRequest
-    ) -> graph_service_pb2.BatchCheckVisibilityResponse:
-        self.asked.append((request.viewer_id, [c.post_id for c in request.candidates]))
-        return graph_service_pb2.BatchCheckVisibilityResponse(
-            visible=[c.author_id != 2 or request.viewer_id != 10 for c in request.candidates]
+    async def BatchCheckAudience(
+        self, request: graph_service_pb2.BatchCheckAudienceRequest
+    ) -> graph_service_pb2.BatchCheckAudienceResponse:
+        self.asked.append((request.post.author_id, list(request.viewer_ids)))
+        return graph_service_pb2.BatchCheckAudienceResponse(
+            visible=[request.post.author_id != 2 or viewer != 10 for viewer in request.viewer_ids]
         )
 
 
@@ -33,14 +34,14 @@ async def peer(cache_seconds: float) -> tuple[GraphPeer, FakeStub]:
     return graph, stub
 
 
-async def test_one_call_per_viewer_and_answers_reused() -> None:
+async def test_one_call_per_author_and_visibility_and_answers_reused() -> None:
     graph, stub = await peer(cache_seconds=60)
     one, other = PostFacts(100, 1, Visibility.PUBLIC), PostFacts(200, 2, Visibility.PUBLIC)
     same_kind_as_one = PostFacts(101, 1, Visibility.PUBLIC)
     checks = [(10, one), (10, other), (11, one), (10, same_kind_as_one)]
     assert await graph.visible(checks) == {(10, 100), (11, 100), (10, 101)}
-    # 100 and 101 are one question: same author, same visibility
-    assert sorted((viewer, len(posts)) for viewer, posts in stub.asked) == [(10, 2), (11, 1)]
+    # 100 and 101 are one question: same author, same visibility; both viewers of author 1 in one call
+    assert sorted((author, sorted(viewers)) for author, viewers in stub.asked) == [(1, [10, 11]), (2, [10])]
     assert await graph.visible([(10, PostFacts(102, 1, Visibility.PUBLIC)), (10, other)]) == {(10, 102)}
     assert len(stub.asked) == 2, "asked again within the cache's time"
     assert await graph.visible([(10, PostFacts(103, 1, Visibility.FOLLOWERS))]) == {(10, 103)}

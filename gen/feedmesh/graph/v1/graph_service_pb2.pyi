@@ -228,6 +228,20 @@ class BatchCheckVisibilityResponse(_message.Message):
     visible: _containers.RepeatedScalarFieldContainer[bool]
     def __init__(self, visible: _Optional[_Iterable[bool]] = ...) -> None: ...
 
+class BatchCheckAudienceRequest(_message.Message):
+    __slots__ = ("post", "viewer_ids")
+    POST_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_IDS_FIELD_NUMBER: _ClassVar[int]
+    post: VisibilityCandidate
+    viewer_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, post: _Optional[_Union[VisibilityCandidate, _Mapping]] = ..., viewer_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class BatchCheckAudienceResponse(_message.Message):
+    __slots__ = ("visible",)
+    VISIBLE_FIELD_NUMBER: _ClassVar[int]
+    visible: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, visible: _Optional[_Iterable[bool]] = ...) -> None: ...
+
 class ListCloseFriendIdsRequest(_message.Message):
     __slots__ = ("owner_id",)
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]

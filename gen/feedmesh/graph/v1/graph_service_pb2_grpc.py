@@ -113,6 +113,11 @@ class GraphServiceStub:
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.FromString,
                 _registered_method=True)
+        self.BatchCheckAudience = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/BatchCheckAudience',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceResponse.FromString,
+                _registered_method=True)
         self.ListCloseFriendIds = channel.unary_unary(
                 '/feedmesh.graph.v1.GraphService/ListCloseFriendIds',
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
@@ -242,6 +247,14 @@ class GraphServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchCheckAudience(self, request, context):
+        """Internal, for notifications: may each of these viewers see one post? One decision per viewer, in order (a
+        post mentioning many users is decided in one call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListCloseFriendIds(self, request, context):
         """Internal, for notifications: the ids of every user on an owner's close-friends list, ascending.
         """
@@ -335,6 +348,11 @@ def add_GraphServiceServicer_to_server(servicer, server):
                     servicer.BatchCheckVisibility,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.FromString,
                     response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.SerializeToString,
+            ),
+            'BatchCheckAudience': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCheckAudience,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceRequest.FromString,
+                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceResponse.SerializeToString,
             ),
             'ListCloseFriendIds': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCloseFriendIds,
@@ -755,6 +773,33 @@ class GraphService:
             '/feedmesh.graph.v1.GraphService/BatchCheckVisibility',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.SerializeToString,
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCheckAudience(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/BatchCheckAudience',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceRequest.SerializeToString,
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceResponse.FromString,
             options,
             channel_credentials,
             insecure,
