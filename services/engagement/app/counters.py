@@ -159,12 +159,14 @@ class CounterMaintenance:
                 continue
             checked += cached
             exact = await self.counting.exact(cached)
-            after = await self.cache.counts(cached)
+            # Only the posts that differ are read again (most are right, even under load)
+            differing = [p for p in cached if before[p].counts != exact[p]]
+            after = await self.cache.counts(differing) if differing else {}
             confirmed: list[int] = []
             for post_id in cached:
                 token, counts = before[post_id].generation, before[post_id].counts
-                if after[post_id].generation != token or counts == exact[post_id]:
-                    self._suspects.pop(post_id, None)  # changing meanwhile, or right
+                if counts == exact[post_id] or after[post_id].generation != token:
+                    self._suspects.pop(post_id, None)  # right, or changing meanwhile
                     continue
                 if self._suspects.get(post_id) == (token, counts):
                     confirmed.append(post_id)
