@@ -1,4 +1,4 @@
-"""The engagement service's composition root: the pool, the worker-id lease, Redis, the post service's channel,
+"""The engagement service's composition root: the pool, the worker-id lease, Redis, the peers' channels (post, graph),
 the outbox relay and the counter maintenance are created once here, and closed with the server in reverse order."""
 
 from __future__ import annotations

@@ -3,12 +3,15 @@ no commits) to read from there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from feedmesh.events.v1 import events_pb2
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from services.common.kafka import API_VERSION
+from services.common.polling import wait_for_sync
 from stack.settings import StackSettings
 
 
@@ -19,6 +22,43 @@ def reader(settings: StackSettings) -> Any:
         enable_auto_commit=False,
         consumer_timeout_ms=1000,
     )
+
+
+def keyed_events(
+    settings: StackSettings,
+    start: dict[TopicPartition, int],
+    key: int,
+    done: Callable[[list[events_pb2.Event]], bool],
+    *,
+    what: str,
+    within: float,
+) -> list[events_pb2.Event]:
+    """The events with this message key after `start`, deduplicated by event id (delivery is at least once), in log
+    order; read until `done` says they are enough."""
+    consumer = reader(settings)
+    wanted = str(key).encode()
+    seen: set[str] = set()
+    found: list[events_pb2.Event] = []
+
+    def read_more() -> list[events_pb2.Event]:
+        for records in consumer.poll(timeout_ms=200).values():
+            for record in records:
+                if record.key != wanted:
+                    continue
+                event = events_pb2.Event.FromString(record.value)
+                if event.event_id not in seen:
+                    seen.add(event.event_id)
+                    found.append(event)
+        return found
+
+    try:
+        consumer.assign(list(start))
+        for partition, offset in start.items():
+            consumer.seek(partition, offset)
+        wait_for_sync(read_more, done, what=what, within=within, interval=0)
+    finally:
+        consumer.close()
+    return found
 
 
 def end_offsets(settings: StackSettings, topic: str) -> dict[TopicPartition, int]:

@@ -27,8 +27,7 @@ from services.engagement.domain.model import Comment, CounterKind, Counts, RowCh
 _SQL = {
     name: load_sql(__file__, f"{name}.sql")
     for name in (
-        "add_like",
-        "remove_like",
+        "set_like",
         "insert_comment",
         "recent_identical_comment",
         "get_comment",
@@ -177,7 +176,11 @@ def _row_change(row: asyncpg.Record | None) -> RowChange:
     return RowChange(changed=row["changed"], hidden=row["hidden"]) if row else RowChange(changed=False, hidden=False)
 
 
-def _ordered_change(row: asyncpg.Record) -> RowChange:
+async def _set_like(
+    conn: asyncpg.Connection, liked: bool, post_id: int, user_id: int, hidden: bool, event: OutboxRow
+) -> RowChange:
+    lock = lock_key(CounterKind.LIKES, post_id, user_id)
+    row = await conn.fetchrow(_SQL["set_like"], liked, lock, post_id, user_id, hidden, *event.args())
     return RowChange(changed=row["changed"], hidden=row["hidden"], order=row["change_order"])
 
 
@@ -185,12 +188,10 @@ class PgEngagementStore:
     async def add_like(
         self, conn: asyncpg.Connection, post_id: int, user_id: int, hidden: bool, event: OutboxRow
     ) -> RowChange:
-        lock = lock_key(CounterKind.LIKES, post_id, user_id)
-        return _ordered_change(await conn.fetchrow(_SQL["add_like"], lock, post_id, user_id, hidden, *event.args()))
+        return await _set_like(conn, True, post_id, user_id, hidden, event)
 
     async def remove_like(self, conn: asyncpg.Connection, post_id: int, user_id: int, event: OutboxRow) -> RowChange:
-        lock = lock_key(CounterKind.LIKES, post_id, user_id)
-        return _ordered_change(await conn.fetchrow(_SQL["remove_like"], lock, post_id, user_id, *event.args()))
+        return await _set_like(conn, False, post_id, user_id, False, event)
 
     async def insert_comment(self, conn: asyncpg.Connection, comment: Comment, hidden: bool) -> None:
         c = comment

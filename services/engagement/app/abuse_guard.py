@@ -3,9 +3,9 @@
     admission = await guard.admit(user_id, Action.LIKE, post_id)   # raises ResourceExhausted (429) past a budget
     ... write the like with hidden=admission.hidden; publish its event only if not hidden ...
 
-The budgets and the shadow-ban lookup are asked together (one Redis round trip each, concurrently). When the budget
-counter's store is down the attempt is admitted: the abuse limits should not take engagement down with them, and the
-gateway's per-user write limit still bounds what one user can send meanwhile.
+The budgets and the shadow-ban lookup are asked together (one Redis round trip on the shared connection). When the
+budget counter's store is down the attempt is admitted: the abuse limits should not take engagement down with them,
+and the gateway's per-user write limit still bounds what one user can send meanwhile.
 """
 
 from __future__ import annotations
@@ -71,7 +71,13 @@ class EngagementGuard:
         liked or unliked (the like-loop check watches it)."""
         now = self.clock()
         attempt = plan_attempt(self.budgets, self.burst, user_id, action, post_id, now)
-        verdict, state = await asyncio.gather(self._verdict(attempt), self.bans.state(user_id))
+        state_read = asyncio.create_task(self.bans.state(user_id))  # sent with the budget script: one round trip
+        try:
+            verdict = await self._verdict(attempt)
+        except BaseException:
+            state_read.cancel()
+            raise
+        state = await state_read
         if verdict.signal is not None:
             BURST_SIGNALS.labels(verdict.signal.name.lower()).inc()
             log.warning(

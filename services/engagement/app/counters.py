@@ -5,9 +5,11 @@ Why the counters converge to the recount of the rows:
 - PostgreSQL: every change appends its +1/-1 in its own transaction, and the flush consumes a batch of those and
   adds it to the durable counters in one statement, so each change is added exactly once whatever fails.
 - Redis: a post's cached sets hold member ids (membership is state, so applying a change twice is harmless, and
-  one row's changes are applied in commit order under that row's lock). A rebuild publishes a PostgreSQL snapshot
-  only if no change was applied since it read the post's token, so it never hides a change. What can still go
-  wrong is a change that committed and was never applied (the process died between the two, or Redis failed):
+  one row's changes are applied in commit order: a comment's under its row's lock, a like's by the order number its
+  statement drew, which the cache keeps per member for minutes). A rebuild publishes a PostgreSQL snapshot only if
+  no change was applied since it read the post's token, so it never hides a change. What can still go wrong is a
+  change that committed and was never applied (the process died between the two, or Redis failed), or a like's
+  change applied after a later one of its row while Redis lost the orders (a restart in between):
   the sweep compares every recently flushed post's cached counts with PostgreSQL's exact counts, and drops those
   that stay different while nothing changes (dropping is always safe: a post not cached is read from PostgreSQL
   and rebuilt). Its first run looks back as far as cached counts live, to cover a predecessor that was killed.
@@ -159,12 +161,14 @@ class CounterMaintenance:
                 continue
             checked += cached
             exact = await self.counting.exact(cached)
-            after = await self.cache.counts(cached)
+            # Only the posts that differ are read again (most are right, even under load)
+            differing = [p for p in cached if before[p].counts != exact[p]]
+            after = await self.cache.counts(differing) if differing else {}
             confirmed: list[int] = []
             for post_id in cached:
                 token, counts = before[post_id].generation, before[post_id].counts
-                if after[post_id].generation != token or counts == exact[post_id]:
-                    self._suspects.pop(post_id, None)  # changing meanwhile, or right
+                if counts == exact[post_id] or after[post_id].generation != token:
+                    self._suspects.pop(post_id, None)  # right, or changing meanwhile
                     continue
                 if self._suspects.get(post_id) == (token, counts):
                     confirmed.append(post_id)

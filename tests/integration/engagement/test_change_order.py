@@ -1,4 +1,4 @@
-"""A like's change carries its order among its row's changes (numbered in commit order by engagement.like_in_order):
+"""A like's change carries its order among its row's changes (numbered in commit order by engagement.set_like):
 the counter cache applies it only if no later change of the row was applied, so two requests of one user on one post
 that reach Redis in the other order still leave the committed state; whether the post is cached or not."""
 

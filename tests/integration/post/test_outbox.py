@@ -17,9 +17,9 @@ from feedmesh.events.v1 import events_pb2
 from feedmesh.post.v1 import post_service_pb2 as pb
 from kafka import TopicPartition
 
-from services.common.polling import wait_for_sync, wait_until
+from services.common.polling import wait_until
 from stack.settings import ROOT, StackSettings
-from tests.integration.kafka_reading import end_offsets, reader
+from tests.integration.kafka_reading import end_offsets, keyed_events
 from tests.integration.post.conftest import Mesh, as_user
 
 TOPIC = "feedmesh.posts"
@@ -44,33 +44,15 @@ def _read_published(
     settings: StackSettings, start: dict[TopicPartition, int], author_id: int, count: int, timeout: float
 ) -> list[int]:
     """The post ids of the author's PostPublished events after `start`, deduplicated by event id, in log order."""
-    consumer = reader(settings)
-    key = str(author_id).encode()
-    seen_events: set[str] = set()
-    post_ids: list[int] = []
 
-    def read_more() -> list[int]:
-        for records in consumer.poll(timeout_ms=500).values():
-            for record in records:
-                if record.key != key:
-                    continue
-                event = events_pb2.Event.FromString(record.value)
-                if event.event_id in seen_events or event.WhichOneof("payload") != "post_published":
-                    continue
-                seen_events.add(event.event_id)
-                post_ids.append(event.post_published.post_id)
-        return post_ids
+    def published(events: list[events_pb2.Event]) -> list[int]:
+        return [e.post_published.post_id for e in events if e.WhichOneof("payload") == "post_published"]
 
-    try:
-        consumer.assign(list(start))
-        for partition, offset in start.items():
-            consumer.seek(partition, offset)
-        wait_for_sync(
-            read_more, lambda ids: len(ids) >= count, what=f"{count} PostPublished events", within=timeout, interval=0
-        )
-    finally:
-        consumer.close()
-    return post_ids
+    def enough(events: list[events_pb2.Event]) -> bool:
+        return len(published(events)) >= count
+
+    what = f"{count} PostPublished events"
+    return published(keyed_events(settings, start, author_id, enough, what=what, within=timeout))
 
 
 async def test_posts_publish_while_kafka_is_down_and_arrive_in_order_after(
