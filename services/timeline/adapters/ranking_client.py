@@ -4,7 +4,6 @@ of waiting."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 
 import grpc
@@ -42,13 +41,11 @@ class RankingClient:
                 has_media=bool(p.media_refs),
             )
             c.create_time.FromNanoseconds(p.create_time_ns)
-        # The gRPC deadline tells the service its budget; the local timeout holds the page to it even when the
-        # answer is stuck behind this process's own event loop.
+        # The budget is the gRPC deadline alone: gRPC's core enforces it off the event loop, and it tells the service
+        # how long it has. A local timer would also count the time an answer that came in time waits for this busy
+        # loop to get to it, and degrade pages for the timeline's own load rather than the ranking service's.
         try:
-            async with asyncio.timeout(self.deadline):
-                r = await self.stub.ScorePosts(request, timeout=self.deadline)
-        except TimeoutError:
-            raise RankingUnavailable("timeout") from None
+            r = await self.stub.ScorePosts(request, timeout=self.deadline)
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             raise RankingUnavailable("timeout" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "error") from None
