@@ -74,6 +74,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-restart", action="store_true", help="use the services as they run (threshold unknown)")
     p.add_argument("--read-seconds", type=float, default=20.0)
     p.add_argument(
+        "--read-warmup-seconds", type=float, default=5.0, help="feed reads before the rounds, not counted (0: none)"
+    )
+    p.add_argument(
         "--read-rounds",
         type=int,
         default=3,
@@ -251,6 +254,7 @@ async def main(argv: list[str]) -> int:
         "read_concurrency": args.read_concurrency,
         "read_channels": args.read_channels,
         "read_seconds": args.read_seconds,
+        "read_warmup_seconds": args.read_warmup_seconds,
         "page_size": 20,
         "burst_posts": {"1k": args.burst_posts_1k, "10k": args.burst_posts_10k},
         "rounds": args.rounds,

@@ -88,6 +88,12 @@ def engagement_staged(post_id: int, name: str, token: str) -> str:
     return f"eng:{{{post_id}}}:{name}:staged:{token}"
 
 
+def engagement_user_version(user_id: int) -> str:
+    """String: the user's engagement version, published by services.common.engagement_version (user's hash tag, so
+    it sits in the slot of the timeline's keys of the reader)."""
+    return f"eng:user:{{{user_id}}}:version"
+
+
 # --- engagement anti-abuse (services/engagement: budgets, burst guard, shadow bans) ----------------------------------
 # Per user, under `eng:user:` (the service's per-post keys are `eng:{<post>}:...`). Every key expires on its own: a
 # budget window with its window, the rest after minutes.

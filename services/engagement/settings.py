@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
 from services.common.settings import SettingsError, env_name
 from services.engagement.abuse_settings import AbuseSettings
 
@@ -40,6 +41,10 @@ class EngagementSettings(AbuseSettings):
     counter_cache_ttl_seconds: int = 6 * 3600
     # Posts recounted from their rows per sweep for feedmesh_engagement_counter_drift.
     counter_drift_sample: int = 20
+    # Idempotency-Keys are kept this long, then pruned every `idempotency_prune_seconds` (services.common
+    # .idempotency_pruning).
+    idempotency_key_retention_seconds: float = DEFAULT_RETENTION_SECONDS
+    idempotency_prune_seconds: float = 600.0
 
     def validate(self) -> None:
         super().validate()

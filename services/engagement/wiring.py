@@ -7,6 +7,7 @@ from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 
 from services.common import postgres
 from services.common.clients import ChannelPool
+from services.common.idempotency_pruning import start_pruning
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
 from services.common.redis_mux import RedisMux
@@ -14,11 +15,12 @@ from services.common.server import Closer, GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
 from services.engagement.abuse_wiring import build_anti_abuse
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
-from services.engagement.adapters.idempotency_keys import PgIdempotencyKeys
+from services.engagement.adapters.idempotency_keys import PRUNE_IDEMPOTENCY_KEYS, PgIdempotencyKeys
 from services.engagement.adapters.peers import PostServiceDirectory
 from services.engagement.adapters.postgres import PgCounterLedger, PgDatabase, PgEngagementStore
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.adapters.redis_published import RedisPublishedState
+from services.engagement.adapters.redis_versions import RedisEngagementVersions
 from services.engagement.api.servicer import SERVICE_NAME, EngagementServicer
 from services.engagement.app.comments import Comments
 from services.engagement.app.counters import CounterMaintenance
@@ -77,7 +79,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)
-    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
+    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard, RedisEngagementVersions(redis))
     servicer = EngagementServicer(
         reactions=Reactions(writes),
         comments=Comments(writes, policy),
@@ -94,6 +96,11 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     closers.append(relay.stop)
     maintenance.start()
     closers.append(maintenance.stop)
+    retention = settings.idempotency_key_retention_seconds
+    pruning = start_pruning(
+        pool, PRUNE_IDEMPOTENCY_KEYS, retention_seconds=retention, every_seconds=settings.idempotency_prune_seconds
+    )
+    closers.append(pruning.stop)
     for close in closers:
         server.add_closer(close)
     return server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
 from services.common.settings import ServerSettings, SettingsError, env_name
 
 
@@ -29,6 +30,10 @@ class PostSettings(ServerSettings):
     # Month partitions of post.posts kept ahead of the current month, and how often that is checked.
     partition_months_ahead: int = 2
     partition_check_seconds: float = 3600.0
+    # Idempotency-Keys are kept this long, then pruned every `idempotency_prune_seconds` (services.common
+    # .idempotency_pruning).
+    idempotency_key_retention_seconds: float = DEFAULT_RETENTION_SECONDS
+    idempotency_prune_seconds: float = 600.0
 
     def validate(self) -> None:
         super().validate()

@@ -8,14 +8,16 @@ from feedmesh.post.v1 import post_service_pb2_grpc
 from services.common import postgres
 from services.common.clients import ChannelPool
 from services.common.content_safety import ContentPolicy
+from services.common.idempotency_pruning import start_pruning
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
+from services.common.periodic import PeriodicTask
 from services.common.redis import create_redis
 from services.common.server import GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
 from services.post.adapters.events import PRODUCER, OutboxPostEvents
 from services.post.adapters.peers import AuthUserDirectory, EngagementStats, GraphVisibility, MediaChecker
-from services.post.adapters.postgres import PgPartitionStore, PgPostRepository
+from services.post.adapters.postgres import PRUNE_IDEMPOTENCY_KEYS, PgPartitionStore, PgPostRepository
 from services.post.adapters.tombstones import RedisTombstones
 from services.post.api.servicer import PostServicer
 from services.post.app.maintenance import PartitionMaintenance
@@ -38,11 +40,15 @@ async def build(settings: PostSettings) -> GrpcServer:
             uow=uow,
             store=PgPartitionStore(),
             months_ahead=settings.partition_months_ahead,
-            interval_seconds=settings.partition_check_seconds,
         )
         await maintenance.run_once()
-        maintenance.start()
-        closers.append(maintenance.stop)
+        partitions = PeriodicTask("post-partition-maintenance", maintenance.run_once, settings.partition_check_seconds)
+        closers.append(partitions.start().stop)
+        retention = settings.idempotency_key_retention_seconds
+        pruning = start_pruning(
+            pool, PRUNE_IDEMPOTENCY_KEYS, retention_seconds=retention, every_seconds=settings.idempotency_prune_seconds
+        )
+        closers.append(pruning.stop)
 
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-post")
         closers.append(publisher.close)

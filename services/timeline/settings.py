@@ -68,9 +68,12 @@ class TimelineSettings(CassandraSettings, ServerSettings):
     post_cache_size: int = 200_000
     author_cache_size: int = 50_000
     author_profile_max_age_seconds: float = 60.0
-    # How old a count shown on a feed page may be at most: the authors' follower and following counts are reused
-    # for this long (post counts are asked for on every page). The reader's own follows show on its next read.
+    # How old a count shown on a feed page may be at most: the authors' follower and following counts and the posts'
+    # engagement counts are reused for this long (0: asked for on every page). The reader's own follows, likes,
+    # comments and shares show on its next read whatever the bound.
     counts_max_staleness_seconds: float = 2.0
+    # Posts whose engagement counts this process keeps (app.post_stats_cache).
+    post_stats_cache_size: int = 100_000
     # The write path's follower listings (by author, reused while the author's relationship version holds): at most
     # this many ids in all, 8 bytes each.
     follower_cache_ids: int = 2_000_000
@@ -132,6 +135,7 @@ class TimelineSettings(CassandraSettings, ServerSettings):
             "followee_cache_size",
             "post_cache_size",
             "author_cache_size",
+            "post_stats_cache_size",
             "follower_cache_ids",
             "rank_candidates",
             "rank_deadline_ms",

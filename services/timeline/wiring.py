@@ -47,6 +47,7 @@ from services.timeline.app.ingest import (
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import IMPRESSIONS
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
+from services.timeline.app.post_stats_cache import CachedPostStats
 from services.timeline.app.ranked_feed import RankedFeed
 from services.timeline.app.ranked_windows import RankedWindows
 from services.timeline.app.read_planner import ReadPlanner
@@ -241,7 +242,13 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             profile_max_age_seconds=settings.author_profile_max_age_seconds,
             counts_max_staleness_seconds=settings.counts_max_staleness_seconds,
         ),
-        engagement=engagement,
+        post_stats=CachedPostStats(
+            engagement=engagement,
+            background=background,
+            posts=settings.post_stats_cache_size,
+            readers=settings.followee_cache_size,
+            max_staleness_seconds=settings.counts_max_staleness_seconds,
+        ),
     )
     upkeep = FeedUpkeep(
         readers=redis.readers,

@@ -14,6 +14,7 @@ from services.engagement.domain.model import Action, Answer, Comment, KeyRecord,
 _CLAIM = load_sql(__file__, "claim_idempotency_key.sql")
 _FIND = load_sql(__file__, "find_idempotency_key.sql")
 _SAVE_ANSWER = load_sql(__file__, "save_idempotency_answer.sql")
+PRUNE_IDEMPOTENCY_KEYS = load_sql(__file__, "prune_idempotency_keys.sql")
 
 
 def encode_answer(answer: Answer) -> str:

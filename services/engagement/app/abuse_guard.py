@@ -23,7 +23,7 @@ from services.engagement.domain.admission import Attempt, Verdict, plan_attempt
 from services.engagement.domain.budgets import BudgetPolicy
 from services.engagement.domain.burst import BurstPolicy
 from services.engagement.domain.model import Action
-from services.engagement.domain.shadow_bans import written_hidden
+from services.engagement.domain.shadow_bans import has_hidden_engagement, written_hidden
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,11 @@ ADMITTED_UNCHECKED = Counter(
 
 @dataclass(frozen=True)
 class Admission:
-    """An admitted attempt: `hidden` when its author is shadow-banned (store it hidden, publish no event)."""
+    """An admitted attempt: `hidden` when its author is shadow-banned (store it hidden, publish no event);
+    `sees_own_hidden` when the author may have hidden engagement (banned now or before)."""
 
     hidden: bool
+    sees_own_hidden: bool = False
 
 
 class EngagementGuard:
@@ -60,6 +62,10 @@ class EngagementGuard:
         self.burst = burst
         self.clock = clock
 
+    async def sees_own_hidden(self, user_id: int) -> bool:
+        """Whether the user may have hidden engagement of their own (banned now or before)."""
+        return has_hidden_engagement(await self.bans.state(user_id))
+
     async def admit(self, user_id: int, action: Action, post_id: int | None = None) -> Admission:
         """Counts the attempt against the user's budgets; raises ResourceExhausted past one. `post_id` is the post
         liked or unliked (the like-loop check watches it)."""
@@ -76,7 +82,7 @@ class EngagementGuard:
         if error is not None:
             REJECTIONS.labels(error.metadata["budget"]).inc()
             raise error
-        return Admission(hidden=written_hidden(state))
+        return Admission(hidden=written_hidden(state), sees_own_hidden=has_hidden_engagement(state))
 
     async def _verdict(self, attempt: Attempt) -> Verdict:
         try:

@@ -55,6 +55,8 @@ class Comments:
                         await w.events.commented(conn, post, new, rules.mentioned_handles(cleaned))
             if earlier is None and not start.hidden:
                 await w.counting.applied(MemberChange(post_id, CounterKind.COMMENTS, new.id, True), session.conn)
+        if earlier is None:
+            await w.changed(user_id, start.sees_own_hidden)
         return comment
 
     async def list(self, viewer_id: int, post_id: int, cursor: str, limit: int) -> CommentPage:
@@ -89,3 +91,6 @@ class Comments:
             # Applied even when a concurrent delete won: membership is state, repeating it is harmless.
             change = MemberChange(post_id, CounterKind.COMMENTS, comment_id, False)
             await w.counting.applied(change, session.conn)
+        # The deleter sees the count drop at once; so does the comment's author, whose comment it was.
+        for user_id in {caller_id, comment.author_id}:
+            await w.changed(user_id)

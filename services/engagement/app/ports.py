@@ -168,6 +168,14 @@ class CachedCounts:
     generation: str
 
 
+class EngagementVersions(Protocol):
+    """The users' engagement versions (services.common.engagement_version), which readers that keep copies of the
+    counts watch for the user's own changes."""
+
+    async def replace(self, user_id: int, *, sees_own_hidden: bool) -> None:
+        """Gives the user a fresh version; raises CacheUnavailable."""
+
+
 class CounterCache(Protocol):
     """The hot counts (Redis): per post, the set of each kind's member ids, complete or absent."""
 

@@ -59,7 +59,10 @@ class Reactions:
                 count = (await w.counting.exact([post_id], session.conn))[post_id].likes
                 if start.hidden:
                     count += (await w.own_hidden(user_id, post_id, session.conn)).likes
-            return cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
+            state = cast(LikeState, await keyed.settle(session.conn, LikeState(liked=liked, like_count=count)))
+        if taken is None:
+            await w.changed(user_id, start.sees_own_hidden)
+        return state
 
     async def share(self, user_id: int, post_id: int, idempotency_key: str | None) -> ShareCount:
         w = self.writes
@@ -84,4 +87,7 @@ class Reactions:
             if start.hidden:
                 count += (await w.own_hidden(user_id, post_id)).shares
         async with w.db.reads() as conn:
-            return cast(ShareCount, await keyed.settle(conn, ShareCount(share_count=count)))
+            answer = cast(ShareCount, await keyed.settle(conn, ShareCount(share_count=count)))
+        if taken is None:
+            await w.changed(user_id, start.sees_own_hidden)
+        return answer

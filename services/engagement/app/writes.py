@@ -4,6 +4,7 @@ budgets, 429 past one; whether what they write is hidden by a shadow ban) and th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from services.common.idempotency import check_idempotency_key
@@ -11,15 +12,19 @@ from services.engagement.app.abuse_guard import EngagementGuard
 from services.engagement.app.counting import Counting
 from services.engagement.app.idempotency import KeyedRequest
 from services.engagement.app.ports import (
+    CacheUnavailable,
     Conn,
     Database,
     EngagementEvents,
     EngagementStore,
+    EngagementVersions,
     IdempotencyKeys,
     IdSource,
     PostDirectory,
 )
 from services.engagement.domain.model import Action, Answer, Counts, PostRef, require_positive
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Start:
     first: Answer | None
     post: PostRef | None
     hidden: bool = False
+    sees_own_hidden: bool = False
 
 
 @dataclass
@@ -44,6 +50,7 @@ class Writes:
     counting: Counting
     ids: IdSource
     guard: EngagementGuard
+    versions: EngagementVersions
 
     async def start(self, user_id: int, post_id: int, action: Action, idempotency_key: str | None) -> Start:
         require_positive(post_id, "post_id")
@@ -55,7 +62,19 @@ class Writes:
                 return Start(keyed, first, None)
         # Before the post is looked up: a 429 costs no call to the post service.
         admission = await self.guard.admit(user_id, action, post_id)
-        return Start(keyed, None, await self.posts.visible_post(user_id, post_id), hidden=admission.hidden)
+        post = await self.posts.visible_post(user_id, post_id)
+        return Start(keyed, None, post, hidden=admission.hidden, sees_own_hidden=admission.sees_own_hidden)
+
+    async def changed(self, user_id: int, sees_own_hidden: bool | None = None) -> None:
+        """After a change of the user's is committed and in the counter cache: a fresh engagement version, so readers
+        that keep copies of the counts ask again for this user. Failing, the write stands (it is committed) and the
+        user may see their change only once the readers' copies age out (seconds)."""
+        if sees_own_hidden is None:
+            sees_own_hidden = await self.guard.sees_own_hidden(user_id)
+        try:
+            await self.versions.replace(user_id, sees_own_hidden=sees_own_hidden)
+        except CacheUnavailable as exc:
+            log.warning("engagement version not replaced", extra={"user_id": user_id, "error": str(exc)})
 
     async def own_hidden(self, user_id: int, post_id: int, conn: Conn | None = None) -> Counts:
         """A shadow-banned author's own hidden engagement on the post, which their answers count in."""

@@ -20,6 +20,7 @@ _NO_UPPER_BOUND = (1 << 63) - 1
 
 _INSERT = load_sql(__file__, "insert_post.sql")
 _CLAIM_KEY = load_sql(__file__, "claim_idempotency_key.sql")
+PRUNE_IDEMPOTENCY_KEYS = load_sql(__file__, "prune_idempotency_keys.sql")
 _KEY_OWNER = load_sql(__file__, "idempotency_key_owner.sql")
 _FIND_BY_KEY = load_sql(__file__, "find_by_idempotency_key.sql")
 _GET = load_sql(__file__, "get_post.sql")

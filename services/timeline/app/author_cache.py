@@ -28,14 +28,10 @@ from services.common.local_cache import LruCache
 from services.timeline.app.background import Background
 from services.timeline.app.metrics import LOCAL_CACHE
 from services.timeline.app.ports import UserCounts, Users
+from services.timeline.app.recently_shown import RecentlyShown
 from services.timeline.domain.feed import Author, FollowCounts
 
 _NEVER = float("-inf")
-# Counts of authors shown in the last 5 to 10 bounds are kept fresh in the background, up to a thousand per ask: a
-# call's fixed cost (both gRPC ends) dwarfs its cost per author, so keeping an author shown every few seconds fresh
-# costs less than asking for it with the pages that find it past the bound.
-_RECENT_BOUNDS = 5
-_REFRESH_MAX = 1000
 
 
 class _Shown(NamedTuple):
@@ -68,12 +64,8 @@ class CachedAuthors:
         self._shown: LruCache[int, _Shown] = LruCache(self.size, float("inf"), self.clock)
         # reader -> when this process first saw the reader's relationship version (the entry's version)
         self._version_seen: LruCache[int, float] = LruCache(self.readers, float("inf"), self.clock)
-        # The authors shown in this window and the one before (each _RECENT_BOUNDS bounds long): their counts are
-        # asked for again in the background.
-        self._shown_lately: set[int] = set()
-        self._shown_before: set[int] = set()
-        self._window_ends = _NEVER
-        self._next_refresh = _NEVER
+        # The authors shown lately: their counts are asked for again in the background.
+        self._recent = RecentlyShown(self.counts_max_staleness_seconds)
 
     async def shown_to(self, reader: int, relationship_version: str, author_ids: Sequence[int]) -> dict[int, Author]:
         """The authors (unknown ones absent) with counts current enough for this reader. `relationship_version`:
@@ -91,9 +83,7 @@ class CachedAuthors:
             stale = [a for a in author_ids if a not in current]
             LOCAL_CACHE.labels("authors", "miss").inc(len(stale))
             current.update(await self._ask(stale, known))
-        self._shown_lately.update(author_ids)
-        if now >= self._next_refresh:  # after this page's own ask, which the refresh then finds done
-            self._next_refresh = now + bound / 4
+        if self._recent.note(author_ids, now):  # after this page's own ask, which the refresh then finds done
             self.background.spawn("author-counts", self._refresh)
         return current
 
@@ -134,20 +124,9 @@ class CachedAuthors:
         return authors
 
     async def _refresh(self) -> None:
-        """Asks again for the counts past half the bound of the authors shown lately, up to _REFRESH_MAX of them
-        in one call (more are left to the reads that show them)."""
-        now, bound = self.clock(), self.counts_max_staleness_seconds
-        if now >= self._window_ends:
-            self._shown_before, self._shown_lately = self._shown_lately, set()
-            self._window_ends = now + bound * _RECENT_BOUNDS
-        due_before = now - bound / 2
-        due: list[int] = []
-        for user_id in self._shown_lately | self._shown_before:
-            kept = self._shown.get(user_id)
-            if kept is not None and kept.counts_asked_at < due_before:
-                due.append(user_id)
-                if len(due) == _REFRESH_MAX:
-                    break
+        """Asks again, in one call, for the counts of the authors shown lately that are past half the bound."""
+        now = self.clock()
+        due = self._recent.due(lambda a: kept.counts_asked_at if (kept := self._shown.get(a)) else None, now)
         if not due:
             return
         LOCAL_CACHE.labels("authors", "refreshed").inc(len(due))

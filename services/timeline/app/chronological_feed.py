@@ -38,7 +38,7 @@ class ChronologicalFeed:
     ) -> FeedPage:
         """The page made of posts already collected (`stats`: their counts, when already read)."""
         cut = cut_page(collected.posts, limit)
-        items = await self.hydrator.items(viewer, plan.followees.version, cut.posts, stats)
+        items = await self.hydrator.items(viewer, plan, cut.posts, stats)
         if cut.next_before is not None:
             self.upkeep.warm_next_page(viewer, plan, cut.next_before, collected, limit)
         return FeedPage(items=items, next_cursor=cut.next_cursor, degraded=degraded)

@@ -8,9 +8,10 @@ call (a first page reads the reader's state, with the graph's relationship versi
 the window's posts are deleted, all together; a next page starts from the candidates warmed by the page before, then
 asks which of them are deleted); misses cost one ListFolloweeIds, one BatchGetPosts per round of candidates (a
 second round only when filtering left the page short) and one BatchGetUsers. Visibility is decided from the
-followee list (Followees.in_feed, the graph's own rule). Counts: one BatchGetPostStats per page (the engagement
-service's), and one BatchGetUserCounts for the authors whose counts are older than the staleness bound or than the
-reader's own last follow (app.author_cache).
+followee list (Followees.in_feed, the graph's own rule). Counts: one BatchGetPostStats for the posts whose counts
+are older than the staleness bound or than the reader's own last engagement, or whose likedByMe this process does
+not know (app.post_stats_cache), and one BatchGetUserCounts for the authors whose counts are older than the bound or
+than the reader's own last follow (app.author_cache).
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ class ReaderState:
     """Shared: while they are unchanged, every read of the reader gets the same object (never to be modified)."""
     relationship_version: str = ""
     """The graph's published relationship version of the reader ("" when unknown)."""
+    engagement_version: str | None = None
+    """The engagement service's published engagement version of the reader (services.common.engagement_version;
+    "" when it has none, None when unknown)."""
     pull_only_sources: frozenset[int] = frozenset()
     """The sources that are pull-only authors (see Readers.mark_pull_only)."""
     in_flight: tuple[InFlight, ...] = ()

@@ -54,7 +54,7 @@ class RankedFeed:
             RANKED_WINDOWS.labels("reused").inc()
             by_id = {p.id: p for p in window}
             return FeedPage(
-                items=await self.hydrator.items(viewer, plan.followees.version, [by_id[i] for i in kept.page_ids]),
+                items=await self.hydrator.items(viewer, plan, [by_id[i] for i in kept.page_ids]),
                 next_cursor=after_ranked_first_page(kept.session, window[-1].id, more),
                 model_version=kept.model_version,
                 experiment=kept.experiment,
@@ -86,7 +86,7 @@ class RankedFeed:
         )
         self.windows.put(viewer, window_ids, kept)
         return FeedPage(
-            items=await self.hydrator.items(viewer, plan.followees.version, ranked.page, page_stats),
+            items=await self.hydrator.items(viewer, plan, ranked.page, page_stats),
             next_cursor=next_cursor,
             model_version=ranking.model_version,
             experiment=ranking.experiment,
@@ -124,7 +124,7 @@ class RankedFeed:
             page += below.posts
             next_cursor = below.next_cursor
         return FeedPage(
-            items=await self.hydrator.items(viewer, plan.followees.version, page),
+            items=await self.hydrator.items(viewer, plan, page),
             next_cursor=next_cursor,
             model_version=model_version,
             experiment=experiment,

@@ -74,6 +74,9 @@ class ReadPlanner:
             plan = plan_read(viewer, followees, touch.sources, touch.pull_only_sources & followees.pushed)
             made = _PlanMade(followees, touch.sources, touch.pull_only_sources, plan, source_upkeep(plan))
             self._plans.put(viewer, made)
+        if made.plan.engagement_version != touch.engagement_version:  # kept: it changes with the viewer's engagement
+            made = replace(made, plan=replace(made.plan, engagement_version=touch.engagement_version))
+            self._plans.put(viewer, made)
         plan = made.plan
         PULLED_AUTHORS.observe(len(plan.pulls))
         POSTS_IN_FLIGHT.set(len(touch.in_flight))

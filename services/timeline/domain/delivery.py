@@ -131,6 +131,8 @@ class ReadPlan:
     stale_sources: frozenset[int]
     in_flight: tuple[int, ...] = ()
     """Posts merged though they may not be in the home timeline yet (`in_flight_for`), newest first."""
+    engagement_version: str | None = None
+    """The viewer's engagement version, as this read found it (services.common.engagement_version)."""
 
 
 def plan_read(

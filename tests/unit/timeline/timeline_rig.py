@@ -18,6 +18,7 @@ from services.timeline.app.impressions import Impressions
 from services.timeline.app.ingest import CacheFanout, GraphEvents, PostEvents, StoreFanout
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.peer_caches import CachedFollowees, CachedFollowers, CachedPosts
+from services.timeline.app.post_stats_cache import CachedPostStats
 from services.timeline.app.ranked_feed import RankedFeed
 from services.timeline.app.ranked_windows import RankedWindows
 from services.timeline.app.read_planner import ReadPlanner
@@ -155,7 +156,11 @@ def make_rig(
         profile_max_age_seconds=60,
         counts_max_staleness_seconds=2,
     )
-    hydrator = Hydrator(authors=authors, engagement=FakeEngagement())
+    engagement = FakeEngagement()
+    post_stats = CachedPostStats(
+        engagement=engagement, background=background, posts=100, readers=100, max_staleness_seconds=2
+    )
+    hydrator = Hydrator(authors=authors, post_stats=post_stats)
     upkeep = FeedUpkeep(
         readers=cache, locks=cache, materializer=materializer, candidates=candidates, background=background
     )
@@ -167,7 +172,7 @@ def make_rig(
         hydrator=hydrator,
         chronological=chronological,
         upkeep=upkeep,
-        engagement=hydrator.engagement,
+        engagement=engagement,
         ranker=ranker or FakeRanker(enabled=False),
         windows=RankedWindows(size=100, seconds=reuse_seconds),
         window_size=12,

@@ -83,9 +83,14 @@ class RedisReaders:
         return run, held
 
     def state_from(
-        self, reader: int, raw: Any, held: LastReadSources | None, in_flight: tuple[InFlight, ...]
+        self,
+        reader: int,
+        raw: Any,
+        held: LastReadSources | None,
+        in_flight: tuple[InFlight, ...],
+        engagement_version: Any = None,
     ) -> ReaderState:
-        """touch.lua's reply."""
+        """touch.lua's reply, and the reply of a GET of the reader's engagement version read with it."""
         stale, generation, flat_sources, flat_pull_only, relationship, version = raw
         if flat_sources is None and held is not None:  # unchanged since this process read them: the same objects
             sources, pull_only = held.sources, held.pull_only
@@ -100,6 +105,7 @@ class RedisReaders:
             relationship_version=as_text(relationship) if relationship else "",
             pull_only_sources=pull_only,
             in_flight=in_flight,
+            engagement_version=as_text(engagement_version) if engagement_version is not None else "",
         )
 
     async def active_readers(self, user_ids: Sequence[int]) -> list[bool]:
