@@ -285,7 +285,6 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             hydrator=hydrator,
             chronological=chronological,
             upkeep=upkeep,
-            engagement=engagement,
             ranker=RankingClient(
                 channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
             ),

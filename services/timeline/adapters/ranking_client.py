@@ -40,7 +40,8 @@ class RankingClient:
                 share_count=s.share_count,
                 has_media=bool(p.media_refs),
             )
-            c.create_time.FromNanoseconds(p.create_time_ns)
+            created = c.create_time  # set directly: FromNanoseconds costs a quarter of building the request
+            created.seconds, created.nanos = divmod(p.create_time_ns, 1_000_000_000)
         # The budget is the gRPC deadline alone: gRPC's core enforces it off the event loop, and it tells the service
         # how long it has. A local timer would also count the time an answer that came in time waits for this busy
         # loop to get to it, and degrade pages for the timeline's own load rather than the ranking service's.
