@@ -49,6 +49,14 @@ def _parse(raw: str, kind: Any, name: str) -> Any:
     raise SettingsError(f"{name}: unsupported setting type {kind!r}")
 
 
+def check_positive(settings: object, *names: str) -> None:
+    """Each named numeric field must be > 0; the error names the variable and the value."""
+    for name in names:
+        value = getattr(settings, name)
+        if value <= 0:
+            raise SettingsError(f"{env_name(name)} must be > 0, got {value}")
+
+
 def load_settings(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
     """Builds `cls` (a dataclass) from the environment, failing fast with the variable's name."""
     env = os.environ if environ is None else environ
@@ -104,3 +112,23 @@ class CassandraSettings:
     def check_cassandra(self) -> None:
         if not self.cassandra_hosts:
             raise SettingsError(f"{env_name('cassandra_hosts')} is required")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class S3Settings:
+    """Where a service that uses the object store finds it; mixed into its settings beside ServerSettings."""
+
+    s3_endpoint: str
+    s3_region: str = "us-east-1"
+    s3_access_key: str
+    s3_secret_key: str
+    s3_timeout_seconds: float = 3.0
+
+    def check_s3(self) -> None:
+        for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
+            if not getattr(self, name):
+                raise SettingsError(f"{env_name(name)} is required but not set")
+        if not self.s3_endpoint.startswith(("http://", "https://")):
+            raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
+        if self.s3_timeout_seconds <= 0:
+            raise SettingsError(f"{env_name('s3_timeout_seconds')} must be > 0")
