@@ -13,6 +13,10 @@ from services.common.clients import ChannelPool
 from services.timeline.app.ports import RankingUnavailable
 from services.timeline.domain.feed import Post, PostStats, Ranking
 
+# The fallback causes the metric tells apart: the deadline passed on the way (timeout), or the service said it could
+# not answer in time or at all (unavailable: its features missed the budget, or it is down).
+_CAUSES = {grpc.StatusCode.DEADLINE_EXCEEDED: "timeout", grpc.StatusCode.UNAVAILABLE: "unavailable"}
+
 
 class RankingClient:
     """Implements app.ports.Ranker. An empty target: not deployed (ranked feeds are chronological, not degraded)."""
@@ -48,8 +52,7 @@ class RankingClient:
         try:
             r = await self.stub.ScorePosts(request, timeout=self.deadline)
         except grpc.aio.AioRpcError as exc:
-            code = exc.code()
-            raise RankingUnavailable("timeout" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "error") from None
+            raise RankingUnavailable(_CAUSES.get(exc.code(), "error")) from None
         if len(r.scores) != len(posts):
             raise RankingUnavailable("malformed")
         return Ranking(list(r.scores), r.model_version, r.experiment)
