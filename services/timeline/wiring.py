@@ -285,6 +285,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             hydrator=hydrator,
             chronological=chronological,
             upkeep=upkeep,
+            engagement=engagement,
             ranker=RankingClient(
                 channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
             ),

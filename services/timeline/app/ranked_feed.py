@@ -13,7 +13,7 @@ from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
 from services.timeline.app.metrics import RANKED_WINDOWS, RANKING_FALLBACKS, RANKING_LATENCY
-from services.timeline.app.ports import IdLists, Ranker, RankingUnavailable
+from services.timeline.app.ports import Engagement, IdLists, Ranker, RankingUnavailable
 from services.timeline.app.ranked_windows import RankedWindow, RankedWindows
 from services.timeline.app.visibility_filter import VisibilityFilter
 from services.timeline.domain.cursor import FeedCursor
@@ -31,6 +31,7 @@ class RankedFeed:
     hydrator: Hydrator
     chronological: ChronologicalFeed
     upkeep: FeedUpkeep
+    engagement: Engagement
     ranker: Ranker
     windows: RankedWindows
     window_size: int = 200
@@ -60,9 +61,9 @@ class RankedFeed:
                 ranked_items=len(kept.page_ids),
                 scores=kept.page_scores,
             )
-        # The counts the page would show (the post-stats cache's, within its staleness bound): live enough to rank
-        # with, and most of them need no call.
-        stats = await self.hydrator.post_stats.shown_to(viewer, plan.engagement_version, window_ids)
+        # Asked for the whole window in one call, not through the post-stats cache: it would note 200 posts as shown
+        # and ask again for their counts in the background, for posts no page showed.
+        stats = await self.engagement.stats(viewer, window_ids)
         started = time.perf_counter()
         try:
             ranking = await self.ranker.score(viewer, window, stats)

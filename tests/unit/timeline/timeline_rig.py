@@ -172,6 +172,7 @@ def make_rig(
         hydrator=hydrator,
         chronological=chronological,
         upkeep=upkeep,
+        engagement=engagement,
         ranker=ranker or FakeRanker(enabled=False),
         windows=RankedWindows(size=100, seconds=reuse_seconds),
         window_size=12,
