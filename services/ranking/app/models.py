@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterable
 
-from services.common.ranking_models import ModelMetadata
+from services.common.ranking_models import HEURISTIC_VERSION, ModelMetadata
 from services.ranking.app.metrics import MODEL_INFO, MODEL_LOADS
 from services.ranking.app.ports import Model, ModelLoader, ModelStore, ModelsUnavailable
 from services.ranking.domain.experiments import LATEST
@@ -28,6 +28,7 @@ class ModelRegistry:
         self.pinned: dict[str, Model] = {}
         self._wanted: set[str] = set()
         self._refused: set[str] = set()
+        MODEL_INFO.labels(HEURISTIC_VERSION).set(1)  # what scores the newest model's arms until one loads
 
     def model_for(self, choice: str) -> Model | None:
         """The model for an arm's choice (LATEST or a version); None when there is none loaded."""
@@ -54,8 +55,7 @@ class ModelRegistry:
             if model is not None:
                 self.latest = model
                 MODEL_INFO.labels(model.version).set(1)
-                if current is not None:
-                    MODEL_INFO.labels(current).set(0)
+                MODEL_INFO.labels(current or HEURISTIC_VERSION).set(0)
                 log.info("ranking model in use", extra={"version": model.version, "replaced": current})
         for pinned in sorted(self._wanted - set(self.pinned) - self._refused):
             model = self.model_for(pinned) or await self._load(pinned)
