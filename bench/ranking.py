@@ -26,7 +26,7 @@ import grpc
 from feedmesh.ranking.v1 import ranking_service_pb2 as pb
 from feedmesh.ranking.v1 import ranking_service_pb2_grpc
 
-from bench.env import Bench, scrape, service_addresses
+from bench.env import Bench, delta, scrape, service_addresses
 from bench.loadgen import LoadResult, closed_loop_count
 from bench.measure_reads import feed_reads
 from bench.ranking_setup import publish_synthetic, use_bench_models, wait_for_model, write_features
@@ -57,7 +57,8 @@ METHOD = [
     "<read_concurrency> in flight over <read_channels> connections (bench.measure_reads); chronological and ranked "
     "alternate in <read_rounds> rounds so both see the same machine. A ranked first page collects a window of "
     "FEEDMESH_RANK_CANDIDATES (200) candidates, reads their counts, scores them with the timeline's ScorePosts "
-    "budget (FEEDMESH_RANK_DEADLINE_MS, 30) and keeps the rest of the order in a ranking session in Redis; a page "
+    "budget (FEEDMESH_RANK_DEADLINE_MS, 30) and keeps the rest of the order in a ranking session in Redis, unless "
+    "the viewer's same window was ranked within FEEDMESH_RANK_REUSE_SECONDS (30; reused, counted); a page "
     "whose scoring fails or misses the budget is served chronologically (degraded, counted). Ratios: ranked/chrono "
     "reads per second, and chrono p99 / ranked p99 (both >= 0.70 to pass).",
     "Impressions: the timeline logs every page's items (FEEDMESH_IMPRESSION_SAMPLE=1.0) in both modes.",
@@ -130,6 +131,7 @@ async def reads(bench: Bench, readers: list[int], args: argparse.Namespace) -> d
         "seconds": args.read_seconds / rounds,
         "n_channels": args.read_channels,
     }
+    before = await bench.timeline_metrics()
     runs: dict[str, list[LoadResult]] = {"chronological": [], "ranked": []}
     infos: dict[str, list[dict[str, Any]]] = {"chronological": [], "ranked": []}
     for n in range(rounds):
@@ -154,10 +156,20 @@ async def reads(bench: Bench, readers: list[int], args: argparse.Namespace) -> d
             "model_versions_all_calls": _added(i["model_versions"] for i in infos[mode]),
             "mean_items_per_page": round(sum(i["mean_items_per_page"] for i in infos[mode]) / rounds, 1),
         }
+    after = await bench.timeline_metrics()
+    out["timeline_counters"] = {
+        k: v
+        for k, v in delta(after, before).items()
+        if k.startswith(("feedmesh_timeline_ranked_windows_total", "feedmesh_timeline_ranking_fallbacks_total"))
+    }
     chrono, ranked = out["chronological"], out["ranked"]
     out["reads_ratio"] = round(ratio(ranked["per_second"], chrono["per_second"]), 3)
     out["p99_ratio"] = round(ratio(chrono["latency"]["p99_ms"], ranked["latency"]["p99_ms"]), 3)
     return out
+
+
+def _counter(reads: dict[str, Any], source: str) -> float:
+    return float(reads["timeline_counters"].get(f'feedmesh_timeline_ranked_windows_total{{source="{source}"}}', 0))
 
 
 def _added(dicts: Any) -> dict[str, int]:
@@ -210,7 +222,7 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
     chrono, ranked = r["chronological"], r["ranked"]
     rows = [
         Row(
-            "ranked feed reads/s (first pages of 20, scored)",
+            "ranked feed reads/s (first pages of 20)",
             number(ranked["per_second"], "/s"),
             number(chrono["per_second"], "/s chrono"),
             f"{r['reads_ratio']:.3f}",
@@ -228,6 +240,10 @@ def build_rows(f: dict[str, Any]) -> list[Row]:
         Row(
             "ranked pages degraded (all calls)",
             f"{ranked['degraded_all_calls']:,} of {sum(ranked['model_versions_all_calls'].values()):,}",
+        ),
+        Row(
+            "ranked first pages scored / reused (timeline)",
+            f"{_counter(r, 'scored'):,.0f} / {_counter(r, 'reused'):,.0f}",
         ),
     ]
     for name, run in f["score"].items():

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from services.common.kafka import KafkaPublisher, KafkaPublishError, OutgoingMessage
@@ -22,28 +23,18 @@ T = TypeVar("T")
 Outcome = Callable[[str, int], None]  # ("sent" | "dropped" | "failed", how many)
 
 
+@dataclass(kw_only=True)
 class BatchingPublisher(Generic[T]):
-    def __init__(
-        self,
-        publisher: KafkaPublisher,
-        encode: Callable[[T], OutgoingMessage],
-        *,
-        count: Outcome,
-        max_pending: int = 50_000,
-        batch_size: int = 500,
-        linger_seconds: float = 0.2,
-        max_backoff_seconds: float = 30.0,
-    ):
-        self.publisher = publisher
-        self.encode = encode
-        self.count = count
-        self.max_pending = max_pending
-        self.batch_size = batch_size
-        self.linger = linger_seconds
-        self.max_backoff = max_backoff_seconds
-        self._pending: collections.deque[T] = collections.deque()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+    publisher: KafkaPublisher
+    encode: Callable[[T], OutgoingMessage]
+    count: Outcome
+    max_pending: int = 50_000
+    batch_size: int = 500
+    linger_seconds: float = 0.2
+    max_backoff_seconds: float = 30.0
+    _pending: collections.deque[T] = field(default_factory=collections.deque, init=False)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     def offer(self, items: Sequence[T]) -> None:
         """Queues the items, or drops those past `max_pending`. Never blocks."""
@@ -66,12 +57,12 @@ class BatchingPublisher(Generic[T]):
             elif len(self._pending) < self.batch_size:
                 # A batch's worth, or whatever came within the linger: few, large sends at a light load.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.linger)
+                    await asyncio.wait_for(self._wake.wait(), self.linger_seconds)
             self._wake.clear()
             if not self._pending:
                 continue
             ok = await self._send_one_batch()
-            backoff = 0.0 if ok else min(self.max_backoff, max(1.0, backoff * 2))
+            backoff = 0.0 if ok else min(self.max_backoff_seconds, max(1.0, backoff * 2))
 
     async def _send_one_batch(self) -> bool:
         batch = [self._pending.popleft() for _ in range(min(self.batch_size, len(self._pending)))]

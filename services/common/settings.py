@@ -126,6 +126,9 @@ class S3Settings:
     s3_timeout_seconds: float = 10.0
 
     def check_s3(self) -> None:
+        for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
+            if not getattr(self, name):
+                raise SettingsError(f"{env_name(name)} is required but not set")
         if not self.s3_endpoint.startswith(("http://", "https://")):
             raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
         if self.s3_timeout_seconds <= 0:

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import ServerSettings, SettingsError, env_name
+from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name
 from services.media.domain.uploads import DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True, kw_only=True)
-class MediaSettings(ServerSettings):
+class MediaSettings(S3Settings, ServerSettings):
     service_name: str = "media"
     listen_address: str = "127.0.0.1:50058"
     metrics_port: int = 9108
-    s3_endpoint: str
     # Where clients reach the object store when that is not `s3_endpoint` (a public host name, or a proxy that keeps
     # the Host header): presigned upload URLs are signed for this host. Empty: `s3_endpoint`.
     s3_public_endpoint: str = ""
     s3_bucket: str
-    s3_region: str = "us-east-1"
-    s3_access_key: str
-    s3_secret_key: str
-    s3_timeout_seconds: float = 3.0
     media_max_bytes: int = DEFAULT_MAX_BYTES
     media_upload_ttl_seconds: int = 900
     # How many head_object calls one BatchCheckMedia runs at once.
@@ -29,8 +24,7 @@ class MediaSettings(ServerSettings):
 
     def validate(self) -> None:
         super().validate()
-        if not self.s3_endpoint.startswith(("http://", "https://")):
-            raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
+        self.check_s3()
         if self.s3_public_endpoint and not self.s3_public_endpoint.startswith(("http://", "https://")):
             raise SettingsError(
                 f"{env_name('s3_public_endpoint')}={self.s3_public_endpoint!r}: expected an http(s) URL"
@@ -41,5 +35,3 @@ class MediaSettings(ServerSettings):
             raise SettingsError(f"{env_name('media_upload_ttl_seconds')} must be between 1 and 604800")
         if self.media_check_concurrency < 1:
             raise SettingsError(f"{env_name('media_check_concurrency')} must be >= 1")
-        if self.s3_timeout_seconds <= 0:
-            raise SettingsError(f"{env_name('s3_timeout_seconds')} must be > 0")

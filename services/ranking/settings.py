@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import ServerSettings, SettingsError, env_name
+from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name, require_positive
 
 
 @dataclass(frozen=True, kw_only=True)
-class RankingSettings(ServerSettings):
+class RankingSettings(S3Settings, ServerSettings):
     service_name: str = "ranking"
     listen_address: str = "127.0.0.1:50055"
     metrics_port: int = 9105
     redis_url: str
-    # Published models (services.common.ranking_models): the S3 store, its bucket, how often the LATEST pointer is
-    # read (a newer model is in use at most this long after it is published).
-    s3_endpoint: str
-    s3_region: str = "us-east-1"
-    s3_access_key: str
-    s3_secret_key: str
-    s3_timeout_seconds: float = 3.0
+    # Published models (services.common.ranking_models): their bucket in the S3 store, and how often the LATEST
+    # pointer is read (a newer model is in use at most this long after it is published).
     models_bucket: str = "feedmesh-models"
     models_poll_seconds: float = 10.0
     # The A/B experiments (TOML; the format is in stack/conf/experiments.toml): a relative path is from the
@@ -34,23 +29,22 @@ class RankingSettings(ServerSettings):
     # for building the rows, predicting and answering.
     score_budget_seconds: float = 0.1
     score_reserve_seconds: float = 0.004
+    # The model poll must not hold a thread long: a model store that does not answer keeps the model in use.
+    s3_timeout_seconds: float = 3.0
 
     def validate(self) -> None:
         super().validate()
-        for name in ("redis_url", "s3_endpoint", "s3_access_key", "s3_secret_key", "models_bucket"):
+        self.check_s3()
+        for name in ("redis_url", "models_bucket"):
             if not getattr(self, name):
                 raise SettingsError(f"{env_name(name)} is required but not set")
-        if not self.s3_endpoint.startswith(("http://", "https://")):
-            raise SettingsError(f"{env_name('s3_endpoint')}={self.s3_endpoint!r}: expected an http(s) URL")
-        for name in (
-            "s3_timeout_seconds",
+        require_positive(
+            self,
             "models_poll_seconds",
             "experiments_poll_seconds",
             "features_cache_size",
             "features_cache_seconds",
             "score_budget_seconds",
-        ):
-            if getattr(self, name) <= 0:
-                raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")
+        )
         if self.score_reserve_seconds < 0:
             raise SettingsError(f"{env_name('score_reserve_seconds')} must be >= 0")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from feedmesh.ranking.v1 import ranking_service_pb2_grpc
 
+from services.common.periodic import PeriodicTask
 from services.common.redis_mux import RedisMux
 from services.common.s3 import make_client
 from services.common.server import Closer, GrpcServer, ServiceBinding
@@ -37,15 +38,9 @@ async def build(settings: RankingSettings) -> GrpcServer:
         max_connections=4,
         timeout_seconds=settings.s3_timeout_seconds,
     )
-    models = ModelRegistry(
-        S3ModelStore(s3, settings.models_bucket), load_lightgbm, poll_seconds=settings.models_poll_seconds
-    )
-    experiments = Experiments(
-        ExperimentsFile(resolve(settings.experiments_file, REPOSITORY_ROOT)),
-        poll_seconds=settings.experiments_poll_seconds,
-        on_pins=models.pin,
-    )
-    experiments.reload()
+    models = ModelRegistry(S3ModelStore(s3, settings.models_bucket), load_lightgbm)
+    experiments = Experiments(ExperimentsFile(resolve(settings.experiments_file, REPOSITORY_ROOT)), on_pins=models.pin)
+    await experiments.reload()
     await models.refresh()
     score = ScorePosts(
         CachedFeatures(
@@ -65,10 +60,10 @@ async def build(settings: RankingSettings) -> GrpcServer:
             )
         ],
     )
-    models.start()
-    closers.append(models.stop)
-    experiments.start()
-    closers.append(experiments.stop)
+    closers.append(PeriodicTask("ranking-models", models.refresh, settings.models_poll_seconds).start().stop)
+    closers.append(
+        PeriodicTask("ranking-experiments", experiments.reload, settings.experiments_poll_seconds).start().stop
+    )
     for close in closers:
         server.add_closer(close)
     return server

@@ -262,8 +262,8 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     impression_publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline-impressions")
     closers.append(impression_publisher.close)
     impressions: BatchingPublisher[Impression] = BatchingPublisher(
-        impression_publisher,
-        functools.partial(impression_message, settings.impressions_topic),
+        publisher=impression_publisher,
+        encode=functools.partial(impression_message, settings.impressions_topic),
         count=lambda outcome, n: IMPRESSIONS.labels(outcome).inc(n),
         max_pending=settings.impressions_max_pending,
     )

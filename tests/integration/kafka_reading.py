@@ -11,7 +11,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from services.common.kafka import API_VERSION
-from services.common.polling import wait_for_sync
+from services.common.polling import wait_for_sync, wait_until_sync
 from stack.settings import StackSettings
 
 
@@ -94,3 +94,24 @@ def rewind_group(settings: StackSettings, group: str, offsets: dict[TopicPartiti
         consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()})
     finally:
         consumer.close(autocommit=False)
+
+
+def read_all(settings: StackSettings, topic: str, partitions: int) -> list[Any]:
+    """Every record of the topic, up to its end offsets as they are when called."""
+    consumer = reader(settings)
+    try:
+        parts = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        got: list[Any] = []
+
+        def read_to_the_ends() -> bool:
+            for records in consumer.poll(timeout_ms=500).values():
+                got.extend(records)
+            return all(consumer.position(part) >= end for part, end in ends.items())
+
+        wait_until_sync(read_to_the_ends, what=f"{topic} read up to {ends}", within=30, interval=0)
+        return got
+    finally:
+        consumer.close()

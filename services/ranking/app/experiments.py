@@ -3,8 +3,6 @@ ignored: the experiments before it stay in force (a typo must not reshuffle ever
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 
@@ -24,22 +22,19 @@ log = logging.getLogger(__name__)
 
 
 class Experiments:
-    def __init__(
-        self, source: ExperimentsSource, *, poll_seconds: float, on_pins: Callable[[Iterable[str]], None]
-    ) -> None:
+    def __init__(self, source: ExperimentsSource, *, on_pins: Callable[[Iterable[str]], None]) -> None:
         self.source = source
-        self.poll_seconds = poll_seconds
         self.on_pins = on_pins  # told the published versions the arms name, after each reload
         self.current: tuple[Experiment, ...] = ()
-        self._task: asyncio.Task[None] | None = None
 
     def assignment(self, viewer: int, forced_label: str = "") -> Assignment:
         if forced_label:
             return forced(forced_label, self.current)
         return assign(viewer, self.current)
 
-    def reload(self) -> bool:
-        """Reads the file if it changed; True when a new set of experiments is in force."""
+    async def reload(self) -> bool:
+        """Reads the file if it changed (a stat, and a small file: not worth a thread); True when a new set of
+        experiments is in force. Run on a timer by the composition root."""
         text = self.source.changed()
         if text is None:
             return False
@@ -61,21 +56,3 @@ class Experiments:
             },
         )
         return True
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._poll(), name="ranking-experiments")
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                self.reload()
-            except Exception:  # a bug must not end the polling
-                log.exception("experiments reload failed")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -33,7 +33,11 @@ FALLBACKS = Children(
         ["cause"],
     )
 )
-MODEL_INFO = Gauge("feedmesh_ranking_model_info", "1 for the newest model in use, 0 for those it replaced", ["version"])
+MODEL_INFO = Gauge(
+    "feedmesh_ranking_model_info",
+    "1 for the newest model in use (version heuristic before any is loaded), 0 for those it replaced",
+    ["version"],
+)
 MODEL_LOADS = Children(
     Counter("feedmesh_ranking_model_loads_total", "Model loads: loaded, refused, failed", ["outcome"])
 )

@@ -1,17 +1,17 @@
 """The models in use: the newest published one (the LATEST pointer, polled and hot-swapped without a restart) and
-the versions experiment arms pin. A model is loaded off the event loop and swapped in by one assignment, so a
-request scores with either the old or the new model, never a half-loaded one. A model that is refused (other
-features) or does not parse is not tried again; the one in use stays."""
+the versions experiment arms pin; `refresh` runs on a timer (the composition root's). A model is loaded off the
+event loop and swapped in by one assignment, so a request scores with either the old or the new model, never a
+half-loaded one. A model that is refused (other features) or does not parse is not tried again; the one in use
+stays."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Iterable
 
-from services.common.ranking_models import ModelMetadata
+from services.common.ranking_models import HEURISTIC_VERSION, ModelMetadata
 from services.ranking.app.metrics import MODEL_INFO, MODEL_LOADS
 from services.ranking.app.ports import Model, ModelLoader, ModelStore, ModelsUnavailable
 from services.ranking.domain.experiments import LATEST
@@ -21,15 +21,14 @@ log = logging.getLogger(__name__)
 
 
 class ModelRegistry:
-    def __init__(self, store: ModelStore, load: ModelLoader, *, poll_seconds: float):
+    def __init__(self, store: ModelStore, load: ModelLoader):
         self.store = store
         self.load = load
-        self.poll_seconds = poll_seconds
         self.latest: Model | None = None
         self.pinned: dict[str, Model] = {}
         self._wanted: set[str] = set()
         self._refused: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
+        MODEL_INFO.labels(HEURISTIC_VERSION).set(1)  # what scores the newest model's arms until one loads
 
     def model_for(self, choice: str) -> Model | None:
         """The model for an arm's choice (LATEST or a version); None when there is none loaded."""
@@ -56,8 +55,7 @@ class ModelRegistry:
             if model is not None:
                 self.latest = model
                 MODEL_INFO.labels(model.version).set(1)
-                if current is not None:
-                    MODEL_INFO.labels(current).set(0)
+                MODEL_INFO.labels(current or HEURISTIC_VERSION).set(0)
                 log.info("ranking model in use", extra={"version": model.version, "replaced": current})
         for pinned in sorted(self._wanted - set(self.pinned) - self._refused):
             model = self.model_for(pinned) or await self._load(pinned)
@@ -86,21 +84,3 @@ class ModelRegistry:
             return None
         MODEL_LOADS.labels("loaded").inc()
         return model
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._poll(), name="ranking-models")
-
-    async def _poll(self) -> None:
-        while True:
-            try:
-                await self.refresh()
-            except Exception:  # a bug must not end the polling: the next round may succeed
-                log.exception("model refresh failed")
-            await asyncio.sleep(self.poll_seconds)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -1,6 +1,7 @@
 """ScorePosts: the viewer's arm decides the model; the candidates' features come from the cache and Redis within the
-caller's budget; rows in ranking_features order are scored by the model in one batch, or by the cold-start
-heuristic (domain.heuristic) when the arm asks for it or no usable model is loaded."""
+caller's budget; the rows in ranking_features order (domain.rows: vector's rows, built as one matrix) are scored
+by the model in one batch, or by the cold-start heuristic (domain.heuristic) when the arm asks for it or no usable
+model is loaded."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.common.errors import Unavailable
-from services.common.ranking_features import Candidate, vector
+from services.common.ranking_features import Candidate
 from services.common.ranking_models import HEURISTIC_VERSION
 from services.ranking.app.experiments import Experiments
 from services.ranking.app.features import CachedFeatures
@@ -21,6 +22,7 @@ from services.ranking.app.metrics import FALLBACKS, SCORE_LATENCY, SCORED_CANDID
 from services.ranking.app.models import ModelRegistry
 from services.ranking.domain.experiments import LATEST, Assignment
 from services.ranking.domain.heuristic import heuristic_scores
+from services.ranking.domain.rows import feature_matrix
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,7 @@ class ScorePosts:
         except TimeoutError:
             FALLBACKS.labels("deadline").inc()
             raise Unavailable("features did not arrive within the deadline", reason="RANKING_DEADLINE") from None
-        groups = zip(candidates, stored.affinity, stored.author, stored.post, strict=True)
-        rows = np.array([vector(viewer, c, aff, author, post) for c, aff, author, post in groups], dtype=np.float64)
+        rows = feature_matrix(viewer, candidates, stored.affinity, stored.author, stored.post)
         scored = self._score(assignment, rows)
         SCORED_CANDIDATES.observe(len(candidates))
         SCORE_LATENCY.observe(time.perf_counter() - started)

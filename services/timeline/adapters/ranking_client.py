@@ -4,7 +4,6 @@ of waiting."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 
 import grpc
@@ -13,6 +12,10 @@ from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 from services.common.clients import ChannelPool
 from services.timeline.app.ports import RankingUnavailable
 from services.timeline.domain.feed import Post, PostStats, Ranking
+
+# The fallback causes the metric tells apart: the deadline passed on the way (timeout), or the service said it could
+# not answer in time or at all (unavailable: its features missed the budget, or it is down).
+_CAUSES = {grpc.StatusCode.DEADLINE_EXCEEDED: "timeout", grpc.StatusCode.UNAVAILABLE: "unavailable"}
 
 
 class RankingClient:
@@ -41,17 +44,15 @@ class RankingClient:
                 share_count=s.share_count,
                 has_media=bool(p.media_refs),
             )
-            c.create_time.FromNanoseconds(p.create_time_ns)
-        # The gRPC deadline tells the service its budget; the local timeout holds the page to it even when the
-        # answer is stuck behind this process's own event loop.
+            created = c.create_time  # set directly: FromNanoseconds costs a quarter of building the request
+            created.seconds, created.nanos = divmod(p.create_time_ns, 1_000_000_000)
+        # The budget is the gRPC deadline alone: gRPC's core enforces it off the event loop, and it tells the service
+        # how long it has. A local timer would also count the time an answer that came in time waits for this busy
+        # loop to get to it, and degrade pages for the timeline's own load rather than the ranking service's.
         try:
-            async with asyncio.timeout(self.deadline):
-                r = await self.stub.ScorePosts(request, timeout=self.deadline)
-        except TimeoutError:
-            raise RankingUnavailable("timeout") from None
+            r = await self.stub.ScorePosts(request, timeout=self.deadline)
         except grpc.aio.AioRpcError as exc:
-            code = exc.code()
-            raise RankingUnavailable("timeout" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "error") from None
+            raise RankingUnavailable(_CAUSES.get(exc.code(), "error")) from None
         if len(r.scores) != len(posts):
             raise RankingUnavailable("malformed")
         return Ranking(list(r.scores), r.model_version, r.experiment)

@@ -61,6 +61,8 @@ class RankedFeed:
                 ranked_items=len(kept.page_ids),
                 scores=kept.page_scores,
             )
+        # Asked for the whole window in one call, not through the post-stats cache: it would note 200 posts as shown
+        # and ask again for their counts in the background, for posts no page showed.
         stats = await self.engagement.stats(viewer, window_ids)
         started = time.perf_counter()
         try:

@@ -10,33 +10,13 @@ import time
 import uuid
 from typing import Any
 
-from kafka import TopicPartition
 from kafka.admin import NewTopic
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
 from services.common.kafka_batcher import BatchingPublisher
-from services.common.polling import wait_until, wait_until_sync
+from services.common.polling import wait_until
 from stack.settings import StackSettings
-from tests.integration.kafka_reading import reader
-
-
-def _count_records(settings: StackSettings, topic: str, want: int) -> int:
-    consumer = reader(settings)
-    try:
-        part = TopicPartition(topic, 0)
-        consumer.assign([part])
-        consumer.seek_to_beginning(part)
-        got = 0
-
-        def read() -> bool:
-            nonlocal got
-            got += sum(len(records) for records in consumer.poll(timeout_ms=200).values())
-            return got >= want
-
-        wait_until_sync(read, what=f"{want} records in {topic}", within=30, interval=0)
-        return got
-    finally:
-        consumer.close()
+from tests.integration.kafka_reading import read_all
 
 
 async def test_offered_events_arrive_in_batches(stack_settings: StackSettings, kafka_admin: Any) -> None:
@@ -45,8 +25,8 @@ async def test_offered_events_arrive_in_batches(stack_settings: StackSettings, k
     counts: collections.Counter[str] = collections.Counter()
     publisher = KafkaPublisher(stack_settings.kafka_bootstrap, client_id="test-batcher")
     batcher: BatchingPublisher[int] = BatchingPublisher(
-        publisher,
-        lambda n: OutgoingMessage(topic, b"k", str(n).encode()),
+        publisher=publisher,
+        encode=lambda n: OutgoingMessage(topic, b"k", str(n).encode()),
         count=lambda outcome, n: counts.update({outcome: n}),
         batch_size=100,
         linger_seconds=0.05,
@@ -59,7 +39,7 @@ async def test_offered_events_arrive_in_batches(stack_settings: StackSettings, k
     finally:
         await batcher.stop()
         await publisher.close()
-    assert await asyncio.to_thread(_count_records, stack_settings, topic, 1000) == 1000
+    assert len(await asyncio.to_thread(read_all, stack_settings, topic, 1)) == 1000
     assert counts == {"sent": 1000}
 
 
@@ -67,8 +47,8 @@ async def test_an_unreachable_broker_costs_events_never_the_callers_time() -> No
     counts: collections.Counter[str] = collections.Counter()
     publisher = KafkaPublisher("127.0.0.1:1", client_id="test-batcher-down", timeout_seconds=0.5)
     batcher: BatchingPublisher[int] = BatchingPublisher(
-        publisher,
-        lambda n: OutgoingMessage("feedmesh.test", b"k", str(n).encode()),
+        publisher=publisher,
+        encode=lambda n: OutgoingMessage("feedmesh.test", b"k", str(n).encode()),
         count=lambda outcome, n: counts.update({outcome: n}),
         max_pending=500,
         batch_size=100,

@@ -9,34 +9,11 @@ import uuid
 from typing import Any
 
 import pytest
-from kafka import TopicPartition
 from kafka.admin import NewTopic
 
 from services.common.kafka import KafkaPublisher, KafkaPublishError, OutgoingMessage
-from services.common.polling import wait_until_sync
 from stack.settings import StackSettings
-from tests.integration.kafka_reading import reader
-
-
-def _read_all(settings: StackSettings, topic: str, partitions: int) -> list[Any]:
-    """Every record of the topic, up to its end offsets as they are when called."""
-    consumer = reader(settings)
-    try:
-        parts = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        got: list[Any] = []
-
-        def read_to_the_ends() -> bool:
-            for records in consumer.poll(timeout_ms=500).values():
-                got.extend(records)
-            return all(consumer.position(part) >= end for part, end in ends.items())
-
-        wait_until_sync(read_to_the_ends, what=f"{topic} read up to {ends}", within=30, interval=0)
-        return got
-    finally:
-        consumer.close()
+from tests.integration.kafka_reading import read_all
 
 
 async def test_concurrent_batches_all_land_once_in_key_order(stack_settings: StackSettings, kafka_admin: Any) -> None:
@@ -61,7 +38,7 @@ async def test_concurrent_batches_all_land_once_in_key_order(stack_settings: Sta
     finally:
         await publisher.close()
 
-    records = await asyncio.to_thread(_read_all, stack_settings, topic, 3)  # every batch is acknowledged
+    records = await asyncio.to_thread(read_all, stack_settings, topic, 3)  # every batch is acknowledged
     values = [r.value.decode() for r in records]
     assert len(values) == batches * per_batch
     assert len(set(values)) == len(values)  # each once

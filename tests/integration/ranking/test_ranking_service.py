@@ -77,6 +77,11 @@ async def test_a_published_model_is_used_then_hot_swapped_and_one_with_other_fea
 
     shelf.publish("r20261207T000002Z", train("age_hours"))
     await wait_for(version, lambda v: v == "r20261207T000002Z", what="the newer model in use", within=10)
+    in_use = {
+        v: REGISTRY.get_sample_value("feedmesh_ranking_model_info", {"version": v})
+        for v in ("r20261207T000001Z", "r20261207T000002Z")
+    }
+    assert in_use == {"r20261207T000001Z": 0.0, "r20261207T000002Z": 1.0}
     r = await ranking.stub.ScorePosts(batch, timeout=2)
     assert r.scores[1] > r.scores[0]  # this one likes old posts: age 20 h over 0.1 h
 

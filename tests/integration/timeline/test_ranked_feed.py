@@ -18,11 +18,10 @@ import grpc
 import pytest
 from feedmesh.events.v1 import events_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
-from kafka import TopicPartition
 from kafka.admin import NewTopic
 
 from services.common import redis_keys
-from services.common.polling import wait_for, wait_until_sync
+from services.common.polling import wait_for
 from services.common.ranking_features import AFFINITY, pack
 from services.common.server import GrpcServer
 from services.ranking.settings import RankingSettings
@@ -32,7 +31,7 @@ from services.timeline.wiring import build as build_timeline
 from stack import clients
 from stack.settings import StackSettings
 from tests.integration.harness import start_service
-from tests.integration.kafka_reading import reader
+from tests.integration.kafka_reading import read_all
 from tests.integration.timeline.conftest import Mesh, as_user
 from tests.integration.timeline.test_feed import follow, publish
 
@@ -49,23 +48,29 @@ class Ranked:
         return await self.timeline.GetFeed(request, metadata=as_user(viewer))
 
 
+# What a replica shares with the mesh's timeline: its peers and its keys.
+SHARED = (
+    "auth_target",
+    "graph_target",
+    "post_target",
+    "redis_prefix",
+    "home_timeline_max",
+    "author_timeline_max",
+    "backfill_depth",
+    "consumer_group_prefix",
+)
+
+
 async def replica(mesh: Mesh, stack_settings: StackSettings, **overrides: Any) -> tuple[GrpcServer, str]:
     """A read-only timeline on the mesh's peers and keys."""
-    s = mesh.timeline_settings
+    shared = {name: getattr(mesh.timeline_settings, name) for name in SHARED}
     return await start_service(
         build_timeline,
         TimelineSettings,
         stack_settings,
-        auth_target=s.auth_target,
-        graph_target=s.graph_target,
-        post_target=s.post_target,
-        redis_prefix=s.redis_prefix,
-        home_timeline_max=s.home_timeline_max,
-        author_timeline_max=s.author_timeline_max,
-        backfill_depth=s.backfill_depth,
-        consumer_group_prefix=s.consumer_group_prefix,
         consumer_roles="none",
         engagement_target="",
+        **shared,
         **overrides,
     )
 
@@ -132,25 +137,10 @@ def liked_author(redis_client: Any, viewer: int, author: int) -> None:
     redis_client.expire(redis_keys.ranking_affinity(viewer), 600)
 
 
-def impressions_of(stack_settings: StackSettings, topic: str, viewer: int, count: int) -> list[Any]:
-    consumer = reader(stack_settings)
-    try:
-        part = TopicPartition(topic, 0)
-        consumer.assign([part])
-        consumer.seek_to_beginning(part)
-        found: list[Any] = []
-
-        def read() -> bool:
-            for records in consumer.poll(timeout_ms=200).values():
-                for record in records:
-                    if record.key == str(viewer).encode():
-                        found.append(events_pb2.Event.FromString(record.value).feed_impression)
-            return len(found) >= count
-
-        wait_until_sync(read, what=f"{count} impressions of viewer {viewer}", within=30, interval=0)
-        return found
-    finally:
-        consumer.close()
+def impressions_of(stack_settings: StackSettings, topic: str, viewer: int) -> list[Any]:
+    records = read_all(stack_settings, topic, 1)
+    key = str(viewer).encode()
+    return [events_pb2.Event.FromString(r.value).feed_impression for r in records if r.key == key]
 
 
 async def test_a_ranked_feed_paged_to_its_end_holds_the_chronological_feed_once(
@@ -194,7 +184,10 @@ async def test_a_ranked_feed_paged_to_its_end_holds_the_chronological_feed_once(
     assert [(p.model_version, p.experiment) for p in pages[:3]] == [("heuristic", "ab/all")] * 3
     assert all(p.model_version == "" for p in pages[4:])  # below the window: chronological
 
-    shown = await asyncio.to_thread(impressions_of, stack_settings, ranked.impressions_topic, viewer, 20)
+    async def logged() -> list[Any]:
+        return await asyncio.to_thread(impressions_of, stack_settings, ranked.impressions_topic, viewer)
+
+    shown = await wait_for(logged, lambda got: len(got) >= 20, what="20 impressions of the viewer", within=30)
     assert [i.post_id for i in shown] == served
     assert [i.position for i in shown] == list(range(20))
     assert [i.mode for i in shown] == ["ranked"] * WINDOW + ["chronological"] * (20 - WINDOW)

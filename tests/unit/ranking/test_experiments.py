@@ -17,18 +17,16 @@ from services.ranking.domain.experiments import (
     pinned_versions,
 )
 
-TWO_ARMS = """
-[[experiment]]
-name = "gbm"
-[[experiment.arm]]
-name = "control"
-share = 0.5
-model = "heuristic"
-[[experiment.arm]]
-name = "model"
-share = 0.5
-model = "latest"
-"""
+
+def experiment(name: str, *arms: tuple[str, float, str], enabled: bool = True) -> str:
+    """An [[experiment]] table of the file with its arms (name, share, model)."""
+    lines = ["[[experiment]]", f'name = "{name}"', f"enabled = {str(enabled).lower()}"]
+    for arm, share, model in arms:
+        lines += ["[[experiment.arm]]", f'name = "{arm}"', f"share = {share}", f'model = "{model}"']
+    return "\n".join(lines) + "\n"
+
+
+TWO_ARMS = experiment("gbm", ("control", 0.5, "heuristic"), ("model", 0.5, "latest"))
 
 
 def test_an_empty_or_commented_file_has_no_experiment_and_everyone_gets_the_newest_model() -> None:
@@ -57,22 +55,9 @@ def test_the_hash_is_stable_across_processes_and_differs_between_experiments() -
 
 
 def test_shares_below_one_leave_viewers_to_the_next_experiment_or_to_the_newest_model() -> None:
-    text = """
-[[experiment]]
-name = "small"
-[[experiment.arm]]
-name = "pinned"
-share = 0.1
-model = "r20261207T013000Z"
-
-[[experiment]]
-name = "disabled"
-enabled = false
-[[experiment.arm]]
-name = "all"
-share = 1.0
-model = "heuristic"
-"""
+    text = experiment("small", ("pinned", 0.1, "r20261207T013000Z")) + experiment(
+        "disabled", ("all", 1.0, "heuristic"), enabled=False
+    )
     experiments = parse_experiments(text)
     assert [e.name for e in experiments] == ["small"]
     arms = [assign(viewer, experiments) for viewer in range(1, 2001)]

@@ -57,8 +57,8 @@ class NoFile:
 
 
 def scorer(store: Store) -> ScorePosts:
-    models = ModelRegistry(NoModels(), lambda published: BrokenModel(), poll_seconds=1)
-    experiments = Experiments(NoFile(), poll_seconds=1, on_pins=models.pin)
+    models = ModelRegistry(NoModels(), lambda published: BrokenModel())
+    experiments = Experiments(NoFile(), on_pins=models.pin)
     return ScorePosts(CachedFeatures(store, size=100, max_age_seconds=60), models, experiments)
 
 
