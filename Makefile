@@ -70,7 +70,9 @@ test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, uni
 train: $(PY) ## the offline ranking chain once, on the running stack: flush the lake, features to Redis, train, publish if it beats recency
 	PYTHONPATH=gen:. $(PY) -m feedmesh_cli train
 
-bench: up ## benchmarks on the real stack (timeline, engagement, notifications); results in bench/results/
+bench: up ## benchmarks on the real stack (timeline, engagement, notifications, ranking, ranking quality); results in bench/results/
 	$(PY) -m bench.run
 	$(PY) -m bench.engagement
 	$(PY) -m bench.notification
+	$(PY) -m bench.ranking
+	$(PY) -m bench.ranking_quality

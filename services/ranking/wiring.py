@@ -42,13 +42,11 @@ async def build(settings: RankingSettings) -> GrpcServer:
     experiments = Experiments(ExperimentsFile(resolve(settings.experiments_file, REPOSITORY_ROOT)), on_pins=models.pin)
     await experiments.reload()
     await models.refresh()
-    score = ScorePosts(
-        CachedFeatures(
-            RedisFeatures(redis), size=settings.features_cache_size, max_age_seconds=settings.features_cache_seconds
-        ),
-        models,
-        experiments,
+    features = CachedFeatures(
+        RedisFeatures(redis), size=settings.features_cache_size, max_age_seconds=settings.features_cache_seconds
     )
+    await features.follow_runs()
+    score = ScorePosts(features, models, experiments)
     servicer = RankingServicer(
         score, default_budget_seconds=settings.score_budget_seconds, reserve_seconds=settings.score_reserve_seconds
     )
@@ -61,6 +59,9 @@ async def build(settings: RankingSettings) -> GrpcServer:
         ],
     )
     closers.append(PeriodicTask("ranking-models", models.refresh, settings.models_poll_seconds).start().stop)
+    closers.append(
+        PeriodicTask("ranking-feature-runs", features.follow_runs, settings.models_poll_seconds).start().stop
+    )
     closers.append(
         PeriodicTask("ranking-experiments", experiments.reload, settings.experiments_poll_seconds).start().stop
     )

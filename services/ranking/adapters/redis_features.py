@@ -47,3 +47,10 @@ class RedisFeatures:
             if raw is not None:
                 found.post[post] = unpack(raw, len(POST))
         return found
+
+    async def features_run(self) -> str | None:
+        try:
+            raw = await self.redis.execute("GET", redis_keys.ranking_features_run())
+        except (RedisMuxError, RedisReplyError, OSError) as exc:
+            raise FeaturesUnavailable(str(exc) or type(exc).__name__) from exc
+        return raw.decode() if isinstance(raw, bytes) else raw

@@ -1,6 +1,8 @@
 """Features for a batch of candidates: from an in-process TTL cache, and what it misses from the feature store in
 one round trip. The feature job rewrites Redis a few times an hour at most, so a feature a minute old is as good as
-a fresh one, and a viewer's next pages and the authors every viewer sees are served without Redis."""
+a fresh one, and a viewer's next pages and the authors every viewer sees are served without Redis. When the job has
+written a new run (its id, checked on a timer), what is kept is dropped: a model trained with the new features does
+not score with the old ones for a minute."""
 
 from __future__ import annotations
 
@@ -28,8 +30,20 @@ class CandidateFeatures:
 class CachedFeatures:
     def __init__(self, store: FeatureStore, *, size: int, max_age_seconds: float):
         self.store = store
+        self.size, self.max_age_seconds = size, max_age_seconds
         self.cache: LruCache[Key, list[float]] = LruCache(size, max_age_seconds)
+        self.run: str | None = None
         self.zeros = {"a": [0.0] * len(AFFINITY), "u": [0.0] * len(AUTHOR), "p": [0.0] * len(POST)}
+
+    async def follow_runs(self) -> None:
+        """Drops the kept features once the feature job has written a new run (a store failure changes nothing)."""
+        try:
+            run = await self.store.features_run()
+        except FeaturesUnavailable:
+            return
+        if run != self.run:
+            self.cache = LruCache(self.size, self.max_age_seconds)
+            self.run = run
 
     async def for_candidates(self, viewer: int, authors: Sequence[int], posts: Sequence[int]) -> CandidateFeatures:
         """`authors[i]` wrote `posts[i]`. A feature store failure gives zeros (the features of someone with no

@@ -33,6 +33,9 @@ class FeatureStore(Protocol):
     ) -> StoredFeatures:
         """Every group asked for, in one round trip; raises FeaturesUnavailable."""
 
+    async def features_run(self) -> str | None:
+        """The id of the newest feature run written (None: none yet); raises FeaturesUnavailable."""
+
 
 @dataclass(frozen=True)
 class PublishedModel:

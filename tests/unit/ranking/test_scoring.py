@@ -22,6 +22,7 @@ VIEWER = 5
 class Store:
     def __init__(self, *, delay: float = 0.0, fail: bool = False):
         self.delay, self.fail, self.calls = delay, fail, 0
+        self.run: str | None = None
 
     async def fetch(
         self, viewer: int, affinity_authors: Sequence[int], authors: Sequence[int], posts: Sequence[int]
@@ -33,6 +34,11 @@ class Store:
         affinity = [0.0] * len(AFFINITY)
         affinity[AFFINITY.index("aff_likes_30d")] = 50.0
         return StoredFeatures(affinity={a: affinity for a in affinity_authors if a == 2})
+
+    async def features_run(self) -> str | None:
+        if self.fail:
+            raise FeaturesUnavailable("down")
+        return self.run
 
 
 class NoModels:
@@ -84,6 +90,25 @@ async def test_a_second_request_is_served_from_the_cache() -> None:
     await score(VIEWER, [10, 11], candidates(), budget_seconds=1)
     await score(VIEWER, [10, 11], candidates(), budget_seconds=1)
     assert store.calls == 1
+
+
+async def test_a_new_feature_run_drops_the_kept_features() -> None:
+    store = Store()
+    features = CachedFeatures(store, size=100, max_age_seconds=60)
+    await features.follow_runs()
+    await features.for_candidates(VIEWER, [1, 2], [10, 11])
+    await features.follow_runs()  # the same run: kept
+    await features.for_candidates(VIEWER, [1, 2], [10, 11])
+    assert store.calls == 1
+    store.run = "2026-12-07T02:00:00Z"
+    await features.follow_runs()
+    await features.for_candidates(VIEWER, [1, 2], [10, 11])
+    assert store.calls == 2
+    store.fail = True
+    await features.follow_runs()  # the store down: what is kept stays
+    store.fail = False
+    await features.for_candidates(VIEWER, [1, 2], [10, 11])
+    assert store.calls == 2
 
 
 async def test_features_slower_than_the_budget_fail_the_call() -> None:
