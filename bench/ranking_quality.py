@@ -6,10 +6,11 @@ chronological top 10.
 
 Phases: accounts (new ones each run, through the auth service; sessions through POST /v1/sessions is rate limited
 per address, so CreateSession straight) -> every viewer follows every author (REST) -> history: `--rounds` times,
-each author posts once, then each viewer reads a ranked page and likes (and sometimes comments on) what it shows as
-its hidden preferences say (bench/ranking_sim.py) -> the offline chain (`--train-command`, `make train`'s) -> wait
-until the feed serves the new model -> test: each author posts `--test-posts` more; each viewer's chronological and
-ranked top 10 -> precision at 10 of both, judged. Results: bench/results/ranking-quality-<time>.json.
+each author posts once, then each viewer reads a chronological page and likes (and sometimes comments on) what it
+shows as its hidden preferences say (bench/ranking_sim.py) -> the offline chain (`--train-command`, `make train`'s,
+trained on this run's history: FEEDMESH_TRAINING_SECONDS) -> wait until the feed serves the new model -> test: each
+author posts `--test-posts` more; each viewer's chronological and ranked top 10 -> precision at 10 of both, judged.
+Results: bench/results/ranking-quality-<time>.json.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shlex
 import subprocess
@@ -127,12 +129,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
 
         likes = comments = 0
-        t = time.monotonic()
+        t = history_started = time.monotonic()
         for n in range(args.rounds):
             print(f"history round {n + 1}/{args.rounds} ...", flush=True)
             await publish_round(f"{prefix} history {n}")
             for v, token in enumerate(viewer_tokens):
-                page = await rest.feed(token, "ranked", 20)
+                # History is read newest first: each round's posts are shown once, so what a viewer likes follows
+                # their preferences, not what a ranking (the cold-start heuristic) put on top.
+                page = await rest.feed(token, "chronological", 20)
                 for item in page.get("items", []):
                     post_id, author = item["post"]["id"], index_of.get(int(item["post"]["authorId"]))
                     if author is None or item.get("likedByMe"):
@@ -149,7 +153,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         before = (await rest.feed(viewer_tokens[0], "ranked", 1)).get("modelVersion", "")
         print(f"training ({args.train_command}) ...", flush=True)
         t = time.monotonic()
-        await asyncio.to_thread(subprocess.run, shlex.split(args.train_command), check=True)
+        # Trained on this run's history only: the stack's earlier benchmarks left millions of impressions of
+        # simulated readers who never engage, which would drown the users with preferences.
+        window = {"FEEDMESH_TRAINING_SECONDS": str(int(time.monotonic() - history_started) + 60)}
+        train = shlex.split(args.train_command)
+        await asyncio.to_thread(subprocess.run, train, check=True, env=os.environ | window)
         timings["train"] = round(time.monotonic() - t, 1)
 
         async def served_version() -> str:

@@ -21,8 +21,9 @@ class TrainingSettings(S3Settings, ServerSettings):
     train_every_seconds: float = 3600.0
     # The lake's Flush may take this long (a lake catching up on a backlog).
     flush_timeout_seconds: float = 300.0
-    # Impressions of the last `training_days` become training rows; their features look back 30 days more.
-    training_days: int = 14
+    # Impressions of the last `training_seconds` (14 days) become training rows; their features look back 30 days
+    # more. A shorter window trains on recent behaviour only (the ranking quality check trains on its own run).
+    training_seconds: float = 14 * 86_400.0
     # An impression is labelled 1 when its viewer engaged with the post within this long after it.
     label_window_seconds: float = 3600.0
     # The newest fraction of pages held out to judge the model on.
@@ -54,7 +55,7 @@ class TrainingSettings(S3Settings, ServerSettings):
         require_positive(
             self,
             "flush_timeout_seconds",
-            "training_days",
+            "training_seconds",
             "label_window_seconds",
             "min_holdout_pages",
             "active_days",

@@ -65,7 +65,7 @@ class OfflineChain:
         progress.done(f"{flushed} buffered events written" if self.flusher else "skipped")
 
         progress.step("read the lake")
-        since = started - timedelta(days=s.training_days) - FEATURE_LOOKBACK
+        since = started - timedelta(seconds=s.training_seconds) - FEATURE_LOOKBACK
         frames = await self.lake.read(EVENT_TYPES, since, started)
         found = history(frames)
         events = sum(f.height for f in frames.values())
@@ -80,7 +80,7 @@ class OfflineChain:
 
         progress.step("training set to the lake")
         rows = await asyncio.to_thread(training_rows, found, timedelta(seconds=s.label_window_seconds))
-        rows = rows.filter(pl.col("at") >= started - timedelta(days=s.training_days))
+        rows = rows.filter(pl.col("at") >= started - timedelta(seconds=s.training_seconds))
         key = dataset_key(run_id)
         await self.lake.write(key, rows)
         progress.done(f"{rows.height} impressions, {int(rows['label'].sum()) if rows.height else 0} engaged -> {key}")
