@@ -168,9 +168,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         before = (await rest.feed(viewer_tokens[0], "ranked", 1)).get("modelVersion", "")
         print(f"training ({args.train_command}) ...", flush=True)
         t = time.monotonic()
-        # Trained on this run's history only: the stack's earlier benchmarks left millions of impressions of
-        # simulated readers who never engage, which would drown the users with preferences.
-        window = {"FEEDMESH_TRAINING_SECONDS": str(int(time.monotonic() - history_started) + 60)}
+        # Trained on this run's history only (two seconds of margin): the stack's earlier benchmarks left millions
+        # of impressions of simulated readers who never engage, which would drown the users with preferences (and
+        # the benchmark just before fills the older pages the model would learn from).
+        window = {"FEEDMESH_TRAINING_SECONDS": str(round(time.monotonic() - history_started + 2, 1))}
         train = shlex.split(args.train_command)
         await asyncio.to_thread(subprocess.run, train, check=True, env=os.environ | window)
         timings["train"] = round(time.monotonic() - t, 1)
