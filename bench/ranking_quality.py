@@ -4,7 +4,8 @@ chronological top 10.
 
     .venv/bin/python -m bench.ranking_quality [--viewers 40] [--authors 24] [--rounds 6] ...
 
-Phases: accounts (new ones each run, through the auth service; sessions through POST /v1/sessions is rate limited
+Phases: the timeline's read server restarted logging every page's impressions (the stack logs a tenth; restored
+at the end) -> accounts (new ones each run, through the auth service; sessions through POST /v1/sessions is rate limited
 per address, so CreateSession straight) -> every viewer follows every author (REST) -> history: `--rounds` times,
 each author posts once, then each viewer reads a chronological page and likes (and sometimes comments on) what it
 shows as its hidden preferences say (bench/ranking_sim.py) -> the offline chain (`--train-command`, `make train`'s,
@@ -30,6 +31,7 @@ from typing import Any
 import httpx
 from feedmesh.auth.v1 import auth_service_pb2
 
+from bench import stack_ctl
 from bench.env import Bench, service_addresses
 from bench.ranking_sim import Preferences, compare, precision_at, react
 from bench.report import RESULTS
@@ -65,6 +67,11 @@ class Rest:
         if reply.status_code >= 400:
             raise RuntimeError(f"{method} {path}: {reply.status_code} {reply.text[:300]}")
         return reply.json()
+
+    async def reachable(self, token: str) -> bool:
+        """Envoy health-checks the timeline every few seconds: after a restart, the feed answers 503 a while."""
+        reply = await self.http.get("/v1/feed?limit=1", headers={"Authorization": f"Bearer {token}"})
+        return reply.status_code == 200
 
     async def feed(self, token: str, mode: str, limit: int) -> dict[str, Any]:
         return dict(await self.call(token, "GET", f"/v1/feed?mode={mode}&limit={limit}"))
@@ -103,12 +110,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     prefix = f"rq{int(time.time()) % 10_000_000}"
     prefs = Preferences.draw(args.viewers, args.authors, args.favourites, args.seed)
     rng = random.Random(args.seed)
+    print("restart the timeline logging every page's impressions ...", flush=True)
+    timings["restart"] = round(await asyncio.to_thread(stack_ctl.log_all_impressions, True), 1)
     bench = await Bench.open()
     rest = Rest(f"http://{service_addresses('timeline').gateway}")
     try:
         print("accounts ...", flush=True)
         authors = await accounts(bench, [f"{prefix}_a{a}" for a in range(args.authors)])
         viewers = await accounts(bench, [f"{prefix}_v{v}" for v in range(args.viewers)])
+        await wait_for(
+            lambda: rest.reachable(viewers[f"{prefix}_v0"][1]),
+            what="the gateway routing the feed to the restarted timeline",
+            within=60,
+            interval=0.5,
+        )
         author_ids = [authors[f"{prefix}_a{a}"][0] for a in range(args.authors)]
         author_tokens = [authors[f"{prefix}_a{a}"][1] for a in range(args.authors)]
         viewer_tokens = [viewers[f"{prefix}_v{v}"][1] for v in range(args.viewers)]
@@ -153,9 +168,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         before = (await rest.feed(viewer_tokens[0], "ranked", 1)).get("modelVersion", "")
         print(f"training ({args.train_command}) ...", flush=True)
         t = time.monotonic()
-        # Trained on this run's history only: the stack's earlier benchmarks left millions of impressions of
-        # simulated readers who never engage, which would drown the users with preferences.
-        window = {"FEEDMESH_TRAINING_SECONDS": str(int(time.monotonic() - history_started) + 60)}
+        # Trained on this run's history only (two seconds of margin): the stack's earlier benchmarks left millions
+        # of impressions of simulated readers who never engage, which would drown the users with preferences (and
+        # the benchmark just before fills the older pages the model would learn from).
+        window = {"FEEDMESH_TRAINING_SECONDS": str(round(time.monotonic() - history_started + 2, 1))}
         train = shlex.split(args.train_command)
         await asyncio.to_thread(subprocess.run, train, check=True, env=os.environ | window)
         timings["train"] = round(time.monotonic() - t, 1)
@@ -205,6 +221,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         await rest.close()
         await bench.close()
+        print("restart the timeline with the stack's impression sample ...", flush=True)
+        await asyncio.to_thread(stack_ctl.log_all_impressions, False)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

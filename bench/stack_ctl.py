@@ -57,3 +57,13 @@ def set_engagement_limits(lifted: bool) -> float:
     """Restarts the engagement service with its like budgets and burst guard lifted (True) or as the stack's
     settings have them (False)."""
     return restart(("engagement",), {var: value if lifted else None for var, value in LIFTED_ENGAGEMENT_LIMITS.items()})
+
+
+# The ranking quality check's simulated users must have every page they read logged (the stack logs a tenth).
+ALL_IMPRESSIONS = {"FEEDMESH_IMPRESSION_SAMPLE": "1.0"}
+
+
+def log_all_impressions(on: bool) -> float:
+    """Restarts the timeline's read server logging the impressions of every page (True) or as the stack's settings
+    say (False)."""
+    return restart(("timeline",), {var: value if on else None for var, value in ALL_IMPRESSIONS.items()})

@@ -89,8 +89,9 @@ class TimelineSettings(CassandraSettings, ServerSettings):
     rank_reuse_viewers: int = 20_000
     # Impressions (feedmesh.events.v1.FeedImpression): the fraction of served pages whose items are logged to the
     # topic, fire and forget; at most this many wait to be sent (more are dropped: a Kafka outage costs impressions,
-    # never reads).
-    impression_sample: float = 1.0
+    # never reads). A tenth: every logged page is twenty events through this process, Kafka and the lake, which at
+    # 1.0 took half of the feed reads' throughput (bench/README.md); a tenth of real traffic is plenty to learn from.
+    impression_sample: float = 0.1
     impressions_topic: str = "feedmesh.impressions"
     impressions_max_pending: int = 50_000
     # The next page's candidates are warmed into Redis for this long after a page is served (0: off).

@@ -119,6 +119,7 @@ async def ranked(
             # Generous: this test is about the order, not the budget (a loaded test machine would degrade pages).
             rank_deadline_ms=2000,
             impressions_topic=topic,
+            impression_sample=1.0,  # every page's impressions, which the test reads back
         )
         servers.append(timeline)
         channel = grpc.aio.insecure_channel(address)
