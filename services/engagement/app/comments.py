@@ -14,6 +14,7 @@ from typing import cast
 
 from services.common.content_safety import ContentPolicy
 from services.common.errors import NotFound, PermissionDenied
+from services.engagement.app.ports import Actor
 from services.engagement.app.writes import Writes
 from services.engagement.domain import comments as rules
 from services.engagement.domain.model import Action, Comment, CounterKind, MemberChange, created_at_of, require_positive
@@ -54,8 +55,9 @@ class Comments:
                     if publishes_events(start.hidden):
                         await w.events.commented(conn, post, new, rules.mentioned_handles(cleaned))
             if earlier is None and not start.hidden:
-                await w.counting.applied(MemberChange(post_id, CounterKind.COMMENTS, new.id, True), session.conn)
-        if earlier is None:
+                change = MemberChange(post_id, CounterKind.COMMENTS, new.id, True)
+                await w.counting.applied(change, session.conn, Actor(user_id, start.sees_own_hidden))
+        if earlier is None and start.hidden:  # in no cache: the version is replaced on its own
             await w.changed(user_id, start.sees_own_hidden)
         return comment
 

@@ -88,13 +88,14 @@ class Reactions:
         if taken is not None and taken.answer is not None:
             return cast(ShareCount, taken.answer)
         if taken is None and not start.hidden:
-            count = await w.counting.applied(MemberChange(post_id, CounterKind.SHARES, share_id, True))
+            change = MemberChange(post_id, CounterKind.SHARES, share_id, True)
+            count = await w.counting.applied(change, actor=Actor(user_id, start.sees_own_hidden))
         else:  # hidden, or the first request died before answering: count now, change nothing
             count = (await w.counting.exact([post_id]))[post_id].shares
             if start.hidden:
                 count += (await w.own_hidden(user_id, post_id)).shares
         async with w.db.reads() as conn:
             answer = cast(ShareCount, await keyed.settle(conn, ShareCount(share_count=count)))
-        if taken is None:
+        if taken is None and start.hidden:  # in no cache: the version is replaced on its own
             await w.changed(user_id, start.sees_own_hidden)
         return answer
