@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make status`: each component and every other process with a pid file in .run/pids: running or not, pid,
-# resident memory (the process and its children), and whether it answers.
+# resident memory (the process and its children), and whether it answers; then the health summary from
+# Prometheus (stack/health.py).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 load_settings
@@ -30,4 +31,7 @@ done
 echo "total resident memory of the processes above: $((total / 1024)) MiB"
 running=()
 for c in "${COMPONENTS[@]}"; do our_pid "$c" >/dev/null && running+=("$c"); done
-((${#running[@]} == 0)) || "$PY" -m stack.readiness check "${running[@]}"
+answers=0
+((${#running[@]} == 0)) || "$PY" -m stack.readiness check "${running[@]}" || answers=$?
+"$PY" -m stack.health
+exit "$answers"

@@ -20,6 +20,8 @@ _BATCH_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75,
 class ConsumerMetrics:
     batches: Children[Histogram]
     """Seconds to handle one polled batch, by group."""
+    failed_batches: Children[Counter]
+    """Batches whose handler failed (retried partition by partition, then held back), by group."""
     lag: Gauge
     """Messages not yet processed, by group and member."""
     dead_letters: Counter
@@ -38,6 +40,13 @@ def consumer_metrics(service: str) -> ConsumerMetrics:
                 "Time to handle one polled batch, per consumer group: the next batch is polled after it",
                 ["group"],
                 buckets=_BATCH_BUCKETS,
+            )
+        ),
+        failed_batches=Children(
+            Counter(
+                f"{prefix}_consumer_batch_failures_total",
+                "Polled batches whose handler failed, per consumer group: their events are retried, not lost",
+                ["group"],
             )
         ),
         lag=Gauge(

@@ -86,6 +86,7 @@ class Pipeline:
                 oldest.rest.result()
             except Exception:
                 log.exception("a batch's rest failed", extra={"member": runner.member})
+                runner.metrics.failed_batches.labels(runner.group).inc()
                 self._rewind(consumer)
                 return
             self.unfinished.popleft()

@@ -201,6 +201,7 @@ class ConsumerRunner:
                 failed: set[TopicPartition] = set()
             except Exception:
                 log.exception("batch failed", extra={"member": self.member, "n": len(records)})
+                self.metrics.failed_batches.labels(self.group).inc()
                 if self._stop.is_set():  # killed (or stopping) mid-batch: nothing more, nothing committed
                     return
                 failed = self._retry_by_partition(batch)

@@ -24,6 +24,7 @@ from google.protobuf.wrappers_pb2 import Int64Value
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from opentelemetry import trace
+from prometheus_client import REGISTRY
 
 from services.common.kafka import API_VERSION, KafkaPublisher
 from services.common.kafka_consumer import ConsumedEvent, DeadLetters, EventConsumer
@@ -120,6 +121,11 @@ async def _running(
     finally:
         await consumer.stop()
         await publisher.close()
+
+
+def _failed_batches(group: str) -> float:
+    """What the runtime counted as failed batches of the group (the fanout-failure alert reads this counter)."""
+    return REGISTRY.get_sample_value("feedmesh_test_consumer_batch_failures_total", {"group": group}) or 0.0
 
 
 def _all_committed(committed: dict[int, int]) -> bool:
@@ -239,6 +245,7 @@ async def test_an_outage_sets_nothing_aside(stack_settings: StackSettings, kafka
         # Every partition past the poison count.
         await wait_until(lambda: failures >= 6 * PARTITIONS, what="every partition failing past the poison count")
         assert set(run.committed().values()) == {0}
+        assert 1 <= _failed_batches(run.group) <= failures
         down = False
         await run.committed_when(_all_committed, "every partition committed once the store is back")
     for p in range(PARTITIONS):
@@ -282,6 +289,7 @@ async def test_a_pipelined_batch_is_committed_once_its_rest_is_over_and_a_failed
         )
         await wait_until(lambda: heads.count(poison) >= 3, what="the failed rest's batch run again, and again")
         assert run.committed()[poison[0]] <= poison[1], "a commit passed a batch that failed"
+        assert _failed_batches(run.group) >= 1
 
         cured = True
         await run.committed_when(lambda c: c[poison[0]] == PER_PARTITION, "the cured partition committed")
