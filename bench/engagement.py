@@ -16,17 +16,19 @@ import asyncio
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import grpc
 
-from bench import latest, process_cpu, stack_ctl
+from bench import latest, plots, process_cpu, stack_ctl
 from bench.engagement_report import build_rows
 from bench.engagement_setup import author, cached_counts, fresh_posts, likers
 from bench.env import Bench, service_addresses
 from bench.loadgen import LoadResult
 from bench.measure_drift import DriftWatch, Probes, converge, repairs
 from bench.measure_likes import GatewayLikes, LikePairs, LoadShape, direct_floor
+from bench.report import RESULTS
 from bench.runner import Restore, measure_and_report, new_figures, phase
 from bench.stats import ratio
 from services.common.polling import wait_for
@@ -131,7 +133,7 @@ def mean_cpu(snapshots: list[dict[str, float]]) -> dict[str, float]:
     return dict(sorted(mean.items(), key=lambda kv: -kv[1]))
 
 
-async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+async def measure(args: argparse.Namespace, figures: dict[str, Any], loads: list[plots.TimedCalls]) -> None:
     bench = await Bench.open()
     addr = service_addresses("engagement")
     client: GatewayLikes | None = None
@@ -190,6 +192,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                 flush=True,
             )
         floor_all, likes_all = LoadResult.merge(floors), LoadResult.merge(like_runs)
+        loads += [plots.TimedCalls.of("likes", likes_all), plots.TimedCalls.of("floor", floor_all)]
         figures["floor"] = {**floor_all.as_dict(), "cpu_percent_of_a_core": mean_cpu(floor_cpu)}
         figures["likes"] = {
             **likes_all.as_dict(),
@@ -253,12 +256,17 @@ async def main(argv: list[str]) -> int:
     }
     figures = new_figures(datetime.now(UTC), settings, METHOD)
     limits = Restore("the engagement service with the stack's settings", lambda: stack_ctl.set_engagement_limits(False))
+    loads: list[plots.TimedCalls] = []
+
+    def write_with_plot(figures: dict[str, Any], stamp: str) -> tuple[Path, Path]:
+        if loads:
+            title = f"Engagement benchmark {stamp}: likes and the floor through the gateway"
+            path = plots.load_plot(loads, RESULTS / f"engagement-{stamp}-likes.png", title)
+            figures["plots"] = [f"bench/results/{path.name}"]
+        return latest.write_run("engagement", figures, stamp)
+
     await measure_and_report(
-        figures,
-        measure(args, figures),
-        None if args.no_restart else limits,
-        build_rows,
-        lambda f, stamp: latest.write_run("engagement", f, stamp),
+        figures, measure(args, figures, loads), None if args.no_restart else limits, build_rows, write_with_plot
     )
     return 0
 

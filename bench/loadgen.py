@@ -25,11 +25,19 @@ class LoadResult:
     error_codes: dict[str, int] = field(default_factory=dict)
     samples: list[float] = field(default_factory=list, repr=False)
     """The latencies measured (seconds), so runs can be merged."""
+    starts: list[float] = field(default_factory=list, repr=False)
+    """When each of `samples` started, in seconds from the start of the measurement (bench.plots)."""
 
     @classmethod
     def merge(cls, results: list[LoadResult]) -> LoadResult:
-        """Several runs of one load as one: calls and seconds add up, percentiles over every sample."""
+        """Several runs of one load as one: calls and seconds add up, percentiles over every sample; each run's
+        start times follow the previous runs' seconds."""
         samples = [s for r in results for s in r.samples]
+        starts: list[float] = []
+        offset = 0.0
+        for r in results:
+            starts += [offset + s for s in r.starts]
+            offset += r.seconds
         codes: dict[str, int] = {}
         for r in results:
             for code, n in r.error_codes.items():
@@ -41,6 +49,7 @@ class LoadResult:
             latency=summarize(samples),
             error_codes=codes,
             samples=samples,
+            starts=starts,
         )
 
     @property
@@ -60,6 +69,7 @@ class LoadResult:
 
 async def closed_loop(call: Call, *, concurrency: int, seconds: float, warmup: float = 2.0) -> LoadResult:
     latencies: list[float] = []
+    starts: list[float] = []
     errors: dict[str, int] = {}
     counter = 0
     started = time.perf_counter()
@@ -82,6 +92,7 @@ async def closed_loop(call: Call, *, concurrency: int, seconds: float, warmup: f
             end = time.perf_counter()
             if begin >= measure_from and end <= stop_at:
                 latencies.append(end - begin)
+                starts.append(begin - measure_from)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return LoadResult(
@@ -91,6 +102,7 @@ async def closed_loop(call: Call, *, concurrency: int, seconds: float, warmup: f
         latency=summarize(latencies),
         error_codes=errors,
         samples=latencies,
+        starts=starts,
     )
 
 
@@ -105,8 +117,10 @@ async def closed_loop_count(call: Call, *, count: int, concurrency: int) -> Load
     previous call returns; every call is measured, and the rate is over the time from the first call to the last
     answer (a fixed amount of work, where `closed_loop` runs for a fixed time)."""
     latencies: list[float] = []
+    starts: list[float] = []
     errors: dict[str, int] = {}
     numbers = iter(range(count))
+    started = time.perf_counter()
 
     async def worker() -> None:
         for n in numbers:
@@ -117,8 +131,8 @@ async def closed_loop_count(call: Call, *, count: int, concurrency: int) -> Load
                 errors[exc.code().name] = errors.get(exc.code().name, 0) + 1
                 continue
             latencies.append(time.perf_counter() - begin)
+            starts.append(begin - started)
 
-    started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return LoadResult(
         calls=len(latencies),
@@ -127,4 +141,5 @@ async def closed_loop_count(call: Call, *, count: int, concurrency: int) -> Load
         latency=summarize(latencies),
         error_codes=errors,
         samples=latencies,
+        starts=starts,
     )

@@ -207,8 +207,10 @@ async def freshness(
     author_1k: tuple[int, Sequence[int]],
     author_10k: tuple[int, Sequence[int]],
     until: asyncio.Event | None = None,
+    samples: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
-    """Publishes for `settings.seconds`, or, given `until`, until it is set; then waits for every sample."""
+    """Publishes for `settings.seconds`, or, given `until`, until it is set; then waits for every sample. Given
+    `samples`, puts every sample (seconds) there too, by figure: visible, pushed (for bench.plots)."""
     run = FreshnessRun(bench, settings)
     before = {**await bench.post_metrics(), **await bench.timeline_metrics()}
     stop_at = time.perf_counter() + settings.seconds if until is None else math.inf
@@ -232,6 +234,9 @@ async def freshness(
     await poller
     after = {**await bench.post_metrics(), **await bench.timeline_metrics()}
     r = run.results
+    if samples is not None:
+        samples["visible"] = [x for xs in r.visible.values() for x in xs]
+        samples["pushed"] = [x for xs in r.redis.values() for x in xs]
     return {
         "settings": settings.__dict__,
         "posts": r.posts,

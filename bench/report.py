@@ -182,6 +182,8 @@ def markdown(rows: list[Row], figures: dict[str, Any], title: str = "Timeline be
     out += ["", "## Settings", "", "```", json.dumps(s, indent=2), "```", "", "## How measured", ""]
     out += [f"- {line}" for line in figures["method"]]
     out += ["", f"Full figures: `{figures['json_file']}`.", ""]
+    if figures.get("plots"):  # beside latest.md, in bench/results
+        out += [" ".join(f"![{Path(plot).stem}]({Path(plot).name})" for plot in figures["plots"]), ""]
     return "\n".join(out)
 
 

@@ -16,18 +16,19 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 
-from bench import baselines, process_cpu, stack_ctl
+from bench import baselines, plots, process_cpu, stack_ctl
 from bench.env import Bench
 from bench.measure_capacity import mix_capacity
 from bench.measure_cost import post_cost
 from bench.measure_fanout import burst
 from bench.measure_freshness import FreshnessSettings, freshness, scaled_load
 from bench.measure_reads import reads_against_unary
-from bench.report import build_rows, write
+from bench.report import RESULTS, build_rows, write
 from bench.runner import Restore, measure_and_report, new_figures, phase
 from bench.seed import AUTHOR_SIZES, seed
 from bench.stats import median_of
@@ -112,7 +113,7 @@ async def graph_threshold(bench: Bench, user_id: int) -> int:
     return int(reply.celebrity_threshold)
 
 
-async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+async def measure(args: argparse.Namespace, figures: dict[str, Any], series: plots.TimelineSeries) -> None:
     bench = await Bench.open()
     try:
         t = phase("seed")
@@ -151,6 +152,7 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             "trivial_grpc": {**unary.as_dict(), **unary_info},
         }
         figures["feed_reads"] = {**reads.as_dict(), **reads_info}
+        series.loads = [plots.TimedCalls.of("feed reads", reads), plots.TimedCalls.of("trivial unary", unary)]
 
         phase("fanout bursts")
         figures["fanout"] = []
@@ -217,12 +219,14 @@ async def measure(args: argparse.Namespace, figures: dict[str, Any]) -> None:
             rewritten = await bench.aof_rewritten()
             print(f"  waited {rewritten:.1f}s for Redis to rewrite its append-only file", flush=True)
             cpu_before = process_cpu.snapshot()
+            samples = series.freshness[f"{load:.0%} load"] = {}
             figures[key] = await freshness(
                 bench,
                 fs,
                 reed_followers=data.reed_followers,
                 author_1k=(data.authors["1k"], fans_1k),
                 author_10k=(data.authors["10k"], fans_10k),
+                samples=samples,
             )
             figures[key]["cpu_percent_of_a_core"] = process_cpu.cores_used(cpu_before, process_cpu.snapshot())
             figures[key]["load"] = load
@@ -269,7 +273,14 @@ async def main(argv: list[str]) -> int:
         "graph + timeline with the default celebrity threshold", lambda: stack_ctl.set_celebrity_threshold(None)
     )
     restore = None if args.no_restart else threshold
-    await measure_and_report(figures, measure(args, figures), restore, build_rows, write)
+    series = plots.TimelineSeries()
+
+    def write_with_plots(figures: dict[str, Any], stamp: str) -> tuple[Path, Path]:
+        written = plots.write_timeline_plots(series, RESULTS, stamp)
+        figures["plots"] = [f"bench/results/{path.name}" for path in written]
+        return write(figures, stamp)
+
+    await measure_and_report(figures, measure(args, figures, series), restore, build_rows, write_with_plots)
     return 0
 
 
