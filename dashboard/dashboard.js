@@ -54,7 +54,9 @@ function seriesLabel(legend, metric, expr) {
 }
 
 async function queryRange(expr, win) {
-  const params = new URLSearchParams({ query: expr, start: win.start, end: win.end, step: win.step });
+  // $range: the window's length in PromQL (e.g. `topk(8, avg_over_time(x[$range] @ end()))` picks over the window)
+  const query = expr.replaceAll("$range", win.range);
+  const params = new URLSearchParams({ query, start: win.start, end: win.end, step: win.step });
   const reply = await fetch(`/prometheus/api/v1/query_range?${params}`);
   const text = await reply.text();
   let body;
@@ -169,18 +171,19 @@ class PanelView {
   }
 }
 
-function timeWindow(rangeSeconds, fixedEnd) {
-  const step = Math.max(MIN_STEP, Math.ceil(rangeSeconds / POINTS));
+function timeWindow(range, fixedEnd) {
+  const seconds = parseDuration(range);
+  const step = Math.max(MIN_STEP, Math.ceil(seconds / POINTS));
   // aligned on the step, so that a refresh keeps the points where they were
   const end = Math.floor((fixedEnd ?? Date.now() / 1000) / step) * step;
-  return { start: end - Math.floor(rangeSeconds / step) * step, end, step };
+  return { range, start: end - Math.floor(seconds / step) * step, end, step };
 }
 
 async function main() {
   const params = new URLSearchParams(location.search);
   const config = await (await fetch("panels.json")).json();
   const range = params.get("range") || config.range;
-  const rangeSeconds = parseDuration(range);
+  parseDuration(range); // a malformed ?range= fails here, before any panel
   const fixedEnd = params.has("end") ? Number(params.get("end")) : null;
   const refresh = fixedEnd != null ? 0 : Number(params.get("refresh") ?? config.refresh_seconds);
 
@@ -204,7 +207,7 @@ async function main() {
   }
 
   async function round() {
-    const win = timeWindow(rangeSeconds, fixedEnd);
+    const win = timeWindow(range, fixedEnd);
     const until = new Date(win.end * 1000).toISOString().replace("T", " ").slice(0, 19);
     document.getElementById("window").textContent = `last ${range} until ${until} UTC, step ${win.step}s`;
     await Promise.all(views.map((v) => v.load(win)));

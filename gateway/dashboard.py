@@ -33,7 +33,7 @@ CONTENT_TYPES = {
 # Prometheus's read-only query endpoints, the only ones the page needs (no admin, series or metadata API)
 PROMETHEUS_READS = ("/api/v1/query", "/api/v1/query_range")
 PROMETHEUS_PREFIX = "/prometheus"
-PROMETHEUS_CLUSTER = "prometheus"
+PROMETHEUS_CLUSTER = "dashboard_prometheus"
 _DURATION = re.compile(r"^[1-9][0-9]*[smhd]$")
 
 

@@ -23,6 +23,7 @@ from tests.e2e.conftest import Gateway, User
 
 # the test's own traffic must show in these (the RED request rates per route and per service)
 TRAFFIC_RULES = ("feedmesh:gateway_requests:rate", "feedmesh:rpc_requests:rate")
+RANGE = "15m"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_every_panel_draws_what_prometheus_has(
     )
     end = int(time.time() - lag)
 
-    report = browse(dashboard_url("15m", end))
+    report = browse(dashboard_url(RANGE, end))
 
     assert report.status == 200 and report.state == "ready", report
     assert report.console_errors == []
@@ -73,7 +74,7 @@ def test_every_panel_draws_what_prometheus_has(
         assert drawn.state in ("ok", "empty"), f"{drawn.title}: {drawn.error}"
         expected = 0
         for query in panel["queries"]:
-            params: dict[str, str | int] = {"query": query["expr"], **window}
+            params: dict[str, str | int] = {"query": query["expr"].replace("$range", RANGE), **window}
             reply = dashboard.get("/prometheus/api/v1/query_range", params=params)
             assert reply.status_code == 200, reply.text
             expected += _finite_points(reply.json()["data"]["result"])
