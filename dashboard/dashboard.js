@@ -14,6 +14,7 @@ const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
 const POINTS = 240;
 const MIN_STEP = 5; // the scrape and rule evaluation interval (stack/conf/prometheus.yml)
 const CHART_HEIGHT = 170;
+const PANEL_WIDTH = 470; // px, with its margins: dashboard.css's grid columns are at least 460px
 
 function compact(v) {
   const a = Math.abs(v);
@@ -198,11 +199,16 @@ async function main() {
   const views = [];
   const main = document.getElementById("sections");
   for (const section of config.sections) {
+    // a section is as wide as its panels need, so that short sections share a row
+    const box = document.createElement("div");
+    box.className = "section";
+    box.style.flex = `${section.panels.length} 1 ${section.panels.length * PANEL_WIDTH}px`;
     const heading = document.createElement("h2");
     heading.textContent = section.title;
     const grid = document.createElement("div");
     grid.className = "grid";
-    main.append(heading, grid);
+    box.append(heading, grid);
+    main.append(box);
     for (const panel of section.panels) views.push(new PanelView(panel, grid));
   }
 
