@@ -8,7 +8,7 @@
 // every panel of a round has answered, with the window queried in data-start, data-end and data-step.
 "use strict";
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"];
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
 const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
 // points per chart: enough for a smooth line, few enough for a 2-core machine's Prometheus
 const POINTS = 240;
@@ -140,6 +140,8 @@ class PanelView {
           ...series.map((s, i) => ({
             label: s.label,
             stroke: PALETTE[i % PALETTE.length],
+            // past the palette, colours come round again, dashed: two lines never look alike
+            dash: i >= PALETTE.length ? [6, 3] : undefined,
             width: 1.5,
             spanGaps: false,
             value: (u, v) => format(unit, v),
