@@ -37,23 +37,27 @@ PROMETHEUS_CLUSTER = "dashboard_prometheus"
 _DURATION = re.compile(r"^[1-9][0-9]*[smhd]$")
 
 
-class PanelError(ValueError):
-    """panels.json is malformed; the message names the panel and the field."""
-
-
 @dataclass(frozen=True)
 class Query:
+    """A PromQL expression the page draws every series of, each named by the legend template ("{{service}}")."""
+
     expr: str
     legend: str = ""
 
 
 @dataclass(frozen=True)
 class Panel:
-    section: str
+    """One chart of the page, drawn from its queries."""
+
+    section: str  # the title of the section it is in
     title: str
-    unit: str
+    unit: str  # one of UNITS: how the page formats its values
     queries: tuple[Query, ...]
-    description: str = ""
+    description: str = ""  # shown when hovering the title
+
+
+class PanelError(ValueError):
+    """panels.json is malformed; the message names the panel and the field."""
 
 
 def _text(item: dict[str, Any], key: str, where: str, required: bool = True) -> str:
