@@ -46,6 +46,10 @@ def _query(dashboard: httpx.Client, expr: str, at: float) -> list[dict[str, Any]
 def test_every_panel_draws_what_prometheus_has(
     dashboard: httpx.Client, client: httpx.Client, new_user: Callable[..., User]
 ) -> None:
+    recorded = _query(dashboard, 'count({__name__=~"feedmesh:.+"})', time.time())
+    assert recorded, (
+        "Prometheus records no feedmesh: rules: restart it to load them (bash stack/ctl.sh restart prometheus)"
+    )
     reader = new_user()
     for _ in range(5):
         assert client.get("/v1/feed", params={"limit": 5}, headers=reader.auth).status_code == 200
