@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Starts the Envoy gateway (see gateway/README.md), with the operators' dashboard on its own loopback port
-# (docs/observability.md): sets the media bucket's public-read policy, renders
-# envoy/envoy.yaml.tmpl into .run/gateway/envoy.yaml from the settings of this run (ports, endpoints, rate limits:
-# read here, at start), validates it, starts Envoy with a pid file, and waits until its admin reports /ready with
-# the JWKS loaded. A gateway already running is left alone: `make down && make up` applies new settings.
+# Starts the Envoy gateway (see gateway/README.md), with the operators' dashboard on a loopback port of its own
+# (docs/observability.md): sets the media bucket's public-read policy, renders envoy/envoy.yaml.tmpl into
+# .run/gateway/envoy.yaml from the settings of this run (ports, endpoints, rate limits: read here, at start),
+# validates it, starts Envoy with a pid file, and waits until its admin reports /ready with the JWKS loaded. A
+# gateway already running is left alone: `make down && make up` applies new settings.
 set -euo pipefail
 source "${FEEDMESH_STACK_LIB:-$(dirname "$0")/../lib.sh}"
 load_settings # (up.sh has exported them already; this lets the hook run on its own too)
