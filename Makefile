@@ -8,8 +8,13 @@ CACHE     ?= $(HOME)/.cache/feedmesh
 BUF       := $(CACHE)/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
 BUF_VER   := 1.75.0
 OPENAPIV2 := $(CACHE)/go/bin/protoc-gen-openapiv2
+# npm: the dashboard's chart library (served by the gateway), and the browser driver of its test and screenshot
+UPLOT     := $(CACHE)/npm/node_modules/uplot/dist/uPlot.iife.min.js
+UPLOT_VER := 1.6.32
+PLAYWRIGHT     := $(CACHE)/npm/node_modules/playwright-core/package.json
+PLAYWRIGHT_VER := 1.65.2
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -24,10 +29,18 @@ $(BUF):
 	mkdir -p $(CACHE)/npm
 	npm install --silent --prefix $(CACHE)/npm @bufbuild/buf@$(BUF_VER)
 
+$(UPLOT):
+	mkdir -p $(CACHE)/npm
+	npm install --silent --prefix $(CACHE)/npm uplot@$(UPLOT_VER)
+
+$(PLAYWRIGHT):
+	mkdir -p $(CACHE)/npm
+	npm install --silent --prefix $(CACHE)/npm playwright-core@$(PLAYWRIGHT_VER)
+
 $(OPENAPIV2):
 	GOBIN=$(CACHE)/go/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@v2.30.0
 
-setup: $(PY) $(BUF) $(OPENAPIV2) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
+setup: $(PY) $(BUF) $(OPENAPIV2) $(UPLOT) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
 	bash stack/provision.sh
 
 gen: $(PY) $(BUF) $(OPENAPIV2) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
@@ -58,14 +71,21 @@ wipe: down ## stop, then delete all local state (.run/)
 status: ## what is running
 	bash stack/status.sh
 
-test-unit: $(PY) ## unit tests only (no servers)
+test-unit: $(PY) $(UPLOT) ## unit tests only (no servers)
 	$(VENV)/bin/pytest -q tests/unit
 
-test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
+test: $(PY) $(BUF) $(OPENAPIV2) browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
 	bash tools/check_gen_clean.sh
 	$(MAKE) lint
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+browser: $(PLAYWRIGHT) ## headless Chromium (apt) and playwright-core (npm): the dashboard's test and screenshot
+	bash stack/provision.sh --browser
+
+dashboard-shot: browser ## docs/dashboard.png from the running stack's dashboard (RANGE=30m, END=unix seconds)
+	PYTHONPATH=gen:. $(PY) -m gateway.dashboard_browser --screenshot docs/dashboard.png \
+		$(if $(RANGE),--range $(RANGE)) $(if $(END),--end $(END))
 
 train: $(PY) ## the offline ranking chain once, on the running stack: flush the lake, features to Redis, train, publish if it beats recency
 	PYTHONPATH=gen:. $(PY) -m feedmesh_cli train

@@ -22,6 +22,7 @@ from typing import Any
 from google.protobuf import any_pb2, descriptor_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+from gateway import dashboard
 from gateway.routes import Rpc, grpc_services, load_rpcs
 from gateway.settings import GatewaySettings, load_gateway_settings
 
@@ -312,6 +313,7 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "jwt_rules": jwt_rules(rpcs),
         "rpc_routes": rpc_routes(rpcs, settings),
         "service_clusters": service_clusters(rpcs, settings),
+        **dashboard.template_values(settings),
     }
     config = out_dir / "envoy.yaml"
     tmp = config.with_suffix(".yaml.tmp")

