@@ -68,7 +68,7 @@ test: $(PY) $(BUF) $(OPENAPIV2) ## everything: lint, generated code in step, uni
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
 train: $(PY) ## the offline ranking chain once, on the running stack: flush the lake, features to Redis, train, publish if it beats recency
-	PYTHONPATH=gen:. $(PY) -m feedmesh_cli train
+	PYTHONPATH=gen:. $(PY) -m feedmesh_cli admin train
 
 bench: up ## benchmarks on the real stack (timeline, engagement, notifications, ranking, ranking quality); results in bench/results/
 	$(PY) -m bench.run

@@ -1,0 +1,99 @@
+"""The user commands' answers as a person reads them (rich tables), from the gateway's JSON
+(shared/api/public-rest-contract.md: lowerCamelCase fields, 64-bit ids and counts as strings). Pure: the caller
+prints what these build, and passes `now` so that ages are testable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+Json = dict[str, Any]
+
+_NOTIFICATION_VERBS = {
+    "FOLLOW": "followed you",
+    "FOLLOW_REQUEST": "asked to follow you",
+    "LIKE": "liked your post",
+    "COMMENT": "commented on your post",
+    "MENTION": "mentioned you in post",
+    "CLOSE_FRIEND_POST": "posted for close friends: post",
+}
+
+
+def age(stamp: str, now: datetime) -> str:
+    """How long ago an RFC 3339 time was ("45s", "12m", "3h", "6d"), or its date when over a week or unreadable."""
+    try:
+        then = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    seconds = int((now - then).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return then.strftime("%Y-%m-%d") if unit == "d" and seconds >= 7 * size else f"{seconds // size}{unit} ago"
+    return f"{max(seconds, 0)}s ago"
+
+
+def user_label(user: Json) -> str:
+    """`@handle (Display Name)`; the id when the user came without a handle."""
+    handle = user.get("handle")
+    if not handle:
+        return f"user {user.get('id', '?')}"
+    name = user.get("displayName")
+    return f"@{handle} ({name})" if name else f"@{handle}"
+
+
+def feed_table(page: Json, now: datetime) -> Table:
+    """One row per feed item: post id, author, age, text, likes, comments, shares, and whether the caller liked it."""
+    table = Table(show_lines=True, expand=False)
+    table.add_column("post", no_wrap=True, style="dim")
+    table.add_column("author", no_wrap=True, style="bold")
+    table.add_column("time", no_wrap=True)
+    table.add_column("text", ratio=1, overflow="fold")
+    for name in ("likes", "comments", "shares"):
+        table.add_column(name, justify="right")
+    table.add_column("liked", justify="center")
+    for item in page.get("items", []):
+        post, author = item.get("post", {}), item.get("author", {})
+        text = Text(post.get("text", ""))
+        if post.get("mediaRefs"):
+            text.append(f"\n[media: {', '.join(post['mediaRefs'])}]", style="italic")
+        table.add_row(
+            post.get("id", ""),
+            user_label(author),
+            age(post.get("createTime", ""), now),
+            text,
+            str(post.get("likeCount", "0")),
+            str(post.get("commentCount", "0")),
+            str(post.get("shareCount", "0")),
+            "yes" if item.get("likedByMe") else "",
+        )
+    return table
+
+
+def notification_table(page: Json, now: datetime) -> Table:
+    """One row per notification, newest first: unread mark, age, who, what."""
+    table = Table(show_lines=False)
+    table.add_column("new", justify="center")
+    table.add_column("time", no_wrap=True)
+    table.add_column("who", no_wrap=True, style="bold")
+    table.add_column("what", ratio=1)
+    for notification in page.get("notifications", []):
+        kind = notification.get("kind", "")
+        what = _NOTIFICATION_VERBS.get(kind, kind.lower())
+        if notification.get("postId") and notification["postId"] != "0":
+            what += f" {notification['postId']}"
+        table.add_row(
+            "" if notification.get("read") else "*",
+            age(notification.get("createTime", ""), now),
+            user_label(notification.get("actor", {})),
+            what,
+        )
+    return table
+
+
+def next_page_hint(command: str, page: Json) -> str | None:
+    """The command line that reads the next page, when there is one."""
+    cursor = page.get("nextCursor")
+    return f"more: feedmesh {command} --page-token {cursor}" if cursor else None
