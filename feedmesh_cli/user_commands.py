@@ -239,7 +239,7 @@ def like(post_id: PostId, gateway: Gateway) -> None:
     """Like a post."""
     with explained(), _as_user(gateway) as api:
         answer = api.like(post_id)
-    typer.echo(f"liked post {post_id} ({answer.get('likeCount', '0')} likes)")
+    typer.echo(f"liked post {post_id} ({user_render.likes(answer)})")
 
 
 @user_app.command()
@@ -247,4 +247,4 @@ def unlike(post_id: PostId, gateway: Gateway) -> None:
     """Take back a like."""
     with explained(), _as_user(gateway) as api:
         answer = api.unlike(post_id)
-    typer.echo(f"unliked post {post_id} ({answer.get('likeCount', '0')} likes)")
+    typer.echo(f"unliked post {post_id} ({user_render.likes(answer)})")

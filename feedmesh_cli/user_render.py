@@ -93,6 +93,12 @@ def notification_table(page: Json, now: datetime) -> Table:
     return table
 
 
+def likes(answer: Json) -> str:
+    """A like's or an unlike's `{"liked", "likeCount"}` as "1 like", "3 likes"."""
+    count = int(answer.get("likeCount", 0))
+    return f"{count} like" if count == 1 else f"{count} likes"
+
+
 def next_page_hint(command: str, page: Json) -> str | None:
     """The command line that reads the next page, when there is one."""
     cursor = page.get("nextCursor")

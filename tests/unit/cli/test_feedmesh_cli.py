@@ -83,6 +83,18 @@ def test_the_completion_script_completes_feedmesh(tmp_path: Path) -> None:
     assert "_FEEDMESH_COMPLETE=complete_bash" in script.out and "complete -o default -F" in script.out
 
 
+def test_completion_offers_the_commands_and_choices(tmp_path: Path) -> None:
+    def offered(words: str) -> list[str]:
+        env = {"_FEEDMESH_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+        done = run_cli([], cwd=tmp_path, env=env)
+        assert done.status == 0, done
+        return done.out.split()
+
+    assert offered("feedmesh no") == ["notifications"]
+    assert {"shadow-ban", "train", "experiments"} <= set(offered("feedmesh admin "))
+    assert offered("feedmesh post hi --visibility ") == ["public", "followers", "close-friends"]
+
+
 def test_a_user_command_without_a_session_says_to_log_in(tmp_path: Path) -> None:
     env = {"FEEDMESH_CONFIG_DIR": str(tmp_path / "config"), "FEEDMESH_GATEWAY_URL": "http://127.0.0.1:1"}
     for args in (["feed"], ["post", "hello"], ["like", "5"], ["notifications", "--json"]):

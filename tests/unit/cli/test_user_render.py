@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from rich.console import Console, RenderableType
 
-from feedmesh_cli.user_render import age, feed_table, next_page_hint, notification_table, user_label
+from feedmesh_cli.user_render import age, feed_table, likes, next_page_hint, notification_table, user_label
 
 NOW = datetime(2026, 12, 7, 3, 0, 0, tzinfo=UTC)
 
@@ -92,3 +92,8 @@ def test_notifications_say_who_did_what_and_mark_the_unread() -> None:
     like, follow = _row(text, "@bob"), _row(text, "@carol")
     assert "*" in like and "1m ago" in like and "liked your post 1001" in like
     assert "*" not in follow and "followed you" in follow
+
+
+def test_like_counts() -> None:
+    assert [likes({"liked": True, "likeCount": n}) for n in ("1", "0", "12")] == ["1 like", "0 likes", "12 likes"]
+    assert likes({"liked": False}) == "0 likes"
