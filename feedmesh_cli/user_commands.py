@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,11 +17,12 @@ import typer
 from rich.console import Console
 
 from feedmesh_cli import user_render
-from feedmesh_cli.api_client import GATEWAY_URL_VARIABLE, FeedmeshApi, default_gateway_url
+from feedmesh_cli.api_client import GATEWAY_URL_VARIABLE, FeedmeshApi, Json, default_gateway_url
 from feedmesh_cli.api_errors import REFUSED, ApiError, CliError, describe
 from feedmesh_cli.token_store import Session, TokenStore, config_dir
 
 user_app = typer.Typer()
+ENTRIES = {"feed": "items", "notifications": "notifications"}  # the field of a list page that holds its entries
 
 Gateway = Annotated[
     str,
@@ -76,6 +77,20 @@ def _as_user(gateway: str) -> FeedmeshApi:
 
 def _print_json(answer: Any) -> None:
     typer.echo(json.dumps(answer, indent=2))
+
+
+def _show_page(command: str, page: Json, as_json: bool, empty: str, view: Callable[[Json, datetime], Any]) -> None:
+    """A list page: its JSON as it is, or its view and the command line of the next page (`empty` when no entries)."""
+    if as_json:
+        _print_json(page)
+        return
+    if not page.get(ENTRIES[command]):
+        typer.echo(empty)
+        return
+    console = Console()
+    console.print(view(page, datetime.now(UTC)))
+    if hint := user_render.next_page_hint(command, page):
+        console.print(hint, highlight=False)
 
 
 def _log_in(api: FeedmeshApi, handle: str, password: str) -> Session:
@@ -184,18 +199,10 @@ def feed(
     """Show your home feed: the posts of the accounts you follow, and yours."""
     with explained(), _as_user(gateway) as api:
         page = api.feed(limit, page_token, mode.value if mode else "")
-    if as_json:
-        _print_json(page)
-        return
-    if not page.get("items"):
-        typer.echo("your feed is empty: follow someone (feedmesh follow USER_ID) or post (feedmesh post TEXT)")
-        return
-    console = Console()
-    console.print(user_render.feed_table(page, datetime.now(UTC)))
-    if page.get("degraded"):
-        console.print("(the ranking did not answer in time: this page is in chronological order)")
-    if hint := user_render.next_page_hint("feed", page):
-        console.print(hint, highlight=False)
+    empty = "your feed is empty: follow someone (feedmesh follow USER_ID) or post (feedmesh post TEXT)"
+    _show_page("feed", page, as_json, empty, user_render.feed_view)
+    if page.get("degraded") and not as_json:
+        typer.echo("(the ranking did not answer in time: this page is in chronological order)")
 
 
 @user_app.command()
@@ -203,16 +210,7 @@ def notifications(gateway: Gateway, limit: Limit = 20, page_token: PageToken = "
     """Show your notifications, newest first (* marks the unread)."""
     with explained(), _as_user(gateway) as api:
         page = api.notifications(limit, page_token)
-    if as_json:
-        _print_json(page)
-        return
-    if not page.get("notifications"):
-        typer.echo("no notifications")
-        return
-    console = Console()
-    console.print(user_render.notification_table(page, datetime.now(UTC)))
-    if hint := user_render.next_page_hint("notifications", page):
-        console.print(hint, highlight=False)
+    _show_page("notifications", page, as_json, "no notifications", user_render.notification_table)
 
 
 @user_app.command()

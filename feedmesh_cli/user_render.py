@@ -1,4 +1,4 @@
-"""The user commands' answers as a person reads them (rich tables), from the gateway's JSON
+"""The user commands' answers as a person reads them (rich text and tables), from the gateway's JSON
 (shared/api/public-rest-contract.md: lowerCamelCase fields, 64-bit ids and counts as strings). Pure: the caller
 prints what these build, and passes `now` so that ages are testable."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -44,32 +45,28 @@ def user_label(user: Json) -> str:
     return f"@{handle} ({name})" if name else f"@{handle}"
 
 
-def feed_table(page: Json, now: datetime) -> Table:
-    """One row per feed item: post id, author, age, text, likes, comments, shares, and whether the caller liked it."""
-    table = Table(show_lines=True, expand=False)
-    table.add_column("post", no_wrap=True, style="dim")
-    table.add_column("author", no_wrap=True, style="bold")
-    table.add_column("time", no_wrap=True)
-    table.add_column("text", ratio=1, overflow="fold")
-    for name in ("likes", "comments", "shares"):
-        table.add_column(name, justify="right")
-    table.add_column("liked", justify="center")
+def _count(post: Json, field: str, noun: str) -> str:
+    count = int(post.get(field, 0))
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def feed_view(page: Json, now: datetime) -> Group:
+    """Each feed item as a short block that wraps at any width: author, age and post id; the text (and media refs);
+    the likes, comments and shares, and whether the caller liked it."""
+    blocks: list[RenderableType] = []
     for item in page.get("items", []):
         post, author = item.get("post", {}), item.get("author", {})
-        text = Text(post.get("text", ""))
+        header = Text(user_label(author), style="bold")
+        header.append(f"  {age(post.get('createTime', ''), now)}  post {post.get('id', '?')}", style="dim")
+        body = Text(post.get("text", ""))
         if post.get("mediaRefs"):
-            text.append(f"\n[media: {', '.join(post['mediaRefs'])}]", style="italic")
-        table.add_row(
-            post.get("id", ""),
-            user_label(author),
-            age(post.get("createTime", ""), now),
-            text,
-            str(post.get("likeCount", "0")),
-            str(post.get("commentCount", "0")),
-            str(post.get("shareCount", "0")),
-            "yes" if item.get("likedByMe") else "",
-        )
-    return table
+            body.append(f"\n[media: {', '.join(post['mediaRefs'])}]", style="italic")
+        counts = [_count(post, "likeCount", "like"), _count(post, "commentCount", "comment")]
+        footer = Text(" · ".join([*counts, _count(post, "shareCount", "share")]), style="dim")
+        if item.get("likedByMe"):
+            footer.append(" · liked by you", style="green")
+        blocks.append(Group(header, body, footer, Text()))
+    return Group(*blocks)
 
 
 def notification_table(page: Json, now: datetime) -> Table:
@@ -95,8 +92,7 @@ def notification_table(page: Json, now: datetime) -> Table:
 
 def likes(answer: Json) -> str:
     """A like's or an unlike's `{"liked", "likeCount"}` as "1 like", "3 likes"."""
-    count = int(answer.get("likeCount", 0))
-    return f"{count} like" if count == 1 else f"{count} likes"
+    return _count(answer, "likeCount", "like")
 
 
 def next_page_hint(command: str, page: Json) -> str | None:
