@@ -72,7 +72,9 @@ class FeedmeshApi:
             answer = None
         if reply.status_code >= 400:
             raise ApiError(reply.status_code, server_message(answer, reply.text), _retry_after(reply.headers))
-        return answer if isinstance(answer, dict) else {}
+        if not isinstance(answer, dict):
+            raise ApiError(reply.status_code, f"the answer is not the API's JSON: is {self.gateway_url} the gateway?")
+        return answer
 
     # accounts and sessions (public)
     def create_user(self, handle: str, password: str, display_name: str, private: bool) -> Json:

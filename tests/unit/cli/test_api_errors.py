@@ -49,6 +49,11 @@ def test_a_plain_text_error_keeps_its_text() -> None:
     assert server_message(None, "") == "no message"
 
 
+def test_an_answer_that_is_not_the_apis_json_names_the_address() -> None:
+    error = _raised(lambda: _answering(200, "<html>a web page</html>").follow(7))
+    assert error == ApiError(200, "the answer is not the API's JSON: is http://gateway.test the gateway?")
+
+
 def test_429_says_when_to_try_again() -> None:
     body = '{"code": 8, "message": "rate limit exceeded; retry later", "details": []}'
     error = _raised(lambda: _answering(429, body, {"x-ratelimit-reset": "42"}).like(1))
