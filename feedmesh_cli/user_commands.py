@@ -102,7 +102,14 @@ def _log_in(api: FeedmeshApi, handle: str, password: str) -> Session:
             raise typer.Exit(REFUSED) from None
         raise
     session = Session.from_login(api.gateway_url, handle, answer, time.time())
-    _store().save(session)
+    store = _store()
+    try:
+        store.save(session)
+    except OSError as exc:
+        typer.echo(
+            f"feedmesh: cannot save the session in {store.path} ({exc.strerror}): set FEEDMESH_CONFIG_DIR", err=True
+        )
+        raise typer.Exit(REFUSED) from None
     return session
 
 
