@@ -38,7 +38,7 @@ class ApiError(CliError):
 
 @dataclass(frozen=True)
 class Failure:
-    message: str
+    message: str  # one line (two for an unreachable gateway), printed after "feedmesh: " on stderr
     exit_status: int
 
 
