@@ -88,7 +88,7 @@ dashboard-shot: browser ## docs/dashboard.png from the running stack's dashboard
 		$(if $(RANGE),--range $(RANGE)) $(if $(END),--end $(END))
 
 train: $(PY) ## the offline ranking chain once, on the running stack: flush the lake, features to Redis, train, publish if it beats recency
-	PYTHONPATH=gen:. $(PY) -m feedmesh_cli train
+	PYTHONPATH=gen:. $(PY) -m feedmesh_cli admin train
 
 bench: up ## benchmarks on the real stack (timeline, engagement, notifications, ranking, ranking quality); results in bench/results/
 	$(PY) -m bench.run

@@ -20,6 +20,6 @@ def use_checkout_sources() -> None:
 
 def run() -> None:
     use_checkout_sources()
-    from feedmesh_cli.commands import app  # imports the generated stubs: only once the source roots are set
+    from feedmesh_cli.app import app  # imports the generated stubs: only once the source roots are set
 
-    app()
+    app(prog_name="feedmesh")

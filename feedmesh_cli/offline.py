@@ -1,5 +1,5 @@
-"""`feedmesh train` (the offline ranking chain once, with progress) and `feedmesh experiments report` (per-arm
-engagement from the lake). Both run here, against the stack's addresses (stack/defaults.env, .run/secrets, the
+"""`feedmesh admin train` (the offline ranking chain once, with progress) and `feedmesh admin experiments report`
+(per-arm engagement from the lake). Both run here, against the stack's addresses (stack/defaults.env, .run/secrets, the
 environment wins), with the training service's settings (services/training/settings.py)."""
 
 from __future__ import annotations

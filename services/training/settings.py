@@ -1,4 +1,4 @@
-"""The offline ranking chain's settings (the training service and `feedmesh train`), from FEEDMESH_* environment
+"""The offline ranking chain's settings (the training service and `feedmesh admin train`), from FEEDMESH_* environment
 variables (see services.common.settings)."""
 
 from __future__ import annotations

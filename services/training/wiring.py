@@ -1,6 +1,6 @@
 """The training service's composition root: the offline chain's adapters (lake, Redis, models bucket, the lake
 service's Flush) and its schedule; the service itself serves only gRPC health. `open_chain` is also what
-`feedmesh train` runs once."""
+`feedmesh admin train` runs once."""
 
 from __future__ import annotations
 

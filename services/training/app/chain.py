@@ -1,5 +1,5 @@
 """The offline chain, once: flush the lake, read its history, write the online features to Redis, write the
-training set to the lake, train, and publish the model only when it beats recency. `make train` / `feedmesh train`
+training set to the lake, train, and publish the model only when it beats recency. `make train` / `feedmesh admin train`
 run it once; the training service runs it on a schedule."""
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The `feedmesh` commands (Typer). Each admin command is one EngagementAdminService call; the answer is printed for
-a person, or as JSON with `--json`. A service that does not answer, or refuses, ends the command with a message that
+"""`feedmesh admin ...`: the operator commands, one Typer sub-app (`admin_app`) that new operator commands join
+(`admin_app.command(...)` or `admin_app.add_typer(..., name=...)` at the end of this file). The anti-abuse commands
+here are each one call of the engagement service's internal EngagementAdminService; the answer is printed for a
+person, or as JSON with `--json`. A service that does not answer, or refuses, ends the command with a message that
 says what to do and a non-zero status: 3 unreachable, 1 refused (2 is a usage error)."""
 
 from __future__ import annotations
@@ -17,19 +19,16 @@ from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from feedmesh_cli import offline, render
+from feedmesh_cli import admin_render, offline
 from stack.settings import load_settings
 
 TARGET_VARIABLE = "FEEDMESH_ENGAGEMENT_TARGET"
 UNREACHABLE, REFUSED = 3, 1
 
-app = typer.Typer(help="Operate feedmesh.", no_args_is_help=True, add_completion=False)
 admin_app = typer.Typer(
-    help="Anti-abuse operations on the engagement service (EngagementAdminService).", no_args_is_help=True
+    help="Operate feedmesh: anti-abuse on the engagement service, the offline ranking chain, experiments.",
+    no_args_is_help=True,
 )
-app.add_typer(admin_app, name="admin")
-app.command("train")(offline.train)
-app.add_typer(offline.experiments_app, name="experiments")
 
 UserId = Annotated[int, typer.Argument(min=1, metavar="USER_ID", help="The user's id.", show_default=False)]
 
@@ -95,7 +94,7 @@ class Admin:
     def show_status(self, method: str, request: Message) -> None:
         """Calls a method that answers a UserStatus, and prints it."""
         status: pb.UserStatus = self.call(method, request)
-        self.show(status, render.user_status(status))
+        self.show(status, admin_render.user_status(status))
 
 
 def fail(message: str, status: int) -> NoReturn:
@@ -108,10 +107,13 @@ def admin(
     ctx: typer.Context,
     target: Annotated[
         str,
-        typer.Option(help=f"The engagement service's host:port (default: {TARGET_VARIABLE}).", show_default=False),
+        typer.Option(
+            help=f"The engagement service's host:port, for the anti-abuse commands (default: {TARGET_VARIABLE}).",
+            show_default=False,
+        ),
     ] = "",
-    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for an answer.")] = 5.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for the engagement service.")] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the anti-abuse commands' answers as JSON.")] = False,
 ) -> None:
     ctx.obj = Admin(target_option=target, timeout=timeout, as_json=as_json)
 
@@ -154,4 +156,9 @@ def list_bans(
     """List the shadow bans in force, newest first, one page at a time."""
     admin: Admin = ctx.obj
     page: pb.ListShadowBansResponse = admin.call("ListShadowBans", pb.ListShadowBansRequest(cursor=cursor, limit=limit))
-    admin.show(page, render.ban_page(page))
+    admin.show(page, admin_render.ban_page(page))
+
+
+# the offline ranking chain and the A/B report (feedmesh_cli/offline.py); `make train` runs `feedmesh admin train`
+admin_app.command("train")(offline.train)
+admin_app.add_typer(offline.experiments_app, name="experiments")
