@@ -1,7 +1,8 @@
 """Outbound gRPC: one channel per target for the process's lifetime, and a deadline on every call.
 
 `ChannelPool.channel(target)` returns a shared channel whose interceptor adds the default deadline when the caller
-gave none, and forwards the trace context. Stubs are cheap: build them on the shared channel where needed.
+gave none, cuts it to what is left of the budget of the request being served (services.common.deadlines), and
+forwards the trace context. Stubs are cheap: build them on the shared channel where needed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from services.common import deadlines
 from services.common.telemetry import inject_context
 
 
@@ -24,9 +26,10 @@ class _OutboundInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
         metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
         for key, value in inject_context().items():
             metadata[key] = value
+        own = client_call_details.timeout if client_call_details.timeout is not None else self.default_timeout
         details = grpc.aio.ClientCallDetails(
             method=client_call_details.method,
-            timeout=client_call_details.timeout if client_call_details.timeout is not None else self.default_timeout,
+            timeout=deadlines.bounded(own),
             metadata=metadata,
             credentials=client_call_details.credentials,
             wait_for_ready=client_call_details.wait_for_ready,
