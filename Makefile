@@ -9,7 +9,7 @@ BUF       := $(CACHE)/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
 BUF_VER   := 1.75.0
 OPENAPIV2 := $(CACHE)/go/bin/protoc-gen-openapiv2
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train chaos-light
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -76,3 +76,6 @@ bench: up ## benchmarks on the real stack (timeline, engagement, notifications, 
 	$(PY) -m bench.notification
 	$(PY) -m bench.ranking
 	$(PY) -m bench.ranking_quality
+
+chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
+	$(PY) -m bench.chaos
