@@ -76,7 +76,20 @@ async def start(target: str) -> None:
     if target in COMPONENTS:
         await _script("bash", "stack/ctl.sh", "start", target)
     else:
-        await _script("bash", "stack/up.sh")
+        await up()
+
+
+async def up(attempts: int = 2) -> None:
+    """stack/up.sh, once more if it fails: on this 2-core machine a service restarted while the others are busy can
+    miss its start-up deadline (a Cassandra connect that timed out), and the second run starts only what is missing."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await _script("bash", "stack/up.sh")
+            return
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+            print("  stack/up.sh failed: once more", flush=True)
 
 
 def _recovered(load: Load, since: float) -> bool:
@@ -118,6 +131,10 @@ async def run(targets: list[str], outage_seconds: float) -> tuple[list[TargetOut
     failure = ""
     try:
         await asyncio.sleep(WARM_UP_SECONDS)  # a few answers of every route before the first stop
+        try:
+            await wait_until(lambda: _recovered(load, time.monotonic() - QUIET_SECONDS), what="every route", within=60)
+        except WaitTimeout as exc:
+            raise RuntimeError(f"the stack does not answer fully before the first stop: {exc}") from exc
         for target in targets:
             outcomes.append(await chaos_one(load, target, outage_seconds))
     except RuntimeError as exc:  # a stack script failed: what was measured is still reported
@@ -127,7 +144,7 @@ async def run(targets: list[str], outage_seconds: float) -> tuple[list[TargetOut
         print("  bringing the whole stack back (stack/up.sh)", flush=True)
         healthy = True
         try:
-            await _script("bash", "stack/up.sh")
+            await up()
             await wait_until(lambda: _recovered(load, time.monotonic() - QUIET_SECONDS), what="every route", within=60)
         except (RuntimeError, WaitTimeout) as exc:
             print(f"  the stack did not come back: {exc}", file=sys.stderr)

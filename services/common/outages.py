@@ -17,7 +17,7 @@ import redis.exceptions
 
 from services.common.errors import Unavailable
 from services.common.kafka import KafkaPublishError
-from services.common.redis_mux import RedisMuxError
+from services.common.redis_mux import RedisMuxError, RedisReplyError
 
 # Seconds a client is asked to wait before retrying an unavailable call (the Retry-After header).
 RETRY_AFTER_SECONDS = 2
@@ -56,6 +56,8 @@ def _own_reason(exc: BaseException) -> str | None:
         return exc.reason
     if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
         return "DATABASE_UNAVAILABLE"  # "connection is closed": the server went away mid-request
+    if isinstance(exc, RedisReplyError) and str(exc).startswith("LOADING"):
+        return "REDIS_UNAVAILABLE"  # a restarted Redis replaying its append-only file refuses commands meanwhile
     for reason, kinds in _BY_REASON:
         if isinstance(exc, kinds):
             return reason

@@ -13,7 +13,7 @@ import redis.exceptions
 from services.common.errors import InvalidArgument, Unavailable
 from services.common.kafka import KafkaPublishError
 from services.common.outages import outage_reason
-from services.common.redis_mux import RedisMuxError
+from services.common.redis_mux import RedisMuxError, RedisReplyError
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,7 @@ from services.common.redis_mux import RedisMuxError
         (redis.exceptions.BusyLoadingError("LOADING"), "REDIS_UNAVAILABLE"),
         (redis.exceptions.TimeoutError("Timeout reading"), "REDIS_UNAVAILABLE"),
         (RedisMuxError("Redis connection lost"), "REDIS_UNAVAILABLE"),
+        (RedisReplyError("LOADING Redis is loading the dataset in memory"), "REDIS_UNAVAILABLE"),
         (asyncpg.ConnectionDoesNotExistError("connection was closed"), "DATABASE_UNAVAILABLE"),
         (asyncpg.CannotConnectNowError("the database system is starting up"), "DATABASE_UNAVAILABLE"),
         (asyncpg.AdminShutdownError("terminating connection"), "DATABASE_UNAVAILABLE"),
@@ -54,6 +55,7 @@ def test_driver_connection_errors_are_outages(exc: BaseException, reason: str) -
         asyncpg.UniqueViolationError("duplicate key"),
         asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
         redis.exceptions.ResponseError("WRONGTYPE"),
+        RedisReplyError("ERR wrong number of arguments"),
         InvalidArgument("bad"),
     ],
 )
