@@ -15,6 +15,8 @@ import grpc
 from services.common import deadlines
 from services.common.telemetry import inject_context
 
+RECONNECT_BACKOFF_MAX_MS = 2_000
+
 
 class _OutboundInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     def __init__(self, default_timeout: float):
@@ -50,7 +52,12 @@ class ChannelPool:
             found = grpc.aio.insecure_channel(
                 target,
                 interceptors=[_OutboundInterceptor(self.default_timeout)],
-                options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+                options=[
+                    ("grpc.keepalive_time_ms", 30_000),
+                    ("grpc.enable_retries", 1),
+                    # a peer back from a restart is reached within 2 s (grpc's own backoff grows to 2 minutes)
+                    ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MAX_MS),
+                ],
             )
             self._channels[target] = found
         return found
