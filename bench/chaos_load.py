@@ -52,15 +52,13 @@ class Sample:
         return self.started + self.seconds
 
 
-@dataclass
+@dataclass(frozen=True)
 class Account:
+    """A load account: its id, its handle (the login route logs it in again) and its bearer token's headers."""
+
     user_id: int
     handle: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token}"}
+    headers: dict[str, str]
 
 
 @dataclass
@@ -187,5 +185,6 @@ async def make_accounts(auth_target: str, count: int = ACCOUNTS) -> list[Account
             session = await stub.CreateSession(
                 auth_service_pb2.CreateSessionRequest(handle=handle, password=PASSWORD), timeout=30
             )
-            accounts.append(Account(int(session.user_id), handle, session.access_token))
+            headers = {"authorization": f"Bearer {session.access_token}"}
+            accounts.append(Account(int(session.user_id), handle, headers))
     return accounts

@@ -94,29 +94,6 @@ async def test_reflection_lists_the_service(running) -> None:
     assert "grpc.health.v1.Health" in names
 
 
-async def test_domain_error_maps_to_status_message_and_reason(running) -> None:
-    _, _, channel = running
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=1))
-    err = caught.value
-    assert err.code() == grpc.StatusCode.NOT_FOUND
-    assert err.details() == "viewer 1 does not exist"
-    status = rpc_status.from_call(err)
-    assert status is not None
-    info = error_details_pb2.ErrorInfo()
-    assert status.details[0].Unpack(info)
-    assert info.reason == "VIEWER_NOT_FOUND"
-
-
-async def test_unexpected_error_is_internal_without_leaking(running) -> None:
-    _, _, channel = running
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=2))
-    assert caught.value.code() == grpc.StatusCode.INTERNAL
-    assert caught.value.details() == "internal error"
-    assert "hunter2" not in str(caught.value.debug_error_string())
-
-
 def _reason(err: grpc.aio.AioRpcError) -> str:
     status = rpc_status.from_call(err)
     assert status is not None
@@ -125,11 +102,28 @@ def _reason(err: grpc.aio.AioRpcError) -> str:
     return info.reason
 
 
-async def test_a_store_outage_is_unavailable_with_retry_after(running) -> None:
-    _, _, channel = running
+async def _failed_call(channel: grpc.aio.Channel, viewer_id: int) -> grpc.aio.AioRpcError:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=5))
-    err = caught.value
+        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=viewer_id))
+    return caught.value
+
+
+async def test_domain_error_maps_to_status_message_and_reason(running) -> None:
+    err = await _failed_call(running[2], 1)
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert err.details() == "viewer 1 does not exist"
+    assert _reason(err) == "VIEWER_NOT_FOUND"
+
+
+async def test_unexpected_error_is_internal_without_leaking(running) -> None:
+    err = await _failed_call(running[2], 2)
+    assert err.code() == grpc.StatusCode.INTERNAL
+    assert err.details() == "internal error"
+    assert "hunter2" not in str(err.debug_error_string())
+
+
+async def test_a_store_outage_is_unavailable_with_retry_after(running) -> None:
+    err = await _failed_call(running[2], 5)
     assert err.code() == grpc.StatusCode.UNAVAILABLE
     assert "6379" not in (err.details() or "")
     assert _reason(err) == "REDIS_UNAVAILABLE"
