@@ -14,7 +14,7 @@ UPLOT_VER := 1.6.32
 PLAYWRIGHT     := $(CACHE)/npm/node_modules/playwright-core/package.json
 PLAYWRIGHT_VER := 1.65.2
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -96,3 +96,6 @@ bench: up ## benchmarks on the real stack (timeline, engagement, notifications, 
 	$(PY) -m bench.notification
 	$(PY) -m bench.ranking
 	$(PY) -m bench.ranking_quality
+
+chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
+	$(PY) -m bench.chaos

@@ -50,6 +50,9 @@ LOCAL_REPLY_CODES: dict[int, tuple[int, str]] = {
     504: (4, "%LOCAL_REPLY_BODY%"),  # DEADLINE_EXCEEDED: route timeout
 }
 
+# Seconds a client is asked to wait after a 503 (Retry-After), as the services' own UNAVAILABLE answers say it.
+RETRY_AFTER_SECONDS = 2
+
 # Retries: a read is retried on UNAVAILABLE (another replica when there is one); any call is retried when it never
 # reached a service (connection refused, stream refused), which is safe for writes too.
 READ_RETRY_ON = "unavailable,connect-failure,refused-stream,reset"
@@ -117,22 +120,29 @@ def local_reply_mappers() -> list[dict[str, Any]]:
             ]
         }
     }
-    mappers = []
+    mappers: list[dict[str, Any]] = []
+    retry_after = [{"header": {"key": "retry-after", "value": str(RETRY_AFTER_SECONDS)}}]
     for status, (code, message) in LOCAL_REPLY_CODES.items():
-        status_is = {
-            "status_code_filter": {
-                "comparison": {"op": "EQ", "value": {"default_value": status, "runtime_key": f"gateway.reply.{status}"}}
-            }
+        mapper: dict[str, Any] = {
+            "filter": {"and_filter": {"filters": [_status_is(status), rest_caller]}},
+            "body_format_override": {
+                "json_format": {"code": code, "message": message, "details": []},
+            },
         }
-        mappers.append(
-            {
-                "filter": {"and_filter": {"filters": [status_is, rest_caller]}},
-                "body_format_override": {
-                    "json_format": {"code": code, "message": message, "details": []},
-                },
-            }
-        )
+        if status == 503:
+            mapper["headers_to_add"] = retry_after
+        mappers.append(mapper)
+    # a native gRPC caller's 503 (no service answers) keeps Envoy's UNAVAILABLE status and gets the header too
+    mappers.append({"filter": _status_is(503), "headers_to_add": retry_after})
     return mappers
+
+
+def _status_is(status: int) -> dict[str, Any]:
+    return {
+        "status_code_filter": {
+            "comparison": {"op": "EQ", "value": {"default_value": status, "runtime_key": f"gateway.reply.{status}"}}
+        }
+    }
 
 
 def jwt_rules(rpcs: list[Rpc]) -> list[dict[str, Any]]:

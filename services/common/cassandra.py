@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
-from cassandra.policies import RoundRobinPolicy
+from cassandra.policies import ExponentialReconnectionPolicy, RoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
 T = TypeVar("T")
@@ -48,6 +48,9 @@ def connect(hosts: Sequence[str], port: int, keyspace: str) -> tuple[Cluster, Se
         list(hosts),
         port=port,
         connect_timeout=5,
+        # A node that was down is tried again within seconds of its return (the driver's default backs off to 10
+        # minutes, so a restarted node could wait half a minute for the first retry while every read failed).
+        reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=4.0),
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         protocol_version=5,
     )

@@ -1,7 +1,8 @@
 """Outbound gRPC: one channel per target for the process's lifetime, and a deadline on every call.
 
 `ChannelPool.channel(target)` returns a shared channel whose interceptor adds the default deadline when the caller
-gave none, and forwards the trace context. Stubs are cheap: build them on the shared channel where needed.
+gave none, cuts it to what is left of the budget of the request being served (services.common.deadlines), and
+forwards the trace context. Stubs are cheap: build them on the shared channel where needed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from typing import Any
 
 import grpc
 
+from services.common import deadlines
 from services.common.telemetry import inject_context
+
+RECONNECT_BACKOFF_MAX_MS = 2_000
 
 
 class _OutboundInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
@@ -24,9 +28,10 @@ class _OutboundInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
         metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
         for key, value in inject_context().items():
             metadata[key] = value
+        own = client_call_details.timeout if client_call_details.timeout is not None else self.default_timeout
         details = grpc.aio.ClientCallDetails(
             method=client_call_details.method,
-            timeout=client_call_details.timeout if client_call_details.timeout is not None else self.default_timeout,
+            timeout=deadlines.bounded(own),
             metadata=metadata,
             credentials=client_call_details.credentials,
             wait_for_ready=client_call_details.wait_for_ready,
@@ -47,7 +52,12 @@ class ChannelPool:
             found = grpc.aio.insecure_channel(
                 target,
                 interceptors=[_OutboundInterceptor(self.default_timeout)],
-                options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+                options=[
+                    ("grpc.keepalive_time_ms", 30_000),
+                    ("grpc.enable_retries", 1),
+                    # a peer back from a restart is reached within 2 s (grpc's own backoff grows to 2 minutes)
+                    ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MAX_MS),
+                ],
             )
             self._channels[target] = found
         return found

@@ -1,8 +1,11 @@
 """What every service's RPC handlers run inside: trace context in, domain errors out as canonical statuses, metrics.
 
 Domain errors become their gRPC code with the human message and a google.rpc.ErrorInfo carrying the
-machine-readable reason. Anything unexpected is logged once, with the trace id, and becomes INTERNAL with a generic
-message: no stack trace ever reaches the wire.
+machine-readable reason. A backend that does not answer (services.common.outages) and a peer that is unavailable
+become UNAVAILABLE with a `retry-after` (the gateway passes it on as the HTTP header). Anything else unexpected is
+logged once, with the trace id, and becomes INTERNAL with a generic message: no stack trace ever reaches the wire.
+Each handler runs within its caller's budget (services.common.deadlines): past it, it is stopped and answers
+UNAVAILABLE, so no call it made outlives the request.
 
 The wrapping happens once, when a servicer's handlers are registered (`InstrumentedRegistrar`), not in a grpc.aio
 server interceptor, which grpc runs as a chain of coroutines on every call, at a CPU cost on each one.
@@ -10,6 +13,7 @@ server interceptor, which grpc runs as a chain of coroutines on every call, at a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,8 +27,10 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
+from services.common import deadlines
 from services.common.errors import DomainError
 from services.common.metric_children import Children
+from services.common.outages import RETRY_AFTER_SECONDS, outage_reason
 from services.common.telemetry import extract_context
 
 log = logging.getLogger(__name__)
@@ -47,7 +53,24 @@ Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 def rich_status(code: grpc.StatusCode, message: str, reason: str, domain: str, metadata: dict[str, str]) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata))
-    return rpc_status.to_status(status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=[detail]))
+    status = rpc_status.to_status(
+        status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=[detail])
+    )
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return _with_retry_after(status)
+    return status
+
+
+class _Status(grpc.Status):
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[tuple[str, str | bytes], ...]):
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+def _with_retry_after(status: grpc.Status) -> grpc.Status:
+    metadata = (*status.trailing_metadata, ("retry-after", str(RETRY_AFTER_SECONDS)))
+    return _Status(status.code, status.details, metadata)
 
 
 def _downstream_status(exc: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, str, str]:
@@ -81,9 +104,16 @@ class Instrumentation:
             token = otel_context.attach(extract_context(metadata)) if _carries_trace(metadata) else None
             span = tracer.start_span(method, kind=trace.SpanKind.SERVER)
             span_token = otel_context.attach(trace.set_span_in_context(span))
+            time_remaining = context.time_remaining()
+            budget = deadlines.budget_seconds(time_remaining, metadata)
+            limit = asyncio.timeout(budget if deadlines.needs_own_timer(time_remaining, budget) else None)
             try:
                 try:
-                    return await behavior(request, context)
+                    if budget is None:
+                        return await behavior(request, context)
+                    with deadlines.scope(budget):
+                        async with limit:
+                            return await behavior(request, context)
                 except grpc.aio.AbortError:
                     code = context.code() or grpc.StatusCode.UNKNOWN
                     raise
@@ -103,10 +133,17 @@ class Instrumentation:
                     )
                     status = rich_status(code, message, reason, self.domain, {})
                     await context.abort(status.code, status.details, status.trailing_metadata)
-                except Exception:
-                    code = grpc.StatusCode.INTERNAL
-                    log.exception("unexpected error", extra={"method": method})
-                    status = rich_status(code, "internal error", "INTERNAL", self.domain, {})
+                except TimeoutError as exc:
+                    code, status = self._unavailable(method, exc, "BUDGET_EXHAUSTED" if limit.expired() else None)
+                    await context.abort(status.code, status.details, status.trailing_metadata)
+                except Exception as exc:
+                    outage = outage_reason(exc)
+                    if outage is None:
+                        code = grpc.StatusCode.INTERNAL
+                        log.exception("unexpected error", extra={"method": method})
+                        status = rich_status(code, "internal error", "INTERNAL", self.domain, {})
+                    else:
+                        code, status = self._unavailable(method, exc, outage)
                     await context.abort(status.code, status.details, status.trailing_metadata)
             finally:
                 otel_context.detach(span_token)
@@ -118,6 +155,16 @@ class Instrumentation:
                     RPC_ERRORS.labels(self.service_name, short, code.name).inc()
 
         return run
+
+    def _unavailable(self, method: str, exc: BaseException, reason: str | None) -> tuple[grpc.StatusCode, grpc.Status]:
+        """A backend or the budget gave out: UNAVAILABLE, logged as a warning (an outage is not a bug)."""
+        reason = reason or outage_reason(exc) or "DEPENDENCY_UNAVAILABLE"
+        log.warning(
+            "dependency unavailable",
+            extra={"method": method, "reason": reason, "error": f"{type(exc).__name__}: {exc}"},
+        )
+        message = "a dependency is unavailable; retry later"
+        return grpc.StatusCode.UNAVAILABLE, rich_status(grpc.StatusCode.UNAVAILABLE, message, reason, self.domain, {})
 
     def handler(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """The handler with its behavior wrapped (unary-unary; the others are left as they are)."""

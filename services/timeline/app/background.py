@@ -8,6 +8,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from services.common.deadlines import detached_context
+
 log = logging.getLogger(__name__)
 
 
@@ -21,7 +23,8 @@ class Background:
         running = self._tasks.get(key)
         if (running is not None and not running.done()) or len(self._tasks) >= self.max_tasks:
             return False
-        task = asyncio.create_task(self._guard(key, work), name=f"timeline-bg-{key}")
+        # not bounded by the deadline of the request that started it: nobody waits for it
+        task = asyncio.create_task(self._guard(key, work), name=f"timeline-bg-{key}", context=detached_context())
         self._tasks[key] = task
         task.add_done_callback(lambda t: self._tasks.pop(key, None) if self._tasks.get(key) is t else None)
         return True

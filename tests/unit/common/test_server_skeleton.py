@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+import redis.exceptions
 from feedmesh.ranking.v1 import ranking_service_pb2 as pb
 from feedmesh.ranking.v1 import ranking_service_pb2_grpc as pb_grpc
 from google.rpc import error_details_pb2
@@ -16,6 +17,7 @@ from grpc_status import rpc_status
 from opentelemetry import trace
 
 from services.common.clients import ChannelPool
+from services.common.deadlines import ENVOY_BUDGET_HEADER
 from services.common.errors import NotFound
 from services.common.polling import wait_until
 from services.common.server import GrpcServer, ServiceBinding
@@ -42,6 +44,8 @@ class ScriptedRanking(pb_grpc.RankingServiceServicer):
         if request.viewer_id == 3:  # a call in flight until the test lets it finish
             self.started.set()
             await wait_until(self.finish.is_set, what="the test to let the call finish", within=30)
+        if request.viewer_id == 5:  # a store that does not answer
+            raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         if request.viewer_id == 4:  # answers with the trace the handler runs in
             trace_id = trace.get_current_span().get_span_context().trace_id
             return pb.ScorePostsResponse(model_version=format(trace_id, "032x"))
@@ -90,27 +94,56 @@ async def test_reflection_lists_the_service(running) -> None:
     assert "grpc.health.v1.Health" in names
 
 
-async def test_domain_error_maps_to_status_message_and_reason(running) -> None:
-    _, _, channel = running
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=1))
-    err = caught.value
-    assert err.code() == grpc.StatusCode.NOT_FOUND
-    assert err.details() == "viewer 1 does not exist"
+def _reason(err: grpc.aio.AioRpcError) -> str:
     status = rpc_status.from_call(err)
     assert status is not None
     info = error_details_pb2.ErrorInfo()
     assert status.details[0].Unpack(info)
-    assert info.reason == "VIEWER_NOT_FOUND"
+    return info.reason
+
+
+async def _failed_call(channel: grpc.aio.Channel, viewer_id: int) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=viewer_id))
+    return caught.value
+
+
+async def test_domain_error_maps_to_status_message_and_reason(running) -> None:
+    err = await _failed_call(running[2], 1)
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert err.details() == "viewer 1 does not exist"
+    assert _reason(err) == "VIEWER_NOT_FOUND"
 
 
 async def test_unexpected_error_is_internal_without_leaking(running) -> None:
-    _, _, channel = running
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=2))
-    assert caught.value.code() == grpc.StatusCode.INTERNAL
-    assert caught.value.details() == "internal error"
-    assert "hunter2" not in str(caught.value.debug_error_string())
+    err = await _failed_call(running[2], 2)
+    assert err.code() == grpc.StatusCode.INTERNAL
+    assert err.details() == "internal error"
+    assert "hunter2" not in str(err.debug_error_string())
+
+
+async def test_a_store_outage_is_unavailable_with_retry_after(running) -> None:
+    err = await _failed_call(running[2], 5)
+    assert err.code() == grpc.StatusCode.UNAVAILABLE
+    assert "6379" not in (err.details() or "")
+    assert _reason(err) == "REDIS_UNAVAILABLE"
+    assert ("retry-after", "2") in list(err.trailing_metadata() or ())
+
+
+async def test_a_handler_is_stopped_when_the_gateways_budget_is_spent(running) -> None:
+    server, servicer, _ = running
+    # no gRPC deadline, as a transcoded REST call arrives: only the gateway's header bounds it
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await pb_grpc.RankingServiceStub(channel).ScorePosts(
+                pb.ScorePostsRequest(viewer_id=3), metadata=((ENVOY_BUDGET_HEADER, "300"),)
+            )
+        took = asyncio.get_running_loop().time() - started
+    assert servicer.started.is_set()
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert _reason(caught.value) == "BUDGET_EXHAUSTED"
+    assert took < 1.0
 
 
 async def test_handlers_run_in_the_callers_trace_or_start_one(running) -> None:

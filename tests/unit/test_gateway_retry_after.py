@@ -1,0 +1,31 @@
+"""The gateway's own 503s (no service answers) carry Retry-After, for REST callers in the contract's error body and
+for native gRPC callers as they are; no other local reply gets one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.render import RETRY_AFTER_SECONDS, local_reply_mappers
+
+
+def _status(mapper: dict[str, Any]) -> int:
+    found = mapper["filter"]
+    if "and_filter" in found:
+        found = found["and_filter"]["filters"][0]
+    return int(found["status_code_filter"]["comparison"]["value"]["default_value"])
+
+
+def test_only_503_replies_carry_retry_after() -> None:
+    mappers = local_reply_mappers()
+    with_header = [m for m in mappers if "headers_to_add" in m]
+    assert {_status(m) for m in with_header} == {503}
+    for mapper in with_header:
+        assert mapper["headers_to_add"] == [{"header": {"key": "retry-after", "value": str(RETRY_AFTER_SECONDS)}}]
+
+
+def test_a_rest_503_keeps_the_contract_body_and_a_grpc_one_its_status() -> None:
+    mappers = local_reply_mappers()
+    rest, native = [m for m in mappers if _status(m) == 503]
+    assert rest["body_format_override"]["json_format"]["code"] == 14
+    assert "body_format_override" not in native  # Envoy's UNAVAILABLE grpc-status stays
+    assert mappers.index(rest) < mappers.index(native)  # the first matching mapper applies
