@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2 as internal_pb
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.post.v1 import visibility_pb2
 
@@ -159,10 +160,12 @@ async def test_block_removes_everything_both_ways(mesh: Mesh) -> None:
     # the close-friend entries are gone both ways: alice's CLOSE_FRIENDS post is hidden from bob after unblock
     for _ in range(2):
         await mesh.graph.UnblockUser(pb.UnblockUserRequest(user_id=bob), metadata=as_user(alice))
-    decision = await mesh.graph.BatchCheckVisibility(
-        pb.BatchCheckVisibilityRequest(
+    decision = await mesh.graph_internal.BatchCheckVisibility(
+        internal_pb.BatchCheckVisibilityRequest(
             viewer_id=bob,
-            candidates=[pb.VisibilityCandidate(post_id=1, author_id=alice, visibility=visibility_pb2.CLOSE_FRIENDS)],
+            candidates=[
+                internal_pb.VisibilityCandidate(post_id=1, author_id=alice, visibility=visibility_pb2.CLOSE_FRIENDS)
+            ],
         )
     )
     assert list(decision.visible) == [False]
