@@ -37,6 +37,11 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
         caller_id(context)
         return user_message(await self.queries.get_user(request.user_id))
 
+    async def GetCurrentUser(
+        self, request: pb.GetCurrentUserRequest, context: grpc.aio.ServicerContext
+    ) -> user_pb2.User:
+        return user_message(await self.queries.get_user(caller_id(context)))
+
     async def FollowUser(
         self, request: pb.FollowUserRequest, context: grpc.aio.ServicerContext
     ) -> pb.FollowUserResponse:

@@ -58,6 +58,17 @@ async def test_get_user(mesh: Mesh) -> None:
     assert await status_of(mesh.graph.GetUser(pb.GetUserRequest(user_id=alice))) == grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_get_current_user_is_the_callers_own_account_with_counts(mesh: Mesh) -> None:
+    alice, bob = await mesh.new_users(2)
+    await follow(mesh, bob, alice)
+    me = await mesh.graph.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=as_user(alice))
+    assert me == await mesh.graph.GetUser(pb.GetUserRequest(user_id=alice), metadata=as_user(bob))
+    assert (me.id, me.follower_count, me.following_count) == (alice, 1, 0)
+    missing = mesh.graph.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=as_user(UNKNOWN_USER))
+    assert await status_of(missing) == grpc.StatusCode.NOT_FOUND
+    assert await status_of(mesh.graph.GetCurrentUser(pb.GetCurrentUserRequest())) == grpc.StatusCode.UNAUTHENTICATED
+
+
 async def test_follow_a_public_user(mesh: Mesh) -> None:
     alice, bob = await mesh.new_users(2)
     assert await counts(mesh, bob) == (0, 0)  # fills the counts cache: the follow must invalidate it

@@ -43,6 +43,11 @@ class GraphServiceStub:
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
                 _registered_method=True)
+        self.GetCurrentUser = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/GetCurrentUser',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetCurrentUserRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
+                _registered_method=True)
         self.FollowUser = channel.unary_unary(
                 '/feedmesh.graph.v1.GraphService/FollowUser',
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.FollowUserRequest.SerializeToString,
@@ -108,6 +113,17 @@ class GraphServiceServicer:
 
     def GetUser(self, request, context):
         """Returns a user with follower and following counts. NOT_FOUND for an unknown user.
+        Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCurrentUser(self, request, context):
+        """Returns the caller's own account with follower and following counts, the same answer GetUser gives for the
+        caller's id: what a client asks right after login. NOT_FOUND when the caller's account does not exist.
         Returns the resource itself (see README, "Contract rules").
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
@@ -202,6 +218,11 @@ def add_GraphServiceServicer_to_server(servicer, server):
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.FromString,
                     response_serializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.SerializeToString,
             ),
+            'GetCurrentUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCurrentUser,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetCurrentUserRequest.FromString,
+                    response_serializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.SerializeToString,
+            ),
             'FollowUser': grpc.unary_unary_rpc_method_handler(
                     servicer.FollowUser,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.FollowUserRequest.FromString,
@@ -287,6 +308,33 @@ class GraphService:
             target,
             '/feedmesh.graph.v1.GraphService/GetUser',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.SerializeToString,
+            feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCurrentUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/GetCurrentUser',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetCurrentUserRequest.SerializeToString,
             feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
             options,
             channel_credentials,
