@@ -1,7 +1,7 @@
 """The public API and the internal one are apart: the internal services (feedmesh.<svc>.internal.v1, generated into
 gen/feedmesh/<svc>/internal/v1) are missing from the descriptor set the gateway transcodes with and from the OpenAPI
 document, have no route to a service in the rendered Envoy config, and meet the `internal_services` route first,
-which answers 404 to REST and native gRPC callers alike. Needs no running server."""
+which answers 404 (UNIMPLEMENTED to native gRPC callers). Needs no running server."""
 
 from __future__ import annotations
 
