@@ -31,7 +31,7 @@ from typing import Any, Self
 import asyncpg
 import grpc
 import redis.asyncio as aioredis
-from feedmesh.engagement.v1 import engagement_service_pb2, engagement_service_pb2_grpc
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2, engagement_internal_service_pb2_grpc
 
 from bench.env import scrape
 from bench.stats import percentile
@@ -136,7 +136,7 @@ class Probes:
     """The engagement service as the bench checks it: BatchGetPostStats (internal: straight to the service, not
     through the gateway), the rows in PostgreSQL, the cached sets in Redis, its metrics endpoint."""
 
-    stats: engagement_service_pb2_grpc.EngagementServiceStub
+    stats: engagement_internal_service_pb2_grpc.EngagementInternalServiceStub
     channel: grpc.aio.Channel
     pg: asyncpg.Pool
     redis: aioredis.Redis
@@ -146,7 +146,13 @@ class Probes:
     async def open(cls, target: str, pg_dsn: str, redis: aioredis.Redis, metrics_url: str) -> Self:
         channel = grpc.aio.insecure_channel(target)
         pool = await asyncpg.create_pool(pg_dsn, min_size=1, max_size=2)
-        return cls(engagement_service_pb2_grpc.EngagementServiceStub(channel), channel, pool, redis, metrics_url)
+        return cls(
+            engagement_internal_service_pb2_grpc.EngagementInternalServiceStub(channel),
+            channel,
+            pool,
+            redis,
+            metrics_url,
+        )
 
     async def close(self) -> None:
         await self.channel.close()
@@ -154,7 +160,7 @@ class Probes:
 
     async def served(self, post_ids: Sequence[int]) -> dict[int, int]:
         reply = await self.stats.BatchGetPostStats(
-            engagement_service_pb2.BatchGetPostStatsRequest(viewer_id=0, post_ids=list(post_ids)), timeout=10
+            engagement_internal_service_pb2.BatchGetPostStatsRequest(viewer_id=0, post_ids=list(post_ids)), timeout=10
         )
         return {s.post_id: s.like_count for s in reply.stats}
 

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
-from feedmesh.ranking.v1 import ranking_service_pb2 as pb
-from feedmesh.ranking.v1 import ranking_service_pb2_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2 as pb
+from feedmesh.ranking.internal.v1 import ranking_service_pb2_grpc
 
 from bench.env import Bench, delta, scrape, service_addresses
 from bench.loadgen import LoadResult, closed_loop_count

@@ -12,7 +12,7 @@ from typing import Any
 import grpc
 import lightgbm
 import numpy as np
-from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 
 from bench import stack_ctl
 from bench.env import Bench

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2, graph_internal_service_pb2_grpc
 
 from bench import baselines, plots, process_cpu, stack_ctl
 from bench.env import Bench
@@ -108,8 +108,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def graph_threshold(bench: Bench, user_id: int) -> int:
-    stub = graph_service_pb2_grpc.GraphServiceStub(bench.channel(bench.addr.graph))
-    reply = await stub.ListFolloweeIds(graph_service_pb2.ListFolloweeIdsRequest(user_id=user_id), timeout=10)
+    stub = graph_internal_service_pb2_grpc.GraphInternalServiceStub(bench.channel(bench.addr.graph))
+    reply = await stub.ListFolloweeIds(graph_internal_service_pb2.ListFolloweeIdsRequest(user_id=user_id), timeout=10)
     return int(reply.celebrity_threshold)
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import argon2
 import asyncpg
 import grpc
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc
@@ -96,6 +97,7 @@ class Seeder:
     def __init__(self, bench: Bench):
         self.bench = bench
         self.auth = auth_service_pb2_grpc.AuthServiceStub(bench.channel(bench.addr.auth))
+        self.auth_internal = auth_internal_service_pb2_grpc.AuthInternalServiceStub(bench.channel(bench.addr.auth))
         self.graph = graph_service_pb2_grpc.GraphServiceStub(bench.channel(bench.addr.graph))
 
     # --- accounts through the real RPCs ---------------------------------------------------------------------
@@ -103,8 +105,10 @@ class Seeder:
     async def lookup(self, handles: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         for start in range(0, len(handles), _LOOKUP_BATCH):
-            reply = await self.auth.BatchGetUsersByHandle(
-                auth_service_pb2.BatchGetUsersByHandleRequest(handles=list(handles[start : start + _LOOKUP_BATCH])),
+            reply = await self.auth_internal.BatchGetUsersByHandle(
+                auth_internal_service_pb2.BatchGetUsersByHandleRequest(
+                    handles=list(handles[start : start + _LOOKUP_BATCH])
+                ),
                 timeout=30,
             )
             found.update({u.handle: u.id for u in reply.users})

@@ -14,8 +14,8 @@ from typing import Annotated, Any, NoReturn
 
 import grpc
 import typer
-from feedmesh.engagement.v1 import engagement_admin_service_pb2 as pb
-from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2 as pb
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedmesh.engagement.v1 import engagement_admin_service_pb2 as pb
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2 as pb
 from google.protobuf import timestamp_pb2
 
 _STATE = {

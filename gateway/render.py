@@ -23,7 +23,7 @@ from google.protobuf import any_pb2, descriptor_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from gateway import dashboard
-from gateway.routes import Rpc, grpc_services, load_rpcs
+from gateway.routes import INTERNAL_PATHS, Rpc, grpc_services, load_rpcs
 from gateway.settings import GatewaySettings, load_gateway_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,6 +304,7 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "rate_public": settings.rate_public_per_min,
         "rate_max_tracked": settings.rate_max_tracked,
         "grpc_read_paths": json.dumps(f"^({read_paths})$"),  # a quoted YAML scalar
+        "internal_paths": json.dumps(INTERNAL_PATHS),
         "max_request_bytes": settings.max_request_bytes,
         "max_direct_response_bytes": max(4096, settings.openapi_path.stat().st_size + 1024),
         "descriptor_path": str(descriptor_path),

@@ -1,6 +1,7 @@
 """The public API as the protos declare it: every RPC with a `google.api.http` annotation, read from the descriptor
-set the transcoder uses (gen/feedmesh.binpb). The gateway's routes come from here, never from a hand-written list:
-an RPC without an annotation (an internal one) is not reachable through the gateway at all.
+set the transcoder uses (gen/feedmesh.binpb, the public packages only). The gateway's routes come from here, never
+from a hand-written list. Internal services live in their own packages (`feedmesh.<svc>.internal.v1`), carry no
+annotation and are refused by the gateway (INTERNAL_PATHS); an annotation on one stops the render.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ PUBLIC_RPCS = frozenset(
 )
 
 _VARIABLE = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
+# The gRPC paths of the internal packages' services (`/feedmesh.<svc>.internal.v1.<Service>/<Method>`): the gateway
+# answers them 404 (UNIMPLEMENTED to gRPC callers) before any other route.
+INTERNAL_PATHS = r"^/feedmesh\.[a-z_]+\.internal\."
+_INTERNAL_PACKAGE = re.compile(r"^feedmesh\.[a-z_]+\.internal\.")
+
+
+def is_internal_package(package: str) -> bool:
+    """feedmesh.graph.internal.v1 -> True; feedmesh.graph.v1 -> False."""
+    return _INTERNAL_PACKAGE.match(package) is not None
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,8 @@ class Rpc:
 
 
 def load_rpcs(descriptor_set: Path) -> list[Rpc]:
-    """Every annotated RPC in the descriptor set, in file order."""
+    """Every annotated RPC in the descriptor set, in file order. ValueError for an annotated RPC of an internal
+    package: it would be routed past the refusal of its package."""
     files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes())
     rpcs = []
     for file in files.file:
@@ -81,6 +92,10 @@ def load_rpcs(descriptor_set: Path) -> list[Rpc]:
                 pattern = rule.WhichOneof("pattern")
                 if pattern is None or pattern == "custom":
                     continue
+                if is_internal_package(file.package):
+                    raise ValueError(
+                        f"{file.package}.{service.name}/{method.name} is internal but has a google.api.http annotation"
+                    )
                 rpcs.append(
                     Rpc(
                         file.package,

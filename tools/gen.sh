@@ -15,5 +15,9 @@ rm -rf gen/feedmesh gen/openapi
 "$BUF" format --exit-code --diff >/dev/null || { echo "proto/ is not buf-formatted: run make fmt" >&2; exit 1; }
 "$BUF" generate
 "$BUF" generate --template buf.gen.openapi.yaml
-# The transcoder needs every file (ours and google.api) with source info stripped for a stable, small artifact.
-"$BUF" build --exclude-source-info -o gen/feedmesh.binpb
+# The gateway's descriptor set: the public API (proto/feedmesh/<svc>/v1 and what it imports, google.api and
+# google.rpc included), with source info stripped for a stable, small artifact. The internal packages
+# (proto/feedmesh/<svc>/internal/v1) are left out, so the gateway cannot transcode or route them even by mistake.
+internal=()
+for dir in proto/feedmesh/*/internal; do internal+=(--exclude-path "$dir"); done
+"$BUF" build --exclude-source-info "${internal[@]}" -o gen/feedmesh.binpb

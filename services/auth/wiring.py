@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
 from services.auth.adapters.keyring import FileKeyRing, JwtTokens
 from services.auth.adapters.passwords import Argon2Passwords
 from services.auth.adapters.postgres import PostgresUsers
+from services.auth.api.internal_servicer import INTERNAL_SERVICE_NAME, AuthInternalServicer
 from services.auth.api.servicer import SERVICE_NAME, AuthServicer
 from services.auth.app.accounts import Accounts
 from services.auth.app.sessions import Sessions
@@ -41,10 +43,18 @@ async def build(settings: AuthSettings) -> GrpcServer:
     accounts = Accounts(users, passwords, lease.generator())
     sessions = Sessions(users, passwords, JwtTokens(ring, policy), policy)
     servicer = AuthServicer(accounts, sessions)
+    internal = AuthInternalServicer(accounts)
 
+    # The public service (routed by the gateway) and the internal one (other services only) share the process.
     server = GrpcServer(
         settings=settings,
-        bindings=[ServiceBinding(SERVICE_NAME, lambda s: pb_grpc.add_AuthServiceServicer_to_server(servicer, s))],
+        bindings=[
+            ServiceBinding(SERVICE_NAME, lambda s: pb_grpc.add_AuthServiceServicer_to_server(servicer, s)),
+            ServiceBinding(
+                INTERNAL_SERVICE_NAME,
+                lambda s: internal_pb_grpc.add_AuthInternalServiceServicer_to_server(internal, s),
+            ),
+        ],
     )
     server.add_closer(pool.close)
     server.add_closer(lease.release)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.common.kafka import KafkaPublisher, KafkaPublishError, OutgoingMessage

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import grpc
-from feedmesh.engagement.v1 import engagement_admin_service_pb2, engagement_admin_service_pb2_grpc
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2, engagement_admin_service_pb2_grpc
 
 from services.common.redis_mux import RedisMux
 from services.common.server import ServiceBinding

@@ -3,6 +3,7 @@ the outbox relay and the counter maintenance are created once here, and closed w
 
 from __future__ import annotations
 
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 
 from services.common import postgres
@@ -27,6 +28,7 @@ from services.engagement.adapters.postgres import (
 from services.engagement.adapters.redis_counters import RedisCounters
 from services.engagement.adapters.redis_published import RedisPublishedState
 from services.engagement.adapters.redis_versions import RedisEngagementVersions
+from services.engagement.api.internal_servicer import INTERNAL_SERVICE_NAME, EngagementInternalServicer
 from services.engagement.api.servicer import SERVICE_NAME, EngagementServicer
 from services.engagement.app.comments import Comments
 from services.engagement.app.counters import CounterMaintenance
@@ -95,16 +97,18 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)
     writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
-    servicer = EngagementServicer(
-        reactions=Reactions(writes),
-        comments=Comments(writes, policy),
-        stats=Stats(db, store, cache, want_cached=maintenance.want_cached, bans=abuse.bans),
-    )
+    servicer = EngagementServicer(reactions=Reactions(writes), comments=Comments(writes, policy))
+    internal = EngagementInternalServicer(Stats(db, store, cache, want_cached=maintenance.want_cached, bans=abuse.bans))
+    # The public service (routed by the gateway) and the internal ones (other services, operators) share the process.
     server = GrpcServer(
         settings=settings,
         bindings=[
             ServiceBinding(SERVICE_NAME, lambda s: pb_grpc.add_EngagementServiceServicer_to_server(servicer, s)),
-            abuse.admin_binding,  # internal: not routed by the gateway (no google.api.http annotations)
+            ServiceBinding(
+                INTERNAL_SERVICE_NAME,
+                lambda s: internal_pb_grpc.add_EngagementInternalServiceServicer_to_server(internal, s),
+            ),
+            abuse.admin_binding,
         ],
     )
     relay.start()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from feedmesh.auth.v1 import auth_service_pb2_grpc
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2_grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 
 from services.common.clients import ChannelPool
@@ -16,6 +17,7 @@ from services.graph.adapters.events import PRODUCER
 from services.graph.adapters.postgres import PgGraphReader, PgGraphUnitOfWork
 from services.graph.adapters.redis_cache import RedisGraphCache
 from services.graph.adapters.user_directory import CachedUserDirectory
+from services.graph.api.internal_servicer import INTERNAL_SERVICE_NAME, GraphInternalServicer
 from services.graph.api.servicer import GraphServicer
 from services.graph.app.queries import Queries
 from services.graph.app.relationships import Relationships
@@ -34,27 +36,32 @@ async def build(settings: GraphSettings) -> GrpcServer:
 
     directory = CachedUserDirectory(
         redis,
-        auth_service_pb2_grpc.AuthServiceStub(channels.channel(settings.auth_target)),
+        auth_internal_service_pb2_grpc.AuthInternalServiceStub(channels.channel(settings.auth_target)),
         ttl_seconds=settings.profile_cache_ttl_seconds,
     )
     cache = RedisGraphCache(redis, ttl_seconds=settings.graph_cache_ttl_seconds)
     reader = PgGraphReader(pool)
-    servicer = GraphServicer(
-        relationships=Relationships(PgGraphUnitOfWork(pool), directory, cache),
-        queries=Queries(
-            reader,
-            cache,
-            directory,
-            celebrity_threshold=settings.celebrity_threshold,
-            follower_cache_max_ids=settings.follower_cache_max_ids,
-        ),
-        visibility=VisibilityChecks(reader, directory),
+    queries = Queries(
+        reader,
+        cache,
+        directory,
+        celebrity_threshold=settings.celebrity_threshold,
+        follower_cache_max_ids=settings.follower_cache_max_ids,
     )
+    servicer = GraphServicer(relationships=Relationships(PgGraphUnitOfWork(pool), directory, cache), queries=queries)
+    internal = GraphInternalServicer(queries=queries, visibility=VisibilityChecks(reader, directory))
 
     def register(grpc_server: grpc.aio.Server) -> None:
         graph_service_pb2_grpc.add_GraphServiceServicer_to_server(servicer, grpc_server)
 
-    server = GrpcServer(settings, bindings=[ServiceBinding(SERVICE_NAME, register)])
+    def register_internal(grpc_server: grpc.aio.Server) -> None:
+        graph_internal_service_pb2_grpc.add_GraphInternalServiceServicer_to_server(internal, grpc_server)
+
+    # The public service (routed by the gateway) and the internal one (other services only) share the process.
+    server = GrpcServer(
+        settings,
+        bindings=[ServiceBinding(SERVICE_NAME, register), ServiceBinding(INTERNAL_SERVICE_NAME, register_internal)],
+    )
     # Closed in reverse: the relay first, the pool last.
     server.add_closer(pool.close)
     server.add_closer(redis.aclose)

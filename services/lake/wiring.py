@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from feedmesh.events.v1 import events_pb2
-from feedmesh.lake.v1 import lake_service_pb2_grpc as pb_grpc
+from feedmesh.events.internal.v1 import events_pb2
+from feedmesh.lake.internal.v1 import lake_service_pb2_grpc as pb_grpc
 
 from services.common.kafka import KafkaPublisher
 from services.common.kafka_consumer import DeadLetters, EventConsumer

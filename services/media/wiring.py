@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from feedmesh.media.internal.v1 import media_internal_service_pb2_grpc
 from feedmesh.media.v1 import media_service_pb2_grpc
 
 from services.common.s3 import make_client
 from services.common.server import GrpcServer, ServiceBinding
 from services.media.adapters.s3 import S3ObjectStore
+from services.media.api.internal_servicer import INTERNAL_SERVICE_NAME, MediaInternalServicer
 from services.media.api.servicer import MediaServicer
 from services.media.app.uploads import MediaUseCases
 from services.media.settings import MediaSettings
@@ -39,12 +41,18 @@ async def build(settings: MediaSettings) -> GrpcServer:
         check_concurrency=settings.media_check_concurrency,
     )
     servicer = MediaServicer(media)
+    internal = MediaInternalServicer(media)
+    # The public service (routed by the gateway) and the internal one (other services only) share the process.
     server = GrpcServer(
         settings=settings,
         bindings=[
             ServiceBinding(
                 SERVICE_NAME, lambda s: media_service_pb2_grpc.add_MediaServiceServicer_to_server(servicer, s)
-            )
+            ),
+            ServiceBinding(
+                INTERNAL_SERVICE_NAME,
+                lambda s: media_internal_service_pb2_grpc.add_MediaInternalServiceServicer_to_server(internal, s),
+            ),
         ],
     )
 

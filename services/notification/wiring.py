@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.notification.v1 import notification_service_pb2_grpc as pb_grpc
 
 from services.common.clients import ChannelPool

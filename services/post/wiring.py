@@ -3,6 +3,7 @@ partition maintenance are created once here, and closed with the server in rever
 
 from __future__ import annotations
 
+from feedmesh.post.internal.v1 import post_internal_service_pb2_grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 
 from services.common import postgres
@@ -19,6 +20,7 @@ from services.post.adapters.events import PRODUCER, OutboxPostEvents
 from services.post.adapters.peers import AuthUserDirectory, EngagementStats, GraphVisibility, MediaChecker
 from services.post.adapters.postgres import PRUNE_IDEMPOTENCY_KEYS, PgPartitionStore, PgPostRepository
 from services.post.adapters.tombstones import RedisTombstones
+from services.post.api.internal_servicer import INTERNAL_SERVICE_NAME, PostInternalServicer
 from services.post.api.servicer import PostServicer
 from services.post.app.maintenance import PartitionMaintenance
 from services.post.app.posts import PostUseCases
@@ -81,10 +83,18 @@ async def build(settings: PostSettings) -> GrpcServer:
         tombstones=tombstones,
     )
     servicer = PostServicer(posts)
+    internal = PostInternalServicer(posts)
+    # The public service (routed by the gateway) and the internal one (other services only) share the process.
     server = GrpcServer(
         settings=settings,
         bindings=[
-            ServiceBinding(SERVICE_NAME, lambda s: post_service_pb2_grpc.add_PostServiceServicer_to_server(servicer, s))
+            ServiceBinding(
+                SERVICE_NAME, lambda s: post_service_pb2_grpc.add_PostServiceServicer_to_server(servicer, s)
+            ),
+            ServiceBinding(
+                INTERNAL_SERVICE_NAME,
+                lambda s: post_internal_service_pb2_grpc.add_PostInternalServiceServicer_to_server(internal, s),
+            ),
         ],
     )
     for close in closers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedmesh.ranking.v1 import ranking_service_pb2_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2_grpc
 
 from services.common.periodic import PeriodicTask
 from services.common.redis_mux import RedisMux

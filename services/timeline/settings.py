@@ -87,7 +87,7 @@ class TimelineSettings(CassandraSettings, ServerSettings):
     # long (app.ranked_windows; 0: every ranked first page is scored), kept for this many viewers.
     rank_reuse_seconds: float = 30.0
     rank_reuse_viewers: int = 20_000
-    # Impressions (feedmesh.events.v1.FeedImpression): the fraction of served pages whose items are logged to the
+    # Impressions (FeedImpression events): the fraction of served pages whose items are logged to the
     # topic, fire and forget; at most this many wait to be sent (more are dropped: a Kafka outage costs impressions,
     # never reads). A tenth: every logged page is twenty events through this process, Kafka and the lake, which at
     # 1.0 took half of the feed reads' throughput (bench/README.md); a tenth of real traffic is plenty to learn from.

@@ -9,7 +9,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2_grpc
 
 from services.common.clients import ChannelPool

@@ -59,6 +59,22 @@ def test_get_user(client: httpx.Client, new_user: Callable[..., User]) -> None:
     _error(client.get("/v1/users/not-a-number", headers=alice.auth), 400, 3)
 
 
+def test_get_current_user(client: httpx.Client, new_user: Callable[..., User]) -> None:
+    alice, bob = new_user(), new_user()
+    assert client.post(f"/v1/users/{alice.id}/follow", headers=bob.auth).status_code == 200
+    reply = client.get("/v1/users/me", headers=alice.auth)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body == client.get(f"/v1/users/{alice.id}", headers=bob.auth).json()
+    assert (body["id"], body["handle"], body["followerCount"], body["followingCount"]) == (
+        str(alice.id),
+        alice.handle,
+        "1",
+        "0",
+    )
+    _error(client.get("/v1/users/me"), 401, 16)
+
+
 # --- the social graph ---------------------------------------------------------------------------------------------
 def test_follow_unfollow_and_lists(client: httpx.Client, new_user: Callable[..., User]) -> None:
     alice, bob = new_user(), new_user()
@@ -149,7 +165,8 @@ def test_unknown_route_is_json_404(client: httpx.Client, new_user: Callable[...,
     user = new_user()
     _error(client.get("/v2/nothing", headers=user.auth), 404, 5)
     _error(client.patch(f"/v1/posts/{user.id}", headers=user.auth), 404, 5)  # known path, unknown method
-    # internal RPCs have no annotation, hence no route: not even with a token
+    # a public service's unknown method has no route, not even with a token (internal services:
+    # test_gateway_internal_services.py)
     _error(client.post("/feedmesh.post.v1.PostService/BatchGetPosts", json={}, headers=user.auth), 404, 5)
 
 

@@ -120,6 +120,8 @@ def test_media_upload_errors(client: httpx.Client, new_user: Callable[..., User]
 async def test_native_grpc_with_a_jwt_on_the_gateway_port(gateway: Gateway, new_user: Callable[..., User]) -> None:
     from feedmesh.auth.v1 import auth_service_pb2 as auth_pb2
     from feedmesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
+    from feedmesh.post.internal.v1 import post_internal_service_pb2 as post_internal_pb2
+    from feedmesh.post.internal.v1 import post_internal_service_pb2_grpc as post_internal_grpc
     from feedmesh.post.v1 import post_service_pb2 as post_pb2
     from feedmesh.post.v1 import post_service_pb2_grpc as post_grpc
 
@@ -143,9 +145,11 @@ async def test_native_grpc_with_a_jwt_on_the_gateway_port(gateway: Gateway, new_
         with pytest.raises(grpc.aio.AioRpcError) as failure:
             await posts.CreatePost(post_pb2.CreatePostRequest(text=""), metadata=metadata, timeout=5)
         assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        # internal RPCs are not exposed, even with a valid token
+        # internal services are not exposed, even with a valid token
         with pytest.raises(grpc.aio.AioRpcError) as failure:
-            await posts.BatchGetPosts(post_pb2.BatchGetPostsRequest(post_ids=[created.id]), metadata=metadata)
+            await post_internal_grpc.PostInternalServiceStub(channel).BatchGetPosts(
+                post_internal_pb2.BatchGetPostsRequest(post_ids=[created.id]), metadata=metadata
+            )
         assert failure.value.code() == grpc.StatusCode.UNIMPLEMENTED
         # the public RPCs need no token
         jwks = await auth_grpc.AuthServiceStub(channel).GetJwks(auth_pb2.GetJwksRequest(), timeout=5)

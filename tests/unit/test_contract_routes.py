@@ -17,6 +17,7 @@ CONTRACT = [
     ("POST", "/v1/users", "feedmesh.auth.v1.AuthService.CreateUser", "*"),
     ("POST", "/v1/sessions", "feedmesh.auth.v1.AuthService.CreateSession", "*"),
     ("GET", "/v1/users/{user_id}", "feedmesh.graph.v1.GraphService.GetUser", ""),
+    ("GET", "/v1/users/me", "feedmesh.graph.v1.GraphService.GetCurrentUser", ""),
     ("POST", "/v1/users/{user_id}/follow", "feedmesh.graph.v1.GraphService.FollowUser", ""),
     ("DELETE", "/v1/users/{user_id}/follow", "feedmesh.graph.v1.GraphService.UnfollowUser", ""),
     ("GET", "/v1/follow-requests", "feedmesh.graph.v1.GraphService.ListFollowRequests", ""),

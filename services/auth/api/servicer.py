@@ -44,15 +44,3 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
 
     async def GetJwks(self, request: pb.GetJwksRequest, context: grpc.aio.ServicerContext) -> pb.GetJwksResponse:
         return pb.GetJwksResponse(keys=[pb.Jwk(**jwk) for jwk in self.sessions.jwks()])
-
-    async def BatchGetUsers(
-        self, request: pb.BatchGetUsersRequest, context: grpc.aio.ServicerContext
-    ) -> pb.BatchGetUsersResponse:
-        users = await self.accounts.by_ids(list(request.user_ids))
-        return pb.BatchGetUsersResponse(users=[user_to_proto(u) for u in users])
-
-    async def BatchGetUsersByHandle(
-        self, request: pb.BatchGetUsersByHandleRequest, context: grpc.aio.ServicerContext
-    ) -> pb.BatchGetUsersByHandleResponse:
-        users = await self.accounts.by_handles(list(request.handles))
-        return pb.BatchGetUsersByHandleResponse(users=[user_to_proto(u) for u in users])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 
 from services.common.outbox import OutboxRelay, OutboxRow, enqueue_event, outbox_row
 from services.engagement.domain.model import Comment, PostRef

@@ -7,7 +7,8 @@ UNAVAILABLE (or INTERNAL)."""
 from __future__ import annotations
 
 import grpc
-from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2, graph_internal_service_pb2_grpc
+from feedmesh.post.internal.v1 import post_internal_service_pb2, post_internal_service_pb2_grpc
 from feedmesh.post.v1 import post_pb2, post_service_pb2, post_service_pb2_grpc, visibility_pb2
 
 from services.common.clients import ChannelPool
@@ -23,6 +24,7 @@ _WIRE = {Visibility.PUBLIC: visibility_pb2.PUBLIC, **{audience: wire for wire, a
 class PostServiceDirectory:
     def __init__(self, pool: ChannelPool, target: str):
         self._stub = post_service_pb2_grpc.PostServiceStub(pool.channel(target))
+        self._internal = post_internal_service_pb2_grpc.PostInternalServiceStub(pool.channel(target))
 
     async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
         try:
@@ -37,7 +39,9 @@ class PostServiceDirectory:
         return _post_ref(post)
 
     async def live_post(self, post_id: int) -> PostRef:
-        response = await self._stub.BatchGetPosts(post_service_pb2.BatchGetPostsRequest(post_ids=[post_id]))
+        response = await self._internal.BatchGetPosts(
+            post_internal_service_pb2.BatchGetPostsRequest(post_ids=[post_id])
+        )
         if not response.posts:
             raise NotFound("post not found", reason="POST_NOT_FOUND")
         return _post_ref(response.posts[0])
@@ -51,13 +55,13 @@ class GraphAudience:
     """Implements app.visible_posts.AudienceCheck."""
 
     def __init__(self, pool: ChannelPool, target: str):
-        self._stub = graph_service_pb2_grpc.GraphServiceStub(pool.channel(target))
+        self._stub = graph_internal_service_pb2_grpc.GraphInternalServiceStub(pool.channel(target))
 
     async def may_see(self, viewer_id: int, post: PostRef) -> bool:
-        candidate = graph_service_pb2.VisibilityCandidate(
+        candidate = graph_internal_service_pb2.VisibilityCandidate(
             post_id=post.id, author_id=post.author_id, visibility=_WIRE[post.visibility]
         )
         response = await self._stub.BatchCheckVisibility(
-            graph_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer_id, candidates=[candidate])
+            graph_internal_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer_id, candidates=[candidate])
         )
         return len(response.visible) == 1 and response.visible[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import grpc
-from feedmesh.engagement.v1 import engagement_admin_service_pb2 as pb
-from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2 as pb
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 from google.protobuf import timestamp_pb2
 
 from services.engagement.app.shadow_ban_admin import ShadowBanAdmin

@@ -11,7 +11,6 @@ from services.common import identity
 from services.common.pagination import page_limit
 from services.engagement.app.comments import Comments
 from services.engagement.app.reactions import Reactions
-from services.engagement.app.stats import Stats
 from services.engagement.domain.model import Comment, LikeState
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EngagementService"].full_name
@@ -27,10 +26,9 @@ def comment_to_proto(comment: Comment) -> pb.Comment:
 
 
 class EngagementServicer(pb_grpc.EngagementServiceServicer):
-    def __init__(self, reactions: Reactions, comments: Comments, stats: Stats):
+    def __init__(self, reactions: Reactions, comments: Comments):
         self.reactions = reactions
         self.comments = comments
-        self.stats = stats
 
     async def LikePost(self, request: pb.LikePostRequest, context: grpc.aio.ServicerContext) -> pb.LikePostResponse:
         state: LikeState = await self.reactions.like(
@@ -76,20 +74,3 @@ class EngagementServicer(pb_grpc.EngagementServiceServicer):
             identity.caller_id(context), request.post_id, identity.metadata_value(context, IDEMPOTENCY_KEY)
         )
         return pb.SharePostResponse(share_count=shared.share_count)
-
-    async def BatchGetPostStats(
-        self, request: pb.BatchGetPostStatsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.BatchGetPostStatsResponse:
-        stats = await self.stats.batch(request.viewer_id, list(request.post_ids))
-        return pb.BatchGetPostStatsResponse(
-            stats=[
-                pb.PostStats(
-                    post_id=s.post_id,
-                    like_count=s.counts.likes,
-                    comment_count=s.counts.comments,
-                    share_count=s.counts.shares,
-                    liked_by_viewer=s.liked_by_viewer,
-                )
-                for s in stats
-            ]
-        )

@@ -1,8 +1,8 @@
-"""Domain events -> the `feedmesh.events.v1.Event` the outbox carries to Kafka topic feedmesh.graph."""
+"""Domain events -> the `feedmesh.events.internal.v1.Event` the outbox carries to Kafka topic feedmesh.graph."""
 
 from __future__ import annotations
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 
 from services.graph.domain.model import (
     CloseFriendsChanged,

@@ -1,4 +1,4 @@
-"""Profiles from the auth service (AuthService.BatchGetUsers over gRPC), through a Redis cache.
+"""Profiles from the auth service (AuthInternalService.BatchGetUsers over gRPC), through a Redis cache.
 
 Profiles are immutable today, so a cached profile is never stale; the TTL only bounds memory and what a future
 profile edit would have to wait for. Unknown users are not cached. Redis being down means asking auth.
@@ -10,7 +10,8 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC
 
-from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
+from feedmesh.auth.v1 import user_pb2
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -38,7 +39,7 @@ def to_profile(user: user_pb2.User) -> Profile:
 class CachedUserDirectory:
     """Implements app.ports.UserDirectory."""
 
-    def __init__(self, redis: Redis, auth: auth_service_pb2_grpc.AuthServiceStub, *, ttl_seconds: int):
+    def __init__(self, redis: Redis, auth: auth_internal_service_pb2_grpc.AuthInternalServiceStub, *, ttl_seconds: int):
         self.redis = redis
         self.auth = auth
         self.ttl_seconds = ttl_seconds
@@ -62,7 +63,7 @@ class CachedUserDirectory:
         if missing:
             fetched: list[user_pb2.User] = []
             for start in range(0, len(missing), BATCH_LIMIT):
-                request = auth_service_pb2.BatchGetUsersRequest(user_ids=missing[start : start + BATCH_LIMIT])
+                request = auth_internal_service_pb2.BatchGetUsersRequest(user_ids=missing[start : start + BATCH_LIMIT])
                 response = await self.auth.BatchGetUsers(request)
                 fetched.extend(response.users)
             for user in fetched:

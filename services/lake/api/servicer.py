@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import grpc
-from feedmesh.lake.v1 import lake_service_pb2 as pb
-from feedmesh.lake.v1 import lake_service_pb2_grpc as pb_grpc
+from feedmesh.lake.internal.v1 import lake_service_pb2 as pb
+from feedmesh.lake.internal.v1 import lake_service_pb2_grpc as pb_grpc
 
 from services.lake.app.flush import Flush
 
-SERVICE_NAME = "feedmesh.lake.v1.LakeService"
+SERVICE_NAME = "feedmesh.lake.internal.v1.LakeService"
 
 
 class LakeServicer(pb_grpc.LakeServiceServicer):

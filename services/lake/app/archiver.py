@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 
 from services.common.kafka_consumer import ConsumedEvent
 from services.common.lake_layout import event_row, hour_of, rows_table

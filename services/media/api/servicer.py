@@ -24,8 +24,3 @@ class MediaServicer(media_service_pb2_grpc.MediaServiceServicer):
         return media_service_pb2.CreateUploadResponse(
             media_ref=upload.media_ref, upload_url=upload.upload_url, expire_time=expire
         )
-
-    async def BatchCheckMedia(
-        self, request: media_service_pb2.BatchCheckMediaRequest, context: grpc.aio.ServicerContext
-    ) -> media_service_pb2.BatchCheckMediaResponse:
-        return media_service_pb2.BatchCheckMediaResponse(exists=await self.media.check_media(list(request.media_refs)))

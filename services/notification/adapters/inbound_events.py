@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.post.v1 import visibility_pb2
 
 from services.common.kafka_consumer import ConsumedEvent

@@ -10,9 +10,11 @@ import time
 from collections.abc import Sequence
 
 import grpc
-from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
-from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
-from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc, visibility_pb2
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
+from feedmesh.auth.v1 import user_pb2
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2, graph_internal_service_pb2_grpc
+from feedmesh.post.internal.v1 import post_internal_service_pb2, post_internal_service_pb2_grpc
+from feedmesh.post.v1 import visibility_pb2
 
 from services.common.clients import ChannelPool
 from services.common.errors import Unavailable
@@ -52,13 +54,15 @@ def actor_from_proto(u: user_pb2.User) -> Actor:
 
 class AuthUsers:
     def __init__(self, channels: ChannelPool, target: str):
-        self.stub = auth_service_pb2_grpc.AuthServiceStub(channels.channel(target))
+        self.stub = auth_internal_service_pb2_grpc.AuthInternalServiceStub(channels.channel(target))
 
     async def actors(self, user_ids: Sequence[int]) -> dict[int, Actor]:
         if not user_ids:
             return {}
         try:
-            r = await self.stub.BatchGetUsers(auth_service_pb2.BatchGetUsersRequest(user_ids=sorted(set(user_ids))))
+            r = await self.stub.BatchGetUsers(
+                auth_internal_service_pb2.BatchGetUsersRequest(user_ids=sorted(set(user_ids)))
+            )
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("auth", exc) from None
         return {u.id: actor_from_proto(u) for u in r.users}
@@ -66,7 +70,7 @@ class AuthUsers:
     async def ids_by_handle(self, handles: Sequence[str]) -> dict[str, int]:
         try:
             r = await self.stub.BatchGetUsersByHandle(
-                auth_service_pb2.BatchGetUsersByHandleRequest(handles=list(handles))
+                auth_internal_service_pb2.BatchGetUsersByHandleRequest(handles=list(handles))
             )
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("auth", exc) from None
@@ -80,7 +84,7 @@ class GraphPeer:
     the notification); a follow or close-friend change counts from up to that long later."""
 
     def __init__(self, channels: ChannelPool, target: str, *, cache_seconds: float = 5.0, cache_size: int = 50_000):
-        self.stub = graph_service_pb2_grpc.GraphServiceStub(channels.channel(target))
+        self.stub = graph_internal_service_pb2_grpc.GraphInternalServiceStub(channels.channel(target))
         self._gate = asyncio.Semaphore(_CHECKS_AT_ONCE)
         self.cache_seconds = cache_seconds
         self.cache_size = cache_size
@@ -88,7 +92,9 @@ class GraphPeer:
 
     async def close_friends(self, owner_id: int) -> list[int]:
         try:
-            r = await self.stub.ListCloseFriendIds(graph_service_pb2.ListCloseFriendIdsRequest(owner_id=owner_id))
+            r = await self.stub.ListCloseFriendIds(
+                graph_internal_service_pb2.ListCloseFriendIdsRequest(owner_id=owner_id)
+            )
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("graph", exc) from None
         return list(r.friend_ids)
@@ -121,7 +127,7 @@ class GraphPeer:
 
     async def _ask(self, post: PostFacts, viewers: list[int]) -> list[bool]:
         """Calls for the viewers of one post (at most 1000 a call)."""
-        facts = graph_service_pb2.VisibilityCandidate(
+        facts = graph_internal_service_pb2.VisibilityCandidate(
             post_id=post.post_id, author_id=post.author_id, visibility=_VISIBILITY_OUT[post.visibility]
         )
         decisions: list[bool] = []
@@ -130,7 +136,7 @@ class GraphPeer:
             async with self._gate:
                 try:
                     r = await self.stub.BatchCheckAudience(
-                        graph_service_pb2.BatchCheckAudienceRequest(post=facts, viewer_ids=chunk)
+                        graph_internal_service_pb2.BatchCheckAudienceRequest(post=facts, viewer_ids=chunk)
                     )
                 except grpc.aio.AioRpcError as exc:
                     raise _unavailable("graph", exc) from None
@@ -142,12 +148,14 @@ class GraphPeer:
 
 class PostPeer:
     def __init__(self, channels: ChannelPool, target: str):
-        self.stub = post_service_pb2_grpc.PostServiceStub(channels.channel(target))
+        self.stub = post_internal_service_pb2_grpc.PostInternalServiceStub(channels.channel(target))
 
     async def live_posts(self, post_ids: Sequence[int]) -> dict[int, PostFacts]:
         found: dict[int, PostFacts] = {}
         for start in range(0, len(post_ids), _CANDIDATES_PER_CALL):
-            request = post_service_pb2.BatchGetPostsRequest(post_ids=post_ids[start : start + _CANDIDATES_PER_CALL])
+            request = post_internal_service_pb2.BatchGetPostsRequest(
+                post_ids=post_ids[start : start + _CANDIDATES_PER_CALL]
+            )
             try:
                 r = await self.stub.BatchGetPosts(request)
             except grpc.aio.AioRpcError as exc:

@@ -4,7 +4,7 @@ their order); the relay started in wiring publishes them to Kafka."""
 from __future__ import annotations
 
 import asyncpg
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from google.protobuf import timestamp_pb2
 
 from services.common.outbox import enqueue_event

@@ -8,10 +8,10 @@ import logging
 from collections.abc import Sequence
 
 import grpc
-from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
-from feedmesh.engagement.v1 import engagement_service_pb2, engagement_service_pb2_grpc
-from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
-from feedmesh.media.v1 import media_service_pb2, media_service_pb2_grpc
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2, engagement_internal_service_pb2_grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2, graph_internal_service_pb2_grpc
+from feedmesh.media.internal.v1 import media_internal_service_pb2, media_internal_service_pb2_grpc
 from prometheus_client import Counter
 
 from services.common.clients import ChannelPool
@@ -34,7 +34,7 @@ def _require(target: str, what: str) -> str:
 
 
 class AuthUserDirectory:
-    """Resolves @handles through AuthService.BatchGetUsersByHandle."""
+    """Resolves @handles through AuthInternalService.BatchGetUsersByHandle."""
 
     def __init__(self, pool: ChannelPool, target: str):
         self._pool = pool
@@ -43,13 +43,17 @@ class AuthUserDirectory:
     async def ids_by_handle(self, handles: Sequence[str]) -> dict[str, int]:
         if not handles:
             return {}
-        stub = auth_service_pb2_grpc.AuthServiceStub(self._pool.channel(_require(self._target, "auth")))
-        response = await stub.BatchGetUsersByHandle(auth_service_pb2.BatchGetUsersByHandleRequest(handles=handles))
+        stub = auth_internal_service_pb2_grpc.AuthInternalServiceStub(
+            self._pool.channel(_require(self._target, "auth"))
+        )
+        response = await stub.BatchGetUsersByHandle(
+            auth_internal_service_pb2.BatchGetUsersByHandleRequest(handles=handles)
+        )
         return {user.handle.lower(): user.id for user in response.users}
 
 
 class GraphVisibility:
-    """Asks GraphService.BatchCheckVisibility, one call per question batch."""
+    """Asks GraphInternalService.BatchCheckVisibility, one call per question batch."""
 
     def __init__(self, pool: ChannelPool, target: str):
         self._pool = pool
@@ -58,11 +62,13 @@ class GraphVisibility:
     async def visible(self, viewer_id: int, queries: Sequence[VisibilityQuery]) -> list[bool]:
         if not queries:
             return []
-        stub = graph_service_pb2_grpc.GraphServiceStub(self._pool.channel(_require(self._target, "graph")))
-        request = graph_service_pb2.BatchCheckVisibilityRequest(
+        stub = graph_internal_service_pb2_grpc.GraphInternalServiceStub(
+            self._pool.channel(_require(self._target, "graph"))
+        )
+        request = graph_internal_service_pb2.BatchCheckVisibilityRequest(
             viewer_id=viewer_id,
             candidates=[
-                graph_service_pb2.VisibilityCandidate(
+                graph_internal_service_pb2.VisibilityCandidate(
                     post_id=q.post_id,
                     author_id=q.author_id,
                     visibility=int(q.visibility),  # type: ignore[arg-type]
@@ -77,7 +83,7 @@ class GraphVisibility:
 
 
 class MediaChecker:
-    """Asks MediaService.BatchCheckMedia whether refs name uploaded objects."""
+    """Asks MediaInternalService.BatchCheckMedia whether refs name uploaded objects."""
 
     def __init__(self, pool: ChannelPool, target: str):
         self._pool = pool
@@ -86,16 +92,18 @@ class MediaChecker:
     async def exists(self, refs: Sequence[str]) -> list[bool]:
         if not refs:
             return []
-        stub = media_service_pb2_grpc.MediaServiceStub(self._pool.channel(_require(self._target, "media")))
-        response = await stub.BatchCheckMedia(media_service_pb2.BatchCheckMediaRequest(media_refs=refs))
+        stub = media_internal_service_pb2_grpc.MediaInternalServiceStub(
+            self._pool.channel(_require(self._target, "media"))
+        )
+        response = await stub.BatchCheckMedia(media_internal_service_pb2.BatchCheckMediaRequest(media_refs=refs))
         if len(response.exists) != len(refs):
             raise RuntimeError(f"media answered {len(response.exists)} decisions for {len(refs)} refs")
         return list(response.exists)
 
 
 class EngagementStats:
-    """Counts from EngagementService.BatchGetPostStats. Counts are a decoration of a read: when the service is not
-    configured or the call fails, reads go on with zero counts, and the degradation shows in a metric
+    """Counts from EngagementInternalService.BatchGetPostStats. Counts are a decoration of a read: when the service is
+    not configured or the call fails, reads go on with zero counts, and the degradation shows in a metric
     (feedmesh_post_stats_degraded_total) and in one warning per reason."""
 
     def __init__(self, pool: ChannelPool, target: str, timeout_seconds: float):
@@ -119,10 +127,10 @@ class EngagementStats:
             return {}
         if not self._target:
             return self._degraded("not_configured", "FEEDMESH_ENGAGEMENT_TARGET is empty")
-        stub = engagement_service_pb2_grpc.EngagementServiceStub(self._pool.channel(self._target))
+        stub = engagement_internal_service_pb2_grpc.EngagementInternalServiceStub(self._pool.channel(self._target))
         try:
             response = await stub.BatchGetPostStats(
-                engagement_service_pb2.BatchGetPostStatsRequest(viewer_id=viewer_id, post_ids=post_ids),
+                engagement_internal_service_pb2.BatchGetPostStatsRequest(viewer_id=viewer_id, post_ids=post_ids),
                 timeout=self._timeout,
             )
         except grpc.aio.AioRpcError as exc:

@@ -12,8 +12,6 @@ from services.post.app.posts import NewPost, PostUseCases
 from services.post.domain.model import NO_STATS, Post, PostStats, Visibility
 
 IDEMPOTENCY_KEY = "idempotency-key"
-AUTHOR_IDS_DEFAULT_LIMIT = 100
-AUTHOR_IDS_MAX_LIMIT = 1000
 
 
 def to_proto(post: Post, stats: PostStats = NO_STATS) -> post_pb2.Post:
@@ -72,16 +70,3 @@ class PostServicer(post_service_pb2_grpc.PostServiceServicer):
         return post_service_pb2.ListUserPostsResponse(
             posts=[to_proto(v.post, v.stats) for v in page.posts], next_cursor=page.next_cursor
         )
-
-    async def BatchGetPosts(
-        self, request: post_service_pb2.BatchGetPostsRequest, context: grpc.aio.ServicerContext
-    ) -> post_service_pb2.BatchGetPostsResponse:
-        posts = await self.posts.batch_get_posts(list(request.post_ids))
-        return post_service_pb2.BatchGetPostsResponse(posts=[to_proto(p) for p in posts])
-
-    async def ListAuthorPostIds(
-        self, request: post_service_pb2.ListAuthorPostIdsRequest, context: grpc.aio.ServicerContext
-    ) -> post_service_pb2.ListAuthorPostIdsResponse:
-        limit = page_limit(request.limit, default=AUTHOR_IDS_DEFAULT_LIMIT, maximum=AUTHOR_IDS_MAX_LIMIT)
-        ids = await self.posts.list_author_post_ids(request.author_id, request.before_id, limit)
-        return post_service_pb2.ListAuthorPostIdsResponse(post_ids=ids)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import grpc
-from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 
 from services.common.errors import InvalidArgument
 from services.common.ranking_features import Candidate
 from services.ranking.app.scoring import ScorePosts
 
-SERVICE_NAME = "feedmesh.ranking.v1.RankingService"
+SERVICE_NAME = "feedmesh.ranking.internal.v1.RankingService"
 MAX_CANDIDATES = 1000
 
 

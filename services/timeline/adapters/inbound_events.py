@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 
 from services.common.kafka_consumer import ConsumedEvent
 from services.timeline.app.ingest import GraphEvents, PostEvents, Publication, all_of, forget_failure

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Sequence
 
 import grpc
-from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
-from feedmesh.engagement.v1 import engagement_service_pb2, engagement_service_pb2_grpc
-from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
-from feedmesh.post.v1 import post_pb2, post_service_pb2, post_service_pb2_grpc, visibility_pb2
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
+from feedmesh.auth.v1 import user_pb2
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2, engagement_internal_service_pb2_grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2, graph_internal_service_pb2_grpc
+from feedmesh.post.internal.v1 import post_internal_service_pb2, post_internal_service_pb2_grpc
+from feedmesh.post.v1 import post_pb2, visibility_pb2
 
 from services.common.clients import ChannelPool
 from services.common.errors import Unavailable
@@ -64,11 +66,11 @@ def author_from_proto(u: user_pb2.User) -> Author:
 
 class GraphClient:
     def __init__(self, channels: ChannelPool, target: str):
-        self.stub = graph_service_pb2_grpc.GraphServiceStub(channels.channel(target))
+        self.stub = graph_internal_service_pb2_grpc.GraphInternalServiceStub(channels.channel(target))
 
     async def followees(self, user_id: int) -> Followees:
         try:
-            r = await self.stub.ListFolloweeIds(graph_service_pb2.ListFolloweeIdsRequest(user_id=user_id))
+            r = await self.stub.ListFolloweeIds(graph_internal_service_pb2.ListFolloweeIdsRequest(user_id=user_id))
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("graph", exc) from None
         return Followees(
@@ -83,7 +85,9 @@ class GraphClient:
         try:
             for start in range(0, len(user_ids), _BATCH):
                 r = await self.stub.BatchGetUserCounts(
-                    graph_service_pb2.BatchGetUserCountsRequest(user_ids=list(user_ids[start : start + _BATCH]))
+                    graph_internal_service_pb2.BatchGetUserCountsRequest(
+                        user_ids=list(user_ids[start : start + _BATCH])
+                    )
                 )
                 counts.update((c.user_id, FollowCounts(c.follower_count, c.following_count)) for c in r.counts)
         except grpc.aio.AioRpcError as exc:
@@ -92,7 +96,7 @@ class GraphClient:
 
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage:
         r = await self.stub.ListFollowerIds(
-            graph_service_pb2.ListFollowerIdsRequest(author_id=author_id, cursor=cursor, limit=limit)
+            graph_internal_service_pb2.ListFollowerIdsRequest(author_id=author_id, cursor=cursor, limit=limit)
         )
         return FollowerPage(
             list(r.follower_ids), r.next_cursor, r.follower_count, r.relationship_version, r.author_is_celebrity
@@ -101,14 +105,14 @@ class GraphClient:
 
 class PostClient:
     def __init__(self, channels: ChannelPool, target: str):
-        self.stub = post_service_pb2_grpc.PostServiceStub(channels.channel(target))
+        self.stub = post_internal_service_pb2_grpc.PostInternalServiceStub(channels.channel(target))
 
     async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
         out: list[Post] = []
         try:
             for start in range(0, len(post_ids), _BATCH):
                 r = await self.stub.BatchGetPosts(
-                    post_service_pb2.BatchGetPostsRequest(post_ids=list(post_ids[start : start + _BATCH]))
+                    post_internal_service_pb2.BatchGetPostsRequest(post_ids=list(post_ids[start : start + _BATCH]))
                 )
                 out.extend(post_from_proto(p) for p in r.posts)
         except grpc.aio.AioRpcError as exc:
@@ -118,13 +122,13 @@ class PostClient:
 
 class AuthClient:
     def __init__(self, channels: ChannelPool, target: str):
-        self.stub = auth_service_pb2_grpc.AuthServiceStub(channels.channel(target))
+        self.stub = auth_internal_service_pb2_grpc.AuthInternalServiceStub(channels.channel(target))
 
     async def batch_get(self, user_ids: Sequence[int]) -> dict[int, Author]:
         if not user_ids:
             return {}
         try:
-            r = await self.stub.BatchGetUsers(auth_service_pb2.BatchGetUsersRequest(user_ids=list(user_ids)))
+            r = await self.stub.BatchGetUsers(auth_internal_service_pb2.BatchGetUsersRequest(user_ids=list(user_ids)))
         except grpc.aio.AioRpcError as exc:
             raise _unavailable("auth", exc) from None
         return {u.id: author_from_proto(u) for u in r.users}
@@ -135,14 +139,18 @@ class EngagementClient:
 
     def __init__(self, channels: ChannelPool, target: str, timeout_seconds: float):
         self.timeout = timeout_seconds
-        self.stub = engagement_service_pb2_grpc.EngagementServiceStub(channels.channel(target)) if target else None
+        self.stub = (
+            engagement_internal_service_pb2_grpc.EngagementInternalServiceStub(channels.channel(target))
+            if target
+            else None
+        )
 
     async def stats(self, viewer: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
         if self.stub is None or not post_ids:
             return {}
         try:
             r = await self.stub.BatchGetPostStats(
-                engagement_service_pb2.BatchGetPostStatsRequest(viewer_id=viewer, post_ids=list(post_ids)),
+                engagement_internal_service_pb2.BatchGetPostStatsRequest(viewer_id=viewer, post_ids=list(post_ids)),
                 timeout=self.timeout,
             )
         except grpc.aio.AioRpcError as exc:

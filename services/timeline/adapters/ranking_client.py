@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import grpc
-from feedmesh.ranking.v1 import ranking_service_pb2, ranking_service_pb2_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2, ranking_service_pb2_grpc
 
 from services.common.clients import ChannelPool
 from services.timeline.app.ports import RankingUnavailable

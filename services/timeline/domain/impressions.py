@@ -1,4 +1,4 @@
-"""What a served page showed, as impressions (feedmesh.events.v1.FeedImpression): the training data of the ranking
+"""What a served page showed, as impressions (FeedImpression events): the training data of the ranking
 model and the exposures of the A/B report. The first `ranked_items` of a page are in ranked order (that model's
 impressions); the rest were served chronologically (below a ranked window, or a chronological or degraded page)."""
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from feedmesh.lake.v1 import lake_service_pb2 as pb
-from feedmesh.lake.v1 import lake_service_pb2_grpc as pb_grpc
+from feedmesh.lake.internal.v1 import lake_service_pb2 as pb
+from feedmesh.lake.internal.v1 import lake_service_pb2_grpc as pb_grpc
 
 from services.common.errors import Unavailable
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
 from services.auth.settings import AuthSettings
@@ -46,3 +47,9 @@ async def auth_address(stack_settings: StackSettings, auth_schema: None, key_dir
 async def auth(auth_address: str) -> AsyncIterator[pb_grpc.AuthServiceStub]:
     async with grpc.aio.insecure_channel(auth_address) as channel:
         yield pb_grpc.AuthServiceStub(channel)
+
+
+@pytest.fixture
+async def auth_internal(auth_address: str) -> AsyncIterator[internal_pb_grpc.AuthInternalServiceStub]:
+    async with grpc.aio.insecure_channel(auth_address) as channel:
+        yield internal_pb_grpc.AuthInternalServiceStub(channel)

@@ -11,6 +11,8 @@ from pathlib import Path
 import grpc
 import jwt
 import pytest
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2 as internal_pb
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.auth.v1 import auth_service_pb2 as pb
 from feedmesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 from feedmesh.auth.v1 import user_pb2
@@ -221,30 +223,40 @@ async def test_the_key_ring_is_created_private_at_first_start(key_dir: Path, aut
 # --- BatchGetUsers / BatchGetUsersByHandle -----------------------------------------------------------------------
 
 
-async def test_batch_get_users_in_request_order_skipping_unknown(auth: pb_grpc.AuthServiceStub) -> None:
+async def test_batch_get_users_in_request_order_skipping_unknown(
+    auth: pb_grpc.AuthServiceStub, auth_internal: internal_pb_grpc.AuthInternalServiceStub
+) -> None:
     a, b, c = [(await register(auth)) for _ in range(3)]
-    response = await auth.BatchGetUsers(pb.BatchGetUsersRequest(user_ids=[c.id, 1, a.id, b.id, -5, a.id]))
+    response = await auth_internal.BatchGetUsers(
+        internal_pb.BatchGetUsersRequest(user_ids=[c.id, 1, a.id, b.id, -5, a.id])
+    )
     assert [u.id for u in response.users] == [c.id, a.id, b.id, a.id]
     assert response.users[0].handle == c.handle
     assert response.users[0].create_time == c.create_time
-    assert (await auth.BatchGetUsers(pb.BatchGetUsersRequest())).users == []
+    assert (await auth_internal.BatchGetUsers(internal_pb.BatchGetUsersRequest())).users == []
 
 
-async def test_batch_get_users_takes_at_most_1000_ids(auth: pb_grpc.AuthServiceStub) -> None:
-    assert len((await auth.BatchGetUsers(pb.BatchGetUsersRequest(user_ids=range(1, 1001)))).users) >= 0
-    error = await rpc_error(auth.BatchGetUsers(pb.BatchGetUsersRequest(user_ids=range(1, 1002))))
+async def test_batch_get_users_takes_at_most_1000_ids(
+    auth: pb_grpc.AuthServiceStub, auth_internal: internal_pb_grpc.AuthInternalServiceStub
+) -> None:
+    assert (
+        len((await auth_internal.BatchGetUsers(internal_pb.BatchGetUsersRequest(user_ids=range(1, 1001)))).users) >= 0
+    )
+    error = await rpc_error(auth_internal.BatchGetUsers(internal_pb.BatchGetUsersRequest(user_ids=range(1, 1002))))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert reason_of(error) == "BATCH_TOO_LARGE"
 
 
 async def test_batch_get_users_by_handle_is_case_insensitive_and_strips_the_at(
-    auth: pb_grpc.AuthServiceStub,
+    auth: pb_grpc.AuthServiceStub, auth_internal: internal_pb_grpc.AuthInternalServiceStub
 ) -> None:
     a, b = [(await register(auth)) for _ in range(2)]
-    request = pb.BatchGetUsersByHandleRequest(
+    request = internal_pb.BatchGetUsersByHandleRequest(
         handles=[f"@{b.handle.upper()}", unique_handle("ghost"), "not a handle!", a.handle, "@@" + a.handle]
     )
-    response = await auth.BatchGetUsersByHandle(request)
+    response = await auth_internal.BatchGetUsersByHandle(request)
     assert [u.id for u in response.users] == [b.id, a.id]
-    error = await rpc_error(auth.BatchGetUsersByHandle(pb.BatchGetUsersByHandleRequest(handles=["x"] * 1001)))
+    error = await rpc_error(
+        auth_internal.BatchGetUsersByHandle(internal_pb.BatchGetUsersByHandleRequest(handles=["x"] * 1001))
+    )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
+from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
+from feedmesh.auth.v1 import user_pb2
 from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 
 from services.common.deadlines import ENVOY_BUDGET_HEADER
@@ -24,18 +25,18 @@ from tests.integration.harness import apply_migrations, start_service
 PEER_DEFAULT_SECONDS = 2.0
 
 
-class RecordingAuth(auth_service_pb2_grpc.AuthServiceServicer):
+class RecordingAuth(auth_internal_service_pb2_grpc.AuthInternalServiceServicer):
     """Answers BatchGetUsers with a user per id and notes the time each call had left when it arrived."""
 
     def __init__(self) -> None:
         self.time_remaining: list[float | None] = []
 
     async def BatchGetUsers(
-        self, request: auth_service_pb2.BatchGetUsersRequest, context: grpc.aio.ServicerContext
-    ) -> auth_service_pb2.BatchGetUsersResponse:
+        self, request: auth_internal_service_pb2.BatchGetUsersRequest, context: grpc.aio.ServicerContext
+    ) -> auth_internal_service_pb2.BatchGetUsersResponse:
         self.time_remaining.append(context.time_remaining())
         users = [user_pb2.User(id=user_id, handle=f"u{user_id}") for user_id in request.user_ids]
-        return auth_service_pb2.BatchGetUsersResponse(users=users)
+        return auth_internal_service_pb2.BatchGetUsersResponse(users=users)
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[tuple[RecordingAu
         ServerSettings(service_name="auth"),
         [
             ServiceBinding(
-                "feedmesh.auth.v1.AuthService",
-                lambda s: auth_service_pb2_grpc.add_AuthServiceServicer_to_server(auth, s),
+                "feedmesh.auth.internal.v1.AuthInternalService",
+                lambda s: auth_internal_service_pb2_grpc.add_AuthInternalServiceServicer_to_server(auth, s),
             )
         ],
     )

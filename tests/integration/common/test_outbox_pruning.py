@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from kafka import TopicPartition
 from kafka.admin import NewTopic
 

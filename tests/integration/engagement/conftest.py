@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
-from feedmesh.engagement.v1 import engagement_service_pb2 as pb
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2 as internal_pb
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 from feedmesh.graph.v1 import graph_service_pb2 as g
 from feedmesh.graph.v1 import graph_service_pb2_grpc
@@ -58,6 +59,7 @@ def free_port() -> int:
 @dataclass
 class Mesh:
     engagement: pb_grpc.EngagementServiceStub
+    engagement_internal: internal_pb_grpc.EngagementInternalServiceStub
     post: post_service_pb2_grpc.PostServiceStub
     graph: graph_service_pb2_grpc.GraphServiceStub
     auth: auth_service_pb2_grpc.AuthServiceStub
@@ -88,9 +90,9 @@ class Mesh:
     async def block(self, blocker: int, blocked: int) -> None:
         await self.graph.BlockUser(g.BlockUserRequest(user_id=blocked), metadata=as_user(blocker))
 
-    async def stats(self, viewer: int, post_ids: list[int]) -> list[pb.PostStats]:
-        response = await self.engagement.BatchGetPostStats(
-            pb.BatchGetPostStatsRequest(viewer_id=viewer, post_ids=post_ids)
+    async def stats(self, viewer: int, post_ids: list[int]) -> list[internal_pb.PostStats]:
+        response = await self.engagement_internal.BatchGetPostStats(
+            internal_pb.BatchGetPostStatsRequest(viewer_id=viewer, post_ids=post_ids)
         )
         return list(response.stats)
 
@@ -131,6 +133,7 @@ async def mesh(stack_settings: StackSettings, engagement_schema: None) -> AsyncI
         servers.append(engagement)
         yield Mesh(
             engagement=pb_grpc.EngagementServiceStub(channel(engagement_address)),
+            engagement_internal=internal_pb_grpc.EngagementInternalServiceStub(channel(engagement_address)),
             post=post_service_pb2_grpc.PostServiceStub(channel(post_address)),
             graph=graph_service_pb2_grpc.GraphServiceStub(channel(graph_address)),
             auth=auth_service_pb2_grpc.AuthServiceStub(channel(auth_address)),
@@ -152,13 +155,20 @@ def _settings(stack: StackSettings, post_address: str, graph_address: str, **ove
 
 
 @contextlib.asynccontextmanager
-async def start_engagement(mesh: Mesh, **overrides: object) -> AsyncIterator[pb_grpc.EngagementServiceStub]:
-    """Another engagement replica, in-process, beside the mesh's; stopped when the block ends."""
+async def start_replica(mesh: Mesh, **overrides: object) -> AsyncIterator[grpc.aio.Channel]:
+    """Another engagement replica, in-process, beside the mesh's, and a channel to it; stopped when the block ends."""
     server = await build_engagement(_settings(mesh.stack, mesh.post_address, mesh.graph_address, **overrides))
     port = await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     try:
-        yield pb_grpc.EngagementServiceStub(channel)
+        yield channel
     finally:
         await channel.close()
         await server.stop(grace=0)
+
+
+@contextlib.asynccontextmanager
+async def start_engagement(mesh: Mesh, **overrides: object) -> AsyncIterator[pb_grpc.EngagementServiceStub]:
+    """Another engagement replica (start_replica), its public service."""
+    async with start_replica(mesh, **overrides) as channel:
+        yield pb_grpc.EngagementServiceStub(channel)

@@ -8,10 +8,13 @@ import asyncio
 import random
 from typing import Any
 
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2 as internal_pb
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.engagement.v1 import engagement_service_pb2 as pb
+from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 
 from services.common.polling import wait_for, wait_until
-from tests.integration.engagement.conftest import Mesh, as_user, keyed, start_engagement
+from tests.integration.engagement.conftest import Mesh, as_user, keyed, start_replica
 from tests.integration.engagement.counters import converged, drop_cached
 
 
@@ -182,10 +185,13 @@ async def test_a_replica_without_redis_answers_from_postgresql_and_the_cache_is_
     post = await mesh.new_post(author)
     await like(mesh, other, post)
     await converged(mesh, pg_conn, redis_client, [post], cached=True)
-    async with start_engagement(mesh, redis_url="redis://127.0.0.1:1/0") as stub:
+    async with start_replica(mesh, redis_url="redis://127.0.0.1:1/0") as channel:
+        stub, internal = pb_grpc.EngagementServiceStub(channel), internal_pb_grpc.EngagementInternalServiceStub(channel)
         liked = await stub.LikePost(pb.LikePostRequest(post_id=post), metadata=as_user(fan))
         assert (liked.liked, liked.like_count) == (True, 2)
-        response = await stub.BatchGetPostStats(pb.BatchGetPostStatsRequest(viewer_id=fan, post_ids=[post]))
+        response = await internal.BatchGetPostStats(
+            internal_pb.BatchGetPostStatsRequest(viewer_id=fan, post_ids=[post])
+        )
         assert (response.stats[0].like_count, response.stats[0].liked_by_viewer) == (2, True)
     seen = await converged(mesh, pg_conn, redis_client, [post], cached=True)
     assert seen.liker_rows[post] == {fan, other} == seen.liker_sets[post]

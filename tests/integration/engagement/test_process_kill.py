@@ -12,6 +12,8 @@ import sys
 from typing import Any
 
 import grpc
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2 as internal_pb
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.engagement.v1 import engagement_service_pb2 as pb
 from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -58,11 +60,12 @@ async def test_sigkill_mid_storm_loses_no_acknowledged_like(mesh: Mesh, pg_conn:
     process = start_process(mesh, address)
     channel = grpc.aio.insecure_channel(address)
     stub = pb_grpc.EngagementServiceStub(channel)
+    internal = internal_pb_grpc.EngagementInternalServiceStub(channel)
     acknowledged: set[tuple[int, int]] = set()
     attempted: set[tuple[int, int]] = set()
     try:
         await wait_until(lambda: serving(channel), what="the engagement process serving", within=60)
-        await stub.BatchGetPostStats(pb.BatchGetPostStatsRequest(post_ids=posts))  # cache the posts
+        await internal.BatchGetPostStats(internal_pb.BatchGetPostStatsRequest(post_ids=posts))  # cache the posts
 
         async def like_all(user: int) -> None:
             for post in posts:
@@ -87,7 +90,7 @@ async def test_sigkill_mid_storm_loses_no_acknowledged_like(mesh: Mesh, pg_conn:
         assert acknowledged <= stored, "an acknowledged like was lost"
         assert stored <= attempted
         # the restarted process serves the same counts as the recount
-        reply = await stub.BatchGetPostStats(pb.BatchGetPostStatsRequest(post_ids=posts))
+        reply = await internal.BatchGetPostStats(internal_pb.BatchGetPostStatsRequest(post_ids=posts))
         assert [s.like_count for s in reply.stats] == [seen.recount[p][0] for p in posts]
     finally:
         await channel.close()

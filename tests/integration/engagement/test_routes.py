@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from feedmesh.engagement.internal.v1 import engagement_internal_service_pb2 as internal_pb
 from feedmesh.engagement.v1 import engagement_service_pb2 as pb
 from feedmesh.post.v1 import post_service_pb2
 
@@ -152,8 +153,8 @@ async def test_bad_input_is_invalid_argument_on_every_route(mesh: Mesh) -> None:
         e.ListComments(pb.ListCommentsRequest(post_id=post, limit=-1), metadata=as_user(user)),
         e.DeleteComment(pb.DeleteCommentRequest(post_id=post, comment_id=0), metadata=as_user(user)),
         e.LikePost(pb.LikePostRequest(post_id=post), metadata=keyed(user, "x" * 200)),
-        e.BatchGetPostStats(pb.BatchGetPostStatsRequest(post_ids=[0])),
-        e.BatchGetPostStats(pb.BatchGetPostStatsRequest(post_ids=list(range(1, 1002)))),
+        mesh.engagement_internal.BatchGetPostStats(internal_pb.BatchGetPostStatsRequest(post_ids=[0])),
+        mesh.engagement_internal.BatchGetPostStats(internal_pb.BatchGetPostStatsRequest(post_ids=list(range(1, 1002)))),
     ]
     for call in bad:
         assert await code_of(call) == grpc.StatusCode.INVALID_ARGUMENT

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2_grpc
 
 from services.auth.settings import AuthSettings
@@ -32,6 +33,7 @@ def as_user(user_id: int) -> tuple[tuple[str, str], ...]:
 @dataclass
 class Mesh:
     graph: graph_service_pb2_grpc.GraphServiceStub
+    graph_internal: graph_internal_service_pb2_grpc.GraphInternalServiceStub
     auth: auth_service_pb2_grpc.AuthServiceStub
 
     async def new_user(self, *, private: bool = False, prefix: str = "g") -> int:
@@ -84,7 +86,11 @@ async def mesh(
         )
         servers.append(graph)
         async with grpc.aio.insecure_channel(graph_address) as g, grpc.aio.insecure_channel(auth_address) as a:
-            yield Mesh(graph=graph_service_pb2_grpc.GraphServiceStub(g), auth=auth_service_pb2_grpc.AuthServiceStub(a))
+            yield Mesh(
+                graph=graph_service_pb2_grpc.GraphServiceStub(g),
+                graph_internal=graph_internal_service_pb2_grpc.GraphInternalServiceStub(g),
+                auth=auth_service_pb2_grpc.AuthServiceStub(a),
+            )
     finally:
         for server in reversed(servers):
             await server.stop(grace=0)

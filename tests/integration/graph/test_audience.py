@@ -4,6 +4,7 @@ every viewer, author kind and visibility; and refuses bad input."""
 from __future__ import annotations
 
 import grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2 as internal_pb
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 
 from tests.integration.graph.conftest import Mesh, as_user
@@ -26,12 +27,14 @@ async def test_audience_decisions_mirror_visibility_decisions(mesh: Mesh) -> Non
     seen: dict[tuple[int, int], list[bool]] = {}
     for author in (public, private):
         for visibility in (PUBLIC, FOLLOWERS, CLOSE_FRIENDS):
-            post = pb.VisibilityCandidate(post_id=7, author_id=author, visibility=visibility)
-            audience = await mesh.graph.BatchCheckAudience(pb.BatchCheckAudienceRequest(post=post, viewer_ids=viewers))
+            post = internal_pb.VisibilityCandidate(post_id=7, author_id=author, visibility=visibility)
+            audience = await mesh.graph_internal.BatchCheckAudience(
+                internal_pb.BatchCheckAudienceRequest(post=post, viewer_ids=viewers)
+            )
             one_by_one = [
                 (
-                    await mesh.graph.BatchCheckVisibility(
-                        pb.BatchCheckVisibilityRequest(viewer_id=v, candidates=[post])
+                    await mesh.graph_internal.BatchCheckVisibility(
+                        internal_pb.BatchCheckVisibilityRequest(viewer_id=v, candidates=[post])
                     )
                 ).visible[0]
                 for v in viewers
@@ -46,12 +49,14 @@ async def test_audience_decisions_mirror_visibility_decisions(mesh: Mesh) -> Non
 
 async def test_audience_refuses_bad_input(mesh: Mesh) -> None:
     (author,) = await mesh.new_users(1)
-    post = pb.VisibilityCandidate(post_id=1, author_id=author, visibility=PUBLIC)
-    empty = await mesh.graph.BatchCheckAudience(pb.BatchCheckAudienceRequest(post=post))
+    post = internal_pb.VisibilityCandidate(post_id=1, author_id=author, visibility=PUBLIC)
+    empty = await mesh.graph_internal.BatchCheckAudience(internal_pb.BatchCheckAudienceRequest(post=post))
     assert list(empty.visible) == []
     for request in (
-        pb.BatchCheckAudienceRequest(post=post, viewer_ids=list(range(1, 1002))),
-        pb.BatchCheckAudienceRequest(post=post, viewer_ids=[0]),
-        pb.BatchCheckAudienceRequest(post=pb.VisibilityCandidate(post_id=1, author_id=0), viewer_ids=[1]),
+        internal_pb.BatchCheckAudienceRequest(post=post, viewer_ids=list(range(1, 1002))),
+        internal_pb.BatchCheckAudienceRequest(post=post, viewer_ids=[0]),
+        internal_pb.BatchCheckAudienceRequest(
+            post=internal_pb.VisibilityCandidate(post_id=1, author_id=0), viewer_ids=[1]
+        ),
     ):
-        assert await status_of(mesh.graph.BatchCheckAudience(request)) == grpc.StatusCode.INVALID_ARGUMENT
+        assert await status_of(mesh.graph_internal.BatchCheckAudience(request)) == grpc.StatusCode.INVALID_ARGUMENT

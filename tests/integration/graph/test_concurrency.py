@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import grpc
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2 as internal_pb
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 
 from tests.integration.graph.conftest import Mesh, as_user
@@ -33,7 +34,7 @@ async def test_many_followers_at_once(mesh: Mesh) -> None:
         *(mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=author), metadata=as_user(f)) for f in fans[:5])
     )
     assert await counts(mesh, author) == (15, 0)
-    page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
+    page = await mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=author))
     assert sorted(page.follower_ids) == sorted(fans[5:]) and page.follower_count == 15
 
 

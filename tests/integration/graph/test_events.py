@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import asyncpg
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 from kafka import TopicPartition
 

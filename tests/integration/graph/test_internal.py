@@ -7,6 +7,8 @@ from typing import Any
 
 import grpc
 import pytest
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2 as internal_pb
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2_grpc
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.graph.v1 import graph_service_pb2_grpc
 from feedmesh.post.v1 import visibility_pb2
@@ -27,7 +29,9 @@ async def all_follower_ids(mesh: Mesh, author: int, limit: int) -> tuple[list[li
     counts: set[int] = set()
     cursor = ""
     while True:
-        page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=cursor, limit=limit))
+        page = await mesh.graph_internal.ListFollowerIds(
+            internal_pb.ListFollowerIdsRequest(author_id=author, cursor=cursor, limit=limit)
+        )
         pages.append(list(page.follower_ids))
         counts.add(page.follower_count)
         cursor = page.next_cursor
@@ -63,22 +67,24 @@ async def test_a_follower_listing_carries_the_version_it_stays_current_for(mesh:
     first, second, late = await mesh.new_users(3)
     await follow(mesh, first, author)
     await follow(mesh, second, author)
-    request = pb.ListFollowerIdsRequest(author_id=author, limit=1)
-    page = await mesh.graph.ListFollowerIds(request)
+    request = internal_pb.ListFollowerIdsRequest(author_id=author, limit=1)
+    page = await mesh.graph_internal.ListFollowerIds(request)
     version = page.relationship_version
     assert version and version == redis_client.get(redis_keys.graph_generation(author)).decode()
-    again = await mesh.graph.ListFollowerIds(request)  # served from the cached set: the same version
+    again = await mesh.graph_internal.ListFollowerIds(request)  # served from the cached set: the same version
     assert again.relationship_version == version
     assert page.next_cursor
-    later = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=page.next_cursor))
+    later = await mesh.graph_internal.ListFollowerIds(
+        internal_pb.ListFollowerIdsRequest(author_id=author, cursor=page.next_cursor)
+    )
     assert later.relationship_version == ""  # a listing is reused whole, by its first page's version
 
     await follow(mesh, late, author)
-    changed = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
+    changed = await mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=author))
     assert changed.relationship_version not in ("", version)
     assert list(changed.follower_ids) == sorted([first, second, late])
     await mesh.graph.UnfollowUser(pb.UnfollowUserRequest(user_id=author), metadata=as_user(first))
-    gone = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
+    gone = await mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=author))
     assert gone.relationship_version not in ("", version, changed.relationship_version)
     assert list(gone.follower_ids) == sorted([second, late])
 
@@ -93,7 +99,11 @@ async def test_follower_sets_above_the_cache_cap_page_from_postgres(
     server, address = await start_service(build, GraphSettings, stack_settings, follower_cache_max_ids=3)
     try:
         async with grpc.aio.insecure_channel(address) as channel:
-            capped = Mesh(graph=graph_service_pb2_grpc.GraphServiceStub(channel), auth=mesh.auth)
+            capped = Mesh(
+                graph=graph_service_pb2_grpc.GraphServiceStub(channel),
+                graph_internal=graph_internal_service_pb2_grpc.GraphInternalServiceStub(channel),
+                auth=mesh.auth,
+            )
             pages, counts = await all_follower_ids(capped, author, limit=2)
     finally:
         await server.stop(grace=0)
@@ -104,7 +114,7 @@ async def test_follower_sets_above_the_cache_cap_page_from_postgres(
 async def test_follower_ids_of_an_author_without_followers(mesh: Mesh) -> None:
     author = await mesh.new_user()
     for _ in range(2):  # a miss, then the cached empty set
-        page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
+        page = await mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=author))
         assert (list(page.follower_ids), page.next_cursor, page.follower_count) == ([], "", 0)
 
 
@@ -115,7 +125,9 @@ async def test_a_follower_listing_says_whether_its_author_is_a_celebrity(mesh: M
     async def flag_per_page() -> list[bool]:
         flags, cursor = [], ""
         while True:
-            page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=cursor, limit=1))
+            page = await mesh.graph_internal.ListFollowerIds(
+                internal_pb.ListFollowerIdsRequest(author_id=author, cursor=cursor, limit=1)
+            )
             flags.append(page.author_is_celebrity)
             cursor = page.next_cursor
             if not cursor:
@@ -133,11 +145,11 @@ async def test_a_follower_listing_says_whether_its_author_is_a_celebrity(mesh: M
 
 
 async def test_follower_ids_errors(mesh: Mesh) -> None:
-    bad = mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=1, limit=-1))
+    bad = mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=1, limit=-1))
     assert await status_of(bad) == grpc.StatusCode.INVALID_ARGUMENT
-    bad = mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=1, cursor="nope!"))
+    bad = mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=1, cursor="nope!"))
     assert await status_of(bad) == grpc.StatusCode.INVALID_ARGUMENT
-    bad = mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=0))
+    bad = mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=0))
     assert await status_of(bad) == grpc.StatusCode.INVALID_ARGUMENT
 
 
@@ -161,11 +173,11 @@ async def test_followee_split_by_threshold(mesh: Mesh) -> None:
     for f in (fan, other):
         await follow(mesh, f, star)  # 2 followers: at the threshold, a celebrity
     await follow(mesh, fan, small)  # 1 follower: pushed
-    split = await mesh.graph.ListFolloweeIds(pb.ListFolloweeIdsRequest(user_id=fan))
+    split = await mesh.graph_internal.ListFolloweeIds(internal_pb.ListFolloweeIdsRequest(user_id=fan))
     assert list(split.pushed_ids) == [small]
     assert list(split.celebrity_ids) == [star]
     assert split.celebrity_threshold == CELEBRITY_THRESHOLD
-    empty = await mesh.graph.ListFolloweeIds(pb.ListFolloweeIdsRequest(user_id=other))
+    empty = await mesh.graph_internal.ListFolloweeIds(internal_pb.ListFolloweeIdsRequest(user_id=other))
     assert (list(empty.pushed_ids), list(empty.celebrity_ids)) == ([], [star])
 
 
@@ -202,11 +214,11 @@ async def test_batch_check_visibility_applies_every_rule(mesh: Mesh) -> None:
         (blocked, PUBLIC, False),  # blocked by the viewer
         (9_000_000_000_000_000_001, PUBLIC, False),  # an unknown author
     ]
-    response = await mesh.graph.BatchCheckVisibility(
-        pb.BatchCheckVisibilityRequest(
+    response = await mesh.graph_internal.BatchCheckVisibility(
+        internal_pb.BatchCheckVisibilityRequest(
             viewer_id=viewer,
             candidates=[
-                pb.VisibilityCandidate(post_id=n + 1, author_id=author, visibility=visibility)
+                internal_pb.VisibilityCandidate(post_id=n + 1, author_id=author, visibility=visibility)
                 for n, (author, visibility, _visible) in enumerate(cases)
             ],
         )
@@ -215,30 +227,32 @@ async def test_batch_check_visibility_applies_every_rule(mesh: Mesh) -> None:
 
 
 async def test_batch_check_visibility_limits(mesh: Mesh) -> None:
-    empty = await mesh.graph.BatchCheckVisibility(pb.BatchCheckVisibilityRequest(viewer_id=1))
+    empty = await mesh.graph_internal.BatchCheckVisibility(internal_pb.BatchCheckVisibilityRequest(viewer_id=1))
     assert list(empty.visible) == []
-    too_many = pb.BatchCheckVisibilityRequest(
-        viewer_id=1, candidates=[pb.VisibilityCandidate(post_id=n, author_id=2) for n in range(1001)]
+    too_many = internal_pb.BatchCheckVisibilityRequest(
+        viewer_id=1, candidates=[internal_pb.VisibilityCandidate(post_id=n, author_id=2) for n in range(1001)]
     )
-    assert await status_of(mesh.graph.BatchCheckVisibility(too_many)) == grpc.StatusCode.INVALID_ARGUMENT
-    odd = pb.BatchCheckVisibilityRequest(
+    assert await status_of(mesh.graph_internal.BatchCheckVisibility(too_many)) == grpc.StatusCode.INVALID_ARGUMENT
+    odd = internal_pb.BatchCheckVisibilityRequest(
         viewer_id=1,
-        candidates=[pb.VisibilityCandidate(post_id=1, author_id=2, visibility=9)],  # type: ignore[arg-type]
+        candidates=[internal_pb.VisibilityCandidate(post_id=1, author_id=2, visibility=9)],  # type: ignore[arg-type]
     )
-    assert await status_of(mesh.graph.BatchCheckVisibility(odd)) == grpc.StatusCode.INVALID_ARGUMENT
+    assert await status_of(mesh.graph_internal.BatchCheckVisibility(odd)) == grpc.StatusCode.INVALID_ARGUMENT
 
 
 @pytest.mark.parametrize("viewer", [0, -5])
 async def test_batch_check_visibility_needs_a_viewer(mesh: Mesh, viewer: int) -> None:
-    request = pb.BatchCheckVisibilityRequest(viewer_id=viewer)
-    assert await status_of(mesh.graph.BatchCheckVisibility(request)) == grpc.StatusCode.INVALID_ARGUMENT
+    request = internal_pb.BatchCheckVisibilityRequest(viewer_id=viewer)
+    assert await status_of(mesh.graph_internal.BatchCheckVisibility(request)) == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_batch_get_user_counts_are_current_after_each_change(mesh: Mesh) -> None:
     author, fan, stranger = await mesh.new_users(3)
 
     async def counts_of(*user_ids: int) -> list[tuple[int, int, int]]:
-        response = await mesh.graph.BatchGetUserCounts(pb.BatchGetUserCountsRequest(user_ids=user_ids))
+        response = await mesh.graph_internal.BatchGetUserCounts(
+            internal_pb.BatchGetUserCountsRequest(user_ids=user_ids)
+        )
         return [(c.user_id, c.follower_count, c.following_count) for c in response.counts]
 
     assert await counts_of(author, fan, author) == [(author, 0, 0), (fan, 0, 0), (author, 0, 0)]  # in request order
@@ -248,5 +262,5 @@ async def test_batch_get_user_counts_are_current_after_each_change(mesh: Mesh) -
     assert await counts_of(author, fan) == [(author, 0, 0), (fan, 0, 0)]
     assert await counts_of() == []
     for bad in ([author, 0], list(range(1, 1002))):
-        request = pb.BatchGetUserCountsRequest(user_ids=bad)
-        assert await status_of(mesh.graph.BatchGetUserCounts(request)) == grpc.StatusCode.INVALID_ARGUMENT
+        request = internal_pb.BatchGetUserCountsRequest(user_ids=bad)
+        assert await status_of(mesh.graph_internal.BatchGetUserCounts(request)) == grpc.StatusCode.INVALID_ARGUMENT

@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2 as internal_pb
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.post.v1 import visibility_pb2
 
@@ -55,6 +56,17 @@ async def test_get_user(mesh: Mesh) -> None:
         grpc.StatusCode.NOT_FOUND
     )
     assert await status_of(mesh.graph.GetUser(pb.GetUserRequest(user_id=alice))) == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_get_current_user_is_the_callers_own_account_with_counts(mesh: Mesh) -> None:
+    alice, bob = await mesh.new_users(2)
+    await follow(mesh, bob, alice)
+    me = await mesh.graph.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=as_user(alice))
+    assert me == await mesh.graph.GetUser(pb.GetUserRequest(user_id=alice), metadata=as_user(bob))
+    assert (me.id, me.follower_count, me.following_count) == (alice, 1, 0)
+    missing = mesh.graph.GetCurrentUser(pb.GetCurrentUserRequest(), metadata=as_user(UNKNOWN_USER))
+    assert await status_of(missing) == grpc.StatusCode.NOT_FOUND
+    assert await status_of(mesh.graph.GetCurrentUser(pb.GetCurrentUserRequest())) == grpc.StatusCode.UNAUTHENTICATED
 
 
 async def test_follow_a_public_user(mesh: Mesh) -> None:
@@ -159,10 +171,12 @@ async def test_block_removes_everything_both_ways(mesh: Mesh) -> None:
     # the close-friend entries are gone both ways: alice's CLOSE_FRIENDS post is hidden from bob after unblock
     for _ in range(2):
         await mesh.graph.UnblockUser(pb.UnblockUserRequest(user_id=bob), metadata=as_user(alice))
-    decision = await mesh.graph.BatchCheckVisibility(
-        pb.BatchCheckVisibilityRequest(
+    decision = await mesh.graph_internal.BatchCheckVisibility(
+        internal_pb.BatchCheckVisibilityRequest(
             viewer_id=bob,
-            candidates=[pb.VisibilityCandidate(post_id=1, author_id=alice, visibility=visibility_pb2.CLOSE_FRIENDS)],
+            candidates=[
+                internal_pb.VisibilityCandidate(post_id=1, author_id=alice, visibility=visibility_pb2.CLOSE_FRIENDS)
+            ],
         )
     )
     assert list(decision.visible) == [False]

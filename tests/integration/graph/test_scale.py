@@ -9,6 +9,7 @@ import statistics
 import time
 from typing import Any
 
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2 as internal_pb
 from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.post.v1 import visibility_pb2
 
@@ -49,7 +50,7 @@ async def test_follower_ids_of_a_10k_follower_author(mesh: Mesh, pg_conn: Any, r
     redis_client.delete(redis_keys.graph_followers(author), redis_keys.graph_counts(author))
 
     began = time.perf_counter()
-    first = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
+    first = await mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=author))
     cold = time.perf_counter() - began
     assert list(first.follower_ids) == followers[:1000]
     assert first.follower_count == FOLLOWERS
@@ -57,7 +58,7 @@ async def test_follower_ids_of_a_10k_follower_author(mesh: Mesh, pg_conn: Any, r
     warm: list[float] = []
     for _ in range(RUNS):
         began = time.perf_counter()
-        page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author))
+        page = await mesh.graph_internal.ListFollowerIds(internal_pb.ListFollowerIdsRequest(author_id=author))
         warm.append(time.perf_counter() - began)
     assert list(page.follower_ids) == followers[:1000]
 
@@ -65,7 +66,9 @@ async def test_follower_ids_of_a_10k_follower_author(mesh: Mesh, pg_conn: Any, r
     seen: list[int] = []
     cursor = ""
     while True:
-        page = await mesh.graph.ListFollowerIds(pb.ListFollowerIdsRequest(author_id=author, cursor=cursor))
+        page = await mesh.graph_internal.ListFollowerIds(
+            internal_pb.ListFollowerIdsRequest(author_id=author, cursor=cursor)
+        )
         seen += page.follower_ids
         cursor = page.next_cursor
         if not cursor:
@@ -73,9 +76,9 @@ async def test_follower_ids_of_a_10k_follower_author(mesh: Mesh, pg_conn: Any, r
     full = time.perf_counter() - began
     assert seen == followers
 
-    big = pb.ListFollowerIdsRequest(author_id=author, limit=10_000)
+    big = internal_pb.ListFollowerIdsRequest(author_id=author, limit=10_000)
     began = time.perf_counter()
-    assert len((await mesh.graph.ListFollowerIds(big)).follower_ids) == FOLLOWERS
+    assert len((await mesh.graph_internal.ListFollowerIds(big)).follower_ids) == FOLLOWERS
     one_page = time.perf_counter() - began
 
     print(
@@ -101,21 +104,21 @@ async def test_batch_check_visibility_of_200_candidates(mesh: Mesh, redis_client
         await mesh.graph.BlockUser(pb.BlockUserRequest(user_id=viewer), metadata=as_user(author))
     visibilities = [visibility_pb2.PUBLIC, visibility_pb2.FOLLOWERS, visibility_pb2.CLOSE_FRIENDS]
     authors = public + private
-    request = pb.BatchCheckVisibilityRequest(
+    request = internal_pb.BatchCheckVisibilityRequest(
         viewer_id=viewer,
         candidates=[
-            pb.VisibilityCandidate(post_id=n + 1, author_id=authors[n % 100], visibility=visibilities[n % 3])
+            internal_pb.VisibilityCandidate(post_id=n + 1, author_id=authors[n % 100], visibility=visibilities[n % 3])
             for n in range(200)
         ],
     )
     redis_client.delete(*[redis_keys.graph_profile(a) for a in authors])
     began = time.perf_counter()
-    first = await mesh.graph.BatchCheckVisibility(request)
+    first = await mesh.graph_internal.BatchCheckVisibility(request)
     cold = time.perf_counter() - began
     warm: list[float] = []
     for _ in range(RUNS):
         began = time.perf_counter()
-        response = await mesh.graph.BatchCheckVisibility(request)
+        response = await mesh.graph_internal.BatchCheckVisibility(request)
         warm.append(time.perf_counter() - began)
     assert list(response.visible) == list(first.visible)
     assert len(response.visible) == 200

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 
 from services.common.kafka_consumer import EventConsumer
 from services.common.lake_reader import list_files

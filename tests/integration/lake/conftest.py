@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow.fs as pafs
 import pytest
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 

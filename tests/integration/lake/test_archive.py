@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import grpc
-from feedmesh.lake.v1.lake_service_pb2 import FlushRequest
-from feedmesh.lake.v1.lake_service_pb2_grpc import LakeServiceStub
+from feedmesh.lake.internal.v1.lake_service_pb2 import FlushRequest
+from feedmesh.lake.internal.v1.lake_service_pb2_grpc import LakeServiceStub
 from prometheus_client import REGISTRY
 
 from services.common.lake_reader import list_files, read_events

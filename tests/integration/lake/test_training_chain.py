@@ -13,7 +13,7 @@ from typing import Any
 
 import lightgbm as lgb
 import pytest
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from prometheus_client import REGISTRY
 
 from services.common import redis_keys

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from feedmesh.media.internal.v1 import media_internal_service_pb2 as internal_pb
+from feedmesh.media.internal.v1 import media_internal_service_pb2_grpc as internal_pb_grpc
 from feedmesh.media.v1 import media_service_pb2 as pb
 from feedmesh.media.v1 import media_service_pb2_grpc as pb_grpc
 
@@ -25,12 +27,22 @@ MAX_BYTES = 4096
 
 
 @pytest.fixture(scope="module")
-async def media(stack_settings: StackSettings) -> AsyncIterator[pb_grpc.MediaServiceStub]:
+async def media_channel(stack_settings: StackSettings) -> AsyncIterator[grpc.aio.Channel]:
     server, address = await start_service(build, MediaSettings, stack_settings, media_max_bytes=MAX_BYTES)
     channel = grpc.aio.insecure_channel(address)
-    yield pb_grpc.MediaServiceStub(channel)
+    yield channel
     await channel.close()
     await server.stop(grace=0)
+
+
+@pytest.fixture(scope="module")
+def media(media_channel: grpc.aio.Channel) -> pb_grpc.MediaServiceStub:
+    return pb_grpc.MediaServiceStub(media_channel)
+
+
+@pytest.fixture(scope="module")
+def media_internal(media_channel: grpc.aio.Channel) -> internal_pb_grpc.MediaInternalServiceStub:
+    return internal_pb_grpc.MediaInternalServiceStub(media_channel)
 
 
 def refused(status: int) -> bool:
@@ -47,7 +59,9 @@ def put(url: str, body: bytes, content_type: str, host: str | None = None) -> in
         return int(exc.code)
 
 
-async def test_upload_through_the_presigned_url_then_check(media: pb_grpc.MediaServiceStub) -> None:
+async def test_upload_through_the_presigned_url_then_check(
+    media: pb_grpc.MediaServiceStub, media_internal: internal_pb_grpc.MediaInternalServiceStub
+) -> None:
     body = b"\x89PNG\r\n\x1a\n" + b"x" * 100
     before = dt.datetime.now(dt.UTC)
     upload = await media.CreateUpload(
@@ -59,21 +73,27 @@ async def test_upload_through_the_presigned_url_then_check(media: pb_grpc.MediaS
     assert dt.timedelta(seconds=899) <= expires - before <= dt.timedelta(seconds=905)
 
     unknown = new_media_ref()
-    checked = await media.BatchCheckMedia(pb.BatchCheckMediaRequest(media_refs=[upload.media_ref, unknown]))
+    checked = await media_internal.BatchCheckMedia(
+        internal_pb.BatchCheckMediaRequest(media_refs=[upload.media_ref, unknown])
+    )
     assert list(checked.exists) == [False, False]  # nothing uploaded yet
 
     assert await asyncio.to_thread(put, upload.upload_url, body, "image/png") == 200
-    checked = await media.BatchCheckMedia(
-        pb.BatchCheckMediaRequest(media_refs=[upload.media_ref, unknown, "../etc/passwd", "", upload.media_ref])
+    checked = await media_internal.BatchCheckMedia(
+        internal_pb.BatchCheckMediaRequest(
+            media_refs=[upload.media_ref, unknown, "../etc/passwd", "", upload.media_ref]
+        )
     )
     assert list(checked.exists) == [True, False, False, False, True]
 
 
-async def test_the_url_only_takes_the_announced_type_and_size(media: pb_grpc.MediaServiceStub) -> None:
+async def test_the_url_only_takes_the_announced_type_and_size(
+    media: pb_grpc.MediaServiceStub, media_internal: internal_pb_grpc.MediaInternalServiceStub
+) -> None:
     upload = await media.CreateUpload(pb.CreateUploadRequest(content_type="image/jpeg", size_bytes=10), metadata=CALLER)
     assert await asyncio.to_thread(put, upload.upload_url, b"0123456789", "image/png") == 403
     assert await asyncio.to_thread(put, upload.upload_url, b"0123456789ab", "image/jpeg") in (400, 403)
-    checked = await media.BatchCheckMedia(pb.BatchCheckMediaRequest(media_refs=[upload.media_ref]))
+    checked = await media_internal.BatchCheckMedia(internal_pb.BatchCheckMediaRequest(media_refs=[upload.media_ref]))
     assert list(checked.exists) == [False]
 
 
@@ -109,12 +129,15 @@ async def test_create_upload_needs_a_caller(media: pb_grpc.MediaServiceStub) -> 
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_check_takes_at_most_100_refs(media: pb_grpc.MediaServiceStub) -> None:
-    assert list((await media.BatchCheckMedia(pb.BatchCheckMediaRequest())).exists) == []
+async def test_check_takes_at_most_100_refs(media_internal: internal_pb_grpc.MediaInternalServiceStub) -> None:
+    assert list((await media_internal.BatchCheckMedia(internal_pb.BatchCheckMediaRequest())).exists) == []
     many = [new_media_ref() for _ in range(100)]
-    assert list((await media.BatchCheckMedia(pb.BatchCheckMediaRequest(media_refs=many))).exists) == [False] * 100
+    assert (
+        list((await media_internal.BatchCheckMedia(internal_pb.BatchCheckMediaRequest(media_refs=many))).exists)
+        == [False] * 100
+    )
     with pytest.raises(grpc.aio.AioRpcError) as info:
-        await media.BatchCheckMedia(pb.BatchCheckMediaRequest(media_refs=[*many, new_media_ref()]))
+        await media_internal.BatchCheckMedia(internal_pb.BatchCheckMediaRequest(media_refs=[*many, new_media_ref()]))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 

@@ -12,6 +12,7 @@ import grpc
 import pytest
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from feedmesh.media.v1 import media_service_pb2_grpc
+from feedmesh.post.internal.v1 import post_internal_service_pb2_grpc
 from feedmesh.post.v1 import post_service_pb2_grpc
 
 from services.common.server import GrpcServer
@@ -37,6 +38,7 @@ def suffix() -> str:
 @dataclass
 class Mesh:
     post: post_service_pb2_grpc.PostServiceStub
+    post_internal: post_internal_service_pb2_grpc.PostInternalServiceStub
     media: media_service_pb2_grpc.MediaServiceStub
     auth: auth_service_pb2_grpc.AuthServiceStub
     graph: Any  # graph_service_pb2_grpc.GraphServiceStub when the graph service exists
@@ -96,6 +98,7 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
             graph_stub = graph_service_pb2_grpc.GraphServiceStub(channel(graph_address))
         yield Mesh(
             post=post_service_pb2_grpc.PostServiceStub(channel(post_address)),
+            post_internal=post_internal_service_pb2_grpc.PostInternalServiceStub(channel(post_address)),
             media=media_service_pb2_grpc.MediaServiceStub(channel(media_address)),
             auth=auth_service_pb2_grpc.AuthServiceStub(channel(auth_address)),
             graph=graph_stub,

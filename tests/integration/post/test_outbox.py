@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import asyncpg
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.post.v1 import post_service_pb2 as pb
 from kafka import TopicPartition
 

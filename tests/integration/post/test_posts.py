@@ -11,8 +11,9 @@ import urllib.request
 import asyncpg
 import grpc
 import pytest
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.media.v1 import media_service_pb2
+from feedmesh.post.internal.v1 import post_internal_service_pb2 as internal_pb
 from feedmesh.post.v1 import post_pb2, visibility_pb2
 from feedmesh.post.v1 import post_service_pb2 as pb
 from prometheus_client import REGISTRY
@@ -182,11 +183,15 @@ async def test_batch_get_posts(mesh: Mesh) -> None:
     user = author()
     a, b, c = [(await create(mesh, user, t, visibility=visibility_pb2.FOLLOWERS)) for t in "abc"]
     await mesh.post.DeletePost(pb.DeletePostRequest(post_id=b.id), metadata=as_user(user))
-    found = await mesh.post.BatchGetPosts(pb.BatchGetPostsRequest(post_ids=[c.id, 424242, b.id, a.id, c.id]))
+    found = await mesh.post_internal.BatchGetPosts(
+        internal_pb.BatchGetPostsRequest(post_ids=[c.id, 424242, b.id, a.id, c.id])
+    )
     assert [p.id for p in found.posts] == [c.id, a.id]
     assert found.posts[0] == c  # no visibility check for internal callers, no counts
-    assert list((await mesh.post.BatchGetPosts(pb.BatchGetPostsRequest())).posts) == []
-    err = await rpc_error(mesh.post.BatchGetPosts(pb.BatchGetPostsRequest(post_ids=list(range(1, 1002)))))
+    assert list((await mesh.post_internal.BatchGetPosts(internal_pb.BatchGetPostsRequest())).posts) == []
+    err = await rpc_error(
+        mesh.post_internal.BatchGetPosts(internal_pb.BatchGetPostsRequest(post_ids=list(range(1, 1002))))
+    )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
@@ -197,16 +202,18 @@ async def test_list_author_post_ids(mesh: Mesh) -> None:
     live = [i for i in reversed(ids) if i != ids[3]]
 
     async def window(before: int = 0, limit: int = 0) -> list[int]:
-        request = pb.ListAuthorPostIdsRequest(author_id=user, before_id=before, limit=limit)
-        return list((await mesh.post.ListAuthorPostIds(request)).post_ids)
+        request = internal_pb.ListAuthorPostIdsRequest(author_id=user, before_id=before, limit=limit)
+        return list((await mesh.post_internal.ListAuthorPostIds(request)).post_ids)
 
     assert await window() == live
     assert await window(limit=2) == live[:2]
     assert await window(before=live[1], limit=3) == live[2:5]
     assert await window(before=ids[0]) == []
-    err = await rpc_error(mesh.post.ListAuthorPostIds(pb.ListAuthorPostIdsRequest(author_id=0)))
+    err = await rpc_error(mesh.post_internal.ListAuthorPostIds(internal_pb.ListAuthorPostIdsRequest(author_id=0)))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-    err = await rpc_error(mesh.post.ListAuthorPostIds(pb.ListAuthorPostIdsRequest(author_id=user, limit=-1)))
+    err = await rpc_error(
+        mesh.post_internal.ListAuthorPostIds(internal_pb.ListAuthorPostIdsRequest(author_id=user, limit=-1))
+    )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 

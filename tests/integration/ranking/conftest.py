@@ -17,7 +17,7 @@ import grpc
 import lightgbm
 import numpy as np
 import pytest
-from feedmesh.ranking.v1 import ranking_service_pb2_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2_grpc
 
 from services.common.ranking_features import FEATURE_NAMES
 from services.common.ranking_models import LATEST_POINTER, ModelMetadata, metadata_key, model_key

@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 import pytest
-from feedmesh.ranking.v1 import ranking_service_pb2 as pb
+from feedmesh.ranking.internal.v1 import ranking_service_pb2 as pb
 from prometheus_client import REGISTRY
 
 from services.common import redis_keys

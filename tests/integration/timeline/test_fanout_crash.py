@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic
 

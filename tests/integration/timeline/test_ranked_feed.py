@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 import pytest
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 from kafka.admin import NewTopic
 

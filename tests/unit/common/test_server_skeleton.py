@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 import redis.exceptions
-from feedmesh.ranking.v1 import ranking_service_pb2 as pb
-from feedmesh.ranking.v1 import ranking_service_pb2_grpc as pb_grpc
+from feedmesh.ranking.internal.v1 import ranking_service_pb2 as pb
+from feedmesh.ranking.internal.v1 import ranking_service_pb2_grpc as pb_grpc
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -24,7 +24,7 @@ from services.common.server import GrpcServer, ServiceBinding
 from services.common.settings import ServerSettings
 from services.common.telemetry import configure_tracing
 
-SERVICE = "feedmesh.ranking.v1.RankingService"
+SERVICE = "feedmesh.ranking.internal.v1.RankingService"
 
 
 class ScriptedRanking(pb_grpc.RankingServiceServicer):

@@ -4,7 +4,7 @@ only)."""
 
 from __future__ import annotations
 
-from feedmesh.graph.v1 import graph_service_pb2
+from feedmesh.graph.internal.v1 import graph_internal_service_pb2
 
 from services.common.clients import ChannelPool
 from services.common.visibility import Visibility
@@ -17,10 +17,10 @@ class FakeStub:
         self.asked: list[tuple[int, list[int]]] = []
 
     async def BatchCheckAudience(
-        self, request: graph_service_pb2.BatchCheckAudienceRequest
-    ) -> graph_service_pb2.BatchCheckAudienceResponse:
+        self, request: graph_internal_service_pb2.BatchCheckAudienceRequest
+    ) -> graph_internal_service_pb2.BatchCheckAudienceResponse:
         self.asked.append((request.post.author_id, list(request.viewer_ids)))
-        return graph_service_pb2.BatchCheckAudienceResponse(
+        return graph_internal_service_pb2.BatchCheckAudienceResponse(
             visible=[request.post.author_id != 2 or viewer != 10 for viewer in request.viewer_ids]
         )
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
-from feedmesh.events.v1 import events_pb2
+from feedmesh.events.internal.v1 import events_pb2
 
 from services.common.kafka_consumer import ConsumedEvent
 from services.common.polling import WaitTimeout, wait_until

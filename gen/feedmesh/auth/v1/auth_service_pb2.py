@@ -27,13 +27,14 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/auth/v1/auth_service.proto\x12\x10\x66\x65\x65\x64mesh.auth.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x91\x01\n\x11\x43reateUserRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07private\x18\x04 \x01(\x08R\x07private\"W\n\x14\x43reateSessionRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"r\n\x15\x43reateSessionResponse\x12!\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0b\x61\x63\x63\x65ssToken\x12\x1d\n\nexpires_in\x18\x02 \x01(\x03R\texpiresIn\x12\x17\n\x07user_id\x18\x03 \x01(\x03R\x06userId\"\x10\n\x0eGetJwksRequest\"<\n\x0fGetJwksResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x15.feedmesh.auth.v1.JwkR\x04keys\"{\n\x03Jwk\x12\x10\n\x03kty\x18\x01 \x01(\tR\x03kty\x12\x10\n\x03\x63rv\x18\x02 \x01(\tR\x03\x63rv\x12\x0c\n\x01x\x18\x03 \x01(\tR\x01x\x12\x0c\n\x01y\x18\x04 \x01(\tR\x01y\x12\x10\n\x03kid\x18\x05 \x01(\tR\x03kid\x12\x10\n\x03use\x18\x06 \x01(\tR\x03use\x12\x10\n\x03\x61lg\x18\x07 \x01(\tR\x03\x61lg\"1\n\x14\x42\x61tchGetUsersRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\x03R\x07userIds\"E\n\x15\x42\x61tchGetUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users\"8\n\x1c\x42\x61tchGetUsersByHandleRequest\x12\x18\n\x07handles\x18\x01 \x03(\tR\x07handles\"M\n\x1d\x42\x61tchGetUsersByHandleResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users2\xa7\x04\n\x0b\x41uthService\x12_\n\nCreateUser\x12#.feedmesh.auth.v1.CreateUserRequest\x1a\x16.feedmesh.auth.v1.User\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12y\n\rCreateSession\x12&.feedmesh.auth.v1.CreateSessionRequest\x1a\'.feedmesh.auth.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/sessions:\x01*\x12`\n\x07GetJwks\x12 .feedmesh.auth.v1.GetJwksRequest\x1a!.feedmesh.auth.v1.GetJwksResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x12`\n\rBatchGetUsers\x12&.feedmesh.auth.v1.BatchGetUsersRequest\x1a\'.feedmesh.auth.v1.BatchGetUsersResponse\x12x\n\x15\x42\x61tchGetUsersByHandle\x12..feedmesh.auth.v1.BatchGetUsersByHandleRequest\x1a/.feedmesh.auth.v1.BatchGetUsersByHandleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/auth/v1/auth_service.proto\x12\x10\x66\x65\x65\x64mesh.auth.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x91\x01\n\x11\x43reateUserRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07private\x18\x04 \x01(\x08R\x07private\"W\n\x14\x43reateSessionRequest\x12\x1c\n\x06handle\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06handle\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"r\n\x15\x43reateSessionResponse\x12!\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0b\x61\x63\x63\x65ssToken\x12\x1d\n\nexpires_in\x18\x02 \x01(\x03R\texpiresIn\x12\x17\n\x07user_id\x18\x03 \x01(\x03R\x06userId\"\x10\n\x0eGetJwksRequest\"<\n\x0fGetJwksResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x15.feedmesh.auth.v1.JwkR\x04keys\"{\n\x03Jwk\x12\x10\n\x03kty\x18\x01 \x01(\tR\x03kty\x12\x10\n\x03\x63rv\x18\x02 \x01(\tR\x03\x63rv\x12\x0c\n\x01x\x18\x03 \x01(\tR\x01x\x12\x0c\n\x01y\x18\x04 \x01(\tR\x01y\x12\x10\n\x03kid\x18\x05 \x01(\tR\x03kid\x12\x10\n\x03use\x18\x06 \x01(\tR\x03use\x12\x10\n\x03\x61lg\x18\x07 \x01(\tR\x03\x61lg2\xcb\x02\n\x0b\x41uthService\x12_\n\nCreateUser\x12#.feedmesh.auth.v1.CreateUserRequest\x1a\x16.feedmesh.auth.v1.User\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12y\n\rCreateSession\x12&.feedmesh.auth.v1.CreateSessionRequest\x1a\'.feedmesh.auth.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/sessions:\x01*\x12`\n\x07GetJwks\x12 .feedmesh.auth.v1.GetJwksRequest\x1a!.feedmesh.auth.v1.GetJwksResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwksB\x92\x01\n\x14\x63om.feedmesh.auth.v1B\x10\x41uthServiceProtoP\x01Z+feedmesh/clients/go/feedmesh/auth/v1;authv1\xaa\x02\x10\x46\x65\x65\x64mesh.Auth.V1\xca\x02\x10\x46\x65\x65\x64mesh\\Auth\\V1\xea\x02\x12\x46\x65\x65\x64mesh::Auth::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.auth.v1.auth_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\024com.feedmesh.auth.v1B\020AuthServiceProtoP\001Z+feedmesh/clients/go/feedmesh/auth/v1;authv1\252\002\020Feedmesh.Auth.V1\312\002\020Feedmesh\\Auth\\V1\352\002\022Feedmesh::Auth::V1'
   _globals['_CREATEUSERREQUEST'].fields_by_name['handle']._loaded_options = None
   _globals['_CREATEUSERREQUEST'].fields_by_name['handle']._serialized_options = b'\342A\001\002'
   _globals['_CREATEUSERREQUEST'].fields_by_name['password']._loaded_options = None
@@ -60,14 +61,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETJWKSRESPONSE']._serialized_end=580
   _globals['_JWK']._serialized_start=582
   _globals['_JWK']._serialized_end=705
-  _globals['_BATCHGETUSERSREQUEST']._serialized_start=707
-  _globals['_BATCHGETUSERSREQUEST']._serialized_end=756
-  _globals['_BATCHGETUSERSRESPONSE']._serialized_start=758
-  _globals['_BATCHGETUSERSRESPONSE']._serialized_end=827
-  _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_start=829
-  _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_end=885
-  _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_start=887
-  _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_end=964
-  _globals['_AUTHSERVICE']._serialized_start=967
-  _globals['_AUTHSERVICE']._serialized_end=1518
+  _globals['_AUTHSERVICE']._serialized_start=708
+  _globals['_AUTHSERVICE']._serialized_end=1039
 # @@protoc_insertion_point(module_scope)

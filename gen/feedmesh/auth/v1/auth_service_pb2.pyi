@@ -66,27 +66,3 @@ class Jwk(_message.Message):
     use: str
     alg: str
     def __init__(self, kty: _Optional[str] = ..., crv: _Optional[str] = ..., x: _Optional[str] = ..., y: _Optional[str] = ..., kid: _Optional[str] = ..., use: _Optional[str] = ..., alg: _Optional[str] = ...) -> None: ...
-
-class BatchGetUsersRequest(_message.Message):
-    __slots__ = ("user_ids",)
-    USER_IDS_FIELD_NUMBER: _ClassVar[int]
-    user_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, user_ids: _Optional[_Iterable[int]] = ...) -> None: ...
-
-class BatchGetUsersResponse(_message.Message):
-    __slots__ = ("users",)
-    USERS_FIELD_NUMBER: _ClassVar[int]
-    users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
-    def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ...) -> None: ...
-
-class BatchGetUsersByHandleRequest(_message.Message):
-    __slots__ = ("handles",)
-    HANDLES_FIELD_NUMBER: _ClassVar[int]
-    handles: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, handles: _Optional[_Iterable[str]] = ...) -> None: ...
-
-class BatchGetUsersByHandleResponse(_message.Message):
-    __slots__ = ("users",)
-    USERS_FIELD_NUMBER: _ClassVar[int]
-    users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
-    def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ...) -> None: ...

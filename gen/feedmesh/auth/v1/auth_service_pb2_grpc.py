@@ -52,16 +52,6 @@ class AuthServiceStub:
                 request_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksResponse.FromString,
                 _registered_method=True)
-        self.BatchGetUsers = channel.unary_unary(
-                '/feedmesh.auth.v1.AuthService/BatchGetUsers',
-                request_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersResponse.FromString,
-                _registered_method=True)
-        self.BatchGetUsersByHandle = channel.unary_unary(
-                '/feedmesh.auth.v1.AuthService/BatchGetUsersByHandle',
-                request_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersByHandleRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersByHandleResponse.FromString,
-                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -96,20 +86,6 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def BatchGetUsers(self, request, context):
-        """Internal: returns the accounts with the given ids, in request order, skipping unknown ids. Counts are zero.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def BatchGetUsersByHandle(self, request, context):
-        """Internal: resolves handles (case-insensitive) to accounts, skipping unknown handles. Used for mentions.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,16 +103,6 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.GetJwks,
                     request_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksRequest.FromString,
                     response_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksResponse.SerializeToString,
-            ),
-            'BatchGetUsers': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchGetUsers,
-                    request_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersRequest.FromString,
-                    response_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersResponse.SerializeToString,
-            ),
-            'BatchGetUsersByHandle': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchGetUsersByHandle,
-                    request_deserializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersByHandleRequest.FromString,
-                    response_serializer=feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersByHandleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,60 +188,6 @@ class AuthService:
             '/feedmesh.auth.v1.AuthService/GetJwks',
             feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksRequest.SerializeToString,
             feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchGetUsers(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.auth.v1.AuthService/BatchGetUsers',
-            feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersRequest.SerializeToString,
-            feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchGetUsersByHandle(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.auth.v1.AuthService/BatchGetUsersByHandle',
-            feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersByHandleRequest.SerializeToString,
-            feedmesh_dot_auth_dot_v1_dot_auth__service__pb2.BatchGetUsersByHandleResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x12\x10\x66\x65\x65\x64mesh.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x01\n\x04User\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12\x16\n\x06handle\x18\x02 \x01(\tR\x06handle\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07private\x18\x04 \x01(\x08R\x07private\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12%\n\x0e\x66ollower_count\x18\x06 \x01(\x03R\rfollowerCount\x12\'\n\x0f\x66ollowing_count\x18\x07 \x01(\x03R\x0e\x66ollowingCountb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x12\x10\x66\x65\x65\x64mesh.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x01\n\x04User\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12\x16\n\x06handle\x18\x02 \x01(\tR\x06handle\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x18\n\x07private\x18\x04 \x01(\x08R\x07private\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12%\n\x0e\x66ollower_count\x18\x06 \x01(\x03R\rfollowerCount\x12\'\n\x0f\x66ollowing_count\x18\x07 \x01(\x03R\x0e\x66ollowingCountB\x8b\x01\n\x14\x63om.feedmesh.auth.v1B\tUserProtoP\x01Z+feedmesh/clients/go/feedmesh/auth/v1;authv1\xaa\x02\x10\x46\x65\x65\x64mesh.Auth.V1\xca\x02\x10\x46\x65\x65\x64mesh\\Auth\\V1\xea\x02\x12\x46\x65\x65\x64mesh::Auth::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.auth.v1.user_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\024com.feedmesh.auth.v1B\tUserProtoP\001Z+feedmesh/clients/go/feedmesh/auth/v1;authv1\252\002\020Feedmesh.Auth.V1\312\002\020Feedmesh\\Auth\\V1\352\002\022Feedmesh::Auth::V1'
   _globals['_USER']._serialized_start=83
   _globals['_USER']._serialized_end=331
 # @@protoc_insertion_point(module_scope)

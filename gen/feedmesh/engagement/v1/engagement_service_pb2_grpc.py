@@ -67,11 +67,6 @@ class EngagementServiceStub:
                 request_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostResponse.FromString,
                 _registered_method=True)
-        self.BatchGetPostStats = channel.unary_unary(
-                '/feedmesh.engagement.v1.EngagementService/BatchGetPostStats',
-                request_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.BatchGetPostStatsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.BatchGetPostStatsResponse.FromString,
-                _registered_method=True)
 
 
 class EngagementServiceServicer:
@@ -130,14 +125,6 @@ class EngagementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def BatchGetPostStats(self, request, context):
-        """Internal (not routed by the gateway): counts for many posts, and which of them a viewer has liked, in one
-        call. Read-your-writes: an acknowledged like, comment or share of the viewer shows in the next call.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_EngagementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -170,11 +157,6 @@ def add_EngagementServiceServicer_to_server(servicer, server):
                     servicer.SharePost,
                     request_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostRequest.FromString,
                     response_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostResponse.SerializeToString,
-            ),
-            'BatchGetPostStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchGetPostStats,
-                    request_deserializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.BatchGetPostStatsRequest.FromString,
-                    response_serializer=feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.BatchGetPostStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -342,33 +324,6 @@ class EngagementService:
             '/feedmesh.engagement.v1.EngagementService/SharePost',
             feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostRequest.SerializeToString,
             feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.SharePostResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchGetPostStats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.engagement.v1.EngagementService/BatchGetPostStats',
-            feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.BatchGetPostStatsRequest.SerializeToString,
-            feedmesh_dot_engagement_dot_v1_dot_engagement__service__pb2.BatchGetPostStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

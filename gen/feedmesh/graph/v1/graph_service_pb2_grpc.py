@@ -28,8 +28,8 @@ if _version_not_supported:
 
 class GraphServiceStub:
     """GraphService owns who follows whom: follows and follow requests, blocks, close-friends lists, and the
-    visibility decisions that follow from them. Public RPCs act as the caller named by the gateway's verified
-    `x-feedmesh-user-id` metadata; internal RPCs name every user explicitly.
+    visibility decisions that follow from them. Its RPCs act as the caller named by the gateway's verified
+    `x-feedmesh-user-id` metadata.
     """
 
     def __init__(self, channel):
@@ -41,6 +41,11 @@ class GraphServiceStub:
         self.GetUser = channel.unary_unary(
                 '/feedmesh.graph.v1.GraphService/GetUser',
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
+                _registered_method=True)
+        self.GetCurrentUser = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/GetCurrentUser',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetCurrentUserRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
                 _registered_method=True)
         self.FollowUser = channel.unary_unary(
@@ -98,46 +103,27 @@ class GraphServiceStub:
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingResponse.FromString,
                 _registered_method=True)
-        self.ListFollowerIds = channel.unary_unary(
-                '/feedmesh.graph.v1.GraphService/ListFollowerIds',
-                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowerIdsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowerIdsResponse.FromString,
-                _registered_method=True)
-        self.ListFolloweeIds = channel.unary_unary(
-                '/feedmesh.graph.v1.GraphService/ListFolloweeIds',
-                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFolloweeIdsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFolloweeIdsResponse.FromString,
-                _registered_method=True)
-        self.BatchCheckVisibility = channel.unary_unary(
-                '/feedmesh.graph.v1.GraphService/BatchCheckVisibility',
-                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.FromString,
-                _registered_method=True)
-        self.BatchCheckAudience = channel.unary_unary(
-                '/feedmesh.graph.v1.GraphService/BatchCheckAudience',
-                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceResponse.FromString,
-                _registered_method=True)
-        self.ListCloseFriendIds = channel.unary_unary(
-                '/feedmesh.graph.v1.GraphService/ListCloseFriendIds',
-                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.FromString,
-                _registered_method=True)
-        self.BatchGetUserCounts = channel.unary_unary(
-                '/feedmesh.graph.v1.GraphService/BatchGetUserCounts',
-                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsResponse.FromString,
-                _registered_method=True)
 
 
 class GraphServiceServicer:
     """GraphService owns who follows whom: follows and follow requests, blocks, close-friends lists, and the
-    visibility decisions that follow from them. Public RPCs act as the caller named by the gateway's verified
-    `x-feedmesh-user-id` metadata; internal RPCs name every user explicitly.
+    visibility decisions that follow from them. Its RPCs act as the caller named by the gateway's verified
+    `x-feedmesh-user-id` metadata.
     """
 
     def GetUser(self, request, context):
         """Returns a user with follower and following counts. NOT_FOUND for an unknown user.
+        Returns the resource itself (see README, "Contract rules").
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCurrentUser(self, request, context):
+        """Returns the caller's own account with follower and following counts, the same answer GetUser gives for the
+        caller's id: what a client asks right after login. NOT_FOUND when the caller's account does not exist.
         Returns the resource itself (see README, "Contract rules").
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
@@ -224,59 +210,17 @@ class GraphServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListFollowerIds(self, request, context):
-        """Internal, for fanout: one page of an author's follower ids, in id order, with the total follower count and
-        whether the author is a celebrity (the graph owns the celebrity threshold; fanout asks it here).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListFolloweeIds(self, request, context):
-        """Internal, for timeline rebuilds and reads: the ids of every account a user follows, split into the authors
-        that are pushed (below the celebrity threshold) and the celebrities whose posts are pulled at read time.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def BatchCheckVisibility(self, request, context):
-        """Internal, for reads at scale: may one viewer see each of these posts? One decision per item, in order.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def BatchCheckAudience(self, request, context):
-        """Internal, for notifications: may each of these viewers see one post? One decision per viewer, in order (a
-        post mentioning many users is decided in one call).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListCloseFriendIds(self, request, context):
-        """Internal, for notifications: the ids of every user on an owner's close-friends list, ascending.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def BatchGetUserCounts(self, request, context):
-        """Internal, for pages that show users (feed items' authors): the follower and following counts of many users in
-        one call, the same counts GetUser returns (current as of the call: a committed follow or unfollow is counted in
-        every call after it returned). A user without follows, or unknown, counts 0 and 0.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_GraphServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'GetUser': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUser,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.FromString,
+                    response_serializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.SerializeToString,
+            ),
+            'GetCurrentUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCurrentUser,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetCurrentUserRequest.FromString,
                     response_serializer=feedmesh_dot_auth_dot_v1_dot_user__pb2.User.SerializeToString,
             ),
             'FollowUser': grpc.unary_unary_rpc_method_handler(
@@ -334,36 +278,6 @@ def add_GraphServiceServicer_to_server(servicer, server):
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingRequest.FromString,
                     response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingResponse.SerializeToString,
             ),
-            'ListFollowerIds': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListFollowerIds,
-                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowerIdsRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowerIdsResponse.SerializeToString,
-            ),
-            'ListFolloweeIds': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListFolloweeIds,
-                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFolloweeIdsRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFolloweeIdsResponse.SerializeToString,
-            ),
-            'BatchCheckVisibility': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchCheckVisibility,
-                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.SerializeToString,
-            ),
-            'BatchCheckAudience': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchCheckAudience,
-                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceResponse.SerializeToString,
-            ),
-            'ListCloseFriendIds': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListCloseFriendIds,
-                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.SerializeToString,
-            ),
-            'BatchGetUserCounts': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchGetUserCounts,
-                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.FromString,
-                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsResponse.SerializeToString,
-            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'feedmesh.graph.v1.GraphService', rpc_method_handlers)
@@ -374,8 +288,8 @@ def add_GraphServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class GraphService:
     """GraphService owns who follows whom: follows and follow requests, blocks, close-friends lists, and the
-    visibility decisions that follow from them. Public RPCs act as the caller named by the gateway's verified
-    `x-feedmesh-user-id` metadata; internal RPCs name every user explicitly.
+    visibility decisions that follow from them. Its RPCs act as the caller named by the gateway's verified
+    `x-feedmesh-user-id` metadata.
     """
 
     @staticmethod
@@ -394,6 +308,33 @@ class GraphService:
             target,
             '/feedmesh.graph.v1.GraphService/GetUser',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetUserRequest.SerializeToString,
+            feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCurrentUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/GetCurrentUser',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetCurrentUserRequest.SerializeToString,
             feedmesh_dot_auth_dot_v1_dot_user__pb2.User.FromString,
             options,
             channel_credentials,
@@ -692,168 +633,6 @@ class GraphService:
             '/feedmesh.graph.v1.GraphService/ListFollowing',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingRequest.SerializeToString,
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListFollowerIds(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.graph.v1.GraphService/ListFollowerIds',
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowerIdsRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowerIdsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListFolloweeIds(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.graph.v1.GraphService/ListFolloweeIds',
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFolloweeIdsRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFolloweeIdsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchCheckVisibility(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.graph.v1.GraphService/BatchCheckVisibility',
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckVisibilityResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchCheckAudience(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.graph.v1.GraphService/BatchCheckAudience',
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchCheckAudienceResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListCloseFriendIds(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.graph.v1.GraphService/ListCloseFriendIds',
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListCloseFriendIdsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchGetUserCounts(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.graph.v1.GraphService/BatchGetUserCounts',
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsRequest.SerializeToString,
-            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.BatchGetUserCountsResponse.FromString,
             options,
             channel_credentials,
             insecure,

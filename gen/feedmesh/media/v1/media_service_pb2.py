@@ -27,13 +27,14 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%feedmesh/media/v1/media_service.proto\x12\x11\x66\x65\x65\x64mesh.media.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n\x13\x43reateUploadRequest\x12\'\n\x0c\x63ontent_type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x63ontentType\x12#\n\nsize_bytes\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x02R\tsizeBytes\"\x8f\x01\n\x14\x43reateUploadResponse\x12\x1b\n\tmedia_ref\x18\x01 \x01(\tR\x08mediaRef\x12\x1d\n\nupload_url\x18\x02 \x01(\tR\tuploadUrl\x12;\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"7\n\x16\x42\x61tchCheckMediaRequest\x12\x1d\n\nmedia_refs\x18\x01 \x03(\tR\tmediaRefs\"1\n\x17\x42\x61tchCheckMediaResponse\x12\x16\n\x06\x65xists\x18\x01 \x03(\x08R\x06\x65xists2\xef\x01\n\x0cMediaService\x12u\n\x0c\x43reateUpload\x12&.feedmesh.media.v1.CreateUploadRequest\x1a\'.feedmesh.media.v1.CreateUploadResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/media:\x01*\x12h\n\x0f\x42\x61tchCheckMedia\x12).feedmesh.media.v1.BatchCheckMediaRequest\x1a*.feedmesh.media.v1.BatchCheckMediaResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%feedmesh/media/v1/media_service.proto\x12\x11\x66\x65\x65\x64mesh.media.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n\x13\x43reateUploadRequest\x12\'\n\x0c\x63ontent_type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x63ontentType\x12#\n\nsize_bytes\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x02R\tsizeBytes\"\x8f\x01\n\x14\x43reateUploadResponse\x12\x1b\n\tmedia_ref\x18\x01 \x01(\tR\x08mediaRef\x12\x1d\n\nupload_url\x18\x02 \x01(\tR\tuploadUrl\x12;\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime2\x85\x01\n\x0cMediaService\x12u\n\x0c\x43reateUpload\x12&.feedmesh.media.v1.CreateUploadRequest\x1a\'.feedmesh.media.v1.CreateUploadResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/media:\x01*B\x99\x01\n\x15\x63om.feedmesh.media.v1B\x11MediaServiceProtoP\x01Z-feedmesh/clients/go/feedmesh/media/v1;mediav1\xaa\x02\x11\x46\x65\x65\x64mesh.Media.V1\xca\x02\x11\x46\x65\x65\x64mesh\\Media\\V1\xea\x02\x13\x46\x65\x65\x64mesh::Media::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.media.v1.media_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\025com.feedmesh.media.v1B\021MediaServiceProtoP\001Z-feedmesh/clients/go/feedmesh/media/v1;mediav1\252\002\021Feedmesh.Media.V1\312\002\021Feedmesh\\Media\\V1\352\002\023Feedmesh::Media::V1'
   _globals['_CREATEUPLOADREQUEST'].fields_by_name['content_type']._loaded_options = None
   _globals['_CREATEUPLOADREQUEST'].fields_by_name['content_type']._serialized_options = b'\342A\001\002'
   _globals['_CREATEUPLOADREQUEST'].fields_by_name['size_bytes']._loaded_options = None
@@ -44,10 +45,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEUPLOADREQUEST']._serialized_end=255
   _globals['_CREATEUPLOADRESPONSE']._serialized_start=258
   _globals['_CREATEUPLOADRESPONSE']._serialized_end=401
-  _globals['_BATCHCHECKMEDIAREQUEST']._serialized_start=403
-  _globals['_BATCHCHECKMEDIAREQUEST']._serialized_end=458
-  _globals['_BATCHCHECKMEDIARESPONSE']._serialized_start=460
-  _globals['_BATCHCHECKMEDIARESPONSE']._serialized_end=509
-  _globals['_MEDIASERVICE']._serialized_start=512
-  _globals['_MEDIASERVICE']._serialized_end=751
+  _globals['_MEDIASERVICE']._serialized_start=404
+  _globals['_MEDIASERVICE']._serialized_end=537
 # @@protoc_insertion_point(module_scope)

@@ -3,10 +3,9 @@ import datetime
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
-from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from collections.abc import Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -28,15 +27,3 @@ class CreateUploadResponse(_message.Message):
     upload_url: str
     expire_time: _timestamp_pb2.Timestamp
     def __init__(self, media_ref: _Optional[str] = ..., upload_url: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
-
-class BatchCheckMediaRequest(_message.Message):
-    __slots__ = ("media_refs",)
-    MEDIA_REFS_FIELD_NUMBER: _ClassVar[int]
-    media_refs: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, media_refs: _Optional[_Iterable[str]] = ...) -> None: ...
-
-class BatchCheckMediaResponse(_message.Message):
-    __slots__ = ("exists",)
-    EXISTS_FIELD_NUMBER: _ClassVar[int]
-    exists: _containers.RepeatedScalarFieldContainer[bool]
-    def __init__(self, exists: _Optional[_Iterable[bool]] = ...) -> None: ...

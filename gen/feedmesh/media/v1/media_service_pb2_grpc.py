@@ -41,11 +41,6 @@ class MediaServiceStub:
                 request_serializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.CreateUploadRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.CreateUploadResponse.FromString,
                 _registered_method=True)
-        self.BatchCheckMedia = channel.unary_unary(
-                '/feedmesh.media.v1.MediaService/BatchCheckMedia',
-                request_serializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.BatchCheckMediaRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.BatchCheckMediaResponse.FromString,
-                _registered_method=True)
 
 
 class MediaServiceServicer:
@@ -61,13 +56,6 @@ class MediaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def BatchCheckMedia(self, request, context):
-        """Internal: which of these refs name uploaded objects. One answer per ref, in order.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_MediaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,11 +63,6 @@ def add_MediaServiceServicer_to_server(servicer, server):
                     servicer.CreateUpload,
                     request_deserializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.CreateUploadRequest.FromString,
                     response_serializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.CreateUploadResponse.SerializeToString,
-            ),
-            'BatchCheckMedia': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchCheckMedia,
-                    request_deserializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.BatchCheckMediaRequest.FromString,
-                    response_serializer=feedmesh_dot_media_dot_v1_dot_media__service__pb2.BatchCheckMediaResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -111,33 +94,6 @@ class MediaService:
             '/feedmesh.media.v1.MediaService/CreateUpload',
             feedmesh_dot_media_dot_v1_dot_media__service__pb2.CreateUploadRequest.SerializeToString,
             feedmesh_dot_media_dot_v1_dot_media__service__pb2.CreateUploadResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchCheckMedia(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.media.v1.MediaService/BatchCheckMedia',
-            feedmesh_dot_media_dot_v1_dot_media__service__pb2.BatchCheckMediaRequest.SerializeToString,
-            feedmesh_dot_media_dot_v1_dot_media__service__pb2.BatchCheckMediaResponse.FromString,
             options,
             channel_credentials,
             insecure,

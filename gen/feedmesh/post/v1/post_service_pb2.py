@@ -28,13 +28,14 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/post/v1/post_service.proto\x12\x10\x66\x65\x65\x64mesh.post.v1\x1a\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x1a!feedmesh/post/v1/visibility.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x8a\x01\n\x11\x43reatePostRequest\x12\x18\n\x04text\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\x12\x1d\n\nmedia_refs\x18\x02 \x03(\tR\tmediaRefs\x12<\n\nvisibility\x18\x03 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\"/\n\x0eGetPostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"2\n\x11\x44\x65letePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"\x14\n\x12\x44\x65letePostResponse\"c\n\x14ListUserPostsRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06userId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"f\n\x15ListUserPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\"1\n\x14\x42\x61tchGetPostsRequest\x12\x19\n\x08post_ids\x18\x01 \x03(\x03R\x07postIds\"E\n\x15\x42\x61tchGetPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\"p\n\x18ListAuthorPostIdsRequest\x12!\n\tauthor_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x08\x61uthorId\x12\x1b\n\tbefore_id\x18\x02 \x01(\x03R\x08\x62\x65\x66oreId\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"6\n\x19ListAuthorPostIdsResponse\x12\x19\n\x08post_ids\x18\x01 \x03(\x03R\x07postIds2\x9c\x05\n\x0bPostService\x12_\n\nCreatePost\x12#.feedmesh.post.v1.CreatePostRequest\x1a\x16.feedmesh.post.v1.Post\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/posts:\x01*\x12`\n\x07GetPost\x12 .feedmesh.post.v1.GetPostRequest\x1a\x16.feedmesh.post.v1.Post\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/posts/{post_id}\x12t\n\nDeletePost\x12#.feedmesh.post.v1.DeletePostRequest\x1a$.feedmesh.post.v1.DeletePostResponse\"\x1b\x82\xd3\xe4\x93\x02\x15*\x13/v1/posts/{post_id}\x12\x83\x01\n\rListUserPosts\x12&.feedmesh.post.v1.ListUserPostsRequest\x1a\'.feedmesh.post.v1.ListUserPostsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/users/{user_id}/posts\x12`\n\rBatchGetPosts\x12&.feedmesh.post.v1.BatchGetPostsRequest\x1a\'.feedmesh.post.v1.BatchGetPostsResponse\x12l\n\x11ListAuthorPostIds\x12*.feedmesh.post.v1.ListAuthorPostIdsRequest\x1a+.feedmesh.post.v1.ListAuthorPostIdsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#feedmesh/post/v1/post_service.proto\x12\x10\x66\x65\x65\x64mesh.post.v1\x1a\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x1a!feedmesh/post/v1/visibility.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x8a\x01\n\x11\x43reatePostRequest\x12\x18\n\x04text\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\x12\x1d\n\nmedia_refs\x18\x02 \x03(\tR\tmediaRefs\x12<\n\nvisibility\x18\x03 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\"/\n\x0eGetPostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"2\n\x11\x44\x65letePostRequest\x12\x1d\n\x07post_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06postId\"\x14\n\x12\x44\x65letePostResponse\"c\n\x14ListUserPostsRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06userId\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"f\n\x15ListUserPostsResponse\x12,\n\x05posts\x18\x01 \x03(\x0b\x32\x16.feedmesh.post.v1.PostR\x05posts\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor2\xcc\x03\n\x0bPostService\x12_\n\nCreatePost\x12#.feedmesh.post.v1.CreatePostRequest\x1a\x16.feedmesh.post.v1.Post\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/posts:\x01*\x12`\n\x07GetPost\x12 .feedmesh.post.v1.GetPostRequest\x1a\x16.feedmesh.post.v1.Post\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/posts/{post_id}\x12t\n\nDeletePost\x12#.feedmesh.post.v1.DeletePostRequest\x1a$.feedmesh.post.v1.DeletePostResponse\"\x1b\x82\xd3\xe4\x93\x02\x15*\x13/v1/posts/{post_id}\x12\x83\x01\n\rListUserPosts\x12&.feedmesh.post.v1.ListUserPostsRequest\x1a\'.feedmesh.post.v1.ListUserPostsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/users/{user_id}/postsB\x92\x01\n\x14\x63om.feedmesh.post.v1B\x10PostServiceProtoP\x01Z+feedmesh/clients/go/feedmesh/post/v1;postv1\xaa\x02\x10\x46\x65\x65\x64mesh.Post.V1\xca\x02\x10\x46\x65\x65\x64mesh\\Post\\V1\xea\x02\x12\x46\x65\x65\x64mesh::Post::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.post.v1.post_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\024com.feedmesh.post.v1B\020PostServiceProtoP\001Z+feedmesh/clients/go/feedmesh/post/v1;postv1\252\002\020Feedmesh.Post.V1\312\002\020Feedmesh\\Post\\V1\352\002\022Feedmesh::Post::V1'
   _globals['_CREATEPOSTREQUEST'].fields_by_name['text']._loaded_options = None
   _globals['_CREATEPOSTREQUEST'].fields_by_name['text']._serialized_options = b'\342A\001\002'
   _globals['_GETPOSTREQUEST'].fields_by_name['post_id']._loaded_options = None
@@ -43,8 +44,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEPOSTREQUEST'].fields_by_name['post_id']._serialized_options = b'\342A\001\002'
   _globals['_LISTUSERPOSTSREQUEST'].fields_by_name['user_id']._loaded_options = None
   _globals['_LISTUSERPOSTSREQUEST'].fields_by_name['user_id']._serialized_options = b'\342A\001\002'
-  _globals['_LISTAUTHORPOSTIDSREQUEST'].fields_by_name['author_id']._loaded_options = None
-  _globals['_LISTAUTHORPOSTIDSREQUEST'].fields_by_name['author_id']._serialized_options = b'\342A\001\002'
   _globals['_POSTSERVICE'].methods_by_name['CreatePost']._loaded_options = None
   _globals['_POSTSERVICE'].methods_by_name['CreatePost']._serialized_options = b'\202\323\344\223\002\016\"\t/v1/posts:\001*'
   _globals['_POSTSERVICE'].methods_by_name['GetPost']._loaded_options = None
@@ -65,14 +64,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTUSERPOSTSREQUEST']._serialized_end=547
   _globals['_LISTUSERPOSTSRESPONSE']._serialized_start=549
   _globals['_LISTUSERPOSTSRESPONSE']._serialized_end=651
-  _globals['_BATCHGETPOSTSREQUEST']._serialized_start=653
-  _globals['_BATCHGETPOSTSREQUEST']._serialized_end=702
-  _globals['_BATCHGETPOSTSRESPONSE']._serialized_start=704
-  _globals['_BATCHGETPOSTSRESPONSE']._serialized_end=773
-  _globals['_LISTAUTHORPOSTIDSREQUEST']._serialized_start=775
-  _globals['_LISTAUTHORPOSTIDSREQUEST']._serialized_end=887
-  _globals['_LISTAUTHORPOSTIDSRESPONSE']._serialized_start=889
-  _globals['_LISTAUTHORPOSTIDSRESPONSE']._serialized_end=943
-  _globals['_POSTSERVICE']._serialized_start=946
-  _globals['_POSTSERVICE']._serialized_end=1614
+  _globals['_POSTSERVICE']._serialized_start=654
+  _globals['_POSTSERVICE']._serialized_end=1114
 # @@protoc_insertion_point(module_scope)

@@ -53,31 +53,3 @@ class ListUserPostsResponse(_message.Message):
     posts: _containers.RepeatedCompositeFieldContainer[_post_pb2.Post]
     next_cursor: str
     def __init__(self, posts: _Optional[_Iterable[_Union[_post_pb2.Post, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
-
-class BatchGetPostsRequest(_message.Message):
-    __slots__ = ("post_ids",)
-    POST_IDS_FIELD_NUMBER: _ClassVar[int]
-    post_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, post_ids: _Optional[_Iterable[int]] = ...) -> None: ...
-
-class BatchGetPostsResponse(_message.Message):
-    __slots__ = ("posts",)
-    POSTS_FIELD_NUMBER: _ClassVar[int]
-    posts: _containers.RepeatedCompositeFieldContainer[_post_pb2.Post]
-    def __init__(self, posts: _Optional[_Iterable[_Union[_post_pb2.Post, _Mapping]]] = ...) -> None: ...
-
-class ListAuthorPostIdsRequest(_message.Message):
-    __slots__ = ("author_id", "before_id", "limit")
-    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
-    BEFORE_ID_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
-    author_id: int
-    before_id: int
-    limit: int
-    def __init__(self, author_id: _Optional[int] = ..., before_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
-
-class ListAuthorPostIdsResponse(_message.Message):
-    __slots__ = ("post_ids",)
-    POST_IDS_FIELD_NUMBER: _ClassVar[int]
-    post_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, post_ids: _Optional[_Iterable[int]] = ...) -> None: ...

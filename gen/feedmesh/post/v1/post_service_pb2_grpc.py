@@ -28,7 +28,7 @@ if _version_not_supported:
 
 class PostServiceStub:
     """PostService owns posts: publish with content-safety checks, read, soft delete, and each author's posts.
-    Every change commits with its event (feedmesh.events.v1) in one transaction; a relay publishes the events.
+    Every change commits with its event in one transaction; a relay publishes the events.
     Public RPCs act as the caller named by the gateway's verified `x-feedmesh-user-id` metadata.
     """
 
@@ -58,21 +58,11 @@ class PostServiceStub:
                 request_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListUserPostsRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListUserPostsResponse.FromString,
                 _registered_method=True)
-        self.BatchGetPosts = channel.unary_unary(
-                '/feedmesh.post.v1.PostService/BatchGetPosts',
-                request_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.BatchGetPostsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.BatchGetPostsResponse.FromString,
-                _registered_method=True)
-        self.ListAuthorPostIds = channel.unary_unary(
-                '/feedmesh.post.v1.PostService/ListAuthorPostIds',
-                request_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListAuthorPostIdsRequest.SerializeToString,
-                response_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListAuthorPostIdsResponse.FromString,
-                _registered_method=True)
 
 
 class PostServiceServicer:
     """PostService owns posts: publish with content-safety checks, read, soft delete, and each author's posts.
-    Every change commits with its event (feedmesh.events.v1) in one transaction; a relay publishes the events.
+    Every change commits with its event in one transaction; a relay publishes the events.
     Public RPCs act as the caller named by the gateway's verified `x-feedmesh-user-id` metadata.
     """
 
@@ -113,22 +103,6 @@ class PostServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def BatchGetPosts(self, request, context):
-        """Internal: returns the live posts with the given ids, in request order, skipping deleted and unknown ones.
-        No visibility check and no counts: callers check with GraphService.BatchCheckVisibility and hydrate
-        counts from EngagementService.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListAuthorPostIds(self, request, context):
-        """Internal: an author's live post ids, newest first, for timeline rebuilds and celebrity pulls.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_PostServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -152,16 +126,6 @@ def add_PostServiceServicer_to_server(servicer, server):
                     request_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListUserPostsRequest.FromString,
                     response_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListUserPostsResponse.SerializeToString,
             ),
-            'BatchGetPosts': grpc.unary_unary_rpc_method_handler(
-                    servicer.BatchGetPosts,
-                    request_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.BatchGetPostsRequest.FromString,
-                    response_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.BatchGetPostsResponse.SerializeToString,
-            ),
-            'ListAuthorPostIds': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListAuthorPostIds,
-                    request_deserializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListAuthorPostIdsRequest.FromString,
-                    response_serializer=feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListAuthorPostIdsResponse.SerializeToString,
-            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'feedmesh.post.v1.PostService', rpc_method_handlers)
@@ -172,7 +136,7 @@ def add_PostServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class PostService:
     """PostService owns posts: publish with content-safety checks, read, soft delete, and each author's posts.
-    Every change commits with its event (feedmesh.events.v1) in one transaction; a relay publishes the events.
+    Every change commits with its event in one transaction; a relay publishes the events.
     Public RPCs act as the caller named by the gateway's verified `x-feedmesh-user-id` metadata.
     """
 
@@ -274,60 +238,6 @@ class PostService:
             '/feedmesh.post.v1.PostService/ListUserPosts',
             feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListUserPostsRequest.SerializeToString,
             feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListUserPostsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def BatchGetPosts(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.post.v1.PostService/BatchGetPosts',
-            feedmesh_dot_post_dot_v1_dot_post__service__pb2.BatchGetPostsRequest.SerializeToString,
-            feedmesh_dot_post_dot_v1_dot_post__service__pb2.BatchGetPostsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListAuthorPostIds(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/feedmesh.post.v1.PostService/ListAuthorPostIds',
-            feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListAuthorPostIdsRequest.SerializeToString,
-            feedmesh_dot_post_dot_v1_dot_post__service__pb2.ListAuthorPostIdsResponse.FromString,
             options,
             channel_credentials,
             insecure,

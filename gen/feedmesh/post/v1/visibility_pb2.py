@@ -24,13 +24,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!feedmesh/post/v1/visibility.proto\x12\x10\x66\x65\x65\x64mesh.post.v1*V\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\n\n\x06PUBLIC\x10\x01\x12\r\n\tFOLLOWERS\x10\x02\x12\x11\n\rCLOSE_FRIENDS\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!feedmesh/post/v1/visibility.proto\x12\x10\x66\x65\x65\x64mesh.post.v1*V\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\n\n\x06PUBLIC\x10\x01\x12\r\n\tFOLLOWERS\x10\x02\x12\x11\n\rCLOSE_FRIENDS\x10\x03\x42\x91\x01\n\x14\x63om.feedmesh.post.v1B\x0fVisibilityProtoP\x01Z+feedmesh/clients/go/feedmesh/post/v1;postv1\xaa\x02\x10\x46\x65\x65\x64mesh.Post.V1\xca\x02\x10\x46\x65\x65\x64mesh\\Post\\V1\xea\x02\x12\x46\x65\x65\x64mesh::Post::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.post.v1.visibility_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\024com.feedmesh.post.v1B\017VisibilityProtoP\001Z+feedmesh/clients/go/feedmesh/post/v1;postv1\252\002\020Feedmesh.Post.V1\312\002\020Feedmesh\\Post\\V1\352\002\022Feedmesh::Post::V1'
   _globals['_VISIBILITY']._serialized_start=55
   _globals['_VISIBILITY']._serialized_end=141
 # @@protoc_insertion_point(module_scope)

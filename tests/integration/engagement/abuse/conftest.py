@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import grpc
 import pytest
-from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2_grpc
 
 from services.common.ids import SEQUENCE_BITS, WORKER_BITS, min_id_at
 from services.common.redis_mux import RedisMux

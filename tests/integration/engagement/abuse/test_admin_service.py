@@ -8,8 +8,8 @@ from typing import Any
 
 import grpc
 import pytest
-from feedmesh.engagement.v1 import engagement_admin_service_pb2 as pb
-from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2 as pb
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 
 from services.common import redis_keys
 from services.common.ids import min_id_at

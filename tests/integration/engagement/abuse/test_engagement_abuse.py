@@ -9,8 +9,8 @@ from typing import Any
 
 import grpc
 import pytest
-from feedmesh.engagement.v1 import engagement_admin_service_pb2 as admin_pb
-from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as admin_grpc
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2 as admin_pb
+from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2_grpc as admin_grpc
 from feedmesh.engagement.v1 import engagement_service_pb2 as pb
 from feedmesh.engagement.v1 import engagement_service_pb2_grpc as pb_grpc
 from feedmesh.post.v1 import post_service_pb2
