@@ -13,6 +13,8 @@ render with a message naming the variable.
 | FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
 | FEEDMESH_MEDIA_CACHE_MAX_AGE | 86400 | Cache-Control max-age of GET /media/{ref} |
 | FEEDMESH_GATEWAY_STREAM_MAX_SECONDS | 3600 | a server stream is ended after this; clients reconnect |
+| FEEDMESH_TRACES_URL | http://127.0.0.1:9411 | Zipkin, where spans go; empty: the gateway traces nothing |
+| FEEDMESH_TRACE_SAMPLE_PERCENT | 1 | requests the gateway starts a sampled trace for (a sampled traceparent always is) |
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class GatewaySettings:
     media_cache_max_bytes: int = 256 * 1024 * 1024
     descriptor_source: Path = ROOT / "gen" / "feedmesh.binpb"
     openapi_path: Path = ROOT / "gen" / "openapi" / "feedmesh.swagger.json"
+    # Zipkin's (host, port), or None: no tracing; the percent of requests sampled at the edge
+    traces: tuple[str, int] | None = None
+    trace_sample_percent: float = 1.0
     # service -> its replicas as (host, port); a service with none answers 503
     endpoints: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
@@ -104,6 +109,14 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         raise GatewaySettingsError(
             f"FEEDMESH_S3_ENDPOINT={values.get('FEEDMESH_S3_ENDPOINT')!r}: the gateway reads media over plain http://"
         )
+    traces = _traces_address(values.get("FEEDMESH_TRACES_URL", ""))
+    percent = values.get("FEEDMESH_TRACE_SAMPLE_PERCENT", "") or "1"
+    try:
+        sample_percent = float(percent)
+    except ValueError:
+        raise GatewaySettingsError(f"FEEDMESH_TRACE_SAMPLE_PERCENT={percent!r} is not a number") from None
+    if not 0 <= sample_percent <= 100:
+        raise GatewaySettingsError(f"FEEDMESH_TRACE_SAMPLE_PERCENT={percent!r} must be between 0 and 100")
     origins = tuple(o.strip() for o in values.get("FEEDMESH_CORS_ORIGINS", "").split(",") if o.strip())
     return GatewaySettings(
         host=values.get("FEEDMESH_GATEWAY_HOST", "") or defaults.host,
@@ -124,5 +137,16 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         media_max_age_seconds=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_AGE", defaults.media_max_age_seconds),
         media_cache_max_bytes=_int(values, "FEEDMESH_MEDIA_CACHE_MAX_BYTES", defaults.media_cache_max_bytes),
         stream_max_seconds=_int(values, "FEEDMESH_GATEWAY_STREAM_MAX_SECONDS", defaults.stream_max_seconds),
+        traces=traces,
+        trace_sample_percent=sample_percent,
         endpoints=endpoints,
     )
+
+
+def _traces_address(url: str) -> tuple[str, int] | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise GatewaySettingsError(f"FEEDMESH_TRACES_URL={url!r}: the gateway sends spans over plain http://")
+    return parts.hostname, parts.port or 80
