@@ -17,7 +17,7 @@ from feedmesh.engagement.v1 import engagement_admin_service_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from feedmesh_cli import offline, render
+from feedmesh_cli import offline, render, traces
 from stack.settings import load_settings
 
 TARGET_VARIABLE = "FEEDMESH_ENGAGEMENT_TARGET"
@@ -30,6 +30,7 @@ admin_app = typer.Typer(
 app.add_typer(admin_app, name="admin")
 app.command("train")(offline.train)
 app.add_typer(offline.experiments_app, name="experiments")
+app.add_typer(traces.traces_app, name="traces")
 
 UserId = Annotated[int, typer.Argument(min=1, metavar="USER_ID", help="The user's id.", show_default=False)]
 

@@ -1,0 +1,99 @@
+"""Traces through the real gateway: a post sent with a sampled `traceparent` is one trace in Zipkin, from Envoy's
+span through the post service into the timeline's consumer of the post's event (across Kafka), and the CLI's query
+finds the feed reads."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from feedmesh_cli.traces import FEED_READ, fetch_traces, slowest, traces_query
+from services.common.polling import wait_for_sync
+from stack.settings import StackSettings
+from tests.e2e.conftest import User
+
+
+@pytest.fixture(scope="module")
+def traces_url(stack: StackSettings) -> str:
+    if not stack.traces_url:
+        pytest.skip("FEEDMESH_TRACES_URL is empty: the stack records no traces")
+    return stack.traces_url
+
+
+def _trace(traces_url: str, trace_id: str) -> list[dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"{traces_url}/api/v2/trace/{trace_id}", timeout=5) as response:
+            spans: list[dict[str, Any]] = json.load(response)
+            return spans
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:  # no span of it arrived yet
+            return []
+        raise
+
+
+def _sampled_traceparent() -> tuple[str, str]:
+    trace_id = secrets.token_hex(16)
+    return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-01"
+
+
+def _services(spans: list[dict[str, Any]]) -> set[str]:
+    return {s.get("localEndpoint", {}).get("serviceName", "") for s in spans}
+
+
+def _consumed_post(spans: list[dict[str, Any]]) -> bool:
+    return any(
+        s.get("localEndpoint", {}).get("serviceName") == "feedmesh-timeline"
+        and s.get("kind") == "CONSUMER"
+        and s.get("name") == "feedmesh.posts process"
+        for s in spans
+    )
+
+
+def test_a_posts_trace_runs_from_the_gateway_through_kafka_into_the_timeline(
+    client: httpx.Client, new_user: Callable[..., User], traces_url: str
+) -> None:
+    author = new_user()
+    trace_id, traceparent = _sampled_traceparent()
+    created = client.post("/v1/posts", json={"text": "traced"}, headers={**author.auth, "traceparent": traceparent})
+    assert created.status_code == 200, created.text
+
+    spans = wait_for_sync(
+        lambda: _trace(traces_url, trace_id),
+        lambda spans: {"feedmesh-gateway", "feedmesh-post"} <= _services(spans) and _consumed_post(spans),
+        what=f"trace {trace_id} with the gateway's, the post service's and the timeline consumer's spans",
+        within=30,
+        interval=0.5,
+    )
+    by_id = {s["id"]: s for s in spans}
+    consumer = next(s for s in spans if s.get("name") == "feedmesh.posts process")
+    # the consumer's span hangs under the post service's span that published the event (through the outbox)
+    assert by_id[consumer["parentId"]]["localEndpoint"]["serviceName"] == "feedmesh-post"
+    server = next(
+        s for s in spans if s["localEndpoint"]["serviceName"] == "feedmesh-post" and s.get("kind") == "SERVER"
+    )
+    assert by_id[server["parentId"]]["localEndpoint"]["serviceName"] == "feedmesh-gateway"
+    assert any(s.get("remoteEndpoint", {}).get("serviceName") == "postgresql" for s in spans)
+
+
+def test_the_slowest_feed_reads_are_one_query_away(
+    client: httpx.Client, new_user: Callable[..., User], traces_url: str
+) -> None:
+    reader = new_user()
+    trace_id, traceparent = _sampled_traceparent()
+    assert client.get("/v1/feed", headers={**reader.auth, "traceparent": traceparent}).status_code == 200
+
+    def ranked() -> list[str]:
+        query = traces_query(FEED_READ, minutes=2, now_ms=int(time.time() * 1000))
+        return [t.trace_id for t in slowest(fetch_traces(traces_url, query, timeout=5), FEED_READ, limit=1000)]
+
+    wait_for_sync(
+        ranked, lambda ids: trace_id in ids, what=f"feed read {trace_id} among the slowest", within=30, interval=0.5
+    )
