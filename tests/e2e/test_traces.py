@@ -44,17 +44,15 @@ def _sampled_traceparent() -> tuple[str, str]:
     return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-01"
 
 
-def _services(spans: list[dict[str, Any]]) -> set[str]:
-    return {s.get("localEndpoint", {}).get("serviceName", "") for s in spans}
+def _seen(spans: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    """(service, kind, name) of each span: what a failure shows."""
+    return {(s.get("localEndpoint", {}).get("serviceName", "?"), s.get("kind", "-"), s.get("name", "?")) for s in spans}
 
 
-def _consumed_post(spans: list[dict[str, Any]]) -> bool:
-    return any(
-        s.get("localEndpoint", {}).get("serviceName") == "feedmesh-timeline"
-        and s.get("kind") == "CONSUMER"
-        and s.get("name") == "feedmesh.posts process"
-        for s in spans
-    )
+def _complete(seen: set[tuple[str, str, str]]) -> bool:
+    services = {service for service, _, _ in seen}
+    consumed = ("feedmesh-timeline", "CONSUMER", "feedmesh.posts process") in seen
+    return {"feedmesh-gateway", "feedmesh-post"} <= services and consumed
 
 
 def test_a_posts_trace_runs_from_the_gateway_through_kafka_into_the_timeline(
@@ -65,13 +63,14 @@ def test_a_posts_trace_runs_from_the_gateway_through_kafka_into_the_timeline(
     created = client.post("/v1/posts", json={"text": "traced"}, headers={**author.auth, "traceparent": traceparent})
     assert created.status_code == 200, created.text
 
-    spans = wait_for_sync(
-        lambda: _trace(traces_url, trace_id),
-        lambda spans: {"feedmesh-gateway", "feedmesh-post"} <= _services(spans) and _consumed_post(spans),
+    wait_for_sync(
+        lambda: _seen(_trace(traces_url, trace_id)),
+        _complete,
         what=f"trace {trace_id} with the gateway's, the post service's and the timeline consumer's spans",
         within=30,
         interval=0.5,
     )
+    spans = _trace(traces_url, trace_id)
     by_id = {s["id"]: s for s in spans}
     consumer = next(s for s in spans if s.get("name") == "feedmesh.posts process")
     # the consumer's span hangs under the post service's span that published the event (through the outbox)
