@@ -18,9 +18,12 @@ _MAX_STATEMENT = 300  # characters of a statement kept on its span
 
 
 def operation_of(statement: str) -> str:
-    """The first word of a statement or command, upper case ("SELECT", "EVALSHA"): the span's name."""
-    words = statement.split(None, 1)
-    return words[0].upper() if words else "QUERY"
+    """The first word of a statement or command past its comment lines, upper case ("SELECT", "EVALSHA")."""
+    for line in statement.splitlines():
+        words = line.split(None, 1)
+        if words and not words[0].startswith("--"):
+            return words[0].upper()
+    return "QUERY"
 
 
 def statement_text(statement: Any) -> str:

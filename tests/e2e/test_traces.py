@@ -79,7 +79,9 @@ def test_a_posts_trace_runs_from_the_gateway_through_kafka_into_the_timeline(
         s for s in spans if s["localEndpoint"]["serviceName"] == "feedmesh-post" and s.get("kind") == "SERVER"
     )
     assert by_id[server["parentId"]]["localEndpoint"]["serviceName"] == "feedmesh-gateway"
-    assert any(s.get("remoteEndpoint", {}).get("serviceName") == "postgresql" for s in spans)
+    # the post's insert, and the consumer's own writes, as client spans
+    assert ("feedmesh-post", "CLIENT", "postgresql insert") in _seen(spans)
+    assert any(service == "feedmesh-timeline" and kind == "CLIENT" for service, kind, _ in _seen(spans))
 
 
 def test_the_slowest_feed_reads_are_one_query_away(

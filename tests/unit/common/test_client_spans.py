@@ -33,6 +33,7 @@ def test_statement_texts_and_operations() -> None:
     assert statement_text(SimpleNamespace(query_string="INSERT INTO t")) == "INSERT INTO t"
     assert statement_text(object()) == "BATCH"
     assert operation_of("  select 1") == "SELECT"
+    assert operation_of("-- why it is so\n\n  WITH x AS (SELECT 1) SELECT * FROM x") == "WITH"
     assert operation_of("") == "QUERY"
 
 
