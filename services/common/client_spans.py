@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from opentelemetry import trace
 
 _tracer = trace.get_tracer("feedmesh.clients")
 _MAX_STATEMENT = 300  # characters of a statement kept on its span
+_NOTHING = contextlib.nullcontext()
 
 
 def operation_of(statement: str) -> str:
@@ -38,13 +39,12 @@ def statement_text(statement: Any) -> str:
     return text if isinstance(text, str) else "BATCH"
 
 
-@contextlib.contextmanager
-def client_span(system: str, statement: Any, batch_size: int = 1) -> Iterator[None]:
-    """A CLIENT span named `<system> <operation>` around the block, when the current trace is sampled (the
-    statement's text is only looked at then); `batch_size`: commands sent together, the first one named."""
+def client_span(system: str, statement: Any, batch_size: int = 1) -> AbstractContextManager[Any]:
+    """A CLIENT span named `<system> <operation>` around a `with` block, when the current trace is sampled (the
+    statement's text is only looked at then); `batch_size`: commands sent together, the first one named. Otherwise
+    a shared do-nothing context: a data-store call of an unsampled request pays one look at the current span."""
     if not trace.get_current_span().is_recording():
-        yield
-        return
+        return _NOTHING
     text = statement_text(statement)
     attributes: dict[str, Any] = {
         "db.system.name": system,
@@ -53,9 +53,9 @@ def client_span(system: str, statement: Any, batch_size: int = 1) -> Iterator[No
     }
     if batch_size > 1:
         attributes["db.operation.batch.size"] = batch_size
-    name = f"{system} {operation_of(text)}"
-    with _tracer.start_as_current_span(name, kind=trace.SpanKind.CLIENT, attributes=attributes):
-        yield
+    return _tracer.start_as_current_span(
+        f"{system} {operation_of(text)}", kind=trace.SpanKind.CLIENT, attributes=attributes
+    )
 
 
 def record_query(record: Any) -> None:
