@@ -14,7 +14,7 @@ render with a message naming the variable.
 | FEEDMESH_MEDIA_CACHE_MAX_AGE | 86400 | Cache-Control max-age of GET /media/{ref} |
 | FEEDMESH_GATEWAY_STREAM_MAX_SECONDS | 3600 | a server stream is ended after this; clients reconnect |
 | FEEDMESH_TRACES_URL | http://127.0.0.1:9411 | Zipkin, where spans go; empty: the gateway traces nothing |
-| FEEDMESH_TRACE_SAMPLE_PERCENT | 1 | requests the gateway starts a sampled trace for (a sampled traceparent always is) |
+| FEEDMESH_TRACE_SAMPLE_PERCENT | 1 | percent of requests traced (one with a sampled traceparent always is) |
 """
 
 from __future__ import annotations
