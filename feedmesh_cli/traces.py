@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
@@ -80,6 +81,18 @@ def fetch_traces(base_url: str, query: dict[str, str], timeout: float) -> list[l
     with urllib.request.urlopen(url, timeout=timeout) as response:
         traces: list[list[dict[str, Any]]] = json.load(response)
     return traces
+
+
+def fetch_trace(base_url: str, trace_id: str, timeout: float = 5) -> list[dict[str, Any]]:
+    """One trace's spans as Zipkin has them so far ([] before its first span arrives)."""
+    try:
+        with urllib.request.urlopen(f"{base_url.rstrip('/')}/api/v2/trace/{trace_id}", timeout=timeout) as response:
+            spans: list[dict[str, Any]] = json.load(response)
+            return spans
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise
 
 
 @traces_app.command("slowest")

@@ -4,18 +4,15 @@ finds the feed reads."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from feedmesh_cli.traces import FEED_READ, fetch_traces, slowest, traces_query
+from feedmesh_cli.traces import FEED_READ, fetch_trace, fetch_traces, slowest, traces_query
 from services.common.polling import wait_for_sync
 from stack.settings import StackSettings
 from tests.e2e.conftest import User
@@ -26,17 +23,6 @@ def traces_url(stack: StackSettings) -> str:
     if not stack.traces_url:
         pytest.skip("FEEDMESH_TRACES_URL is empty: the stack records no traces")
     return stack.traces_url
-
-
-def _trace(traces_url: str, trace_id: str) -> list[dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"{traces_url}/api/v2/trace/{trace_id}", timeout=5) as response:
-            spans: list[dict[str, Any]] = json.load(response)
-            return spans
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:  # no span of it arrived yet
-            return []
-        raise
 
 
 def _sampled_traceparent() -> tuple[str, str]:
@@ -64,13 +50,13 @@ def test_a_posts_trace_runs_from_the_gateway_through_kafka_into_the_timeline(
     assert created.status_code == 200, created.text
 
     wait_for_sync(
-        lambda: _seen(_trace(traces_url, trace_id)),
+        lambda: _seen(fetch_trace(traces_url, trace_id)),
         _complete,
         what=f"trace {trace_id} with the gateway's, the post service's and the timeline consumer's spans",
         within=30,
         interval=0.5,
     )
-    spans = _trace(traces_url, trace_id)
+    spans = fetch_trace(traces_url, trace_id)
     by_id = {s["id"]: s for s in spans}
     consumer = next(s for s in spans if s.get("name") == "feedmesh.posts process")
     # the consumer's span hangs under the post service's span that published the event (through the outbox)

@@ -3,29 +3,14 @@ read back from Zipkin's API, where `feedmesh traces slowest` and the UI find it.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-from typing import Any
-
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
+from feedmesh_cli.traces import fetch_trace
 from services.common.polling import wait_for_sync
 from services.common.telemetry import spans_endpoint
 from stack.settings import StackSettings
-
-
-def _trace(url: str, trace_id: str) -> list[dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/trace/{trace_id}", timeout=5) as response:
-            spans: list[dict[str, Any]] = json.load(response)
-            return spans
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return []
-        raise
 
 
 def test_an_exported_span_can_be_read_back(stack_settings: StackSettings) -> None:
@@ -40,6 +25,9 @@ def test_an_exported_span_can_be_read_back(stack_settings: StackSettings) -> Non
         trace_id = f"{span.get_span_context().trace_id:032x}"
     provider.shutdown()
     (found,) = wait_for_sync(
-        lambda: _trace(stack_settings.traces_url, trace_id), what=f"trace {trace_id} in Zipkin", within=10, interval=0.2
+        lambda: fetch_trace(stack_settings.traces_url, trace_id),
+        what=f"trace {trace_id} in Zipkin",
+        within=10,
+        interval=0.2,
     )
     assert found["name"] == "round trip" and found["localEndpoint"]["serviceName"] == "feedmesh-stack-test"
