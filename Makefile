@@ -17,7 +17,7 @@ SWAGGER_UI_VER := 5.35.0
 PLAYWRIGHT     := $(CACHE)/npm/node_modules/playwright-core/package.json
 PLAYWRIGHT_VER := 1.65.2
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -104,6 +104,9 @@ bench: up ## benchmarks on the real stack (timeline, engagement, notifications, 
 	$(PY) -m bench.notification
 	$(PY) -m bench.ranking
 	$(PY) -m bench.ranking_quality
+
+fuzz-api: up ## Schemathesis against the gateway: every operation, 20 seeded examples each; exit 1 on a 5xx or an operation rejecting most of its examples (docs/api.md)
+	PYTHONPATH=gen:. $(PY) -m gateway.fuzz_api $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
 
 chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
 	$(PY) -m bench.chaos
