@@ -13,7 +13,6 @@ from gateway.settings import GatewaySettings
 from stack.settings import ROOT
 
 PAGE_DIR = ROOT / "gateway" / "docs_page"
-PAGE_FILES = ("index.html", "docs.js")
 LIBRARY_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",

@@ -99,51 +99,8 @@ CODE_STATUSES = {
     "ALREADY_EXISTS": "409",
     "RESOURCE_EXHAUSTED": "429",
 }
-ERROR_RESPONSES: dict[str, dict[str, Any]] = {
-    "400": {"description": "INVALID_ARGUMENT: the message says which field and why."},
-    "401": {"description": "UNAUTHENTICATED: the bearer token is missing, malformed, expired or wrongly signed."},
-    "403": {"description": "PERMISSION_DENIED: the caller may not do this (or the token's audience is wrong)."},
-    "404": {"description": "NOT_FOUND: no such resource, or the caller may not see it."},
-    "409": {"description": "ALREADY_EXISTS."},
-    "429": {
-        "description": "RESOURCE_EXHAUSTED: over the caller's rate limit or engagement budget; retry later.",
-        "headers": {
-            name: {"description": text, "schema": {"type": "string"}}
-            for name, text in (
-                ("x-ratelimit-limit", "the budget of the gateway's rate limit"),
-                ("x-ratelimit-remaining", "what is left of it"),
-                ("x-ratelimit-reset", "seconds until it refills"),
-            )
-        },
-    },
-    "503": {
-        "description": "UNAVAILABLE: a backend is down; retry after the Retry-After seconds.",
-        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
-    },
-}
-STATUS_SCHEMA = {
-    "type": "object",
-    "description": "An error, as the gateway returns every one: the gRPC status code (google.rpc.Code), a human "
-    "message, and details (the services' ErrorInfo with a machine-readable reason; empty for the gateway's own).",
-    "required": ["code", "message", "details"],
-    "properties": {
-        "code": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 16},
-        "message": {"type": "string"},
-        "details": {"type": "array", "items": {"$ref": "#/components/schemas/google.rpc.ErrorInfo"}},
-    },
-}
-ERROR_INFO_SCHEMA = {
-    "type": "object",
-    "description": "Why the request failed: a reason in UPPER_SNAKE_CASE (BAD_HANDLE, TEXT_TOO_LONG, ...), the "
-    "domain of the service that refused it, and facts about it.",
-    "required": ["@type", "reason", "domain"],
-    "properties": {
-        "@type": {"const": "type.googleapis.com/google.rpc.ErrorInfo"},
-        "reason": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
-        "domain": {"type": "string"},
-        "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
+# The error answers and their schemas (google.rpc.Status with ErrorInfo details), by HTTP status.
+ERRORS: dict[str, Any] = json.loads((Path(__file__).with_name("openapi_errors.json")).read_text())
 _PRAGMA = re.compile(r"^\s*buf:lint:ignore\b.*$\n?", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
@@ -253,14 +210,13 @@ def finish(parts: list[dict[str, Any]]) -> dict[str, Any]:
     for tag in document["tags"]:
         tag["description"] = clean_text(tag.get("description", ""))
     components = document["components"]
-    components["schemas"]["google.rpc.Status"] = STATUS_SCHEMA
-    components["schemas"]["google.rpc.ErrorInfo"] = ERROR_INFO_SCHEMA
+    components["schemas"].update(ERRORS["schemas"])
     for schema in components["schemas"].values():
         if "description" in schema:
             schema["description"] = clean_text(schema["description"])
     status_body = {"application/json": {"schema": {"$ref": "#/components/schemas/google.rpc.Status"}}}
     components["responses"] = {
-        f"Error{status}": {**response, "content": status_body} for status, response in ERROR_RESPONSES.items()
+        f"Error{status}": {**response, "content": status_body} for status, response in ERRORS["responses"].items()
     }
     components["responses"]["Error"] = {"description": "Any other error, in the same shape.", "content": status_body}
     components["securitySchemes"] = {
