@@ -79,7 +79,7 @@ wipe: down ## stop, then delete all local state (.run/)
 status: ## what is running
 	bash stack/status.sh
 
-test-unit: $(PY) $(UPLOT) ## unit tests only (no servers)
+test-unit: $(PY) $(UPLOT) $(SWAGGER_UI) ## unit tests only (no servers)
 	$(VENV)/bin/pytest -q tests/unit
 
 test: $(PY) $(BUF) $(OPENAPIV3) browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
