@@ -211,7 +211,7 @@ def report(tallies: dict[str, Tally], max_rejected: float) -> bool:
             f"{name:48} {t.examples:8} {t.accepted:5} {t.rejected:5} {t.semantic:5} {t.throttled:5} "
             f"{t.server_errors:5}{mark}"
         )
-        for sample in t.rejected_samples if bad else []:
+        for sample in t.rejected_samples:
             print(f"    {sample}")
     total = Tally()
     for t in tallies.values():

@@ -174,6 +174,10 @@ def finish_operation(operation: dict[str, Any], rpc: str) -> None:
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
     for name, schema in body.get("properties", {}).items():
         constrain(operation_id, name, schema)
+    if body:
+        # the transcoder maps a body onto the request message: it has no room for other fields (an empty name is
+        # refused outright)
+        body["additionalProperties"] = False
     if rpc in PUBLIC_RPCS:
         operation["security"] = []
     if rpc in IDEMPOTENT_RPCS:
