@@ -217,6 +217,7 @@ def report(tallies: dict[str, Tally], max_rejected: float) -> bool:
     for t in tallies.values():
         total.examples += t.examples
         total.statuses.update(t.statuses)
+        total.unknown_references += t.unknown_references
     most = sum(1 for t in tallies.values() if t.examples and t.rejected / t.examples > max_rejected)
     print(
         f"operations {len(tallies)}, examples {total.examples}, accepted {total.accepted}, rejected {total.rejected}, "
