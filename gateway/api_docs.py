@@ -25,9 +25,9 @@ def served_files(settings: GatewaySettings) -> dict[str, Path]:
     """URL path -> file; raises FileNotFoundError naming what is missing."""
     files = {"/docs": PAGE_DIR / "index.html", "/docs/": PAGE_DIR / "index.html", "/docs/docs.js": PAGE_DIR / "docs.js"}
     files |= {f"/docs/{name}": settings.api_reference_dir / name for name in LIBRARY_FILES}
-    for path in files.values():
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing (Swagger UI comes from npm: run `make setup`)")
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"missing: {', '.join(missing)} (Swagger UI comes from npm: run `make setup`)")
     return files
 
 
