@@ -7,14 +7,17 @@ PY        := $(VENV)/bin/python
 CACHE     ?= $(HOME)/.cache/feedmesh
 BUF       := $(CACHE)/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf
 BUF_VER   := 1.75.0
-OPENAPIV2 := $(CACHE)/go/bin/protoc-gen-openapiv2
+OPENAPIV3 := $(CACHE)/go/bin/protoc-gen-openapiv3
 # npm: the dashboard's chart library (served by the gateway), and the browser driver of its test and screenshot
 UPLOT     := $(CACHE)/npm/node_modules/uplot/dist/uPlot.iife.min.js
 UPLOT_VER := 1.6.32
+# npm: Swagger UI, the API reference page the gateway serves at /docs (gateway/api_docs.py)
+SWAGGER_UI     := $(CACHE)/npm/node_modules/swagger-ui-dist/swagger-ui-bundle.js
+SWAGGER_UI_VER := 5.35.0
 PLAYWRIGHT     := $(CACHE)/npm/node_modules/playwright-core/package.json
 PLAYWRIGHT_VER := 1.65.2
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light
+.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -33,17 +36,22 @@ $(UPLOT):
 	mkdir -p $(CACHE)/npm
 	npm install --silent --prefix $(CACHE)/npm uplot@$(UPLOT_VER)
 
+$(SWAGGER_UI):
+	mkdir -p $(CACHE)/npm
+	npm install --silent --prefix $(CACHE)/npm swagger-ui-dist@$(SWAGGER_UI_VER)
+
 $(PLAYWRIGHT):
 	mkdir -p $(CACHE)/npm
 	npm install --silent --prefix $(CACHE)/npm playwright-core@$(PLAYWRIGHT_VER)
 
-$(OPENAPIV2):
-	GOBIN=$(CACHE)/go/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@v2.30.0
+# OpenAPI 3.1 from the google.api.http annotations (gen/openapi/feedmesh.openapi.json, tools/gen.sh)
+$(OPENAPIV3):
+	GOBIN=$(CACHE)/go/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv3@v2.34.0
 
-setup: $(PY) $(BUF) $(OPENAPIV2) $(UPLOT) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
+setup: $(PY) $(BUF) $(OPENAPIV3) $(UPLOT) $(SWAGGER_UI) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
 	bash stack/provision.sh
 
-gen: $(PY) $(BUF) $(OPENAPIV2) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
+gen: $(PY) $(BUF) $(OPENAPIV3) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
 	PATH="$(abspath $(VENV))/bin:$$PATH" BUF=$(BUF) bash tools/gen.sh
 
 lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
@@ -71,10 +79,10 @@ wipe: down ## stop, then delete all local state (.run/)
 status: ## what is running
 	bash stack/status.sh
 
-test-unit: $(PY) $(UPLOT) ## unit tests only (no servers)
+test-unit: $(PY) $(UPLOT) $(SWAGGER_UI) ## unit tests only (no servers)
 	$(VENV)/bin/pytest -q tests/unit
 
-test: $(PY) $(BUF) $(OPENAPIV2) browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
+test: $(PY) $(BUF) $(OPENAPIV3) browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
 	bash tools/check_gen_clean.sh
 	$(MAKE) lint
 	$(MAKE) up
@@ -96,6 +104,9 @@ bench: up ## benchmarks on the real stack (timeline, engagement, notifications, 
 	$(PY) -m bench.notification
 	$(PY) -m bench.ranking
 	$(PY) -m bench.ranking_quality
+
+fuzz-api: up ## Schemathesis against the gateway: every operation, 20 seeded examples each; exit 1 on a 5xx or an operation rejecting most of its examples (docs/api.md)
+	PYTHONPATH=gen:. $(PY) -m gateway.fuzz_api $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
 
 chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
 	$(PY) -m bench.chaos

@@ -67,7 +67,7 @@ class GatewaySettings:
     # entries go.
     media_cache_max_bytes: int = 256 * 1024 * 1024
     descriptor_source: Path = ROOT / "gen" / "feedmesh.binpb"
-    openapi_path: Path = ROOT / "gen" / "openapi" / "feedmesh.swagger.json"
+    openapi_path: Path = ROOT / "gen" / "openapi" / "feedmesh.openapi.json"
     dashboard_port: int = 8081
     prometheus_host: str = "127.0.0.1"
     prometheus_port: int = 9090
@@ -82,6 +82,11 @@ class GatewaySettings:
     def chart_library_dir(self) -> Path:
         """uPlot's browser build, which the dashboard page loads."""
         return self.npm_modules / "uplot" / "dist"
+
+    @property
+    def api_reference_dir(self) -> Path:
+        """Swagger UI's browser build, which the API reference page at /docs loads."""
+        return self.npm_modules / "swagger-ui-dist"
 
 
 def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

@@ -151,4 +151,4 @@ def test_public_routes_need_no_token(client: httpx.Client) -> None:
     assert all(k["kty"] == "EC" and k["alg"] == "ES256" and k["kid"] for k in jwks.json()["keys"])
     assert client.get("/healthz").json() == {"status": "SERVING"}
     openapi = client.get("/openapi.json")
-    assert openapi.status_code == 200 and "/v1/posts/{postId}" in openapi.json()["paths"]
+    assert openapi.status_code == 200 and "/v1/posts/{post_id}" in openapi.json()["paths"]

@@ -24,10 +24,11 @@ _sym_db = _symbol_database.Default()
 
 from feedmesh.auth.v1 import user_pb2 as feedmesh_dot_auth_dot_v1_dot_user__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3feedmesh/notification/v1/notification_service.proto\x12\x18\x66\x65\x65\x64mesh.notification.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x02\n\x0cNotification\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12>\n\x04kind\x18\x02 \x01(\x0e\x32*.feedmesh.notification.v1.NotificationKindR\x04kind\x12,\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05\x61\x63tor\x12\x17\n\x07post_id\x18\x04 \x01(\x03R\x06postId\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x12\n\x04read\x18\x06 \x01(\x08R\x04read\x12\x1d\n\ncomment_id\x18\x07 \x01(\x03R\tcommentId\"\xab\x02\n\x11NotificationGroup\x12>\n\x04kind\x18\x01 \x01(\x0e\x32*.feedmesh.notification.v1.NotificationKindR\x04kind\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12.\n\x06\x61\x63tors\x18\x03 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x06\x61\x63tors\x12\x1f\n\x0b\x61\x63tor_count\x18\x04 \x01(\x03R\nactorCount\x12;\n\x0blatest_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nlatestTime\x12\x12\n\x04read\x18\x06 \x01(\x08R\x04read\x12\x1b\n\tlatest_id\x18\x07 \x01(\x03R\x08latestId\"b\n\x18ListNotificationsRequest\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x18\n\x07grouped\x18\x03 \x01(\x08R\x07grouped\"\xcf\x01\n\x19ListNotificationsResponse\x12L\n\rnotifications\x18\x01 \x03(\x0b\x32&.feedmesh.notification.v1.NotificationR\rnotifications\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\x12\x43\n\x06groups\x18\x03 \x03(\x0b\x32+.feedmesh.notification.v1.NotificationGroupR\x06groups\"\x17\n\x15GetUnreadCountRequest\";\n\x16GetUnreadCountResponse\x12!\n\x0cunread_count\x18\x01 \x01(\x03R\x0bunreadCount\"8\n\x1cMarkNotificationsReadRequest\x12\x18\n\x08up_to_id\x18\x01 \x01(\x03R\x06upToId\"\x1f\n\x1dMarkNotificationsReadResponse\"\x1c\n\x1aStreamNotificationsRequest\"\x8c\x01\n\x1bStreamNotificationsResponse\x12J\n\x0cnotification\x18\x01 \x01(\x0b\x32&.feedmesh.notification.v1.NotificationR\x0cnotification\x12!\n\x0cunread_count\x18\x02 \x01(\x03R\x0bunreadCount*\x90\x01\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\n\n\x06\x46OLLOW\x10\x01\x12\x12\n\x0e\x46OLLOW_REQUEST\x10\x02\x12\x08\n\x04LIKE\x10\x03\x12\x0b\n\x07\x43OMMENT\x10\x04\x12\x0b\n\x07MENTION\x10\x05\x12\x15\n\x11\x43LOSE_FRIEND_POST\x10\x06\x32\xa7\x05\n\x13NotificationService\x12\x97\x01\n\x11ListNotifications\x12\x32.feedmesh.notification.v1.ListNotificationsRequest\x1a\x33.feedmesh.notification.v1.ListNotificationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/notifications\x12\x9a\x01\n\x0eGetUnreadCount\x12/.feedmesh.notification.v1.GetUnreadCountRequest\x1a\x30.feedmesh.notification.v1.GetUnreadCountResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/notifications:unreadCount\x12\xaf\x01\n\x15MarkNotificationsRead\x12\x36.feedmesh.notification.v1.MarkNotificationsReadRequest\x1a\x37.feedmesh.notification.v1.MarkNotificationsReadResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/notifications:markRead:\x01*\x12\xa6\x01\n\x13StreamNotifications\x12\x34.feedmesh.notification.v1.StreamNotificationsRequest\x1a\x35.feedmesh.notification.v1.StreamNotificationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/notifications:stream0\x01\x42\xca\x01\n\x1c\x63om.feedmesh.notification.v1B\x18NotificationServiceProtoP\x01Z;feedmesh/clients/go/feedmesh/notification/v1;notificationv1\xaa\x02\x18\x46\x65\x65\x64mesh.Notification.V1\xca\x02\x18\x46\x65\x65\x64mesh\\Notification\\V1\xea\x02\x1a\x46\x65\x65\x64mesh::Notification::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3feedmesh/notification/v1/notification_service.proto\x12\x18\x66\x65\x65\x64mesh.notification.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x02\n\x0cNotification\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12>\n\x04kind\x18\x02 \x01(\x0e\x32*.feedmesh.notification.v1.NotificationKindR\x04kind\x12,\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05\x61\x63tor\x12\x17\n\x07post_id\x18\x04 \x01(\x03R\x06postId\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x12\n\x04read\x18\x06 \x01(\x08R\x04read\x12\x1d\n\ncomment_id\x18\x07 \x01(\x03R\tcommentId\"\xab\x02\n\x11NotificationGroup\x12>\n\x04kind\x18\x01 \x01(\x0e\x32*.feedmesh.notification.v1.NotificationKindR\x04kind\x12\x17\n\x07post_id\x18\x02 \x01(\x03R\x06postId\x12.\n\x06\x61\x63tors\x18\x03 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x06\x61\x63tors\x12\x1f\n\x0b\x61\x63tor_count\x18\x04 \x01(\x03R\nactorCount\x12;\n\x0blatest_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nlatestTime\x12\x12\n\x04read\x18\x06 \x01(\x08R\x04read\x12\x1b\n\tlatest_id\x18\x07 \x01(\x03R\x08latestId\"b\n\x18ListNotificationsRequest\x12\x16\n\x06\x63ursor\x18\x01 \x01(\tR\x06\x63ursor\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x18\n\x07grouped\x18\x03 \x01(\x08R\x07grouped\"\xcf\x01\n\x19ListNotificationsResponse\x12L\n\rnotifications\x18\x01 \x03(\x0b\x32&.feedmesh.notification.v1.NotificationR\rnotifications\x12\x1f\n\x0bnext_cursor\x18\x02 \x01(\tR\nnextCursor\x12\x43\n\x06groups\x18\x03 \x03(\x0b\x32+.feedmesh.notification.v1.NotificationGroupR\x06groups\"\x17\n\x15GetUnreadCountRequest\";\n\x16GetUnreadCountResponse\x12!\n\x0cunread_count\x18\x01 \x01(\x03R\x0bunreadCount\">\n\x1cMarkNotificationsReadRequest\x12\x1e\n\x08up_to_id\x18\x01 \x01(\x03\x42\x04\xe2\x41\x01\x02R\x06upToId\"\x1f\n\x1dMarkNotificationsReadResponse\"\x1c\n\x1aStreamNotificationsRequest\"\x8c\x01\n\x1bStreamNotificationsResponse\x12J\n\x0cnotification\x18\x01 \x01(\x0b\x32&.feedmesh.notification.v1.NotificationR\x0cnotification\x12!\n\x0cunread_count\x18\x02 \x01(\x03R\x0bunreadCount*\x90\x01\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\n\n\x06\x46OLLOW\x10\x01\x12\x12\n\x0e\x46OLLOW_REQUEST\x10\x02\x12\x08\n\x04LIKE\x10\x03\x12\x0b\n\x07\x43OMMENT\x10\x04\x12\x0b\n\x07MENTION\x10\x05\x12\x15\n\x11\x43LOSE_FRIEND_POST\x10\x06\x32\xa7\x05\n\x13NotificationService\x12\x97\x01\n\x11ListNotifications\x12\x32.feedmesh.notification.v1.ListNotificationsRequest\x1a\x33.feedmesh.notification.v1.ListNotificationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/notifications\x12\x9a\x01\n\x0eGetUnreadCount\x12/.feedmesh.notification.v1.GetUnreadCountRequest\x1a\x30.feedmesh.notification.v1.GetUnreadCountResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/notifications:unreadCount\x12\xaf\x01\n\x15MarkNotificationsRead\x12\x36.feedmesh.notification.v1.MarkNotificationsReadRequest\x1a\x37.feedmesh.notification.v1.MarkNotificationsReadResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/notifications:markRead:\x01*\x12\xa6\x01\n\x13StreamNotifications\x12\x34.feedmesh.notification.v1.StreamNotificationsRequest\x1a\x35.feedmesh.notification.v1.StreamNotificationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/notifications:stream0\x01\x42\xca\x01\n\x1c\x63om.feedmesh.notification.v1B\x18NotificationServiceProtoP\x01Z;feedmesh/clients/go/feedmesh/notification/v1;notificationv1\xaa\x02\x18\x46\x65\x65\x64mesh.Notification.V1\xca\x02\x18\x46\x65\x65\x64mesh\\Notification\\V1\xea\x02\x1a\x46\x65\x65\x64mesh::Notification::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +36,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.notification.v1.no
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\034com.feedmesh.notification.v1B\030NotificationServiceProtoP\001Z;feedmesh/clients/go/feedmesh/notification/v1;notificationv1\252\002\030Feedmesh.Notification.V1\312\002\030Feedmesh\\Notification\\V1\352\002\032Feedmesh::Notification::V1'
+  _globals['_MARKNOTIFICATIONSREADREQUEST'].fields_by_name['up_to_id']._loaded_options = None
+  _globals['_MARKNOTIFICATIONSREADREQUEST'].fields_by_name['up_to_id']._serialized_options = b'\342A\001\002'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['ListNotifications']._loaded_options = None
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['ListNotifications']._serialized_options = b'\202\323\344\223\002\023\022\021/v1/notifications'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['GetUnreadCount']._loaded_options = None
@@ -43,28 +46,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['MarkNotificationsRead']._serialized_options = b'\202\323\344\223\002\037\"\032/v1/notifications:markRead:\001*'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['StreamNotifications']._loaded_options = None
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['StreamNotifications']._serialized_options = b'\202\323\344\223\002\032\022\030/v1/notifications:stream'
-  _globals['_NOTIFICATIONKIND']._serialized_start=1416
-  _globals['_NOTIFICATIONKIND']._serialized_end=1560
-  _globals['_NOTIFICATION']._serialized_start=174
-  _globals['_NOTIFICATION']._serialized_end=451
-  _globals['_NOTIFICATIONGROUP']._serialized_start=454
-  _globals['_NOTIFICATIONGROUP']._serialized_end=753
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=755
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=853
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=856
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1063
-  _globals['_GETUNREADCOUNTREQUEST']._serialized_start=1065
-  _globals['_GETUNREADCOUNTREQUEST']._serialized_end=1088
-  _globals['_GETUNREADCOUNTRESPONSE']._serialized_start=1090
-  _globals['_GETUNREADCOUNTRESPONSE']._serialized_end=1149
-  _globals['_MARKNOTIFICATIONSREADREQUEST']._serialized_start=1151
-  _globals['_MARKNOTIFICATIONSREADREQUEST']._serialized_end=1207
-  _globals['_MARKNOTIFICATIONSREADRESPONSE']._serialized_start=1209
-  _globals['_MARKNOTIFICATIONSREADRESPONSE']._serialized_end=1240
-  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_start=1242
-  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_end=1270
-  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_start=1273
-  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_end=1413
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=1563
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=2242
+  _globals['_NOTIFICATIONKIND']._serialized_start=1455
+  _globals['_NOTIFICATIONKIND']._serialized_end=1599
+  _globals['_NOTIFICATION']._serialized_start=207
+  _globals['_NOTIFICATION']._serialized_end=484
+  _globals['_NOTIFICATIONGROUP']._serialized_start=487
+  _globals['_NOTIFICATIONGROUP']._serialized_end=786
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=788
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=886
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=889
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1096
+  _globals['_GETUNREADCOUNTREQUEST']._serialized_start=1098
+  _globals['_GETUNREADCOUNTREQUEST']._serialized_end=1121
+  _globals['_GETUNREADCOUNTRESPONSE']._serialized_start=1123
+  _globals['_GETUNREADCOUNTRESPONSE']._serialized_end=1182
+  _globals['_MARKNOTIFICATIONSREADREQUEST']._serialized_start=1184
+  _globals['_MARKNOTIFICATIONSREADREQUEST']._serialized_end=1246
+  _globals['_MARKNOTIFICATIONSREADRESPONSE']._serialized_start=1248
+  _globals['_MARKNOTIFICATIONSREADRESPONSE']._serialized_end=1279
+  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_start=1281
+  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_end=1309
+  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_start=1312
+  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_end=1452
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=1602
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=2281
 # @@protoc_insertion_point(module_scope)
