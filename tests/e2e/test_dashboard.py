@@ -24,6 +24,8 @@ from tests.e2e.conftest import Gateway, User
 # the test's own traffic must show in these (the RED request rates per route and per service)
 TRAFFIC_RULES = ("feedmesh:gateway_requests:rate", "feedmesh:rpc_requests:rate")
 RANGE = "15m"
+# the page's step for RANGE (dashboard.js: MIN_STEP, as 15 minutes / POINTS is less)
+STEP = 5
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +59,20 @@ def test_every_panel_draws_what_prometheus_has(
     # about samples that no longer change.
     lag = 15.0
     traffic = " and ".join(f"sum({rule}) > 0" for rule in TRAFFIC_RULES)
-    wait_for_sync(
-        lambda: _query(dashboard, traffic, time.time() - lag),
+
+    def traffic_end() -> int | None:
+        # the page ends its window on a multiple of its step: the traffic must show at that very point
+        at = int(time.time() - lag) // STEP * STEP
+        return at if _query(dashboard, traffic, at) else None
+
+    end = wait_for_sync(
+        traffic_end,
+        lambda at: at is not None,
         what=f"the test's requests in {', '.join(TRAFFIC_RULES)} {lag:g} s ago",
         within=90,
         interval=1,
     )
-    end = int(time.time() - lag)
+    assert end is not None
 
     report = browse(dashboard_url(RANGE, end))
 
