@@ -10,4 +10,5 @@ Operator commands, under `feedmesh admin` (feedmesh_cli/admin_commands.py: new o
         (gRPC to the engagement service's internal EngagementAdminService at FEEDMESH_ENGAGEMENT_TARGET or --target)
     feedmesh admin train                (the offline ranking chain once; `make train`)
     feedmesh admin experiments report [--days 14] [--json]
+    feedmesh admin traces slowest [--minutes 5] [--limit 10]   (the slowest sampled feed reads, from Zipkin)
 """

@@ -19,7 +19,7 @@ from feedmesh.engagement.internal.v1 import engagement_admin_service_pb2_grpc as
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from feedmesh_cli import admin_render, offline
+from feedmesh_cli import admin_render, offline, traces
 from stack.settings import load_settings
 
 TARGET_VARIABLE = "FEEDMESH_ENGAGEMENT_TARGET"
@@ -162,3 +162,5 @@ def list_bans(
 # the offline ranking chain and the A/B report (feedmesh_cli/offline.py); `make train` runs `feedmesh admin train`
 admin_app.command("train")(offline.train)
 admin_app.add_typer(offline.experiments_app, name="experiments")
+# the slowest sampled requests of the last minutes, from the trace backend (feedmesh_cli/traces.py)
+admin_app.add_typer(traces.traces_app, name="traces")

@@ -190,6 +190,8 @@ def rpc_routes(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[str, Any
             {
                 "name": rpc.full_name,
                 "match": {"path": rpc.grpc_path},
+                # the gateway's span is named after the RPC (docs/observability.md: the slowest feed reads)
+                "decorator": {"operation": rpc.grpc_path, "propagate": False},
                 "route": {
                     "cluster": rpc.owner,
                     "timeout": f"{settings.route_timeout_seconds}s",
@@ -261,6 +263,50 @@ def service_clusters(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[st
     return clusters
 
 
+def tracing(settings: GatewaySettings) -> dict[str, Any]:
+    """The listener's tracing: Envoy's Zipkin tracer (Zipkin takes no OTLP), reading and writing W3C `traceparent`
+    beside B3, so the services' OpenTelemetry spans are its children. A request that comes with a trace context
+    keeps its sampling decision; the others are sampled at FEEDMESH_TRACE_SAMPLE_PERCENT. Empty without Zipkin."""
+    if settings.traces is None:
+        return {}
+    host, port = settings.traces
+    return {
+        "tracing": {
+            "random_sampling": {"value": settings.trace_sample_percent},
+            "provider": {
+                "name": "envoy.tracers.zipkin",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig",
+                    "collector_cluster": "traces",
+                    "collector_endpoint": "/api/v2/spans",
+                    "collector_endpoint_version": "HTTP_JSON",
+                    "collector_hostname": f"{host}:{port}",
+                    "trace_id_128bit": True,
+                    "shared_span_context": False,
+                    "trace_context_option": "USE_B3_WITH_W3C_PROPAGATION",
+                },
+            },
+        }
+    }
+
+
+def trace_clusters(settings: GatewaySettings) -> list[dict[str, Any]]:
+    """Where the tracer sends spans (none without Zipkin)."""
+    if settings.traces is None:
+        return []
+    host, port = settings.traces
+    endpoint = {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
+    return [
+        {
+            "name": "traces",
+            "type": "STRICT_DNS",
+            "dns_lookup_family": "V4_ONLY",
+            "connect_timeout": "1s",
+            "load_assignment": {"cluster_name": "traces", "endpoints": [{"lb_endpoints": [endpoint]}]},
+        }
+    ]
+
+
 def gateway_descriptor_set(source: Path) -> bytes:
     """gen/feedmesh.binpb plus
     google/rpc/{status,error_details}.proto so that the transcoder prints the ErrorInfo details of an error
@@ -323,7 +369,8 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "local_reply_mappers": local_reply_mappers(),
         "jwt_rules": jwt_rules(rpcs),
         "rpc_routes": rpc_routes(rpcs, settings),
-        "service_clusters": service_clusters(rpcs, settings),
+        "service_clusters": service_clusters(rpcs, settings) + trace_clusters(settings),
+        "tracing": tracing(settings),
         **dashboard.template_values(settings),
     }
     config = out_dir / "envoy.yaml"

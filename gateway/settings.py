@@ -16,6 +16,8 @@ render with a message naming the variable.
 | FEEDMESH_DASHBOARD_PORT | 8081 | the operators' dashboard and its read-only Prometheus path, on 127.0.0.1 only |
 | FEEDMESH_PROMETHEUS_URL | http://127.0.0.1:9090 | the Prometheus the dashboard reads |
 | FEEDMESH_CACHE | ~/.cache/feedmesh | where `make setup` put the dashboard's chart library (npm `uplot`) |
+| FEEDMESH_TRACES_URL | http://127.0.0.1:9411 | Zipkin, where spans go; empty: the gateway traces nothing |
+| FEEDMESH_TRACE_SAMPLE_PERCENT | 1 | percent of requests traced (one with a sampled traceparent always is) |
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class GatewaySettings:
     prometheus_host: str = "127.0.0.1"
     prometheus_port: int = 9090
     npm_modules: Path = DEFAULT_CACHE / "npm" / "node_modules"
+    # Zipkin's (host, port), or None: no tracing; the percent of requests sampled at the edge
+    traces: tuple[str, int] | None = None
+    trace_sample_percent: float = 1.0
     # service -> its replicas as (host, port); a service with none answers 503
     endpoints: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
@@ -125,6 +130,14 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
             f"FEEDMESH_PROMETHEUS_URL={values.get('FEEDMESH_PROMETHEUS_URL')!r}: the dashboard reads it over plain http://"
         )
     cache = Path(values.get("FEEDMESH_CACHE", "") or DEFAULT_CACHE)
+    traces = _traces_address(values.get("FEEDMESH_TRACES_URL", ""))
+    percent = values.get("FEEDMESH_TRACE_SAMPLE_PERCENT", "") or "1"
+    try:
+        sample_percent = float(percent)
+    except ValueError:
+        raise GatewaySettingsError(f"FEEDMESH_TRACE_SAMPLE_PERCENT={percent!r} is not a number") from None
+    if not 0 <= sample_percent <= 100:
+        raise GatewaySettingsError(f"FEEDMESH_TRACE_SAMPLE_PERCENT={percent!r} must be between 0 and 100")
     origins = tuple(o.strip() for o in values.get("FEEDMESH_CORS_ORIGINS", "").split(",") if o.strip())
     return GatewaySettings(
         host=values.get("FEEDMESH_GATEWAY_HOST", "") or defaults.host,
@@ -149,5 +162,16 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         prometheus_host=prometheus.hostname,
         prometheus_port=prometheus.port or 80,
         npm_modules=cache / "npm" / "node_modules",
+        traces=traces,
+        trace_sample_percent=sample_percent,
         endpoints=endpoints,
     )
+
+
+def _traces_address(url: str) -> tuple[str, int] | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise GatewaySettingsError(f"FEEDMESH_TRACES_URL={url!r}: the gateway sends spans over plain http://")
+    return parts.hostname, parts.port or 80

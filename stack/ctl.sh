@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Control one component of the data tier: start (and wait until it answers), stop, restart, status.
-#   bash stack/ctl.sh start|stop|restart|status redis|postgres|kafka|cassandra|s3|prometheus
+#   bash stack/ctl.sh start|stop|restart|status redis|postgres|kafka|cassandra|s3|prometheus|zipkin
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

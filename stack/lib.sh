@@ -11,7 +11,7 @@ SECRETS="$RUN/secrets"
 CACHE=${FEEDMESH_CACHE:-$HOME/.cache/feedmesh}
 PY=${FEEDMESH_PYTHON:-$ROOT/.venv/bin/python}
 # The data tier, in start order: the slowest first so that they overlap with the rest.
-COMPONENTS=(cassandra kafka postgres redis s3 prometheus)
+COMPONENTS=(cassandra kafka zipkin postgres redis s3 prometheus)
 
 # shellcheck source=stack/versions.env
 source "$STACK_DIR/versions.env"
@@ -19,6 +19,7 @@ source "$STACK_DIR/versions.env"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 CASSANDRA_HOME="$CACHE/cassandra-$CASSANDRA_VERSION"
 VERSITYGW="$CACHE/versitygw-$VERSITYGW_VERSION/bin/versitygw"
+ZIPKIN_JAR="$CACHE/zipkin-$ZIPKIN_VERSION/lib/zipkin-server-$ZIPKIN_VERSION-exec.jar"
 PG_BIN="/usr/lib/postgresql/$POSTGRES_MAJOR/bin"
 
 die() { echo "feedmesh stack: $*" >&2; exit 1; }
@@ -58,6 +59,7 @@ address_var() {
         redis) echo FEEDMESH_REDIS_URL ;; postgres) echo FEEDMESH_PG_DSN ;;
         kafka) echo FEEDMESH_KAFKA_BOOTSTRAP ;; cassandra) echo FEEDMESH_CASSANDRA_HOSTS ;;
         s3) echo FEEDMESH_S3_ENDPOINT ;; prometheus) echo FEEDMESH_PROMETHEUS_URL ;;
+        zipkin) echo FEEDMESH_TRACES_URL ;;
         *) die "unknown component '$1' (one of: ${COMPONENTS[*]})" ;;
     esac
 }
@@ -69,6 +71,7 @@ port_vars() {
         kafka) echo FEEDMESH_KAFKA_PORT FEEDMESH_KAFKA_CONTROLLER_PORT ;;
         cassandra) echo FEEDMESH_CASSANDRA_PORT FEEDMESH_CASSANDRA_STORAGE_PORT ;;
         s3) echo FEEDMESH_S3_PORT ;; prometheus) echo FEEDMESH_PROMETHEUS_PORT ;;
+        zipkin) echo FEEDMESH_ZIPKIN_PORT ;;
     esac
 }
 

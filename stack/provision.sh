@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install or download every server of the data tier; a no-op (well under a second) when all is there.
 # `provision.sh --browser` installs Debian's chromium instead (the dashboard's test and screenshot: `make browser`).
-# apt: redis-server, postgresql-15, prometheus. Maven Central: Kafka and Cassandra jars (a generated pom in the
-# cache, `mvn dependency:copy-dependencies`). Go module proxy: versitygw. Downloads live in FEEDMESH_CACHE
+# apt: redis-server, postgresql-15, prometheus. Maven Central: Kafka and Cassandra jars and Zipkin's server jar (a
+# generated pom in the cache, `mvn dependency:copy-dependencies`). Go module proxy: versitygw. Downloads live in FEEDMESH_CACHE
 # (default ~/.cache/feedmesh), the Maven and Go caches included, so that later runs work offline.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -73,6 +73,13 @@ cassandra_jars() {
     maven_jars "$CASSANDRA_HOME" "$(dep org.apache.cassandra cassandra-all "$CASSANDRA_VERSION")"
 }
 
+# Zipkin's self-contained server (UI, API, in-memory store): one jar, none of its declared dependencies.
+zipkin_jar() {
+    maven_jars "$(dirname "$(dirname "$ZIPKIN_JAR")")" "    <dependency><groupId>io.zipkin</groupId><artifactId>zipkin-server</artifactId>\
+<version>$ZIPKIN_VERSION</version><classifier>exec</classifier>\
+<exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions></dependency>"
+}
+
 versitygw() {
     [[ -x $VERSITYGW ]] && return 0
     say "building versitygw $VERSITYGW_VERSION from the Go module proxy (first time only, a few minutes)"
@@ -94,10 +101,11 @@ fi
 
 mkdir -p "$CACHE"
 apt_packages
-# the two downloads and the Go build are independent: run them side by side
+# the downloads and the Go build are independent: run them side by side
 pids=()
 kafka_jars & pids+=($!)
 cassandra_jars & pids+=($!)
+zipkin_jar & pids+=($!)
 versitygw & pids+=($!)
 for p in "${pids[@]}"; do wait "$p" || die "provisioning failed (see messages above)"; done
 envoy_check

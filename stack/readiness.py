@@ -1,5 +1,5 @@
 """Ready means ready: each probe makes one real request (Redis PING, a SQL query, a Kafka metadata round trip,
-a CQL query, an S3 call, Prometheus' /-/ready).
+a CQL query, an S3 call, Prometheus' /-/ready, Zipkin's /health).
 
     python -m stack.readiness wait cassandra:PID kafka:PID redis ...   # bounded wait, one line per component
     python -m stack.readiness check redis postgres ...                 # one quick probe each, exit 1 if any fails
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import threading
@@ -22,7 +23,7 @@ from stack import clients
 from stack.settings import LOGS_DIR, StackSettings, load_settings
 
 # how long a component may take to answer after its start, in seconds
-TIMEOUTS = {"redis": 30, "postgres": 30, "s3": 30, "prometheus": 30, "kafka": 90, "cassandra": 180}
+TIMEOUTS = {"redis": 30, "postgres": 30, "s3": 30, "prometheus": 30, "zipkin": 90, "kafka": 90, "cassandra": 180}
 # A component that says it is still loading its data is making progress, not failing: it gets this long instead
 # (Redis replays a benchmark-sized dataset, 1.2 GB, in more than 30 s).
 LOADING_TIMEOUT = 600
@@ -77,6 +78,14 @@ def probe_prometheus(s: StackSettings) -> str:
     return s.prometheus_url
 
 
+def probe_zipkin(s: StackSettings) -> str:
+    if not s.traces_url:
+        return "off (FEEDMESH_TRACES_URL is empty)"
+    with urllib.request.urlopen(f"{s.traces_url}/health", timeout=3) as response:
+        assert json.load(response)["status"] == "UP"
+    return s.traces_url
+
+
 PROBES: dict[str, Callable[[StackSettings], str]] = {
     "redis": probe_redis,
     "postgres": probe_postgres,
@@ -84,6 +93,7 @@ PROBES: dict[str, Callable[[StackSettings], str]] = {
     "cassandra": probe_cassandra,
     "s3": probe_s3,
     "prometheus": probe_prometheus,
+    "zipkin": probe_zipkin,
 }
 
 

@@ -29,6 +29,7 @@ ADDRESS_VARS = {
     "cassandra": "FEEDMESH_CASSANDRA_HOSTS",
     "s3": "FEEDMESH_S3_ENDPOINT",
     "prometheus": "FEEDMESH_PROMETHEUS_URL",
+    "zipkin": "FEEDMESH_TRACES_URL",
 }
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -115,6 +116,11 @@ class StackSettings:
     @property
     def prometheus_url(self) -> str:
         return self["FEEDMESH_PROMETHEUS_URL"]
+
+    @property
+    def traces_url(self) -> str:
+        """The trace backend (Zipkin's UI and HTTP API); empty when traces are off."""
+        return self.values.get("FEEDMESH_TRACES_URL", "")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> StackSettings:

@@ -13,6 +13,8 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, S
 from cassandra.policies import ExponentialReconnectionPolicy, RoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
+from services.common.client_spans import client_span
+
 T = TypeVar("T")
 INDEX_PAGE = 32  # bucket numbers read from an index per request
 
@@ -83,8 +85,9 @@ class CassandraRunner:
             def failed(exc: BaseException) -> None:
                 loop.call_soon_threadsafe(settle, None, exc)
 
-            self.session.execute_async(statement, params).add_callbacks(ok, failed)
-            return await done
+            with client_span("cassandra", statement):
+                self.session.execute_async(statement, params).add_callbacks(ok, failed)
+                return await done
 
     async def run_grouped(self, statements: Sequence[tuple[PreparedStatement, Sequence[Any]]], per_batch: int) -> None:
         """Runs bound writes in UNLOGGED batches of up to `per_batch`, whatever their tables and partitions, side by

@@ -25,7 +25,7 @@ def run_service(name: str, settings_cls: type[S], build: Callable[[S], Awaitable
         raise SystemExit(2) from None
     sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)  # see ServerSettings
     configure_logging(name, settings.log_level)
-    configure_tracing(name)
+    configure_tracing(name, settings.traces_url, settings.trace_sample_percent)
     start_metrics_server(settings.metrics_port)
 
     async def main() -> None:

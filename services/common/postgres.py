@@ -9,16 +9,31 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
 
+from services.common.client_spans import record_query
+from services.common.telemetry import tracing_enabled
+
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **options: Any) -> asyncpg.Pool:
     """The process's pool. `command_timeout` bounds every statement so a stuck query cannot hang a request; `options`
-    go to asyncpg.create_pool (a service's own connection class and reset, say)."""
+    go to asyncpg.create_pool (a service's own connection class and reset, say). Where spans are recorded, each
+    connection reports its queries for client spans (`client_spans.record_query`)."""
+    if tracing_enabled():
+        options["init"] = _reporting_queries(options.get("init"))
     return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=10, **options)
+
+
+def _reporting_queries(init: Callable[[asyncpg.Connection], Awaitable[None]] | None) -> Any:
+    async def setup(conn: asyncpg.Connection) -> None:
+        conn.add_query_logger(record_query)
+        if init is not None:
+            await init(conn)
+
+    return setup
 
 
 class UnitOfWork:

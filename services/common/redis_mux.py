@@ -26,6 +26,8 @@ from urllib.parse import unquote, urlparse
 
 import hiredis
 
+from services.common.client_spans import client_span
+
 
 class RedisMuxError(Exception):
     """The command could not be answered: connection lost, or Redis unreachable."""
@@ -205,8 +207,9 @@ class RedisMux:
         """Sends the commands together; their replies in order, an error reply raised."""
         if not commands:
             return []
-        connection = await self._connected()
-        return [_checked(r) for r in await connection.send(commands)]
+        with client_span("redis", commands[0][0], batch_size=len(commands)):
+            connection = await self._connected()
+            return [_checked(r) for r in await connection.send(commands)]
 
     async def execute(self, *command: Any) -> Any:
         (reply,) = await self.execute_many([command])

@@ -89,8 +89,14 @@ class ServerSettings:
     # loop shares the GIL with kafka-python's, the Cassandra driver's and gRPC's threads, and at 5 ms it is handed
     # back and forth more often than work is done in between; 20 ms gives the shortest freshness tail (bench/README.md).
     gil_switch_interval_ms: float = 20.0
+    # The trace backend spans go to (stack/defaults.env; empty: none recorded) and the percent of untraced work
+    # that starts a sampled trace (docs/observability.md, Traces).
+    traces_url: str = ""
+    trace_sample_percent: float = 1.0
 
     def validate(self) -> None:
+        if not 0 <= self.trace_sample_percent <= 100:
+            raise SettingsError(f"{env_name('trace_sample_percent')} must be between 0 and 100")
         if self.gil_switch_interval_ms <= 0:
             raise SettingsError(f"{env_name('gil_switch_interval_ms')} must be > 0")
         if ":" not in self.listen_address:

@@ -1,51 +1,64 @@
 """Tracing and metrics plumbing shared by every service.
 
 Traces: W3C `traceparent` is read from incoming gRPC metadata, put on outgoing calls and on Kafka message headers,
-so one trace id follows a post from the gateway to every home timeline it lands in. Spans are exported over OTLP
-only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (a collector or Jaeger); otherwise they are not recorded but still
-carry ids for logs and for the next service.
+so one trace id follows a post from the gateway to every home timeline it lands in. With a trace backend
+(`FEEDMESH_TRACES_URL`, the stack's Zipkin) the spans of sampled traces are recorded and sent to it in the
+background; without one they are never recorded but still carry ids for logs and for the next service.
 Metrics: prometheus_client on the service's metrics port.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
 
 log = logging.getLogger(__name__)
 
+# Spans go out in batches from a background thread; a second between batches keeps a trace visible soon after it
+# ends, at one wake-up a second.
+EXPORT_EVERY_MS = 1000
 
-def configure_tracing(service: str) -> None:
-    """Installs a tracer provider named for the service. Safe to call more than once."""
+
+def configure_tracing(service: str, traces_url: str = "", sample_percent: float = 1.0) -> None:
+    """Installs a tracer provider named for the service. Safe to call more than once (the first one stays)."""
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    trace.set_tracer_provider(tracer_provider(service, os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")))
+    trace.set_tracer_provider(tracer_provider(service, traces_url, sample_percent))
 
 
-def tracer_provider(service: str, endpoint: str | None) -> TracerProvider:
-    """With an OTLP endpoint, spans are sampled as OTEL_TRACES_SAMPLER says (by default all, or as the caller's
-    trace decided) and exported. Without one, nothing would ever read a recorded span: spans are created unsampled,
-    which still gives them trace and span ids (for logs, and passed on to the next service), and saves a read of a
-    page about a tenth of its server time."""
+def tracer_provider(service: str, traces_url: str, sample_percent: float = 1.0) -> TracerProvider:
+    """With a backend, a span follows its parent's sampling decision (the gateway's, the caller's, the producer's
+    for a Kafka event), and work nobody traced before starts a sampled trace `sample_percent` times in a hundred.
+    Without one, nothing would ever read a recorded span: spans are created unsampled, which still gives them trace
+    and span ids (for logs, and passed on to the next service), and saves a read of a page about a tenth of its
+    server time."""
     resource = Resource.create({"service.name": f"feedmesh-{service}"})
-    if not endpoint:
+    if not traces_url:
         return TracerProvider(resource=resource, sampler=ALWAYS_OFF)
-    provider = TracerProvider(resource=resource)
-    try:
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(sample_percent / 100)))
+    from opentelemetry.exporter.zipkin.json import ZipkinExporter
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=True)))
-    except ImportError:
-        log.warning("OTEL_EXPORTER_OTLP_ENDPOINT is set but the OTLP exporter is not installed")
+    exporter = ZipkinExporter(endpoint=spans_endpoint(traces_url), timeout=5)
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=EXPORT_EVERY_MS))
     return provider
+
+
+def spans_endpoint(traces_url: str) -> str:
+    """Where Zipkin takes spans (its v2 JSON API)."""
+    return traces_url.rstrip("/") + "/api/v2/spans"
+
+
+def tracing_enabled() -> bool:
+    """Whether this process records any span (a trace backend is configured)."""
+    provider = trace.get_tracer_provider()
+    return isinstance(provider, TracerProvider) and provider.sampler is not ALWAYS_OFF
 
 
 def extract_context(metadata: Iterable[tuple[str, str | bytes]] | None) -> Context:

@@ -2,7 +2,8 @@
 record's value into the protobuf message type it is given, and hands the handler batches of `ConsumedEvent`s (the
 event, its key and where it came from, and the producer's trace context), committing only after the handler
 returned: at least once, one key's events in order. A record that cannot be decoded takes the poison route (to the
-dead-letter topic, when one is given). What happens on failures is in runner.py, poison.py and pipeline.py.
+dead-letter topic, when one is given). What happens on failures is in runner.py, poison.py and pipeline.py; how a
+sampled trace goes on into the handler, in tracing.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from services.common.kafka import KafkaPublisher
 from services.common.kafka_consumer.metrics import consumer_metrics
 from services.common.kafka_consumer.poison import PoisonEvent, dead_letter_sink
 from services.common.kafka_consumer.runner import ConsumerRunner, RecordHandler
+from services.common.kafka_consumer.tracing import process_spans, traced
 from services.common.telemetry import extract_context
 
 E = TypeVar("E", bound=Message)
@@ -65,9 +67,13 @@ def decode(records: Sequence[Any], message: type[E]) -> list[ConsumedEvent[E]]:
     return events
 
 
-def _decoding(handler: EventHandler[E], message: type[E]) -> RecordHandler:
+def _decoding(handler: EventHandler[E], message: type[E], group: str) -> RecordHandler:
     async def handle(records: list[Any]) -> Awaitable[None] | None:
-        return await handler(decode(records, message))
+        events = decode(records, message)
+        spans = process_spans(events, group)
+        if not spans:
+            return await handler(events)
+        return await traced(spans, handler(events))
 
     return handle
 
@@ -132,7 +138,7 @@ class EventConsumer(Generic[E]):
                 bootstrap=bootstrap,
                 topics=topics,
                 group=group,
-                handler=_decoding(handler.new() if isinstance(handler, PerMember) else handler, message),
+                handler=_decoding(handler.new() if isinstance(handler, PerMember) else handler, message, group),
                 loop=loop,
                 member=f"{name or group}-{n}",
                 metrics=metrics,

@@ -20,14 +20,20 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from google.protobuf.wrappers_pb2 import Int64Value
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from opentelemetry import trace
 from prometheus_client import REGISTRY
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from services.common.kafka import API_VERSION, KafkaPublisher
 from services.common.kafka_consumer import ConsumedEvent, DeadLetters, EventConsumer
+from services.common.kafka_consumer import tracing as consumer_tracing
 from services.common.polling import wait_for, wait_until
 from stack.settings import StackSettings
 
@@ -326,3 +332,28 @@ async def test_records_reach_the_handler_decoded_and_an_undecodable_one_is_set_a
     assert headers["dead-letter.partition"] == "2" and headers["dead-letter.offset"] == "5"
     assert headers["dead-letter.error"].startswith("UndecodableEvent: ")
     assert headers["traceparent"].startswith(f"00-{TRACE_ID}-")
+
+
+async def test_a_sampled_producers_trace_goes_on_in_the_handler(
+    stack_settings: StackSettings, kafka_admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every event here comes with a sampled trace context: the handler runs inside a CONSUMER span that is a child
+    of the producer's span, and the calls it makes join the producer's trace (docs/observability.md, Traces)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0)))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(consumer_tracing, "_tracer", provider.get_tracer("test"))
+    current: set[int] = set()
+
+    async def handler(events: Events) -> None:
+        current.add(trace.get_current_span().get_span_context().trace_id)
+
+    async with _running(stack_settings, kafka_admin, handler) as run:
+        await run.committed_when(_all_committed, "every partition committed")
+    provider.shutdown()
+    assert current == {int(TRACE_ID, 16)}
+    spans = exporter.get_finished_spans()
+    assert len(spans) >= PARTITIONS * PER_PARTITION  # one per event (a redone batch adds more)
+    assert {s.kind for s in spans} == {trace.SpanKind.CONSUMER}
+    assert {s.parent.span_id for s in spans if s.parent is not None} == {0xB7AD6B7169203331}
+    assert {s.name for s in spans} == {f"{run.topic} process"}
