@@ -24,12 +24,19 @@ const BROWSER_ORIGIN = "http://localhost:3000"; // one of FEEDMESH_CORS_ORIGINS 
 const gatewayUrl =
   process.env.FEEDMESH_GATEWAY_URL ?? `http://127.0.0.1:${process.env.FEEDMESH_GATEWAY_PORT ?? "8080"}`;
 
+/** Whether something listens at the URL's host and port (a TCP connect within 2 s). */
 function reachable(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port || 80), timeout: 2000 });
-    socket.once("connect", () => resolve(true)).once("error", () => resolve(false)).once("timeout", () => resolve(false));
-  }).finally(() => undefined) as Promise<boolean>;
+    const answer = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.once("connect", () => answer(true));
+    socket.once("error", () => answer(false));
+    socket.once("timeout", () => answer(false));
+  });
 }
 
 let skip: string | false = false;
