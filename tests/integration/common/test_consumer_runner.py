@@ -25,11 +25,11 @@ from google.protobuf.wrappers_pb2 import Int64Value
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from opentelemetry import trace
-from prometheus_client import REGISTRY
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from prometheus_client import REGISTRY
 
 from services.common.kafka import API_VERSION, KafkaPublisher
 from services.common.kafka_consumer import ConsumedEvent, DeadLetters, EventConsumer
