@@ -93,7 +93,7 @@ test("two people follow, post and read the feed through gRPC-Web", async (t) => 
   assert.equal(item.author?.id, authorSession.userId);
 });
 
-test("errors carry their code, and the service's reason", async (t) => {
+test("errors carry their code, and the service's reason; internal services are refused", async (t) => {
   if (skip) return t.skip(skip);
   const anonymous = connectNode(gatewayUrl);
   await assert.rejects(anonymous.timeline.getFeed({}), (error) => ConnectError.from(error).code === Code.Unauthenticated);
@@ -103,6 +103,18 @@ test("errors carry their code, and the service's reason", async (t) => {
     assert.equal(errorReason(error), "SELF_RELATIONSHIP");
     return true;
   });
+  // the internal services (feedmesh.<svc>.internal.v1) are not in this client, and the gateway refuses them
+  const internal = await fetch(`${gatewayUrl}/feedmesh.post.internal.v1.PostInternalService/BatchGetPosts`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${session.accessToken}`,
+      "content-type": "application/grpc-web+proto",
+      "x-grpc-web": "1",
+    },
+    body: new Uint8Array([0, 0, 0, 0, 0]),
+  });
+  assert.equal(internal.status, 200);
+  assert.equal(internal.headers.get("grpc-status"), String(Code.Unimplemented));
 });
 
 test("a browser page on an allowed origin may call the gateway with gRPC-Web", async (t) => {
