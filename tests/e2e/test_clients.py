@@ -2,7 +2,10 @@
 `go test ./...` in clients/go (native gRPC, h2c) and `node --test` in clients/ts after `tsc` (gRPC-Web through the
 gateway's grpc_web filter, and a browser origin's CORS). Each signs up two people, logs them in, follows, posts and
 finds the post in the follower's feed. FEEDMESH_CLIENTS_REQUIRE_GATEWAY=1 turns their skip-when-no-gateway into a
-failure: here the stack is up. Their dependencies come from `make client-deps` (make test runs it)."""
+failure: here the stack is up. Their dependencies come from `make client-deps` (make test runs it).
+
+Cost, measured on 2 cores: about 6 s with warm caches (go test 2.5 s, tsc + node --test 3 s); a cold Go build cache
+adds about 35 s once (compiling grpc-go into ~/.cache/feedmesh/go/build)."""
 
 from __future__ import annotations
 
