@@ -16,8 +16,22 @@ SWAGGER_UI     := $(CACHE)/npm/node_modules/swagger-ui-dist/swagger-ui-bundle.js
 SWAGGER_UI_VER := 5.35.0
 PLAYWRIGHT     := $(CACHE)/npm/node_modules/playwright-core/package.json
 PLAYWRIGHT_VER := 1.65.2
+# The generated clients (make clients, clients/README.md): Go plugins from the Go module proxy and protoc-gen-es from
+# npm, all in the cache; the Go client's modules in the cache's Go module cache, the TypeScript client's packages in
+# clients/ts/node_modules (git-ignored), from its lock file. protoc-gen-es is the version of @bufbuild/protobuf that
+# clients/ts/package.json pins (tests/e2e/test_clients.py checks they agree).
+GO_CACHE_ENV       := GOMODCACHE=$(CACHE)/go/mod GOCACHE=$(CACHE)/go/build GOFLAGS=-modcacherw
+PROTOC_GEN_GO      := $(CACHE)/go/bin/protoc-gen-go
+PROTOC_GEN_GO_VER  := v1.36.11
+PROTOC_GEN_GO_GRPC := $(CACHE)/go/bin/protoc-gen-go-grpc
+PROTOC_GEN_GO_GRPC_VER := v1.6.2
+PROTOC_GEN_ES      := $(CACHE)/npm/node_modules/@bufbuild/protoc-gen-es/package.json
+PROTOC_GEN_ES_VER  := 2.17.0
+CLIENT_GENERATORS  := $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_ES)
+TS_MODULES         := clients/ts/node_modules/.package-lock.json
+GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 
-.PHONY: help setup gen lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
+.PHONY: help setup gen clients client-deps lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,11 +62,36 @@ $(PLAYWRIGHT):
 $(OPENAPIV3):
 	GOBIN=$(CACHE)/go/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv3@v2.34.0
 
+$(PROTOC_GEN_GO):
+	GOBIN=$(CACHE)/go/bin $(GO_CACHE_ENV) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VER)
+
+$(PROTOC_GEN_GO_GRPC):
+	GOBIN=$(CACHE)/go/bin $(GO_CACHE_ENV) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VER)
+
+$(PROTOC_GEN_ES):
+	mkdir -p $(CACHE)/npm
+	npm install --silent --prefix $(CACHE)/npm @bufbuild/protoc-gen-es@$(PROTOC_GEN_ES_VER)
+
+# the TypeScript client's packages, exactly as its lock file says (npm's download cache in ours)
+$(TS_MODULES): clients/ts/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefer-offline --cache $(CACHE)/npm-cache --prefix clients/ts
+	@touch $@
+
+# the Go client's modules, downloaded once per go.sum
+$(GO_MODULES): clients/go/go.sum
+	cd clients/go && $(GO_CACHE_ENV) go mod download
+	@mkdir -p $(dir $@) && cp clients/go/go.sum $@
+
 setup: $(PY) $(BUF) $(OPENAPIV3) $(UPLOT) $(SWAGGER_UI) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
 	bash stack/provision.sh
 
 gen: $(PY) $(BUF) $(OPENAPIV3) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
 	PATH="$(abspath $(VENV))/bin:$$PATH" BUF=$(BUF) bash tools/gen.sh
+
+clients: $(BUF) $(CLIENT_GENERATORS) client-deps ## regenerate clients/ (Go, TypeScript) from the public packages proto/feedmesh/*/v1
+	BUF=$(BUF) bash tools/gen_clients.sh
+
+client-deps: $(TS_MODULES) $(GO_MODULES) ## the generated clients' dependencies (Go module proxy, npm), for their builds and tests
 
 lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
 	$(BUF) lint
@@ -82,7 +121,7 @@ status: ## what is running
 test-unit: $(PY) $(UPLOT) $(SWAGGER_UI) ## unit tests only (no servers)
 	$(VENV)/bin/pytest -q tests/unit
 
-test: $(PY) $(BUF) $(OPENAPIV3) browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
+test: $(PY) $(BUF) $(OPENAPIV3) $(CLIENT_GENERATORS) client-deps browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
 	bash tools/check_gen_clean.sh
 	$(MAKE) lint
 	$(MAKE) up

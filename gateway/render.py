@@ -50,6 +50,20 @@ LOCAL_REPLY_CODES: dict[int, tuple[int, str]] = {
     504: (4, "%LOCAL_REPLY_BODY%"),  # DEADLINE_EXCEEDED: route timeout
 }
 
+# Envoy's own HTTP replies -> the gRPC status a gRPC-Web caller gets (what a native gRPC caller gets for them)
+GRPC_WEB_REPLY_CODES: dict[int, int] = {
+    400: 3,  # INVALID_ARGUMENT
+    401: 16,  # UNAUTHENTICATED
+    403: 7,  # PERMISSION_DENIED
+    404: 12,  # UNIMPLEMENTED: no such method, an internal service
+    413: 8,  # RESOURCE_EXHAUSTED: request too large
+    429: 8,  # RESOURCE_EXHAUSTED: over the budget
+    500: 13,  # INTERNAL
+    502: 14,  # UNAVAILABLE
+    503: 14,  # UNAVAILABLE
+    504: 4,  # DEADLINE_EXCEEDED
+}
+
 # Seconds a client is asked to wait after a 503 (Retry-After), as the services' own UNAVAILABLE answers say it.
 RETRY_AFTER_SECONDS = 2
 
@@ -132,6 +146,38 @@ def local_reply_mappers() -> list[dict[str, Any]]:
         if status == 503:
             mapper["headers_to_add"] = retry_after
         mappers.append(mapper)
+    # A gRPC-Web caller gets Envoy's own refusals as a native gRPC caller does: HTTP 200 with grpc-status in the
+    # headers. gRPC-Web clients (connect-web, grpc-web) read a code from any other HTTP status instead of
+    # grpc-status, so a 429 would reach them as UNAVAILABLE rather than RESOURCE_EXHAUSTED.
+    grpc_web_caller = {
+        "or_filter": {
+            "filters": [
+                {"header_filter": {"header": {"name": "x-grpc-web", "present_match": True}}},
+                {
+                    "header_filter": {
+                        "header": {"name": "content-type", "string_match": {"prefix": "application/grpc-web"}}
+                    }
+                },
+            ]
+        }
+    }
+    for status, code in GRPC_WEB_REPLY_CODES.items():
+        trailers_only = [
+            {"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+            for key, value in (
+                ("content-type", "application/grpc"),
+                ("grpc-status", str(code)),
+                ("grpc-message", "%RESPONSE_CODE_DETAILS%"),
+            )
+        ]
+        mappers.append(
+            {
+                "filter": {"and_filter": {"filters": [_status_is(status), grpc_web_caller]}},
+                "status_code": 200,
+                "headers_to_add": trailers_only + (retry_after if status == 503 else []),
+                "body_format_override": {"text_format": ""},
+            }
+        )
     # a native gRPC caller's 503 (no service answers) keeps Envoy's UNAVAILABLE status and gets the header too
     mappers.append({"filter": _status_is(503), "headers_to_add": retry_after})
     return mappers

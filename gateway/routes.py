@@ -24,8 +24,9 @@ PUBLIC_RPCS = frozenset(
 
 _VARIABLE = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
 # The gRPC paths of the internal packages' services (`/feedmesh.<svc>.internal.v1.<Service>/<Method>`): the gateway
-# answers them 404 (UNIMPLEMENTED to gRPC callers) before any other route.
-INTERNAL_PATHS = r"^/feedmesh\.[a-z_]+\.internal\."
+# answers them 404 (UNIMPLEMENTED to gRPC callers) before any other route. Envoy matches a route's regex against the
+# whole path, hence the trailing `.*`.
+INTERNAL_PATHS = r"^/feedmesh\.[a-z_]+\.internal\..*"
 _INTERNAL_PACKAGE = re.compile(r"^feedmesh\.[a-z_]+\.internal\.")
 
 
