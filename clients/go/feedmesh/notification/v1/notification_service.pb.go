@@ -691,7 +691,7 @@ var File_feedmesh_notification_v1_notification_service_proto protoreflect.FileDe
 
 const file_feedmesh_notification_v1_notification_service_proto_rawDesc = "" +
 	"\n" +
-	"3feedmesh/notification/v1/notification_service.proto\x12\x18feedmesh.notification.v1\x1a\x1bfeedmesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x02\n" +
+	"3feedmesh/notification/v1/notification_service.proto\x12\x18feedmesh.notification.v1\x1a\x1bfeedmesh/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x02\n" +
 	"\fNotification\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12>\n" +
 	"\x04kind\x18\x02 \x01(\x0e2*.feedmesh.notification.v1.NotificationKindR\x04kind\x12,\n" +
@@ -723,9 +723,9 @@ const file_feedmesh_notification_v1_notification_service_proto_rawDesc = "" +
 	"\x06groups\x18\x03 \x03(\v2+.feedmesh.notification.v1.NotificationGroupR\x06groups\"\x17\n" +
 	"\x15GetUnreadCountRequest\";\n" +
 	"\x16GetUnreadCountResponse\x12!\n" +
-	"\funread_count\x18\x01 \x01(\x03R\vunreadCount\"8\n" +
-	"\x1cMarkNotificationsReadRequest\x12\x18\n" +
-	"\bup_to_id\x18\x01 \x01(\x03R\x06upToId\"\x1f\n" +
+	"\funread_count\x18\x01 \x01(\x03R\vunreadCount\">\n" +
+	"\x1cMarkNotificationsReadRequest\x12\x1e\n" +
+	"\bup_to_id\x18\x01 \x01(\x03B\x04\xe2A\x01\x02R\x06upToId\"\x1f\n" +
 	"\x1dMarkNotificationsReadResponse\"\x1c\n" +
 	"\x1aStreamNotificationsRequest\"\x8c\x01\n" +
 	"\x1bStreamNotificationsResponse\x12J\n" +
