@@ -29,9 +29,15 @@ PROTOC_GEN_ES      := $(CACHE)/npm/node_modules/@bufbuild/protoc-gen-es/package.
 PROTOC_GEN_ES_VER  := 2.17.0
 CLIENT_GENERATORS  := $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_ES)
 TS_MODULES         := clients/ts/node_modules/.package-lock.json
+# The web app (web/README.md): its packages in web/node_modules (git-ignored) from its lock file, built by Vite into
+# web/dist (git-ignored), which the gateway serves at / (gateway/web_app.py); rebuilt when a source changes.
+WEB_MODULES        := web/node_modules/.package-lock.json
+WEB_DIST           := web/dist/index.html
+WEB_SOURCES        := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/vite.config.ts web/tsconfig.json \
+                      $(wildcard clients/ts/src/*.ts)
 GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 
-.PHONY: help setup gen clients client-deps lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
+.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -77,12 +83,19 @@ $(TS_MODULES): clients/ts/package-lock.json
 	npm ci --silent --no-audit --no-fund --prefer-offline --cache $(CACHE)/npm-cache --prefix clients/ts
 	@touch $@
 
+$(WEB_MODULES): web/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefer-offline --cache $(CACHE)/npm-cache --prefix web
+	@touch $@
+
+$(WEB_DIST): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && npm run --silent build
+
 # the Go client's modules, downloaded once per go.sum
 $(GO_MODULES): clients/go/go.sum
 	cd clients/go && $(GO_CACHE_ENV) go mod download
 	@mkdir -p $(dir $@) && cp clients/go/go.sum $@
 
-setup: $(PY) $(BUF) $(OPENAPIV3) $(UPLOT) $(SWAGGER_UI) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, and the servers' binaries
+setup: $(PY) $(BUF) $(OPENAPIV3) $(UPLOT) $(SWAGGER_UI) $(WEB_DIST) ## Python environment (with the operator CLI, .venv/bin/feedmesh), buf, code generators, the web app's build, and the servers' binaries
 	bash stack/provision.sh
 
 gen: $(PY) $(BUF) $(OPENAPIV3) ## regenerate gen/ from proto/ (stubs, descriptor set, OpenAPI)
@@ -92,6 +105,11 @@ clients: $(BUF) $(CLIENT_GENERATORS) client-deps ## regenerate clients/ (Go, Typ
 	BUF=$(BUF) bash tools/gen_clients.sh
 
 client-deps: $(TS_MODULES) $(GO_MODULES) ## the generated clients' dependencies (Go module proxy, npm), for their builds and tests
+
+web: $(WEB_DIST) ## build the web app (web/) into web/dist, which the gateway serves at / (restart the gateway to pick up a new build)
+
+web-shots: browser $(WEB_DIST) ## docs/screenshots/*.png: each screen of the web app on the running stack, as two people use it
+	PYTHONPATH=gen:. $(PY) -m gateway.web_browser --shots docs/screenshots
 
 lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
 	$(BUF) lint

@@ -2,6 +2,9 @@
 anonymously for `GET /media/{ref}`; uploads stay presigned by the media service. A media ref is 128 random bits,
 so a readable object cannot be found by guessing or listing.
 
+The bucket's CORS rules let the pages the gateway serves (the web app at /, same origin as the API) and the
+FEEDMESH_CORS_ORIGINS PUT to a presigned upload URL, which points at the store, another origin.
+
     python -m gateway.media_policy          # applies it (idempotent); `make up` runs it before starting Envoy
 """
 
@@ -31,8 +34,26 @@ def public_read_policy(bucket: str) -> dict[str, object]:
     }
 
 
+def upload_cors(settings: StackSettings) -> dict[str, object]:
+    """PUT (the presigned upload) from the gateway's own origins and the configured browser origins."""
+    port = settings["FEEDMESH_GATEWAY_PORT"]
+    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    origins += [o.strip() for o in settings.values.get("FEEDMESH_CORS_ORIGINS", "").split(",") if o.strip()]
+    return {
+        "CORSRules": [
+            {
+                "AllowedOrigins": sorted(set(origins)),
+                "AllowedMethods": ["PUT"],
+                "AllowedHeaders": ["content-type"],
+                "MaxAgeSeconds": 600,
+            }
+        ]
+    }
+
+
 def apply(settings: StackSettings) -> str:
     client = clients.s3_client(settings)
+    client.put_bucket_cors(Bucket=settings.s3_bucket, CORSConfiguration=upload_cors(settings))
     wanted = public_read_policy(settings.s3_bucket)
     try:
         current = json.loads(client.get_bucket_policy(Bucket=settings.s3_bucket)["Policy"])
@@ -41,9 +62,9 @@ def apply(settings: StackSettings) -> str:
             raise
         current = None
     if current == wanted:
-        return f"bucket {settings.s3_bucket}: public-read policy in place"
+        return f"bucket {settings.s3_bucket}: public-read policy and upload CORS in place"
     client.put_bucket_policy(Bucket=settings.s3_bucket, Policy=json.dumps(wanted))
-    return f"bucket {settings.s3_bucket}: public-read policy applied"
+    return f"bucket {settings.s3_bucket}: public-read policy and upload CORS applied"
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ from typing import Any
 from google.protobuf import any_pb2, descriptor_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from gateway import api_docs, dashboard
+from gateway import api_docs, dashboard, web_app
 from gateway.routes import INTERNAL_PATHS, Rpc, grpc_services, load_rpcs
 from gateway.settings import GatewaySettings, load_gateway_settings
 
@@ -193,8 +193,7 @@ def _status_is(status: int) -> dict[str, Any]:
 
 def jwt_rules(rpcs: list[Rpc]) -> list[dict[str, Any]]:
     """Open: the public RPCs (by REST path and method, and by gRPC path), media reads, health, OpenAPI and its
-    reference page. Anything
-    else needs a valid token."""
+    reference page, the web app's page and assets. Anything else needs a valid token."""
     rules: list[dict[str, Any]] = []
     for rpc in rpcs:
         if rpc.is_public:
@@ -212,6 +211,7 @@ def jwt_rules(rpcs: list[Rpc]) -> list[dict[str, Any]]:
     rules.append({"match": {"path": "/openapi.json"}})
     rules.append({"match": {"path": "/docs"}})
     rules.append({"match": {"prefix": "/docs/"}})
+    rules.extend(web_app.jwt_rules())
     rules.append({"match": {"prefix": "/"}, "requires": {"provider_name": "feedmesh_auth"}})
     return rules
 
@@ -385,6 +385,7 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
     descriptor_path = out_dir / "feedmesh-gateway.binpb"
     descriptor_path.write_bytes(gateway_descriptor_set(settings.descriptor_source))
     docs = api_docs.template_values(settings)
+    web = web_app.template_values()
     read_paths = "|".join(rpc.grpc_path.replace(".", "\\.") for rpc in rpcs if rpc.is_read)
     values: dict[str, Any] = {
         "node_id": f"feedmesh-gateway-{settings.port}",
@@ -403,7 +404,7 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "internal_paths": json.dumps(INTERNAL_PATHS),
         "max_request_bytes": settings.max_request_bytes,
         "max_direct_response_bytes": max(
-            4096, settings.openapi_path.stat().st_size + 1024, docs["docs_max_file_bytes"]
+            4096, settings.openapi_path.stat().st_size + 1024, docs["docs_max_file_bytes"], web["web_max_file_bytes"]
         ),
         "descriptor_path": str(descriptor_path),
         "grpc_services": grpc_services(rpcs),
@@ -424,6 +425,7 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "service_clusters": service_clusters(rpcs, settings) + trace_clusters(settings),
         "tracing": tracing(settings),
         "docs_routes": docs["docs_routes"],
+        "web_routes": web["web_routes"],
         **dashboard.template_values(settings),
     }
     config = out_dir / "envoy.yaml"

@@ -1,0 +1,78 @@
+// Notifications: the list (newest first, paged), mark all read, and the unread badge of the navigation, polled.
+import {
+  NotificationKind,
+  type Notification,
+} from "@feedmesh/client/gen/feedmesh/notification/v1/notification_service_pb.js";
+
+import { api, explain } from "./api";
+import { el, show } from "./dom";
+import { ago, fullTime } from "./format";
+import { notify } from "./notice";
+import { pagedList } from "./paged";
+
+const WHAT: Record<NotificationKind, string> = {
+  [NotificationKind.NOTIFICATION_KIND_UNSPECIFIED]: "did something",
+  [NotificationKind.FOLLOW]: "followed you",
+  [NotificationKind.FOLLOW_REQUEST]: "asked to follow you",
+  [NotificationKind.LIKE]: "liked your post",
+  [NotificationKind.COMMENT]: "commented on your post",
+  [NotificationKind.MENTION]: "mentioned you",
+  [NotificationKind.CLOSE_FRIEND_POST]: "posted for close friends",
+};
+
+export function notificationsScreen(main: HTMLElement, refreshBadge: () => void): void {
+  let newest = 0n;
+  const markRead = el("button", { type: "button", class: "mark-read" }, "Mark all read");
+  markRead.onclick = async () => {
+    if (newest === 0n) return;
+    try {
+      await api.notifications.markNotificationsRead({ upToId: newest });
+      main.querySelectorAll(".notification.unread").forEach((node) => node.classList.remove("unread"));
+      refreshBadge();
+      notify("All caught up.");
+    } catch (error) {
+      notify(explain(error), "error");
+    }
+  };
+  const body = el("section", { class: "notifications" });
+  show(main, el("div", { class: "title-bar" }, el("h1", {}, "Notifications"), markRead), body);
+  pagedList(
+    body,
+    async (cursor) => {
+      const page = await api.notifications.listNotifications({ cursor, limit: 20 });
+      for (const n of page.notifications) if (n.id > newest) newest = n.id;
+      return { nodes: page.notifications.map(row), next: page.nextCursor };
+    },
+    "Nothing yet: likes, comments, follows and mentions show here.",
+  );
+}
+
+function row(n: Notification): HTMLElement {
+  const actor = n.actor;
+  return el(
+    "article",
+    { class: `notification${n.read ? "" : " unread"}`, "data-kind": NotificationKind[n.kind] },
+    el("a", { href: `#/u/${actor?.id ?? 0n}` }, actor ? actor.displayName || `@${actor.handle}` : "Someone"),
+    ` ${WHAT[n.kind]} `,
+    n.postId ? el("a", { href: `#/p/${n.postId}` }, "(see post)") : null,
+    " ",
+    el("time", { title: fullTime(n.createTime) }, ago(n.createTime)),
+  );
+}
+
+/** The unread count in the navigation, every `seconds` while the tab is visible; returns (stop, refresh now). */
+export function unreadBadge(badge: HTMLElement, seconds: number): [() => void, () => void] {
+  const refresh = async () => {
+    try {
+      const { unreadCount } = await api.notifications.getUnreadCount({});
+      badge.textContent = unreadCount > 0n ? String(unreadCount) : "";
+      badge.hidden = unreadCount === 0n;
+      badge.setAttribute("aria-label", `${unreadCount} unread`);
+    } catch {
+      // the next tick tries again
+    }
+  };
+  const timer = window.setInterval(() => !document.hidden && void refresh(), seconds * 1000);
+  void refresh();
+  return [() => clearInterval(timer), () => void refresh()];
+}

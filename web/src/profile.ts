@@ -1,0 +1,100 @@
+// A profile: who it is, follow / unfollow, their posts (paged), and their followers and following lists.
+import type { User } from "@feedmesh/client/gen/feedmesh/auth/v1/user_pb.js";
+import { FollowState } from "@feedmesh/client/gen/feedmesh/graph/v1/graph_service_pb.js";
+
+import { api, explain, loadSession } from "./api";
+import { el, show } from "./dom";
+import { plural } from "./format";
+import { notify } from "./notice";
+import { pagedList } from "./paged";
+import { postCard } from "./post";
+
+const PAGE = 20;
+export type ProfileTab = "posts" | "followers" | "following";
+
+export async function profileScreen(main: HTMLElement, userId: bigint, tab: ProfileTab): Promise<void> {
+  const me = BigInt(loadSession()?.userId ?? "0");
+  let user: User;
+  try {
+    user = await api.graph.getUser({ userId });
+  } catch (error) {
+    show(main, el("p", { class: "error" }, explain(error)));
+    return;
+  }
+  const body = el("section", { class: "profile-body", "data-tab": tab });
+  const tabs = el(
+    "nav",
+    { class: "tabs", "aria-label": "Profile sections" },
+    ...(
+      [
+        ["posts", "Posts"],
+        ["followers", plural(user.followerCount, "follower")],
+        ["following", `${user.followingCount} following`],
+      ] as [ProfileTab, string][]
+    ).map(([name, label]) =>
+      el("a", { href: `#/u/${userId}/${name}`, "aria-current": name === tab ? "page" : undefined }, label),
+    ),
+  );
+  show(
+    main,
+    el(
+      "header",
+      { class: "profile", "data-user-id": userId.toString() },
+      el("h1", {}, user.displayName || user.handle),
+      el("p", { class: "handle" }, `@${user.handle}`, user.private ? " · private account" : ""),
+      userId === me ? el("p", {}, "This is you.") : await followButton(userId, me, user.private),
+    ),
+    tabs,
+    body,
+  );
+  if (tab === "posts") pagedList(body, async (cursor) => {
+    const page = await api.posts.listUserPosts({ userId, cursor, limit: PAGE });
+    return { nodes: page.posts.map((post) => postCard(post, user, false)), next: page.nextCursor };
+  }, user.private && userId !== me ? "This account is private: only its approved followers see its posts." : "No posts yet.");
+  else {
+    const list = tab === "followers" ? api.graph.listFollowers.bind(api.graph) : api.graph.listFollowing.bind(api.graph);
+    pagedList(body, async (cursor) => {
+      const page = await list({ userId, cursor, limit: PAGE });
+      return {
+        nodes: page.users.map((u) => el("p", { class: "person" }, el("a", { href: `#/u/${u.id}` }, `${u.displayName || u.handle} @${u.handle}`))),
+        next: page.nextCursor,
+      };
+    }, "No one yet.");
+  }
+}
+
+/** Follow / unfollow. Whether the caller follows them comes from the caller's following list (its first 100). */
+async function followButton(userId: bigint, me: bigint, isPrivate: boolean): Promise<HTMLElement> {
+  let following = false;
+  try {
+    const mine = await api.graph.listFollowing({ userId: me, limit: 100 });
+    following = mine.users.some((u) => u.id === userId);
+  } catch {
+    // shown as "Follow"; following again is harmless
+  }
+  const button = el("button", { type: "button", class: "follow" });
+  const paint = (label?: string) => {
+    button.textContent = label ?? (following ? "Unfollow" : "Follow");
+    button.setAttribute("aria-pressed", String(following));
+  };
+  button.onclick = async () => {
+    button.disabled = true;
+    try {
+      if (following) {
+        await api.graph.unfollowUser({ userId });
+        following = false;
+        paint();
+      } else {
+        const reply = await api.graph.followUser({ userId });
+        following = true;
+        paint(isPrivate && reply.state === FollowState.REQUESTED ? "Requested (withdraw)" : undefined);
+      }
+    } catch (error) {
+      notify(explain(error), "error");
+    } finally {
+      button.disabled = false;
+    }
+  };
+  paint();
+  return button;
+}
