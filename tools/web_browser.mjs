@@ -2,7 +2,7 @@
 // `playwright-core`: `make browser`) as two people, alice and bob, on a phone-sized screen: both sign up; bob follows
 // alice and a third account (--paging-author, who has more than a page of posts); alice posts with an image and a
 // mention of bob; bob sees it, likes it and comments on it, pages his feed to its end; each sees the other's
-// notifications; alice marks hers read and logs out; a refused token sends bob back to the login screen. Prints
+// notifications; alice marks hers read, adds bob to her close friends and logs out; a refused token sends bob back to the login screen. Prints
 // what it saw as JSON on stdout; with --shots DIR saves a screenshot of each screen there. Used by
 // tests/e2e/test_web.py and `make web-shots`, through gateway/web_browser.py.
 //
@@ -206,6 +206,13 @@ try {
     await alice.goto(new URL(`/?poll=2#/u/${report.alice_id}`, args.url).href);
     await alice.locator("article.post", { hasText: text }).waitFor();
     await shot(alice, "profile");
+  });
+
+  await phase("alice adds bob to her close friends", async () => {
+    await alice.goto(new URL(`/?poll=2#/u/${report.bob_id}`, args.url).href);
+    await alice.getByRole("button", { name: "Add to close friends" }).click();
+    await alice.getByRole("button", { name: "Remove from close friends" }).waitFor();
+    report.close_friend = true;
   });
 
   await phase("alice logs out", async () => {

@@ -1,8 +1,8 @@
 """The web app (web/) as people use it, in headless Chromium on the real stack through the gateway that serves it
 at /: two people sign up, follow, post with an image, like, comment, share, page the feed, see each other's
-notifications and mark them read, log out; a refused token ends the session (tools/web_browser.mjs plays it,
-gateway/web_browser.py runs it). Also: / and its assets are served without shadowing the API, and the budgets of
-issue 28 (first feed page visible within 1 s, bundle under 250 KB gzipped).
+notifications and mark them read, add a close friend, log out; a refused token ends the session
+(tools/web_browser.mjs plays it, gateway/web_browser.py runs it). Also: / and its assets are served without
+shadowing the API, and the budgets of issue 28 (first feed page visible within 1 s, bundle under 250 KB gzipped).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def test_two_people_use_every_screen(built: None, gateway: Gateway) -> None:
     assert {"FOLLOW", "LIKE", "COMMENT"} <= set(report["alice_notifications"])
     assert "MENTION" in report["bob_notifications"]
     assert report["alice_badge_after_read"] is True
+    assert report["close_friend"] is True
     assert report["logged_out"] is True and report["refused_token_to_login"] is True
     assert report["console_errors"] == []
     assert report["first_feed_ms"] < FIRST_PAGE_BUDGET_MS

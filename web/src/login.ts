@@ -6,6 +6,7 @@ export function loginScreen(main: HTMLElement, loggedIn: () => void): void {
   const handle = el("input", { id: "handle", name: "handle", autocomplete: "username", required: true, pattern: "[a-z0-9_]{3,30}" });
   const password = el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true, minlength: 8 });
   const displayName = el("input", { id: "display-name", name: "displayName", autocomplete: "name" });
+  const isPrivate = el("input", { id: "private", name: "private", type: "checkbox" });
   const error = el("p", { class: "error", role: "alert" });
   const logInButton = el("button", { type: "submit", name: "login" }, "Log in");
   const signUpButton = el("button", { type: "submit", name: "signup", class: "secondary" }, "Sign up");
@@ -19,6 +20,7 @@ export function loginScreen(main: HTMLElement, loggedIn: () => void): void {
     password,
     el("label", { for: "display-name" }, "Display name (sign up only, optional)"),
     displayName,
+    el("label", { for: "private", class: "check" }, isPrivate, " Private account: you approve who follows you (sign up only)"),
     error,
     el("div", { class: "buttons" }, logInButton, signUpButton),
   );
@@ -28,7 +30,14 @@ export function loginScreen(main: HTMLElement, loggedIn: () => void): void {
     error.textContent = "";
     logInButton.disabled = signUpButton.disabled = true;
     try {
-      if (signUp) await api.signUp(handle.value.trim(), password.value, displayName.value.trim());
+      if (signUp) {
+        await api.auth.createUser({
+          handle: handle.value.trim(),
+          password: password.value,
+          displayName: displayName.value.trim(),
+          private: isPrivate.checked,
+        });
+      }
       await logIn(handle.value.trim(), password.value);
       loggedIn();
     } catch (failure) {

@@ -35,7 +35,9 @@ export function notificationsScreen(main: HTMLElement, refreshBadge: () => void)
     }
   };
   const body = el("section", { class: "notifications" });
-  show(main, el("div", { class: "title-bar" }, el("h1", {}, "Notifications"), markRead), body);
+  const requests = el("section", { class: "follow-requests", "aria-label": "Follow requests" });
+  show(main, el("div", { class: "title-bar" }, el("h1", {}, "Notifications"), markRead), requests, body);
+  void followRequests(requests);
   pagedList(
     body,
     async (cursor) => {
@@ -75,4 +77,33 @@ export function unreadBadge(badge: HTMLElement, seconds: number): [() => void, (
   const timer = window.setInterval(() => !document.hidden && void refresh(), seconds * 1000);
   void refresh();
   return [() => clearInterval(timer), () => void refresh()];
+}
+
+/** Pending requests to follow the caller (a private account), each to approve or reject; nothing when none. */
+async function followRequests(box: HTMLElement): Promise<void> {
+  let reply;
+  try {
+    reply = await api.graph.listFollowRequests({ limit: 50 });
+  } catch {
+    return; // the notifications below still say who asked
+  }
+  if (reply.requests.length === 0) return;
+  const rows = reply.requests.map((user) => {
+    const row = el("p", { class: "person" }, el("a", { href: `#/u/${user.id}` }, `${user.displayName || user.handle} @${user.handle}`), " ");
+    const answer = (approve: boolean) => async () => {
+      try {
+        await (approve ? api.graph.approveFollowRequest({ userId: user.id }) : api.graph.rejectFollowRequest({ userId: user.id }));
+        row.replaceChildren(`@${user.handle}: ${approve ? "approved" : "rejected"}`);
+      } catch (error) {
+        notify(explain(error), "error");
+      }
+    };
+    row.append(
+      el("button", { type: "button", onclick: answer(true) }, "Approve"),
+      " ",
+      el("button", { type: "button", class: "secondary", onclick: answer(false) }, "Reject"),
+    );
+    return row;
+  });
+  show(box, el("h2", {}, "Follow requests"), ...rows);
 }

@@ -77,8 +77,11 @@ export function postCard(post: Post, author: User | undefined, likedByMe: boolea
       shares = (await api.engagement.sharePost({ postId: post.id })).shareCount;
       paint();
       const link = `${location.origin}/#/p/${post.id}`;
-      await navigator.clipboard?.writeText(link).catch(() => undefined);
-      notify("Shared. The link is on your clipboard.");
+      const copied = await navigator.clipboard?.writeText(link).then(
+        () => true,
+        () => false,
+      );
+      notify(copied ? "Shared. The link is on your clipboard." : `Shared. Its link: ${link}`);
     } catch (error) {
       notify(explain(error), "error");
     }

@@ -42,7 +42,9 @@ export async function profileScreen(main: HTMLElement, userId: bigint, tab: Prof
       { class: "profile", "data-user-id": userId.toString() },
       el("h1", {}, user.displayName || user.handle),
       el("p", { class: "handle" }, `@${user.handle}`, user.private ? " · private account" : ""),
-      userId === me ? el("p", {}, "This is you.") : await followButton(userId, me, user.private),
+      userId === me
+        ? el("p", {}, "This is you.")
+        : el("div", { class: "profile-actions" }, await followButton(userId, me, user.private), ...relationButtons(userId)),
     ),
     tabs,
     body,
@@ -97,4 +99,42 @@ async function followButton(userId: bigint, me: bigint, isPrivate: boolean): Pro
   };
   paint();
   return button;
+}
+
+/** Close friends and block: the API tells neither state, so each starts from "not yet" and flips on success. */
+function relationButtons(userId: bigint): HTMLElement[] {
+  const toggle = (off: string, on: string, turnOn: () => Promise<unknown>, turnOff: () => Promise<unknown>, ask = "") => {
+    let state = false;
+    const button = el("button", { type: "button", class: "secondary", "aria-pressed": "false" }, off);
+    button.onclick = async () => {
+      if (!state && ask && !window.confirm(ask)) return;
+      button.disabled = true;
+      try {
+        await (state ? turnOff() : turnOn());
+        state = !state;
+        button.textContent = state ? on : off;
+        button.setAttribute("aria-pressed", String(state));
+      } catch (error) {
+        notify(explain(error), "error");
+      } finally {
+        button.disabled = false;
+      }
+    };
+    return button;
+  };
+  return [
+    toggle(
+      "Add to close friends",
+      "Remove from close friends",
+      () => api.graph.addCloseFriend({ userId }),
+      () => api.graph.removeCloseFriend({ userId }),
+    ),
+    toggle(
+      "Block",
+      "Unblock",
+      () => api.graph.blockUser({ userId }),
+      () => api.graph.unblockUser({ userId }),
+      "Block this account? You stop following each other and neither sees the other's posts.",
+    ),
+  ];
 }
