@@ -193,6 +193,11 @@ try {
     await alice.waitForFunction(() => document.querySelectorAll(".notification.unread").length === 0);
     await alice.locator(".badge[hidden]").waitFor({ state: "attached" });
     report.alice_badge_after_read = await alice.locator(".badge").isHidden();
+    await alice.getByRole("link", { name: "Group by post" }).click();
+    await alice.locator(".notifications[data-view=grouped] .list[data-state=ready]").waitFor({ state: "attached" });
+    report.alice_groups = await alice.locator(".notification.group").evaluateAll((rows) =>
+      rows.map((r) => ({ kind: r.dataset.kind, text: r.textContent, unread: r.classList.contains("unread") })),
+    );
   });
 
   await phase("bob sees alice's mention", async () => {

@@ -57,6 +57,9 @@ def test_two_people_use_every_screen(built: None, gateway: Gateway) -> None:
     assert "MENTION" in report["bob_notifications"]
     assert report["alice_badge_after_read"] is True
     assert report["close_friend"] is True
+    groups = {group["kind"]: group for group in report["alice_groups"]}
+    assert {"FOLLOW", "LIKE", "COMMENT"} <= set(groups)
+    assert groups["LIKE"]["text"].startswith("bob liked your post") and not groups["LIKE"]["unread"]
     assert report["logged_out"] is True and report["refused_token_to_login"] is True
     assert report["console_errors"] == []
     assert report["first_feed_ms"] < FIRST_PAGE_BUDGET_MS

@@ -1,5 +1,5 @@
 // The app's shell: the navigation, and the screen of the URL's hash (#/, #/u/<id>[/followers|/following],
-// #/p/<id>, #/notifications; #/login without a session). Hash routes keep the gateway serving one page at /.
+// #/p/<id>, #/notifications[/grouped]; #/login without a session). Hash routes keep the gateway serving one page at /.
 import "./style.css";
 
 import { api, explain, loadSession, logOut, whenSessionEnds } from "./api";
@@ -80,9 +80,9 @@ async function route(): Promise<void> {
     } catch (error) {
       show(main, el("p", { class: "error" }, explain(error)));
     }
-  } else if (path === "/notifications") {
+  } else if (path === "/notifications" || path === "/notifications/grouped") {
     document.body.dataset.screen = "notifications";
-    notificationsScreen(main, () => refreshBadge());
+    notificationsScreen(main, () => refreshBadge(), path.endsWith("/grouped"));
   } else {
     document.body.dataset.screen = "feed";
     leaveScreen = feedScreen(main, POLL_SECONDS);

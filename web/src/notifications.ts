@@ -2,6 +2,7 @@
 import {
   NotificationKind,
   type Notification,
+  type NotificationGroup,
 } from "@feedmesh/client/gen/feedmesh/notification/v1/notification_service_pb.js";
 
 import { api, explain } from "./api";
@@ -20,7 +21,7 @@ const WHAT: Record<NotificationKind, string> = {
   [NotificationKind.CLOSE_FRIEND_POST]: "posted for close friends",
 };
 
-export function notificationsScreen(main: HTMLElement, refreshBadge: () => void): void {
+export function notificationsScreen(main: HTMLElement, refreshBadge: () => void, grouped: boolean): void {
   let newest = 0n;
   const markRead = el("button", { type: "button", class: "mark-read" }, "Mark all read");
   markRead.onclick = async () => {
@@ -34,18 +35,41 @@ export function notificationsScreen(main: HTMLElement, refreshBadge: () => void)
       notify(explain(error), "error");
     }
   };
-  const body = el("section", { class: "notifications" });
+  const view = el(
+    "a",
+    { class: "view", href: grouped ? "#/notifications" : "#/notifications/grouped" },
+    grouped ? "Show each" : "Group by post",
+  );
+  const body = el("section", { class: "notifications", "data-view": grouped ? "grouped" : "each" });
   const requests = el("section", { class: "follow-requests", "aria-label": "Follow requests" });
-  show(main, el("div", { class: "title-bar" }, el("h1", {}, "Notifications"), markRead), requests, body);
+  show(main, el("div", { class: "title-bar" }, el("h1", {}, "Notifications"), view, markRead), requests, body);
   void followRequests(requests);
+  refreshBadge();
   pagedList(
     body,
     async (cursor) => {
-      const page = await api.notifications.listNotifications({ cursor, limit: 20 });
+      const page = await api.notifications.listNotifications({ cursor, limit: 20, grouped });
       for (const n of page.notifications) if (n.id > newest) newest = n.id;
-      return { nodes: page.notifications.map(row), next: page.nextCursor };
+      for (const g of page.groups) if (g.latestId > newest) newest = g.latestId;
+      return { nodes: grouped ? page.groups.map(groupRow) : page.notifications.map(row), next: page.nextCursor };
     },
     "Nothing yet: likes, comments, follows and mentions show here.",
+  );
+}
+
+/** "Ana, Bo and 3 others liked your post". */
+function groupRow(g: NotificationGroup): HTMLElement {
+  const names = g.actors.map((a) => a.displayName || `@${a.handle}`);
+  const others = Number(g.actorCount) - names.length;
+  const who = others > 0 ? `${names.join(", ")} and ${others} other${others === 1 ? "" : "s"}` : names.join(" and ");
+  return el(
+    "article",
+    { class: `notification group${g.read ? "" : " unread"}`, "data-kind": NotificationKind[g.kind] },
+    who || "Someone",
+    ` ${WHAT[g.kind]} `,
+    g.postId ? el("a", { href: `#/p/${g.postId}` }, "(see post)") : null,
+    " ",
+    el("time", { title: fullTime(g.latestTime) }, ago(g.latestTime)),
   );
 }
 
