@@ -34,7 +34,7 @@ TS_MODULES         := clients/ts/node_modules/.package-lock.json
 WEB_MODULES        := web/node_modules/.package-lock.json
 WEB_DIST           := web/dist/index.html
 WEB_SOURCES        := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/vite.config.ts web/tsconfig.json \
-                      $(wildcard clients/ts/src/*.ts)
+                      $(wildcard clients/ts/src/*.ts clients/ts/src/gen/*/*/*/*.ts)
 GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 
 .PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api
