@@ -114,7 +114,10 @@ try {
 
   await phase("alice posts with an image", async () => {
     await alice.goto(new URL("/?poll=2#/", args.url).href);
-    await alice.getByLabel("New post").fill(text);
+    // the mention completed from the handles alice knows (bob follows her)
+    await alice.getByLabel("New post").pressSequentially(`hello from alice, @${bobHandle.slice(0, 3)}`);
+    await alice.getByRole("button", { name: `@${bobHandle}` }).click();
+    report.completed_text = await alice.getByLabel("New post").inputValue();
     report.count_text = await alice.locator("#compose-count").textContent();
     await alice.getByLabel("Image").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
     await alice.locator("img.preview:not([hidden])").waitFor();

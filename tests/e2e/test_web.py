@@ -47,6 +47,7 @@ def test_two_people_use_every_screen(built: None, gateway: Gateway) -> None:
     print(f"\nfirst feed page visible in {report['first_feed_ms']} ms")
 
     assert report["empty_feed"].startswith("Your feed is empty")
+    assert report["completed_text"] == report["post_text"] + " "  # the mention completed from a known handle
     assert report["count_text"] == f"{500 - len(report['post_text'])} characters left"
     assert report["image_width"] == 2  # the uploaded PNG, read back through the gateway's media route
     assert report["like_text"] == "♥ Liked · 1"

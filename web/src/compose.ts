@@ -2,7 +2,7 @@
 // flow (CreateUpload, then a PUT of the bytes to the URL it returns) with a preview and its progress.
 import { Visibility } from "@feedmesh/client/gen/feedmesh/post/v1/visibility_pb.js";
 
-import { api, explain } from "./api";
+import { api, explain, loadSession } from "./api";
 import { el } from "./dom";
 import { notify } from "./notice";
 
@@ -23,6 +23,8 @@ export function composer(posted: () => void): HTMLElement {
   const preview = el("img", { class: "preview", alt: "Preview of the image to attach", hidden: true });
   const progress = el("progress", { max: 100, value: 0, hidden: true, "aria-label": "Upload progress" });
   const submit = el("button", { type: "submit" }, "Post");
+  const mentions = el("ul", { class: "mentions", id: "compose-mentions", "aria-label": "People to mention", hidden: true });
+  text.setAttribute("aria-controls", "compose-mentions");
 
   const paintCount = () => {
     const left = MAX_TEXT - [...text.value.trim()].length;
@@ -30,7 +32,10 @@ export function composer(posted: () => void): HTMLElement {
     count.classList.toggle("over", left < 0);
     submit.disabled = left < 0 || text.value.trim() === "";
   };
-  text.oninput = paintCount;
+  text.oninput = () => {
+    paintCount();
+    void suggestMentions(text, mentions);
+  };
   file.onchange = () => {
     const image = file.files?.[0];
     if (preview.src) URL.revokeObjectURL(preview.src);
@@ -43,6 +48,7 @@ export function composer(posted: () => void): HTMLElement {
     { class: "compose", "aria-label": "Write a post" },
     el("label", { for: "compose-text" }, "New post"),
     text,
+    mentions,
     el(
       "div",
       { class: "compose-bar" },
@@ -100,4 +106,50 @@ async function upload(image: File, progress: HTMLProgressElement): Promise<strin
     request.send(image);
   });
   return slot.mediaRef;
+}
+
+// The handles to complete a mention from: the people you follow and who follow you (the API has no handle search),
+// read once, on the first "@".
+let known: Promise<string[]> | undefined;
+
+function knownHandles(): Promise<string[]> {
+  const me = loadSession()?.userId;
+  if (!me) return Promise.resolve([]);
+  known ??= Promise.all([
+    api.graph.listFollowing({ userId: BigInt(me), limit: 100 }),
+    api.graph.listFollowers({ userId: BigInt(me), limit: 100 }),
+  ])
+    .then(([following, followers]) => [...new Set([...following.users, ...followers.users].map((u) => u.handle))].sort())
+    .catch(() => {
+      known = undefined;
+      return [];
+    });
+  return known;
+}
+
+/** Under the text, up to 5 handles that complete the "@prefix" just before the caret; picking one inserts it. */
+async function suggestMentions(text: HTMLTextAreaElement, list: HTMLUListElement): Promise<void> {
+  const before = text.value.slice(0, text.selectionStart);
+  const typed = before.match(/(?:^|\s)@([a-z0-9_]{0,30})$/);
+  if (!typed) {
+    list.hidden = true;
+    return;
+  }
+  const prefix = typed[1];
+  const handles = (await knownHandles()).filter((h) => h.startsWith(prefix) && h !== prefix).slice(0, 5);
+  list.replaceChildren(
+    ...handles.map((handle) => {
+      const pick = el("button", { type: "button" }, `@${handle}`);
+      pick.onclick = () => {
+        const start = before.length - prefix.length;
+        text.value = `${text.value.slice(0, start)}${handle} ${text.value.slice(before.length)}`;
+        text.focus();
+        text.selectionStart = text.selectionEnd = start + handle.length + 1;
+        list.hidden = true;
+        text.dispatchEvent(new Event("input"));
+      };
+      return el("li", {}, pick);
+    }),
+  );
+  list.hidden = handles.length === 0;
 }
