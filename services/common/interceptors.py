@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
@@ -48,6 +48,7 @@ RPC_ERRORS = Children(
 )
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+StreamBehavior = Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]
 
 
 def rich_status(code: grpc.StatusCode, message: str, reason: str, domain: str, metadata: dict[str, str]) -> grpc.Status:
@@ -85,7 +86,7 @@ def _downstream_status(exc: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, str,
 
 
 class Instrumentation:
-    """Wraps a service's unary handlers (see `services.common.server`)."""
+    """Wraps a service's unary and server-streaming handlers (see `services.common.server`)."""
 
     def __init__(self, service_name: str):
         self.service_name = service_name
@@ -117,33 +118,8 @@ class Instrumentation:
                 except grpc.aio.AbortError:
                     code = context.code() or grpc.StatusCode.UNKNOWN
                     raise
-                except DomainError as exc:
-                    code = exc.code
-                    status = rich_status(exc.code, exc.message, exc.reason, self.domain, exc.metadata)
-                    await context.abort(status.code, status.details, status.trailing_metadata)
-                except grpc.aio.AioRpcError as exc:
-                    code, message, reason = _downstream_status(exc)
-                    log.warning(
-                        "downstream call failed",
-                        extra={
-                            "method": method,
-                            "downstream_code": exc.code().name,
-                            "detail": exc.details(),
-                        },
-                    )
-                    status = rich_status(code, message, reason, self.domain, {})
-                    await context.abort(status.code, status.details, status.trailing_metadata)
-                except TimeoutError as exc:
-                    code, status = self._unavailable(method, exc, "BUDGET_EXHAUSTED" if limit.expired() else None)
-                    await context.abort(status.code, status.details, status.trailing_metadata)
                 except Exception as exc:
-                    outage = outage_reason(exc)
-                    if outage is None:
-                        code = grpc.StatusCode.INTERNAL
-                        log.exception("unexpected error", extra={"method": method})
-                        status = rich_status(code, "internal error", "INTERNAL", self.domain, {})
-                    else:
-                        code, status = self._unavailable(method, exc, outage)
+                    code, status = self._failure(method, exc, limit.expired())
                     await context.abort(status.code, status.details, status.trailing_metadata)
             finally:
                 otel_context.detach(span_token)
@@ -156,6 +132,46 @@ class Instrumentation:
 
         return run
 
+    def wrap_stream(self, method: str, behavior: StreamBehavior) -> StreamBehavior:
+        """A server-streaming handler with the same error mapping and error counts. No budget and no latency: a
+        stream lives as long as its caller listens, and its minutes would drown the unary calls' percentiles."""
+        short = method.rsplit("/", 1)[-1]
+
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            try:
+                async for response in behavior(request, context):
+                    yield response
+            except grpc.aio.AbortError:
+                RPC_ERRORS.labels(self.service_name, short, (context.code() or grpc.StatusCode.UNKNOWN).name).inc()
+                raise
+            except Exception as exc:
+                code, status = self._failure(method, exc, budget_expired=False)
+                RPC_ERRORS.labels(self.service_name, short, code.name).inc()
+                await context.abort(status.code, status.details, status.trailing_metadata)
+
+        return run
+
+    def _failure(self, method: str, exc: Exception, budget_expired: bool) -> tuple[grpc.StatusCode, grpc.Status]:
+        """The status a handler's exception becomes: a domain error its own code, a peer's failure what it means
+        for our caller, an outage or a spent budget UNAVAILABLE, anything else INTERNAL without its details."""
+        if isinstance(exc, DomainError):
+            return exc.code, rich_status(exc.code, exc.message, exc.reason, self.domain, exc.metadata)
+        if isinstance(exc, grpc.aio.AioRpcError):
+            code, message, reason = _downstream_status(exc)
+            log.warning(
+                "downstream call failed",
+                extra={"method": method, "downstream_code": exc.code().name, "detail": exc.details()},
+            )
+            return code, rich_status(code, message, reason, self.domain, {})
+        if isinstance(exc, TimeoutError):
+            return self._unavailable(method, exc, "BUDGET_EXHAUSTED" if budget_expired else None)
+        outage = outage_reason(exc)
+        if outage is not None:
+            return self._unavailable(method, exc, outage)
+        log.exception("unexpected error", extra={"method": method})
+        internal = grpc.StatusCode.INTERNAL
+        return internal, rich_status(internal, "internal error", "INTERNAL", self.domain, {})
+
     def _unavailable(self, method: str, exc: BaseException, reason: str | None) -> tuple[grpc.StatusCode, grpc.Status]:
         """A backend or the budget gave out: UNAVAILABLE, logged as a warning (an outage is not a bug)."""
         reason = reason or outage_reason(exc) or "DEPENDENCY_UNAVAILABLE"
@@ -167,7 +183,13 @@ class Instrumentation:
         return grpc.StatusCode.UNAVAILABLE, rich_status(grpc.StatusCode.UNAVAILABLE, message, reason, self.domain, {})
 
     def handler(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        """The handler with its behavior wrapped (unary-unary; the others are left as they are)."""
+        """The handler with its behavior wrapped (unary and server-streaming; the others are left as they are)."""
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self.wrap_stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         if handler.unary_unary is None:
             return handler
         return grpc.unary_unary_rpc_method_handler(

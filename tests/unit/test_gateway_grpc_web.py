@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from gateway.render import GRPC_WEB_REPLY_CODES, local_reply_mappers, render
+from gateway.local_replies import GRPC_WEB_REPLY_CODES, local_reply_mappers
+from gateway.render import render
 from gateway.settings import load_gateway_settings
 from tests.unit.test_gateway_internal_services import routes_of
 

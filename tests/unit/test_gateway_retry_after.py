@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.render import RETRY_AFTER_SECONDS, local_reply_mappers
+from gateway.local_replies import RETRY_AFTER_SECONDS, local_reply_mappers
 
 
 def _status(mapper: dict[str, Any]) -> int:

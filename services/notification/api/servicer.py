@@ -11,9 +11,7 @@ from feedmesh.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from google.protobuf import timestamp_pb2
 
 from services.common import identity
-from services.common.errors import DomainError
 from services.common.ids import id_time_ms
-from services.common.interceptors import rich_status
 from services.notification.app.live import LiveStreams
 from services.notification.app.ports import Actor
 from services.notification.app.reads import Listed, ListedGroup, Reads
@@ -94,12 +92,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     async def StreamNotifications(
         self, request: pb.StreamNotificationsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.StreamNotificationsResponse]:
-        # The common instrumentation wraps unary handlers only: a stream maps its own domain errors.
-        try:
-            caller = identity.caller_id(context)
-        except DomainError as exc:
-            status = rich_status(exc.code, exc.message, exc.reason, "notification.feedmesh", exc.metadata)
-            await context.abort(status.code, status.details, status.trailing_metadata)
+        caller = identity.caller_id(context)
         async for message in self.live.stream(caller):
             if message.notification is None:
                 yield pb.StreamNotificationsResponse(unread_count=message.unread_count)
