@@ -1,9 +1,10 @@
 """Every key of feedmesh's shared Redis, by the service that owns it.
 
-One Redis server (`noeviction`) serves every service; each keeps to its own prefix (`graph:`, `post:`, `eng:`, the
-timeline's configurable `tl`). A service reads another's key only where the owner publishes it, through the module
-that states the promise (services.common.relationship_version, services.common.post_tombstones). Key names are data:
-running stacks hold them, so a rename here is a migration.
+One Redis server serves every service; each keeps to its own prefix (`graph:`, `post:`, `eng:`, the timeline's
+configurable `tl`). It runs `volatile-lru` (docs/retention.md): a full Redis evicts only keys with a TTL, so a key
+that has no other copy has none, and everything that can be rebuilt has one. A service reads another's key only
+where the owner publishes it, through the module that states the promise (services.common.relationship_version,
+services.common.post_tombstones). Key names are data: running stacks hold them, so a rename here is a migration.
 
 `{...}` is a hash tag: the keys of one user, author or post share a cluster slot, so one script may touch them all.
 Some timeline scripts build keys from the prefix server-side (noted below): change them together with this module.

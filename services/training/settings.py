@@ -35,6 +35,10 @@ class TrainingSettings(S3Settings, ServerSettings):
     active_days: int = 30
     post_days: int = 7
     feature_ttl_seconds: int = 6 * 3600
+    # What each run leaves in S3 and keeps (docs/retention.md): the training sets of the newest `keep_datasets` runs
+    # and the newest `keep_models` models, always with the one ranking/LATEST names.
+    keep_datasets: int = 48
+    keep_models: int = 24
     # LightGBM.
     boost_rounds: int = 150
     num_leaves: int = 15
@@ -61,6 +65,8 @@ class TrainingSettings(S3Settings, ServerSettings):
             "active_days",
             "post_days",
             "feature_ttl_seconds",
+            "keep_datasets",
+            "keep_models",
             "boost_rounds",
             "num_leaves",
             "learning_rate",

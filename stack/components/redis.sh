@@ -1,8 +1,11 @@
 # Redis 7 (apt redis-server): append-only file under .run/redis so data survives down/up.
-# noeviction: the timeline keeps state next to its caches (a home timeline is a sorted set plus its `lo` key, and
-# the pull-only author set has no other copy), and evicting one key of a pair would serve wrong feeds without an
-# error. A full Redis refuses writes instead (fanout retries, reads go on); size maxmemory for the active readers
-# (a full 800-id home timeline takes 92,208 bytes: MEMORY USAGE on this stack).
+# volatile-lru: a full Redis evicts the least recently used keys that have a TTL, and never a key without one
+# (docs/retention.md). Everything with a TTL can be rebuilt or lost without a wrong answer: home and author
+# timelines (rebuilt from Cassandra; a `:lo` whose set was evicted counts as no cache), the graph's, engagement's and
+# ranking's caches, versions whose absence means "unknown", locks and budget windows. What has no copy elsewhere
+# has no TTL and stays: notification read markers and unread sets, the pull-only authors, the readers' sources,
+# the post tombstones. So writes go on when memory is full (noeviction failed them) and caches of idle readers go
+# first. maxmemory-samples 10 (Redis: 5) makes the approximated LRU closer to true LRU at a little CPU per eviction.
 # The AOF is rewritten when it grew to 5x its last rewrite and past 1 GiB (Redis: 2x and 64 MiB): a rewrite forks
 # and the child spends seconds of a core writing the whole dataset, and every push appends a ZADD, so at the defaults
 # rewrites come every few minutes under load and hold up the posts in flight. The price: a larger file on disk and a
@@ -12,6 +15,6 @@ start_redis() {
     spawn redis redis-server --bind 127.0.0.1 --port "$FEEDMESH_REDIS_PORT" --dir "$RUN/redis" \
         --appendonly yes --appendfsync everysec --save '' --daemonize no --protected-mode yes \
         --auto-aof-rewrite-percentage 400 --auto-aof-rewrite-min-size 1gb \
-        --maxmemory 2gb --maxmemory-policy noeviction
+        --maxmemory 2gb --maxmemory-policy volatile-lru --maxmemory-samples 10
 }
 STOP_SIGNAL_redis=TERM

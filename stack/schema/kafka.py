@@ -1,5 +1,6 @@
-"""Kafka: the topics of schema/kafka/topics (NAME PARTITIONS RETENTION_MS). Missing topics are created, a
-topic with fewer partitions than written gets more, and retention.ms is set to what is written."""
+"""Kafka: the topics of schema/kafka/topics (NAME PARTITIONS RETENTION_MS RETENTION_BYTES). Missing topics are
+created, a topic with fewer partitions than written gets more, and retention.ms and retention.bytes are set to what
+is written."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class Topic:
     name: str
     partitions: int
     retention_ms: int
+    retention_bytes: int
+    """Per partition: past it the oldest segments go, however young."""
+
+    def configs(self) -> dict[str, str]:
+        return {"retention.ms": str(self.retention_ms), "retention.bytes": str(self.retention_bytes)}
 
 
 def read_topics(path: Path = TOPICS_FILE) -> list[Topic]:
@@ -26,10 +32,12 @@ def read_topics(path: Path = TOPICS_FILE) -> list[Topic]:
         if not line:
             continue
         try:
-            name, partitions, retention = line.split()
-            topics.append(Topic(name, int(partitions), int(retention)))
+            name, partitions, retention_ms, retention_bytes = line.split()
+            topics.append(Topic(name, int(partitions), int(retention_ms), int(retention_bytes)))
         except ValueError:
-            raise ValueError(f"{path}:{number}: expected 'NAME PARTITIONS RETENTION_MS', got {line!r}") from None
+            raise ValueError(
+                f"{path}:{number}: expected 'NAME PARTITIONS RETENTION_MS RETENTION_BYTES', got {line!r}"
+            ) from None
     return topics
 
 
@@ -43,21 +51,13 @@ def apply(s: StackSettings, topics: list[Topic] | None = None) -> str:
         created = [t for t in topics if t.name not in existing]
         grown = [t for t in topics if t.name in existing and existing[t.name] < t.partitions]
         if created:
-            admin.create_topics(
-                [
-                    NewTopic(t.name, t.partitions, 1, topic_configs={"retention.ms": str(t.retention_ms)})
-                    for t in created
-                ]
-            )
+            admin.create_topics([NewTopic(t.name, t.partitions, 1, topic_configs=t.configs()) for t in created])
         if grown:
             admin.create_partitions({t.name: NewPartitions(t.partitions) for t in grown})
         kept = [t for t in topics if t.name in existing]
         if kept:
             admin.alter_configs(
-                [
-                    ConfigResource(ConfigResourceType.TOPIC, t.name, configs={"retention.ms": str(t.retention_ms)})
-                    for t in kept
-                ],
+                [ConfigResource(ConfigResourceType.TOPIC, t.name, configs=t.configs()) for t in kept],
                 incremental=True,
             )
     finally:

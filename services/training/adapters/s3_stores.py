@@ -11,8 +11,15 @@ from datetime import datetime
 import polars as pl
 import pyarrow.fs as pafs
 
+from services.common.lake_layout import DATASETS_PREFIX
 from services.common.lake_reader import read_events, write_frame
-from services.common.ranking_models import LATEST_POINTER, metadata_key, model_key
+from services.common.ranking_models import LATEST_POINTER, MODELS_PREFIX, metadata_key, model_key
+
+
+def _subdirectories(fs: pafs.FileSystem, path: str) -> list[str]:
+    """The names of the directories (S3: prefixes) right under `path`."""
+    infos = fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+    return [info.base_name for info in infos if info.type == pafs.FileType.Directory]
 
 
 class S3LakeFrames:
@@ -29,6 +36,13 @@ class S3LakeFrames:
     async def write(self, key: str, frame: pl.DataFrame) -> None:
         await asyncio.to_thread(write_frame, self.fs, self.bucket, key, frame)
 
+    async def dataset_runs(self) -> list[str]:
+        return await asyncio.to_thread(_subdirectories, self.fs, f"{self.bucket}/{DATASETS_PREFIX}")
+
+    async def delete_datasets(self, run_ids: Sequence[str]) -> None:
+        for run_id in run_ids:
+            await asyncio.to_thread(self.fs.delete_dir, f"{self.bucket}/{DATASETS_PREFIX}/{run_id}")
+
 
 class S3Models:
     def __init__(self, fs: pafs.FileSystem, bucket: str):
@@ -44,3 +58,20 @@ class S3Models:
         await asyncio.to_thread(self._put, metadata_key(version), metadata_json)
         # Last: the ranking service loads what the pointer names, so it never sees a half-published model.
         await asyncio.to_thread(self._put, LATEST_POINTER, version)
+
+    async def versions(self) -> list[str]:
+        return await asyncio.to_thread(_subdirectories, self.fs, f"{self.bucket}/{MODELS_PREFIX}")
+
+    def _read_latest(self) -> str | None:
+        try:
+            with self.fs.open_input_stream(f"{self.bucket}/{LATEST_POINTER}") as stream:
+                return bytes(stream.read()).decode().strip() or None
+        except FileNotFoundError:
+            return None
+
+    async def latest(self) -> str | None:
+        return await asyncio.to_thread(self._read_latest)
+
+    async def delete(self, versions: Sequence[str]) -> None:
+        for version in versions:
+            await asyncio.to_thread(self.fs.delete_dir, f"{self.bucket}/{MODELS_PREFIX}/{version}")

@@ -19,6 +19,7 @@ from services.training.app.ports import FeatureStore, Lake, LakeFlusher, ModelSt
 from services.training.domain.events import EVENT_TYPES, History, history
 from services.training.domain.labels import training_rows
 from services.training.domain.online import online_features
+from services.training.domain.retention import past_the_newest
 from services.training.settings import TrainingSettings
 
 FEATURE_LOOKBACK = timedelta(days=30)  # the longest window of ranking_features
@@ -108,4 +109,12 @@ class OfflineChain:
             progress.done(f"published {version}: {outcome.decision.reasons[0]}")
         else:
             progress.done("refused: " + "; ".join(outcome.decision.reasons))
+
+        progress.step("forget old runs")
+        old_datasets = past_the_newest(await self.lake.dataset_runs(), s.keep_datasets)
+        await self.lake.delete_datasets(old_datasets)
+        in_use = await self.models.latest()
+        old_models = past_the_newest(await self.models.versions(), s.keep_models, protected=[in_use] if in_use else [])
+        await self.models.delete(old_models)
+        progress.done(f"{len(old_datasets)} training sets and {len(old_models)} models deleted")
         return ChainResult(run_id, started, flushed, events, keys, key, outcome, version)

@@ -23,6 +23,12 @@ class Lake(Protocol):
 
     async def write(self, key: str, frame: pl.DataFrame) -> None: ...
 
+    async def dataset_runs(self) -> list[str]:
+        """The run ids that have a training set in the lake."""
+
+    async def delete_datasets(self, run_ids: Sequence[str]) -> None:
+        """Deletes those runs' training sets."""
+
 
 class FeatureStore(Protocol):
     async def write(self, features: OnlineFeatures, run_id: str, ttl_seconds: int) -> int:
@@ -32,6 +38,15 @@ class FeatureStore(Protocol):
 class ModelStore(Protocol):
     async def publish(self, version: str, model_text: str, metadata_json: str) -> None:
         """The model and its metadata, then the LATEST pointer (ranking_models.py)."""
+
+    async def versions(self) -> list[str]:
+        """Every stored model version."""
+
+    async def latest(self) -> str | None:
+        """The version the LATEST pointer names, None before the first."""
+
+    async def delete(self, versions: Sequence[str]) -> None:
+        """Deletes those versions' objects."""
 
 
 class RunLock(Protocol):

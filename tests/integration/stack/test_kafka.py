@@ -19,8 +19,8 @@ def test_declared_topics_exist(kafka_admin):
 def test_produce_consume_in_a_group_and_commit(kafka_admin, stack_settings):
     topic, group = f"test.stack.{uuid.uuid4().hex[:10]}", f"test-group-{uuid.uuid4().hex[:8]}"
     # declared like the real topics, then grown: the schema step creates and adds partitions
-    kafka_schema.apply(stack_settings, [kafka_schema.Topic(topic, 1, 3_600_000)])
-    kafka_schema.apply(stack_settings, [kafka_schema.Topic(topic, 2, 3_600_000)])
+    kafka_schema.apply(stack_settings, [kafka_schema.Topic(topic, 1, 3_600_000, 1 << 30)])
+    kafka_schema.apply(stack_settings, [kafka_schema.Topic(topic, 2, 3_600_000, 1 << 30)])
     assert _partitions(kafka_admin, topic) == 2
     try:
         producer = KafkaProducer(

@@ -24,6 +24,6 @@ def test_persistence_is_the_append_only_file_rewritten_seldom(redis_client, stac
         **redis_client.config_get("auto-aof-rewrite-*"),
     }
     assert config["appendonly"] == "yes"
-    assert config["maxmemory-policy"] == "noeviction"
+    assert config["maxmemory-policy"] == "volatile-lru"
     assert int(config["auto-aof-rewrite-percentage"]) == 400
     assert int(config["auto-aof-rewrite-min-size"]) == 1024**3

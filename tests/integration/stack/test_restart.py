@@ -32,7 +32,7 @@ def ctl(*commands: tuple[str, str]) -> None:
 
 def write_message(settings) -> str:
     topic = f"test.restart.{uuid.uuid4().hex[:10]}"
-    kafka_schema.apply(settings, [kafka_schema.Topic(topic, 1, 3_600_000)])
+    kafka_schema.apply(settings, [kafka_schema.Topic(topic, 1, 3_600_000, 1 << 30)])
     producer = KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap, api_version=clients.KAFKA_API_VERSION, acks="all"
     )

@@ -4,6 +4,10 @@
 -- KEYS: complete_from, ids, fill_claim, fill_buffer. ARGV: cap, fill buffer ttl ms, ids...
 -- Returns 1 written, 2 buffered, 0 no cache.
 local complete_from = redis.call('GET', KEYS[1])
+if complete_from and redis.call('EXISTS', KEYS[2]) == 0 then  -- the set was evicted: no cache
+  redis.call('DEL', KEYS[1])
+  complete_from = false
+end
 if complete_from then
   for i = 3, #ARGV do
     if ARGV[i] >= complete_from then redis.call('ZADD', KEYS[2], 0, ARGV[i]) end

@@ -18,6 +18,10 @@ local flags = {}
 for i = 5 + post_count, #ARGV do
   local home = prefix .. ':{h:' .. ARGV[i] .. '}'
   local complete_from = redis.call('GET', home .. ':lo')
+  if complete_from and redis.call('EXISTS', home .. ':z') == 0 then  -- the set was evicted: no cache
+    redis.call('DEL', home .. ':lo')
+    complete_from = false
+  end
   if complete_from then
     flags[#flags + 1] = '1'
     local ids_key = home .. ':z'

@@ -10,6 +10,11 @@
 -- next page): each id checked costs Redis time. Leading zeros are skipped byte by byte: string.gsub is slower.
 local complete_from = redis.call('GET', KEYS[1])
 if not complete_from then return false end
+-- A `:lo` without its set (Redis evicted the set: both have a TTL) vouches for nothing: no cache, rebuilt.
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[1])
+  return false
+end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
   local least = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
   if least > complete_from then complete_from = least end
