@@ -33,57 +33,32 @@ SEES = {
     "close_friends": {"owner", "close_friend"},
 }
 
-# {post} is the content's post, {comment} a comment of the owner on it, {user} the owner's account.
-# One row per route and content; columns in ROLES order.
+# {post} is the content's post, {comment} a comment of the owner on it, {user} the owner's account. A line without
+# "|" names the routes of the rows under it (", " between them); a row is a content and the statuses in ROLES order.
 TABLE = """
-GET /v1/posts/{post}                            | public          | 401 200 200 200 404 200 200
-GET /v1/posts/{post}                            | private_account | 401 200 200 404 404 404 200
-GET /v1/posts/{post}                            | followers_only  | 401 200 200 404 404 404 200
-GET /v1/posts/{post}                            | close_friends   | 401 200 404 404 404 404 200
-GET /v1/posts/{post}/comments                   | public          | 401 200 200 200 404 200 200
-GET /v1/posts/{post}/comments                   | private_account | 401 200 200 404 404 404 200
-GET /v1/posts/{post}/comments                   | followers_only  | 401 200 200 404 404 404 200
-GET /v1/posts/{post}/comments                   | close_friends   | 401 200 404 404 404 404 200
-POST /v1/posts/{post}/like                      | public          | 401 200 200 200 404 200 200
-POST /v1/posts/{post}/like                      | private_account | 401 200 200 404 404 404 200
-POST /v1/posts/{post}/like                      | followers_only  | 401 200 200 404 404 404 200
-POST /v1/posts/{post}/like                      | close_friends   | 401 200 404 404 404 404 200
-DELETE /v1/posts/{post}/like                    | public          | 401 200 200 200 404 200 200
-DELETE /v1/posts/{post}/like                    | private_account | 401 200 200 404 404 404 200
-DELETE /v1/posts/{post}/like                    | followers_only  | 401 200 200 404 404 404 200
-DELETE /v1/posts/{post}/like                    | close_friends   | 401 200 404 404 404 404 200
-POST /v1/posts/{post}/comments                  | public          | 401 200 200 200 404 200 200
-POST /v1/posts/{post}/comments                  | private_account | 401 200 200 404 404 404 200
-POST /v1/posts/{post}/comments                  | followers_only  | 401 200 200 404 404 404 200
-POST /v1/posts/{post}/comments                  | close_friends   | 401 200 404 404 404 404 200
-POST /v1/posts/{post}/shares                    | public          | 401 200 200 200 404 200 200
-POST /v1/posts/{post}/shares                    | private_account | 401 200 200 404 404 404 200
-POST /v1/posts/{post}/shares                    | followers_only  | 401 200 200 404 404 404 200
-POST /v1/posts/{post}/shares                    | close_friends   | 401 200 404 404 404 404 200
-DELETE /v1/posts/{post}/comments/{comment}      | public          | 401 200 403 403 404 403 403
-DELETE /v1/posts/{post}/comments/{comment}      | private_account | 401 200 403 404 404 404 403
-DELETE /v1/posts/{post}/comments/{comment}      | followers_only  | 401 200 403 404 404 404 403
-DELETE /v1/posts/{post}/comments/{comment}      | close_friends   | 401 200 404 404 404 404 403
-DELETE /v1/posts/{post}                         | public          | 401 200 403 403 404 403 403
-DELETE /v1/posts/{post}                         | private_account | 401 200 403 404 404 404 403
-DELETE /v1/posts/{post}                         | followers_only  | 401 200 403 404 404 404 403
-DELETE /v1/posts/{post}                         | close_friends   | 401 200 404 404 404 404 403
-GET /v1/users/{user}                            | public          | 401 200 200 200 200 200 200
-GET /v1/users/{user}                            | private_account | 401 200 200 200 200 200 200
-GET /v1/users/{user}/posts                      | public          | 401 200 200 200 200 200 200
-GET /v1/users/{user}/posts                      | private_account | 401 200 200 200 200 200 200
-GET /v1/users/{user}/followers                  | public          | 401 200 200 200 403 200 200
-GET /v1/users/{user}/followers                  | private_account | 401 200 200 403 403 403 200
-GET /v1/users/{user}/following                  | public          | 401 200 200 200 403 200 200
-GET /v1/users/{user}/following                  | private_account | 401 200 200 403 403 403 200
-POST /v1/users/{user}/follow                    | public          | 401 400 200 200 403 200 200
-POST /v1/users/{user}/follow                    | private_account | 401 400 200 200 403 200 200
-DELETE /v1/users/{user}/follow                  | public          | 401 400 200 200 200 200 200
-DELETE /v1/users/{user}/follow                  | private_account | 401 400 200 200 200 200 200
-POST /v1/users/{user}/block                     | public          | 401 400 200 200 200 200 200
-POST /v1/users/{user}/block                     | private_account | 401 400 200 200 200 200 200
-PUT /v1/close-friends/{user}                    | public          | 401 400 200 200 403 200 200
-PUT /v1/close-friends/{user}                    | private_account | 401 400 200 200 403 200 200
+GET /v1/posts/{post}, GET /v1/posts/{post}/comments, POST /v1/posts/{post}/like, DELETE /v1/posts/{post}/like, \
+POST /v1/posts/{post}/comments, POST /v1/posts/{post}/shares
+  public          | 401 200 200 200 404 200 200
+  private_account | 401 200 200 404 404 404 200
+  followers_only  | 401 200 200 404 404 404 200
+  close_friends   | 401 200 404 404 404 404 200
+DELETE /v1/posts/{post}/comments/{comment}, DELETE /v1/posts/{post}
+  public          | 401 200 403 403 404 403 403
+  private_account | 401 200 403 404 404 404 403
+  followers_only  | 401 200 403 404 404 404 403
+  close_friends   | 401 200 404 404 404 404 403
+GET /v1/users/{user}, GET /v1/users/{user}/posts
+  public          | 401 200 200 200 200 200 200
+  private_account | 401 200 200 200 200 200 200
+GET /v1/users/{user}/followers, GET /v1/users/{user}/following
+  public          | 401 200 200 200 403 200 200
+  private_account | 401 200 200 403 403 403 200
+POST /v1/users/{user}/follow, PUT /v1/close-friends/{user}
+  public          | 401 400 200 200 403 200 200
+  private_account | 401 400 200 200 403 200 200
+DELETE /v1/users/{user}/follow, POST /v1/users/{user}/block
+  public          | 401 400 200 200 200 200 200
+  private_account | 401 400 200 200 200 200 200
 """
 
 # Routes that change the caller's relationship to the owner (or delete the content): each of their cells gets a
@@ -100,46 +75,50 @@ MUTATING = {
 
 @dataclass(frozen=True)
 class Cell:
-    method: str
-    path: str
+    route: str
+    """"GET /v1/posts/{post}": the method and the path template"""
     content: str
     role: str
     status: int
 
     @property
-    def route(self) -> str:
-        return f"{self.method} {self.path}"
+    def method(self) -> str:
+        return self.route.split(" ", 1)[0]
 
     @property
-    def id(self) -> str:
-        return f"{self.route}|{self.content}|{self.role}"
+    def path(self) -> str:
+        return self.route.split(" ", 1)[1]
 
 
-def rows() -> list[tuple[str, str, list[int]]]:
-    """(route, content, statuses in ROLES order) per line of TABLE."""
-    parsed = []
+def groups() -> list[tuple[list[str], list[tuple[str, list[int]]]]]:
+    """TABLE as (routes, [(content, statuses in ROLES order)]) groups."""
+    parsed: list[tuple[list[str], list[tuple[str, list[int]]]]] = []
     for line in TABLE.strip().splitlines():
-        route, content, statuses = (part.strip() for part in line.split("|"))
+        if "|" not in line:
+            parsed.append(([route.strip() for route in line.split(",")], []))
+            continue
+        content, statuses = (part.strip() for part in line.split("|"))
         codes = [int(code) for code in statuses.split()]
         assert len(codes) == len(ROLES) and content in CONTENTS, line
-        parsed.append((route, content, codes))
+        parsed[-1][1].append((content, codes))
     return parsed
 
 
 def cells() -> list[Cell]:
-    found: list[Cell] = []
-    for route, content, codes in rows():
-        method, path = route.split(" ", 1)
-        found.extend(Cell(method, path, content, role, code) for role, code in zip(ROLES, codes, strict=True))
-    return found
+    return [
+        Cell(route, content, role, code)
+        for routes, rows in groups()
+        for route in routes
+        for content, codes in rows
+        for role, code in zip(ROLES, codes, strict=True)
+    ]
 
 
 def render_markdown() -> str:
-    """The table as docs/authorization.md shows it."""
-    lines = [
-        "| route | content | " + " | ".join(ROLES) + " |",
-        "|---|---|" + "---|" * len(ROLES),
-    ]
-    for route, content, codes in rows():
-        lines.append(f"| `{route}` | {content} | " + " | ".join(str(code) for code in codes) + " |")
+    """The table as docs/authorization.md shows it: one row per group of routes and content."""
+    lines = ["| routes | content | " + " | ".join(ROLES) + " |", "|---|---|" + "---|" * len(ROLES)]
+    for routes, rows in groups():
+        for index, (content, codes) in enumerate(rows):  # the routes on their group's first row only
+            names = "<br>".join(f"`{route}`" for route in routes) if index == 0 else ""
+            lines.append(f"| {names} | {content} | " + " | ".join(map(str, codes)) + " |")
     return "\n".join(lines) + "\n"

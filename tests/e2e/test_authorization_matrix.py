@@ -22,19 +22,14 @@ from feedmesh.graph.v1 import graph_service_pb2_grpc as graph_grpc
 from services.common.identity import USER_ID_HEADER
 from services.common.polling import wait_for_sync
 from stack.settings import StackSettings
-from tests.e2e.authorization_matrix import MUTATING, ROLES, SEES, Cell, cells
+from tests.e2e.authorization_matrix import CONTENTS, MUTATING, ROLES, SEES, Cell, cells
 from tests.e2e.conftest import Gateway, User
 
 pytestmark = pytest.mark.e2e
 
 VIEWERS = tuple(role for role in ROLES if role not in ("anonymous", "owner"))
 FOLLOWING_ROLES = ("follower", "close_friend")
-POST_VISIBILITY = {
-    "public": "PUBLIC",
-    "private_account": "PUBLIC",
-    "followers_only": "FOLLOWERS",
-    "close_friends": "CLOSE_FRIENDS",
-}
+POST_VISIBILITY = dict(zip(CONTENTS, ("PUBLIC", "PUBLIC", "FOLLOWERS", "CLOSE_FRIENDS"), strict=True))
 
 
 @dataclass
@@ -131,7 +126,7 @@ def _url(client: httpx.Client, world: World, cell: Cell) -> str:
 CELLS = cells()
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=[cell.id for cell in CELLS])
+@pytest.mark.parametrize("cell", CELLS, ids=[f"{cell.route}|{cell.content}|{cell.role}" for cell in CELLS])
 def test_cell(cell: Cell, world: World, client: httpx.Client, new_user: Callable[..., User]) -> None:
     caller = _caller(client, world, cell)
     if caller is None and cell.role != "anonymous":
@@ -141,7 +136,7 @@ def test_cell(cell: Cell, world: World, client: httpx.Client, new_user: Callable
     body = {"text": f"a comment {time.time_ns()}"} if cell.route == "POST /v1/posts/{post}/comments" else None
     headers = caller.auth if caller is not None else {}
     reply = client.request(cell.method, url, json=body, headers=headers)
-    assert reply.status_code == cell.status, f"{cell.id}: {reply.status_code} {reply.text}"
+    assert reply.status_code == cell.status, f"{cell}: {reply.status_code} {reply.text}"
     if reply.status_code != 200:
         assert reply.json()["code"] > 0 and reply.json()["message"]
 
