@@ -41,6 +41,7 @@ EXCLUDED = {
     "/feedmesh.lake.internal.v1.LakeService/Flush",
 }
 MAX_DEPTH = 3
+MAX_REPEATED = 20_000
 
 INT_RANGES = {
     d.FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
@@ -110,10 +111,17 @@ def _value(field: d.FieldDescriptor, depth: int) -> st.SearchStrategy[Any]:
     return _scalar(field)
 
 
-def _repeated(element: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
-    # Thousands of elements are one value repeated: Hypothesis would take long to draw each.
-    many = st.builds(lambda value, n: [value] * n, element, st.integers(1000, 20_000))
-    return st.one_of(st.lists(element, max_size=6), many)
+def _repeated(field: d.FieldDescriptor, depth: int) -> st.SearchStrategy[list[Any]]:
+    """A few elements of any value, or thousands of one small value (the same object repeated: cheap to draw, and a
+    message of thousands of long strings would be gigabytes on the client)."""
+    if field.type == d.FieldDescriptor.TYPE_MESSAGE:
+        small: st.SearchStrategy[Any] = st.just(message_factory.GetMessageClass(_entry(field))())
+    elif field.type in (d.FieldDescriptor.TYPE_STRING, d.FieldDescriptor.TYPE_BYTES):
+        small = _scalar(field).filter(lambda value: len(value) <= 16)
+    else:
+        small = _scalar(field)
+    many = st.builds(lambda value, n: [value] * n, small, st.integers(1000, MAX_REPEATED))
+    return st.one_of(st.lists(_value(field, depth), max_size=6), many)
 
 
 def _is_map(field: d.FieldDescriptor) -> bool:
@@ -131,7 +139,7 @@ def messages(descriptor: Any, depth: int = 0) -> st.SearchStrategy[Message]:
             key, value = _entry(field).fields_by_name["key"], _entry(field).fields_by_name["value"]
             optional[field.name] = st.dictionaries(_scalar(key), _value(value, depth), max_size=5)
         elif field.is_repeated:
-            optional[field.name] = _repeated(_value(field, depth))
+            optional[field.name] = _repeated(field, depth)
         else:
             optional[field.name] = _value(field, depth)
     return st.fixed_dictionaries({}, optional=optional).map(lambda values: _build(cls, descriptor, values))
