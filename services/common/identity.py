@@ -8,6 +8,8 @@ import grpc
 from services.common.errors import Unauthenticated
 
 USER_ID_HEADER = "x-feedmesh-user-id"
+# Ids are int64 (snowflakes): a larger number would fail later, in a proto field or a SQL parameter, as INTERNAL.
+MAX_USER_ID = 2**63 - 1
 
 
 def caller_id(context: grpc.aio.ServicerContext) -> int:
@@ -19,7 +21,7 @@ def caller_id(context: grpc.aio.ServicerContext) -> int:
                 user_id = int(raw)
             except ValueError:
                 break
-            if user_id > 0:
+            if 0 < user_id <= MAX_USER_ID:
                 return user_id
             break
     raise Unauthenticated("no authenticated caller", reason="CALLER_UNKNOWN")

@@ -97,13 +97,13 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
     async def ListFollowers(
         self, request: pb.ListFollowersRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListFollowersResponse:
-        caller_id(context)
-        cards, cursor = await self.queries.list_followers(request.user_id, request.cursor, request.limit)
+        viewer_id = caller_id(context)
+        cards, cursor = await self.queries.list_followers(viewer_id, request.user_id, request.cursor, request.limit)
         return pb.ListFollowersResponse(users=[user_message(c) for c in cards], next_cursor=cursor)
 
     async def ListFollowing(
         self, request: pb.ListFollowingRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListFollowingResponse:
-        caller_id(context)
-        cards, cursor = await self.queries.list_following(request.user_id, request.cursor, request.limit)
+        viewer_id = caller_id(context)
+        cards, cursor = await self.queries.list_following(viewer_id, request.user_id, request.cursor, request.limit)
         return pb.ListFollowingResponse(users=[user_message(c) for c in cards], next_cursor=cursor)

@@ -9,7 +9,7 @@ from services.common.errors import NotFound
 from services.common.pagination import page_limit
 from services.graph.app.ports import GraphCache, GraphReader, UserDirectory
 from services.graph.domain import paging, rules
-from services.graph.domain.model import Counts, FolloweeSplit, FollowerIdsPage, UserCard
+from services.graph.domain.model import Counts, FolloweeSplit, FollowerIdsPage, Relationship, UserCard
 
 
 class Queries:
@@ -39,11 +39,6 @@ class Queries:
         counts = await self._counts([u for u in user_ids if u in profiles])
         return [UserCard(profiles[u], counts.get(u, Counts())) for u in user_ids if u in profiles]
 
-    async def _require_user(self, user_id: int) -> None:
-        rules.check_user_id(user_id)
-        if user_id not in await self.directory.get_many([user_id]):
-            raise NotFound(f"user {user_id} does not exist", reason="USER_NOT_FOUND")
-
     async def get_user(self, user_id: int) -> UserCard:
         rules.check_user_id(user_id)
         cards = await self._cards([user_id])
@@ -56,15 +51,24 @@ class Queries:
         wanted = rules.check_counts_users(user_ids)
         return await self._counts(wanted) if wanted else {}
 
-    async def list_followers(self, user_id: int, cursor: str, limit: int) -> tuple[list[UserCard], str]:
+    async def _require_lists_visible(self, viewer_id: int, user_id: int) -> None:
+        rules.check_user_id(user_id)
+        profiles = await self.directory.get_many([user_id])
+        if user_id not in profiles:
+            raise NotFound(f"user {user_id} does not exist", reason="USER_NOT_FOUND")
+        if viewer_id != user_id:
+            relationship = (await self.reader.relationships(viewer_id, [user_id])).get(user_id, Relationship())
+            rules.check_lists_visible(owner_private=profiles[user_id].private, relationship=relationship)
+
+    async def list_followers(self, viewer_id: int, user_id: int, cursor: str, limit: int) -> tuple[list[UserCard], str]:
         size, before = page_limit(limit), paging.decode_before(cursor)
-        await self._require_user(user_id)
+        await self._require_lists_visible(viewer_id, user_id)
         rows = await self.reader.followers_page(user_id, before, size + 1)
         return await self._page(rows, size)
 
-    async def list_following(self, user_id: int, cursor: str, limit: int) -> tuple[list[UserCard], str]:
+    async def list_following(self, viewer_id: int, user_id: int, cursor: str, limit: int) -> tuple[list[UserCard], str]:
         size, before = page_limit(limit), paging.decode_before(cursor)
-        await self._require_user(user_id)
+        await self._require_lists_visible(viewer_id, user_id)
         rows = await self.reader.following_page(user_id, before, size + 1)
         return await self._page(rows, size)
 

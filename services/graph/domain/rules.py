@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.common.errors import InvalidArgument
-from services.graph.domain.model import FolloweeSplit
+from services.common.errors import InvalidArgument, PermissionDenied
+from services.graph.domain.model import FolloweeSplit, Relationship
 
 MAX_VISIBILITY_CANDIDATES = 1000
 MAX_COUNTS_USERS = 1000
@@ -34,6 +34,18 @@ def check_counts_users(user_ids: Iterable[int]) -> list[int]:
     for user_id in wanted:
         check_user_id(user_id)
     return wanted
+
+
+def check_lists_visible(*, owner_private: bool, relationship: Relationship) -> None:
+    """Whom an account follows and who follows it are its relationships: hidden from a user blocked either way, and a
+    private account's from everyone but its approved followers (as its posts are). The owner is never asked."""
+    if relationship.blocked:
+        raise PermissionDenied("you cannot see this user's followers or followings", reason="BLOCKED")
+    if owner_private and not relationship.follows:
+        raise PermissionDenied(
+            "this account is private: only its approved followers see its followers and followings",
+            reason="PRIVATE_ACCOUNT",
+        )
 
 
 def is_celebrity(follower_count: int, threshold: int) -> bool:

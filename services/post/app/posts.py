@@ -115,12 +115,8 @@ class PostUseCases:
             post = await self.repo.get(conn, post_id)
         if post is None or not post.live:
             raise _not_found()
-        if viewer_id != post.author_id:
-            [visible] = await self.visibility.visible(
-                viewer_id, [VisibilityQuery(post.id, post.author_id, post.visibility)]
-            )
-            if not visible:
-                raise _not_found()
+        if not await self._visible_to(viewer_id, post):
+            raise _not_found()
         stats = await self.stats.stats(viewer_id, [post.id])
         return PostView(post, stats.get(post.id, NO_STATS))
 
@@ -131,7 +127,9 @@ class PostUseCases:
             if post is None:
                 raise _not_found()
             if post.author_id != caller_id:
-                if not post.live:
+                # Refused as GetPost would: a post the caller may not see does not exist for them (a 403 would tell
+                # a stranger that a private post is there).
+                if not post.live or not await self._visible_to(caller_id, post):
                     raise _not_found()
                 raise PermissionDenied("only the author may delete a post", reason="NOT_POST_AUTHOR")
             if post.live:  # deleting again changes nothing and emits nothing
@@ -140,6 +138,14 @@ class PostUseCases:
         # Committed: readers that cache post content learn it on their next read (marked again on a repeated delete,
         # so a client's retry repairs a mark that failed).
         await self.tombstones.mark([post.id])
+
+    async def _visible_to(self, viewer_id: int, post: Post) -> bool:
+        if viewer_id == post.author_id:
+            return True
+        [visible] = await self.visibility.visible(
+            viewer_id, [VisibilityQuery(post.id, post.author_id, post.visibility)]
+        )
+        return visible
 
     async def list_user_posts(self, viewer_id: int, author_id: int, cursor: str, limit: int) -> PostPage:
         require_positive(author_id, "user_id")

@@ -6,6 +6,7 @@ import time
 
 import grpc
 from feedmesh.ranking.internal.v1 import ranking_service_pb2, ranking_service_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.errors import InvalidArgument
 from services.common.ranking_features import Candidate
@@ -13,6 +14,16 @@ from services.ranking.app.scoring import ScorePosts
 
 SERVICE_NAME = "feedmesh.ranking.internal.v1.RankingService"
 MAX_CANDIDATES = 1000
+
+
+def _nanoseconds(moment: Timestamp) -> int:
+    # protobuf refuses out-of-range seconds or nanos with a ValueError: a caller's mistake, not an INTERNAL
+    try:
+        return int(moment.ToNanoseconds())
+    except ValueError as invalid:
+        raise InvalidArgument(
+            f"a candidate's create_time is not a valid timestamp: {invalid}", reason="BAD_TIME"
+        ) from None
 
 
 class RankingServicer(ranking_service_pb2_grpc.RankingServiceServicer):
@@ -35,7 +46,7 @@ class RankingServicer(ranking_service_pb2_grpc.RankingServiceServicer):
         candidates = [
             Candidate(
                 author_id=c.author_id,
-                age_hours=(now_ns - c.create_time.ToNanoseconds()) / 3.6e12,
+                age_hours=(now_ns - _nanoseconds(c.create_time)) / 3.6e12,
                 likes=c.like_count,
                 comments=c.comment_count,
                 shares=c.share_count,

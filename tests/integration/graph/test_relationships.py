@@ -257,3 +257,35 @@ async def test_list_errors(mesh: Mesh) -> None:
     assert await status_of(bad_limit) == grpc.StatusCode.INVALID_ARGUMENT
     unknown = mesh.graph.ListFollowers(pb.ListFollowersRequest(user_id=UNKNOWN_USER), metadata=as_user(alice))
     assert await status_of(unknown) == grpc.StatusCode.NOT_FOUND
+
+
+async def test_who_may_list_followers_and_followings(mesh: Mesh) -> None:
+    """A private account's lists only to itself and its approved followers; anyone's not to a user blocked either
+    way (PERMISSION_DENIED, with the reason)."""
+    private, public = await mesh.new_user(private=True), await mesh.new_user()
+    follower, requester, stranger, blocked = [await mesh.new_user() for _ in range(4)]
+    await follow(mesh, follower, private)
+    await mesh.graph.ApproveFollowRequest(pb.ApproveFollowRequestRequest(user_id=follower), metadata=as_user(private))
+    await follow(mesh, requester, private)  # stays pending
+    for owner in (private, public):
+        await mesh.graph.BlockUser(pb.BlockUserRequest(user_id=blocked), metadata=as_user(owner))
+
+    async def refusal(viewer: int, owner: int) -> str | None:
+        try:
+            await mesh.graph.ListFollowers(pb.ListFollowersRequest(user_id=owner), metadata=as_user(viewer))
+        except grpc.aio.AioRpcError as followers_error:
+            with pytest.raises(grpc.aio.AioRpcError) as following_error:
+                await mesh.graph.ListFollowing(pb.ListFollowingRequest(user_id=owner), metadata=as_user(viewer))
+            assert followers_error.code() == following_error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            return str(dict(followers_error.trailing_metadata() or ()).get("reason") or followers_error.details())
+        await mesh.graph.ListFollowing(pb.ListFollowingRequest(user_id=owner), metadata=as_user(viewer))
+        return None
+
+    assert await refusal(private, private) is None and await refusal(follower, private) is None
+    assert await refusal(stranger, public) is None and await refusal(requester, public) is None
+    for viewer in (stranger, requester):
+        assert "private" in str(await refusal(viewer, private))
+    for owner in (private, public):
+        assert await refusal(blocked, owner) is not None
+        # the block holds both ways: the blocker does not list the blocked user's relationships either
+        assert await refusal(owner, blocked) is not None

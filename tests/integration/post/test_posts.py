@@ -155,7 +155,8 @@ async def test_get_refusals(mesh: Mesh) -> None:
 
 
 async def test_delete(mesh: Mesh, pg_conn: asyncpg.Connection) -> None:
-    user, stranger = author(), author()
+    # real accounts: a stranger may see the post of a known author only (unknown authors' posts are no one's)
+    (user, _), (stranger, _) = await mesh.new_user(), await mesh.new_user()
     post = await create(mesh, user, "short-lived")
     request = pb.DeletePostRequest(post_id=post.id)
 

@@ -157,3 +157,24 @@ async def test_unknown_author_lists_nothing(mesh: Mesh) -> None:
     viewer, _ = await mesh.new_user(prefix="vn")
     page = await mesh.post.ListUserPosts(pb.ListUserPostsRequest(user_id=987654321987), metadata=as_user(viewer))
     assert list(page.posts) == [] and page.next_cursor == ""
+
+
+async def test_deleting_a_post_one_may_not_see_is_not_found(mesh: Mesh) -> None:
+    """PERMISSION_DENIED would tell a stranger that the post exists: it is NOT_FOUND, as for GetPost."""
+    author, _ = await mesh.new_user(prefix="da")
+    stranger, _ = await mesh.new_user(prefix="ds")
+    private_author, _ = await mesh.new_user(private=True, prefix="dp")
+    hidden = [
+        await post(mesh, author, "followers only", FOLLOWERS),
+        await post(mesh, author, "close friends", CLOSE_FRIENDS),
+        await post(mesh, private_author, "private account", PUBLIC),
+    ]
+    for post_id in hidden:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await mesh.post.DeletePost(pb.DeletePostRequest(post_id=post_id), metadata=as_user(stranger))
+        assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+        assert await can_get(mesh, author if post_id != hidden[2] else private_author, post_id)  # not deleted
+    public = await post(mesh, author, "for all", PUBLIC)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await mesh.post.DeletePost(pb.DeletePostRequest(post_id=public), metadata=as_user(stranger))
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED

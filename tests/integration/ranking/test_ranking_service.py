@@ -140,3 +140,13 @@ async def test_experiments_from_the_reloaded_file_assign_stable_arms(ranking: Ra
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await ranking.stub.ScorePosts(request(viewers[0], candidate(1, author, 1), experiment="cold/heuristic"))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_an_invalid_create_time_is_invalid_argument(ranking: Ranking) -> None:
+    """protobuf refuses to convert an out-of-range timestamp: the caller's mistake, not an INTERNAL."""
+    for seconds, nanos in ((0, -1), (0, 2_000_000_000), (2**62, 0)):
+        bad = candidate(new_id(), new_id(), 1)
+        bad.create_time.seconds, bad.create_time.nanos = seconds, nanos
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await ranking.stub.ScorePosts(request(new_id(), bad))
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (seconds, nanos)

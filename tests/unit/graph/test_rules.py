@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.errors import InvalidArgument
+from services.common.errors import InvalidArgument, PermissionDenied
 from services.graph.domain import rules
+from services.graph.domain.model import Relationship
 
 
 def test_celebrity_threshold_is_inclusive() -> None:
@@ -41,3 +42,24 @@ def test_counts_users_limit_repeats_and_ids() -> None:
         rules.check_counts_users(range(1, 1002))
     with pytest.raises(InvalidArgument):
         rules.check_counts_users([4, 0])
+
+
+@pytest.mark.parametrize(
+    ("private", "relationship", "reason"),
+    [
+        (False, Relationship(), None),
+        (False, Relationship(blocked=True), "BLOCKED"),
+        (True, Relationship(follows=True), None),
+        (True, Relationship(follows=True, close_friend=True), None),
+        (True, Relationship(), "PRIVATE_ACCOUNT"),
+        (True, Relationship(close_friend=True), "PRIVATE_ACCOUNT"),
+        (True, Relationship(blocked=True), "BLOCKED"),
+    ],
+)
+def test_who_sees_an_accounts_lists(private: bool, relationship: Relationship, reason: str | None) -> None:
+    if reason is None:
+        rules.check_lists_visible(owner_private=private, relationship=relationship)
+        return
+    with pytest.raises(PermissionDenied) as refused:
+        rules.check_lists_visible(owner_private=private, relationship=relationship)
+    assert refused.value.reason == reason

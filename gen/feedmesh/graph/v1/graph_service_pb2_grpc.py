@@ -197,14 +197,16 @@ class GraphServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListFollowers(self, request, context):
-        """Lists a user's followers, most recent first.
+        """Lists a user's followers, most recent first. PERMISSION_DENIED to a user blocked either way and, for a
+        private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListFollowing(self, request, context):
-        """Lists the accounts a user follows, most recent first.
+        """Lists the accounts a user follows, most recent first. PERMISSION_DENIED to a user blocked either way and,
+        for a private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -89,7 +89,8 @@ class PostServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeletePost(self, request, context):
-        """Soft-deletes a post. PERMISSION_DENIED unless the caller is the author; NOT_FOUND when it does not exist.
+        """Soft-deletes a post. PERMISSION_DENIED when the caller may see it but is not the author; NOT_FOUND when it
+        does not exist or the caller may not see it.
         Deleting again changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

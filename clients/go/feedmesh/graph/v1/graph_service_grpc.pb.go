@@ -73,9 +73,11 @@ type GraphServiceClient interface {
 	AddCloseFriend(ctx context.Context, in *AddCloseFriendRequest, opts ...grpc.CallOption) (*AddCloseFriendResponse, error)
 	// Takes a user off the caller's close-friends list. Idempotent.
 	RemoveCloseFriend(ctx context.Context, in *RemoveCloseFriendRequest, opts ...grpc.CallOption) (*RemoveCloseFriendResponse, error)
-	// Lists a user's followers, most recent first.
+	// Lists a user's followers, most recent first. PERMISSION_DENIED to a user blocked either way and, for a
+	// private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
 	ListFollowers(ctx context.Context, in *ListFollowersRequest, opts ...grpc.CallOption) (*ListFollowersResponse, error)
-	// Lists the accounts a user follows, most recent first.
+	// Lists the accounts a user follows, most recent first. PERMISSION_DENIED to a user blocked either way and,
+	// for a private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
 	ListFollowing(ctx context.Context, in *ListFollowingRequest, opts ...grpc.CallOption) (*ListFollowingResponse, error)
 }
 
@@ -255,9 +257,11 @@ type GraphServiceServer interface {
 	AddCloseFriend(context.Context, *AddCloseFriendRequest) (*AddCloseFriendResponse, error)
 	// Takes a user off the caller's close-friends list. Idempotent.
 	RemoveCloseFriend(context.Context, *RemoveCloseFriendRequest) (*RemoveCloseFriendResponse, error)
-	// Lists a user's followers, most recent first.
+	// Lists a user's followers, most recent first. PERMISSION_DENIED to a user blocked either way and, for a
+	// private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
 	ListFollowers(context.Context, *ListFollowersRequest) (*ListFollowersResponse, error)
-	// Lists the accounts a user follows, most recent first.
+	// Lists the accounts a user follows, most recent first. PERMISSION_DENIED to a user blocked either way and,
+	// for a private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
 	ListFollowing(context.Context, *ListFollowingRequest) (*ListFollowingResponse, error)
 	mustEmbedUnimplementedGraphServiceServer()
 }

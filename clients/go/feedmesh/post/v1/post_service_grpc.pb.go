@@ -45,7 +45,8 @@ type PostServiceClient interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetPost(ctx context.Context, in *GetPostRequest, opts ...grpc.CallOption) (*Post, error)
-	// Soft-deletes a post. PERMISSION_DENIED unless the caller is the author; NOT_FOUND when it does not exist.
+	// Soft-deletes a post. PERMISSION_DENIED when the caller may see it but is not the author; NOT_FOUND when it
+	// does not exist or the caller may not see it.
 	// Deleting again changes nothing.
 	DeletePost(ctx context.Context, in *DeletePostRequest, opts ...grpc.CallOption) (*DeletePostResponse, error)
 	// Lists an author's posts that the caller may see, newest first.
@@ -120,7 +121,8 @@ type PostServiceServer interface {
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetPost(context.Context, *GetPostRequest) (*Post, error)
-	// Soft-deletes a post. PERMISSION_DENIED unless the caller is the author; NOT_FOUND when it does not exist.
+	// Soft-deletes a post. PERMISSION_DENIED when the caller may see it but is not the author; NOT_FOUND when it
+	// does not exist or the caller may not see it.
 	// Deleting again changes nothing.
 	DeletePost(context.Context, *DeletePostRequest) (*DeletePostResponse, error)
 	// Lists an author's posts that the caller may see, newest first.

@@ -692,7 +692,8 @@ export const GraphService: GenService<{
     output: typeof RemoveCloseFriendResponseSchema;
   },
   /**
-   * Lists a user's followers, most recent first.
+   * Lists a user's followers, most recent first. PERMISSION_DENIED to a user blocked either way and, for a
+   * private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.ListFollowers
    */
@@ -702,7 +703,8 @@ export const GraphService: GenService<{
     output: typeof ListFollowersResponseSchema;
   },
   /**
-   * Lists the accounts a user follows, most recent first.
+   * Lists the accounts a user follows, most recent first. PERMISSION_DENIED to a user blocked either way and,
+   * for a private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.ListFollowing
    */

@@ -210,7 +210,8 @@ export const PostService: GenService<{
     output: typeof PostSchema;
   },
   /**
-   * Soft-deletes a post. PERMISSION_DENIED unless the caller is the author; NOT_FOUND when it does not exist.
+   * Soft-deletes a post. PERMISSION_DENIED when the caller may see it but is not the author; NOT_FOUND when it
+   * does not exist or the caller may not see it.
    * Deleting again changes nothing.
    *
    * @generated from rpc feedmesh.post.v1.PostService.DeletePost
