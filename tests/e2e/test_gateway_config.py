@@ -26,12 +26,15 @@ def test_overrides_render_and_validate(tmp_path: Path) -> None:
             "FEEDMESH_RATE_READ_PER_MIN": "7",
             "FEEDMESH_GATEWAY_POST_ENDPOINTS": "127.0.0.1:50053,127.0.0.1:60053",  # two replicas
             "FEEDMESH_CORS_ORIGINS": "https://app.example,*",
+            "FEEDMESH_GATEWAY_MAX_CONNECTIONS": "33",
+            "FEEDMESH_GATEWAY_REQUEST_TIMEOUT_SECONDS": "7",
         }
     )
     assert settings.endpoints["post"] == (("127.0.0.1", 50053), ("127.0.0.1", 60053))
     config = render(settings, tmp_path)
     text = config.read_text()
     assert "port_value: 18081" in text and "max_tokens: 7," in text and "60053" in text
+    assert "max_connections: 33" in text and "request_timeout: 7s" in text
     assert process.validate(config).returncode == 0
 
 
