@@ -11,7 +11,7 @@ render with a message naming the variable.
 | FEEDMESH_GATEWAY_<SVC>_ENDPOINTS | FEEDMESH_<SVC>_TARGET | host:port,host:port... the replicas of a service |
 | FEEDMESH_GATEWAY_JWKS_CACHE_SECONDS | 60 | keep it under FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS |
 | FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
-| FEEDMESH_GATEWAY_MAX_HEADERS_KB | 32 | request line (URL) plus headers; larger get 431 |
+| FEEDMESH_GATEWAY_MAX_HEADERS_KB | 32 | request line (URL) plus headers; larger get 431 (at most 32) |
 | FEEDMESH_GATEWAY_MAX_HEADERS_COUNT | 64 | more request headers get 431 |
 | FEEDMESH_GATEWAY_HEADERS_TIMEOUT_SECONDS | 10 | headers not complete by then: the connection is closed (slowloris) |
 | FEEDMESH_GATEWAY_REQUEST_TIMEOUT_SECONDS | 30 | a request (headers and body) not complete by then gets 408 |
@@ -104,7 +104,7 @@ class GatewaySettings:
         return self.npm_modules / "swagger-ui-dist"
 
 
-def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
     raw = values.get(name, "")
     if raw == "":
         return default
@@ -114,6 +114,8 @@ def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -
         raise GatewaySettingsError(f"{name}={raw!r} is not an integer") from None
     if value < minimum:
         raise GatewaySettingsError(f"{name}={value} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise GatewaySettingsError(f"{name}={value} must be <= {maximum}")
     return value
 
 
@@ -171,7 +173,10 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         rate_write_per_min=_int(values, "FEEDMESH_RATE_WRITE_PER_MIN", defaults.rate_write_per_min),
         rate_public_per_min=_int(values, "FEEDMESH_RATE_PUBLIC_PER_MIN", defaults.rate_public_per_min),
         max_request_bytes=_int(values, "FEEDMESH_GATEWAY_MAX_BODY_BYTES", defaults.max_request_bytes),
-        max_request_headers_kb=_int(values, "FEEDMESH_GATEWAY_MAX_HEADERS_KB", defaults.max_request_headers_kb),
+        # the services accept twice this in metadata (services.common.server.MAX_METADATA_BYTES)
+        max_request_headers_kb=_int(
+            values, "FEEDMESH_GATEWAY_MAX_HEADERS_KB", defaults.max_request_headers_kb, maximum=32
+        ),
         max_headers_count=_int(values, "FEEDMESH_GATEWAY_MAX_HEADERS_COUNT", defaults.max_headers_count),
         request_headers_timeout_seconds=_int(
             values, "FEEDMESH_GATEWAY_HEADERS_TIMEOUT_SECONDS", defaults.request_headers_timeout_seconds

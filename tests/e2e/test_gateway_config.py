@@ -41,6 +41,8 @@ def test_overrides_render_and_validate(tmp_path: Path) -> None:
 def test_bad_settings_name_the_variable() -> None:
     with pytest.raises(GatewaySettingsError, match="FEEDMESH_RATE_WRITE_PER_MIN"):
         load_gateway_settings({"FEEDMESH_RATE_WRITE_PER_MIN": "lots"})
+    with pytest.raises(GatewaySettingsError, match="FEEDMESH_GATEWAY_MAX_HEADERS_KB"):
+        load_gateway_settings({"FEEDMESH_GATEWAY_MAX_HEADERS_KB": "64"})  # more than the services accept
     with pytest.raises(GatewaySettingsError, match="FEEDMESH_GATEWAY_GRAPH_ENDPOINTS"):
         load_gateway_settings({"FEEDMESH_GATEWAY_GRAPH_ENDPOINTS": "nohost"})
 
