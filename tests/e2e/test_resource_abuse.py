@@ -32,8 +32,8 @@ SLOW_HEADERS = b"GET /v1/feed HTTP/1.1\r\nHost: x\r\n"
 SLOW_BODY = b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
 READS = 100
 # The bound on a normal user's slowdown while SLOW_CONNECTIONS are held: p99 under abuse at most twice the p99 without
-# it plus 50 ms (a 2-core machine shared with the stack; Envoy's worker serves both).
-P99_FACTOR, P99_SLACK_S = 2.0, 0.05
+# it plus 100 ms (a 2-core machine shared with the stack; Envoy's worker serves both).
+P99_FACTOR, P99_SLACK_S = 2.0, 0.1
 
 
 @pytest.fixture
