@@ -62,4 +62,10 @@ class PgIdempotencyKeys:
 
     async def save_answer(self, conn: asyncpg.Connection, user_id: int, key: str, answer: Answer) -> Answer:
         stored = await conn.fetchval(_SAVE_ANSWER, user_id, key, encode_answer(answer))
+        if stored is None:
+            # A twin saved its answer after this statement's snapshot: our UPDATE waited for it and then skipped the
+            # row, but the statement's own SELECT still sees the old row. A new statement sees the twin's answer.
+            found = await self.find(conn, user_id, key)
+            stored_answer = found.answer if found is not None else None
+            return stored_answer or answer
         return decode_answer(stored) or answer
