@@ -14,8 +14,10 @@ LOCAL_REPLY_CODES: dict[int, tuple[int, str]] = {
     403: (7, "%LOCAL_REPLY_BODY%"),  # PERMISSION_DENIED: wrong audience (jwt_authn)
     404: (5, "%LOCAL_REPLY_BODY%"),  # NOT_FOUND: no such route (transcoder, router)
     405: (12, "%LOCAL_REPLY_BODY%"),  # UNIMPLEMENTED
+    408: (4, "request not received in time"),  # DEADLINE_EXCEEDED: over FEEDMESH_GATEWAY_REQUEST_TIMEOUT_SECONDS
     413: (8, "request body too large"),  # RESOURCE_EXHAUSTED: over FEEDMESH_GATEWAY_MAX_BODY_BYTES (buffer)
     429: (8, "rate limit exceeded; retry later"),  # RESOURCE_EXHAUSTED: over the budget (local_ratelimit)
+    431: (8, "request URL or headers too large"),  # RESOURCE_EXHAUSTED: over FEEDMESH_GATEWAY_MAX_HEADERS_KB / _COUNT
     500: (13, "%LOCAL_REPLY_BODY%"),  # INTERNAL
     502: (14, "%LOCAL_REPLY_BODY%"),  # UNAVAILABLE
     503: (14, "%LOCAL_REPLY_BODY%"),  # UNAVAILABLE: no healthy upstream, connection refused
@@ -28,8 +30,10 @@ GRPC_WEB_REPLY_CODES: dict[int, int] = {
     401: 16,  # UNAUTHENTICATED
     403: 7,  # PERMISSION_DENIED
     404: 12,  # UNIMPLEMENTED: no such method, an internal service
+    408: 4,  # DEADLINE_EXCEEDED: the request did not arrive in time
     413: 8,  # RESOURCE_EXHAUSTED: request too large
     429: 8,  # RESOURCE_EXHAUSTED: over the budget
+    431: 8,  # RESOURCE_EXHAUSTED: headers too large
     500: 13,  # INTERNAL
     502: 14,  # UNAVAILABLE
     503: 14,  # UNAVAILABLE

@@ -296,6 +296,13 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "grpc_read_paths": json.dumps(f"^({read_paths})$"),  # a quoted YAML scalar
         "internal_paths": json.dumps(INTERNAL_PATHS),
         "max_request_bytes": settings.max_request_bytes,
+        "max_request_headers_kb": settings.max_request_headers_kb,
+        "max_headers_count": settings.max_headers_count,
+        "request_headers_timeout": f"{settings.request_headers_timeout_seconds}s",
+        "request_timeout": f"{settings.request_timeout_seconds}s",
+        "stream_idle_timeout": f"{settings.stream_idle_seconds}s",
+        "max_connections": settings.max_connections,
+        "h2_max_concurrent_streams": settings.h2_max_concurrent_streams,
         "max_direct_response_bytes": max(
             4096, settings.openapi_path.stat().st_size + 1024, docs["docs_max_file_bytes"], web["web_max_file_bytes"]
         ),

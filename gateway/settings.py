@@ -11,6 +11,13 @@ render with a message naming the variable.
 | FEEDMESH_GATEWAY_<SVC>_ENDPOINTS | FEEDMESH_<SVC>_TARGET | host:port,host:port... the replicas of a service |
 | FEEDMESH_GATEWAY_JWKS_CACHE_SECONDS | 60 | keep it under FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS |
 | FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
+| FEEDMESH_GATEWAY_MAX_HEADERS_KB | 32 | request line (URL) plus headers; larger get 431 (at most 32) |
+| FEEDMESH_GATEWAY_MAX_HEADERS_COUNT | 64 | more request headers get 431 |
+| FEEDMESH_GATEWAY_HEADERS_TIMEOUT_SECONDS | 10 | headers not complete by then: the connection is closed (slowloris) |
+| FEEDMESH_GATEWAY_REQUEST_TIMEOUT_SECONDS | 30 | a request (headers and body) not complete by then gets 408 |
+| FEEDMESH_GATEWAY_STREAM_IDLE_SECONDS | 60 | a stream with no bytes either way for this long is reset |
+| FEEDMESH_GATEWAY_MAX_CONNECTIONS | 4096 | open connections of the public listener; more are closed at once |
+| FEEDMESH_GATEWAY_H2_MAX_STREAMS | 128 | concurrent HTTP/2 streams per connection |
 | FEEDMESH_MEDIA_CACHE_MAX_AGE | 86400 | Cache-Control max-age of GET /media/{ref} |
 | FEEDMESH_GATEWAY_STREAM_MAX_SECONDS | 3600 | a server stream is ended after this; clients reconnect |
 | FEEDMESH_DASHBOARD_PORT | 8081 | the operators' dashboard and its read-only Prometheus path, on 127.0.0.1 only |
@@ -53,6 +60,14 @@ class GatewaySettings:
     rate_public_per_min: int = 30
     rate_max_tracked: int = 100000  # users and addresses with a bucket of their own (least recently used go)
     max_request_bytes: int = 1024 * 1024
+    # Resource abuse (docs/resource-limits.md): each bound is what one client may hold of the gateway.
+    max_request_headers_kb: int = 32
+    max_headers_count: int = 64
+    request_headers_timeout_seconds: int = 10
+    request_timeout_seconds: int = 30
+    stream_idle_seconds: int = 60
+    max_connections: int = 4096
+    h2_max_concurrent_streams: int = 128
     route_timeout_seconds: int = 10
     read_try_timeout_seconds: int = 4
     # Server streams have no route timeout (they are meant to stay open) but end after this, so a gateway drains.
@@ -89,7 +104,7 @@ class GatewaySettings:
         return self.npm_modules / "swagger-ui-dist"
 
 
-def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
     raw = values.get(name, "")
     if raw == "":
         return default
@@ -99,6 +114,8 @@ def _int(values: Mapping[str, str], name: str, default: int, minimum: int = 1) -
         raise GatewaySettingsError(f"{name}={raw!r} is not an integer") from None
     if value < minimum:
         raise GatewaySettingsError(f"{name}={value} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise GatewaySettingsError(f"{name}={value} must be <= {maximum}")
     return value
 
 
@@ -156,6 +173,20 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         rate_write_per_min=_int(values, "FEEDMESH_RATE_WRITE_PER_MIN", defaults.rate_write_per_min),
         rate_public_per_min=_int(values, "FEEDMESH_RATE_PUBLIC_PER_MIN", defaults.rate_public_per_min),
         max_request_bytes=_int(values, "FEEDMESH_GATEWAY_MAX_BODY_BYTES", defaults.max_request_bytes),
+        # the services accept twice this in metadata (services.common.server.MAX_METADATA_BYTES)
+        max_request_headers_kb=_int(
+            values, "FEEDMESH_GATEWAY_MAX_HEADERS_KB", defaults.max_request_headers_kb, maximum=32
+        ),
+        max_headers_count=_int(values, "FEEDMESH_GATEWAY_MAX_HEADERS_COUNT", defaults.max_headers_count),
+        request_headers_timeout_seconds=_int(
+            values, "FEEDMESH_GATEWAY_HEADERS_TIMEOUT_SECONDS", defaults.request_headers_timeout_seconds
+        ),
+        request_timeout_seconds=_int(
+            values, "FEEDMESH_GATEWAY_REQUEST_TIMEOUT_SECONDS", defaults.request_timeout_seconds
+        ),
+        stream_idle_seconds=_int(values, "FEEDMESH_GATEWAY_STREAM_IDLE_SECONDS", defaults.stream_idle_seconds),
+        max_connections=_int(values, "FEEDMESH_GATEWAY_MAX_CONNECTIONS", defaults.max_connections),
+        h2_max_concurrent_streams=_int(values, "FEEDMESH_GATEWAY_H2_MAX_STREAMS", defaults.h2_max_concurrent_streams),
         cors_origins=origins or defaults.cors_origins,
         s3_bucket=values.get("FEEDMESH_S3_BUCKET", "") or defaults.s3_bucket,
         s3_host=s3.hostname,

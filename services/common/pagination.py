@@ -36,16 +36,23 @@ def encode_cursor(position: dict[str, Any]) -> str:
 
 
 _MALFORMED = "cursor is malformed: pass nextCursor from the previous page"
+# Every cursor we issue is a few dozen characters; a longer one is forged, and refusing it before decoding bounds
+# what a caller makes us parse (a deeply nested one would otherwise exhaust the JSON parser's recursion).
+MAX_CURSOR_CHARS = 1024
+# Positions are ids and counts stored as signed 64-bit integers in every store.
+_INT64 = range(-(2**63), 2**63)
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
     """The position a cursor encodes; {} for the first page."""
     if not cursor:
         return {}
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR") from None
     if not isinstance(value, dict):
         raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR")
@@ -57,6 +64,6 @@ def cursor_int(position: dict[str, Any], key: str) -> int | None:
     if key not in position:
         return None
     value = position[key]
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, int) or isinstance(value, bool) or value not in _INT64:
         raise InvalidArgument(_MALFORMED, reason="BAD_CURSOR")
     return value

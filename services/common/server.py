@@ -38,6 +38,12 @@ class ServiceBinding:
     add_to_server: Registrar
 
 
+# Whatever the gateway lets through must fit: its headers (FEEDMESH_GATEWAY_MAX_HEADERS_KB, 32 KiB at most) plus the
+# transcoder's copy of the URL in x-envoy-original-path. gRPC's own default (8 KiB soft, 16 KiB hard) answered a long
+# REST URL with RESOURCE_EXHAUSTED, which the gateway turns into a misleading 429; too long is the gateway's 431.
+MAX_METADATA_BYTES = 80 * 1024
+
+
 @dataclass
 class GrpcServer:
     settings: ServerSettings
@@ -54,7 +60,12 @@ class GrpcServer:
         """Binds, registers everything and starts serving; returns the bound port."""
         self.server = grpc.aio.server(
             interceptors=list(self.extra_interceptors) or None,
-            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+                ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+                ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
+            ],
         )
         registrar = InstrumentedRegistrar(self.server, Instrumentation(self.settings.service_name))
         for binding in self.bindings:

@@ -26,18 +26,23 @@ def test_overrides_render_and_validate(tmp_path: Path) -> None:
             "FEEDMESH_RATE_READ_PER_MIN": "7",
             "FEEDMESH_GATEWAY_POST_ENDPOINTS": "127.0.0.1:50053,127.0.0.1:60053",  # two replicas
             "FEEDMESH_CORS_ORIGINS": "https://app.example,*",
+            "FEEDMESH_GATEWAY_MAX_CONNECTIONS": "33",
+            "FEEDMESH_GATEWAY_REQUEST_TIMEOUT_SECONDS": "7",
         }
     )
     assert settings.endpoints["post"] == (("127.0.0.1", 50053), ("127.0.0.1", 60053))
     config = render(settings, tmp_path)
     text = config.read_text()
     assert "port_value: 18081" in text and "max_tokens: 7," in text and "60053" in text
+    assert "max_connections: 33" in text and "request_timeout: 7s" in text
     assert process.validate(config).returncode == 0
 
 
 def test_bad_settings_name_the_variable() -> None:
     with pytest.raises(GatewaySettingsError, match="FEEDMESH_RATE_WRITE_PER_MIN"):
         load_gateway_settings({"FEEDMESH_RATE_WRITE_PER_MIN": "lots"})
+    with pytest.raises(GatewaySettingsError, match="FEEDMESH_GATEWAY_MAX_HEADERS_KB"):
+        load_gateway_settings({"FEEDMESH_GATEWAY_MAX_HEADERS_KB": "64"})  # more than the services accept
     with pytest.raises(GatewaySettingsError, match="FEEDMESH_GATEWAY_GRAPH_ENDPOINTS"):
         load_gateway_settings({"FEEDMESH_GATEWAY_GRAPH_ENDPOINTS": "nohost"})
 

@@ -19,7 +19,7 @@ from tests.unit.test_gateway_internal_services import routes_of
 
 def _public_listener(config: dict[str, Any]) -> dict[str, Any]:
     listener = next(item for item in config["static_resources"]["listeners"] if item["name"] == "public")
-    manager: dict[str, Any] = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    manager: dict[str, Any] = listener["filter_chains"][0]["filters"][-1]["typed_config"]  # the terminal filter
     return manager
 
 

@@ -39,6 +39,7 @@ def routes_of(config: dict[str, Any]) -> list[dict[str, Any]]:
         for listener in config["static_resources"]["listeners"]
         for chain in listener["filter_chains"]
         for chain_filter in chain["filters"]
+        if chain_filter["name"] == "envoy.filters.network.http_connection_manager"
     ]
     return [route for m in managers for host in m["route_config"]["virtual_hosts"] for route in host["routes"]]
 

@@ -58,7 +58,7 @@ def test_the_page_is_public_and_the_api_is_not() -> None:
 def public_routes(config: dict[str, Any]) -> list[dict[str, Any]]:
     for listener in config["static_resources"]["listeners"]:
         for chain in listener["filter_chains"]:
-            manager = chain["filters"][0]["typed_config"]
+            manager = chain["filters"][-1]["typed_config"]  # the terminal filter
             if manager.get("route_config", {}).get("name") == "public":
                 return list(manager["route_config"]["virtual_hosts"][0]["routes"])
     raise AssertionError("no public route table")

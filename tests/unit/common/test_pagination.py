@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from services.common.errors import InvalidArgument
-from services.common.pagination import cursor_int, decode_cursor, encode_cursor, page_limit
+from services.common.pagination import MAX_CURSOR_CHARS, cursor_int, decode_cursor, encode_cursor, page_limit
 
 
 def test_limit_default_clamp_and_negative() -> None:
@@ -30,3 +32,22 @@ def test_malformed_cursor_is_invalid_argument(bad: str) -> None:
 def test_cursor_with_wrong_type_is_invalid_argument() -> None:
     with pytest.raises(InvalidArgument):
         cursor_int(decode_cursor(encode_cursor({"before": "x"})), "before")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        base64.urlsafe_b64encode(b"[" * 700).decode(),  # nested within the length cap
+        base64.urlsafe_b64encode(b'{"b": ' + b"[" * 20_000).decode(),  # nested past the parser's recursion limit
+        "e30" + "A" * MAX_CURSOR_CHARS,  # longer than any cursor we issue
+    ],
+)
+def test_forged_deep_or_huge_cursor_is_invalid_argument(forged: str) -> None:
+    with pytest.raises(InvalidArgument):
+        cursor_int(decode_cursor(forged), "b")
+
+
+def test_cursor_int_outside_int64_is_invalid_argument() -> None:
+    with pytest.raises(InvalidArgument):
+        cursor_int(decode_cursor(encode_cursor({"b": 2**63})), "b")
+    assert cursor_int(decode_cursor(encode_cursor({"b": 2**63 - 1})), "b") == 2**63 - 1

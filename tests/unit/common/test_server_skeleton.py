@@ -209,3 +209,12 @@ async def test_deadline_is_added_to_calls_without_one(running) -> None:
         await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=3))
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     await pool.close()
+
+
+async def test_metadata_as_large_as_the_gateway_forwards_is_accepted(running) -> None:
+    """Envoy's largest headers (32 KiB) plus the transcoder's copy of the URL reach the handler."""
+    _, _, channel = running
+    long_url = "/v1/feed?cursor=" + "A" * 31_000
+    metadata = (("x-envoy-original-path", long_url), ("x-padding", "b" * 31_000))
+    reply = await pb_grpc.RankingServiceStub(channel).ScorePosts(pb.ScorePostsRequest(viewer_id=9), metadata=metadata)
+    assert reply.model_version == "test"
