@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from gateway.headless import browser_command
 from gateway.settings import load_gateway_settings
 from stack.settings import ROOT
 
@@ -58,12 +58,7 @@ def dashboard_url(range_: str = "", end: int | None = None, environ: Mapping[str
 
 def browse(url: str, screenshot: Path | None = None, timeout: float = 90) -> PageReport:
     """Loads the page, waits until every panel answered; raises RuntimeError when the browser cannot run."""
-    settings = load_gateway_settings()
-    modules = settings.npm_modules
-    node, chromium = shutil.which("node"), shutil.which("chromium")
-    if node is None or chromium is None or not (modules / "playwright-core").is_dir():
-        raise RuntimeError("node, chromium or playwright-core is missing: run `make browser`")
-    command = [node, str(SCRIPT), "--url", url, "--modules", str(modules), "--chromium", chromium]
+    command = browser_command(SCRIPT, url)
     if screenshot is not None:
         command += ["--screenshot", str(screenshot)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)

@@ -13,7 +13,6 @@ import argparse
 import gzip
 import json
 import secrets
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from gateway.headless import browser_command
 from gateway.settings import load_gateway_settings
 from gateway.web_app import DIST_DIR
 from stack.settings import ROOT
@@ -52,13 +52,8 @@ def seed_paging_author(gateway_url: str) -> int:
 
 def browse(gateway_url: str, shots: Path | None = None, timeout: float = 240) -> dict[str, Any]:
     """Runs the script; raises RuntimeError when the browser cannot run or a step fails (the report says which)."""
-    modules = load_gateway_settings().npm_modules
-    node, chromium = shutil.which("node"), shutil.which("chromium")
-    if node is None or chromium is None or not (modules / "playwright-core").is_dir():
-        raise RuntimeError("node, chromium or playwright-core is missing: run `make browser`")
-    author = seed_paging_author(gateway_url)
-    command = [node, str(SCRIPT), "--url", gateway_url, "--modules", str(modules), "--chromium", chromium]
-    command += ["--paging-author", str(author)]
+    command = browser_command(SCRIPT, gateway_url)
+    command += ["--paging-author", str(seed_paging_author(gateway_url))]
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
         command += ["--shots", str(shots)]
