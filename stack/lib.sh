@@ -118,6 +118,15 @@ setting_var() {
     echo "FEEDMESH_${upper//-/_}_$2"
 }
 
+# close_inherited: closes every descriptor of this shell above stderr
+close_inherited() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
 # spawn NAME CMD...: start CMD in its own session, output to .run/logs/NAME.log, and record its pid file. With
 # FEEDMESH_<NAME>_NICE set (stack/defaults.env), CMD runs at that nice value, and so does its session's scheduler
 # autogroup: Linux puts every session in its own autogroup and shares the CPU between autogroups first, so a
@@ -134,8 +143,9 @@ spawn() {
     fi
     mkdir -p "$PIDS" "$LOGS"
     echo "=== $(date -Is) start: $*" >>"$LOGS/$name.log"
-    # its own session (a Ctrl-C of `make up` does not reach it) and without the stack lock's descriptor
-    setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
+    # its own session (a Ctrl-C of `make up` does not reach it), holding none of its caller's descriptors: a
+    # daemon that kept them would hold the caller's locks (the stack's, a flock(1) around the command) forever
+    (close_inherited && exec setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null) &
     pid=$!
     echo "$pid $(starttime "$pid")" >"$PIDS/$name.pid"
 }
