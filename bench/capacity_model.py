@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,15 +122,23 @@ class Storage:
     source: str = ""
 
 
-def stack_cores(cpu_percent: dict[str, float]) -> float:
-    """Cores the stack used during a phase (its CPU table, in percent of one core)."""
-    return sum(v for k, v in cpu_percent.items() if k not in NOT_STACK) / 100
+REPLICATED = ("kafka", "cassandra")
+"""The engines that apply every write once per replica; the benchmarks ran one of each."""
 
 
-def unit_costs(timeline: dict[str, Any], engagement: dict[str, Any], ranking: dict[str, Any], nproc: int) -> UnitCosts:
-    """Derives the unit costs from a timeline run (latest.json), an engagement run and a ranking run."""
+def stack_cores(cpu_percent: Mapping[str, float], replication: int = 1) -> float:
+    """Cores the stack used during a phase (its CPU table, in percent of one core), with the replicated engines'
+    share counted once per replica."""
+    return sum(v * (replication if k in REPLICATED else 1) for k, v in cpu_percent.items() if k not in NOT_STACK) / 100
+
+
+def unit_costs(
+    timeline: dict[str, Any], engagement: dict[str, Any], ranking: dict[str, Any], nproc: int, replication: int = 1
+) -> UnitCosts:
+    """Derives the unit costs from a timeline run (latest.json), an engagement run and a ranking run; Kafka's and
+    Cassandra's CPU counted `replication` times (a cluster's replicas each apply every write; the bench had one)."""
     reads = timeline["feed_reads"]
-    read = stack_cores(reads["cpu_percent_of_a_core"]) / reads["per_second"]
+    read = stack_cores(reads["cpu_percent_of_a_core"], replication) / reads["per_second"]
     fresh = timeline["freshness"]
     posts_per_second = sum(fresh["posts"].values()) / fresh["settings"]["seconds"]
     deliveries_per_second = fresh["settings"]["offered_deliveries_per_second"]
@@ -138,12 +147,17 @@ def unit_costs(timeline: dict[str, Any], engagement: dict[str, Any], ranking: di
     # upper bound of a delivery's cost (the part of it that does not depend on the post).
     delivery = nproc / burst["cassandra_per_second"]
     post = (stack_cores(fresh["cpu_percent_of_a_core"]) - deliveries_per_second * delivery) / posts_per_second
+    # the replicas' share of the same phase, on top, split between posts and deliveries as the rest is
+    extra = stack_cores(fresh["cpu_percent_of_a_core"], replication) / stack_cores(fresh["cpu_percent_of_a_core"])
+    post, delivery = post * extra, delivery * extra
     if post <= 0:
         raise ValueError("the freshness phase's CPU does not cover its deliveries at the burst's cost per delivery")
     likes = engagement["likes"]
     mentions = timeline["notification"]["alone"]["mentions"]
     notification = (
-        stack_cores(mentions["cpu_percent_of_a_core"]) * mentions["seconds_to_last_visible"] / mentions["notifications"]
+        stack_cores(mentions["cpu_percent_of_a_core"], replication)
+        * mentions["seconds_to_last_visible"]
+        / mentions["notifications"]
     )
     fresh_cpu = fresh["cpu_percent_of_a_core"]
     return UnitCosts(
@@ -151,7 +165,7 @@ def unit_costs(timeline: dict[str, Any], engagement: dict[str, Any], ranking: di
         ranked_read=read / ranking["reads"]["reads_ratio"],
         post=post,
         delivery=delivery,
-        like=stack_cores(likes["cpu_percent_of_a_core"]) / likes["per_second"],
+        like=stack_cores(likes["cpu_percent_of_a_core"], replication) / likes["per_second"],
         notification=notification,
         redis_per_read=reads["cpu_percent_of_a_core"].get("redis", 0) / 100 / reads["per_second"],
         redis_per_delivery=fresh_cpu.get("redis", 0) / 100 / deliveries_per_second,
@@ -276,11 +290,13 @@ def latest_storage(results: Path = RESULTS) -> tuple[dict[str, Any], str]:
 
 def storage_from(measured: dict[str, Any], source: str) -> Storage:
     redis = measured["redis"]
+    home = measured["cassandra"]["home_timeline"]
     per_reader = redis["reader_bytes_total_median"] - redis["reader_entries_median"] * redis["bytes_per_home_entry"]
     return Storage(
         redis_per_home_entry=redis["bytes_per_home_entry"],
         redis_per_reader=max(0.0, per_reader),
-        cassandra_per_home_row=measured["cassandra"]["home_timeline"]["bytes_per_row"],
+        # the copy whose posts come from 150 authors, as a reader's do, rather than the fixture's four
+        cassandra_per_home_row=measured["cassandra"].get("home_timeline_150_authors", home)["bytes_per_row"],
         cassandra_per_author_row=measured["cassandra"]["user_timeline"]["bytes_per_row"],
         postgres_per_post=measured["postgres"]["bytes_per_post"],
         source=source,
@@ -310,11 +326,13 @@ def inputs(results: Path = RESULTS) -> tuple[UnitCosts, Storage, Followers]:
     timeline = json.loads((results / "latest.json").read_text())
     ranking_file = sorted(results.glob("ranking-2*.json"))[-1]
     ranking = json.loads(ranking_file.read_text())
-    costs = unit_costs(timeline, timeline["engagement"], ranking, int(timeline["machine"]["nproc"]))
+    replication = Assumptions().cassandra_replication
+    costs = unit_costs(timeline, timeline["engagement"], ranking, int(timeline["machine"]["nproc"]), replication)
     sources = {
         "reads, posts, deliveries, notifications": f"latest.json (timeline run {timeline['started_at']})",
         "likes": f"latest.json engagement (run {timeline['engagement']['started_at']})",
         "ranked first pages": ranking_file.name,
+        "replicas": f"Kafka's and Cassandra's CPU counted {replication} times",
     }
     measured, name = latest_storage(results)
     return (

@@ -127,3 +127,9 @@ def test_unit_costs_leave_out_the_client_and_split_posts_from_deliveries() -> No
     assert costs.notification == pytest.approx(0.5 * 2 / 100)
     assert costs.redis_per_delivery == pytest.approx(0.1 / 2_000)
     assert costs.postgres_per_post == pytest.approx(0.05 / 10)
+
+
+def test_replicated_engines_count_once_per_replica() -> None:
+    cpu = {"kafka": 10, "cassandra": 20, "svc-post": 30, "bench client": 50}
+    assert stack_cores(cpu, replication=3) == pytest.approx((3 * 10 + 3 * 20 + 30) / 100)
+    assert stack_cores(cpu) == pytest.approx(0.6)
