@@ -202,3 +202,21 @@ def test_the_gateway_config_names_no_path_of_this_machine() -> None:
     for local in (str(ROOT), str(Path.home()), "/tmp/", "/work/"):
         assert local not in envoy
     assert "/etc/feedmesh/gateway/feedmesh-gateway.binpb" in envoy
+
+
+def test_the_schema_job_applies_every_schema_to_the_external_engines() -> None:
+    """It runs `make up`'s schema step; with every address another than the local default, that step only connects
+    (it never tries the local PostgreSQL superuser's socket)."""
+    from stack.schema import STEPS
+
+    (job,) = of_kind("Job").values()
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,pre-upgrade"
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"][:4] == ["python", "-m", "stack.schema", "apply"]
+    assert set(container["args"][4:]) == set(STEPS)
+    env = env_of(container, settings_data(), secret_placeholder="postgresql://u:p@feedmesh-postgres:5432/feedmesh")
+    stack = load_stack_settings(env)
+    for component in ("redis", "postgres", "kafka", "cassandra", "s3"):
+        assert stack.is_external(component), component
+    for var in container["env"]:
+        assert "secretKeyRef" in var["valueFrom"], var
