@@ -36,8 +36,12 @@ WEB_DIST           := web/dist/index.html
 WEB_SOURCES        := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/vite.config.ts web/tsconfig.json \
                       $(wildcard clients/ts/src/*.ts clients/ts/src/gen/*/*/*/*.ts)
 GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
+# Helm, for `make k8s-render` only (docs/kubernetes.md): built from the Go module proxy into the cache (a few minutes
+# the first time); `make test` checks the committed render without it.
+HELM               := $(CACHE)/go/bin/helm
+HELM_VER           := v4.3.2
 
-.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc
+.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc k8s-render capacity
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -90,6 +94,9 @@ $(WEB_MODULES): web/package-lock.json
 $(WEB_DIST): $(WEB_MODULES) $(WEB_SOURCES)
 	cd web && npm run --silent build
 
+$(HELM):
+	GOBIN=$(CACHE)/go/bin $(GO_CACHE_ENV) go install helm.sh/helm/v4/cmd/helm@$(HELM_VER)
+
 # the Go client's modules, downloaded once per go.sum
 $(GO_MODULES): clients/go/go.sum
 	cd clients/go && $(GO_CACHE_ENV) go mod download
@@ -117,7 +124,7 @@ lint: $(PY) $(BUF) ## buf lint + format check, ruff, mypy
 	$(BUF) breaking --against '.git#branch=main'
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy services stack tests feedmesh_cli $(wildcard gateway bench)
+	$(VENV)/bin/mypy services stack tests feedmesh_cli deploy $(wildcard gateway bench)
 
 fmt: $(PY) $(BUF) ## apply buf format and ruff format
 	$(BUF) format -w
@@ -144,6 +151,13 @@ test: $(PY) $(BUF) $(OPENAPIV3) $(CLIENT_GENERATORS) client-deps browser ## ever
 	$(MAKE) lint
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+k8s-render: $(PY) $(HELM) $(UPLOT) $(SWAGGER_UI) $(WEB_DIST) ## the Helm chart's manifests into deploy/rendered/ (+ stamp of its inputs) and the gateway's config into the chart (docs/kubernetes.md)
+	$(HELM) lint deploy/helm/feedmesh
+	PYTHONPATH=gen:. $(PY) -m deploy.k8s_render --helm $(HELM)
+
+capacity: $(PY) ## the capacity model (docs/capacity.md) from the committed benchmark results: machines, Redis memory, Cassandra storage for 1M/10M/100M daily users
+	PYTHONPATH=gen:. $(PY) -m bench.capacity_model
 
 browser: $(PLAYWRIGHT) ## headless Chromium (apt) and playwright-core (npm): the dashboard's test and screenshot
 	bash stack/provision.sh --browser

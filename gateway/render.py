@@ -3,6 +3,7 @@ the environment, .run/secrets) into .run/gateway/envoy.yaml, with the descriptor
 
     python -m gateway.render                 # -> .run/gateway/envoy.yaml (prints the path)
     python -m gateway.render --out DIR       # another directory (a second gateway, tests)
+    python -m gateway.render --kubernetes --out DIR   # the Helm chart's config (make k8s-render)
     FEEDMESH_RATE_WRITE_PER_MIN=5 FEEDMESH_GATEWAY_PORT=18080 python -m gateway.render --out /tmp/gw
 
 The template's `${name}` are values; a line holding only `${name}` is a YAML block built here from the descriptor
@@ -265,8 +266,24 @@ def gateway_descriptor_set(source: Path) -> bytes:
     return files.SerializeToString(deterministic=True)
 
 
-def render(settings: GatewaySettings, out_dir: Path) -> Path:
-    """Writes envoy.yaml and the descriptor set into out_dir; returns the config's path."""
+def relocate(text: str, moves: Mapping[Path, str]) -> str:
+    """Replaces each local path (the longest first, so a directory inside another moves on its own) by where the
+    file is at run time, e.g. in a container image."""
+    for local in sorted(moves, key=lambda p: len(str(p)), reverse=True):
+        text = text.replace(str(local), moves[local])
+    return text
+
+
+def render(
+    settings: GatewaySettings,
+    out_dir: Path,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    moves: Mapping[Path, str] | None = None,
+) -> Path:
+    """Writes envoy.yaml and the descriptor set into out_dir; returns the config's path. `extra` fills the blocks
+    only another deployment has (gateway.kubernetes: the probe listener), `moves` relocates the paths the config
+    names (`relocate`)."""
     if not settings.descriptor_source.is_file():
         raise FileNotFoundError(f"{settings.descriptor_source} is missing: run `make gen`")
     if not settings.openapi_path.is_file():
@@ -327,10 +344,13 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
         "docs_routes": docs["docs_routes"],
         "web_routes": web["web_routes"],
         **dashboard.template_values(settings),
+        "probe_listeners": [],
+        "probe_clusters": [],
+        **(extra or {}),
     }
     config = out_dir / "envoy.yaml"
     tmp = config.with_suffix(".yaml.tmp")
-    tmp.write_text(fill(TEMPLATE.read_text(), values))
+    tmp.write_text(relocate(fill(TEMPLATE.read_text(), values), moves or {}))
     tmp.replace(config)
     return config
 
@@ -338,8 +358,16 @@ def render(settings: GatewaySettings, out_dir: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway.render", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--kubernetes", action="store_true", help="the config of the Helm chart's gateway (gateway/kubernetes.py)"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.kubernetes:
+            from gateway import kubernetes  # it builds on this module
+
+            print(kubernetes.render_for_kubernetes(args.out.resolve()))
+            return 0
         settings = load_gateway_settings()
         print(render(settings, args.out.resolve()))
     except (ValueError, KeyError, FileNotFoundError) as exc:
