@@ -87,6 +87,8 @@ class TimelineSettings(CassandraSettings, ServerSettings):
     # long (app.ranked_windows; 0: every ranked first page is scored), kept for this many viewers.
     rank_reuse_seconds: float = 30.0
     rank_reuse_viewers: int = 20_000
+    # How old the counts a ranked window is scored with may be (the post-stats cache's, asked again past it).
+    rank_counts_max_age_seconds: float = 30.0
     # Impressions (FeedImpression events): the fraction of served pages whose items are logged to the
     # topic, fire and forget; at most this many wait to be sent (more are dropped: a Kafka outage costs impressions,
     # never reads). A tenth: every logged page is twenty events through this process, Kafka and the lake, which at
@@ -158,6 +160,8 @@ class TimelineSettings(CassandraSettings, ServerSettings):
                 f"{env_name('rank_reuse_seconds')} must be >= 0 and below {env_name('rank_session_seconds')} (a "
                 "reused first page continues in its ranking session)"
             )
+        if self.rank_counts_max_age_seconds < 0:
+            raise SettingsError(f"{env_name('rank_counts_max_age_seconds')} must be >= 0")
         if self.rank_reuse_viewers <= 0:
             raise SettingsError(f"{env_name('rank_reuse_viewers')} must be > 0")
         if not 0 <= self.impression_sample <= 1:

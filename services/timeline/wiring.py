@@ -285,7 +285,8 @@ async def build(settings: TimelineSettings) -> GrpcServer:
             hydrator=hydrator,
             chronological=chronological,
             upkeep=upkeep,
-            engagement=engagement,
+            counts=hydrator.post_stats,
+            counts_max_age_seconds=settings.rank_counts_max_age_seconds,
             ranker=RankingClient(
                 channels, settings.ranking_target, settings.rank_deadline_ms / 1000, settings.rank_experiment
             ),

@@ -50,7 +50,9 @@ class GetFeed:
 
     async def _page(self, viewer: int, cursor: FeedCursor, limit: int, mode: FeedMode) -> FeedPage:
         ranked = mode is FeedMode.RANKED and self.ranked.enabled
-        if cursor.is_first_page and not ranked:
+        if cursor.is_first_page and ranked:
+            read = await self.planner.plan_first_page(viewer, limit, self.ranked.home_window(limit))
+        elif cursor.is_first_page:
             read = await self.planner.plan_first_page(viewer, limit)
         else:
             read = await self.planner.plan(viewer)
@@ -58,5 +60,5 @@ class GetFeed:
         if cursor.session is not None:
             return await self.ranked.next_page(viewer, read.plan, cursor, limit)
         if ranked and cursor.is_first_page:
-            return await self.ranked.first_page(viewer, read.plan, limit)
+            return await self.ranked.first_page(viewer, read.plan, limit, read.window)
         return await self.chronological.page(viewer, read.plan, cursor.before, limit, window=read.window)

@@ -96,6 +96,24 @@ class CachedPostStats:
             self.background.spawn("post-stats", self._refresh)
         return found
 
+    async def counts(self, post_ids: Sequence[int], max_age_seconds: float) -> dict[int, PostStats]:
+        """The counts everyone sees (liked_by_me False) of `post_ids`, from what was asked for at most
+        `max_age_seconds` ago, the rest asked for in one call and kept. For scoring a ranked window: a ranking
+        changes little with counts a few seconds older, and the posts are not noted as shown (no page shows most
+        of them)."""
+        oldest = self.clock() - max_age_seconds
+        counted, _ = self._counts.get_many(post_ids)
+        found = {p: e.stats for p in post_ids if (e := counted.get(p)) is not None and e.asked_at >= oldest}
+        missing = [p for p in post_ids if p not in found]
+        LOCAL_CACHE.labels("post_counts", "hit").inc(len(found))
+        if missing:
+            LOCAL_CACHE.labels("post_counts", "miss").inc(len(missing))
+            asked_at = self.clock()
+            for post_id, stats in (await self.engagement.stats(0, missing)).items():
+                self._keep(post_id, _Counted(stats, asked_at))
+                found[post_id] = stats
+        return found
+
     def _kept_for(
         self, kept: _Reader, oldest: float, post_ids: Sequence[int]
     ) -> tuple[dict[int, PostStats], list[int]]:

@@ -1,6 +1,8 @@
 """Ranked pages (`mode=ranked` with a ranking service): the first page scores a window of the newest visible posts
-and keeps the unserved rest of its order in a ranking session; the next pages serve that order, then continue
-chronologically below the window. A ranking failure serves the first page chronologically, marked degraded."""
+(read with the reader's state, counts from the post-stats cache when recent) and keeps the unserved rest of its
+order in a ranking session; the same window read again soon reuses that order (app.ranked_windows). The next pages
+serve the session's order, then continue chronologically below the window. A ranking failure serves the first
+page chronologically, marked degraded."""
 
 from __future__ import annotations
 
@@ -9,18 +11,27 @@ import time
 from dataclasses import dataclass
 
 from services.timeline.app.chronological_feed import ChronologicalFeed
-from services.timeline.app.feed_candidates import CandidateCollector
+from services.timeline.app.feed_candidates import CandidateCollector, HomeWindow
 from services.timeline.app.feed_upkeep import FeedUpkeep
 from services.timeline.app.hydration import Hydrator
 from services.timeline.app.metrics import RANKED_WINDOWS, RANKING_FALLBACKS, RANKING_LATENCY
-from services.timeline.app.ports import Engagement, IdLists, Ranker, RankingUnavailable
-from services.timeline.app.ranked_windows import RankedWindow, RankedWindows
+from services.timeline.app.ports import IdLists, Ranker, RankingUnavailable
+from services.timeline.app.post_stats_cache import CachedPostStats
+from services.timeline.app.ranked_windows import RankedWindow, RankedWindows, window_identity
 from services.timeline.app.visibility_filter import VisibilityFilter
 from services.timeline.domain.cursor import FeedCursor
 from services.timeline.domain.delivery import ReadPlan
-from services.timeline.domain.feed import NO_STATS, FeedPage, Post
+from services.timeline.domain.feed import FeedPage, Post
 from services.timeline.domain.merge import read_size
-from services.timeline.domain.paging import after_ranked_first_page, cut_page, cut_ranked, ranked_by, session_tag
+from services.timeline.domain.paging import (
+    HomeWindowSize,
+    after_ranked_first_page,
+    cut_page,
+    cut_ranked,
+    ranked_by,
+    ranked_window,
+    session_tag,
+)
 
 
 @dataclass(kw_only=True)
@@ -31,45 +42,45 @@ class RankedFeed:
     hydrator: Hydrator
     chronological: ChronologicalFeed
     upkeep: FeedUpkeep
-    engagement: Engagement
+    counts: CachedPostStats
     ranker: Ranker
     windows: RankedWindows
     window_size: int = 200
     session_seconds: float = 900.0
+    counts_max_age_seconds: float = 30.0
+    """How old the counts a window is scored with may be."""
 
     @property
     def enabled(self) -> bool:
         return self.ranker.enabled
 
-    async def first_page(self, viewer: int, plan: ReadPlan, limit: int) -> FeedPage:
+    def home_window(self, limit: int) -> HomeWindowSize:
+        """What a ranked first page reads of the home timeline with the reader's state."""
+        return ranked_window(max(self.window_size, limit))
+
+    async def first_page(self, viewer: int, plan: ReadPlan, limit: int, home: HomeWindow | None = None) -> FeedPage:
+        """`home`: the home timeline as read with the reader's state (home_window's size), if it was."""
         window_size = max(self.window_size, limit)
-        collected = await self.candidates.collect(viewer, plan, None, window_size + 1)
+        merged = await self.candidates.merged(viewer, plan, None, window_size + 1, home)
+        identity = ""
+        if self.windows.enabled and plan.followees.version:  # an unknown version: what the filter decided may change
+            deleted = home.cached.deleted if home is not None and home.cached is not None else None
+            identity = window_identity(merged.ids, deleted or frozenset(), plan.followees.version)
+            kept = self.windows.get(viewer, identity, limit)
+            if kept is not None and (page := await self._reused(viewer, plan, kept, home)) is not None:
+                return page
+        collected = await self.candidates.collect(viewer, plan, None, window_size + 1, merged, window=home)
         window = collected.posts[:window_size]
         more = len(collected.posts) > window_size
         if not window:
             return FeedPage()
-        window_ids = [p.id for p in window]
-        kept = self.windows.get(viewer, window_ids, limit)
-        if kept is not None:
-            RANKED_WINDOWS.labels("reused").inc()
-            by_id = {p.id: p for p in window}
-            return FeedPage(
-                items=await self.hydrator.items(viewer, plan, [by_id[i] for i in kept.page_ids]),
-                next_cursor=after_ranked_first_page(kept.session, window[-1].id, more),
-                model_version=kept.model_version,
-                experiment=kept.experiment,
-                ranked_items=len(kept.page_ids),
-                scores=kept.page_scores,
-            )
-        # Asked for the whole window in one call, not through the post-stats cache: it would note 200 posts as shown
-        # and ask again for their counts in the background, for posts no page showed.
-        stats = await self.engagement.stats(viewer, window_ids)
+        stats = await self.counts.counts([p.id for p in window], self.counts_max_age_seconds)
         started = time.perf_counter()
         try:
             ranking = await self.ranker.score(viewer, window, stats)
         except RankingUnavailable as exc:
             RANKING_FALLBACKS.labels(str(exc) or "error").inc()
-            return await self.chronological.page_of(viewer, plan, collected, limit, degraded=True, stats=stats)
+            return await self.chronological.page_of(viewer, plan, collected, limit, degraded=True)
         finally:
             RANKING_LATENCY.observe(time.perf_counter() - started)
         RANKED_WINDOWS.labels("scored").inc()
@@ -79,20 +90,42 @@ class RankedFeed:
             session = secrets.token_hex(8)
             tag = session_tag(ranking.model_version, ranking.experiment)
             await self.id_lists.put_ids(f"rk:{viewer}:{session}", ranked.unserved, tag, self.session_seconds)
-        next_cursor = after_ranked_first_page(session, window[-1].id, more)
-        page_stats = {p.id: stats.get(p.id, NO_STATS) for p in ranked.page}
-        score_of = dict(zip(window_ids, ranking.scores, strict=True))
+        score_of = dict(zip((p.id for p in window), ranking.scores, strict=True))
         page_ids = tuple(p.id for p in ranked.page)
         kept = RankedWindow(
-            limit, page_ids, tuple(score_of[i] for i in page_ids), session, ranking.model_version, ranking.experiment
-        )
-        self.windows.put(viewer, window_ids, kept)
-        return FeedPage(
-            items=await self.hydrator.items(viewer, plan, ranked.page, page_stats),
-            next_cursor=next_cursor,
+            limit=limit,
+            page_ids=page_ids,
+            page_scores=tuple(score_of[i] for i in page_ids),
+            session=session,
             model_version=ranking.model_version,
             experiment=ranking.experiment,
-            ranked_items=len(ranked.page),
+            window_low=window[-1].id,
+            more=more,
+        )
+        if identity:
+            self.windows.put(viewer, identity, kept)
+        return await self._page(viewer, plan, kept, ranked.page)
+
+    async def _reused(
+        self, viewer: int, plan: ReadPlan, kept: RankedWindow, home: HomeWindow | None
+    ) -> FeedPage | None:
+        """The kept page, if each of its posts is still one the viewer may see (checked live: what made the window
+        is unchanged, but a post's own visibility may not be); None when one is not (the window is scored again)."""
+        tombstones = home.checked() if home is not None else None
+        page = await self.visibility.visible(viewer, plan, list(kept.page_ids), tombstones)
+        if len(page) != len(kept.page_ids):
+            return None
+        RANKED_WINDOWS.labels("reused").inc()
+        return await self._page(viewer, plan, kept, page)
+
+    async def _page(self, viewer: int, plan: ReadPlan, kept: RankedWindow, page: list[Post]) -> FeedPage:
+        """A ranked first page of `page`, in the kept order, hydrated with its counts as the viewer sees them."""
+        return FeedPage(
+            items=await self.hydrator.items(viewer, plan, page),
+            next_cursor=after_ranked_first_page(kept.session, kept.window_low, kept.more),
+            model_version=kept.model_version,
+            experiment=kept.experiment,
+            ranked_items=len(page),
             scores=kept.page_scores,
         )
 

@@ -22,7 +22,7 @@ from services.timeline.domain.delivery import (
     plan_read,
     source_upkeep,
 )
-from services.timeline.domain.paging import first_page_window
+from services.timeline.domain.paging import HomeWindowSize, first_page_window
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,10 @@ class ReadPlanner:
         self.followees = followees
         self._plans: LruCache[int, _PlanMade] = LruCache(plan_entries, float("inf"))
 
-    async def plan_first_page(self, viewer: int, limit: int) -> PlannedRead:
-        """The commonest read: its home window is known before the plan, and read with the reader's state."""
-        size = first_page_window(limit)
+    async def plan_first_page(self, viewer: int, limit: int, size: HomeWindowSize | None = None) -> PlannedRead:
+        """The commonest read: its home window is known before the plan, and read with the reader's state. `size`:
+        how much of the home timeline to read (default: a chronological first page's)."""
+        size = size or first_page_window(limit)
         touch, cached = await self.read_start.touch_and_read_home(viewer, None, size.count, size.checked)
         return await self._planned(viewer, touch, HomeWindow(None, size.count, cached))
 

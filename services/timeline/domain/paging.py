@@ -27,6 +27,12 @@ def first_page_window(limit: int) -> HomeWindowSize:
     return HomeWindowSize(count=checked + limit, checked=checked)
 
 
+def ranked_window(window_size: int) -> HomeWindowSize:
+    """A ranked first page's read of the home timeline: its whole window and one post more (is there more below
+    it?), each with its deletion asked, since the whole window is scored."""
+    return HomeWindowSize(count=window_size + 1, checked=window_size + 1)
+
+
 @dataclass(frozen=True)
 class PageCut:
     posts: list[Post]

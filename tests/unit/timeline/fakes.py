@@ -230,11 +230,18 @@ class FakeWorld:
         fs = self.follows[user_id]
         celebs = frozenset(a for a in fs if len(self.followers_of(a)) >= self.threshold)
         friend_of = frozenset(a for a in fs if (a, user_id) in self.close_friends)
-        return Followees(pushed=frozenset(fs) - celebs, celebrities=celebs, close_friend_of=friend_of)
+        return Followees(
+            pushed=frozenset(fs) - celebs,
+            celebrities=celebs,
+            close_friend_of=friend_of,
+            version=self.version_of(user_id),
+        )
 
     def version_of(self, user: int) -> str:
-        """A relationship version that changes whenever the user's followers do (their list itself)."""
-        return "v:" + ",".join(map(str, self.followers_of(user)))
+        """A relationship version that changes whenever the user's relationships do, on either side (the lists
+        themselves): followers, followees, close friends."""
+        friends = sorted(pair for pair in self.close_friends if user in pair)
+        return f"v:{self.followers_of(user)}:{sorted(self.follows[user])}:{friends}"
 
     async def follower_page(self, author_id: int, cursor: str, limit: int) -> FollowerPage:
         self.calls["follower_page"] += 1
@@ -280,8 +287,13 @@ class FakeUserCounts:
 
 
 class FakeEngagement:
+    def __init__(self) -> None:
+        self.liked_by: dict[int, set[int]] = defaultdict(set)  # viewer -> posts they like
+        self.asked: list[tuple[int, list[int]]] = []
+
     async def stats(self, viewer: int, post_ids: Sequence[int]) -> dict[int, PostStats]:
-        return {p: PostStats(like_count=p % 7) for p in post_ids}
+        self.asked.append((viewer, list(post_ids)))
+        return {p: PostStats(like_count=p % 7, liked_by_me=p in self.liked_by[viewer]) for p in post_ids}
 
 
 class FakeRanker:

@@ -118,3 +118,21 @@ def test_an_unknown_version_or_a_zero_bound_always_asks() -> None:
     run(uncached, 7, "v1", [1])
     run(uncached, 7, "v1", [1])
     assert len(model.asked) == 4
+
+
+def test_counts_for_scoring_are_everyones_reused_within_their_age_and_not_noted_as_shown() -> None:
+    clock, model = Clock(), EngagementModel()
+    model.likers = {1: {7}, 2: {7, 8}, 3: set()}
+    model.hidden = {3: {9}}
+    cache = make(clock, model)
+    counts = asyncio.run(cache.counts([1, 2, 3], 30.0))
+    assert {p: s.like_count for p, s in counts.items()} == {1: 1, 2: 2, 3: 0}
+    assert not any(s.liked_by_me for s in counts.values())
+    assert model.asked == [(0, [1, 2, 3])], "one call, as nobody in particular"
+    model.likers[1].add(8)
+    clock.now += 10
+    assert asyncio.run(cache.counts([1, 2, 4], 30.0))[1].like_count == 1, "within the age: the kept count"
+    assert model.asked[-1] == (0, [4])
+    clock.now += 25
+    assert asyncio.run(cache.counts([1], 30.0))[1].like_count == 2, "past the age: asked again"
+    assert cache._recent.due(lambda p: 0.0, clock.now) == [], "scoring notes nothing as shown"

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from services.common.visibility import Visibility
 from services.timeline.app.impressions import Impressions
 from services.timeline.domain.cursor import FeedCursor, FeedMode
 from services.timeline.domain.feed import Author, FeedItem, FeedPage, Post
-from tests.unit.timeline.fakes import FakeImpressionLog, FakeRanker
-from tests.unit.timeline.timeline_rig import make_rig
+from tests.unit.timeline.fakes import FakeEngagement, FakeImpressionLog, FakeRanker
+from tests.unit.timeline.timeline_rig import Rig, make_rig
 
 
 async def test_every_page_of_the_ranked_window_names_its_model_and_impressions_number_the_whole_feed() -> None:
@@ -102,3 +104,53 @@ async def test_a_first_page_read_again_with_the_same_window_reuses_its_order_and
     await never.feed(10, 5, FeedMode.RANKED)
     await never.feed(10, 5, FeedMode.RANKED)
     assert every_time.calls == 2
+
+
+async def first_ranked_page(rig: Rig, viewer: int, limit: int) -> list[int]:
+    page = await rig.get_feed(viewer, FeedCursor(), limit, FeedMode.RANKED)
+    return [i.post.id for i in page.items]
+
+
+@pytest.mark.parametrize("window_tombstones", [True, False])
+async def test_a_post_deleted_after_its_window_was_ranked_is_not_served_again(window_tombstones: bool) -> None:
+    ranker = FakeRanker()
+    rig = make_rig(threshold=100, ranker=ranker, window_tombstones=window_tombstones)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(20):
+        await rig.publish(2)
+    first = await first_ranked_page(rig, 10, 5)
+    del rig.world.posts[first[0]]
+    again = await first_ranked_page(rig, 10, 5)
+    assert first[0] not in again and len(again) == 5
+    assert ranker.calls == 2, "the window changed: scored again"
+
+
+async def test_a_relationship_change_scores_the_window_again_and_shows_what_it_made_visible() -> None:
+    ranker = FakeRanker()
+    rig = make_rig(threshold=100, ranker=ranker)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(3):
+        await rig.publish(2)
+    secret = await rig.publish(2, Visibility.CLOSE_FRIENDS)
+    before = await first_ranked_page(rig, 10, 5)
+    assert secret not in before and ranker.calls == 1
+    rig.world.close_friends.add((2, 10))
+    after = await first_ranked_page(rig, 10, 5)
+    assert secret in after and ranker.calls == 2
+
+
+async def test_a_reused_page_shows_the_viewers_own_new_like_and_scores_nothing() -> None:
+    ranker = FakeRanker()
+    rig = make_rig(threshold=100, ranker=ranker)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(8):
+        await rig.publish(2)
+    await rig.get_feed(10, FeedCursor(), 5, FeedMode.RANKED)
+    engagement = rig.get_feed.ranked.hydrator.post_stats.engagement
+    assert isinstance(engagement, FakeEngagement)
+    engagement.liked_by[10] = set(rig.world.posts)
+    page = await rig.get_feed(10, FeedCursor(), 5, FeedMode.RANKED)
+    assert ranker.calls == 1 and all(i.stats.liked_by_me for i in page.items)

@@ -172,7 +172,7 @@ def make_rig(
         hydrator=hydrator,
         chronological=chronological,
         upkeep=upkeep,
-        engagement=engagement,
+        counts=post_stats,
         ranker=ranker or FakeRanker(enabled=False),
         windows=RankedWindows(size=100, seconds=reuse_seconds),
         window_size=12,
