@@ -106,6 +106,16 @@ async def test_a_first_page_read_again_with_the_same_window_reuses_its_order_and
     assert every_time.calls == 2
 
 
+async def follower_of_one_author(posts: int, ranker: FakeRanker, **rig_options: bool) -> Rig:
+    """Viewer 10 follows author 2 (a reader whose home timeline is cached), who then publishes `posts` posts."""
+    rig = make_rig(threshold=100, ranker=ranker, **rig_options)
+    await rig.follow(10, 2)
+    await rig.feed(10, 3)
+    for _ in range(posts):
+        await rig.publish(2)
+    return rig
+
+
 async def first_ranked_page(rig: Rig, viewer: int, limit: int) -> list[int]:
     page = await rig.get_feed(viewer, FeedCursor(), limit, FeedMode.RANKED)
     return [i.post.id for i in page.items]
@@ -114,11 +124,7 @@ async def first_ranked_page(rig: Rig, viewer: int, limit: int) -> list[int]:
 @pytest.mark.parametrize("window_tombstones", [True, False])
 async def test_a_post_deleted_after_its_window_was_ranked_is_not_served_again(window_tombstones: bool) -> None:
     ranker = FakeRanker()
-    rig = make_rig(threshold=100, ranker=ranker, window_tombstones=window_tombstones)
-    await rig.follow(10, 2)
-    await rig.feed(10, 3)
-    for _ in range(20):
-        await rig.publish(2)
+    rig = await follower_of_one_author(20, ranker, window_tombstones=window_tombstones)
     first = await first_ranked_page(rig, 10, 5)
     del rig.world.posts[first[0]]
     again = await first_ranked_page(rig, 10, 5)
@@ -128,11 +134,7 @@ async def test_a_post_deleted_after_its_window_was_ranked_is_not_served_again(wi
 
 async def test_a_relationship_change_scores_the_window_again_and_shows_what_it_made_visible() -> None:
     ranker = FakeRanker()
-    rig = make_rig(threshold=100, ranker=ranker)
-    await rig.follow(10, 2)
-    await rig.feed(10, 3)
-    for _ in range(3):
-        await rig.publish(2)
+    rig = await follower_of_one_author(3, ranker)
     secret = await rig.publish(2, Visibility.CLOSE_FRIENDS)
     before = await first_ranked_page(rig, 10, 5)
     assert secret not in before and ranker.calls == 1
@@ -143,11 +145,7 @@ async def test_a_relationship_change_scores_the_window_again_and_shows_what_it_m
 
 async def test_a_reused_page_shows_the_viewers_own_new_like_and_scores_nothing() -> None:
     ranker = FakeRanker()
-    rig = make_rig(threshold=100, ranker=ranker)
-    await rig.follow(10, 2)
-    await rig.feed(10, 3)
-    for _ in range(8):
-        await rig.publish(2)
+    rig = await follower_of_one_author(8, ranker)
     await rig.get_feed(10, FeedCursor(), 5, FeedMode.RANKED)
     engagement = rig.get_feed.ranked.hydrator.post_stats.engagement
     assert isinstance(engagement, FakeEngagement)
