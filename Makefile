@@ -157,7 +157,7 @@ k8s-render: $(PY) $(HELM) $(UPLOT) $(SWAGGER_UI) $(WEB_DIST) ## the Helm chart's
 	PYTHONPATH=gen:. $(PY) -m deploy.k8s_render --helm $(HELM)
 
 capacity: $(PY) ## the capacity model (docs/capacity.md) from the committed benchmark results: machines, Redis memory, Cassandra storage for 1M/10M/100M daily users
-	PYTHONPATH=gen:. $(PY) -m bench.capacity_model
+	PYTHONPATH=gen:. $(PY) -m bench.capacity_report
 
 browser: $(PLAYWRIGHT) ## headless Chromium (apt) and playwright-core (npm): the dashboard's test and screenshot
 	bash stack/provision.sh --browser

@@ -2,8 +2,8 @@
 daily users, from the committed benchmark results' per-core figures and the measured storage per item, under the
 assumptions of `Assumptions` (each stated there), and where the first bottleneck appears.
 
-    python -m bench.capacity_model                 # make capacity: the tables of docs/capacity.md
-    python -m bench.capacity_model --json
+    python -m bench.capacity_report                # make capacity: the tables of docs/capacity.md
+    python -m bench.capacity_report --json
 
 Every rate in the model is linear in the daily users, so a single-instance limit (one Redis core, the PostgreSQL
 primary, the fanout topic's partitions) is crossed at one number of users, which `bottlenecks` reports.
@@ -11,7 +11,6 @@ primary, the fanout topic's partitions) is crossed at one number of users, which
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Mapping
@@ -340,27 +339,3 @@ def inputs(results: Path = RESULTS) -> tuple[UnitCosts, Storage, Followers]:
         storage_from(measured, name),
         default_followers(socfb_mean_followers()),
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    from bench.capacity_report import markdown  # the tables, beside the model they print
-
-    parser = argparse.ArgumentParser(prog="python -m bench.capacity_model", description=__doc__.split("\n")[0])
-    parser.add_argument("--json", action="store_true", help="the plans as JSON instead of the tables")
-    args = parser.parse_args(argv)
-    costs, storage, followers = inputs()
-    a = Assumptions()
-    home_max = TimelineSettings.home_timeline_max
-    plans = [plan(n, a, followers, costs, storage, home_max) for n in (1_000_000, 10_000_000, 100_000_000)]
-    limits = bottlenecks(a, followers, costs, storage, home_max)
-    if args.json:
-        print(
-            json.dumps({"plans": [asdict(p) for p in plans], "bottlenecks": limits, "costs": asdict(costs)}, indent=1)
-        )
-    else:
-        print(markdown(a, followers, costs, storage, plans, limits))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

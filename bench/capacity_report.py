@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from bench.capacity_model import Assumptions, Followers, Plan, Storage, UnitCosts
+import argparse
+import json
+from dataclasses import asdict
+
+from bench.capacity_model import Assumptions, Followers, Plan, Storage, UnitCosts, bottlenecks, inputs, plan
+from services.timeline.settings import TimelineSettings
 
 
 def _users(n: float) -> str:
@@ -57,3 +62,25 @@ def markdown(
     lines += ["", "### Single-instance limits, first first", "", "| limit | reached at daily users |", "|---|---|"]
     lines += [f"| {name} | {_users(users)} |" for name, users in limits]
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.capacity_report", description="`make capacity`: " + __doc__)
+    parser.add_argument("--json", action="store_true", help="the plans as JSON instead of the tables")
+    args = parser.parse_args(argv)
+    costs, storage, followers = inputs()
+    a = Assumptions()
+    home_max = TimelineSettings.home_timeline_max
+    plans = [plan(n, a, followers, costs, storage, home_max) for n in (1_000_000, 10_000_000, 100_000_000)]
+    limits = bottlenecks(a, followers, costs, storage, home_max)
+    if args.json:
+        print(
+            json.dumps({"plans": [asdict(p) for p in plans], "bottlenecks": limits, "costs": asdict(costs)}, indent=1)
+        )
+    else:
+        print(markdown(a, followers, costs, storage, plans, limits))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """The gateway's Envoy config for the Helm chart (deploy/helm/feedmesh, docs/kubernetes.md).
 
-    python -m gateway.render --kubernetes --out deploy/helm/feedmesh/files/gateway     # make k8s-render
+    python -m gateway.kubernetes --out deploy/helm/feedmesh/files/gateway     # make k8s-render
 
 The same template and settings as the local gateway, with what differs in a cluster:
 - the services' replicas are found by DNS through their headless Services (`feedmesh-<svc>-pods`): Envoy resolves
@@ -15,7 +15,9 @@ Ports are those of stack/defaults.env (the chart's values must agree: tests/unit
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -126,3 +128,19 @@ def render_for_kubernetes(out_dir: Path, environ: Mapping[str, str] | None = Non
     if relocated and cache.is_dir() and not any(cache.iterdir()):
         cache.rmdir()  # render() makes it for a local gateway; in the cluster it is a volume
     return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway.kubernetes", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="output directory (the chart's files/gateway)")
+    args = parser.parse_args(argv)
+    try:
+        print(render_for_kubernetes(args.out.resolve()))
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        print(f"gateway: cannot render the chart's Envoy config: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,7 +3,6 @@ the environment, .run/secrets) into .run/gateway/envoy.yaml, with the descriptor
 
     python -m gateway.render                 # -> .run/gateway/envoy.yaml (prints the path)
     python -m gateway.render --out DIR       # another directory (a second gateway, tests)
-    python -m gateway.render --kubernetes --out DIR   # the Helm chart's config (make k8s-render)
     FEEDMESH_RATE_WRITE_PER_MIN=5 FEEDMESH_GATEWAY_PORT=18080 python -m gateway.render --out /tmp/gw
 
 The template's `${name}` are values; a line holding only `${name}` is a YAML block built here from the descriptor
@@ -358,16 +357,8 @@ def render(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway.render", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument(
-        "--kubernetes", action="store_true", help="the config of the Helm chart's gateway (gateway/kubernetes.py)"
-    )
     args = parser.parse_args(argv)
     try:
-        if args.kubernetes:
-            from gateway import kubernetes  # it builds on this module
-
-            print(kubernetes.render_for_kubernetes(args.out.resolve()))
-            return 0
         settings = load_gateway_settings()
         print(render(settings, args.out.resolve()))
     except (ValueError, KeyError, FileNotFoundError) as exc:
