@@ -37,7 +37,7 @@ WEB_SOURCES        := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/
                       $(wildcard clients/ts/src/*.ts clients/ts/src/gen/*/*/*/*.ts)
 GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 
-.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc
+.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -167,6 +167,9 @@ fuzz-api: up ## Schemathesis against the gateway: every operation, 20 seeded exa
 
 fuzz-grpc: up ## Hypothesis-generated protobuf messages at every service's gRPC port, 200 random examples per RPC; exit 1 on INTERNAL/UNKNOWN, an undocumented status or a missed deadline (docs/authorization.md)
 	FEEDMESH_FUZZ_EXAMPLES=$(or $(EXAMPLES),200) FEEDMESH_FUZZ_RANDOM=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_grpc_fuzz.py
+
+soak: $(PY) ## the mixed load at half the capacity a short ramp measures, on the RUNNING stack (starts and stops nothing), 30 min (FEEDMESH_SOAK_MINUTES): RSS slope per process, errors, backlogs; bench/results/soak-<time>.json + .png (bench/README.md)
+	$(PY) -m bench.soak $(if $(CAPACITY),--capacity $(CAPACITY)) $(if $(PIDS),--pids $(PIDS))
 
 chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
 	$(PY) -m bench.chaos
