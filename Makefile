@@ -162,8 +162,8 @@ bench: up ## benchmarks on the real stack (timeline, engagement, notifications, 
 	$(PY) -m bench.ranking
 	$(PY) -m bench.ranking_quality
 
-fuzz-api: up ## Schemathesis against the gateway: every operation, 20 seeded examples each; exit 1 on a 5xx or an operation rejecting most of its examples (docs/api.md)
-	PYTHONPATH=gen:. $(PY) -m gateway.fuzz_api $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
+fuzz-api: up ## Schemathesis against the gateway with valid tokens: every operation, 20 seeded examples each, then 60 stateful scenarios along the OpenAPI links; exit 1 on a 5xx, an answer off the document or an operation rejecting most of its examples; bench/results/fuzz-api-<time>.json (docs/api.md)
+	PYTHONPATH=gen:. $(PY) -m gateway.fuzz_api --report bench/results $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED)) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(GATEWAY),--gateway $(GATEWAY))
 
 fuzz-grpc: up ## Hypothesis-generated protobuf messages at every service's gRPC port, 200 random examples per RPC; exit 1 on INTERNAL/UNKNOWN, an undocumented status or a missed deadline (docs/authorization.md)
 	FEEDMESH_FUZZ_EXAMPLES=$(or $(EXAMPLES),200) FEEDMESH_FUZZ_RANDOM=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_grpc_fuzz.py
