@@ -60,7 +60,7 @@ STARTS_AS = {"approved": "pending", "rejected": "pending", "ex_close_friend": "c
 def _relate(client: httpx.Client, role: str, viewer: User, owner: User) -> None:
     """Makes `viewer` stand in `role` towards `owner` (whose account may be private); a revised role only its first
     step (`_revise` takes the second)."""
-    role = STARTS_AS.get(role, role)
+    role = _first_step(role)
     if role in ("follower", "close_friend") or (role == "pending" and _private(client, owner)):
         state = _ok(client.post(f"/v1/users/{owner.id}/follow", headers=viewer.auth))["state"]
         if state == "REQUESTED" and role != "pending":
@@ -69,6 +69,11 @@ def _relate(client: httpx.Client, role: str, viewer: User, owner: User) -> None:
         _ok(client.put(f"/v1/close-friends/{viewer.id}", headers=owner.auth))
     if role == "blocked":
         _ok(client.post(f"/v1/users/{viewer.id}/block", headers=owner.auth))
+
+
+def _first_step(role: str) -> str:
+    """The role a revised role stood in when the owners posted (any other role: itself)."""
+    return STARTS_AS.get(role, role)
 
 
 def _revise(client: httpx.Client, role: str, viewer: User, owner: User) -> None:
@@ -211,8 +216,8 @@ def test_mentions_notify_exactly_those_who_may_see_the_post(world: World, client
     most first). A mention is an event of that moment: a revised role keeps or lacks it as its first step decided
     (an ex close friend keeps the mention of a close-friends post it can no longer open; an approved requester gets
     none for the private posts made while it was pending)."""
-    for role in sorted(VIEWERS, key=lambda role: -len(_may_see(world, STARTS_AS.get(role, role)))):
-        viewer, wanted = world.viewers[role], _may_see(world, STARTS_AS.get(role, role))
+    for role in sorted(VIEWERS, key=lambda role: -len(_may_see(world, _first_step(role)))):
+        viewer, wanted = world.viewers[role], _may_see(world, _first_step(role))
 
         def mentioned(viewer: User = viewer) -> set[int]:
             page = _ok(client.get("/v1/notifications", params={"limit": 100}, headers=viewer.auth))

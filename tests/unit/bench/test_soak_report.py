@@ -63,10 +63,23 @@ def test_error_growth_and_the_stretches() -> None:
     )
 
 
+def test_errors_around_a_restart_are_apart_from_the_trend() -> None:
+    samples = [Sample(m, {}, pids={"gateway": 1}, answers={"2xx": 100}, seconds=10) for m in range(30)]
+    samples[25].answers = {"2xx": 40, "error": 60}
+    for s in samples[26:]:
+        s.pids = {"gateway": 2}
+    found = error_rates(samples)
+    assert [w["minute"] for w in found["restart_windows"]] == [25, 26]
+    assert found["restart_windows"][0]["restarted"] == ["gateway"]
+    assert (found["errors"], found["errors_outside_restarts"], found["verdict"]) == (60, 0, "no growth")
+
+
 def test_a_backlog_that_keeps_rising_is_not_bounded() -> None:
     waves = [Sample(m, {}, backlogs={"lag": float(500 * (m % 5))}) for m in range(40)]
+    late_spike = [Sample(m, {}, backlogs={"lag": 900.0 if m == 35 else float(m % 3)}) for m in range(40)]
     rising = [Sample(m, {}, backlogs={"lag": float(50 * m)}) for m in range(40)]
     assert backlog_bounds(waves)["lag"]["verdict"] == "bounded"
+    assert backlog_bounds(late_spike)["lag"]["verdict"] == "bounded"
     assert backlog_bounds(rising)["lag"] | {"verdict": "growing"} == backlog_bounds(rising)["lag"]
     assert backlog_bounds(rising)["lag"]["max"] == 1950
 
@@ -98,6 +111,6 @@ def test_the_report_and_plot_are_written(tmp_path: Path) -> None:
     for s in samples:
         s.backlogs = {"fanout_backlog": 3.0}
     text = markdown({"summary": summary(samples)})
-    assert "| svc-a | 100 -> 100 |" in text and "| fanout_backlog | 3 | 3 | 3 | 3 | bounded |" in text
+    assert "| svc-a | 100 -> 100 |" in text and "| fanout_backlog | 3 | 3 | 3 | 3 / 3 | bounded |" in text
     plot(samples, tmp_path / "soak.png", "a soak")
     assert (tmp_path / "soak.png").read_bytes()[:4] == b"\x89PNG"
