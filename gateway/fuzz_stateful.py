@@ -22,6 +22,7 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 from schemathesis import GenerationMode
+from schemathesis.core import NOT_SET
 
 from gateway.fuzz_conformance import conformance_failures
 
@@ -91,7 +92,8 @@ def run_stateful(schema: Any, gateway: str, scenarios: int, steps: int, seed: in
                 tally.failures[key] += 1
                 found = tally.samples.setdefault(key, [])
                 if len(found) < SAMPLES_PER_FAILURE:
-                    found.append(f"{case.method} {case.formatted_path} {case.body!r:.80} -> {failure}")
+                    body = "" if case.body is NOT_SET else f" {case.body!r:.80}"
+                    found.append(f"{case.method} {case.formatted_path}{body} -> {failure}")
 
     for suite in range(MAX_SUITES):
         left = scenarios - tally.scenarios
