@@ -41,7 +41,7 @@ GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 HELM               := $(CACHE)/go/bin/helm
 HELM_VER           := v4.3.2
 
-.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc k8s-render capacity
+.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc k8s-render capacity soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -176,11 +176,14 @@ bench: up ## benchmarks on the real stack (timeline, engagement, notifications, 
 	$(PY) -m bench.ranking
 	$(PY) -m bench.ranking_quality
 
-fuzz-api: up ## Schemathesis against the gateway: every operation, 20 seeded examples each; exit 1 on a 5xx or an operation rejecting most of its examples (docs/api.md)
-	PYTHONPATH=gen:. $(PY) -m gateway.fuzz_api $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
+fuzz-api: up ## Schemathesis against the gateway with valid tokens: every operation, 20 seeded examples each, then 60 stateful scenarios along the OpenAPI links; exit 1 on a 5xx, an answer off the document or an operation rejecting most of its examples; bench/results/fuzz-api-<time>.json (docs/api.md)
+	PYTHONPATH=gen:. $(PY) -m gateway.fuzz_api --report bench/results $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED)) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(GATEWAY),--gateway $(GATEWAY))
 
 fuzz-grpc: up ## Hypothesis-generated protobuf messages at every service's gRPC port, 200 random examples per RPC; exit 1 on INTERNAL/UNKNOWN, an undocumented status or a missed deadline (docs/authorization.md)
 	FEEDMESH_FUZZ_EXAMPLES=$(or $(EXAMPLES),200) FEEDMESH_FUZZ_RANDOM=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_grpc_fuzz.py
+
+soak: $(PY) ## the mixed load at half the capacity a short ramp measures, on the RUNNING stack (starts and stops nothing), 30 min (FEEDMESH_SOAK_MINUTES): RSS slope per process, errors, backlogs; bench/results/soak-<time>.json + .png (bench/README.md)
+	$(PY) -m bench.soak $(if $(CAPACITY),--capacity $(CAPACITY)) $(if $(PIDS),--pids $(PIDS))
 
 chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
 	$(PY) -m bench.chaos

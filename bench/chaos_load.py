@@ -67,6 +67,8 @@ class Load:
     accounts: list[Account]
     samples: list[Sample] = field(default_factory=list)
     posts: list[str] = field(default_factory=list)
+    rates: dict[str, float] = field(default_factory=lambda: dict(RATES))
+    """Calls per second of each route (a name of `routes()`)."""
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def stop(self) -> None:
@@ -78,16 +80,22 @@ class Load:
     async def run(self) -> None:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         async with httpx.AsyncClient(base_url=self.gateway, timeout=CLIENT_TIMEOUT_SECONDS, limits=limits) as client:
-            calls = {
-                "feed": self._feed,
-                "notifications": self._notifications,
-                "post": self._post,
-                "like": self._like,
-                "follow": self._follow,
-                "media": self._media,
-                "login": self._login,
-            }
-            await asyncio.gather(*(self._route(client, name, calls[name], rate) for name, rate in RATES.items()))
+            calls = self.routes()
+            await asyncio.gather(*(self._route(client, name, calls[name], rate) for name, rate in self.rates.items()))
+
+    def routes(self) -> dict[str, Callable[[httpx.AsyncClient], Awaitable[tuple[httpx.Response, bool]]]]:
+        """Every route the load knows, by name: one call each, answering (the response, whether it was degraded)."""
+        return {
+            "feed": self._feed,
+            "notifications": self._notifications,
+            "post": self._post,
+            "like": self._like,
+            "comment": self._comment,
+            "follow": self._follow,
+            "media": self._media,
+            "login": self._login,
+            "register": self._register,
+        }
 
     async def _route(
         self,
@@ -109,18 +117,19 @@ class Load:
                     pass
             next_at += interval
             if len(in_flight) < MAX_IN_FLIGHT:
-                task = asyncio.create_task(self._measure(client, name, call))
+                task = asyncio.create_task(self.measure(client, name, call))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
         if in_flight:
             await asyncio.gather(*in_flight)
 
-    async def _measure(
+    async def measure(
         self,
         client: httpx.AsyncClient,
         name: str,
         call: Callable[[httpx.AsyncClient], Awaitable[tuple[httpx.Response, bool]]],
     ) -> None:
+        """One call of a route, its answer kept in `samples`."""
         started = time.monotonic()
         try:
             response, degraded = await call(client)
@@ -153,6 +162,11 @@ class Load:
         post_id = random.choice(self.posts) if self.posts else "1"
         return await client.post(f"/v1/posts/{post_id}/like", headers=self._someone().headers), False
 
+    async def _comment(self, client: httpx.AsyncClient) -> tuple[httpx.Response, bool]:
+        post_id = random.choice(self.posts) if self.posts else "1"
+        body = {"text": f"comment {secrets.token_hex(4)}"}
+        return await client.post(f"/v1/posts/{post_id}/comments", json=body, headers=self._someone().headers), False
+
     async def _follow(self, client: httpx.AsyncClient) -> tuple[httpx.Response, bool]:
         follower, followed = random.sample(self.accounts, 2)
         return await client.post(f"/v1/users/{followed.user_id}/follow", headers=follower.headers), False
@@ -164,6 +178,10 @@ class Load:
     async def _login(self, client: httpx.AsyncClient) -> tuple[httpx.Response, bool]:
         account = self._someone()
         return await client.post("/v1/sessions", json={"handle": account.handle, "password": PASSWORD}), False
+
+    async def _register(self, client: httpx.AsyncClient) -> tuple[httpx.Response, bool]:
+        body = {"handle": f"load_{secrets.token_hex(6)}", "password": PASSWORD}
+        return await client.post("/v1/users", json=body), False
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -8,7 +8,8 @@ this adds what the generator cannot take from the protos and writes one document
 - bearer JWT security on every operation but the public ones (`gateway.routes.PUBLIC_RPCS`, the gateway's own list);
 - the `Idempotency-Key` header on the operations whose service reads the `idempotency-key` metadata;
 - the error answers as the gateway returns them (`google.rpc.Status` with `google.rpc.ErrorInfo` details), one per
-  status the RPC's comment names (NOT_FOUND: 404, ...) plus 400, 429 and 503 everywhere;
+  status the RPC's comment or its service's names (NOT_FOUND: 404, ...) plus 400, 429 and 503 everywhere;
+- links from an answer's ids to the calls that take them (`gateway.openapi_links`);
 - summaries (the comment's first sentence) without `buf:lint:ignore` pragmas;
 - the constraints the services enforce, from the constants of their domain code (`CONSTRAINTS`), so the schema and
   the server cannot drift apart without `tools/check_gen_clean.sh` seeing it.
@@ -23,6 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from gateway.openapi_links import add_links
 from gateway.routes import PUBLIC_RPCS
 from services.auth.domain.users import DISPLAY_NAME_MAX, HANDLE_MAX, HANDLE_MIN, PASSWORD_MAX, PASSWORD_MIN
 from services.common.content_safety import POST_MAX_CHARS
@@ -163,7 +165,8 @@ def constrain(operation_id: str, name: str, schema: dict[str, Any]) -> None:
         schema["items"] = MEDIA_REF
 
 
-def finish_operation(operation: dict[str, Any], rpc: str) -> None:
+def finish_operation(operation: dict[str, Any], rpc: str, service_comment: str = "") -> None:
+    """`service_comment`: the comment of the RPC's service, whose statuses hold for every RPC of it."""
     operation_id = operation["operationId"]
     operation["summary"], operation["description"] = split_summary(
         operation.get("summary", "") + "\n" + operation.get("description", "")
@@ -192,7 +195,7 @@ def finish_operation(operation: dict[str, Any], rpc: str) -> None:
             }
         )
     statuses = {"400", "429", "503"} | {
-        CODE_STATUSES[code] for code in CODE_STATUSES if code in operation["description"]
+        CODE_STATUSES[code] for code in CODE_STATUSES if code in operation["description"] + service_comment
     }
     if rpc not in PUBLIC_RPCS:
         statuses |= {"401", "403"}
@@ -208,11 +211,16 @@ def finish(parts: list[dict[str, Any]]) -> dict[str, Any]:
     for part in parts:
         for tag in part.get("tags", []):
             package_of[tag["name"]] = part["x-package"]
-    for item in document["paths"].values():
-        for operation in item.values():
-            finish_operation(operation, grpc_name(operation["operationId"], package_of))
     for tag in document["tags"]:
         tag["description"] = clean_text(tag.get("description", ""))
+    service_comments = {tag["name"]: tag["description"] for tag in document["tags"]}
+    operations = {}
+    for item in document["paths"].values():
+        for operation in item.values():
+            service = operation["operationId"].split("_", 1)[0]
+            finish_operation(operation, grpc_name(operation["operationId"], package_of), service_comments[service])
+            operations[operation["operationId"]] = operation
+    add_links(operations)
     components = document["components"]
     components["schemas"].update(ERRORS["schemas"])
     for schema in components["schemas"].values():

@@ -10,7 +10,13 @@ related to both owners the same way:
 - `stranger`: no relationship;
 - `blocked`: the owner has blocked them;
 - `pending`: has a pending follow request to the private owner (none to the public one: a follow is immediate there);
-- `close_friend`: an approved follower on the owner's close-friends list.
+- `close_friend`: an approved follower on the owner's close-friends list;
+- `approved`: a pending requester whose request the owner then approved (a follow of the public owner);
+- `rejected`: a pending requester whose request the owner then rejected (nothing towards the public owner);
+- `ex_close_friend`: a close friend the owner then removed from the close-friends list (still a follower);
+- `unblocked`: blocked by the owner, then unblocked.
+The last four change their relationship after the owners' posts and comments exist (`REVISED`): what they may
+see is decided by the relationship now, not the one they had when the post was made.
 
 Content kinds: `public` (a PUBLIC post of the public account), `private_account` (a PUBLIC post of the private
 account), `followers_only` (a FOLLOWERS post of the public account), `close_friends` (a CLOSE_FRIENDS post of the
@@ -21,15 +27,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("anonymous", "owner", "follower", "stranger", "blocked", "pending", "close_friend")
+ROLES = (
+    "anonymous",
+    "owner",
+    "follower",
+    "stranger",
+    "blocked",
+    "pending",
+    "close_friend",
+    "approved",
+    "rejected",
+    "ex_close_friend",
+    "unblocked",
+)
+# The roles reached by a second step (approve, reject, remove from close friends, unblock) from a first one.
+REVISED = ("approved", "rejected", "ex_close_friend", "unblocked")
 CONTENTS = ("public", "private_account", "followers_only", "close_friends")
 ACCOUNTS = ("public", "private_account")
 
 # Who may see each kind of content (the contract's Posts section): the rule every read path applies.
 SEES = {
-    "public": {"owner", "follower", "stranger", "pending", "close_friend"},
-    "private_account": {"owner", "follower", "close_friend"},
-    "followers_only": {"owner", "follower", "close_friend"},
+    "public": set(ROLES) - {"anonymous", "blocked"},
+    "private_account": {"owner", "follower", "close_friend", "approved", "ex_close_friend"},
+    "followers_only": {"owner", "follower", "close_friend", "approved", "ex_close_friend"},
     "close_friends": {"owner", "close_friend"},
 }
 
@@ -38,27 +58,27 @@ SEES = {
 TABLE = """
 GET /v1/posts/{post}, GET /v1/posts/{post}/comments, POST /v1/posts/{post}/like, DELETE /v1/posts/{post}/like, \
 POST /v1/posts/{post}/comments, POST /v1/posts/{post}/shares
-  public          | 401 200 200 200 404 200 200
-  private_account | 401 200 200 404 404 404 200
-  followers_only  | 401 200 200 404 404 404 200
-  close_friends   | 401 200 404 404 404 404 200
+  public          | 401 200 200 200 404 200 200 200 200 200 200
+  private_account | 401 200 200 404 404 404 200 200 404 200 404
+  followers_only  | 401 200 200 404 404 404 200 200 404 200 404
+  close_friends   | 401 200 404 404 404 404 200 404 404 404 404
 DELETE /v1/posts/{post}/comments/{comment}, DELETE /v1/posts/{post}
-  public          | 401 200 403 403 404 403 403
-  private_account | 401 200 403 404 404 404 403
-  followers_only  | 401 200 403 404 404 404 403
-  close_friends   | 401 200 404 404 404 404 403
+  public          | 401 200 403 403 404 403 403 403 403 403 403
+  private_account | 401 200 403 404 404 404 403 403 404 403 404
+  followers_only  | 401 200 403 404 404 404 403 403 404 403 404
+  close_friends   | 401 200 404 404 404 404 403 404 404 404 404
 GET /v1/users/{user}, GET /v1/users/{user}/posts
-  public          | 401 200 200 200 200 200 200
-  private_account | 401 200 200 200 200 200 200
+  public          | 401 200 200 200 200 200 200 200 200 200 200
+  private_account | 401 200 200 200 200 200 200 200 200 200 200
 GET /v1/users/{user}/followers, GET /v1/users/{user}/following
-  public          | 401 200 200 200 403 200 200
-  private_account | 401 200 200 403 403 403 200
+  public          | 401 200 200 200 403 200 200 200 200 200 200
+  private_account | 401 200 200 403 403 403 200 200 403 200 403
 POST /v1/users/{user}/follow, PUT /v1/close-friends/{user}
-  public          | 401 400 200 200 403 200 200
-  private_account | 401 400 200 200 403 200 200
+  public          | 401 400 200 200 403 200 200 200 200 200 200
+  private_account | 401 400 200 200 403 200 200 200 200 200 200
 DELETE /v1/users/{user}/follow, POST /v1/users/{user}/block
-  public          | 401 400 200 200 200 200 200
-  private_account | 401 400 200 200 200 200 200
+  public          | 401 400 200 200 200 200 200 200 200 200 200
+  private_account | 401 400 200 200 200 200 200 200 200 200 200
 """
 
 # Routes that change the caller's relationship to the owner (or delete the content): each of their cells gets a

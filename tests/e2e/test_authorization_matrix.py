@@ -22,13 +22,13 @@ from feedmesh.graph.v1 import graph_service_pb2_grpc as graph_grpc
 from services.common.identity import USER_ID_HEADER
 from services.common.polling import wait_for_sync
 from stack.settings import StackSettings
-from tests.e2e.authorization_matrix import CONTENTS, MUTATING, ROLES, SEES, Cell, cells
+from tests.e2e.authorization_matrix import CONTENTS, MUTATING, REVISED, ROLES, SEES, Cell, cells
 from tests.e2e.conftest import Gateway, User
 
 pytestmark = pytest.mark.e2e
 
 VIEWERS = tuple(role for role in ROLES if role not in ("anonymous", "owner"))
-FOLLOWING_ROLES = ("follower", "close_friend")
+FOLLOWING_ROLES = ("follower", "close_friend", "approved", "ex_close_friend")
 POST_VISIBILITY = dict(zip(CONTENTS, ("PUBLIC", "PUBLIC", "FOLLOWERS", "CLOSE_FRIENDS"), strict=True))
 
 
@@ -53,8 +53,14 @@ def _ok(reply: httpx.Response) -> dict[str, object]:
     return body
 
 
+# A revised role's first step: the role it starts from.
+STARTS_AS = {"approved": "pending", "rejected": "pending", "ex_close_friend": "close_friend", "unblocked": "blocked"}
+
+
 def _relate(client: httpx.Client, role: str, viewer: User, owner: User) -> None:
-    """Makes `viewer` stand in `role` towards `owner` (whose account may be private)."""
+    """Makes `viewer` stand in `role` towards `owner` (whose account may be private); a revised role only its first
+    step (`_revise` takes the second)."""
+    role = _first_step(role)
     if role in ("follower", "close_friend") or (role == "pending" and _private(client, owner)):
         state = _ok(client.post(f"/v1/users/{owner.id}/follow", headers=viewer.auth))["state"]
         if state == "REQUESTED" and role != "pending":
@@ -63,6 +69,27 @@ def _relate(client: httpx.Client, role: str, viewer: User, owner: User) -> None:
         _ok(client.put(f"/v1/close-friends/{viewer.id}", headers=owner.auth))
     if role == "blocked":
         _ok(client.post(f"/v1/users/{viewer.id}/block", headers=owner.auth))
+
+
+def _first_step(role: str) -> str:
+    """The role a revised role stood in when the owners posted (any other role: itself)."""
+    return STARTS_AS.get(role, role)
+
+
+def _revise(client: httpx.Client, role: str, viewer: User, owner: User) -> None:
+    """The second step of a revised role: the owner approves or rejects the pending request (a public owner has
+    none: `approved` follows it instead, `rejected` stays a stranger), removes the close friend, unblocks."""
+    private = _private(client, owner)
+    if role == "approved" and private:
+        _ok(client.post(f"/v1/follow-requests/{viewer.id}/approve", headers=owner.auth))
+    elif role == "approved":
+        assert _ok(client.post(f"/v1/users/{owner.id}/follow", headers=viewer.auth))["state"] != "REQUESTED"
+    elif role == "rejected" and private:
+        _ok(client.post(f"/v1/follow-requests/{viewer.id}/reject", headers=owner.auth))
+    elif role == "ex_close_friend":
+        _ok(client.delete(f"/v1/close-friends/{viewer.id}", headers=owner.auth))
+    elif role == "unblocked":
+        _ok(client.delete(f"/v1/users/{viewer.id}/block", headers=owner.auth))
 
 
 def _private(client: httpx.Client, owner: User) -> bool:
@@ -98,6 +125,10 @@ def world(gateway: Gateway, new_user: Callable[..., User]) -> World:
             content: _comment(client, World(owners, {}, {}, {}).owner_of(content), post_id)
             for content, post_id in posts.items()
         }
+        # after the posts, their fanout and the mentions: what a revised role sees follows the change
+        for role in REVISED:
+            for owner in owners.values():
+                _revise(client, role, viewers[role], owner)
     return World(owners, viewers, posts, comments)
 
 
@@ -132,6 +163,8 @@ def test_cell(cell: Cell, world: World, client: httpx.Client, new_user: Callable
     if caller is None and cell.role != "anonymous":
         caller = new_user()
         _relate(client, cell.role, caller, world.owner_of(cell.content))
+        if cell.role in REVISED:
+            _revise(client, cell.role, caller, world.owner_of(cell.content))
     url = _url(client, world, cell)
     body = {"text": f"a comment {time.time_ns()}"} if cell.route == "POST /v1/posts/{post}/comments" else None
     headers = caller.auth if caller is not None else {}
@@ -179,9 +212,12 @@ def test_feeds_show_exactly_what_each_follower_may_see(world: World, client: htt
 
 
 def test_mentions_notify_exactly_those_who_may_see_the_post(world: World, client: httpx.Client) -> None:
-    """Every post mentions every viewer: only those who may see a post hear of it (roles that see most first)."""
-    for role in sorted(VIEWERS, key=lambda role: -len(_may_see(world, role))):
-        viewer, wanted = world.viewers[role], _may_see(world, role)
+    """Every post mentions every viewer: only those who may see a post when it is made hear of it (roles that see
+    most first). A mention is an event of that moment: a revised role keeps or lacks it as its first step decided
+    (an ex close friend keeps the mention of a close-friends post it can no longer open; an approved requester gets
+    none for the private posts made while it was pending)."""
+    for role in sorted(VIEWERS, key=lambda role: -len(_may_see(world, _first_step(role)))):
+        viewer, wanted = world.viewers[role], _may_see(world, _first_step(role))
 
         def mentioned(viewer: User = viewer) -> set[int]:
             page = _ok(client.get("/v1/notifications", params={"limit": 100}, headers=viewer.auth))

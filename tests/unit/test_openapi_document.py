@@ -131,6 +131,47 @@ def test_errors_are_the_gateways_status_with_error_info() -> None:
     assert {"400", "409", "429", "503", "default"} <= set(create_user)
 
 
+def test_statuses_a_service_comment_names_hold_for_each_of_its_operations() -> None:
+    """EngagementService's comment says NOT_FOUND for a post the caller may not see: every engagement operation
+    lists 404; the graph's relationship changes name it in their own comments."""
+    engagement = [op for op_id, op in operations().items() if op_id.startswith("EngagementService_")]
+    assert engagement and all("404" in op["responses"] for op in engagement)
+    for op_id in ("BlockUser", "UnblockUser", "UnfollowUser", "AddCloseFriend", "RemoveCloseFriend"):
+        assert "404" in operation(f"GraphService_{op_id}")["responses"], op_id
+    assert "404" not in operation("MediaService_CreateUpload")["responses"]
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = DOCUMENT["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def test_links_name_real_operations_parameters_and_answer_fields() -> None:
+    """Every link goes from a 200 answer's field to a path parameter of an existing operation: a renamed field,
+    parameter or RPC breaks it here, not silently in the stateful fuzz run."""
+    linked: dict[str, set[str]] = {}
+    for op_id, op in operations().items():
+        answer = op["responses"]["200"]
+        fields = _resolve(answer["content"]["application/json"]["schema"]).get("properties", {})
+        for name, link in answer.get("links", {}).items():
+            target = operation(link["operationId"])
+            path_parameters = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+            assert set(link["parameters"]) == path_parameters, (op_id, name)
+            for expression in link["parameters"].values():
+                assert expression.startswith("$response.body#/") and expression.split("/")[-1] in fields, expression
+            linked.setdefault(op_id, set()).add(link["operationId"])
+    assert {"PostService_GetPost", "EngagementService_LikePost", "EngagementService_CreateComment"} <= linked[
+        "PostService_CreatePost"
+    ]
+    assert "PostService_DeletePost" in linked["PostService_CreatePost"]
+    assert {"GraphService_FollowUser", "GraphService_ListFollowers"} <= linked["AuthService_CreateUser"]
+    assert linked["EngagementService_CreateComment"] == {
+        "EngagementService_ListComments",
+        "EngagementService_DeleteComment",
+    }
+
+
 def test_no_lint_pragmas_in_the_text() -> None:
     text = json.dumps(DOCUMENT)
     assert "buf:lint" not in text

@@ -141,7 +141,8 @@ class GraphServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UnfollowUser(self, request, context):
-        """Stops following a user, or withdraws a pending request. Idempotent.
+        """Stops following a user, or withdraws a pending request. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND
+        for an unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -170,27 +171,31 @@ class GraphServiceServicer:
 
     def BlockUser(self, request, context):
         """Blocks a user: removes follows and pending requests both ways; neither sees the other's posts. Idempotent.
+        INVALID_ARGUMENT for yourself; NOT_FOUND for an unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UnblockUser(self, request, context):
-        """Lifts a block. Follows removed by the block are not restored. Idempotent.
+        """Lifts a block. Follows removed by the block are not restored. Idempotent. INVALID_ARGUMENT for yourself;
+        NOT_FOUND for an unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def AddCloseFriend(self, request, context):
-        """Puts a user on the caller's close-friends list. Idempotent.
+        """Puts a user on the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; PERMISSION_DENIED
+        when either has blocked the other; NOT_FOUND for an unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RemoveCloseFriend(self, request, context):
-        """Takes a user off the caller's close-friends list. Idempotent.
+        """Takes a user off the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND for an
+        unknown user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -57,7 +57,8 @@ type GraphServiceClient interface {
 	// Follows a user, or asks to when the user is private. INVALID_ARGUMENT for yourself; PERMISSION_DENIED when
 	// either has blocked the other; NOT_FOUND for an unknown user. Following again changes nothing.
 	FollowUser(ctx context.Context, in *FollowUserRequest, opts ...grpc.CallOption) (*FollowUserResponse, error)
-	// Stops following a user, or withdraws a pending request. Idempotent.
+	// Stops following a user, or withdraws a pending request. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND
+	// for an unknown user.
 	UnfollowUser(ctx context.Context, in *UnfollowUserRequest, opts ...grpc.CallOption) (*UnfollowUserResponse, error)
 	// Lists the pending requests to follow the caller, oldest first.
 	ListFollowRequests(ctx context.Context, in *ListFollowRequestsRequest, opts ...grpc.CallOption) (*ListFollowRequestsResponse, error)
@@ -66,12 +67,16 @@ type GraphServiceClient interface {
 	// Rejects a pending request. NOT_FOUND when there is no such request.
 	RejectFollowRequest(ctx context.Context, in *RejectFollowRequestRequest, opts ...grpc.CallOption) (*RejectFollowRequestResponse, error)
 	// Blocks a user: removes follows and pending requests both ways; neither sees the other's posts. Idempotent.
+	// INVALID_ARGUMENT for yourself; NOT_FOUND for an unknown user.
 	BlockUser(ctx context.Context, in *BlockUserRequest, opts ...grpc.CallOption) (*BlockUserResponse, error)
-	// Lifts a block. Follows removed by the block are not restored. Idempotent.
+	// Lifts a block. Follows removed by the block are not restored. Idempotent. INVALID_ARGUMENT for yourself;
+	// NOT_FOUND for an unknown user.
 	UnblockUser(ctx context.Context, in *UnblockUserRequest, opts ...grpc.CallOption) (*UnblockUserResponse, error)
-	// Puts a user on the caller's close-friends list. Idempotent.
+	// Puts a user on the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; PERMISSION_DENIED
+	// when either has blocked the other; NOT_FOUND for an unknown user.
 	AddCloseFriend(ctx context.Context, in *AddCloseFriendRequest, opts ...grpc.CallOption) (*AddCloseFriendResponse, error)
-	// Takes a user off the caller's close-friends list. Idempotent.
+	// Takes a user off the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND for an
+	// unknown user.
 	RemoveCloseFriend(ctx context.Context, in *RemoveCloseFriendRequest, opts ...grpc.CallOption) (*RemoveCloseFriendResponse, error)
 	// Lists a user's followers, most recent first. PERMISSION_DENIED to a user blocked either way and, for a
 	// private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
@@ -241,7 +246,8 @@ type GraphServiceServer interface {
 	// Follows a user, or asks to when the user is private. INVALID_ARGUMENT for yourself; PERMISSION_DENIED when
 	// either has blocked the other; NOT_FOUND for an unknown user. Following again changes nothing.
 	FollowUser(context.Context, *FollowUserRequest) (*FollowUserResponse, error)
-	// Stops following a user, or withdraws a pending request. Idempotent.
+	// Stops following a user, or withdraws a pending request. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND
+	// for an unknown user.
 	UnfollowUser(context.Context, *UnfollowUserRequest) (*UnfollowUserResponse, error)
 	// Lists the pending requests to follow the caller, oldest first.
 	ListFollowRequests(context.Context, *ListFollowRequestsRequest) (*ListFollowRequestsResponse, error)
@@ -250,12 +256,16 @@ type GraphServiceServer interface {
 	// Rejects a pending request. NOT_FOUND when there is no such request.
 	RejectFollowRequest(context.Context, *RejectFollowRequestRequest) (*RejectFollowRequestResponse, error)
 	// Blocks a user: removes follows and pending requests both ways; neither sees the other's posts. Idempotent.
+	// INVALID_ARGUMENT for yourself; NOT_FOUND for an unknown user.
 	BlockUser(context.Context, *BlockUserRequest) (*BlockUserResponse, error)
-	// Lifts a block. Follows removed by the block are not restored. Idempotent.
+	// Lifts a block. Follows removed by the block are not restored. Idempotent. INVALID_ARGUMENT for yourself;
+	// NOT_FOUND for an unknown user.
 	UnblockUser(context.Context, *UnblockUserRequest) (*UnblockUserResponse, error)
-	// Puts a user on the caller's close-friends list. Idempotent.
+	// Puts a user on the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; PERMISSION_DENIED
+	// when either has blocked the other; NOT_FOUND for an unknown user.
 	AddCloseFriend(context.Context, *AddCloseFriendRequest) (*AddCloseFriendResponse, error)
-	// Takes a user off the caller's close-friends list. Idempotent.
+	// Takes a user off the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND for an
+	// unknown user.
 	RemoveCloseFriend(context.Context, *RemoveCloseFriendRequest) (*RemoveCloseFriendResponse, error)
 	// Lists a user's followers, most recent first. PERMISSION_DENIED to a user blocked either way and, for a
 	// private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.

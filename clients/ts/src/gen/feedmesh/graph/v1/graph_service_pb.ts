@@ -612,7 +612,8 @@ export const GraphService: GenService<{
     output: typeof FollowUserResponseSchema;
   },
   /**
-   * Stops following a user, or withdraws a pending request. Idempotent.
+   * Stops following a user, or withdraws a pending request. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND
+   * for an unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.UnfollowUser
    */
@@ -653,6 +654,7 @@ export const GraphService: GenService<{
   },
   /**
    * Blocks a user: removes follows and pending requests both ways; neither sees the other's posts. Idempotent.
+   * INVALID_ARGUMENT for yourself; NOT_FOUND for an unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.BlockUser
    */
@@ -662,7 +664,8 @@ export const GraphService: GenService<{
     output: typeof BlockUserResponseSchema;
   },
   /**
-   * Lifts a block. Follows removed by the block are not restored. Idempotent.
+   * Lifts a block. Follows removed by the block are not restored. Idempotent. INVALID_ARGUMENT for yourself;
+   * NOT_FOUND for an unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.UnblockUser
    */
@@ -672,7 +675,8 @@ export const GraphService: GenService<{
     output: typeof UnblockUserResponseSchema;
   },
   /**
-   * Puts a user on the caller's close-friends list. Idempotent.
+   * Puts a user on the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; PERMISSION_DENIED
+   * when either has blocked the other; NOT_FOUND for an unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.AddCloseFriend
    */
@@ -682,7 +686,8 @@ export const GraphService: GenService<{
     output: typeof AddCloseFriendResponseSchema;
   },
   /**
-   * Takes a user off the caller's close-friends list. Idempotent.
+   * Takes a user off the caller's close-friends list. Idempotent. INVALID_ARGUMENT for yourself; NOT_FOUND for an
+   * unknown user.
    *
    * @generated from rpc feedmesh.graph.v1.GraphService.RemoveCloseFriend
    */

@@ -1,0 +1,317 @@
+"""What a soak's samples say (bench/soak.py): per process the RSS slope and a verdict, the error rate over time, the
+backlogs' bounds; as a dict for the JSON report, a Markdown summary and a PNG plot.
+
+Every sample is one moment of the run (`Sample`): the RSS of each named process tree, the load's answers since the
+previous sample, and the backlog gauges read from Prometheus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+# A process whose fitted RSS grows faster than this is "growing": a leak of 10 MB an hour fills a gigabyte in four
+# days, while a large process (a JVM) is allowed the same share of its size.
+GROWING_MB_PER_HOUR = 10.0
+GROWING_SHARE_PER_HOUR = 0.02
+
+
+@dataclass
+class Sample:
+    """One moment of the soak."""
+
+    minute: float
+    """minutes since the load started"""
+    rss_mb: dict[str, float]
+    """process name (pid file) -> RSS of the process and its descendants, MB"""
+    pids: dict[str, int] = field(default_factory=dict)
+    """process name -> its pid (a new pid: the process was restarted)"""
+    answers: dict[str, int] = field(default_factory=dict)
+    """status class (2xx, 4xx, 429, 5xx, timeout, error) -> answers that came back since the previous sample"""
+    seconds: float = 0.0
+    """the time since the previous sample"""
+    backlogs: dict[str, float] = field(default_factory=dict)
+    """gauge name -> its value (Prometheus)"""
+    p99_ms: float = 0.0
+    """the 99th percentile latency of the answers since the previous sample"""
+    load_average: float = 0.0
+    """the machine's one-minute load average (others' work shows here)"""
+
+    @property
+    def calls(self) -> int:
+        return sum(self.answers.values())
+
+    @property
+    def errors(self) -> int:
+        """Answers the client should never see under a load within capacity: 5xx, a timeout, no answer at all."""
+        return sum(self.answers.get(kind, 0) for kind in ("5xx", "timeout", "error"))
+
+
+def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """The least-squares slope of ys over xs (0 with fewer than two distinct xs)."""
+    n = len(xs)
+    if n < 2:
+        return 0.0
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return 0.0
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def rss_verdicts(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
+    """Per process: the RSS at the start and end, min and max, the least-squares slope (MB per hour) over the whole
+    run and over its second half, and the verdict on the whole run's slope. A process restarted during the run
+    (someone else's work on a shared stack) is judged on its longest life within the run."""
+    names = sorted({name for s in samples for name in s.rss_mb})
+    verdicts: dict[str, dict[str, Any]] = {}
+    for name in names:
+        lives: dict[int, list[tuple[float, float]]] = {}
+        for s in samples:
+            if name in s.rss_mb:
+                lives.setdefault(s.pids.get(name, 0), []).append((s.minute / 60, s.rss_mb[name]))
+        points = max(lives.values(), key=lambda life: life[-1][0] - life[0][0])
+        hours, mb = [p[0] for p in points], [p[1] for p in points]
+        half = [p for p in points if p[0] >= (hours[0] + hours[-1]) / 2]
+        whole = slope(hours, mb)
+        mean = sum(mb) / len(mb)
+        limit = max(GROWING_MB_PER_HOUR, GROWING_SHARE_PER_HOUR * mean)
+        verdicts[name] = {
+            "start_mb": round(mb[0], 1),
+            "end_mb": round(mb[-1], 1),
+            "min_mb": round(min(mb), 1),
+            "max_mb": round(max(mb), 1),
+            "slope_mb_per_hour": round(whole, 1),
+            "second_half_slope_mb_per_hour": round(slope([p[0] for p in half], [p[1] for p in half]), 1),
+            "growing_above_mb_per_hour": round(limit, 1),
+            "verdict": "growing" if whole > limit else "flat",
+            "samples": len(points),
+            "judged_minutes": [round(hours[0] * 60, 1), round(hours[-1] * 60, 1)],
+            "restarts": len(lives) - 1,
+        }
+    return verdicts
+
+
+def restart_windows(samples: Sequence[Sample]) -> dict[int, list[str]]:
+    """Sample index -> the processes restarted around it (a new pid since the previous sample or by the next):
+    on a shared stack someone else's swap, whose errors say nothing of growth under load."""
+    windows: dict[int, list[str]] = {}
+    for i in range(1, len(samples)):
+        before, after = samples[i - 1].pids, samples[i].pids
+        changed = sorted(name for name in after if name in before and after[name] != before[name])
+        for index in (i - 1, i):
+            if changed:
+                windows.setdefault(index, [])
+                windows[index] = sorted(set(windows[index]) | set(changed))
+    return windows
+
+
+def error_rates(samples: Sequence[Sample], parts: int = 3) -> dict[str, Any]:
+    """The error rate (errors / answers) over the whole run and in `parts` equal stretches of it, the answers by
+    kind, the errors of the samples around a process restart apart, and the least-squares slope per hour of the
+    error rate over the other samples, which the verdict judges."""
+    totals: dict[str, int] = {}
+    for s in samples:
+        for kind, n in s.answers.items():
+            totals[kind] = totals.get(kind, 0) + n
+    calls = sum(s.calls for s in samples)
+    errors = sum(s.errors for s in samples)
+    stretches = []
+    size = max(1, -(-len(samples) // parts))
+    for start in range(0, len(samples), size):
+        chunk = samples[start : start + size]
+        chunk_calls = sum(s.calls for s in chunk)
+        stretches.append(
+            {
+                "from_minute": round(chunk[0].minute, 1),
+                "to_minute": round(chunk[-1].minute, 1),
+                "calls": chunk_calls,
+                "errors": sum(s.errors for s in chunk),
+                "error_rate": round(sum(s.errors for s in chunk) / chunk_calls, 6) if chunk_calls else 0.0,
+                "calls_per_second": round(chunk_calls / max(sum(s.seconds for s in chunk), 1e-9), 1),
+            }
+        )
+    restarted = restart_windows(samples)
+    steady = [s for i, s in enumerate(samples) if s.calls and i not in restarted]
+    trend = slope([s.minute / 60 for s in steady], [s.errors / s.calls for s in steady])
+    steady_calls, steady_errors = sum(s.calls for s in steady), sum(s.errors for s in steady)
+    return {
+        "calls": calls,
+        "errors": errors,
+        "error_rate": round(errors / calls, 6) if calls else 0.0,
+        "answers": dict(sorted(totals.items())),
+        "stretches": stretches,
+        "restart_windows": [
+            {"minute": samples[i].minute, "restarted": names, "calls": samples[i].calls, "errors": samples[i].errors}
+            for i, names in sorted(restarted.items())
+        ],
+        "errors_outside_restarts": steady_errors,
+        "error_rate_outside_restarts": round(steady_errors / steady_calls, 6) if steady_calls else 0.0,
+        "error_rate_slope_per_hour": round(trend, 6),
+        "verdict": "no growth" if trend <= 0.001 else "growing",
+    }
+
+
+def backlog_bounds(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
+    """Per gauge: min, max, the value at the end, the last quarter's range against the max before it."""
+    names = sorted({name for s in samples for name in s.backlogs})
+    bounds: dict[str, dict[str, Any]] = {}
+    for name in names:
+        values = [s.backlogs[name] for s in samples if name in s.backlogs]
+        cut = max(1, len(values) * 3 // 4)
+        before, last = values[:cut], values[cut:] or values[-1:]
+        bounds[name] = {
+            "min": min(values),
+            "max": max(values),
+            "end": values[-1],
+            "max_last_quarter": max(last),
+            "min_last_quarter": min(last),
+            "max_before": max(before),
+            # Fanout comes in bursts, so a spike late in the run says little; a backlog that grows without bound
+            # no longer comes back down to what it was before.
+            "verdict": "bounded" if min(last) <= max(before) else "growing",
+        }
+    return bounds
+
+
+def summary(samples: Sequence[Sample]) -> dict[str, Any]:
+    loads = [s.load_average for s in samples] or [0.0]
+    latencies = [s.p99_ms for s in samples if s.calls] or [0.0]
+    return {
+        "rss": rss_verdicts(samples),
+        "errors": error_rates(samples),
+        "backlogs": backlog_bounds(samples),
+        "load_average": {"min": min(loads), "max": max(loads), "mean": round(sum(loads) / len(loads), 2)},
+        "window_p99_ms": {
+            "min": min(latencies),
+            "max": max(latencies),
+            "median": median(latencies),
+        },
+    }
+
+
+def verdicts_hold(found: Mapping[str, Any]) -> bool:
+    """Memory flat for every process, no error growth, every backlog bounded."""
+    return (
+        all(r["verdict"] == "flat" for r in found["rss"].values())
+        and found["errors"]["verdict"] == "no growth"
+        and all(b["verdict"] == "bounded" for b in found["backlogs"].values())
+    )
+
+
+def markdown(result: Mapping[str, Any]) -> str:
+    """The soak's tables: per process, errors per stretch, backlogs."""
+    found = result["summary"]
+    lines = [
+        "| process | RSS start -> end (MB) | min / max | slope MB/h (whole run) | slope MB/h (second half) | verdict "
+        "| restarts |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in sorted(found["rss"].items(), key=lambda kv: -kv[1]["slope_mb_per_hour"]):
+        lines.append(
+            f"| {name} | {r['start_mb']:,.0f} -> {r['end_mb']:,.0f} | {r['min_mb']:,.0f} / {r['max_mb']:,.0f} | "
+            f"{r['slope_mb_per_hour']:+,.1f} | {r['second_half_slope_mb_per_hour']:+,.1f} | {r['verdict']} | "
+            f"{r['restarts'] or ''} |"
+        )
+    errors = found["errors"]
+    lines += [
+        "",
+        "| minutes | calls | calls/s | errors (5xx, timeout, no answer) | error rate |",
+        "|---|---|---|---|---|",
+    ]
+    for s in errors["stretches"]:
+        lines.append(
+            f"| {s['from_minute']:.0f}-{s['to_minute']:.0f} | {s['calls']:,} | {s['calls_per_second']:.1f} | "
+            f"{s['errors']:,} | {s['error_rate']:.4%} |"
+        )
+    answers = ", ".join(f"{kind} {n:,}" for kind, n in errors["answers"].items())
+    restarts = "; ".join(
+        f"minute {w['minute']:.1f}: {', '.join(w['restarted'])} ({w['errors']:,} errors of {w['calls']:,})"
+        for w in errors["restart_windows"]
+    )
+    lines += [
+        "",
+        f"Answers: {answers}. Around process restarts: {restarts or 'none'}. Outside them: "
+        f"{errors['errors_outside_restarts']:,} errors ({errors['error_rate_outside_restarts']:.4%}), error-rate "
+        f"slope {errors['error_rate_slope_per_hour']:+.4f}/h: {errors['verdict']}.",
+    ]
+    lines += ["", "| backlog | min | max | end | last quarter min / max | verdict |", "|---|---|---|---|---|---|"]
+    for name, b in found["backlogs"].items():
+        lines.append(
+            f"| {name} | {b['min']:,.0f} | {b['max']:,.0f} | {b['end']:,.0f} | "
+            f"{b['min_last_quarter']:,.0f} / {b['max_last_quarter']:,.0f} | "
+            f"{b['verdict']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(samples: Sequence[Sample], out: Path, title: str) -> None:
+    """Three panels over the run's minutes: each process's RSS change since the start, the answers per second and
+    the error rate, the backlogs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    minutes = [s.minute for s in samples]
+    figure, (memory, load, backlog) = plt.subplots(3, 1, figsize=(11, 12), sharex=True)
+    colors = [plt.get_cmap("tab20")(i) for i in range(20)]  # 20 processes: the default cycle's 10 repeat
+    memory.set_prop_cycle(color=colors)
+    backlog.set_prop_cycle(color=colors)
+    names = sorted({name for s in samples for name in s.rss_mb})
+    for name in names:
+        points = [(s.minute, s.rss_mb[name]) for s in samples if name in s.rss_mb]
+        base = points[0][1]
+        memory.plot([p[0] for p in points], [p[1] - base for p in points], label=name, linewidth=1)
+    memory.set_ylabel("RSS change since start (MB)")
+    memory.legend(fontsize=7, ncol=4, loc="upper left")
+    memory.grid(alpha=0.3)
+
+    load.plot(minutes, [s.calls / s.seconds if s.seconds else 0 for s in samples], label="answers/s", color="C0")
+    load.set_ylabel("answers per second")
+    rate_axis = load.twinx()
+    rate_axis.plot(minutes, [s.errors / s.calls if s.calls else 0 for s in samples], color="C3", label="error rate")
+    rate_axis.set_ylabel("error rate (5xx, timeout, no answer)")
+    load.legend(loc="upper left", fontsize=8)
+    rate_axis.legend(loc="upper right", fontsize=8)
+    load.grid(alpha=0.3)
+
+    for name in sorted({name for s in samples for name in s.backlogs}):
+        backlog.plot(minutes, [s.backlogs.get(name, float("nan")) for s in samples], label=name, linewidth=1)
+    backlog.set_ylabel("backlog (messages / posts)")
+    backlog.set_xlabel("minutes since the load started")
+    backlog.legend(fontsize=7, loc="upper left")
+    backlog.grid(alpha=0.3)
+    figure.suptitle(title)
+    figure.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=90)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.soak_report RESULT.json`: the summary, verdicts and plot again from a run's samples."""
+    import json
+    import sys
+
+    path = Path((argv if argv is not None else sys.argv[1:])[0])
+    result = json.loads(path.read_text())
+    samples = [Sample(**fields) for fields in result["samples"]]
+    result["summary"] = summary(samples)
+    result["holds"] = verdicts_hold(result["summary"])
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    title = (
+        f"soak {result['started']}: {result['offered_per_second']:.0f} calls/s ({result['fraction']:.0%} of "
+        f"{result['capacity_per_second']:.0f}) for {result['minutes']:g} min"
+    )
+    plot(samples, path.with_suffix(".png"), title)
+    print(markdown(result))
+    print(f"rewrote {path} and {path.with_suffix('.png')}; holds: {result['holds']}")
+    return 0 if result["holds"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
