@@ -37,7 +37,7 @@ WEB_SOURCES        := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/
                       $(wildcard clients/ts/src/*.ts clients/ts/src/gen/*/*/*/*.ts)
 GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 
-.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc
+.PHONY: help setup gen clients client-deps web web-test web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -108,6 +108,9 @@ client-deps: $(TS_MODULES) $(GO_MODULES) ## the generated clients' dependencies 
 
 web: $(WEB_DIST) ## build the web app (web/) into web/dist, which the gateway serves at / (restart the gateway to pick up a new build)
 
+web-test: $(WEB_MODULES) ## the web app's unit tests (vitest, web/test): times, error texts, likes, mentions, notifications
+	cd web && npm run --silent test
+
 web-shots: browser $(WEB_DIST) ## docs/screenshots/*.png: each screen of the web app on the running stack, as two people use it
 	PYTHONPATH=gen:. $(PY) -m gateway.web_browser --shots docs/screenshots
 
@@ -142,6 +145,7 @@ test-unit: $(PY) $(UPLOT) $(SWAGGER_UI) ## unit tests only (no servers)
 test: $(PY) $(BUF) $(OPENAPIV3) $(CLIENT_GENERATORS) client-deps browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
 	bash tools/check_gen_clean.sh
 	$(MAKE) lint
+	$(MAKE) web-test
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
