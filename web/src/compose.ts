@@ -112,7 +112,9 @@ async function upload(image: File, progress: HTMLProgressElement): Promise<strin
 }
 
 /** Under the text, up to 5 accounts whose handle completes the "@prefix" just before the caret (SearchUsers: any
- * handle, blocked accounts left out); picking one inserts it. A newer keystroke's answer wins over an older one. */
+ * handle, blocked accounts left out); picking one inserts it. Asked once typing pauses (SEARCH_PAUSE_MS), and a
+ * newer keystroke's answer wins over an older one. */
+const SEARCH_PAUSE_MS = 150;
 let asked = 0;
 async function suggestMentions(text: HTMLTextAreaElement, list: HTMLUListElement): Promise<void> {
   const prefix = typedMention(text.value, text.selectionStart);
@@ -121,6 +123,8 @@ async function suggestMentions(text: HTMLTextAreaElement, list: HTMLUListElement
     list.hidden = true;
     return;
   }
+  await new Promise((resolve) => setTimeout(resolve, SEARCH_PAUSE_MS));
+  if (ask !== asked) return;
   let users: User[];
   try {
     users = (await api.graph.searchUsers({ query: prefix, limit: 5 })).users;
