@@ -41,7 +41,7 @@ GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 HELM               := $(CACHE)/go/bin/helm
 HELM_VER           := v4.3.2
 
-.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc k8s-render capacity soak
+.PHONY: help setup gen clients client-deps web web-test web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc k8s-render capacity soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ client-deps: $(TS_MODULES) $(GO_MODULES) ## the generated clients' dependencies 
 
 web: $(WEB_DIST) ## build the web app (web/) into web/dist, which the gateway serves at / (restart the gateway to pick up a new build)
 
+web-test: $(WEB_MODULES) ## the web app's unit tests (vitest, web/test): times, error texts, likes, mentions, notifications
+	cd web && npm run --silent test
+
 web-shots: browser $(WEB_DIST) ## docs/screenshots/*.png: each screen of the web app on the running stack, as two people use it
 	PYTHONPATH=gen:. $(PY) -m gateway.web_browser --shots docs/screenshots
 
@@ -149,6 +152,7 @@ test-unit: $(PY) $(UPLOT) $(SWAGGER_UI) ## unit tests only (no servers)
 test: $(PY) $(BUF) $(OPENAPIV3) $(CLIENT_GENERATORS) client-deps browser ## everything: lint, generated code in step, unit, integration and e2e tests on the real stack
 	bash tools/check_gen_clean.sh
 	$(MAKE) lint
+	$(MAKE) web-test
 	$(MAKE) up
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 

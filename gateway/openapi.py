@@ -87,6 +87,7 @@ CONSTRAINTS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("NotificationService_MarkNotificationsRead", "upToId"): {"type": "string", "pattern": POSITIVE_ID},
     ("TimelineService_GetFeed", "mode"): {"enum": [mode.value for mode in FeedMode]},
+    ("GraphService_SearchUsers", "query"): {"pattern": rf"^@?[A-Za-z0-9_]{{1,{HANDLE_MAX}}}$"},
 }
 MEDIA_REF = {"type": "string", "pattern": r"^m_[0-9a-f]{32}$"}
 LIMIT = {"type": "integer", "format": "int32", "minimum": 0, "maximum": MAX_LIMIT}

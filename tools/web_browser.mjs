@@ -1,10 +1,14 @@
 // Drives the web app (web/, served by the gateway at /) in headless Chromium (Debian's `chromium`, npm
-// `playwright-core`: `make browser`) as two people, alice and bob, on a phone-sized screen: both sign up; bob follows
-// alice and a third account (--paging-author, who has more than a page of posts); alice posts with an image and a
-// mention of bob; bob sees it, likes it and comments on it, pages his feed to its end; each sees the other's
-// notifications; alice marks hers read, adds bob to her close friends and logs out; a refused token sends bob back to the login screen. Prints
-// what it saw as JSON on stdout; with --shots DIR saves a screenshot of each screen there. Used by
-// tests/e2e/test_web.py and `make web-shots`, through gateway/web_browser.py.
+// `playwright-core`: `make browser`) as alice, bob and carol (private), on a phone-sized screen: they sign up; bob
+// follows alice and a third account (--paging-author, who has more than a page of posts); alice posts with an image
+// and a mention of bob completed by handle search; bob sees it, likes it (alice's unread badge moves while her page
+// stays open, through the notification stream) and comments on it, finds it liked on its own screen, pages his feed
+// to its end, finds alice with the people search; each sees the other's notifications; alice marks hers read, asks
+// to follow carol (the private account's wall, then carol approves), adds bob to her close friends, blocks and
+// unblocks him (the state read back after a reload) and logs out; bob's badge falls back to polling while his stream
+// is refused and goes back to the stream; a refused token sends bob back to the login screen. Prints what it saw as
+// JSON on stdout; with --shots DIR saves a screenshot of each screen there. Used by tests/e2e/test_web.py and
+// `make web-shots`, through gateway/web_browser.py.
 //
 //   node tools/web_browser.mjs --url URL --modules NODE_MODULES_DIR --paging-author USER_ID [--shots DIR]
 import { createRequire } from "node:module";
@@ -34,6 +38,8 @@ const PNG = Buffer.from(
   "base64",
 );
 const report = { console_errors: [], steps: [], errors: [] };
+// while bob's stream is refused on purpose, Chromium logs each refused request: those are expected
+let refusingStream = false;
 
 /** Runs one part of the story; a failure is reported and the story goes on, so that one run shows every problem. */
 async function phase(name, body) {
@@ -52,7 +58,11 @@ async function person(name) {
   const context = await browser.newContext({ viewport: { width: 412, height: 915 } });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
-  page.on("console", (msg) => msg.type() === "error" && report.console_errors.push(`${name}: ${msg.text()}`));
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return;
+    if (refusingStream && msg.text().includes("net::ERR_FAILED")) return;
+    report.console_errors.push(`${name}: ${msg.text()}`);
+  });
   page.on("pageerror", (err) => report.console_errors.push(`${name}: ${err}`));
   return page;
 }
@@ -61,13 +71,14 @@ async function shot(page, name) {
   if (args.shots) await page.screenshot({ path: `${args.shots}/${name}.png`, fullPage: false });
 }
 
-async function signUp(page, handle) {
+async function signUp(page, handle, { isPrivate = false } = {}) {
   await page.goto(new URL("/?poll=2#/", args.url).href);
   await page.waitForSelector("body[data-screen=login]");
   await shot(page, "login");
   await page.getByLabel("Handle").fill(handle);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByLabel("Display name").fill(handle.split("_")[0]);
+  if (isPrivate) await page.getByLabel("Private account").check();
   await page.getByRole("button", { name: "Sign up" }).click();
   await page.waitForSelector("body[data-screen=feed] .feed[data-state=ready]", { state: "attached" });
   return (await page.getAttribute("a.me", "href")).replace("#/u/", "");
@@ -77,6 +88,12 @@ async function follow(page, userId) {
   await page.goto(new URL(`/?poll=2#/u/${userId}`, args.url).href);
   await page.getByRole("button", { name: "Follow", exact: true }).click();
   await page.getByRole("button", { name: "Unfollow" }).waitFor();
+}
+
+/** The number on the unread badge (0 when hidden). */
+async function badgeCount(page) {
+  const badge = page.locator(".badge");
+  return (await badge.isHidden()) ? 0 : Number(await badge.textContent());
 }
 
 /** The post of this text in the feed: read again (the "new posts" pill) until it arrives. */
@@ -94,8 +111,10 @@ async function findPost(page, text) {
 
 const alice = await person("alice");
 const bob = await person("bob");
+const carol = await person("carol");
 const aliceHandle = `alice_${suffix}`;
 const bobHandle = `bob_${suffix}`;
+const carolHandle = `carol_${suffix}`;
 const text = `hello from alice, @${bobHandle}`;
 let card;
 report.post_text = text;
@@ -103,6 +122,7 @@ try {
   await phase("sign up", async () => {
     report.alice_id = await signUp(alice, aliceHandle);
     report.bob_id = await signUp(bob, bobHandle);
+    report.carol_id = await signUp(carol, carolHandle, { isPrivate: true });
     report.empty_feed = (await bob.locator(".feed-status").textContent()).trim();
   });
   if (report.errors.length) throw new Error("no accounts: the story stops here");
@@ -114,8 +134,8 @@ try {
 
   await phase("alice posts with an image", async () => {
     await alice.goto(new URL("/?poll=2#/", args.url).href);
-    // the mention completed from the handles alice knows (bob follows her)
-    await alice.getByLabel("New post").pressSequentially(`hello from alice, @${bobHandle.slice(0, 3)}`);
+    // the mention completed by handle search: enough of bob's handle to be among the first five found
+    await alice.getByLabel("New post").pressSequentially(`hello from alice, @${bobHandle.slice(0, 8).toUpperCase()}`);
     await alice.getByRole("button", { name: `@${bobHandle}` }).click();
     report.completed_text = await alice.getByLabel("New post").inputValue();
     report.count_text = await alice.locator("#compose-count").textContent();
@@ -137,6 +157,12 @@ try {
   });
 
   await phase("bob likes, comments on and shares the post", async () => {
+    // alice's page stays open from her post on: her badge must move without a reload, through the stream
+    await alice.evaluate(() => (window.stillThisPage = true));
+    report.alice_live_before = await alice.getAttribute("body", "data-live");
+    const messagesBefore = Number(await alice.getAttribute("body", "data-live-messages"));
+    const badgeBefore = await badgeCount(alice);
+    report.post_id = await card.getAttribute("data-post-id");
     const like = card.locator("button.like");
     await like.click();
     await card.locator("button.like[aria-pressed=true]:not([disabled])").waitFor();
@@ -148,6 +174,15 @@ try {
     await card.locator("button.share").click();
     await card.locator("button.share", { hasText: "Share · 1" }).waitFor();
     await shot(bob, "post");
+    const deadline = Date.now() + timeout;
+    while ((await badgeCount(alice)) < badgeBefore + 2) {
+      if (Date.now() > deadline) throw new Error(`alice's badge stayed at ${await badgeCount(alice)}`);
+      await alice.waitForTimeout(200);
+    }
+    report.alice_badge_live = { before: badgeBefore, after: await badgeCount(alice) };
+    report.alice_live_after = await alice.getAttribute("body", "data-live");
+    report.alice_live_messages = Number(await alice.getAttribute("body", "data-live-messages")) - messagesBefore;
+    report.alice_same_page = await alice.evaluate(() => window.stillThisPage === true);
   });
 
   await phase("bob pages his feed to its end", async () => {
@@ -175,6 +210,26 @@ try {
     report.first_feed_ms = Number(await bob.getAttribute("body", "data-first-feed-ms"));
     await bob.locator("article.post").first().waitFor();
     await shot(bob, "feed");
+  });
+
+  await phase("bob's like on the post's own screen", async () => {
+    const postId = report.post_id;
+    await bob.goto(new URL(`/?poll=2#/p/${postId}`, args.url).href);
+    // the post's screen holds the one card, straight under <main> (the feed's cards are in its list)
+    const like = bob.locator(`#main > article.post[data-post-id="${postId}"] button.like`);
+    await like.waitFor();
+    report.single_post_like = { pressed: await like.getAttribute("aria-pressed"), text: (await like.textContent()).trim() };
+  });
+
+  await phase("bob finds alice with the people search", async () => {
+    await bob.getByRole("link", { name: "Search" }).click();
+    await bob.getByLabel("Search people").fill(aliceHandle.slice(0, 12));
+    const found = bob.locator(".search-results .person", { hasText: `@${aliceHandle}` });
+    await found.waitFor();
+    await shot(bob, "search");
+    await found.getByRole("link").click();
+    await bob.locator(`header.profile[data-user-id="${report.alice_id}"]`).waitFor();
+    report.search_to_profile = (await bob.locator("button.follow").textContent()).trim();
   });
 
   const kinds = async (page, wanted) => {
@@ -216,11 +271,67 @@ try {
     await shot(alice, "profile");
   });
 
-  await phase("alice adds bob to her close friends", async () => {
+  await phase("alice asks to follow carol, who is private, and carol approves", async () => {
+    await alice.goto(new URL(`/?poll=2#/u/${report.carol_id}`, args.url).href);
+    const wall = alice.locator(".private-wall");
+    await wall.waitFor();
+    report.private_wall = (await wall.textContent()).trim();
+    report.private_tabs_linked = await alice.locator(".tabs a").count();
+    await shot(alice, "private-profile");
+    await alice.getByRole("button", { name: "Request to follow" }).click();
+    await alice.getByRole("button", { name: "Requested (withdraw)" }).waitFor();
+    report.private_wall_requested = (await wall.textContent()).trim();
+    await carol.goto(new URL("/?poll=2#/notifications", args.url).href);
+    await carol.locator(".follow-requests .person", { hasText: `@${aliceHandle}` }).getByRole("button", { name: "Approve" }).click();
+    await carol.locator(".follow-requests", { hasText: "approved" }).waitFor();
+    await alice.reload();
+    await alice.getByRole("button", { name: "Unfollow" }).waitFor();
+    report.private_after_approval = await alice.locator(".private-wall").count();
+  });
+
+  await phase("bob's badge polls while his stream is refused, then streams again", async () => {
+    await bob.goto(new URL("/?poll=2#/", args.url).href);
+    await bob.waitForSelector("body[data-live=stream]", { state: "attached" });
+    refusingStream = true;
+    const refuse = (route) => route.abort();
+    await bob.route("**/feedmesh.notification.v1.NotificationService/StreamNotifications", refuse);
+    await bob.reload();
+    await bob.waitForSelector("body[data-live=polling]", { state: "attached" });
+    const before = await badgeCount(bob);
+    await alice.goto(new URL(`/?poll=2#/u/${report.bob_id}`, args.url).href);
+    await alice.getByRole("button", { name: "Follow back" }).click(); // bob follows alice; he hears of this
+    await alice.getByRole("button", { name: "Unfollow" }).waitFor();
+    const deadline = Date.now() + timeout;
+    while ((await badgeCount(bob)) <= before) {
+      if (Date.now() > deadline) throw new Error("bob's badge never moved while polling");
+      await bob.waitForTimeout(200);
+    }
+    report.bob_polled = await bob.getAttribute("body", "data-live");
+    await bob.unroute("**/feedmesh.notification.v1.NotificationService/StreamNotifications", refuse);
+    await bob.waitForSelector("body[data-live=stream]", { state: "attached" });
+    refusingStream = false;
+    report.bob_back_to_stream = true;
+  });
+
+  await phase("alice adds bob to her close friends, blocks and unblocks him: the state survives a reload", async () => {
     await alice.goto(new URL(`/?poll=2#/u/${report.bob_id}`, args.url).href);
     await alice.getByRole("button", { name: "Add to close friends" }).click();
     await alice.getByRole("button", { name: "Remove from close friends" }).waitFor();
     report.close_friend = true;
+    await alice.reload();
+    await alice.getByRole("button", { name: "Remove from close friends" }).waitFor();
+    report.close_friend_after_reload = true;
+    report.follows_you = (await alice.locator(".profile .chip").textContent()).trim();
+    await shot(alice, "relationship");
+    alice.once("dialog", (dialog) => dialog.accept());
+    await alice.getByRole("button", { name: "Block" }).click();
+    await alice.getByRole("button", { name: "Unblock" }).waitFor();
+    await alice.reload();
+    await alice.getByRole("button", { name: "Unblock" }).waitFor();
+    report.blocked_wall = (await alice.locator(".private-wall").textContent()).trim();
+    await alice.getByRole("button", { name: "Unblock" }).click();
+    await alice.getByRole("button", { name: "Follow", exact: true }).waitFor(); // the block ended the follows
+    report.unblocked = true;
   });
 
   await phase("alice logs out", async () => {

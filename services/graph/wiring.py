@@ -19,6 +19,7 @@ from services.graph.adapters.redis_cache import RedisGraphCache
 from services.graph.adapters.user_directory import CachedUserDirectory
 from services.graph.api.internal_servicer import INTERNAL_SERVICE_NAME, GraphInternalServicer
 from services.graph.api.servicer import GraphServicer
+from services.graph.app.people import People
 from services.graph.app.queries import Queries
 from services.graph.app.relationships import Relationships
 from services.graph.app.visibility import VisibilityChecks
@@ -48,7 +49,11 @@ async def build(settings: GraphSettings) -> GrpcServer:
         celebrity_threshold=settings.celebrity_threshold,
         follower_cache_max_ids=settings.follower_cache_max_ids,
     )
-    servicer = GraphServicer(relationships=Relationships(PgGraphUnitOfWork(pool), directory, cache), queries=queries)
+    servicer = GraphServicer(
+        relationships=Relationships(PgGraphUnitOfWork(pool), directory, cache),
+        queries=queries,
+        people=People(reader, cache, directory, directory),
+    )
     internal = GraphInternalServicer(queries=queries, visibility=VisibilityChecks(reader, directory))
 
     def register(grpc_server: grpc.aio.Server) -> None:

@@ -68,7 +68,11 @@ CONTRACT = [
 ]
 
 # Routes beyond the contract that the gateway also serves.
-EXTRA_PUBLIC = [("GET", "/v1/jwks", "feedmesh.auth.v1.AuthService.GetJwks", "")]
+EXTRA_PUBLIC = [
+    ("GET", "/v1/jwks", "feedmesh.auth.v1.AuthService.GetJwks", ""),
+    ("GET", "/v1/users/{user_id}/relationship", "feedmesh.graph.v1.GraphService.GetRelationship", ""),
+    ("GET", "/v1/users:search", "feedmesh.graph.v1.GraphService.SearchUsers", ""),
+]
 
 
 def _routes() -> dict[str, tuple[str, str, str]]:

@@ -20,7 +20,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from gateway.openapi import IDEMPOTENT_RPCS
 from gateway.settings import load_gateway_settings
-from services.auth.domain.users import validate_display_name, validate_handle
+from services.auth.domain.users import handle_prefix, validate_display_name, validate_handle
 from services.common.content_safety import ContentPolicy
 from services.common.errors import InvalidArgument
 from services.common.idempotency import check_idempotency_key
@@ -190,6 +190,20 @@ def test_handles_the_schema_refuses_are_refused(bad: str) -> None:
     assert not re.search(body_property("AuthService_CreateUser", "handle")["pattern"], bad)
     with pytest.raises(InvalidArgument):
         validate_handle(bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_search_queries_the_schema_allows_are_accepted(data: st.DataObject) -> None:
+    query = data.draw(from_schema(parameter("GraphService_SearchUsers", "query")))
+    assert handle_prefix(query) == query.removeprefix("@").lower()
+
+
+@pytest.mark.parametrize("bad", ["", "@", "a" * 31, "with space", "a%", "é"])
+def test_search_queries_the_schema_refuses_are_refused(bad: str) -> None:
+    assert not re.search(parameter("GraphService_SearchUsers", "query")["pattern"], bad)
+    with pytest.raises(InvalidArgument):
+        handle_prefix(bad)
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,6 +3,8 @@
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { Code, ConnectError, FeedmeshClient } from "@feedmesh/client/web";
 
+export { explain } from "./errors";
+
 const KEY = "feedmesh.session";
 
 export interface Session {
@@ -68,28 +70,4 @@ export function logOut(): void {
 function endSession(): void {
   logOut();
   onSessionEnd();
-}
-
-/** An error as a person reads it: what happened and what to do. */
-export function explain(error: unknown): string {
-  const failure = ConnectError.from(error);
-  switch (failure.code) {
-    case Code.ResourceExhausted:
-      return "Slow down: you are doing that too often. Wait a minute and try again.";
-    case Code.Unavailable:
-    case Code.DeadlineExceeded:
-      return "The service is busy or briefly down. Try again in a moment.";
-    case Code.Unauthenticated:
-      return "Your session has ended. Log in again.";
-    case Code.NotFound:
-      return "Not found: it was deleted, or you may not see it.";
-    case Code.PermissionDenied:
-      return "You are not allowed to do that.";
-    case Code.AlreadyExists:
-    case Code.InvalidArgument:
-    case Code.FailedPrecondition:
-      return failure.rawMessage;
-    default:
-      return "Something went wrong. Try again.";
-  }
 }

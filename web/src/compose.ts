@@ -1,9 +1,12 @@
-// Compose: text with a live count of what is left, visibility, and an image uploaded through the presigned URL
-// flow (CreateUpload, then a PUT of the bytes to the URL it returns) with a preview and its progress.
+// Compose: text with a live count of what is left, mentions completed from any handle, visibility, and an image
+// uploaded through the presigned URL flow (CreateUpload, then a PUT of the bytes to the URL it returns) with a
+// preview and its progress.
+import type { User } from "@feedmesh/client/gen/feedmesh/auth/v1/user_pb.js";
 import { Visibility } from "@feedmesh/client/gen/feedmesh/post/v1/visibility_pb.js";
 
-import { api, explain, loadSession } from "./api";
+import { api, explain } from "./api";
 import { el } from "./dom";
+import { completeMention, typedMention } from "./mentions";
 import { notify } from "./notice";
 
 export const MAX_TEXT = 500;
@@ -108,43 +111,36 @@ async function upload(image: File, progress: HTMLProgressElement): Promise<strin
   return slot.mediaRef;
 }
 
-// The handles to complete a mention from: the people you follow and who follow you (the API has no handle search),
-// read once, on the first "@".
-let known: Promise<string[]> | undefined;
-
-function knownHandles(): Promise<string[]> {
-  const me = loadSession()?.userId;
-  if (!me) return Promise.resolve([]);
-  known ??= Promise.all([
-    api.graph.listFollowing({ userId: BigInt(me), limit: 100 }),
-    api.graph.listFollowers({ userId: BigInt(me), limit: 100 }),
-  ])
-    .then(([following, followers]) => [...new Set([...following.users, ...followers.users].map((u) => u.handle))].sort())
-    .catch(() => {
-      known = undefined;
-      return [];
-    });
-  return known;
-}
-
-/** Under the text, up to 5 handles that complete the "@prefix" just before the caret; picking one inserts it. */
+/** Under the text, up to 5 accounts whose handle completes the "@prefix" just before the caret (SearchUsers: any
+ * handle, blocked accounts left out); picking one inserts it. Asked once typing pauses (SEARCH_PAUSE_MS), and a
+ * newer keystroke's answer wins over an older one. */
+const SEARCH_PAUSE_MS = 150;
+let asked = 0;
 async function suggestMentions(text: HTMLTextAreaElement, list: HTMLUListElement): Promise<void> {
-  const before = text.value.slice(0, text.selectionStart);
-  const typed = before.match(/(?:^|\s)@([a-z0-9_]{0,30})$/);
-  if (!typed) {
+  const prefix = typedMention(text.value, text.selectionStart);
+  const ask = ++asked;
+  if (!prefix) {
     list.hidden = true;
     return;
   }
-  const prefix = typed[1];
-  const handles = (await knownHandles()).filter((h) => h.startsWith(prefix) && h !== prefix).slice(0, 5);
+  await new Promise((resolve) => setTimeout(resolve, SEARCH_PAUSE_MS));
+  if (ask !== asked) return;
+  let users: User[];
+  try {
+    users = (await api.graph.searchUsers({ query: prefix, limit: 5 })).users;
+  } catch {
+    users = []; // no suggestions; typing the handle still mentions
+  }
+  if (ask !== asked) return;
+  const handles = users.map((u) => u.handle).filter((h) => h !== prefix.toLowerCase());
   list.replaceChildren(
     ...handles.map((handle) => {
       const pick = el("button", { type: "button" }, `@${handle}`);
       pick.onclick = () => {
-        const start = before.length - prefix.length;
-        text.value = `${text.value.slice(0, start)}${handle} ${text.value.slice(before.length)}`;
+        const done = completeMention(text.value, text.selectionStart, handle);
+        text.value = done.text;
         text.focus();
-        text.selectionStart = text.selectionEnd = start + handle.length + 1;
+        text.selectionStart = text.selectionEnd = done.caret;
         list.hidden = true;
         text.dispatchEvent(new Event("input"));
       };

@@ -129,16 +129,16 @@ export function feedScreen(main: HTMLElement, pollSeconds: number): () => void {
 }
 
 function emptyFeed(): HTMLElement {
-  const input = el("input", { type: "text", inputmode: "numeric", pattern: "[0-9]+", required: true, "aria-label": "User id" });
-  const form = el("form", { class: "find" }, input, el("button", { type: "submit" }, "Open profile"));
+  const input = el("input", { type: "search", pattern: "@?[A-Za-z0-9_]{1,30}", required: true, "aria-label": "Handle to find" });
+  const form = el("form", { class: "find", role: "search" }, input, el("button", { type: "submit" }, "Find people"));
   form.onsubmit = (event) => {
     event.preventDefault();
-    if (input.value.trim()) location.hash = `#/u/${input.value.trim()}`;
+    if (input.value.trim()) location.hash = `#/search?q=${encodeURIComponent(input.value.trim())}`;
   };
   const suggestions = el("ul", { class: "suggestions", "aria-label": "People who follow you" });
   const me = loadSession()?.userId;
   if (me) {
-    // the accounts that follow you are the ones to suggest: no other directory of people exists in the API
+    // the accounts that already follow you are the likeliest to follow back
     api.graph
       .listFollowers({ userId: BigInt(me), limit: 5 })
       .then((reply) =>
@@ -153,7 +153,7 @@ function emptyFeed(): HTMLElement {
   return el(
     "div",
     { class: "empty" },
-    el("p", {}, "Your feed is empty. Follow people to see their posts here: open a profile from a link a friend sent you, or by its id."),
+    el("p", {}, "Your feed is empty. Follow people to see their posts here: find them by their handle."),
     suggestions,
     form,
   );

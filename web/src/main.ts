@@ -1,5 +1,5 @@
 // The app's shell: the navigation, and the screen of the URL's hash (#/, #/u/<id>[/followers|/following],
-// #/p/<id>, #/notifications[/grouped]; #/login without a session). Hash routes keep the gateway serving one page at /.
+// #/p/<id>, #/notifications[/grouped], #/search[?q=<prefix>]; #/login without a session). Hash routes keep the gateway serving one page at /.
 import "./style.css";
 
 import { api, explain, loadSession, logOut, whenSessionEnds } from "./api";
@@ -9,6 +9,7 @@ import { loginScreen } from "./login";
 import { notificationsScreen, unreadBadge } from "./notifications";
 import { postCard } from "./post";
 import { profileScreen, type ProfileTab } from "./profile";
+import { searchScreen } from "./search";
 
 // ?poll=SECONDS: how often the new-posts pill and the unread badge ask (the browser test shortens it)
 const POLL_SECONDS = Math.max(1, Number(new URLSearchParams(location.search).get("poll")) || 15);
@@ -41,6 +42,7 @@ function navigation(): void {
       el("a", { href: "#/", class: "brand" }, "feedmesh"),
       el("a", { href: "#/" }, "Home"),
       el("a", { href: `#/u/${session.userId}`, class: "me" }, "Profile"),
+      el("a", { href: "#/search", class: "search-link" }, "Search"),
       el("a", { href: "#/notifications", class: "notifications-link" }, "Notifications ", badge),
       logout,
     ),
@@ -68,6 +70,7 @@ async function route(): Promise<void> {
   if (!nav.hasChildNodes()) navigation();
   const profile = path.match(/^\/u\/(\d+)(?:\/(followers|following))?$/);
   const post = path.match(/^\/p\/(\d+)$/);
+  const search = path.match(/^\/search(?:\?q=(.*))?$/);
   if (profile) {
     document.body.dataset.screen = "profile";
     await profileScreen(main, BigInt(profile[1]), (profile[2] as ProfileTab | undefined) ?? "posts");
@@ -76,10 +79,13 @@ async function route(): Promise<void> {
     try {
       const found = await api.posts.getPost({ postId: BigInt(post[1]) });
       const author = await api.graph.getUser({ userId: found.authorId }).catch(() => undefined);
-      show(main, postCard(found, author, false));
+      show(main, postCard(found, author));
     } catch (error) {
       show(main, el("p", { class: "error" }, explain(error)));
     }
+  } else if (search) {
+    document.body.dataset.screen = "search";
+    searchScreen(main, decodeURIComponent(search[1] ?? ""));
   } else if (path === "/notifications" || path === "/notifications/grouped") {
     document.body.dataset.screen = "notifications";
     notificationsScreen(main, () => refreshBadge(), path.endsWith("/grouped"));

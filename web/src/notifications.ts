@@ -1,4 +1,5 @@
-// Notifications: the list (newest first, paged), mark all read, and the unread badge of the navigation, polled.
+// Notifications: the list (newest first, paged), mark all read, and the unread badge of the navigation (live:
+// live.ts).
 import {
   NotificationKind,
   type Notification,
@@ -8,18 +9,10 @@ import {
 import { api, explain } from "./api";
 import { el, show } from "./dom";
 import { ago, fullTime } from "./format";
+import { liveUnread } from "./live";
 import { notify } from "./notice";
+import { actorName, groupSentence, WHAT } from "./notification-text";
 import { pagedList } from "./paged";
-
-const WHAT: Record<NotificationKind, string> = {
-  [NotificationKind.NOTIFICATION_KIND_UNSPECIFIED]: "did something",
-  [NotificationKind.FOLLOW]: "followed you",
-  [NotificationKind.FOLLOW_REQUEST]: "asked to follow you",
-  [NotificationKind.LIKE]: "liked your post",
-  [NotificationKind.COMMENT]: "commented on your post",
-  [NotificationKind.MENTION]: "mentioned you",
-  [NotificationKind.CLOSE_FRIEND_POST]: "posted for close friends",
-};
 
 export function notificationsScreen(main: HTMLElement, refreshBadge: () => void, grouped: boolean): void {
   let newest = 0n;
@@ -59,14 +52,11 @@ export function notificationsScreen(main: HTMLElement, refreshBadge: () => void,
 
 /** "Ana, Bo and 3 others liked your post". */
 function groupRow(g: NotificationGroup): HTMLElement {
-  const names = g.actors.map((a) => a.displayName || `@${a.handle}`);
-  const others = Number(g.actorCount) - names.length;
-  const who = others > 0 ? `${names.join(", ")} and ${others} other${others === 1 ? "" : "s"}` : names.join(" and ");
   return el(
     "article",
     { class: `notification group${g.read ? "" : " unread"}`, "data-kind": NotificationKind[g.kind] },
-    who || "Someone",
-    ` ${WHAT[g.kind]} `,
+    groupSentence(g.kind, g.actors, g.actorCount),
+    " ",
     g.postId ? el("a", { href: `#/p/${g.postId}` }, "(see post)") : null,
     " ",
     el("time", { title: fullTime(g.latestTime) }, ago(g.latestTime)),
@@ -78,7 +68,7 @@ function row(n: Notification): HTMLElement {
   return el(
     "article",
     { class: `notification${n.read ? "" : " unread"}`, "data-kind": NotificationKind[n.kind] },
-    el("a", { href: `#/u/${actor?.id ?? 0n}` }, actor ? actor.displayName || `@${actor.handle}` : "Someone"),
+    el("a", { href: `#/u/${actor?.id ?? 0n}` }, actorName(actor)),
     ` ${WHAT[n.kind]} `,
     n.postId ? el("a", { href: `#/p/${n.postId}` }, "(see post)") : null,
     " ",
@@ -86,21 +76,14 @@ function row(n: Notification): HTMLElement {
   );
 }
 
-/** The unread count in the navigation, every `seconds` while the tab is visible; returns (stop, refresh now). */
+/** The unread count in the navigation, live while the stream is open, polled every `seconds` while it is not;
+ * returns (stop, refresh now). */
 export function unreadBadge(badge: HTMLElement, seconds: number): [() => void, () => void] {
-  const refresh = async () => {
-    try {
-      const { unreadCount } = await api.notifications.getUnreadCount({});
-      badge.textContent = unreadCount > 0n ? String(unreadCount) : "";
-      badge.hidden = unreadCount === 0n;
-      badge.setAttribute("aria-label", `${unreadCount} unread`);
-    } catch {
-      // the next tick tries again
-    }
-  };
-  const timer = window.setInterval(() => !document.hidden && void refresh(), seconds * 1000);
-  void refresh();
-  return [() => clearInterval(timer), () => void refresh()];
+  return liveUnread((unreadCount) => {
+    badge.textContent = unreadCount > 0n ? String(unreadCount) : "";
+    badge.hidden = unreadCount === 0n;
+    badge.setAttribute("aria-label", `${unreadCount} unread`);
+  }, seconds);
 }
 
 /** Pending requests to follow the caller (a private account), each to approve or reject; nothing when none. */

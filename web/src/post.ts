@@ -6,6 +6,7 @@ import type { Post } from "@feedmesh/client/gen/feedmesh/post/v1/post_pb.js";
 import { api, explain } from "./api";
 import { el, show } from "./dom";
 import { ago, fullTime } from "./format";
+import { toggleLike } from "./like";
 import { notify } from "./notice";
 import { pagedList } from "./paged";
 
@@ -34,7 +35,8 @@ export function authorLink(user: User | undefined, id: bigint): HTMLElement {
   );
 }
 
-export function postCard(post: Post, author: User | undefined, likedByMe: boolean): HTMLElement {
+/** A post's card; whether the reader liked it comes from the post itself (liked_by_me) or the feed item's flag. */
+export function postCard(post: Post, author: User | undefined, likedByMe = post.likedByMe): HTMLElement {
   let liked = likedByMe;
   let likes = post.likeCount;
   let shares = post.shareCount;
@@ -52,23 +54,20 @@ export function postCard(post: Post, author: User | undefined, likedByMe: boolea
   };
 
   likeButton.onclick = async () => {
-    const before = { liked, likes };
-    liked = !before.liked;
-    likes = before.likes + (liked ? 1n : -1n);
-    paint();
     likeButton.disabled = true;
     try {
-      const reply = liked
-        ? await api.engagement.likePost({ postId: post.id })
-        : await api.engagement.unlikePost({ postId: post.id });
-      liked = reply.liked;
-      likes = reply.likeCount;
+      await toggleLike(
+        { liked, likes },
+        (like) => (like ? api.engagement.likePost({ postId: post.id }) : api.engagement.unlikePost({ postId: post.id })),
+        (state) => {
+          ({ liked, likes } = state);
+          paint();
+        },
+      );
     } catch (error) {
-      ({ liked, likes } = before);
       notify(explain(error), "error");
     } finally {
       likeButton.disabled = false;
-      paint();
     }
   };
 

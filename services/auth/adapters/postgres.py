@@ -36,6 +36,7 @@ class PostgresUsers:
         self._replace_hash = load_sql(__file__, "replace_password_hash.sql")
         self._by_ids = load_sql(__file__, "users_by_ids.sql")
         self._by_handles = load_sql(__file__, "users_by_handles.sql")
+        self._by_handle_prefix = load_sql(__file__, "users_by_handle_prefix.sql")
 
     async def insert(self, user_id: int, registration: Registration, password_hash: str) -> User:
         try:
@@ -65,3 +66,7 @@ class PostgresUsers:
 
     async def by_handles(self, handles: Sequence[str]) -> list[User]:
         return [_user(row) for row in await self.pool.fetch(self._by_handles, list(handles))]
+
+    async def by_handle_prefix(self, prefix: str, upper_bound: str, after_handle: str, limit: int) -> list[User]:
+        rows = await self.pool.fetch(self._by_handle_prefix, prefix, upper_bound, after_handle, limit)
+        return [_user(row) for row in rows]

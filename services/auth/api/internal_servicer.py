@@ -28,3 +28,9 @@ class AuthInternalServicer(pb_grpc.AuthInternalServiceServicer):
     ) -> pb.BatchGetUsersByHandleResponse:
         users = await self.accounts.by_handles(list(request.handles))
         return pb.BatchGetUsersByHandleResponse(users=[user_to_proto(u) for u in users])
+
+    async def ListUsersByHandlePrefix(
+        self, request: pb.ListUsersByHandlePrefixRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListUsersByHandlePrefixResponse:
+        users = await self.accounts.by_handle_prefix(request.prefix, request.after_handle, request.limit)
+        return pb.ListUsersByHandlePrefixResponse(users=[user_to_proto(u) for u in users])

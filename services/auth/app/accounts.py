@@ -7,9 +7,13 @@ from collections.abc import Sequence
 from services.auth.app.ports import IdSource, PasswordHasher, UserRepository
 from services.auth.domain.users import (
     User,
+    check_after_handle,
     check_batch_size,
+    check_prefix_limit,
+    handle_prefix,
     in_request_order,
     lookup_handle,
+    prefix_upper_bound,
     validate_registration,
 )
 
@@ -43,3 +47,11 @@ class Accounts:
             return []
         found = {user.handle: user for user in await self.users.by_handles(list(dict.fromkeys(canonical)))}
         return in_request_order(canonical, found)
+
+    async def by_handle_prefix(self, raw_prefix: str, after_handle: str, limit: int) -> list[User]:
+        """The accounts whose handle starts with the prefix (case-insensitive, a leading '@' ignored) and sorts
+        after `after_handle`, in handle order, at most `limit`."""
+        prefix = handle_prefix(raw_prefix)
+        after = check_after_handle(after_handle)
+        size = check_prefix_limit(limit)
+        return await self.users.by_handle_prefix(prefix, prefix_upper_bound(prefix), after, size)

@@ -25,6 +25,10 @@ class UserRepository(Protocol):
         """The accounts with these ids, in any order; unknown ids are absent."""
         ...
 
+    async def by_handle_prefix(self, prefix: str, upper_bound: str, after_handle: str, limit: int) -> list[User]:
+        """Up to `limit` users with handle in [prefix, upper_bound) and above `after_handle`, byte order."""
+        ...
+
     async def by_handles(self, handles: Sequence[str]) -> list[User]:
         """The accounts with these canonical handles, in any order; unknown handles are absent."""
         ...

@@ -27,6 +27,9 @@ BATCH_MAX = 1000
 
 # Explicit ASCII classes: `\w` and `\d` would also match non-ASCII letters and digits.
 _HANDLE = re.compile(rf"[A-Za-z0-9_]{{{HANDLE_MIN},{HANDLE_MAX}}}")
+_HANDLE_PREFIX = re.compile(rf"[A-Za-z0-9_]{{1,{HANDLE_MAX}}}")
+# A page of a search (at most 100) and one more, to tell whether there is a next page.
+PREFIX_LIMIT_MAX = 101
 HANDLE_RULE = f"handle must be {HANDLE_MIN}-{HANDLE_MAX} characters of a-z, 0-9 and _"
 
 
@@ -77,6 +80,35 @@ def validate_handle(raw: str) -> str:
 def lookup_handle(raw: str) -> str | None:
     """A handle as written in a mention or a lookup (`@Alice` or `alice`), canonical; None if it cannot exist."""
     return canonical_handle(raw[1:] if raw.startswith("@") else raw)
+
+
+def handle_prefix(raw: str) -> str:
+    """The stored form of the start of a handle, as typed in a search (`@Al` or `al`), or INVALID_ARGUMENT."""
+    prefix = raw[1:] if raw.startswith("@") else raw
+    if not _HANDLE_PREFIX.fullmatch(prefix):
+        raise InvalidArgument(
+            f"query must be 1-{HANDLE_MAX} characters of a-z, 0-9 and _ (the start of a handle), got {raw!r}",
+            reason="BAD_QUERY",
+        )
+    return prefix.lower()
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """The first string after every string that starts with `prefix` (its last character plus one)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def check_after_handle(raw: str) -> str:
+    """A page's start: empty, or a stored handle (the last of the previous page)."""
+    if raw and canonical_handle(raw) != raw:
+        raise InvalidArgument("after_handle must be a stored (lower-case) handle", reason="BAD_CURSOR")
+    return raw
+
+
+def check_prefix_limit(limit: int) -> int:
+    if not 1 <= limit <= PREFIX_LIMIT_MAX:
+        raise InvalidArgument(f"limit must be 1-{PREFIX_LIMIT_MAX}, got {limit}", reason="BAD_LIMIT")
+    return limit
 
 
 def normalize_password(raw: str) -> str:

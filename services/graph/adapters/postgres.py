@@ -12,7 +12,7 @@ import asyncpg
 from services.common.outbox import enqueue_event
 from services.common.postgres import UnitOfWork, load_sql
 from services.graph.adapters.events import PRODUCER, TOPIC, to_proto
-from services.graph.domain.model import Counts, GraphEvent, Link, Relationship
+from services.graph.domain.model import Counts, GraphEvent, Link, Relationship, Standing
 
 _SQL_NAMES = (
     "link",
@@ -37,6 +37,7 @@ _SQL_NAMES = (
     "followees_with_counts",
     "relationships",
     "audience",
+    "standing",
 )
 
 
@@ -178,6 +179,10 @@ class PgGraphReader:
     async def audience(self, author_id: int, viewer_ids: Sequence[int]) -> dict[int, Relationship]:
         rows = await self.pool.fetch(self.sql["audience"], author_id, list(viewer_ids))
         return _relationships((row["viewer_id"], row["kind"]) for row in rows)
+
+    async def standing(self, caller_id: int, user_id: int) -> Standing:
+        row = await self.pool.fetchrow(self.sql["standing"], caller_id, user_id)
+        return Standing(**dict(row))
 
 
 def _relationships(facts: Iterable[tuple[int, str]]) -> dict[int, Relationship]:

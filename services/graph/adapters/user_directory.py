@@ -1,4 +1,5 @@
-"""Profiles from the auth service (AuthInternalService.BatchGetUsers over gRPC), through a Redis cache.
+"""Profiles from the auth service (AuthInternalService.BatchGetUsers over gRPC), through a Redis cache; and accounts
+by handle prefix (ListUsersByHandlePrefix), not cached: each keystroke of a search asks a new prefix.
 
 Profiles are immutable today, so a cached profile is never stale; the TTL only bounds memory and what a future
 profile edit would have to wait for. Unknown users are not cached. Redis being down means asking auth.
@@ -10,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC
 
+import grpc
 from feedmesh.auth.internal.v1 import auth_internal_service_pb2, auth_internal_service_pb2_grpc
 from feedmesh.auth.v1 import user_pb2
 from prometheus_client import Counter
@@ -17,6 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.common import redis_keys
+from services.common.errors import InvalidArgument
 from services.graph.domain.model import Profile
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,7 @@ def to_profile(user: user_pb2.User) -> Profile:
 
 
 class CachedUserDirectory:
-    """Implements app.ports.UserDirectory."""
+    """Implements app.ports.UserDirectory and app.ports.HandleSearch."""
 
     def __init__(self, redis: Redis, auth: auth_internal_service_pb2_grpc.AuthInternalServiceStub, *, ttl_seconds: int):
         self.redis = redis
@@ -86,3 +89,16 @@ class CachedUserDirectory:
             await pipe.execute()
         except RedisError as exc:
             log.warning("could not fill the profile cache", extra={"error": str(exc)})
+
+    async def by_handle_prefix(self, prefix: str, after_handle: str, limit: int) -> list[Profile]:
+        request = auth_internal_service_pb2.ListUsersByHandlePrefixRequest(
+            prefix=prefix, after_handle=after_handle, limit=limit
+        )
+        try:
+            response = await self.auth.ListUsersByHandlePrefix(request)
+        except grpc.aio.AioRpcError as exc:
+            # auth owns what a handle may be: its refusal of the prefix is the caller's error, not ours
+            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument(exc.details() or "query cannot start a handle", reason="BAD_QUERY") from None
+            raise
+        return [to_profile(user) for user in response.users]

@@ -8,6 +8,7 @@ from feedmesh.graph.v1 import graph_service_pb2 as pb
 from feedmesh.graph.v1 import graph_service_pb2_grpc as pb_grpc
 
 from services.common.identity import caller_id
+from services.graph.app.people import People
 from services.graph.app.queries import Queries
 from services.graph.app.relationships import Relationships
 from services.graph.domain.model import FollowState, UserCard
@@ -29,9 +30,10 @@ def user_message(card: UserCard) -> user_pb2.User:
 
 
 class GraphServicer(pb_grpc.GraphServiceServicer):
-    def __init__(self, *, relationships: Relationships, queries: Queries):
+    def __init__(self, *, relationships: Relationships, queries: Queries, people: People):
         self.relationships = relationships
         self.queries = queries
+        self.people = people
 
     async def GetUser(self, request: pb.GetUserRequest, context: grpc.aio.ServicerContext) -> user_pb2.User:
         caller_id(context)
@@ -107,3 +109,23 @@ class GraphServicer(pb_grpc.GraphServiceServicer):
         viewer_id = caller_id(context)
         cards, cursor = await self.queries.list_following(viewer_id, request.user_id, request.cursor, request.limit)
         return pb.ListFollowingResponse(users=[user_message(c) for c in cards], next_cursor=cursor)
+
+    async def GetRelationship(
+        self, request: pb.GetRelationshipRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetRelationshipResponse:
+        view = await self.people.relationship(caller_id(context), request.user_id)
+        return pb.GetRelationshipResponse(
+            user_id=view.user_id,
+            following=view.standing.following,
+            requested=view.standing.requested,
+            followed_by=view.standing.followed_by,
+            blocking=view.standing.blocking,
+            close_friend=view.standing.close_friend,
+            private=view.private,
+        )
+
+    async def SearchUsers(
+        self, request: pb.SearchUsersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SearchUsersResponse:
+        cards, cursor = await self.people.search_users(caller_id(context), request.query, request.cursor, request.limit)
+        return pb.SearchUsersResponse(users=[user_message(c) for c in cards], next_cursor=cursor)

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from services.graph.domain.model import Counts, GraphEvent, Link, Profile, Relationship
+from services.graph.domain.model import Counts, GraphEvent, Link, Profile, Relationship, Standing
 
 
 class UserDirectory(Protocol):
@@ -14,6 +14,15 @@ class UserDirectory(Protocol):
 
     async def get_many(self, user_ids: Sequence[int]) -> dict[int, Profile]:
         """The profiles found; unknown ids are absent."""
+        ...
+
+
+class HandleSearch(Protocol):
+    """Accounts by handle prefix, from the auth service, which owns handles and their rules."""
+
+    async def by_handle_prefix(self, prefix: str, after_handle: str, limit: int) -> list[Profile]:
+        """Up to `limit` accounts whose handle starts with `prefix` and sorts after `after_handle`, in handle order;
+        InvalidArgument when the prefix cannot start a handle."""
         ...
 
 
@@ -93,6 +102,10 @@ class GraphReader(Protocol):
 
     async def audience(self, author_id: int, viewer_ids: Sequence[int]) -> dict[int, Relationship]:
         """Each viewer's relationship to the author, in one round trip."""
+        ...
+
+    async def standing(self, caller_id: int, user_id: int) -> Standing:
+        """What the caller and the user are to each other, in one round trip."""
         ...
 
 

@@ -39,6 +39,17 @@ class UserCard:
     counts: Counts
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What the caller and another user are to each other, as GetRelationship reports it."""
+
+    following: bool = False
+    requested: bool = False
+    followed_by: bool = False
+    blocking: bool = False
+    close_friend: bool = False
+
+
 class FollowState(enum.Enum):
     """Where a follow stands, as FollowUser reports it."""
 

@@ -136,6 +136,11 @@ class EngagementStats:
         except grpc.aio.AioRpcError as exc:
             return self._degraded(exc.code().name.lower(), exc.details() or "")
         return {
-            s.post_id: PostStats(like_count=s.like_count, comment_count=s.comment_count, share_count=s.share_count)
+            s.post_id: PostStats(
+                like_count=s.like_count,
+                comment_count=s.comment_count,
+                share_count=s.share_count,
+                liked_by_viewer=s.liked_by_viewer,
+            )
             for s in response.stats
         }

@@ -28,6 +28,7 @@ def to_proto(post: Post, stats: PostStats = NO_STATS) -> post_pb2.Post:
         comment_count=stats.comment_count,
         share_count=stats.share_count,
         mention_ids=list(post.mention_ids),
+        liked_by_me=stats.liked_by_viewer,
     )
 
 

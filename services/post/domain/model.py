@@ -48,11 +48,12 @@ class Post:
 
 @dataclass(frozen=True)
 class PostStats:
-    """Engagement counts, from the engagement service; zero where unknown."""
+    """Engagement counts and whether the reader liked the post, from the engagement service; zero where unknown."""
 
     like_count: int = 0
     comment_count: int = 0
     share_count: int = 0
+    liked_by_viewer: bool = False
 
 
 NO_STATS = PostStats()

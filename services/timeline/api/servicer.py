@@ -28,6 +28,7 @@ def _item(item: FeedItem) -> timeline_service_pb2.FeedItem:
         comment_count=stats.comment_count,
         share_count=stats.share_count,
         mention_ids=list(post.mention_ids),
+        liked_by_me=stats.liked_by_me,
     )
     post_message.create_time.FromNanoseconds(post.create_time_ns)
     author_message = user_pb2.User(

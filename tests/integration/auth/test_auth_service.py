@@ -260,3 +260,25 @@ async def test_batch_get_users_by_handle_is_case_insensitive_and_strips_the_at(
         auth_internal.BatchGetUsersByHandle(internal_pb.BatchGetUsersByHandleRequest(handles=["x"] * 1001))
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_users_by_handle_prefix_page_in_byte_order_after_a_handle(
+    auth: pb_grpc.AuthServiceStub, auth_internal: internal_pb_grpc.AuthInternalServiceStub
+) -> None:
+    stem = unique_handle("p")[:12]  # "p_" and 10 hex digits, unique to this run
+    handles = [f"{stem}{tail}" for tail in ["_b", "_a", "z", "0", "_"]]
+    for handle in handles:
+        await register(auth, handle)
+
+    async def listed(prefix: str, after: str = "", limit: int = 101) -> list[str]:
+        request = internal_pb.ListUsersByHandlePrefixRequest(prefix=prefix, after_handle=after, limit=limit)
+        return [u.handle for u in (await auth_internal.ListUsersByHandlePrefix(request)).users]
+
+    assert await listed("@" + stem.upper()) == sorted(handles, key=str.encode)
+    assert await listed(stem, limit=2) == [f"{stem}0", f"{stem}_"]
+    assert await listed(stem, after=f"{stem}_", limit=2) == [f"{stem}_a", f"{stem}_b"]
+    assert await listed(stem + "_") == [f"{stem}_", f"{stem}_a", f"{stem}_b"]  # '_' is not a wildcard
+    for prefix, after, limit in [("", "", 5), ("a b", "", 5), ("%", "", 5), (stem, "Not_Stored", 5), (stem, "", 0)]:
+        request = internal_pb.ListUsersByHandlePrefixRequest(prefix=prefix, after_handle=after, limit=limit)
+        error = await rpc_error(auth_internal.ListUsersByHandlePrefix(request))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (prefix, after, limit)

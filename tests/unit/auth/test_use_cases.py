@@ -48,6 +48,11 @@ class FakeUsers:
         self.queries.append(("handles", list(handles)))
         return [u for u, _ in self.rows.values() if u.handle in handles]
 
+    async def by_handle_prefix(self, prefix: str, upper_bound: str, after_handle: str, limit: int) -> list[User]:
+        self.queries.append(("prefix", [prefix, upper_bound, after_handle, limit]))
+        found = sorted((u for u, _ in self.rows.values()), key=lambda u: u.handle.encode())
+        return [u for u in found if prefix <= u.handle < upper_bound and u.handle > after_handle][:limit]
+
 
 class FakeHasher:
     """'hash' is a readable prefix; 'v1:' hashes are outdated."""
@@ -113,6 +118,18 @@ async def test_register_validates_then_stores_only_the_hash(accounts: Accounts, 
         await accounts.register("ADA", "another password", "", False)
     with pytest.raises(InvalidArgument):
         await accounts.register("a d a", "another password", "", False)
+
+
+async def test_handle_prefix_lookups_page_in_handle_order(accounts: Accounts, users: FakeUsers) -> None:
+    for handle in ["al_b", "alb", "al_a", "ali", "bob"]:
+        await accounts.register(handle, "a long password", "", False)
+    assert [u.handle for u in await accounts.by_handle_prefix("@AL", "", 3)] == ["al_a", "al_b", "alb"]
+    assert users.queries[-1] == ("prefix", ["al", "am", "", 3])
+    assert [u.handle for u in await accounts.by_handle_prefix("al", "alb", 3)] == ["ali"]
+    assert [u.handle for u in await accounts.by_handle_prefix("al_", "", 10)] == ["al_a", "al_b"]
+    for prefix, after, limit in [("a b", "", 3), ("al", "ALB", 3), ("al", "", 0), ("al", "", 102)]:
+        with pytest.raises(InvalidArgument):
+            await accounts.by_handle_prefix(prefix, after, limit)
 
 
 async def test_login_issues_a_token_for_the_account(accounts: Accounts, sessions: Sessions) -> None:

@@ -102,3 +102,30 @@ def test_results_follow_request_order_and_skip_unknown_keys() -> None:
 
     found = {1: user(1), 2: user(2)}
     assert [u.id for u in users.in_request_order([2, 9, 1, 2], found)] == [2, 1, 2]
+
+
+@pytest.mark.parametrize(("raw", "prefix"), [("al", "al"), ("@Al", "al"), ("A_1", "a_1"), ("x" * 30, "x" * 30)])
+def test_handle_prefix_is_the_stored_form_of_a_handles_start(raw: str, prefix: str) -> None:
+    assert users.handle_prefix(raw) == prefix
+
+
+@pytest.mark.parametrize("raw", ["", "@", "@@a", "a b", "a%", "a-b", "é", "x" * 31])
+def test_handle_prefix_refuses_what_cannot_start_a_handle(raw: str) -> None:
+    with pytest.raises(InvalidArgument):
+        users.handle_prefix(raw)
+
+
+@pytest.mark.parametrize("prefix", ["a", "al", "z", "a_", "9", "_"])
+def test_prefix_upper_bound_is_above_every_handle_with_the_prefix_and_below_the_rest(prefix: str) -> None:
+    bound = users.prefix_upper_bound(prefix)
+    for tail in ["", "_", "0", "9", "a", "z", "zzzz"]:
+        assert prefix <= prefix + tail < bound
+    # the next handle in byte order that lacks the prefix is at or above the bound
+    assert not bound.startswith(prefix) and bound > prefix
+
+
+def test_after_handle_is_empty_or_a_stored_handle() -> None:
+    assert users.check_after_handle("") == "" and users.check_after_handle("ab_c") == "ab_c"
+    for bad in ["AB", "a b", "x" * 31]:
+        with pytest.raises(InvalidArgument):
+            users.check_after_handle(bad)

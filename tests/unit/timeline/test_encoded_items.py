@@ -37,6 +37,7 @@ def test_an_item_whose_author_or_stats_changed_is_encoded_again() -> None:
     newer = FeedItem(POST, replace(AUTHOR, follower_count=11), PostStats(like_count=1, liked_by_me=True))
     (item,) = encoded.response(FeedPage(items=[newer])).items
     assert item.author.follower_count == 11 and item.post.like_count == 1 and item.liked_by_me
+    assert item.post.liked_by_me  # the post says so too, as GetPost does
 
 
 def test_the_least_recently_used_encodings_go_first() -> None:

@@ -162,3 +162,45 @@ class ListFollowingResponse(_message.Message):
     users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
     next_cursor: str
     def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class GetRelationshipRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    def __init__(self, user_id: _Optional[int] = ...) -> None: ...
+
+class GetRelationshipResponse(_message.Message):
+    __slots__ = ("user_id", "following", "requested", "followed_by", "blocking", "close_friend", "private")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWING_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWED_BY_FIELD_NUMBER: _ClassVar[int]
+    BLOCKING_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FRIEND_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    following: bool
+    requested: bool
+    followed_by: bool
+    blocking: bool
+    close_friend: bool
+    private: bool
+    def __init__(self, user_id: _Optional[int] = ..., following: _Optional[bool] = ..., requested: _Optional[bool] = ..., followed_by: _Optional[bool] = ..., blocking: _Optional[bool] = ..., close_friend: _Optional[bool] = ..., private: _Optional[bool] = ...) -> None: ...
+
+class SearchUsersRequest(_message.Message):
+    __slots__ = ("query", "cursor", "limit")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    cursor: str
+    limit: int
+    def __init__(self, query: _Optional[str] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SearchUsersResponse(_message.Message):
+    __slots__ = ("users", "next_cursor")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
+    next_cursor: str
+    def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...

@@ -103,6 +103,16 @@ class GraphServiceStub:
                 request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingResponse.FromString,
                 _registered_method=True)
+        self.GetRelationship = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/GetRelationship',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetRelationshipRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetRelationshipResponse.FromString,
+                _registered_method=True)
+        self.SearchUsers = channel.unary_unary(
+                '/feedmesh.graph.v1.GraphService/SearchUsers',
+                request_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.SearchUsersRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.SearchUsersResponse.FromString,
+                _registered_method=True)
 
 
 class GraphServiceServicer:
@@ -217,6 +227,23 @@ class GraphServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRelationship(self, request, context):
+        """Returns where the caller stands with a user, as a profile screen shows it: follows, a pending request, a
+        follow back, a block, close friends, and whether the account is private. NOT_FOUND for an unknown user;
+        INVALID_ARGUMENT for yourself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchUsers(self, request, context):
+        """Finds accounts whose handle starts with a prefix, in handle order (mention completion, people search).
+        Accounts blocked either way are left out. INVALID_ARGUMENT when the query cannot start a handle.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GraphServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -284,6 +311,16 @@ def add_GraphServiceServicer_to_server(servicer, server):
                     servicer.ListFollowing,
                     request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingRequest.FromString,
                     response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingResponse.SerializeToString,
+            ),
+            'GetRelationship': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRelationship,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetRelationshipRequest.FromString,
+                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetRelationshipResponse.SerializeToString,
+            ),
+            'SearchUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchUsers,
+                    request_deserializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.SearchUsersRequest.FromString,
+                    response_serializer=feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.SearchUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -640,6 +677,60 @@ class GraphService:
             '/feedmesh.graph.v1.GraphService/ListFollowing',
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingRequest.SerializeToString,
             feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.ListFollowingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRelationship(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/GetRelationship',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetRelationshipRequest.SerializeToString,
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.GetRelationshipResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.graph.v1.GraphService/SearchUsers',
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.SearchUsersRequest.SerializeToString,
+            feedmesh_dot_graph_dot_v1_dot_graph__service__pb2.SearchUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from feedmesh.post.v1 import visibility_pb2 as feedmesh_dot_post_dot_v1_dot_visibility__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x12\x10\x66\x65\x65\x64mesh.post.v1\x1a!feedmesh/post/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x02\n\x04Post\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12\x12\n\x04text\x18\x03 \x01(\tR\x04text\x12\x1d\n\nmedia_refs\x18\x04 \x03(\tR\tmediaRefs\x12<\n\nvisibility\x18\x05 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x1d\n\nlike_count\x18\x07 \x01(\x03R\tlikeCount\x12#\n\rcomment_count\x18\x08 \x01(\x03R\x0c\x63ommentCount\x12\x1f\n\x0bshare_count\x18\t \x01(\x03R\nshareCount\x12\x1f\n\x0bmention_ids\x18\n \x03(\x03R\nmentionIdsB\x8b\x01\n\x14\x63om.feedmesh.post.v1B\tPostProtoP\x01Z+feedmesh/clients/go/feedmesh/post/v1;postv1\xaa\x02\x10\x46\x65\x65\x64mesh.Post.V1\xca\x02\x10\x46\x65\x65\x64mesh\\Post\\V1\xea\x02\x12\x46\x65\x65\x64mesh::Post::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x66\x65\x65\x64mesh/post/v1/post.proto\x12\x10\x66\x65\x65\x64mesh.post.v1\x1a!feedmesh/post/v1/visibility.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x03\n\x04Post\x12\x0e\n\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n\tauthor_id\x18\x02 \x01(\x03R\x08\x61uthorId\x12\x12\n\x04text\x18\x03 \x01(\tR\x04text\x12\x1d\n\nmedia_refs\x18\x04 \x03(\tR\tmediaRefs\x12<\n\nvisibility\x18\x05 \x01(\x0e\x32\x1c.feedmesh.post.v1.VisibilityR\nvisibility\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x1d\n\nlike_count\x18\x07 \x01(\x03R\tlikeCount\x12#\n\rcomment_count\x18\x08 \x01(\x03R\x0c\x63ommentCount\x12\x1f\n\x0bshare_count\x18\t \x01(\x03R\nshareCount\x12\x1f\n\x0bmention_ids\x18\n \x03(\x03R\nmentionIds\x12$\n\x0bliked_by_me\x18\x0b \x01(\x08\x42\x04\xe2\x41\x01\x03R\tlikedByMeB\x8b\x01\n\x14\x63om.feedmesh.post.v1B\tPostProtoP\x01Z+feedmesh/clients/go/feedmesh/post/v1;postv1\xaa\x02\x10\x46\x65\x65\x64mesh.Post.V1\xca\x02\x10\x46\x65\x65\x64mesh\\Post\\V1\xea\x02\x12\x46\x65\x65\x64mesh::Post::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +35,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.post.v1.post_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\024com.feedmesh.post.v1B\tPostProtoP\001Z+feedmesh/clients/go/feedmesh/post/v1;postv1\252\002\020Feedmesh.Post.V1\312\002\020Feedmesh\\Post\\V1\352\002\022Feedmesh::Post::V1'
-  _globals['_POST']._serialized_start=118
-  _globals['_POST']._serialized_end=477
+  _globals['_POST'].fields_by_name['liked_by_me']._loaded_options = None
+  _globals['_POST'].fields_by_name['liked_by_me']._serialized_options = b'\342A\001\003'
+  _globals['_POST']._serialized_start=151
+  _globals['_POST']._serialized_end=548
 # @@protoc_insertion_point(module_scope)

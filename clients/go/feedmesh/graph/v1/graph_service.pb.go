@@ -1183,6 +1183,271 @@ func (x *ListFollowingResponse) GetNextCursor() string {
 	return ""
 }
 
+// Names the user whose relationship with the caller to return.
+type GetRelationshipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The other user's id.
+	UserId        int64 `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRelationshipRequest) Reset() {
+	*x = GetRelationshipRequest{}
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRelationshipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRelationshipRequest) ProtoMessage() {}
+
+func (x *GetRelationshipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRelationshipRequest.ProtoReflect.Descriptor instead.
+func (*GetRelationshipRequest) Descriptor() ([]byte, []int) {
+	return file_feedmesh_graph_v1_graph_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetRelationshipRequest) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+// The caller's relationship with one user, each fact as the caller may know it.
+type GetRelationshipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The other user's id.
+	UserId int64 `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The caller follows the user.
+	Following bool `protobuf:"varint,2,opt,name=following,proto3" json:"following,omitempty"`
+	// The caller asked to follow the (private) user and the request awaits approval.
+	Requested bool `protobuf:"varint,3,opt,name=requested,proto3" json:"requested,omitempty"`
+	// The user follows the caller.
+	FollowedBy bool `protobuf:"varint,4,opt,name=followed_by,json=followedBy,proto3" json:"followed_by,omitempty"`
+	// The caller has blocked the user.
+	Blocking bool `protobuf:"varint,5,opt,name=blocking,proto3" json:"blocking,omitempty"`
+	// The user is on the caller's close-friends list.
+	CloseFriend bool `protobuf:"varint,6,opt,name=close_friend,json=closeFriend,proto3" json:"close_friend,omitempty"`
+	// The user's account is private: only approved followers see its posts and lists.
+	Private       bool `protobuf:"varint,7,opt,name=private,proto3" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRelationshipResponse) Reset() {
+	*x = GetRelationshipResponse{}
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRelationshipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRelationshipResponse) ProtoMessage() {}
+
+func (x *GetRelationshipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRelationshipResponse.ProtoReflect.Descriptor instead.
+func (*GetRelationshipResponse) Descriptor() ([]byte, []int) {
+	return file_feedmesh_graph_v1_graph_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetRelationshipResponse) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *GetRelationshipResponse) GetFollowing() bool {
+	if x != nil {
+		return x.Following
+	}
+	return false
+}
+
+func (x *GetRelationshipResponse) GetRequested() bool {
+	if x != nil {
+		return x.Requested
+	}
+	return false
+}
+
+func (x *GetRelationshipResponse) GetFollowedBy() bool {
+	if x != nil {
+		return x.FollowedBy
+	}
+	return false
+}
+
+func (x *GetRelationshipResponse) GetBlocking() bool {
+	if x != nil {
+		return x.Blocking
+	}
+	return false
+}
+
+func (x *GetRelationshipResponse) GetCloseFriend() bool {
+	if x != nil {
+		return x.CloseFriend
+	}
+	return false
+}
+
+func (x *GetRelationshipResponse) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+// One page of accounts whose handle starts with a prefix.
+type SearchUsersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The start of a handle, 1-30 of A-Z, a-z, 0-9 and _, with or without a leading '@'; case-insensitive.
+	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// The opaque cursor from the previous page's next_cursor; empty for the first page.
+	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// The page size: default 20, at most 100.
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchUsersRequest) Reset() {
+	*x = SearchUsersRequest{}
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUsersRequest) ProtoMessage() {}
+
+func (x *SearchUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUsersRequest.ProtoReflect.Descriptor instead.
+func (*SearchUsersRequest) Descriptor() ([]byte, []int) {
+	return file_feedmesh_graph_v1_graph_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SearchUsersRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchUsersRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *SearchUsersRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// A page of accounts found.
+type SearchUsersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The accounts, in handle order, with follower and following counts.
+	Users []*v1.User `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	// The cursor of the next page; empty on the last page.
+	NextCursor    string `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchUsersResponse) Reset() {
+	*x = SearchUsersResponse{}
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUsersResponse) ProtoMessage() {}
+
+func (x *SearchUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_feedmesh_graph_v1_graph_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUsersResponse.ProtoReflect.Descriptor instead.
+func (*SearchUsersResponse) Descriptor() ([]byte, []int) {
+	return file_feedmesh_graph_v1_graph_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SearchUsersResponse) GetUsers() []*v1.User {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *SearchUsersResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
 var File_feedmesh_graph_v1_graph_service_proto protoreflect.FileDescriptor
 
 const file_feedmesh_graph_v1_graph_service_proto_rawDesc = "" +
@@ -1238,11 +1503,30 @@ const file_feedmesh_graph_v1_graph_service_proto_rawDesc = "" +
 	"\x15ListFollowingResponse\x12,\n" +
 	"\x05users\x18\x01 \x03(\v2\x16.feedmesh.auth.v1.UserR\x05users\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"7\n" +
+	"\x16GetRelationshipRequest\x12\x1d\n" +
+	"\auser_id\x18\x01 \x01(\x03B\x04\xe2A\x01\x02R\x06userId\"\x92\x02\n" +
+	"\x17GetRelationshipResponse\x12\x1d\n" +
+	"\auser_id\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\x06userId\x12\"\n" +
+	"\tfollowing\x18\x02 \x01(\bB\x04\xe2A\x01\x03R\tfollowing\x12\"\n" +
+	"\trequested\x18\x03 \x01(\bB\x04\xe2A\x01\x03R\trequested\x12%\n" +
+	"\vfollowed_by\x18\x04 \x01(\bB\x04\xe2A\x01\x03R\n" +
+	"followedBy\x12 \n" +
+	"\bblocking\x18\x05 \x01(\bB\x04\xe2A\x01\x03R\bblocking\x12'\n" +
+	"\fclose_friend\x18\x06 \x01(\bB\x04\xe2A\x01\x03R\vcloseFriend\x12\x1e\n" +
+	"\aprivate\x18\a \x01(\bB\x04\xe2A\x01\x03R\aprivate\"^\n" +
+	"\x12SearchUsersRequest\x12\x1a\n" +
+	"\x05query\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05query\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\"d\n" +
+	"\x13SearchUsersResponse\x12,\n" +
+	"\x05users\x18\x01 \x03(\v2\x16.feedmesh.auth.v1.UserR\x05users\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
 	"nextCursor*I\n" +
 	"\vFollowState\x12\x1c\n" +
 	"\x18FOLLOW_STATE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tFOLLOWING\x10\x01\x12\r\n" +
-	"\tREQUESTED\x10\x022\xf6\r\n" +
+	"\tREQUESTED\x10\x022\x83\x10\n" +
 	"\fGraphService\x12a\n" +
 	"\aGetUser\x12!.feedmesh.graph.v1.GetUserRequest\x1a\x16.feedmesh.auth.v1.User\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12h\n" +
 	"\x0eGetCurrentUser\x12(.feedmesh.graph.v1.GetCurrentUserRequest\x1a\x16.feedmesh.auth.v1.User\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/users/me\x12}\n" +
@@ -1257,7 +1541,9 @@ const file_feedmesh_graph_v1_graph_service_proto_rawDesc = "" +
 	"\x0eAddCloseFriend\x12(.feedmesh.graph.v1.AddCloseFriendRequest\x1a).feedmesh.graph.v1.AddCloseFriendResponse\"#\x82\xd3\xe4\x93\x02\x1d\x1a\x1b/v1/close-friends/{user_id}\x12\x93\x01\n" +
 	"\x11RemoveCloseFriend\x12+.feedmesh.graph.v1.RemoveCloseFriendRequest\x1a,.feedmesh.graph.v1.RemoveCloseFriendResponse\"#\x82\xd3\xe4\x93\x02\x1d*\x1b/v1/close-friends/{user_id}\x12\x89\x01\n" +
 	"\rListFollowers\x12'.feedmesh.graph.v1.ListFollowersRequest\x1a(.feedmesh.graph.v1.ListFollowersResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/users/{user_id}/followers\x12\x89\x01\n" +
-	"\rListFollowing\x12'.feedmesh.graph.v1.ListFollowingRequest\x1a(.feedmesh.graph.v1.ListFollowingResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/users/{user_id}/followingB\x99\x01\n" +
+	"\rListFollowing\x12'.feedmesh.graph.v1.ListFollowingRequest\x1a(.feedmesh.graph.v1.ListFollowingResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/users/{user_id}/following\x12\x92\x01\n" +
+	"\x0fGetRelationship\x12).feedmesh.graph.v1.GetRelationshipRequest\x1a*.feedmesh.graph.v1.GetRelationshipResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/users/{user_id}/relationship\x12v\n" +
+	"\vSearchUsers\x12%.feedmesh.graph.v1.SearchUsersRequest\x1a&.feedmesh.graph.v1.SearchUsersResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/users:searchB\x99\x01\n" +
 	"\x15com.feedmesh.graph.v1B\x11GraphServiceProtoP\x01Z-feedmesh/clients/go/feedmesh/graph/v1;graphv1\xaa\x02\x11Feedmesh.Graph.V1\xca\x02\x11Feedmesh\\Graph\\V1\xea\x02\x13Feedmesh::Graph::V1b\x06proto3"
 
 var (
@@ -1273,7 +1559,7 @@ func file_feedmesh_graph_v1_graph_service_proto_rawDescGZIP() []byte {
 }
 
 var file_feedmesh_graph_v1_graph_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_feedmesh_graph_v1_graph_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_feedmesh_graph_v1_graph_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_feedmesh_graph_v1_graph_service_proto_goTypes = []any{
 	(FollowState)(0),                     // 0: feedmesh.graph.v1.FollowState
 	(*GetUserRequest)(nil),               // 1: feedmesh.graph.v1.GetUserRequest
@@ -1300,44 +1586,53 @@ var file_feedmesh_graph_v1_graph_service_proto_goTypes = []any{
 	(*ListFollowersResponse)(nil),        // 22: feedmesh.graph.v1.ListFollowersResponse
 	(*ListFollowingRequest)(nil),         // 23: feedmesh.graph.v1.ListFollowingRequest
 	(*ListFollowingResponse)(nil),        // 24: feedmesh.graph.v1.ListFollowingResponse
-	(*v1.User)(nil),                      // 25: feedmesh.auth.v1.User
+	(*GetRelationshipRequest)(nil),       // 25: feedmesh.graph.v1.GetRelationshipRequest
+	(*GetRelationshipResponse)(nil),      // 26: feedmesh.graph.v1.GetRelationshipResponse
+	(*SearchUsersRequest)(nil),           // 27: feedmesh.graph.v1.SearchUsersRequest
+	(*SearchUsersResponse)(nil),          // 28: feedmesh.graph.v1.SearchUsersResponse
+	(*v1.User)(nil),                      // 29: feedmesh.auth.v1.User
 }
 var file_feedmesh_graph_v1_graph_service_proto_depIdxs = []int32{
 	0,  // 0: feedmesh.graph.v1.FollowUserResponse.state:type_name -> feedmesh.graph.v1.FollowState
-	25, // 1: feedmesh.graph.v1.ListFollowRequestsResponse.requests:type_name -> feedmesh.auth.v1.User
-	25, // 2: feedmesh.graph.v1.ListFollowersResponse.users:type_name -> feedmesh.auth.v1.User
-	25, // 3: feedmesh.graph.v1.ListFollowingResponse.users:type_name -> feedmesh.auth.v1.User
-	1,  // 4: feedmesh.graph.v1.GraphService.GetUser:input_type -> feedmesh.graph.v1.GetUserRequest
-	2,  // 5: feedmesh.graph.v1.GraphService.GetCurrentUser:input_type -> feedmesh.graph.v1.GetCurrentUserRequest
-	3,  // 6: feedmesh.graph.v1.GraphService.FollowUser:input_type -> feedmesh.graph.v1.FollowUserRequest
-	5,  // 7: feedmesh.graph.v1.GraphService.UnfollowUser:input_type -> feedmesh.graph.v1.UnfollowUserRequest
-	7,  // 8: feedmesh.graph.v1.GraphService.ListFollowRequests:input_type -> feedmesh.graph.v1.ListFollowRequestsRequest
-	9,  // 9: feedmesh.graph.v1.GraphService.ApproveFollowRequest:input_type -> feedmesh.graph.v1.ApproveFollowRequestRequest
-	11, // 10: feedmesh.graph.v1.GraphService.RejectFollowRequest:input_type -> feedmesh.graph.v1.RejectFollowRequestRequest
-	13, // 11: feedmesh.graph.v1.GraphService.BlockUser:input_type -> feedmesh.graph.v1.BlockUserRequest
-	15, // 12: feedmesh.graph.v1.GraphService.UnblockUser:input_type -> feedmesh.graph.v1.UnblockUserRequest
-	17, // 13: feedmesh.graph.v1.GraphService.AddCloseFriend:input_type -> feedmesh.graph.v1.AddCloseFriendRequest
-	19, // 14: feedmesh.graph.v1.GraphService.RemoveCloseFriend:input_type -> feedmesh.graph.v1.RemoveCloseFriendRequest
-	21, // 15: feedmesh.graph.v1.GraphService.ListFollowers:input_type -> feedmesh.graph.v1.ListFollowersRequest
-	23, // 16: feedmesh.graph.v1.GraphService.ListFollowing:input_type -> feedmesh.graph.v1.ListFollowingRequest
-	25, // 17: feedmesh.graph.v1.GraphService.GetUser:output_type -> feedmesh.auth.v1.User
-	25, // 18: feedmesh.graph.v1.GraphService.GetCurrentUser:output_type -> feedmesh.auth.v1.User
-	4,  // 19: feedmesh.graph.v1.GraphService.FollowUser:output_type -> feedmesh.graph.v1.FollowUserResponse
-	6,  // 20: feedmesh.graph.v1.GraphService.UnfollowUser:output_type -> feedmesh.graph.v1.UnfollowUserResponse
-	8,  // 21: feedmesh.graph.v1.GraphService.ListFollowRequests:output_type -> feedmesh.graph.v1.ListFollowRequestsResponse
-	10, // 22: feedmesh.graph.v1.GraphService.ApproveFollowRequest:output_type -> feedmesh.graph.v1.ApproveFollowRequestResponse
-	12, // 23: feedmesh.graph.v1.GraphService.RejectFollowRequest:output_type -> feedmesh.graph.v1.RejectFollowRequestResponse
-	14, // 24: feedmesh.graph.v1.GraphService.BlockUser:output_type -> feedmesh.graph.v1.BlockUserResponse
-	16, // 25: feedmesh.graph.v1.GraphService.UnblockUser:output_type -> feedmesh.graph.v1.UnblockUserResponse
-	18, // 26: feedmesh.graph.v1.GraphService.AddCloseFriend:output_type -> feedmesh.graph.v1.AddCloseFriendResponse
-	20, // 27: feedmesh.graph.v1.GraphService.RemoveCloseFriend:output_type -> feedmesh.graph.v1.RemoveCloseFriendResponse
-	22, // 28: feedmesh.graph.v1.GraphService.ListFollowers:output_type -> feedmesh.graph.v1.ListFollowersResponse
-	24, // 29: feedmesh.graph.v1.GraphService.ListFollowing:output_type -> feedmesh.graph.v1.ListFollowingResponse
-	17, // [17:30] is the sub-list for method output_type
-	4,  // [4:17] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	29, // 1: feedmesh.graph.v1.ListFollowRequestsResponse.requests:type_name -> feedmesh.auth.v1.User
+	29, // 2: feedmesh.graph.v1.ListFollowersResponse.users:type_name -> feedmesh.auth.v1.User
+	29, // 3: feedmesh.graph.v1.ListFollowingResponse.users:type_name -> feedmesh.auth.v1.User
+	29, // 4: feedmesh.graph.v1.SearchUsersResponse.users:type_name -> feedmesh.auth.v1.User
+	1,  // 5: feedmesh.graph.v1.GraphService.GetUser:input_type -> feedmesh.graph.v1.GetUserRequest
+	2,  // 6: feedmesh.graph.v1.GraphService.GetCurrentUser:input_type -> feedmesh.graph.v1.GetCurrentUserRequest
+	3,  // 7: feedmesh.graph.v1.GraphService.FollowUser:input_type -> feedmesh.graph.v1.FollowUserRequest
+	5,  // 8: feedmesh.graph.v1.GraphService.UnfollowUser:input_type -> feedmesh.graph.v1.UnfollowUserRequest
+	7,  // 9: feedmesh.graph.v1.GraphService.ListFollowRequests:input_type -> feedmesh.graph.v1.ListFollowRequestsRequest
+	9,  // 10: feedmesh.graph.v1.GraphService.ApproveFollowRequest:input_type -> feedmesh.graph.v1.ApproveFollowRequestRequest
+	11, // 11: feedmesh.graph.v1.GraphService.RejectFollowRequest:input_type -> feedmesh.graph.v1.RejectFollowRequestRequest
+	13, // 12: feedmesh.graph.v1.GraphService.BlockUser:input_type -> feedmesh.graph.v1.BlockUserRequest
+	15, // 13: feedmesh.graph.v1.GraphService.UnblockUser:input_type -> feedmesh.graph.v1.UnblockUserRequest
+	17, // 14: feedmesh.graph.v1.GraphService.AddCloseFriend:input_type -> feedmesh.graph.v1.AddCloseFriendRequest
+	19, // 15: feedmesh.graph.v1.GraphService.RemoveCloseFriend:input_type -> feedmesh.graph.v1.RemoveCloseFriendRequest
+	21, // 16: feedmesh.graph.v1.GraphService.ListFollowers:input_type -> feedmesh.graph.v1.ListFollowersRequest
+	23, // 17: feedmesh.graph.v1.GraphService.ListFollowing:input_type -> feedmesh.graph.v1.ListFollowingRequest
+	25, // 18: feedmesh.graph.v1.GraphService.GetRelationship:input_type -> feedmesh.graph.v1.GetRelationshipRequest
+	27, // 19: feedmesh.graph.v1.GraphService.SearchUsers:input_type -> feedmesh.graph.v1.SearchUsersRequest
+	29, // 20: feedmesh.graph.v1.GraphService.GetUser:output_type -> feedmesh.auth.v1.User
+	29, // 21: feedmesh.graph.v1.GraphService.GetCurrentUser:output_type -> feedmesh.auth.v1.User
+	4,  // 22: feedmesh.graph.v1.GraphService.FollowUser:output_type -> feedmesh.graph.v1.FollowUserResponse
+	6,  // 23: feedmesh.graph.v1.GraphService.UnfollowUser:output_type -> feedmesh.graph.v1.UnfollowUserResponse
+	8,  // 24: feedmesh.graph.v1.GraphService.ListFollowRequests:output_type -> feedmesh.graph.v1.ListFollowRequestsResponse
+	10, // 25: feedmesh.graph.v1.GraphService.ApproveFollowRequest:output_type -> feedmesh.graph.v1.ApproveFollowRequestResponse
+	12, // 26: feedmesh.graph.v1.GraphService.RejectFollowRequest:output_type -> feedmesh.graph.v1.RejectFollowRequestResponse
+	14, // 27: feedmesh.graph.v1.GraphService.BlockUser:output_type -> feedmesh.graph.v1.BlockUserResponse
+	16, // 28: feedmesh.graph.v1.GraphService.UnblockUser:output_type -> feedmesh.graph.v1.UnblockUserResponse
+	18, // 29: feedmesh.graph.v1.GraphService.AddCloseFriend:output_type -> feedmesh.graph.v1.AddCloseFriendResponse
+	20, // 30: feedmesh.graph.v1.GraphService.RemoveCloseFriend:output_type -> feedmesh.graph.v1.RemoveCloseFriendResponse
+	22, // 31: feedmesh.graph.v1.GraphService.ListFollowers:output_type -> feedmesh.graph.v1.ListFollowersResponse
+	24, // 32: feedmesh.graph.v1.GraphService.ListFollowing:output_type -> feedmesh.graph.v1.ListFollowingResponse
+	26, // 33: feedmesh.graph.v1.GraphService.GetRelationship:output_type -> feedmesh.graph.v1.GetRelationshipResponse
+	28, // 34: feedmesh.graph.v1.GraphService.SearchUsers:output_type -> feedmesh.graph.v1.SearchUsersResponse
+	20, // [20:35] is the sub-list for method output_type
+	5,  // [5:20] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_feedmesh_graph_v1_graph_service_proto_init() }
@@ -1351,7 +1646,7 @@ func file_feedmesh_graph_v1_graph_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_feedmesh_graph_v1_graph_service_proto_rawDesc), len(file_feedmesh_graph_v1_graph_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

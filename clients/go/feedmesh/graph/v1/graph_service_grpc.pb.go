@@ -33,6 +33,8 @@ const (
 	GraphService_RemoveCloseFriend_FullMethodName    = "/feedmesh.graph.v1.GraphService/RemoveCloseFriend"
 	GraphService_ListFollowers_FullMethodName        = "/feedmesh.graph.v1.GraphService/ListFollowers"
 	GraphService_ListFollowing_FullMethodName        = "/feedmesh.graph.v1.GraphService/ListFollowing"
+	GraphService_GetRelationship_FullMethodName      = "/feedmesh.graph.v1.GraphService/GetRelationship"
+	GraphService_SearchUsers_FullMethodName          = "/feedmesh.graph.v1.GraphService/SearchUsers"
 )
 
 // GraphServiceClient is the client API for GraphService service.
@@ -84,6 +86,13 @@ type GraphServiceClient interface {
 	// Lists the accounts a user follows, most recent first. PERMISSION_DENIED to a user blocked either way and,
 	// for a private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
 	ListFollowing(ctx context.Context, in *ListFollowingRequest, opts ...grpc.CallOption) (*ListFollowingResponse, error)
+	// Returns where the caller stands with a user, as a profile screen shows it: follows, a pending request, a
+	// follow back, a block, close friends, and whether the account is private. NOT_FOUND for an unknown user;
+	// INVALID_ARGUMENT for yourself.
+	GetRelationship(ctx context.Context, in *GetRelationshipRequest, opts ...grpc.CallOption) (*GetRelationshipResponse, error)
+	// Finds accounts whose handle starts with a prefix, in handle order (mention completion, people search).
+	// Accounts blocked either way are left out. INVALID_ARGUMENT when the query cannot start a handle.
+	SearchUsers(ctx context.Context, in *SearchUsersRequest, opts ...grpc.CallOption) (*SearchUsersResponse, error)
 }
 
 type graphServiceClient struct {
@@ -224,6 +233,26 @@ func (c *graphServiceClient) ListFollowing(ctx context.Context, in *ListFollowin
 	return out, nil
 }
 
+func (c *graphServiceClient) GetRelationship(ctx context.Context, in *GetRelationshipRequest, opts ...grpc.CallOption) (*GetRelationshipResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRelationshipResponse)
+	err := c.cc.Invoke(ctx, GraphService_GetRelationship_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *graphServiceClient) SearchUsers(ctx context.Context, in *SearchUsersRequest, opts ...grpc.CallOption) (*SearchUsersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchUsersResponse)
+	err := c.cc.Invoke(ctx, GraphService_SearchUsers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GraphServiceServer is the server API for GraphService service.
 // All implementations must embed UnimplementedGraphServiceServer
 // for forward compatibility.
@@ -273,6 +302,13 @@ type GraphServiceServer interface {
 	// Lists the accounts a user follows, most recent first. PERMISSION_DENIED to a user blocked either way and,
 	// for a private account, to anyone but the account and its approved followers; NOT_FOUND for an unknown user.
 	ListFollowing(context.Context, *ListFollowingRequest) (*ListFollowingResponse, error)
+	// Returns where the caller stands with a user, as a profile screen shows it: follows, a pending request, a
+	// follow back, a block, close friends, and whether the account is private. NOT_FOUND for an unknown user;
+	// INVALID_ARGUMENT for yourself.
+	GetRelationship(context.Context, *GetRelationshipRequest) (*GetRelationshipResponse, error)
+	// Finds accounts whose handle starts with a prefix, in handle order (mention completion, people search).
+	// Accounts blocked either way are left out. INVALID_ARGUMENT when the query cannot start a handle.
+	SearchUsers(context.Context, *SearchUsersRequest) (*SearchUsersResponse, error)
 	mustEmbedUnimplementedGraphServiceServer()
 }
 
@@ -321,6 +357,12 @@ func (UnimplementedGraphServiceServer) ListFollowers(context.Context, *ListFollo
 }
 func (UnimplementedGraphServiceServer) ListFollowing(context.Context, *ListFollowingRequest) (*ListFollowingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListFollowing not implemented")
+}
+func (UnimplementedGraphServiceServer) GetRelationship(context.Context, *GetRelationshipRequest) (*GetRelationshipResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRelationship not implemented")
+}
+func (UnimplementedGraphServiceServer) SearchUsers(context.Context, *SearchUsersRequest) (*SearchUsersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchUsers not implemented")
 }
 func (UnimplementedGraphServiceServer) mustEmbedUnimplementedGraphServiceServer() {}
 func (UnimplementedGraphServiceServer) testEmbeddedByValue()                      {}
@@ -577,6 +619,42 @@ func _GraphService_ListFollowing_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GraphService_GetRelationship_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRelationshipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GraphServiceServer).GetRelationship(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GraphService_GetRelationship_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GraphServiceServer).GetRelationship(ctx, req.(*GetRelationshipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GraphService_SearchUsers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchUsersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GraphServiceServer).SearchUsers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GraphService_SearchUsers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GraphServiceServer).SearchUsers(ctx, req.(*SearchUsersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GraphService_ServiceDesc is the grpc.ServiceDesc for GraphService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -635,6 +713,14 @@ var GraphService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListFollowing",
 			Handler:    _GraphService_ListFollowing_Handler,
+		},
+		{
+			MethodName: "GetRelationship",
+			Handler:    _GraphService_GetRelationship_Handler,
+		},
+		{
+			MethodName: "SearchUsers",
+			Handler:    _GraphService_SearchUsers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

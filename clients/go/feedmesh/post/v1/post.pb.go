@@ -7,6 +7,7 @@
 package postv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -44,7 +45,10 @@ type Post struct {
 	// Shares, from the engagement service; eventually consistent. Zero where not hydrated.
 	ShareCount int64 `protobuf:"varint,9,opt,name=share_count,json=shareCount,proto3" json:"share_count,omitempty"`
 	// The user ids mentioned as @handle in the text (those that exist), in order of appearance.
-	MentionIds    []int64 `protobuf:"varint,10,rep,packed,name=mention_ids,json=mentionIds,proto3" json:"mention_ids,omitempty"`
+	MentionIds []int64 `protobuf:"varint,10,rep,packed,name=mention_ids,json=mentionIds,proto3" json:"mention_ids,omitempty"`
+	// Whether the caller has liked the post, from the engagement service, which reads the caller's own likes from
+	// the primary: after a like, the caller's next read says so. False where not hydrated.
+	LikedByMe     bool `protobuf:"varint,11,opt,name=liked_by_me,json=likedByMe,proto3" json:"liked_by_me,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -149,11 +153,18 @@ func (x *Post) GetMentionIds() []int64 {
 	return nil
 }
 
+func (x *Post) GetLikedByMe() bool {
+	if x != nil {
+		return x.LikedByMe
+	}
+	return false
+}
+
 var File_feedmesh_post_v1_post_proto protoreflect.FileDescriptor
 
 const file_feedmesh_post_v1_post_proto_rawDesc = "" +
 	"\n" +
-	"\x1bfeedmesh/post/v1/post.proto\x12\x10feedmesh.post.v1\x1a!feedmesh/post/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x02\n" +
+	"\x1bfeedmesh/post/v1/post.proto\x12\x10feedmesh.post.v1\x1a!feedmesh/post/v1/visibility.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x03\n" +
 	"\x04Post\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
 	"\tauthor_id\x18\x02 \x01(\x03R\bauthorId\x12\x12\n" +
@@ -172,7 +183,8 @@ const file_feedmesh_post_v1_post_proto_rawDesc = "" +
 	"shareCount\x12\x1f\n" +
 	"\vmention_ids\x18\n" +
 	" \x03(\x03R\n" +
-	"mentionIdsB\x8b\x01\n" +
+	"mentionIds\x12$\n" +
+	"\vliked_by_me\x18\v \x01(\bB\x04\xe2A\x01\x03R\tlikedByMeB\x8b\x01\n" +
 	"\x14com.feedmesh.post.v1B\tPostProtoP\x01Z+feedmesh/clients/go/feedmesh/post/v1;postv1\xaa\x02\x10Feedmesh.Post.V1\xca\x02\x10Feedmesh\\Post\\V1\xea\x02\x12Feedmesh::Post::V1b\x06proto3"
 
 var (

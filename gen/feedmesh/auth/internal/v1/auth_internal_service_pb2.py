@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from feedmesh.auth.v1 import user_pb2 as feedmesh_dot_auth_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n5feedmesh/auth/internal/v1/auth_internal_service.proto\x12\x19\x66\x65\x65\x64mesh.auth.internal.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\"1\n\x14\x42\x61tchGetUsersRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\x03R\x07userIds\"E\n\x15\x42\x61tchGetUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users\"8\n\x1c\x42\x61tchGetUsersByHandleRequest\x12\x18\n\x07handles\x18\x01 \x03(\tR\x07handles\"M\n\x1d\x42\x61tchGetUsersByHandleResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users2\x96\x02\n\x13\x41uthInternalService\x12r\n\rBatchGetUsers\x12/.feedmesh.auth.internal.v1.BatchGetUsersRequest\x1a\x30.feedmesh.auth.internal.v1.BatchGetUsersResponse\x12\x8a\x01\n\x15\x42\x61tchGetUsersByHandle\x12\x37.feedmesh.auth.internal.v1.BatchGetUsersByHandleRequest\x1a\x38.feedmesh.auth.internal.v1.BatchGetUsersByHandleResponseB\xd0\x01\n\x1d\x63om.feedmesh.auth.internal.v1B\x18\x41uthInternalServiceProtoP\x01Z<feedmesh/clients/go/feedmesh/auth/internal/v1;authinternalv1\xaa\x02\x19\x46\x65\x65\x64mesh.Auth.Internal.V1\xca\x02\x19\x46\x65\x65\x64mesh\\Auth\\Internal\\V1\xea\x02\x1c\x46\x65\x65\x64mesh::Auth::Internal::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n5feedmesh/auth/internal/v1/auth_internal_service.proto\x12\x19\x66\x65\x65\x64mesh.auth.internal.v1\x1a\x1b\x66\x65\x65\x64mesh/auth/v1/user.proto\"1\n\x14\x42\x61tchGetUsersRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\x03R\x07userIds\"E\n\x15\x42\x61tchGetUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users\"8\n\x1c\x42\x61tchGetUsersByHandleRequest\x12\x18\n\x07handles\x18\x01 \x03(\tR\x07handles\"M\n\x1d\x42\x61tchGetUsersByHandleResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users\"q\n\x1eListUsersByHandlePrefixRequest\x12\x16\n\x06prefix\x18\x01 \x01(\tR\x06prefix\x12!\n\x0c\x61\x66ter_handle\x18\x02 \x01(\tR\x0b\x61\x66terHandle\x12\x14\n\x05limit\x18\x03 \x01(\x05R\x05limit\"O\n\x1fListUsersByHandlePrefixResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x16.feedmesh.auth.v1.UserR\x05users2\xa9\x03\n\x13\x41uthInternalService\x12r\n\rBatchGetUsers\x12/.feedmesh.auth.internal.v1.BatchGetUsersRequest\x1a\x30.feedmesh.auth.internal.v1.BatchGetUsersResponse\x12\x8a\x01\n\x15\x42\x61tchGetUsersByHandle\x12\x37.feedmesh.auth.internal.v1.BatchGetUsersByHandleRequest\x1a\x38.feedmesh.auth.internal.v1.BatchGetUsersByHandleResponse\x12\x90\x01\n\x17ListUsersByHandlePrefix\x12\x39.feedmesh.auth.internal.v1.ListUsersByHandlePrefixRequest\x1a:.feedmesh.auth.internal.v1.ListUsersByHandlePrefixResponseB\xd0\x01\n\x1d\x63om.feedmesh.auth.internal.v1B\x18\x41uthInternalServiceProtoP\x01Z<feedmesh/clients/go/feedmesh/auth/internal/v1;authinternalv1\xaa\x02\x19\x46\x65\x65\x64mesh.Auth.Internal.V1\xca\x02\x19\x46\x65\x65\x64mesh\\Auth\\Internal\\V1\xea\x02\x1c\x46\x65\x65\x64mesh::Auth::Internal::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BATCHGETUSERSBYHANDLEREQUEST']._serialized_end=291
   _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_start=293
   _globals['_BATCHGETUSERSBYHANDLERESPONSE']._serialized_end=370
-  _globals['_AUTHINTERNALSERVICE']._serialized_start=373
-  _globals['_AUTHINTERNALSERVICE']._serialized_end=651
+  _globals['_LISTUSERSBYHANDLEPREFIXREQUEST']._serialized_start=372
+  _globals['_LISTUSERSBYHANDLEPREFIXREQUEST']._serialized_end=485
+  _globals['_LISTUSERSBYHANDLEPREFIXRESPONSE']._serialized_start=487
+  _globals['_LISTUSERSBYHANDLEPREFIXRESPONSE']._serialized_end=566
+  _globals['_AUTHINTERNALSERVICE']._serialized_start=569
+  _globals['_AUTHINTERNALSERVICE']._serialized_end=994
 # @@protoc_insertion_point(module_scope)

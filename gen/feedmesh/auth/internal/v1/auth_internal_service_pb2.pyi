@@ -30,3 +30,19 @@ class BatchGetUsersByHandleResponse(_message.Message):
     USERS_FIELD_NUMBER: _ClassVar[int]
     users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
     def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ...) -> None: ...
+
+class ListUsersByHandlePrefixRequest(_message.Message):
+    __slots__ = ("prefix", "after_handle", "limit")
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    AFTER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    prefix: str
+    after_handle: str
+    limit: int
+    def __init__(self, prefix: _Optional[str] = ..., after_handle: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListUsersByHandlePrefixResponse(_message.Message):
+    __slots__ = ("users",)
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[_user_pb2.User]
+    def __init__(self, users: _Optional[_Iterable[_Union[_user_pb2.User, _Mapping]]] = ...) -> None: ...

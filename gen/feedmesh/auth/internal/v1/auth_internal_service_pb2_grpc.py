@@ -46,6 +46,11 @@ class AuthInternalServiceStub:
                 request_serializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.BatchGetUsersByHandleRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.BatchGetUsersByHandleResponse.FromString,
                 _registered_method=True)
+        self.ListUsersByHandlePrefix = channel.unary_unary(
+                '/feedmesh.auth.internal.v1.AuthInternalService/ListUsersByHandlePrefix',
+                request_serializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.ListUsersByHandlePrefixRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.ListUsersByHandlePrefixResponse.FromString,
+                _registered_method=True)
 
 
 class AuthInternalServiceServicer:
@@ -67,6 +72,14 @@ class AuthInternalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUsersByHandlePrefix(self, request, context):
+        """Lists the accounts whose handle starts with a prefix, in handle order, after a given handle. Counts are zero.
+        INVALID_ARGUMENT when the prefix cannot start a handle.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthInternalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -79,6 +92,11 @@ def add_AuthInternalServiceServicer_to_server(servicer, server):
                     servicer.BatchGetUsersByHandle,
                     request_deserializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.BatchGetUsersByHandleRequest.FromString,
                     response_serializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.BatchGetUsersByHandleResponse.SerializeToString,
+            ),
+            'ListUsersByHandlePrefix': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsersByHandlePrefix,
+                    request_deserializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.ListUsersByHandlePrefixRequest.FromString,
+                    response_serializer=feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.ListUsersByHandlePrefixResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -137,6 +155,33 @@ class AuthInternalService:
             '/feedmesh.auth.internal.v1.AuthInternalService/BatchGetUsersByHandle',
             feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.BatchGetUsersByHandleRequest.SerializeToString,
             feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.BatchGetUsersByHandleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUsersByHandlePrefix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.auth.internal.v1.AuthInternalService/ListUsersByHandlePrefix',
+            feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.ListUsersByHandlePrefixRequest.SerializeToString,
+            feedmesh_dot_auth_dot_internal_dot_v1_dot_auth__internal__service__pb2.ListUsersByHandlePrefixResponse.FromString,
             options,
             channel_credentials,
             insecure,

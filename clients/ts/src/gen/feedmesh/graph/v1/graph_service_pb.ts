@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file feedmesh/graph/v1/graph_service.proto.
  */
 export const file_feedmesh_graph_v1_graph_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVmZWVkbWVzaC9ncmFwaC92MS9ncmFwaF9zZXJ2aWNlLnByb3RvEhFmZWVkbWVzaC5ncmFwaC52MSInCg5HZXRVc2VyUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCIqChFGb2xsb3dVc2VyUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECIkMKEkZvbGxvd1VzZXJSZXNwb25zZRItCgVzdGF0ZRgBIAEoDjIeLmZlZWRtZXNoLmdyYXBoLnYxLkZvbGxvd1N0YXRlIiwKE1VuZm9sbG93VXNlclJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiIWChRVbmZvbGxvd1VzZXJSZXNwb25zZSI6ChlMaXN0Rm9sbG93UmVxdWVzdHNSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRINCgVsaW1pdBgCIAEoBSJbChpMaXN0Rm9sbG93UmVxdWVzdHNSZXNwb25zZRIoCghyZXF1ZXN0cxgBIAMoCzIWLmZlZWRtZXNoLmF1dGgudjEuVXNlchITCgtuZXh0X2N1cnNvchgCIAEoCSI0ChtBcHByb3ZlRm9sbG93UmVxdWVzdFJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiIeChxBcHByb3ZlRm9sbG93UmVxdWVzdFJlc3BvbnNlIjMKGlJlamVjdEZvbGxvd1JlcXVlc3RSZXF1ZXN0EhUKB3VzZXJfaWQYASABKANCBOJBAQIiHQobUmVqZWN0Rm9sbG93UmVxdWVzdFJlc3BvbnNlIikKEEJsb2NrVXNlclJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiITChFCbG9ja1VzZXJSZXNwb25zZSIrChJVbmJsb2NrVXNlclJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiIVChNVbmJsb2NrVXNlclJlc3BvbnNlIi4KFUFkZENsb3NlRnJpZW5kUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECIhgKFkFkZENsb3NlRnJpZW5kUmVzcG9uc2UiMQoYUmVtb3ZlQ2xvc2VGcmllbmRSZXF1ZXN0EhUKB3VzZXJfaWQYASABKANCBOJBAQIiGwoZUmVtb3ZlQ2xvc2VGcmllbmRSZXNwb25zZSJMChRMaXN0Rm9sbG93ZXJzUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECEg4KBmN1cnNvchgCIAEoCRINCgVsaW1pdBgDIAEoBSJTChVMaXN0Rm9sbG93ZXJzUmVzcG9uc2USJQoFdXNlcnMYASADKAsyFi5mZWVkbWVzaC5hdXRoLnYxLlVzZXISEwoLbmV4dF9jdXJzb3IYAiABKAkiTAoUTGlzdEZvbGxvd2luZ1JlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAhIOCgZjdXJzb3IYAiABKAkSDQoFbGltaXQYAyABKAUiUwoVTGlzdEZvbGxvd2luZ1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuZmVlZG1lc2guYXV0aC52MS5Vc2VyEhMKC25leHRfY3Vyc29yGAIgASgJKkkKC0ZvbGxvd1N0YXRlEhwKGEZPTExPV19TVEFURV9VTlNQRUNJRklFRBAAEg0KCUZPTExPV0lORxABEg0KCVJFUVVFU1RFRBACMvYNCgxHcmFwaFNlcnZpY2USYQoHR2V0VXNlchIhLmZlZWRtZXNoLmdyYXBoLnYxLkdldFVzZXJSZXF1ZXN0GhYuZmVlZG1lc2guYXV0aC52MS5Vc2VyIhuC0+STAhUSEy92MS91c2Vycy97dXNlcl9pZH0SaAoOR2V0Q3VycmVudFVzZXISKC5mZWVkbWVzaC5ncmFwaC52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaFi5mZWVkbWVzaC5hdXRoLnYxLlVzZXIiFILT5JMCDhIML3YxL3VzZXJzL21lEn0KCkZvbGxvd1VzZXISJC5mZWVkbWVzaC5ncmFwaC52MS5Gb2xsb3dVc2VyUmVxdWVzdBolLmZlZWRtZXNoLmdyYXBoLnYxLkZvbGxvd1VzZXJSZXNwb25zZSIigtPkkwIcIhovdjEvdXNlcnMve3VzZXJfaWR9L2ZvbGxvdxKDAQoMVW5mb2xsb3dVc2VyEiYuZmVlZG1lc2guZ3JhcGgudjEuVW5mb2xsb3dVc2VyUmVxdWVzdBonLmZlZWRtZXNoLmdyYXBoLnYxLlVuZm9sbG93VXNlclJlc3BvbnNlIiKC0+STAhwqGi92MS91c2Vycy97dXNlcl9pZH0vZm9sbG93Eo4BChJMaXN0Rm9sbG93UmVxdWVzdHMSLC5mZWVkbWVzaC5ncmFwaC52MS5MaXN0Rm9sbG93UmVxdWVzdHNSZXF1ZXN0Gi0uZmVlZG1lc2guZ3JhcGgudjEuTGlzdEZvbGxvd1JlcXVlc3RzUmVzcG9uc2UiG4LT5JMCFRITL3YxL2ZvbGxvdy1yZXF1ZXN0cxKmAQoUQXBwcm92ZUZvbGxvd1JlcXVlc3QSLi5mZWVkbWVzaC5ncmFwaC52MS5BcHByb3ZlRm9sbG93UmVxdWVzdFJlcXVlc3QaLy5mZWVkbWVzaC5ncmFwaC52MS5BcHByb3ZlRm9sbG93UmVxdWVzdFJlc3BvbnNlIi2C0+STAiciJS92MS9mb2xsb3ctcmVxdWVzdHMve3VzZXJfaWR9L2FwcHJvdmUSogEKE1JlamVjdEZvbGxvd1JlcXVlc3QSLS5mZWVkbWVzaC5ncmFwaC52MS5SZWplY3RGb2xsb3dSZXF1ZXN0UmVxdWVzdBouLmZlZWRtZXNoLmdyYXBoLnYxLlJlamVjdEZvbGxvd1JlcXVlc3RSZXNwb25zZSIsgtPkkwImIiQvdjEvZm9sbG93LXJlcXVlc3RzL3t1c2VyX2lkfS9yZWplY3QSeQoJQmxvY2tVc2VyEiMuZmVlZG1lc2guZ3JhcGgudjEuQmxvY2tVc2VyUmVxdWVzdBokLmZlZWRtZXNoLmdyYXBoLnYxLkJsb2NrVXNlclJlc3BvbnNlIiGC0+STAhsiGS92MS91c2Vycy97dXNlcl9pZH0vYmxvY2sSfwoLVW5ibG9ja1VzZXISJS5mZWVkbWVzaC5ncmFwaC52MS5VbmJsb2NrVXNlclJlcXVlc3QaJi5mZWVkbWVzaC5ncmFwaC52MS5VbmJsb2NrVXNlclJlc3BvbnNlIiGC0+STAhsqGS92MS91c2Vycy97dXNlcl9pZH0vYmxvY2sSigEKDkFkZENsb3NlRnJpZW5kEiguZmVlZG1lc2guZ3JhcGgudjEuQWRkQ2xvc2VGcmllbmRSZXF1ZXN0GikuZmVlZG1lc2guZ3JhcGgudjEuQWRkQ2xvc2VGcmllbmRSZXNwb25zZSIjgtPkkwIdGhsvdjEvY2xvc2UtZnJpZW5kcy97dXNlcl9pZH0SkwEKEVJlbW92ZUNsb3NlRnJpZW5kEisuZmVlZG1lc2guZ3JhcGgudjEuUmVtb3ZlQ2xvc2VGcmllbmRSZXF1ZXN0GiwuZmVlZG1lc2guZ3JhcGgudjEuUmVtb3ZlQ2xvc2VGcmllbmRSZXNwb25zZSIjgtPkkwIdKhsvdjEvY2xvc2UtZnJpZW5kcy97dXNlcl9pZH0SiQEKDUxpc3RGb2xsb3dlcnMSJy5mZWVkbWVzaC5ncmFwaC52MS5MaXN0Rm9sbG93ZXJzUmVxdWVzdBooLmZlZWRtZXNoLmdyYXBoLnYxLkxpc3RGb2xsb3dlcnNSZXNwb25zZSIlgtPkkwIfEh0vdjEvdXNlcnMve3VzZXJfaWR9L2ZvbGxvd2VycxKJAQoNTGlzdEZvbGxvd2luZxInLmZlZWRtZXNoLmdyYXBoLnYxLkxpc3RGb2xsb3dpbmdSZXF1ZXN0GiguZmVlZG1lc2guZ3JhcGgudjEuTGlzdEZvbGxvd2luZ1Jlc3BvbnNlIiWC0+STAh8SHS92MS91c2Vycy97dXNlcl9pZH0vZm9sbG93aW5nQpkBChVjb20uZmVlZG1lc2guZ3JhcGgudjFCEUdyYXBoU2VydmljZVByb3RvUAFaLWZlZWRtZXNoL2NsaWVudHMvZ28vZmVlZG1lc2gvZ3JhcGgvdjE7Z3JhcGh2MaoCEUZlZWRtZXNoLkdyYXBoLlYxygIRRmVlZG1lc2hcR3JhcGhcVjHqAhNGZWVkbWVzaDo6R3JhcGg6OlYxYgZwcm90bzM", [file_feedmesh_auth_v1_user, file_google_api_annotations, file_google_api_field_behavior]);
+  fileDesc("CiVmZWVkbWVzaC9ncmFwaC92MS9ncmFwaF9zZXJ2aWNlLnByb3RvEhFmZWVkbWVzaC5ncmFwaC52MSInCg5HZXRVc2VyUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCIqChFGb2xsb3dVc2VyUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECIkMKEkZvbGxvd1VzZXJSZXNwb25zZRItCgVzdGF0ZRgBIAEoDjIeLmZlZWRtZXNoLmdyYXBoLnYxLkZvbGxvd1N0YXRlIiwKE1VuZm9sbG93VXNlclJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiIWChRVbmZvbGxvd1VzZXJSZXNwb25zZSI6ChlMaXN0Rm9sbG93UmVxdWVzdHNSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRINCgVsaW1pdBgCIAEoBSJbChpMaXN0Rm9sbG93UmVxdWVzdHNSZXNwb25zZRIoCghyZXF1ZXN0cxgBIAMoCzIWLmZlZWRtZXNoLmF1dGgudjEuVXNlchITCgtuZXh0X2N1cnNvchgCIAEoCSI0ChtBcHByb3ZlRm9sbG93UmVxdWVzdFJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiIeChxBcHByb3ZlRm9sbG93UmVxdWVzdFJlc3BvbnNlIjMKGlJlamVjdEZvbGxvd1JlcXVlc3RSZXF1ZXN0EhUKB3VzZXJfaWQYASABKANCBOJBAQIiHQobUmVqZWN0Rm9sbG93UmVxdWVzdFJlc3BvbnNlIikKEEJsb2NrVXNlclJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiITChFCbG9ja1VzZXJSZXNwb25zZSIrChJVbmJsb2NrVXNlclJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiIVChNVbmJsb2NrVXNlclJlc3BvbnNlIi4KFUFkZENsb3NlRnJpZW5kUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECIhgKFkFkZENsb3NlRnJpZW5kUmVzcG9uc2UiMQoYUmVtb3ZlQ2xvc2VGcmllbmRSZXF1ZXN0EhUKB3VzZXJfaWQYASABKANCBOJBAQIiGwoZUmVtb3ZlQ2xvc2VGcmllbmRSZXNwb25zZSJMChRMaXN0Rm9sbG93ZXJzUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgDQgTiQQECEg4KBmN1cnNvchgCIAEoCRINCgVsaW1pdBgDIAEoBSJTChVMaXN0Rm9sbG93ZXJzUmVzcG9uc2USJQoFdXNlcnMYASADKAsyFi5mZWVkbWVzaC5hdXRoLnYxLlVzZXISEwoLbmV4dF9jdXJzb3IYAiABKAkiTAoUTGlzdEZvbGxvd2luZ1JlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAhIOCgZjdXJzb3IYAiABKAkSDQoFbGltaXQYAyABKAUiUwoVTGlzdEZvbGxvd2luZ1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuZmVlZG1lc2guYXV0aC52MS5Vc2VyEhMKC25leHRfY3Vyc29yGAIgASgJIi8KFkdldFJlbGF0aW9uc2hpcFJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoA0IE4kEBAiLIAQoXR2V0UmVsYXRpb25zaGlwUmVzcG9uc2USFQoHdXNlcl9pZBgBIAEoA0IE4kEBAxIXCglmb2xsb3dpbmcYAiABKAhCBOJBAQMSFwoJcmVxdWVzdGVkGAMgASgIQgTiQQEDEhkKC2ZvbGxvd2VkX2J5GAQgASgIQgTiQQEDEhYKCGJsb2NraW5nGAUgASgIQgTiQQEDEhoKDGNsb3NlX2ZyaWVuZBgGIAEoCEIE4kEBAxIVCgdwcml2YXRlGAcgASgIQgTiQQEDIkgKElNlYXJjaFVzZXJzUmVxdWVzdBITCgVxdWVyeRgBIAEoCUIE4kEBAhIOCgZjdXJzb3IYAiABKAkSDQoFbGltaXQYAyABKAUiUQoTU2VhcmNoVXNlcnNSZXNwb25zZRIlCgV1c2VycxgBIAMoCzIWLmZlZWRtZXNoLmF1dGgudjEuVXNlchITCgtuZXh0X2N1cnNvchgCIAEoCSpJCgtGb2xsb3dTdGF0ZRIcChhGT0xMT1dfU1RBVEVfVU5TUEVDSUZJRUQQABINCglGT0xMT1dJTkcQARINCglSRVFVRVNURUQQAjKDEAoMR3JhcGhTZXJ2aWNlEmEKB0dldFVzZXISIS5mZWVkbWVzaC5ncmFwaC52MS5HZXRVc2VyUmVxdWVzdBoWLmZlZWRtZXNoLmF1dGgudjEuVXNlciIbgtPkkwIVEhMvdjEvdXNlcnMve3VzZXJfaWR9EmgKDkdldEN1cnJlbnRVc2VyEiguZmVlZG1lc2guZ3JhcGgudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhYuZmVlZG1lc2guYXV0aC52MS5Vc2VyIhSC0+STAg4SDC92MS91c2Vycy9tZRJ9CgpGb2xsb3dVc2VyEiQuZmVlZG1lc2guZ3JhcGgudjEuRm9sbG93VXNlclJlcXVlc3QaJS5mZWVkbWVzaC5ncmFwaC52MS5Gb2xsb3dVc2VyUmVzcG9uc2UiIoLT5JMCHCIaL3YxL3VzZXJzL3t1c2VyX2lkfS9mb2xsb3cSgwEKDFVuZm9sbG93VXNlchImLmZlZWRtZXNoLmdyYXBoLnYxLlVuZm9sbG93VXNlclJlcXVlc3QaJy5mZWVkbWVzaC5ncmFwaC52MS5VbmZvbGxvd1VzZXJSZXNwb25zZSIigtPkkwIcKhovdjEvdXNlcnMve3VzZXJfaWR9L2ZvbGxvdxKOAQoSTGlzdEZvbGxvd1JlcXVlc3RzEiwuZmVlZG1lc2guZ3JhcGgudjEuTGlzdEZvbGxvd1JlcXVlc3RzUmVxdWVzdBotLmZlZWRtZXNoLmdyYXBoLnYxLkxpc3RGb2xsb3dSZXF1ZXN0c1Jlc3BvbnNlIhuC0+STAhUSEy92MS9mb2xsb3ctcmVxdWVzdHMSpgEKFEFwcHJvdmVGb2xsb3dSZXF1ZXN0Ei4uZmVlZG1lc2guZ3JhcGgudjEuQXBwcm92ZUZvbGxvd1JlcXVlc3RSZXF1ZXN0Gi8uZmVlZG1lc2guZ3JhcGgudjEuQXBwcm92ZUZvbGxvd1JlcXVlc3RSZXNwb25zZSItgtPkkwInIiUvdjEvZm9sbG93LXJlcXVlc3RzL3t1c2VyX2lkfS9hcHByb3ZlEqIBChNSZWplY3RGb2xsb3dSZXF1ZXN0Ei0uZmVlZG1lc2guZ3JhcGgudjEuUmVqZWN0Rm9sbG93UmVxdWVzdFJlcXVlc3QaLi5mZWVkbWVzaC5ncmFwaC52MS5SZWplY3RGb2xsb3dSZXF1ZXN0UmVzcG9uc2UiLILT5JMCJiIkL3YxL2ZvbGxvdy1yZXF1ZXN0cy97dXNlcl9pZH0vcmVqZWN0EnkKCUJsb2NrVXNlchIjLmZlZWRtZXNoLmdyYXBoLnYxLkJsb2NrVXNlclJlcXVlc3QaJC5mZWVkbWVzaC5ncmFwaC52MS5CbG9ja1VzZXJSZXNwb25zZSIhgtPkkwIbIhkvdjEvdXNlcnMve3VzZXJfaWR9L2Jsb2NrEn8KC1VuYmxvY2tVc2VyEiUuZmVlZG1lc2guZ3JhcGgudjEuVW5ibG9ja1VzZXJSZXF1ZXN0GiYuZmVlZG1lc2guZ3JhcGgudjEuVW5ibG9ja1VzZXJSZXNwb25zZSIhgtPkkwIbKhkvdjEvdXNlcnMve3VzZXJfaWR9L2Jsb2NrEooBCg5BZGRDbG9zZUZyaWVuZBIoLmZlZWRtZXNoLmdyYXBoLnYxLkFkZENsb3NlRnJpZW5kUmVxdWVzdBopLmZlZWRtZXNoLmdyYXBoLnYxLkFkZENsb3NlRnJpZW5kUmVzcG9uc2UiI4LT5JMCHRobL3YxL2Nsb3NlLWZyaWVuZHMve3VzZXJfaWR9EpMBChFSZW1vdmVDbG9zZUZyaWVuZBIrLmZlZWRtZXNoLmdyYXBoLnYxLlJlbW92ZUNsb3NlRnJpZW5kUmVxdWVzdBosLmZlZWRtZXNoLmdyYXBoLnYxLlJlbW92ZUNsb3NlRnJpZW5kUmVzcG9uc2UiI4LT5JMCHSobL3YxL2Nsb3NlLWZyaWVuZHMve3VzZXJfaWR9EokBCg1MaXN0Rm9sbG93ZXJzEicuZmVlZG1lc2guZ3JhcGgudjEuTGlzdEZvbGxvd2Vyc1JlcXVlc3QaKC5mZWVkbWVzaC5ncmFwaC52MS5MaXN0Rm9sbG93ZXJzUmVzcG9uc2UiJYLT5JMCHxIdL3YxL3VzZXJzL3t1c2VyX2lkfS9mb2xsb3dlcnMSiQEKDUxpc3RGb2xsb3dpbmcSJy5mZWVkbWVzaC5ncmFwaC52MS5MaXN0Rm9sbG93aW5nUmVxdWVzdBooLmZlZWRtZXNoLmdyYXBoLnYxLkxpc3RGb2xsb3dpbmdSZXNwb25zZSIlgtPkkwIfEh0vdjEvdXNlcnMve3VzZXJfaWR9L2ZvbGxvd2luZxKSAQoPR2V0UmVsYXRpb25zaGlwEikuZmVlZG1lc2guZ3JhcGgudjEuR2V0UmVsYXRpb25zaGlwUmVxdWVzdBoqLmZlZWRtZXNoLmdyYXBoLnYxLkdldFJlbGF0aW9uc2hpcFJlc3BvbnNlIiiC0+STAiISIC92MS91c2Vycy97dXNlcl9pZH0vcmVsYXRpb25zaGlwEnYKC1NlYXJjaFVzZXJzEiUuZmVlZG1lc2guZ3JhcGgudjEuU2VhcmNoVXNlcnNSZXF1ZXN0GiYuZmVlZG1lc2guZ3JhcGgudjEuU2VhcmNoVXNlcnNSZXNwb25zZSIYgtPkkwISEhAvdjEvdXNlcnM6c2VhcmNoQpkBChVjb20uZmVlZG1lc2guZ3JhcGgudjFCEUdyYXBoU2VydmljZVByb3RvUAFaLWZlZWRtZXNoL2NsaWVudHMvZ28vZmVlZG1lc2gvZ3JhcGgvdjE7Z3JhcGh2MaoCEUZlZWRtZXNoLkdyYXBoLlYxygIRRmVlZG1lc2hcR3JhcGhcVjHqAhNGZWVkbWVzaDo6R3JhcGg6OlYxYgZwcm90bzM", [file_feedmesh_auth_v1_user, file_google_api_annotations, file_google_api_field_behavior]);
 
 /**
  * Names the user to return.
@@ -529,6 +529,153 @@ export const ListFollowingResponseSchema: GenMessage<ListFollowingResponse> = /*
   messageDesc(file_feedmesh_graph_v1_graph_service, 23);
 
 /**
+ * Names the user whose relationship with the caller to return.
+ *
+ * @generated from message feedmesh.graph.v1.GetRelationshipRequest
+ */
+export type GetRelationshipRequest = Message<"feedmesh.graph.v1.GetRelationshipRequest"> & {
+  /**
+   * The other user's id.
+   *
+   * @generated from field: int64 user_id = 1;
+   */
+  userId: bigint;
+};
+
+/**
+ * Describes the message feedmesh.graph.v1.GetRelationshipRequest.
+ * Use `create(GetRelationshipRequestSchema)` to create a new message.
+ */
+export const GetRelationshipRequestSchema: GenMessage<GetRelationshipRequest> = /*@__PURE__*/
+  messageDesc(file_feedmesh_graph_v1_graph_service, 24);
+
+/**
+ * The caller's relationship with one user, each fact as the caller may know it.
+ *
+ * @generated from message feedmesh.graph.v1.GetRelationshipResponse
+ */
+export type GetRelationshipResponse = Message<"feedmesh.graph.v1.GetRelationshipResponse"> & {
+  /**
+   * The other user's id.
+   *
+   * @generated from field: int64 user_id = 1;
+   */
+  userId: bigint;
+
+  /**
+   * The caller follows the user.
+   *
+   * @generated from field: bool following = 2;
+   */
+  following: boolean;
+
+  /**
+   * The caller asked to follow the (private) user and the request awaits approval.
+   *
+   * @generated from field: bool requested = 3;
+   */
+  requested: boolean;
+
+  /**
+   * The user follows the caller.
+   *
+   * @generated from field: bool followed_by = 4;
+   */
+  followedBy: boolean;
+
+  /**
+   * The caller has blocked the user.
+   *
+   * @generated from field: bool blocking = 5;
+   */
+  blocking: boolean;
+
+  /**
+   * The user is on the caller's close-friends list.
+   *
+   * @generated from field: bool close_friend = 6;
+   */
+  closeFriend: boolean;
+
+  /**
+   * The user's account is private: only approved followers see its posts and lists.
+   *
+   * @generated from field: bool private = 7;
+   */
+  private: boolean;
+};
+
+/**
+ * Describes the message feedmesh.graph.v1.GetRelationshipResponse.
+ * Use `create(GetRelationshipResponseSchema)` to create a new message.
+ */
+export const GetRelationshipResponseSchema: GenMessage<GetRelationshipResponse> = /*@__PURE__*/
+  messageDesc(file_feedmesh_graph_v1_graph_service, 25);
+
+/**
+ * One page of accounts whose handle starts with a prefix.
+ *
+ * @generated from message feedmesh.graph.v1.SearchUsersRequest
+ */
+export type SearchUsersRequest = Message<"feedmesh.graph.v1.SearchUsersRequest"> & {
+  /**
+   * The start of a handle, 1-30 of A-Z, a-z, 0-9 and _, with or without a leading '@'; case-insensitive.
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * The opaque cursor from the previous page's next_cursor; empty for the first page.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+
+  /**
+   * The page size: default 20, at most 100.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message feedmesh.graph.v1.SearchUsersRequest.
+ * Use `create(SearchUsersRequestSchema)` to create a new message.
+ */
+export const SearchUsersRequestSchema: GenMessage<SearchUsersRequest> = /*@__PURE__*/
+  messageDesc(file_feedmesh_graph_v1_graph_service, 26);
+
+/**
+ * A page of accounts found.
+ *
+ * @generated from message feedmesh.graph.v1.SearchUsersResponse
+ */
+export type SearchUsersResponse = Message<"feedmesh.graph.v1.SearchUsersResponse"> & {
+  /**
+   * The accounts, in handle order, with follower and following counts.
+   *
+   * @generated from field: repeated feedmesh.auth.v1.User users = 1;
+   */
+  users: User[];
+
+  /**
+   * The cursor of the next page; empty on the last page.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message feedmesh.graph.v1.SearchUsersResponse.
+ * Use `create(SearchUsersResponseSchema)` to create a new message.
+ */
+export const SearchUsersResponseSchema: GenMessage<SearchUsersResponse> = /*@__PURE__*/
+  messageDesc(file_feedmesh_graph_v1_graph_service, 27);
+
+/**
  * The state of the caller's relationship to a followed account. The values are unprefixed because their names
  * are what the public REST contract puts on the wire.
  *
@@ -717,6 +864,29 @@ export const GraphService: GenService<{
     methodKind: "unary";
     input: typeof ListFollowingRequestSchema;
     output: typeof ListFollowingResponseSchema;
+  },
+  /**
+   * Returns where the caller stands with a user, as a profile screen shows it: follows, a pending request, a
+   * follow back, a block, close friends, and whether the account is private. NOT_FOUND for an unknown user;
+   * INVALID_ARGUMENT for yourself.
+   *
+   * @generated from rpc feedmesh.graph.v1.GraphService.GetRelationship
+   */
+  getRelationship: {
+    methodKind: "unary";
+    input: typeof GetRelationshipRequestSchema;
+    output: typeof GetRelationshipResponseSchema;
+  },
+  /**
+   * Finds accounts whose handle starts with a prefix, in handle order (mention completion, people search).
+   * Accounts blocked either way are left out. INVALID_ARGUMENT when the query cannot start a handle.
+   *
+   * @generated from rpc feedmesh.graph.v1.GraphService.SearchUsers
+   */
+  searchUsers: {
+    methodKind: "unary";
+    input: typeof SearchUsersRequestSchema;
+    output: typeof SearchUsersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_feedmesh_graph_v1_graph_service, 0);

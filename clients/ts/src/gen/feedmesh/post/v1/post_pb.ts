@@ -6,6 +6,7 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Visibility } from "./visibility_pb.js";
 import { file_feedmesh_post_v1_visibility } from "./visibility_pb.js";
+import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file feedmesh/post/v1/post.proto.
  */
 export const file_feedmesh_post_v1_post: GenFile = /*@__PURE__*/
-  fileDesc("ChtmZWVkbWVzaC9wb3N0L3YxL3Bvc3QucHJvdG8SEGZlZWRtZXNoLnBvc3QudjEi/wEKBFBvc3QSCgoCaWQYASABKAMSEQoJYXV0aG9yX2lkGAIgASgDEgwKBHRleHQYAyABKAkSEgoKbWVkaWFfcmVmcxgEIAMoCRIwCgp2aXNpYmlsaXR5GAUgASgOMhwuZmVlZG1lc2gucG9zdC52MS5WaXNpYmlsaXR5Ei8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsaWtlX2NvdW50GAcgASgDEhUKDWNvbW1lbnRfY291bnQYCCABKAMSEwoLc2hhcmVfY291bnQYCSABKAMSEwoLbWVudGlvbl9pZHMYCiADKANCiwEKFGNvbS5mZWVkbWVzaC5wb3N0LnYxQglQb3N0UHJvdG9QAVorZmVlZG1lc2gvY2xpZW50cy9nby9mZWVkbWVzaC9wb3N0L3YxO3Bvc3R2MaoCEEZlZWRtZXNoLlBvc3QuVjHKAhBGZWVkbWVzaFxQb3N0XFYx6gISRmVlZG1lc2g6OlBvc3Q6OlYxYgZwcm90bzM", [file_feedmesh_post_v1_visibility, file_google_protobuf_timestamp]);
+  fileDesc("ChtmZWVkbWVzaC9wb3N0L3YxL3Bvc3QucHJvdG8SEGZlZWRtZXNoLnBvc3QudjEimgIKBFBvc3QSCgoCaWQYASABKAMSEQoJYXV0aG9yX2lkGAIgASgDEgwKBHRleHQYAyABKAkSEgoKbWVkaWFfcmVmcxgEIAMoCRIwCgp2aXNpYmlsaXR5GAUgASgOMhwuZmVlZG1lc2gucG9zdC52MS5WaXNpYmlsaXR5Ei8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsaWtlX2NvdW50GAcgASgDEhUKDWNvbW1lbnRfY291bnQYCCABKAMSEwoLc2hhcmVfY291bnQYCSABKAMSEwoLbWVudGlvbl9pZHMYCiADKAMSGQoLbGlrZWRfYnlfbWUYCyABKAhCBOJBAQNCiwEKFGNvbS5mZWVkbWVzaC5wb3N0LnYxQglQb3N0UHJvdG9QAVorZmVlZG1lc2gvY2xpZW50cy9nby9mZWVkbWVzaC9wb3N0L3YxO3Bvc3R2MaoCEEZlZWRtZXNoLlBvc3QuVjHKAhBGZWVkbWVzaFxQb3N0XFYx6gISRmVlZG1lc2g6OlBvc3Q6OlYxYgZwcm90bzM", [file_feedmesh_post_v1_visibility, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A post: a short text with optional media, written by one author.
@@ -91,6 +92,14 @@ export type Post = Message<"feedmesh.post.v1.Post"> & {
    * @generated from field: repeated int64 mention_ids = 10;
    */
   mentionIds: bigint[];
+
+  /**
+   * Whether the caller has liked the post, from the engagement service, which reads the caller's own likes from
+   * the primary: after a like, the caller's next read says so. False where not hydrated.
+   *
+   * @generated from field: bool liked_by_me = 11;
+   */
+  likedByMe: boolean;
 };
 
 /**
