@@ -37,7 +37,7 @@ WEB_SOURCES        := $(wildcard web/src/*.ts web/src/*.css) web/index.html web/
                       $(wildcard clients/ts/src/*.ts clients/ts/src/gen/*/*/*/*.ts)
 GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 
-.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos-light fuzz-api fuzz-grpc
+.PHONY: help setup gen clients client-deps web web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos chaos-light fuzz-api fuzz-grpc
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -167,6 +167,9 @@ fuzz-api: up ## Schemathesis against the gateway: every operation, 20 seeded exa
 
 fuzz-grpc: up ## Hypothesis-generated protobuf messages at every service's gRPC port, 200 random examples per RPC; exit 1 on INTERNAL/UNKNOWN, an undocumented status or a missed deadline (docs/authorization.md)
 	FEEDMESH_FUZZ_EXAMPLES=$(or $(EXAMPLES),200) FEEDMESH_FUZZ_RANDOM=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_grpc_fuzz.py
+
+chaos: up ## kill (SIGKILL) and restart every service, the gateway and each data-tier component, pause Kafka and Cassandra, under a mixed load; then check that nothing acknowledged was lost (~10 min, needs the stack to itself); docs/failure-modes.md, exit 1 on a loss
+	$(PY) -m bench.chaos_full
 
 chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
 	$(PY) -m bench.chaos
