@@ -6,6 +6,9 @@ FEEDMESH_STACK_ROOT when the stack runs from another one.
 
 Restarts: a data-tier component with `bash stack/ctl.sh start <component>` (returns once it answers), a service
 process or the gateway with `bash stack/up.sh` (starts whatever is not running, then waits until it is SERVING).
+When others run their own code on the stack (a process whose PYTHONPATH names another checkout), the process is
+brought back with the code it ran: FEEDMESH_SWAP_SCRIPT names a script taking `<checkout> <process>` that restarts
+one process of the stack with a checkout's code (TEAM-RULES.md's swap-service.sh).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bench import ROOT
 from services.common.polling import WaitTimeout, wait_until
 
 STACK_ROOT = Path(os.environ.get("FEEDMESH_STACK_ROOT") or ROOT)
+SWAP_SCRIPT = os.environ.get("FEEDMESH_SWAP_SCRIPT", "")
 DATA_TIER = ("redis", "postgres", "kafka", "cassandra", "s3")
 # every process stack/after-up.d/50-services.sh starts (pid file svc-<name>)
 SERVICES = (
@@ -124,35 +128,62 @@ async def up(attempts: int = 2) -> None:
                 raise
 
 
-async def restart(fault: Fault) -> None:
-    if fault.process in DATA_TIER:
-        await script("bash", "stack/ctl.sh", "start", fault.process)
-    else:
-        await up()
+def origin_of(pid: int) -> Path | None:
+    """The checkout a service process or the gateway was started from: the one its PYTHONPATH names first."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for entry in environ:
+        if entry.startswith(b"PYTHONPATH="):
+            first = entry.removeprefix(b"PYTHONPATH=").decode(errors="replace").split(":")[0]
+            return Path(first).parent if first.endswith("/gen") else Path(first)
+    return None
 
 
-async def inject(fault: Fault) -> tuple[float, float]:
-    """Applies the fault and brings the process back; returns (injected, answering again) as time.monotonic()."""
-    if fault.kind == "pause":
-        injected = time.monotonic()
-        if signal_process(fault.process, signal.SIGSTOP) is None:
+class Injector:
+    """Applies faults and brings the processes back, each with the code it ran before (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.origins: dict[str, Path] = {}  # process -> checkout, for those not run from STACK_ROOT
+
+    async def restart(self, process: str) -> None:
+        if process in DATA_TIER:
+            await script("bash", "stack/ctl.sh", "start", process)
+        elif process in self.origins and SWAP_SCRIPT:
+            await script(SWAP_SCRIPT, str(self.origins[process]), process.removeprefix("svc-"))
+        else:
+            await up()
+
+    async def inject(self, fault: Fault) -> tuple[float, float]:
+        """Applies the fault and brings the process back; returns (injected, answering again) as time.monotonic()."""
+        pid = pid_of(fault.process)
+        if pid is None:
             raise RuntimeError(f"{fault.process} is not running")
-        try:
-            await asyncio.sleep(fault.pause_seconds)
-        finally:
-            signal_process(fault.process, signal.SIGCONT)
+        origin = origin_of(pid)
+        if origin is not None and origin != STACK_ROOT:
+            if not SWAP_SCRIPT:
+                raise RuntimeError(f"{fault.process} runs {origin}'s code: set FEEDMESH_SWAP_SCRIPT to restart it")
+            self.origins[fault.process] = origin
+        injected = time.monotonic()
+        if fault.kind == "pause":
+            signal_process(fault.process, signal.SIGSTOP)
+            try:
+                await asyncio.sleep(fault.pause_seconds)
+            finally:
+                signal_process(fault.process, signal.SIGCONT)
+            return injected, time.monotonic()
+        signal_process(fault.process, signal.SIGKILL)
+        await _gone(pid)
+        await self.restart(fault.process)
         return injected, time.monotonic()
-    injected = time.monotonic()
-    pid = signal_process(fault.process, signal.SIGKILL)
-    if pid is None:
-        raise RuntimeError(f"{fault.process} is not running")
-    await _gone(pid)
-    await restart(fault)
-    return injected, time.monotonic()
 
-
-async def restore_all() -> None:
-    """Resumes anything paused and starts whatever is not running."""
-    for process in PAUSED:
-        signal_process(process, signal.SIGCONT)
-    await up()
+    async def restore_all(self) -> None:
+        """Resumes anything paused, brings back with its own code each process this run killed that is not
+        running, then starts whatever else is not running."""
+        for process in PAUSED:
+            signal_process(process, signal.SIGCONT)
+        for process in self.origins:
+            if pid_of(process) is None:
+                await self.restart(process)
+        await up()

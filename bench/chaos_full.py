@@ -31,7 +31,7 @@ import grpc
 
 from bench import ROOT
 from bench.chaos_checker import Findings, check
-from bench.chaos_faults import Fault, full_schedule, inject, restore_all
+from bench.chaos_faults import Fault, Injector, full_schedule
 from bench.chaos_full_report import markdown, replace_section
 from bench.chaos_load import make_accounts
 from bench.chaos_mix import RATES, MixedLoad
@@ -91,11 +91,11 @@ class Run:
         return self.healthy and not self.failure and self.violations == 0 and bool(self.findings and self.findings.ok)
 
 
-async def _faults(run: Run, faults: list[Fault]) -> None:
+async def _faults(run: Run, injector: Injector, faults: list[Fault]) -> None:
     load = run.load
     for fault in faults:
         print(f"  {fault.name}", flush=True)
-        injected, restored = await inject(fault)
+        injected, restored = await injector.inject(fault)
         try:
             await wait_until(
                 partial(recovered, load, restored), what=f"answers after {fault.name}", within=SETTLE_SECONDS
@@ -124,6 +124,7 @@ async def execute(
         gateway, await make_accounts(settings["FEEDMESH_AUTH_TARGET"], accounts), rates=rates or dict(RATES)
     )
     run = Run(load)
+    injector = Injector()
     running = asyncio.create_task(load.run())
     try:
         await asyncio.sleep(warm_up)
@@ -131,7 +132,7 @@ async def execute(
             await wait_until(lambda: recovered(load, time.monotonic() - QUIET_SECONDS), what="the load", within=60)
         except WaitTimeout as exc:
             raise RuntimeError(f"the stack does not answer fully before the first fault: {exc}") from exc
-        await _faults(run, faults)
+        await _faults(run, injector, faults)
     except RuntimeError as exc:
         run.failure = str(exc)
         print(f"  stopped early: {run.failure}", file=sys.stderr)
@@ -139,7 +140,7 @@ async def execute(
         try:
             if faults:
                 print("  resuming anything paused and starting anything stopped (stack/up.sh)", flush=True)
-                await restore_all()
+                await injector.restore_all()
             await wait_until(lambda: recovered(load, time.monotonic() - QUIET_SECONDS), what="the load", within=90)
         except (RuntimeError, WaitTimeout) as exc:
             print(f"  the stack did not come back: {exc}", file=sys.stderr)
