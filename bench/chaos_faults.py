@@ -101,8 +101,12 @@ def signal_process(process: str, sig: signal.Signals) -> int | None:
 
 
 async def _gone(pid: int, within: float = 10.0) -> None:
+    """Until the process is reaped, not only dead: PostgreSQL refuses to start while the pid in its lock file
+    exists, and a killed postmaster stays a zombie until init collects it."""
     with contextlib.suppress(WaitTimeout):
-        await wait_until(lambda: _starttime(pid) is None, what=f"pid {pid} gone", within=within, interval=0.05)
+        await wait_until(
+            lambda: not Path(f"/proc/{pid}").exists(), what=f"pid {pid} reaped", within=within, interval=0.05
+        )
 
 
 async def script(*command: str) -> None:
@@ -149,7 +153,11 @@ class Injector:
 
     async def restart(self, process: str) -> None:
         if process in DATA_TIER:
-            await script("bash", "stack/ctl.sh", "start", process)
+            try:
+                await script("bash", "stack/ctl.sh", "start", process)
+            except RuntimeError:  # once more: a start can trip over what the killed process left for a moment
+                await asyncio.sleep(2)
+                await script("bash", "stack/ctl.sh", "start", process)
         elif process in self.origins and SWAP_SCRIPT:
             await script(SWAP_SCRIPT, str(self.origins[process]), process.removeprefix("svc-"))
         else:

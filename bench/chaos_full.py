@@ -157,6 +157,20 @@ async def execute(
     return run
 
 
+def lost_when(lost: dict[str, list[float]], windows: list[FaultWindow]) -> list[str]:
+    """When each lost item was acknowledged: in which fault's window, how long after its injection and before the
+    next fault's."""
+    said = []
+    for kind, times in lost.items():
+        for at in times:
+            w = next((w for w in windows if w.start <= at < w.end), None)
+            where = (
+                f"{at - w.start:+.1f} s after '{w.name}', {w.end - at:.1f} s before the next fault" if w else "outside"
+            )
+            said.append(f"{kind}: acknowledged {where}")
+    return said
+
+
 def report(run: Run, *, started_at: str, command: str, seconds: float) -> dict[str, Any]:
     assert run.findings is not None
     return {
@@ -173,6 +187,7 @@ def report(run: Run, *, started_at: str, command: str, seconds: float) -> dict[s
         "statuses": statuses_by_op(run.load.ledger.attempts),
         "settle_seconds": round(run.settle_seconds, 1),
         "faults": [f.as_dict() for f in run.figures()],
+        "lost_when": lost_when(run.findings.lost_times, run.windows),
         "checker": run.findings.as_dict(),
     }
 
@@ -215,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict=result["checker"],
         violations=run.violations,
         settle_seconds=run.settle_seconds,
+        stopped_early=run.failure,
     )
     if not args.no_docs:
         DOCS.write_text(replace_section(DOCS.read_text() if DOCS.exists() else "", text))

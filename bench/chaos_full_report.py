@@ -41,6 +41,7 @@ def markdown(
     verdict: Mapping[str, Any],
     violations: int,
     settle_seconds: float,
+    stopped_early: str = "",
 ) -> str:
     lines = [
         "## Faults under load, and what was lost (`make chaos`)",
@@ -71,6 +72,8 @@ def markdown(
             f"| {f.name} | {f.attempts} | {100 * f.error_rate:.1f}% | {f.violations} | {f.down_seconds:.1f} | "
             f"{f.recovery_seconds:.1f} | {f.gave_up} | {_lost(f)} |"
         )
+    if stopped_early:
+        lines += ["", f"The schedule stopped early: {stopped_early}."]
     lost = verdict.get("lost", {})
     doubled = verdict.get("doubled", {})
     lines += [
