@@ -192,6 +192,44 @@ def report(run: Run, *, started_at: str, command: str, seconds: float) -> dict[s
     }
 
 
+def docs_from(reports: list[dict[str, Any]], names: list[str]) -> str:
+    """The docs section of several runs that together cover the schedule (one table, verdicts summed)."""
+    figures = [
+        FaultFigures(**{k: v for k, v in f.items() if k not in ("fault", "error_rate")}, name=f["fault"])
+        for r in reports
+        for f in r["faults"]
+    ]
+    checkers = [r["checker"] for r in reports]
+    verdict: dict[str, Any] = {"checked": {}}
+    for key in ("lost", "doubled", "feeds", "counters", "notification_duplicates"):
+        verdict[key] = {f"{k} (run {i + 1})": v for i, c in enumerate(checkers) for k, v in c.get(key, {}).items()}
+    for c in checkers:
+        for k, v in c.get("checked", {}).items():
+            verdict["checked"][k] = verdict["checked"].get(k, 0) + v
+    acked: dict[str, int] = {}
+    for r in reports:
+        for k, v in r["acknowledged"].items():
+            acked[k] = acked.get(k, 0) + v
+    return (
+        markdown(
+            figures,
+            started_at=", ".join(r["started_at"] for r in reports),
+            command=" and ".join(f"`{r['command']}`" for r in reports).strip("`"),
+            rates=RATES,
+            acked=acked,
+            verdict=verdict,
+            violations=sum(r["violations"] for r in reports),
+            settle_seconds=max(r["settle_seconds"] for r in reports),
+            stopped_early="; ".join(
+                f"run {i + 1}: {r['stopped_early']}" for i, r in enumerate(reports) if r["stopped_early"]
+            ),
+        )
+        + "\nReports: "
+        + ", ".join(names)
+        + ".\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.chaos_full", description=__doc__.split("\n")[0])
     parser.add_argument("--pause-seconds", type=float, default=20.0)
@@ -199,7 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-within", type=float, default=150.0)
     parser.add_argument("--warm-up", type=float, default=WARM_UP_SECONDS, help="seconds of load before the first fault")
     parser.add_argument("--no-docs", action="store_true", help=f"do not rewrite {DOCS.relative_to(ROOT)}")
+    parser.add_argument("--docs-from", nargs="+", default=[], help="write the docs section from these reports only")
     args = parser.parse_args(argv)
+    if args.docs_from:
+        text = docs_from([json.loads((ROOT / p).read_text()) for p in args.docs_from], args.docs_from)
+        DOCS.write_text(replace_section(DOCS.read_text() if DOCS.exists() else "", text))
+        print(text)
+        return 0
     faults = full_schedule(args.pause_seconds)
     if args.only:
         wanted = [t.strip() for t in args.only.split(",") if t.strip()]

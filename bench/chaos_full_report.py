@@ -62,7 +62,8 @@ def markdown(
         " share that got no answer or a 5xx (`error rate`), contract violations (a 5xx other than a 503 with"
         " `Retry-After`), `down`: until the restart answered (or the pause ended), `recovered`: until the last"
         " impaired answer of the window (error or degraded feed), operations given up, and acknowledged items"
-        " of the window the checker did not find.",
+        " of the window the checker did not find (by the time of their acknowledgement: a write a crash loses was"
+        " acknowledged just before it, in the previous fault's window; `lost_when` in the JSON says when).",
         "",
         "| fault | attempts | error rate | violations | down (s) | recovered (s) | given up | lost |",
         "|---|---|---|---|---|---|---|---|",
