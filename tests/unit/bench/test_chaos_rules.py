@@ -112,3 +112,26 @@ def test_the_markdown_has_a_row_per_fault_and_states_the_verdict() -> None:
     )
     assert "| kill svc-post | 1 | 100.0% | 0 | 4.0 |" in text and "1 posts |" in text
     assert "lost 1," in text and "everything acknowledged" not in text
+
+
+def test_the_docs_section_of_two_runs_has_every_fault_and_sums_the_verdicts() -> None:
+    from bench.chaos_full import docs_from
+
+    def report(fault: str, lost: dict[str, list[str]], stopped: str = "") -> dict[str, object]:
+        figures = fault_figures([FaultWindow(fault, "kill", 0, 1, 2)], [_s(0.5, "503", retry_after=True)], [], {})
+        return {
+            "started_at": "t",
+            "command": "make chaos",
+            "faults": [f.as_dict() for f in figures],
+            "checker": {"lost": lost, "checked": {"feeds": 4}},
+            "acknowledged": {"posts": 5},
+            "violations": 0,
+            "settle_seconds": 3.0,
+            "stopped_early": stopped,
+        }
+
+    text = docs_from(
+        [report("kill redis", {"likes": ["x"]}, "ctl failed"), report("kill s3", {})], ["a.json", "b.json"]
+    )
+    assert "| kill redis | 1 |" in text and "| kill s3 | 1 |" in text
+    assert "10 posts" in text and "lost 1," in text and "of 8" in text and "run 1: ctl failed" in text
