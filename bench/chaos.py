@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 import grpc
 
 from bench import ROOT
+from bench.chaos_full_report import section_of
 from bench.chaos_load import Load, make_accounts
 from bench.chaos_report import TargetOutcome, is_impaired, markdown, outcome
 from services.common.polling import WaitTimeout, wait_until
@@ -189,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"chaos-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
     text = markdown(outcomes, started_at=started_at, command=command, outage_seconds=args.outage_seconds)
-    if not args.no_docs:
-        DOCS.write_text(text)
+    if not args.no_docs:  # the page's `make chaos` section (bench/chaos_full.py) stays
+        DOCS.write_text(text + ("\n" + full if (full := section_of(DOCS.read_text())) else ""))
     print(text)
     print(f"chaos: {violations} contract violations; stack {'healthy' if healthy else 'NOT healthy'} after the run")
     return 0 if violations == 0 and healthy and not failure else 1

@@ -17,13 +17,19 @@ import asyncpg
 from services.common.client_spans import record_query
 from services.common.telemetry import tracing_enabled
 
+# A commit is acknowledged to a client only once its WAL is on disk, whatever the server's default: with
+# synchronous_commit off, a crash of PostgreSQL loses the last few hundred milliseconds of acknowledged commits.
+DURABLE_COMMITS = {"synchronous_commit": "on"}
+
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **options: Any) -> asyncpg.Pool:
-    """The process's pool. `command_timeout` bounds every statement so a stuck query cannot hang a request; `options`
-    go to asyncpg.create_pool (a service's own connection class and reset, say). Where spans are recorded, each
-    connection reports its queries for client spans (`client_spans.record_query`)."""
+    """The process's pool. `command_timeout` bounds every statement so a stuck query cannot hang a request; every
+    commit is durable before it returns (DURABLE_COMMITS); `options` go to asyncpg.create_pool (a service's own
+    connection class and reset, say). Where spans are recorded, each connection reports its queries for client
+    spans (`client_spans.record_query`)."""
     if tracing_enabled():
         options["init"] = _reporting_queries(options.get("init"))
+    options["server_settings"] = {**DURABLE_COMMITS, **options.get("server_settings", {})}
     return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=10, **options)
 
 

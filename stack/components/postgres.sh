@@ -19,7 +19,7 @@ unix_socket_directories = '$RUN/postgres/socket'
 shared_buffers = 128MB
 max_connections = 200
 fsync = on
-synchronous_commit = off
+synchronous_commit = on
 CONF
     fi
     spawn postgres setpriv --reuid=postgres --regid=postgres --init-groups -- \

@@ -1,0 +1,197 @@
+"""The faults of `make chaos`, on the running stack: SIGKILL of a process (its whole process group: the stack starts
+each in a session of its own, so PostgreSQL's backends die with the postmaster) and its restart with the stack's own
+scripts, or a SIGSTOP pause and SIGCONT of a process. The processes are found by their pid files
+(`.run/pids/<name>.pid`, "PID STARTTIME", as stack/lib.sh writes them) under the stack's root: this checkout, or
+FEEDMESH_STACK_ROOT when the stack runs from another one.
+
+Restarts: a data-tier component with `bash stack/ctl.sh start <component>` (returns once it answers), a service
+process or the gateway with `bash stack/up.sh` (starts whatever is not running, then waits until it is SERVING).
+When others run their own code on the stack (a process whose PYTHONPATH names another checkout), the process is
+brought back with the code it ran: FEEDMESH_SWAP_SCRIPT names a script taking `<checkout> <process>` that restarts
+one process of the stack with a checkout's code (TEAM-RULES.md's swap-service.sh).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import ROOT
+from services.common.polling import WaitTimeout, wait_until
+
+STACK_ROOT = Path(os.environ.get("FEEDMESH_STACK_ROOT") or ROOT)
+SWAP_SCRIPT = os.environ.get("FEEDMESH_SWAP_SCRIPT", "")
+DATA_TIER = ("redis", "postgres", "kafka", "cassandra", "s3")
+# every process stack/after-up.d/50-services.sh starts (pid file svc-<name>)
+SERVICES = (
+    "auth",
+    "graph",
+    "post",
+    "timeline",
+    "timeline-ingest",
+    "timeline-store",
+    "ranking",
+    "engagement",
+    "notification",
+    "media",
+    "lake",
+    "training",
+)
+PAUSED = ("kafka", "cassandra")
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str  # "kill svc-graph", "pause kafka"
+    kind: str  # "kill" or "pause"
+    process: str  # the pid file's name
+    pause_seconds: float = 0.0
+
+    @property
+    def component(self) -> str:
+        return self.process.removeprefix("svc-")
+
+
+def full_schedule(pause_seconds: float) -> list[Fault]:
+    """Every service process, the gateway, every data-tier component killed in turn; Kafka and Cassandra paused."""
+    kills = [f"svc-{s}" for s in SERVICES] + ["gateway", *DATA_TIER]
+    faults = [Fault(f"kill {p}", "kill", p) for p in kills]
+    faults += [Fault(f"pause {p}", "pause", p, pause_seconds) for p in PAUSED]
+    return faults
+
+
+def _starttime(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(") ", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
+
+
+def pid_of(process: str) -> int | None:
+    """The live pid its pid file records, if the process there is still the one recorded (start time)."""
+    try:
+        pid_text, _, start = (STACK_ROOT / ".run" / "pids" / f"{process}.pid").read_text().strip().partition(" ")
+    except OSError:
+        return None
+    if not pid_text.isdigit():
+        return None
+    pid = int(pid_text)
+    now = _starttime(pid)
+    return pid if now is not None and (not start or now == start) else None
+
+
+def signal_process(process: str, sig: signal.Signals) -> int | None:
+    """Sends `sig` to the process's group when it leads one (the stack's daemons do), else to the process alone."""
+    pid = pid_of(process)
+    if pid is None:
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    return pid
+
+
+async def _gone(pid: int, within: float = 10.0) -> None:
+    """Until the process is reaped, not only dead: PostgreSQL refuses to start while the pid in its lock file
+    exists, and a killed postmaster stays a zombie until init collects it."""
+    with contextlib.suppress(WaitTimeout):
+        await wait_until(
+            lambda: not Path(f"/proc/{pid}").exists(), what=f"pid {pid} reaped", within=within, interval=0.05
+        )
+
+
+async def script(*command: str) -> None:
+    """Runs a stack script in the stack's root; its output goes to ours, indented."""
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=STACK_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await process.communicate()
+    for line in output.decode(errors="replace").splitlines()[-12:]:
+        print(f"    | {line}", flush=True)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}")
+
+
+async def up(attempts: int = 2) -> None:
+    """stack/up.sh, once more if it fails (a service restarted while the machine is busy can miss its deadline)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await script("bash", "stack/up.sh")
+            return
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+
+
+def origin_of(pid: int) -> Path | None:
+    """The checkout a service process or the gateway was started from: the one its PYTHONPATH names first."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for entry in environ:
+        if entry.startswith(b"PYTHONPATH="):
+            first = entry.removeprefix(b"PYTHONPATH=").decode(errors="replace").split(":")[0]
+            return Path(first).parent if first.endswith("/gen") else Path(first)
+    return None
+
+
+class Injector:
+    """Applies faults and brings the processes back, each with the code it ran before (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.origins: dict[str, Path] = {}  # process -> checkout, for those not run from STACK_ROOT
+
+    async def restart(self, process: str) -> None:
+        if process in DATA_TIER:
+            try:
+                await script("bash", "stack/ctl.sh", "start", process)
+            except RuntimeError:  # once more: a start can trip over what the killed process left for a moment
+                await asyncio.sleep(2)
+                await script("bash", "stack/ctl.sh", "start", process)
+        elif process in self.origins and SWAP_SCRIPT:
+            await script(SWAP_SCRIPT, str(self.origins[process]), process.removeprefix("svc-"))
+        else:
+            await up()
+
+    async def inject(self, fault: Fault) -> tuple[float, float]:
+        """Applies the fault and brings the process back; returns (injected, answering again) as time.monotonic()."""
+        pid = pid_of(fault.process)
+        if pid is None:
+            raise RuntimeError(f"{fault.process} is not running")
+        origin = origin_of(pid)
+        if origin is not None and origin != STACK_ROOT:
+            if not SWAP_SCRIPT:
+                raise RuntimeError(f"{fault.process} runs {origin}'s code: set FEEDMESH_SWAP_SCRIPT to restart it")
+            self.origins[fault.process] = origin
+        injected = time.monotonic()
+        if fault.kind == "pause":
+            signal_process(fault.process, signal.SIGSTOP)
+            try:
+                await asyncio.sleep(fault.pause_seconds)
+            finally:
+                signal_process(fault.process, signal.SIGCONT)
+            return injected, time.monotonic()
+        signal_process(fault.process, signal.SIGKILL)
+        await _gone(pid)
+        await self.restart(fault.process)
+        return injected, time.monotonic()
+
+    async def restore_all(self) -> None:
+        """Resumes anything paused, brings back with its own code each process this run killed that is not
+        running, then starts whatever else is not running."""
+        for process in PAUSED:
+            signal_process(process, signal.SIGCONT)
+        for process in self.origins:
+            if pid_of(process) is None:
+                await self.restart(process)
+        await up()
