@@ -2,9 +2,15 @@
 author and audience; GetPost, asked as the caller, applies every visibility rule (private accounts, blocks, close
 friends, deletion). The graph: BatchCheckVisibility decides on the author and audience, as the post service would.
 A failed call other than NOT_FOUND raises grpc.aio.AioRpcError, which the server's instrumentation turns into
-UNAVAILABLE (or INTERNAL)."""
+UNAVAILABLE (or INTERNAL).
+
+The graph is asked about many viewers of one author's posts at once (BatchCheckAudience): a like whose viewer was
+not decided yet waits for the call in flight about that author's audience, if any, and goes with the next one
+(adapters.coalesced_calls), so a burst of first likes on one author's posts costs a few graph calls, not one each."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import grpc
 from feedmesh.graph.internal.v1 import graph_internal_service_pb2, graph_internal_service_pb2_grpc
@@ -15,6 +21,7 @@ from services.common.clients import ChannelPool
 from services.common.errors import NotFound
 from services.common.identity import USER_ID_HEADER
 from services.common.visibility import Visibility
+from services.engagement.adapters.coalesced_calls import CoalescedCalls
 from services.engagement.domain.model import PostRef
 
 _AUDIENCE = {visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS, visibility_pb2.CLOSE_FRIENDS: Visibility.CLOSE_FRIENDS}
@@ -51,17 +58,35 @@ def _post_ref(post: post_pb2.Post) -> PostRef:
     return PostRef(post.id, post.author_id, _AUDIENCE.get(post.visibility, Visibility.PUBLIC))
 
 
-class GraphAudience:
-    """Implements app.visible_posts.AudienceCheck."""
+# The graph decides at most 1000 viewers per BatchCheckAudience.
+AUDIENCE_BATCH = 1000
 
-    def __init__(self, pool: ChannelPool, target: str):
+
+class GraphAudience:
+    """Implements app.visible_posts.AudienceCheck. "May see" depends on the author and the post's audience, never on
+    the post itself, so viewers of different posts of one author and audience share a call (any of the posts
+    stands for them)."""
+
+    def __init__(self, pool: ChannelPool, target: str, *, max_batch: int = AUDIENCE_BATCH):
         self._stub = graph_internal_service_pb2_grpc.GraphInternalServiceStub(pool.channel(target))
+        self._calls: CoalescedCalls[tuple[int, Visibility], int, bool] = CoalescedCalls(
+            self._decide, max_batch=min(max_batch, AUDIENCE_BATCH)
+        )
+        self._example_post: dict[tuple[int, Visibility], int] = {}
 
     async def may_see(self, viewer_id: int, post: PostRef) -> bool:
+        audience = (post.author_id, post.visibility)
+        self._example_post[audience] = post.id
+        return await self._calls.ask(audience, viewer_id)
+
+    async def _decide(self, audience: tuple[int, Visibility], viewer_ids: Sequence[int]) -> list[bool]:
+        author_id, visibility = audience
         candidate = graph_internal_service_pb2.VisibilityCandidate(
-            post_id=post.id, author_id=post.author_id, visibility=_WIRE[post.visibility]
+            post_id=self._example_post.pop(audience, 0), author_id=author_id, visibility=_WIRE[visibility]
         )
-        response = await self._stub.BatchCheckVisibility(
-            graph_internal_service_pb2.BatchCheckVisibilityRequest(viewer_id=viewer_id, candidates=[candidate])
+        response = await self._stub.BatchCheckAudience(
+            graph_internal_service_pb2.BatchCheckAudienceRequest(post=candidate, viewer_ids=viewer_ids)
         )
-        return len(response.visible) == 1 and response.visible[0]
+        if len(response.visible) != len(viewer_ids):
+            raise RuntimeError("BatchCheckAudience answered a different number of viewers")
+        return list(response.visible)
