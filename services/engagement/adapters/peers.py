@@ -1,10 +1,10 @@
 """The peers asked whether the caller may engage with a post. The post service: BatchGetPosts tells a live post's
 author and audience; GetPost, asked as the caller, applies every visibility rule (private accounts, blocks, close
-friends, deletion). The graph: BatchCheckVisibility decides on the author and audience, as the post service would.
+friends, deletion). The graph: BatchCheckAudience decides on the author and audience, as the post service would.
 A failed call other than NOT_FOUND raises grpc.aio.AioRpcError, which the server's instrumentation turns into
 UNAVAILABLE (or INTERNAL).
 
-The graph is asked about many viewers of one author's posts at once (BatchCheckAudience): a like whose viewer was
+The graph is asked about many viewers of one author's posts at once: a like whose viewer was
 not decided yet waits for the call in flight about that author's audience, if any, and goes with the next one
 (adapters.coalesced_calls), so a burst of first likes on one author's posts costs a few graph calls, not one each."""
 
