@@ -6,7 +6,8 @@ UNAVAILABLE (or INTERNAL).
 
 The graph is asked about many viewers of one author's posts at once: a like whose viewer was
 not decided yet waits for the call in flight about that author's audience, if any, and goes with the next one
-(adapters.coalesced_calls), so a burst of first likes on one author's posts costs a few graph calls, not one each."""
+(adapters.coalesced_calls), so a burst of first likes on one author's posts costs a few graph calls, not one each;
+posts not known yet are looked up together the same way (BatchGetPosts)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,19 @@ _AUDIENCE = {visibility_pb2.FOLLOWERS: Visibility.FOLLOWERS, visibility_pb2.CLOS
 _WIRE = {Visibility.PUBLIC: visibility_pb2.PUBLIC, **{audience: wire for wire, audience in _AUDIENCE.items()}}
 
 
+# The graph decides at most 1000 viewers per BatchCheckAudience; the post service looks up at most 1000 posts per
+# BatchGetPosts.
+AUDIENCE_BATCH = 1000
+POSTS_BATCH = 1000
+
+
 class PostServiceDirectory:
     def __init__(self, pool: ChannelPool, target: str):
         self._stub = post_service_pb2_grpc.PostServiceStub(pool.channel(target))
         self._internal = post_internal_service_pb2_grpc.PostInternalServiceStub(pool.channel(target))
+        self._lookups: CoalescedCalls[None, int, PostRef | None] = CoalescedCalls(
+            self._live_posts, max_batch=POSTS_BATCH
+        )
 
     async def visible_post(self, viewer_id: int, post_id: int) -> PostRef:
         try:
@@ -46,20 +56,19 @@ class PostServiceDirectory:
         return _post_ref(post)
 
     async def live_post(self, post_id: int) -> PostRef:
-        response = await self._internal.BatchGetPosts(
-            post_internal_service_pb2.BatchGetPostsRequest(post_ids=[post_id])
-        )
-        if not response.posts:
+        post = await self._lookups.ask(None, post_id)
+        if post is None:
             raise NotFound("post not found", reason="POST_NOT_FOUND")
-        return _post_ref(response.posts[0])
+        return post
+
+    async def _live_posts(self, _: None, post_ids: Sequence[int]) -> list[PostRef | None]:
+        response = await self._internal.BatchGetPosts(post_internal_service_pb2.BatchGetPostsRequest(post_ids=post_ids))
+        found = {post.id: _post_ref(post) for post in response.posts}
+        return [found.get(post_id) for post_id in post_ids]
 
 
 def _post_ref(post: post_pb2.Post) -> PostRef:
     return PostRef(post.id, post.author_id, _AUDIENCE.get(post.visibility, Visibility.PUBLIC))
-
-
-# The graph decides at most 1000 viewers per BatchCheckAudience.
-AUDIENCE_BATCH = 1000
 
 
 class GraphAudience:

@@ -102,3 +102,27 @@ async def test_concurrent_first_likes_of_one_authors_posts_are_decided_per_viewe
         assert liked is (viewer in (follower, author)), viewer
     stats = {s.post_id: s.like_count for s in await mesh.stats(0, posts)}
     assert sum(stats.values()) == 6  # the follower's and the author's likes, three each
+
+
+async def test_posts_learnt_together_keep_their_own_answers(mesh: Mesh) -> None:
+    """Posts not known yet are looked up together (one BatchGetPosts for those asked while one is in flight): a
+    deleted post and an id that was never a post are still not found, each live post liked as itself."""
+    authors = [await mesh.new_user(), await mesh.new_user()]
+    viewer = await mesh.new_user()
+    live = [await mesh.new_post(authors[n % 2]) for n in range(6)]
+    deleted = await mesh.new_post(authors[0])
+    await mesh.post.DeletePost(post_service_pb2.DeletePostRequest(post_id=deleted), metadata=as_user(authors[0]))
+    never = max(live) * 2 + 1
+
+    async def like(post_id: int) -> int | None:
+        try:
+            reply = await mesh.engagement.LikePost(pb.LikePostRequest(post_id=post_id), metadata=as_user(viewer))
+        except grpc.aio.AioRpcError as exc:
+            assert exc.code() == grpc.StatusCode.NOT_FOUND, exc
+            return None
+        return reply.like_count
+
+    asked = [*live, deleted, never, *live]
+    counts = await asyncio.gather(*(like(p) for p in asked))
+    assert counts[len(live) : len(live) + 2] == [None, None]
+    assert all(c == 1 for c in counts[: len(live)] + counts[len(live) + 2 :])
