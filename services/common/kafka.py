@@ -63,19 +63,14 @@ class KafkaPublisher:
                 )
             return self._producer
 
-    def _append(
-        self, messages: Sequence[OutgoingMessage], loop: asyncio.AbstractEventLoop
-    ) -> tuple[KafkaProducer, list[asyncio.Future[None]]]:
-        """Appends the batch to the producer; one event-loop future per message, settled by its acknowledgement."""
+    def _append(self, messages: Sequence[OutgoingMessage], acks: _BatchAcks) -> KafkaProducer:
+        """Appends the batch to the producer; every message's outcome goes to `acks`."""
         producer = self._ensure()
-        acks: list[asyncio.Future[None]] = []
         for m in messages:
-            ack: asyncio.Future[None] = loop.create_future()
             sent = producer.send(m.topic, key=m.key, value=m.value, headers=list(m.headers))
-            sent.add_callback(_acked, loop, ack)
-            sent.add_errback(_failed, loop, ack)
-            acks.append(ack)
-        return producer, acks
+            sent.add_callback(acks.acked)
+            sent.add_errback(acks.failed)
+        return producer
 
     def _reset(self, broken: KafkaProducer | None = None) -> None:
         """Closes the producer (`broken`: only if it is still that one: batches failing together reset it once)."""
@@ -92,19 +87,13 @@ class KafkaPublisher:
         """Sends in order and returns once all are acknowledged; raises KafkaPublishError otherwise."""
         if not messages:
             return
-        loop = asyncio.get_running_loop()
+        acks = _BatchAcks(asyncio.get_running_loop(), len(messages))
         producer: KafkaProducer | None = None
-        acks: list[asyncio.Future[None]] = []
         try:
-            producer, acks = await asyncio.to_thread(self._append, messages, loop)
+            producer = await asyncio.to_thread(self._append, messages, acks)
             async with asyncio.timeout(self.timeout_seconds):
-                await asyncio.gather(*acks)
+                await acks.future
         except (KafkaError, KafkaPublishError, OSError, TimeoutError) as exc:
-            for ack in acks:  # the others' outcome is of no interest any more
-                if not ack.done():
-                    ack.cancel()
-                elif not ack.cancelled():
-                    ack.exception()
             await asyncio.to_thread(self._reset, producer)
             raise KafkaPublishError(str(exc) or type(exc).__name__) from exc
 
@@ -133,14 +122,32 @@ class KafkaPublisher:
         await asyncio.to_thread(self._reset)
 
 
-def _acked(loop: asyncio.AbstractEventLoop, ack: asyncio.Future[None], _metadata: Any) -> None:
-    """kafka-python's callback, on the producer's sender thread (or at once when already acknowledged)."""
-    loop.call_soon_threadsafe(_settle, ack, None)
+class _BatchAcks:
+    """A batch's acknowledgements, counted on the producer's sender thread (where kafka-python calls back, or at once
+    when a message is already settled): the event loop is woken once per batch, when the last message is
+    acknowledged or the first one fails, rather than once per message."""
 
+    def __init__(self, loop: asyncio.AbstractEventLoop, count: int):
+        self.loop = loop
+        self.future: asyncio.Future[None] = loop.create_future()
+        self._remaining = count
+        self._settled = False
+        self._lock = threading.Lock()
 
-def _failed(loop: asyncio.AbstractEventLoop, ack: asyncio.Future[None], exc: Any) -> None:
-    """kafka-python's errback, on the producer's sender thread (or at once when already failed)."""
-    loop.call_soon_threadsafe(_settle, ack, exc)
+    def acked(self, _metadata: Any) -> None:
+        with self._lock:
+            self._remaining -= 1
+            if self._remaining > 0 or self._settled:
+                return
+            self._settled = True
+        self.loop.call_soon_threadsafe(_settle, self.future, None)
+
+    def failed(self, exc: Any) -> None:
+        with self._lock:
+            if self._settled:
+                return
+            self._settled = True
+        self.loop.call_soon_threadsafe(_settle, self.future, exc)
 
 
 def _settle(ack: asyncio.Future[None], exc: Any) -> None:

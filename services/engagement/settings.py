@@ -20,7 +20,7 @@ class EngagementSettings(AbuseSettings):
     redis_url: str
     kafka_bootstrap: str
     # Visibility: a post's author and audience from PostInternalService.BatchGetPosts, "may see" from
-    # GraphInternalService.BatchCheckVisibility (PostService.GetPost, as the caller, when the tombstone set is unknown).
+    # GraphInternalService.BatchCheckAudience (PostService.GetPost, as the caller, when the tombstone set is unknown).
     post_target: str = "127.0.0.1:50053"
     graph_target: str = "127.0.0.1:50052"
     # Visibility answers kept in the process (app.visible_posts): how many posts and (viewer, author) decisions,

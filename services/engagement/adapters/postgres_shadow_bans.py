@@ -3,6 +3,7 @@ SQL lives beside this module in sql/*.sql."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -10,7 +11,13 @@ import asyncpg
 from services.common.postgres import UnitOfWork, load_sql
 from services.engagement.domain.shadow_bans import ShadowBan
 
-_SQL_NAMES = ("shadow_ban_insert", "shadow_ban_lift", "shadow_ban_get", "shadow_bans_active_page")
+_SQL_NAMES = (
+    "shadow_ban_insert",
+    "shadow_ban_lift",
+    "shadow_ban_get",
+    "shadow_ban_get_many",
+    "shadow_bans_active_page",
+)
 
 
 def _ban(row: asyncpg.Record) -> ShadowBan:
@@ -45,6 +52,10 @@ class PgShadowBanStore:
     async def get(self, user_id: int) -> ShadowBan | None:
         row = await self.pool.fetchrow(self.sql["shadow_ban_get"], user_id)
         return _ban(row) if row is not None else None
+
+    async def get_many(self, user_ids: Sequence[int]) -> dict[int, ShadowBan]:
+        rows = await self.pool.fetch(self.sql["shadow_ban_get_many"], list(user_ids))
+        return {row["user_id"]: _ban(row) for row in rows}
 
     async def active_page(self, after: tuple[datetime, int] | None, limit: int) -> list[ShadowBan]:
         banned_at, user_id = after if after is not None else (None, None)

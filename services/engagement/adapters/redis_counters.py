@@ -24,6 +24,8 @@ _STAGED_TTL_SECONDS = 300  # a rebuild that dies before publishing leaves no sta
 # A change is applied within its request (seconds after its commit): the orders of a row's changes need keeping only
 # that long, with a wide margin.
 _ORDER_TTL_SECONDS = 600
+# Posts read per run of read_many.lua: a page in one run, a sweep's thousand in a few, each short for Redis.
+_READ_CHUNK = 250
 
 
 _SET_OF = {
@@ -47,7 +49,7 @@ class RedisCounters:
         self.redis = redis
         self.ttl_seconds = ttl_seconds
         self._apply = load_script(__file__, "apply.lua")
-        self._read_script = load_script(__file__, "read.lua")
+        self._read_many = load_script(__file__, "read_many.lua")
         self._publish = load_script(__file__, "publish.lua")
         self._forget = load_script(__file__, "forget.lua")
 
@@ -72,8 +74,13 @@ class RedisCounters:
         return None if count < 0 else int(count)
 
     async def _read(self, viewer_id: int, post_ids: Sequence[int]) -> list[Any]:
+        """read_many.lua's reply per post, in order."""
+        if not post_ids:
+            return []
         viewer = viewer_id if viewer_id > 0 else _SENTINEL
-        return await self._run(self._read_script, [(_keys(p), [_SENTINEL, viewer]) for p in post_ids])
+        chunks = [post_ids[i : i + _READ_CHUNK] for i in range(0, len(post_ids), _READ_CHUNK)]
+        runs = [([key for p in chunk for key in _keys(p)], [_SENTINEL, viewer]) for chunk in chunks]
+        return [reply for replies in await self._run(self._read_many, runs) for reply in replies]
 
     async def stats(self, viewer_id: int, post_ids: Sequence[int]) -> dict[int, CachedStats]:
         replies = await self._read(viewer_id, post_ids)

@@ -5,6 +5,7 @@ reads for the viewer; the others serve the guard and the admin use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -57,6 +58,10 @@ class ShadowBanStore(Protocol):
         ...
 
     async def get(self, user_id: int) -> ShadowBan | None: ...
+
+    async def get_many(self, user_ids: Sequence[int]) -> dict[int, ShadowBan]:
+        """The latest ban of each of these users who was ever banned; the others are absent."""
+        ...
 
     async def active_page(self, after: tuple[datetime, int] | None, limit: int) -> list[ShadowBan]:
         """Active bans, newest first, after the (banned_at, user_id) position of the last one served."""

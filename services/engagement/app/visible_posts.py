@@ -12,9 +12,9 @@ exact:
 The versions and the tombstone are read in one Redis round trip, which a write shares with its other Redis reads
 (`read_published`, then `visible_post` with what it read). Only "may see" is kept: a refusal is asked again. A post
 not known yet is learnt from the post service without any visibility check (BatchGetPosts: live or not, author,
-audience); "may see", when not kept, is the graph's to say (GraphInternalService.BatchCheckVisibility with the post's
-author and audience, as the post service's GetPost would ask it), unless the tombstone set is unknown: then GetPost,
-as the caller, decides everything.
+audience); "may see", when not kept, is the graph's to say (GraphInternalService.BatchCheckAudience with the post's
+author and audience, the rule the post service's GetPost applies; viewers of one author's posts asked about together,
+adapters/peers.py), unless the tombstone set is unknown: then GetPost, as the caller, decides everything.
 """
 
 from __future__ import annotations

@@ -65,3 +65,23 @@ async def test_an_unreachable_broker_fails_the_batch_within_the_timeout() -> Non
     finally:
         await publisher.close()
     assert time.monotonic() - started < 5
+
+
+async def test_a_message_the_broker_refuses_fails_its_batch_at_once(
+    stack_settings: StackSettings, kafka_admin: Any
+) -> None:
+    """The batch is settled by its first failure, without waiting for the timeout; the publisher sends on after."""
+    topic = f"feedmesh.test-publisher-{uuid.uuid4().hex[:8]}"
+    kafka_admin.create_topics([NewTopic(topic, 1, 1, topic_configs={"max.message.bytes": "2048"})])
+    publisher = KafkaPublisher(stack_settings.kafka_bootstrap, client_id="test-publisher-refused", timeout_seconds=8)
+    try:
+        await publisher.send_batch([OutgoingMessage(topic, b"k", b"warm")])  # metadata fetched, connection up
+        started = time.monotonic()
+        with pytest.raises(KafkaPublishError):
+            await publisher.send_batch(
+                [OutgoingMessage(topic, b"k", b"small"), OutgoingMessage(topic, b"k", b"x" * 10_000)]
+            )
+        assert time.monotonic() - started < 4
+        await publisher.send_batch([OutgoingMessage(topic, b"k", b"after")])
+    finally:
+        await publisher.close()

@@ -4,6 +4,8 @@ to PostgreSQL while Redis is unreachable."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -12,7 +14,7 @@ from services.common import redis_keys
 from services.common.redis_mux import RedisMux
 from services.engagement.adapters.postgres_shadow_bans import PgShadowBanStore
 from services.engagement.adapters.redis_ban_cache import CachedShadowBans
-from services.engagement.domain.shadow_bans import BanState
+from services.engagement.domain.shadow_bans import BanState, ShadowBan
 from tests.integration.engagement.abuse.conftest import DAY, user_id_aged
 
 
@@ -85,3 +87,32 @@ async def test_without_redis_postgres_answers(pg_pool: asyncpg.Pool, users: list
         assert await CachedShadowBans(unreachable, store, ttl_seconds=600).state(user) is BanState.ACTIVE
     finally:
         await unreachable.close()
+
+
+class CountingStore(PgShadowBanStore):
+    """The real store, counting the statements that read states."""
+
+    reads = 0
+
+    async def get_many(self, user_ids: Sequence[int]) -> dict[int, ShadowBan]:
+        self.reads += 1
+        return await super().get_many(user_ids)
+
+
+async def test_concurrent_misses_are_read_together_each_with_its_own_state(
+    pg_pool: asyncpg.Pool, mux: RedisMux, users: list[int]
+) -> None:
+    store = CountingStore(pg_pool)
+    banned, lifted, never = (user_id_aged(30 * DAY) for _ in range(3))
+    users.extend([banned, lifted, never])
+    await store.ban(banned, "", "alice")
+    await store.ban(lifted, "", "alice")
+    await store.lift(lifted, "alice")
+    cache = CachedShadowBans(mux, store, ttl_seconds=600)
+    asked = [banned, lifted, never] * 4
+    states = await asyncio.gather(*(cache.state(u) for u in asked))
+    want = {banned: BanState.ACTIVE, lifted: BanState.LIFTED, never: BanState.NEVER}
+    assert states == [want[u] for u in asked]
+    assert store.reads <= 2  # the misses went together (the first alone, at most)
+    assert [await cache.state(u) for u in (banned, lifted, never)] == [want[banned], want[lifted], want[never]]
+    assert store.reads <= 2  # cached now
