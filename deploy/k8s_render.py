@@ -67,9 +67,7 @@ def stale() -> list[str]:
 
 
 def render(helm: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "gateway.kubernetes", "--out", str(GATEWAY_FILES)], check=True, cwd=ROOT
-    )
+    subprocess.run([sys.executable, "-m", "gateway.kubernetes", "--out", str(GATEWAY_FILES)], check=True, cwd=ROOT)
     version = subprocess.run([helm, "version", "--short"], check=True, capture_output=True, text=True).stdout.strip()
     manifests = subprocess.run(
         [
