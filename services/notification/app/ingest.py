@@ -17,8 +17,9 @@ is dropped by `judge`, and a later draft (a re-like, an event after an unblock) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from services.notification.app.lookups import Lookup, PeerLookups
@@ -40,6 +41,8 @@ class Ingest:
         """Applies a batch of events up to its notifications being visible (listed and counted unread), and returns
         the rest, already running: the tombstones read again and the survivors published to live streams. The
         consumer polls the next batch meanwhile (its `pipeline_depth`) and commits this one once the rest is done."""
+        if occurrences:  # from the oldest event's commit to its batch being applied: the wait in Kafka and the poll
+            self.metrics.stage("queued", max(0.0, self.clock() - min(o.occur_ms for o in occurrences) / 1000))
         drafts: list[Draft] = []
         asked: list[tuple[Occurrence, Lookup]] = []
         removals: list[batches.Removal] = []
@@ -48,8 +51,12 @@ class Ingest:
             drafts += plan.drafts
             asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
             removals += [*plan.subject_removals, *plan.source_removals]
-        drafts += await self.lookups.drafts(asked)
-        await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
+        if asked:
+            with self._timed("lookups"):
+                drafts += await self.lookups.drafts(asked)
+        if removals:
+            with self._timed("removals"):
+                await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
         accepted, repaired = await self._write(drafts)
         visible_at = self.clock()
         for draft in accepted:
@@ -65,7 +72,8 @@ class Ingest:
             self.metrics.dropped(rule)
         if not drafted.kept:
             return [], []
-        stored, tombstones = await self._stored(drafted.kept)
+        with self._timed("read"):
+            stored, tombstones = await self._stored(drafted.kept)
         accepted: list[Draft] = []
         repaired: list[Draft] = []
         replaced: list[tuple[int, int]] = []
@@ -82,16 +90,23 @@ class Ingest:
         if replaced:
             await self._delete_ids(replaced)
         if accepted or repaired:
-            await self.store.write([*accepted, *repaired])
-            await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
+            with self._timed("write"):
+                await self.store.write([*accepted, *repaired])
+            with self._timed("unread"):
+                await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
         return accepted, repaired
 
     async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft]) -> None:
-        """A removal that ran concurrently (another member, another process, the next batch) may have listed the
-        rows before these were written: look at the tombstones again, after the write, then publish the new ones."""
+        """Writes the subject rows, by which a removal finds a notification, then looks at the tombstones again: a
+        removal that ran concurrently (another member, another process, the next batch) may have read the subject
+        rows before these were written, but then its tombstone was written before this second look reads it. Then
+        publishes the new ones."""
         if not accepted and not repaired:
             return
-        stored, tombstones = await self._stored([*accepted, *repaired])
+        with self._timed("subjects"):
+            await self.store.write_subjects([*accepted, *repaired])
+        with self._timed("confirm"):
+            stored, tombstones = await self._stored([*accepted, *repaired])
         late: set[Notification] = set()
         for draft in (*accepted, *repaired):
             source = stored.get(_source_key(draft))
@@ -103,7 +118,16 @@ class Ingest:
         await self._delete(list(late))
         fresh = [d.notification for d in accepted if d.notification not in late]
         if fresh:
-            await self.live.publish(fresh)
+            with self._timed("publish"):
+                await self.live.publish(fresh)
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        """Observes the stage's time when it passes (stages: lookups, removals, read, write, unread, subjects,
+        confirm, publish; and `queued`, observed in apply)."""
+        started = time.perf_counter()
+        yield
+        self.metrics.stage(stage, time.perf_counter() - started)
 
     async def _stored(
         self, drafts: Sequence[Draft]
