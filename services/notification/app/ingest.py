@@ -106,7 +106,8 @@ class Ingest:
         with self._timed("subjects"):
             await self.store.write_subjects([*accepted, *repaired])
         with self._timed("confirm"):
-            stored, tombstones = await self._stored([*accepted, *repaired])
+            written = [*accepted, *repaired]
+            stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
         late: set[Notification] = set()
         for draft in (*accepted, *repaired):
             source = stored.get(_source_key(draft))
@@ -130,12 +131,13 @@ class Ingest:
         self.metrics.stage(stage, time.perf_counter() - started)
 
     async def _stored(
-        self, drafts: Sequence[Draft]
+        self, drafts: Sequence[Draft], sources_of: Sequence[Draft] | None = None
     ) -> tuple[dict[tuple[int, str], rules.StoredSource], dict[str, int]]:
+        """The stored sources of `sources_of` (all the drafts by default) and the tombstones of the drafts'
+        subjects."""
         subjects = list(dict.fromkeys(s for d in drafts for s in d.subjects))
-        return await asyncio.gather(
-            self.store.sources([_source_key(d) for d in drafts]), self.store.tombstones(subjects)
-        )
+        keys = [_source_key(d) for d in (drafts if sources_of is None else sources_of)]
+        return await asyncio.gather(self.store.sources(keys), self.store.tombstones(subjects))
 
     async def _remove_in_order(self, removals: Sequence[batches.Removal]) -> None:
         for removal in removals:
