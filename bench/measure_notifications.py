@@ -52,7 +52,7 @@ LAG = "feedmesh_notification_consumer_lag"
 BATCH_BUCKETS = "feedmesh_notification_consumer_batch_seconds_bucket"
 STAGE_BUCKETS = "feedmesh_notification_ingest_stage_seconds_bucket"
 STAGE_SUM = "feedmesh_notification_ingest_stage_seconds_sum"
-STAGES = ("queued", "lookups", "removals", "read", "write", "unread", "subjects", "confirm", "publish")
+STAGES = ("queued", "lookups", "removals", "read", "write", "unread", "sources", "subjects", "confirm", "publish")
 OUTBOX_LAG_BUCKETS = "feedmesh_outbox_lag_seconds_bucket"
 RECENT_MS = 5000
 

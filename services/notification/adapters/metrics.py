@@ -50,7 +50,7 @@ def _registered() -> _Registered:
             Histogram(
                 "feedmesh_notification_ingest_stage_seconds",
                 "Time of one stage of applying a consumed batch (queued: its oldest event's commit to the batch's "
-                "start; lookups, removals, read, write, unread, subjects, confirm, publish): where the "
+                "start; lookups, removals, read, write, unread, sources, subjects, confirm, publish): where the "
                 "event-to-visible delay goes",
                 ["stage"],
                 buckets=_STAGE_BUCKETS,

@@ -59,21 +59,21 @@ class Ingest:
                 await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
         accepted, repaired = await self._write(drafts)
         visible_at = self.clock()
-        for draft in accepted:
-            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
-        return asyncio.create_task(self._confirm(accepted, repaired), name="notification-batch-rest")
+        return asyncio.create_task(self._confirm(accepted, repaired, visible_at), name="notification-batch-rest")
 
     async def _write(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
         """Writes the drafts `judge` allows and counts them unread, and writes again those it calls duplicates (a
         batch that failed half-way may have linked a source before its rows were written: see
-        NotificationStore.write). Returns both."""
+        NotificationStore.link). Returns both. Only the sources of the kinds an undo takes away are read and
+        linked here: they decide whether a draft is superseded or replaces an older one. The other kinds have one
+        event per source, whose source says only whether it was delivered before: that is read in the rest."""
         drafted = batches.newest_per_source(drafts)
         for rule in drafted.dropped:
             self.metrics.dropped(rule)
         if not drafted.kept:
             return [], []
         with self._timed("read"):
-            stored, tombstones = await self._stored(drafted.kept)
+            stored, tombstones = await self._stored(drafted.kept, [d for d in drafted.kept if rules.undoable(d)])
         accepted: list[Draft] = []
         repaired: list[Draft] = []
         replaced: list[tuple[int, int]] = []
@@ -90,26 +90,40 @@ class Ingest:
         if replaced:
             await self._delete_ids(replaced)
         if accepted or repaired:
+            written = [*accepted, *repaired]
             with self._timed("write"):
-                await self.store.write([*accepted, *repaired])
+                await asyncio.gather(
+                    self.store.write(written), self.store.link([d for d in written if rules.undoable(d)])
+                )
             with self._timed("unread"):
                 await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
         return accepted, repaired
 
-    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft]) -> None:
-        """Writes the subject rows, by which a removal finds a notification, then looks at the tombstones again: a
-        removal that ran concurrently (another member, another process, the next batch) may have read the subject
-        rows before these were written, but then its tombstone was written before this second look reads it. Then
-        publishes the new ones."""
+    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft], visible_at: float) -> None:
+        """The rest of a batch. The sources of the drafts no undo takes away were not read before the write: those
+        that name the same notification already are an earlier delivery's (counted as duplicates, not published);
+        the others are linked now. Then the subject rows, by which a removal finds a notification, and a second
+        look at the tombstones: a removal that ran concurrently (another member, another process, the next batch)
+        may have read the subject rows before these were written, but then its tombstone was written before this
+        look reads it. Then the new ones are published."""
         if not accepted and not repaired:
             return
+        later = [d for d in accepted if not rules.undoable(d)]
+        with self._timed("sources"):
+            known = await self.store.sources([_source_key(d) for d in later]) if later else {}
+        again = {d for d in later if (s := known.get(_source_key(d))) and s.notification_id == d.notification.id}
+        if again:
+            self.metrics.dropped(DropRule.DUPLICATE, len(again))
+        new = [d for d in accepted if d not in again]
+        for draft in new:
+            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
+        written = [*accepted, *repaired]
         with self._timed("subjects"):
-            await self.store.write_subjects([*accepted, *repaired])
+            await asyncio.gather(self.store.link(later), self.store.write_subjects(written))
         with self._timed("confirm"):
-            written = [*accepted, *repaired]
             stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
         late: set[Notification] = set()
-        for draft in (*accepted, *repaired):
+        for draft in written:
             source = stored.get(_source_key(draft))
             removed_at = rules.StoredSource(None, source.removed_at_ms if source else None)
             verdict = rules.judge(draft, removed_at, tombstones)
@@ -117,15 +131,15 @@ class Ingest:
                 late.add(draft.notification)
                 self.metrics.dropped(verdict.dropped)
         await self._delete(list(late))
-        fresh = [d.notification for d in accepted if d.notification not in late]
+        fresh = [d.notification for d in new if d.notification not in late]
         if fresh:
             with self._timed("publish"):
                 await self.live.publish(fresh)
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
-        """Observes the stage's time when it passes (stages: lookups, removals, read, write, unread, subjects,
-        confirm, publish; and `queued`, observed in apply)."""
+        """Observes the stage's time when it passes (stages: lookups, removals, read, write, unread, sources,
+        subjects, confirm, publish; and `queued`, observed in apply)."""
         started = time.perf_counter()
         yield
         self.metrics.stage(stage, time.perf_counter() - started)

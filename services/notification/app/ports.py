@@ -45,9 +45,13 @@ class NotificationStore(Protocol):
         ...
 
     async def write(self, drafts: Sequence[Draft]) -> None:
-        """Each notification's own and group rows, and its source pointing at it, side by side: what lists it and
-        what finds it again. A write that fails half-way may leave a source naming a notification that has no rows
-        yet, so a redelivery that finds its source already pointing at it writes it again."""
+        """Each notification's own and group rows: what lists it."""
+        ...
+
+    async def link(self, drafts: Sequence[Draft]) -> None:
+        """Each draft's source pointing at its notification. Written beside the rows: a write that fails half-way
+        may leave a source naming a notification that has no rows yet, so a redelivery that finds its source
+        already pointing at it writes it again."""
         ...
 
     async def write_subjects(self, drafts: Sequence[Draft]) -> None:
