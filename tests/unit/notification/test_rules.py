@@ -124,7 +124,7 @@ def test_mention_sources_tell_a_post_from_a_comment() -> None:
 
 
 def test_only_what_an_undo_takes_away_is_undoable() -> None:
-    undos = [
+    undos: list[model.Change] = [
         model.FollowChange(FollowStep.UNFOLLOWED, 1, 2),
         model.FollowChange(FollowStep.REQUEST_SETTLED, 1, 2),
         model.PostUnliked(post_id=9, user_id=1, post_author_id=2),
