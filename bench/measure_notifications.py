@@ -50,6 +50,9 @@ WRITTEN = "feedmesh_notification_written_total"
 DROPPED = "feedmesh_notification_dropped_total"
 LAG = "feedmesh_notification_consumer_lag"
 BATCH_BUCKETS = "feedmesh_notification_consumer_batch_seconds_bucket"
+STAGE_BUCKETS = "feedmesh_notification_ingest_stage_seconds_bucket"
+STAGE_SUM = "feedmesh_notification_ingest_stage_seconds_sum"
+STAGES = ("queued", "lookups", "removals", "read", "write", "unread", "sources", "subjects", "confirm", "publish")
 OUTBOX_LAG_BUCKETS = "feedmesh_outbox_lag_seconds_bucket"
 RECENT_MS = 5000
 
@@ -225,11 +228,25 @@ class Measured:
                 self.before, self.after, OUTBOX_LAG_BUCKETS, f'producer="{self.producer.name}"'
             ),
             "consumer_batch": histogram_delta(self.before, self.after, BATCH_BUCKETS),
+            "stages": stage_deltas(self.before, self.after),
             "written": labelled_delta(self.before, self.after, WRITTEN),
             "dropped": labelled_delta(self.before, self.after, DROPPED),
             "consumer_lag_max": self.gauges.lag_max,
             "cpu_percent_of_a_core": self.cpu_used,
         }
+
+
+def stage_deltas(before: dict[str, float], after: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Each stage the service timed between the scrapes (its ingest stage histogram, absent before the service had
+    one): count, p50 and p99 at most, and the seconds spent in it in all."""
+    out = {}
+    for stage in STAGES:
+        selector = f'stage="{stage}"'
+        figures = histogram_delta(before, after, STAGE_BUCKETS, selector)
+        if figures["count"]:
+            key = f"{STAGE_SUM}{{{selector}}}"
+            out[stage] = {**figures, "seconds": round(after.get(key, 0.0) - before.get(key, 0.0), 3)}
+    return out
 
 
 def _outcome(watch: UnreadWatch, expected: int, first_call: float, events: dict[str, Any]) -> dict[str, Any]:

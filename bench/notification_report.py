@@ -74,6 +74,9 @@ def burst_rows(kind: str, burst: dict[str, Any], where: str, judged: bool) -> li
     ):
         stage = burst[key]
         rows.append(Row(f"  {label}, n={stage['count']:,.0f}", _at_most(stage), target="(info)"))
+    if burst.get("stages"):
+        spent = ", ".join(f"{name} {stage['seconds']:.2f}" for name, stage in burst["stages"].items())
+        rows.append(Row("  the service's batch stages, seconds in all (its histogram)", spent, target="(info)"))
     if kind == "mentions":
         listed = burst["listed_delay"]
         rows.append(

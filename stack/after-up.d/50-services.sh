@@ -38,7 +38,10 @@ start() {
     else
         port=${address##*:}
         port_in_use "$port" && die "port $port is taken by another process: set $address_var to move $name"
-        spawn "svc-$name" env PYTHONPATH="$ROOT/gen:$ROOT" FEEDMESH_SERVICE_NAME="$svc" FEEDMESH_LISTEN_ADDRESS="$address" \
+        # PYTHONSAFEPATH: `python -m` would put the working directory first on sys.path, and a service started
+        # from another directory than $ROOT (a worktree's code swapped into the stack) would import that
+        # directory's services/ instead of $ROOT's.
+        spawn "svc-$name" env PYTHONSAFEPATH=1 PYTHONPATH="$ROOT/gen:$ROOT" FEEDMESH_SERVICE_NAME="$svc" FEEDMESH_LISTEN_ADDRESS="$address" \
             FEEDMESH_METRICS_PORT="${!metrics_var:?$metrics_var is not set in stack/defaults.env}" "$@" "$PY" -m "services.$svc"
         printf '  %-15s started on %s (log .run/logs/svc-%s.log)\n' "$name" "$address" "$name"
     fi

@@ -1,9 +1,9 @@
 """The notification store on Cassandra (schema/cassandra/0004_notifications.cql; statements in cql/). Every row
 is written with the retention as its TTL, so old notifications, their indexes and tombstones expire on their own.
 
-A notification's rows: itself in its recipient's bucket (about 30 days of ids) and the bucket's index row, its
-group row, one row per subject, and its source pointing at it, all written side by side. All are idempotent
-upserts: writing the same draft twice leaves the same rows.
+A notification's rows: itself in its recipient's bucket (about 30 days of ids) and the bucket's index row, and its
+group row (what lists it); its source pointing at it (what finds it again); one row per subject (what a removal
+finds it by). All are idempotent upserts: writing the same draft twice leaves the same rows.
 """
 
 from __future__ import annotations
@@ -112,16 +112,20 @@ class CassandraNotificationStore:
             rows.append(
                 (self.cql["insert_group_member"], (n.recipient_id, key.kind.value, key.post_id, n.id, n.actor_id, ttl))
             )
+        rows += [(self.cql["insert_bucket"], (recipient, bucket, ttl)) for recipient, bucket in sorted(buckets)]
+        await self.runner.run_grouped(rows, ROWS_PER_BATCH)
+
+    async def link(self, drafts: Sequence[Draft]) -> None:
+        statement = self.cql["link_source"]
+        rows = [(statement, (self.ttl, d.notification.id, d.notification.recipient_id, d.source)) for d in drafts]
+        await self.runner.run_grouped(rows, ROWS_PER_BATCH)
+
+    async def write_subjects(self, drafts: Sequence[Draft]) -> None:
+        statement = self.cql["insert_subject_member"]
+        rows = []
         for d in drafts:
             n = d.notification
-            for s in d.subjects:
-                rows.append(
-                    (self.cql["insert_subject_member"], (s, n.recipient_id, n.id, n.kind.value, n.post_id, ttl))
-                )
-        rows += [(self.cql["insert_bucket"], (recipient, bucket, ttl)) for recipient, bucket in sorted(buckets)]
-        rows += [
-            (self.cql["link_source"], (ttl, d.notification.id, d.notification.recipient_id, d.source)) for d in drafts
-        ]
+            rows += [(statement, (s, n.recipient_id, n.id, n.kind.value, n.post_id, self.ttl)) for s in d.subjects]
         await self.runner.run_grouped(rows, ROWS_PER_BATCH)
 
     async def delete(self, notifications: Sequence[Notification]) -> None:

@@ -13,6 +13,8 @@ from services.notification.domain.model import DropRule, Kind
 
 # Around the one-second target of the event-to-visible delay.
 _DELAY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300)
+# A stage is a share of that second: fine from a few milliseconds up.
+_STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 0.75, 1, 2, 5, 10)
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class _Registered:
     written: Children[Counter]
     dropped: Children[Counter]
     removed: Children[Counter]
+    stages: Children[Histogram]
 
 
 @functools.cache
@@ -43,6 +46,16 @@ def _registered() -> _Registered:
                 ["cause"],
             )
         ),
+        stages=Children(
+            Histogram(
+                "feedmesh_notification_ingest_stage_seconds",
+                "Time of one stage of applying a consumed batch (queued: its oldest event's commit to the batch's "
+                "start; lookups, removals, read, write, unread, sources, subjects, confirm, publish): where the "
+                "event-to-visible delay goes",
+                ["stage"],
+                buckets=_STAGE_BUCKETS,
+            )
+        ),
     )
 
 
@@ -59,3 +72,6 @@ class PrometheusIngestMetrics:
 
     def removed(self, cause: str, count: int) -> None:
         self.registered.removed.labels(cause).inc(count)
+
+    def stage(self, name: str, seconds: float) -> None:
+        self.registered.stages.labels(name).observe(seconds)

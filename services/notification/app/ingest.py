@@ -17,8 +17,9 @@ is dropped by `judge`, and a later draft (a re-like, an event after an unblock) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from services.notification.app.lookups import Lookup, PeerLookups
@@ -40,6 +41,8 @@ class Ingest:
         """Applies a batch of events up to its notifications being visible (listed and counted unread), and returns
         the rest, already running: the tombstones read again and the survivors published to live streams. The
         consumer polls the next batch meanwhile (its `pipeline_depth`) and commits this one once the rest is done."""
+        if occurrences:  # from the oldest event's commit to its batch being applied: the wait in Kafka and the poll
+            self.metrics.stage("queued", max(0.0, self.clock() - min(o.occur_ms for o in occurrences) / 1000))
         drafts: list[Draft] = []
         asked: list[tuple[Occurrence, Lookup]] = []
         removals: list[batches.Removal] = []
@@ -48,24 +51,29 @@ class Ingest:
             drafts += plan.drafts
             asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
             removals += [*plan.subject_removals, *plan.source_removals]
-        drafts += await self.lookups.drafts(asked)
-        await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
+        if asked:
+            with self._timed("lookups"):
+                drafts += await self.lookups.drafts(asked)
+        if removals:
+            with self._timed("removals"):
+                await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
         accepted, repaired = await self._write(drafts)
         visible_at = self.clock()
-        for draft in accepted:
-            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
-        return asyncio.create_task(self._confirm(accepted, repaired), name="notification-batch-rest")
+        return asyncio.create_task(self._confirm(accepted, repaired, visible_at), name="notification-batch-rest")
 
     async def _write(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
         """Writes the drafts `judge` allows and counts them unread, and writes again those it calls duplicates (a
         batch that failed half-way may have linked a source before its rows were written: see
-        NotificationStore.write). Returns both."""
+        NotificationStore.link). Returns both. Only the sources of the kinds an undo takes away are read and
+        linked here: they decide whether a draft is superseded or replaces an older one. The other kinds have one
+        event per source, whose source says only whether it was delivered before: that is read in the rest."""
         drafted = batches.newest_per_source(drafts)
         for rule in drafted.dropped:
             self.metrics.dropped(rule)
         if not drafted.kept:
             return [], []
-        stored, tombstones = await self._stored(drafted.kept)
+        with self._timed("read"):
+            stored, tombstones = await self._stored(drafted.kept, [d for d in drafted.kept if rules.undoable(d)])
         accepted: list[Draft] = []
         repaired: list[Draft] = []
         replaced: list[tuple[int, int]] = []
@@ -82,18 +90,40 @@ class Ingest:
         if replaced:
             await self._delete_ids(replaced)
         if accepted or repaired:
-            await self.store.write([*accepted, *repaired])
-            await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
+            written = [*accepted, *repaired]
+            with self._timed("write"):
+                await asyncio.gather(
+                    self.store.write(written), self.store.link([d for d in written if rules.undoable(d)])
+                )
+            with self._timed("unread"):
+                await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
         return accepted, repaired
 
-    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft]) -> None:
-        """A removal that ran concurrently (another member, another process, the next batch) may have listed the
-        rows before these were written: look at the tombstones again, after the write, then publish the new ones."""
+    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft], visible_at: float) -> None:
+        """The rest of a batch. The sources of the drafts no undo takes away were not read before the write: those
+        that name the same notification already are an earlier delivery's (counted as duplicates, not published);
+        the others are linked now. Then the subject rows, by which a removal finds a notification, and a second
+        look at the tombstones: a removal that ran concurrently (another member, another process, the next batch)
+        may have read the subject rows before these were written, but then its tombstone was written before this
+        look reads it. Then the new ones are published."""
         if not accepted and not repaired:
             return
-        stored, tombstones = await self._stored([*accepted, *repaired])
+        later = [d for d in accepted if not rules.undoable(d)]
+        with self._timed("sources"):
+            known = await self.store.sources([_source_key(d) for d in later]) if later else {}
+        again = {d for d in later if (s := known.get(_source_key(d))) and s.notification_id == d.notification.id}
+        if again:
+            self.metrics.dropped(DropRule.DUPLICATE, len(again))
+        new = [d for d in accepted if d not in again]
+        for draft in new:
+            self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
+        written = [*accepted, *repaired]
+        with self._timed("subjects"):
+            await asyncio.gather(self.store.link(later), self.store.write_subjects(written))
+        with self._timed("confirm"):
+            stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
         late: set[Notification] = set()
-        for draft in (*accepted, *repaired):
+        for draft in written:
             source = stored.get(_source_key(draft))
             removed_at = rules.StoredSource(None, source.removed_at_ms if source else None)
             verdict = rules.judge(draft, removed_at, tombstones)
@@ -101,17 +131,27 @@ class Ingest:
                 late.add(draft.notification)
                 self.metrics.dropped(verdict.dropped)
         await self._delete(list(late))
-        fresh = [d.notification for d in accepted if d.notification not in late]
+        fresh = [d.notification for d in new if d.notification not in late]
         if fresh:
-            await self.live.publish(fresh)
+            with self._timed("publish"):
+                await self.live.publish(fresh)
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        """Observes the stage's time when it passes (stages: lookups, removals, read, write, unread, sources,
+        subjects, confirm, publish; and `queued`, observed in apply)."""
+        started = time.perf_counter()
+        yield
+        self.metrics.stage(stage, time.perf_counter() - started)
 
     async def _stored(
-        self, drafts: Sequence[Draft]
+        self, drafts: Sequence[Draft], sources_of: Sequence[Draft] | None = None
     ) -> tuple[dict[tuple[int, str], rules.StoredSource], dict[str, int]]:
+        """The stored sources of `sources_of` (all the drafts by default) and the tombstones of the drafts'
+        subjects."""
         subjects = list(dict.fromkeys(s for d in drafts for s in d.subjects))
-        return await asyncio.gather(
-            self.store.sources([_source_key(d) for d in drafts]), self.store.tombstones(subjects)
-        )
+        keys = [_source_key(d) for d in (drafts if sources_of is None else sources_of)]
+        return await asyncio.gather(self.store.sources(keys), self.store.tombstones(subjects))
 
     async def _remove_in_order(self, removals: Sequence[batches.Removal]) -> None:
         for removal in removals:

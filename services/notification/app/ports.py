@@ -45,9 +45,17 @@ class NotificationStore(Protocol):
         ...
 
     async def write(self, drafts: Sequence[Draft]) -> None:
-        """Each notification's own, group and subject rows, and its source pointing at it, side by side: a write
-        that fails half-way may leave a source naming a notification that has no rows yet, so a redelivery that
-        finds its source already pointing at it writes it again."""
+        """Each notification's own and group rows: what lists it."""
+        ...
+
+    async def link(self, drafts: Sequence[Draft]) -> None:
+        """Each draft's source pointing at its notification. Written beside the rows: a write that fails half-way
+        may leave a source naming a notification that has no rows yet, so a redelivery that finds its source
+        already pointing at it writes it again."""
+        ...
+
+    async def write_subjects(self, drafts: Sequence[Draft]) -> None:
+        """Each notification's rows under its subjects (what `subject_members` finds)."""
         ...
 
     async def delete(self, notifications: Sequence[Notification]) -> None:
@@ -136,3 +144,7 @@ class IngestMetrics(Protocol):
     def dropped(self, rule: DropRule, count: int = 1) -> None: ...
 
     def removed(self, cause: str, count: int) -> None: ...
+
+    def stage(self, name: str, seconds: float) -> None:
+        """How long one stage of applying a batch took (see app/ingest.py for the stages)."""
+        ...

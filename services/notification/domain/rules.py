@@ -166,6 +166,15 @@ def plan(occurrence: Occurrence) -> Plan:
     raise TypeError(f"not a change: {occurrence.change!r}")
 
 
+_UNDOABLE = frozenset({Kind.FOLLOW, Kind.FOLLOW_REQUEST, Kind.LIKE})
+
+
+def undoable(candidate: Draft) -> bool:
+    """Whether an undo (a SourceRemoval: an unfollow, a settled request, an unlike) can take the draft's source away;
+    mentions, comments and close-friends posts go only with their subjects (a deleted post or comment, a block)."""
+    return candidate.notification.kind in _UNDOABLE
+
+
 @dataclass(frozen=True)
 class StoredSource:
     """What is stored for a recipient's source: the live notification's id, or when it was taken away."""

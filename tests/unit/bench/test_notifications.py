@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench.measure_freshness import SHARES, FreshnessSettings, scaled_load
-from bench.measure_notifications import UnreadWatch, arrivals, labelled_delta
+from bench.measure_notifications import UnreadWatch, arrivals, labelled_delta, stage_deltas
 from bench.notification_report import build_rows
 from bench.notification_setup import mention_text, mentioned_fans, mix_load, mix_shares
 from bench.stats import histogram_delta
@@ -56,6 +56,21 @@ def test_the_servers_histogram_and_counters_between_two_scrapes() -> None:
         written,
     )
     assert grown == {"LIKE": 2000.0, "MENTION": 3.0}
+
+
+def test_the_services_stages_between_two_scrapes_each_with_its_seconds() -> None:
+    series, total = (
+        "feedmesh_notification_ingest_stage_seconds_bucket",
+        "feedmesh_notification_ingest_stage_seconds_sum",
+    )
+    before = {f'{series}{{stage="write",le="0.1"}}': 1.0, f'{series}{{stage="write",le="+Inf"}}': 1.0}
+    before[f'{total}{{stage="write"}}'] = 0.05
+    after = {f'{series}{{stage="write",le="0.1"}}': 3.0, f'{series}{{stage="write",le="+Inf"}}': 5.0}
+    after |= {f'{total}{{stage="write"}}': 1.25, f'{series}{{stage="read",le="+Inf"}}': 0.0}
+    assert stage_deltas(before, after) == {
+        "write": {"count": 4.0, "p50_ms_at_most": 100.0, "p99_ms_at_most": math.inf, "seconds": 1.2}
+    }
+    assert stage_deltas({}, {}) == {}
 
 
 def test_the_10k_authors_share_goes_to_the_1k_author_when_it_is_a_celebrity() -> None:

@@ -48,6 +48,8 @@ class Peers:
 
     def removed(self, cause: str, count: int) -> None: ...
 
+    def stage(self, name: str, seconds: float) -> None: ...
+
 
 def lookups(peers: Peers) -> PeerLookups:
     """One fake plays every peer and the metrics."""

@@ -121,3 +121,22 @@ def test_a_removal_takes_only_what_happened_up_to_it() -> None:
 def test_mention_sources_tell_a_post_from_a_comment() -> None:
     assert rules.source_of(Kind.MENTION, 1, post_id=9) == "mention:post:9"
     assert rules.source_of(Kind.MENTION, 1, post_id=9, comment_id=5) == "mention:comment:5"
+
+
+def test_only_what_an_undo_takes_away_is_undoable() -> None:
+    undos: list[model.Change] = [
+        model.FollowChange(FollowStep.UNFOLLOWED, 1, 2),
+        model.FollowChange(FollowStep.REQUEST_SETTLED, 1, 2),
+        model.PostUnliked(post_id=9, user_id=1, post_author_id=2),
+    ]
+    undone = [only_draft(c) for c in (model.FollowChange(FOLLOWED, 1, 2), model.FollowChange(REQUESTED, 1, 2))]
+    undone.append(only_draft(model.PostLiked(post_id=9, user_id=1, post_author_id=2)))
+    assert [d.source for d in undone] == [plan(occurrence(c)).source_removals[0].source for c in undos]
+    assert all(rules.undoable(d) for d in undone)
+    comment = only_draft(model.CommentCreated(5, 9, 1, 2, ()))
+    mention = rules.mention_drafts(occurrence(model.PostPublished(9, 1, Visibility.PUBLIC, (3,))), _mention(), [3])[0]
+    assert not rules.undoable(comment) and not rules.undoable(mention)
+
+
+def _mention() -> rules.MentionLookup:
+    return rules.MentionLookup(actor_id=1, post_id=9, user_ids=(3,), author_id=1, visibility=Visibility.PUBLIC)
