@@ -28,25 +28,12 @@ from bench import ROOT
 from bench.chaos_full_report import section_of
 from bench.chaos_load import Load, make_accounts
 from bench.chaos_report import TargetOutcome, is_impaired, markdown, outcome
+from bench.stack_ctl import SERVICE_PROCESSES
 from services.common.polling import WaitTimeout, wait_until
 from stack.settings import load_settings
 
 COMPONENTS = ("redis", "postgres", "kafka", "cassandra", "s3")
-# every process stack/after-up.d/50-services.sh starts (pid file svc-<name>)
-SERVICES = (
-    "auth",
-    "graph",
-    "post",
-    "timeline",
-    "timeline-ingest",
-    "timeline-store",
-    "ranking",
-    "engagement",
-    "notification",
-    "media",
-    "lake",
-    "training",
-)
+SERVICES = SERVICE_PROCESSES
 WARM_UP_SECONDS = 5.0
 SETTLE_SECONDS = 45.0  # after a restart answered, how long the routes get to answer fully again
 QUIET_SECONDS = 3.0  # every route fully answered for this long: recovered

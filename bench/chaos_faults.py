@@ -22,26 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import ROOT
+from bench.stack_ctl import SERVICE_PROCESSES
 from services.common.polling import WaitTimeout, wait_until
 
 STACK_ROOT = Path(os.environ.get("FEEDMESH_STACK_ROOT") or ROOT)
 SWAP_SCRIPT = os.environ.get("FEEDMESH_SWAP_SCRIPT", "")
 DATA_TIER = ("redis", "postgres", "kafka", "cassandra", "s3")
-# every process stack/after-up.d/50-services.sh starts (pid file svc-<name>)
-SERVICES = (
-    "auth",
-    "graph",
-    "post",
-    "timeline",
-    "timeline-ingest",
-    "timeline-store",
-    "ranking",
-    "engagement",
-    "notification",
-    "media",
-    "lake",
-    "training",
-)
+SERVICES = SERVICE_PROCESSES
 PAUSED = ("kafka", "cassandra")
 
 

@@ -20,6 +20,8 @@ import grpc
 import httpx
 from feedmesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 
+from bench.loadgen import open_loop
+
 PASSWORD = "correct horse battery"
 # The client gives up this long after the gateway's route timeout (10 s): an answer later than that is a hang.
 ROUTE_DEADLINE_SECONDS = 10.0
@@ -104,24 +106,7 @@ class Load:
         call: Callable[[httpx.AsyncClient], Awaitable[tuple[httpx.Response, bool]]],
         rate: float,
     ) -> None:
-        in_flight: set[asyncio.Task[None]] = set()
-        interval = 1.0 / rate
-        next_at = time.monotonic() + random.uniform(0, interval)
-        while not self._stop.is_set():
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                try:
-                    await asyncio.wait_for(self._stop.wait(), delay)
-                    break
-                except TimeoutError:
-                    pass
-            next_at += interval
-            if len(in_flight) < MAX_IN_FLIGHT:
-                task = asyncio.create_task(self.measure(client, name, call))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-        if in_flight:
-            await asyncio.gather(*in_flight)
+        await open_loop(self._stop, rate, MAX_IN_FLIGHT, lambda: self.measure(client, name, call))
 
     async def measure(
         self,

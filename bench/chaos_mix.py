@@ -22,6 +22,7 @@ import httpx
 
 from bench.chaos_ledger import AckedComment, AckedPost, GaveUp, Ledger
 from bench.chaos_load import CLIENT_TIMEOUT_SECONDS, PASSWORD, Account, Sample
+from bench.loadgen import open_loop
 
 GIVE_UP_SECONDS = 45.0
 RETRY_CAP_SECONDS = 5.0
@@ -101,24 +102,7 @@ class MixedLoad:
     async def _schedule(
         self, client: httpx.AsyncClient, op: Callable[[httpx.AsyncClient], Coroutine[Any, Any, None]], rate: float
     ) -> None:
-        in_flight: set[asyncio.Task[None]] = set()
-        interval = 1.0 / rate
-        next_at = time.monotonic() + random.uniform(0, interval)
-        while not self._stop.is_set():
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                try:
-                    await asyncio.wait_for(self._stop.wait(), delay)
-                    break
-                except TimeoutError:
-                    pass
-            next_at += interval
-            if len(in_flight) < MAX_IN_FLIGHT:
-                task = asyncio.create_task(op(client))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-        if in_flight:
-            await asyncio.gather(*in_flight)
+        await open_loop(self._stop, rate, MAX_IN_FLIGHT, lambda: op(client))
 
     async def _attempt(
         self, client: httpx.AsyncClient, op: str, method: str, path: str, **kwargs: Any

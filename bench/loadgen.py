@@ -5,9 +5,11 @@ baseline both use it, with the same channel setup, so their ratio compares serve
 from __future__ import annotations
 
 import asyncio
+import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 
@@ -143,3 +145,28 @@ async def closed_loop_count(call: Call, *, count: int, concurrency: int) -> Load
         samples=latencies,
         starts=starts,
     )
+
+
+async def open_loop(
+    stop: asyncio.Event, rate: float, max_in_flight: int, start: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """Starts `start()` `rate` times a second, the first at a random offset, until `stop` is set (open loop: a slow
+    answer does not slow the arrivals), skipping a start while `max_in_flight` are running; then waits for them."""
+    in_flight: set[asyncio.Task[None]] = set()
+    interval = 1.0 / rate
+    next_at = time.monotonic() + random.uniform(0, interval)
+    while not stop.is_set():
+        delay = next_at - time.monotonic()
+        if delay > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+                break
+            except TimeoutError:
+                pass
+        next_at += interval
+        if len(in_flight) < max_in_flight:
+            task = asyncio.create_task(start())
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+    if in_flight:
+        await asyncio.gather(*in_flight)

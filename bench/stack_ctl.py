@@ -10,6 +10,21 @@ import time
 
 from bench import ROOT
 
+# every process stack/after-up.d/50-services.sh starts (pid file svc-<name>)
+SERVICE_PROCESSES = (
+    "auth",
+    "graph",
+    "post",
+    "timeline",
+    "timeline-ingest",
+    "timeline-store",
+    "ranking",
+    "engagement",
+    "notification",
+    "media",
+    "lake",
+    "training",
+)
 THRESHOLD_VAR = "FEEDMESH_CELEBRITY_THRESHOLD"
 # Only the graph reads FEEDMESH_CELEBRITY_THRESHOLD (it decides who is a celebrity). The timeline's reads and ingest
 # keep copies of its answers by relationship version (followee splits, follower listings), which a new threshold does
