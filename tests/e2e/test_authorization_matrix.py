@@ -125,11 +125,29 @@ def world(gateway: Gateway, new_user: Callable[..., User]) -> World:
             content: _comment(client, World(owners, {}, {}, {}).owner_of(content), post_id)
             for content, post_id in posts.items()
         }
-        # after the posts, their fanout and the mentions: what a revised role sees follows the change
+        world = World(owners, viewers, posts, comments)
+        # after the posts, their fanout and the mentions: what a revised role sees follows the change. A mention is
+        # decided when the notification service handles the post, so the revised roles wait for theirs first.
+        for role in REVISED:
+            _wait_for_mentions(client, world, role)
         for role in REVISED:
             for owner in owners.values():
                 _revise(client, role, viewers[role], owner)
-    return World(owners, viewers, posts, comments)
+    return world
+
+
+def _mentioned(client: httpx.Client, viewer: User) -> set[int]:
+    """The posts whose mention of `viewer` its notifications list."""
+    page = _ok(client.get("/v1/notifications", params={"limit": 100}, headers=viewer.auth))
+    return {int(n["postId"]) for n in page.get("notifications", []) if n["kind"] == "MENTION"}  # type: ignore[attr-defined]
+
+
+def _wait_for_mentions(client: httpx.Client, world: World, role: str) -> set[int]:
+    """The role's mentions, once every post its first step may see has mentioned it (30 s at most)."""
+    viewer, wanted = world.viewers[role], _may_see(world, _first_step(role))
+    return wait_for_sync(
+        lambda: _mentioned(client, viewer), wanted.issubset, within=30, interval=0.3, what=f"the {role}'s mentions"
+    )
 
 
 def _caller(client: httpx.Client, world: World, cell: Cell) -> User | None:
@@ -217,15 +235,7 @@ def test_mentions_notify_exactly_those_who_may_see_the_post(world: World, client
     (an ex close friend keeps the mention of a close-friends post it can no longer open; an approved requester gets
     none for the private posts made while it was pending)."""
     for role in sorted(VIEWERS, key=lambda role: -len(_may_see(world, _first_step(role)))):
-        viewer, wanted = world.viewers[role], _may_see(world, _first_step(role))
-
-        def mentioned(viewer: User = viewer) -> set[int]:
-            page = _ok(client.get("/v1/notifications", params={"limit": 100}, headers=viewer.auth))
-            ids = {int(n["postId"]) for n in page.get("notifications", []) if n["kind"] == "MENTION"}  # type: ignore[attr-defined]
-            return ids
-
-        seen = wait_for_sync(mentioned, wanted.issubset, within=30, interval=0.3, what=f"the {role}'s mentions")
-        assert seen == wanted, role
+        assert _wait_for_mentions(client, world, role) == _may_see(world, _first_step(role)), role
 
 
 # --- identity: JWT attacks and a smuggled x-feedmesh-user-id -------------------------------------------------------

@@ -73,8 +73,14 @@ def validate_handle(raw: str) -> str:
     """The stored form of a wanted handle, or INVALID_ARGUMENT saying the rule."""
     handle = canonical_handle(raw)
     if handle is None:
-        raise InvalidArgument(f"{HANDLE_RULE}, got {raw!r}", reason="BAD_HANDLE")
+        raise InvalidArgument(f"{HANDLE_RULE}, got {quoted(raw)}", reason="BAD_HANDLE")
     return handle
+
+
+def quoted(raw: str, most: int = 40) -> str:
+    """`raw` as an error message shows it: quoted, and cut after `most` characters (a message travels in gRPC
+    metadata, which a peer refuses past 16 KiB)."""
+    return repr(raw) if len(raw) <= most else f"{raw[:most]!r}... ({len(raw)} characters)"
 
 
 def lookup_handle(raw: str) -> str | None:
@@ -87,7 +93,7 @@ def handle_prefix(raw: str) -> str:
     prefix = raw[1:] if raw.startswith("@") else raw
     if not _HANDLE_PREFIX.fullmatch(prefix):
         raise InvalidArgument(
-            f"query must be 1-{HANDLE_MAX} characters of a-z, 0-9 and _ (the start of a handle), got {raw!r}",
+            f"query must be 1-{HANDLE_MAX} characters of a-z, 0-9 and _ (the start of a handle), got {quoted(raw)}",
             reason="BAD_QUERY",
         )
     return prefix.lower()

@@ -129,3 +129,11 @@ def test_after_handle_is_empty_or_a_stored_handle() -> None:
     for bad in ["AB", "a b", "x" * 31]:
         with pytest.raises(InvalidArgument):
             users.check_after_handle(bad)
+
+
+def test_a_refused_query_or_handle_is_shown_cut_short_in_the_message() -> None:
+    # a peer refuses gRPC metadata past 16 KiB: the message must stay small whatever was sent
+    for check in (users.handle_prefix, users.validate_handle):
+        with pytest.raises(InvalidArgument) as refused:
+            check("x" * 20_000 + "!")
+        assert len(str(refused.value)) < 300 and "20001 characters" in str(refused.value)
