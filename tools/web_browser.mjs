@@ -96,6 +96,18 @@ async function badgeCount(page) {
   return (await badge.isHidden()) ? 0 : Number(await badge.textContent());
 }
 
+/** Waits (in the page, up to `timeout` ms) until the unread badge shows more than `count`; throws `failure` if not. */
+async function badgeAbove(page, count, timeout, failure) {
+  const shown = (n) => {
+    const badge = document.querySelector(".badge");
+    const visible = badge && (badge.offsetWidth || badge.offsetHeight || badge.getClientRects().length);
+    return (visible ? Number(badge.textContent) : 0) > n;
+  };
+  await page.waitForFunction(shown, count, { timeout }).catch(async () => {
+    throw new Error(`${failure} (badge at ${await badgeCount(page)})`);
+  });
+}
+
 /** The post of this text in the feed: read again (the "new posts" pill) until it arrives. */
 async function findPost(page, text) {
   const card = page.locator("article.post", { hasText: text });
@@ -174,11 +186,7 @@ try {
     await card.locator("button.share").click();
     await card.locator("button.share", { hasText: "Share · 1" }).waitFor();
     await shot(bob, "post");
-    const deadline = Date.now() + timeout;
-    while ((await badgeCount(alice)) < badgeBefore + 2) {
-      if (Date.now() > deadline) throw new Error(`alice's badge stayed at ${await badgeCount(alice)}`);
-      await alice.waitForTimeout(200);
-    }
+    await badgeAbove(alice, badgeBefore + 1, timeout, "alice's badge did not move");
     report.alice_badge_live = { before: badgeBefore, after: await badgeCount(alice) };
     report.alice_live_after = await alice.getAttribute("body", "data-live");
     report.alice_live_messages = Number(await alice.getAttribute("body", "data-live-messages")) - messagesBefore;
@@ -301,11 +309,7 @@ try {
     await alice.goto(new URL(`/?poll=2#/u/${report.bob_id}`, args.url).href);
     await alice.getByRole("button", { name: "Follow back" }).click(); // bob follows alice; he hears of this
     await alice.getByRole("button", { name: "Unfollow" }).waitFor();
-    const deadline = Date.now() + timeout;
-    while ((await badgeCount(bob)) <= before) {
-      if (Date.now() > deadline) throw new Error("bob's badge never moved while polling");
-      await bob.waitForTimeout(200);
-    }
+    await badgeAbove(bob, before, timeout, "bob's badge never moved while polling");
     report.bob_polled = await bob.getAttribute("body", "data-live");
     await bob.unroute("**/feedmesh.notification.v1.NotificationService/StreamNotifications", refuse);
     await bob.waitForSelector("body[data-live=stream]", { state: "attached" });

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from services.common.polling import wait_until
 from services.engagement.adapters.coalesced_calls import CoalescedCalls
 
 
@@ -30,13 +31,12 @@ async def test_questions_asked_during_a_call_share_the_next_one() -> None:
     peer = Peer()
     calls = CoalescedCalls(peer.call, max_batch=100)
     first = asyncio.create_task(calls.ask("a", 1))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await wait_until(lambda: bool(peer.calls), what="the first call", within=2, interval=0.001)
     assert peer.calls == [("a", [1])]  # sent at once, alone
     later = [asyncio.create_task(calls.ask("a", i)) for i in (2, 3, 2)]
     other = asyncio.create_task(calls.ask("b", 7))  # another group has its own calls
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    # the tasks run in the order they were made: once b's call is out, a's questions are all waiting
+    await wait_until(lambda: ("b", [7]) in peer.calls, what="b's call", within=2, interval=0.001)
     peer.release.set()
     assert await first == 10
     assert [await t for t in later] == [20, 30, 20]
@@ -56,7 +56,7 @@ async def test_a_failed_call_fails_its_questions_only() -> None:
     peer = Peer()
     calls = CoalescedCalls(peer.call, max_batch=100)
     bad = [asyncio.create_task(calls.ask("a", i)) for i in (1, -1)]
-    await asyncio.sleep(0)
+    await wait_until(lambda: bool(peer.calls), what="the call", within=2, interval=0.001)
     peer.release.set()
     for task in bad:
         with pytest.raises(ValueError):
@@ -69,7 +69,7 @@ async def test_a_caller_that_gives_up_leaves_the_others_answered() -> None:
     calls = CoalescedCalls(peer.call, max_batch=100)
     quitter = asyncio.create_task(calls.ask("a", 1))
     stayer = asyncio.create_task(calls.ask("a", 2))
-    await asyncio.sleep(0)
+    await wait_until(lambda: bool(peer.calls), what="the call", within=2, interval=0.001)
     quitter.cancel()
     peer.release.set()
     assert await stayer == 20
