@@ -58,7 +58,7 @@ METHOD = [
     "alternate in <read_rounds> rounds so both see the same machine. A ranked first page collects a window of "
     "FEEDMESH_RANK_CANDIDATES (200) candidates, reads their counts, scores them with the timeline's ScorePosts "
     "budget (FEEDMESH_RANK_DEADLINE_MS, 30) and keeps the rest of the order in a ranking session in Redis, unless "
-    "the viewer's same window was ranked within FEEDMESH_RANK_REUSE_SECONDS (30; reused, counted); a page "
+    "the viewer's same window was ranked within FEEDMESH_RANK_REUSE_SECONDS (120; reused, counted); a page "
     "whose scoring fails or misses the budget is served chronologically (degraded, counted). Ratios: ranked/chrono "
     "reads per second, and chrono p99 / ranked p99 (both >= 0.70 to pass).",
     "Impressions: the timeline logs every page's items (FEEDMESH_IMPRESSION_SAMPLE=1.0) in both modes.",

@@ -84,8 +84,9 @@ class TimelineSettings(CassandraSettings, ServerSettings):
     rank_experiment: str = ""
     rank_session_seconds: float = 900.0
     # A viewer's ranked first page whose window is still the same posts reuses the order it was given for this
-    # long (app.ranked_windows; 0: every ranked first page is scored), kept for this many viewers.
-    rank_reuse_seconds: float = 30.0
+    # long (app.ranked_windows; 0: every ranked first page is scored), kept for this many viewers. Two minutes: a
+    # refresh with nothing new keeps its order instead of reshuffling on counts that moved a little.
+    rank_reuse_seconds: float = 120.0
     rank_reuse_viewers: int = 20_000
     # How old the counts a ranked window is scored with may be (the post-stats cache's, asked again past it).
     rank_counts_max_age_seconds: float = 30.0

@@ -4,7 +4,8 @@ window, no counts for it, no ScorePosts, no new ranking session (the kept one st
 The window is "the same" when the candidates read (before filtering), the deleted posts among them and the
 viewer's relationship version are: a new, deleted or unfollowed post, or any change of whom the viewer follows or
 blocks, scores the window again. Only live counts and features would differ, and neither changes a ranking much
-within seconds; a refresh with nothing new keeps its order. Kept per process: a replica that has not seen the
+within a couple of minutes; a refresh with nothing new keeps its order rather than reshuffling (the counts shown
+are live either way: the page is hydrated on every read). Kept per process: a replica that has not seen the
 viewer scores."""
 
 from __future__ import annotations
