@@ -9,7 +9,8 @@ stopped, in PostgreSQL and through the gateway:
   `likedByMe` on the posts the user's acknowledged likes name;
 - every acknowledged post's like and comment counts through the API equal the recount of its rows (the engagement
   service's own recount.sql);
-- no user's notifications repeat one (kind, actor, post, comment).
+- every follow, like and comment on someone else's live post told to its recipient, and no user's notifications
+  repeat one (kind, actor, post, comment).
 
 What converges (feeds, counters, notifications) is read again every few seconds until it holds or `within` passes;
 the last reading is the verdict.
@@ -31,7 +32,15 @@ from bench import ROOT
 from bench.chaos_ledger import Ledger
 from bench.chaos_load import Account
 from bench.chaos_mix import login
-from bench.chaos_rules import counter_mismatches, expected_feed, feed_diff, notification_duplicates, once_each
+from bench.chaos_rules import (
+    counter_mismatches,
+    expected_feed,
+    expected_notifications,
+    feed_diff,
+    notification_duplicates,
+    notification_keys,
+    once_each,
+)
 
 RECOUNT_SQL = (ROOT / "services" / "engagement" / "adapters" / "sql" / "recount.sql").read_text()
 POST_TOKEN = re.compile(r"chaos post (cp[0-9a-f]{16})")
@@ -261,13 +270,24 @@ async def check_api(ledger: Ledger, rows: Rows, reader: ApiReader, viewers: list
     findings.feeds = {}
     await _gather(feed(v) for v in viewers)
 
-    recipients = {ledger.posts[p].author_id for _, p in ledger.likes if p in ledger.posts}
-    recipients |= {followee for _, followee in ledger.follows}
+    owed = expected_notifications(
+        ledger.follows,
+        ledger.likes,
+        ((c.comment_id, c.post_id, c.author_id, c.acked_at) for c in ledger.comments.values()),
+        live,
+    )
+    recipients = set(owed)
 
     async def notifications(user: int) -> None:
         items = await reader.pages(user, "/v1/notifications", "notifications")
-        if items is not None and (doubled := notification_duplicates(items)):
+        if items is None:
+            return
+        if doubled := notification_duplicates(items):
             findings.notifications[user] = [str(k) for k in doubled[:10]]
+        shown = set(notification_keys(items))
+        for key, at in owed[user].items():
+            if key not in shown:
+                findings.add_lost("notifications", f"user {user} not told {key}", at)
 
     findings.notifications = {}
     await _gather(notifications(u) for u in sorted(recipients))
@@ -278,6 +298,7 @@ async def check_api(ledger: Ledger, rows: Rows, reader: ApiReader, viewers: list
             "api_comment_lists": len(comments_of),
             "feeds": len(viewers),
             "notification_lists": len(recipients),
+            "notifications_owed": sum(len(keys) for keys in owed.values()),
         }
     )
 

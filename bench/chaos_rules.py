@@ -82,7 +82,41 @@ NotificationKey = tuple[str, int, int, int]
 def notification_duplicates(notes: Iterable[Mapping[str, Any]]) -> list[NotificationKey]:
     """The keys shown more than once, in the JSON shape of GET /v1/notifications (ids as strings, zero fields
     omitted)."""
-    keys = [
+    keys = notification_keys(notes)
+    ids = Counter(str(n.get("id")) for n in notes)
+    doubled = [key for key, count in Counter(keys).items() if count > 1]
+    doubled += [("same id " + nid, 0, 0, 0) for nid, count in ids.items() if count > 1]
+    return doubled
+
+
+def expected_notifications(
+    follows: Mapping[tuple[int, int], float],
+    likes: Mapping[tuple[int, int], float],
+    comments: Iterable[tuple[int, int, int, float]],
+    post_authors: Mapping[int, int],
+) -> dict[int, dict[NotificationKey, float]]:
+    """What each recipient must have been told, with the acknowledgement time of the action: a FOLLOW per follow
+    (every account of the run is public), a LIKE per like and a COMMENT per comment (comment id, post id, its
+    author, acked_at) on a live post (`post_authors`: live post -> author) of someone else. Nobody is told of their
+    own action, and a deleted post takes its notifications away."""
+    told: dict[int, dict[NotificationKey, float]] = {}
+    for (follower, followee), at in follows.items():
+        if follower != followee:
+            told.setdefault(followee, {})[("FOLLOW", follower, 0, 0)] = at
+    for (user, post), at in likes.items():
+        author = post_authors.get(post)
+        if author is not None and author != user:
+            told.setdefault(author, {})[("LIKE", user, post, 0)] = at
+    for comment_id, post, commenter, at in comments:
+        author = post_authors.get(post)
+        if author is not None and author != commenter:
+            told.setdefault(author, {})[("COMMENT", commenter, post, comment_id)] = at
+    return told
+
+
+def notification_keys(notes: Iterable[Mapping[str, Any]]) -> list[NotificationKey]:
+    """The keys of notifications in the JSON shape of GET /v1/notifications (ids as strings, zero fields omitted)."""
+    return [
         (
             str(n.get("kind", "")),
             int((n.get("actor") or {}).get("id", 0)),
@@ -91,10 +125,6 @@ def notification_duplicates(notes: Iterable[Mapping[str, Any]]) -> list[Notifica
         )
         for n in notes
     ]
-    ids = Counter(str(n.get("id")) for n in notes)
-    doubled = [key for key, count in Counter(keys).items() if count > 1]
-    doubled += [("same id " + nid, 0, 0, 0) for nid, count in ids.items() if count > 1]
-    return doubled
 
 
 def counter_mismatches(

@@ -1,5 +1,5 @@
 """The checker's rules of `make chaos`: the model of a home feed, what counts as lost or doubled, repeated
-notifications, counters against their recount, and the per-fault figures of the report."""
+notifications and the ones owed, counters against their recount, and the per-fault figures of the report."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from bench.chaos_rules import (
     FaultWindow,
     counter_mismatches,
     expected_feed,
+    expected_notifications,
     fault_figures,
     feed_diff,
     is_error,
     is_violation,
     notification_duplicates,
+    notification_keys,
     once_each,
     window_of,
 )
@@ -59,6 +61,23 @@ def test_a_notification_told_twice_is_a_duplicate_but_two_likes_of_two_posts_are
     assert notification_duplicates([like, other, again]) == [("LIKE", 7, 100, 0)]
     follow = {"id": "4", "kind": "FOLLOW", "actor": {"id": "7"}}
     assert notification_duplicates([follow, follow]) == [("FOLLOW", 7, 0, 0), ("same id 4", 0, 0, 0)]
+
+
+def test_each_follow_like_and_comment_on_someone_elses_live_post_is_owed_to_its_recipient() -> None:
+    posts = {10: 1, 11: 2}  # live post -> author; post 12 was deleted
+    owed = expected_notifications(
+        follows={(2, 1): 1.0, (3, 3): 1.5},
+        likes={(2, 10): 2.0, (1, 10): 2.5, (3, 12): 3.0},
+        comments=[(500, 11, 1, 4.0), (501, 11, 2, 4.5)],
+        post_authors=posts,
+    )
+    assert owed == {
+        1: {("FOLLOW", 2, 0, 0): 1.0, ("LIKE", 2, 10, 0): 2.0},
+        2: {("COMMENT", 1, 11, 500): 4.0},
+    }
+    shown = [{"kind": "LIKE", "actor": {"id": "2"}, "postId": "10"}, {"kind": "FOLLOW", "actor": {"id": "2"}}]
+    assert set(notification_keys(shown)) == set(owed[1])
+    assert ("COMMENT", 1, 11, 500) not in notification_keys(shown)
 
 
 def test_counters_must_equal_the_recount_and_a_post_without_rows_counts_zero() -> None:
