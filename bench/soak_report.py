@@ -17,6 +17,9 @@ from typing import Any
 # days, while a large process (a JVM) is allowed the same share of its size.
 GROWING_MB_PER_HOUR = 10.0
 GROWING_SHARE_PER_HOUR = 0.02
+# A leak raises the lowest RSS of every stretch; work in flight does not (an argon2 hash holds 64 MiB while it runs,
+# and a sample that lands on one reads it), so the verdict is on the slope of each stretch's minimum.
+FLOOR_MINUTES = 5.0
 
 
 @dataclass
@@ -62,10 +65,26 @@ def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
+def floor_points(points: Sequence[tuple[float, float]], minutes: float = FLOOR_MINUTES) -> list[tuple[float, float]]:
+    """(hours, MB) points reduced to each `minutes` stretch's lowest RSS, at the stretch's middle; a stretch of
+    fewer than three samples (the run's tail) joins the one before it."""
+    stretches: dict[int, list[tuple[float, float]]] = {}
+    for hours, mb in points:
+        stretches.setdefault(int(hours * 60 // minutes), []).append((hours, mb))
+    parts: list[list[tuple[float, float]]] = []
+    for _, part in sorted(stretches.items()):
+        if parts and len(part) < 3:
+            parts[-1].extend(part)
+        else:
+            parts.append(part)
+    return [((part[0][0] + part[-1][0]) / 2, min(mb for _, mb in part)) for part in parts]
+
+
 def rss_verdicts(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
     """Per process: the RSS at the start and end, min and max, the least-squares slope (MB per hour) over the whole
-    run and over its second half, and the verdict on the whole run's slope. A process restarted during the run
-    (someone else's work on a shared stack) is judged on its longest life within the run."""
+    run and over its second half, the slope of each stretch's floor (floor_points), and the verdict on that floor's
+    slope. A process restarted during the run (someone else's work on a shared stack) is judged on its longest life
+    within the run."""
     names = sorted({name for s in samples for name in s.rss_mb})
     verdicts: dict[str, dict[str, Any]] = {}
     for name in names:
@@ -77,6 +96,8 @@ def rss_verdicts(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
         hours, mb = [p[0] for p in points], [p[1] for p in points]
         half = [p for p in points if p[0] >= (hours[0] + hours[-1]) / 2]
         whole = slope(hours, mb)
+        floor = floor_points(points)
+        floor_slope = slope([p[0] for p in floor], [p[1] for p in floor])
         mean = sum(mb) / len(mb)
         limit = max(GROWING_MB_PER_HOUR, GROWING_SHARE_PER_HOUR * mean)
         verdicts[name] = {
@@ -86,8 +107,9 @@ def rss_verdicts(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
             "max_mb": round(max(mb), 1),
             "slope_mb_per_hour": round(whole, 1),
             "second_half_slope_mb_per_hour": round(slope([p[0] for p in half], [p[1] for p in half]), 1),
+            "floor_slope_mb_per_hour": round(floor_slope, 1),
             "growing_above_mb_per_hour": round(limit, 1),
-            "verdict": "growing" if whole > limit else "flat",
+            "verdict": "growing" if floor_slope > limit else "flat",
             "samples": len(points),
             "judged_minutes": [round(hours[0] * 60, 1), round(hours[-1] * 60, 1)],
             "restarts": len(lives) - 1,
@@ -206,14 +228,15 @@ def markdown(result: Mapping[str, Any]) -> str:
     """The soak's tables: per process, errors per stretch, backlogs."""
     found = result["summary"]
     lines = [
-        "| process | RSS start -> end (MB) | min / max | slope MB/h (whole run) | slope MB/h (second half) | verdict "
-        "| restarts |",
-        "|---|---|---|---|---|---|---|",
+        "| process | RSS start -> end (MB) | min / max | slope MB/h (whole run) | slope MB/h (second half) "
+        "| floor slope MB/h (judged) | verdict | restarts |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, r in sorted(found["rss"].items(), key=lambda kv: -kv[1]["slope_mb_per_hour"]):
+    for name, r in sorted(found["rss"].items(), key=lambda kv: -kv[1].get("floor_slope_mb_per_hour", 0.0)):
         lines.append(
             f"| {name} | {r['start_mb']:,.0f} -> {r['end_mb']:,.0f} | {r['min_mb']:,.0f} / {r['max_mb']:,.0f} | "
-            f"{r['slope_mb_per_hour']:+,.1f} | {r['second_half_slope_mb_per_hour']:+,.1f} | {r['verdict']} | "
+            f"{r['slope_mb_per_hour']:+,.1f} | {r['second_half_slope_mb_per_hour']:+,.1f} | "
+            f"{r.get('floor_slope_mb_per_hour', 0.0):+,.1f} | {r['verdict']} | "
             f"{r['restarts'] or ''} |"
         )
     errors = found["errors"]

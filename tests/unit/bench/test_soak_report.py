@@ -42,6 +42,18 @@ def test_a_leak_is_growing_and_noise_around_a_level_is_flat() -> None:
     assert verdicts["jvm"]["growing_above_mb_per_hour"] > 18
 
 
+def test_memory_held_only_while_work_runs_is_not_growth_but_a_rising_floor_is() -> None:
+    # A 64 MiB hash in flight when some samples land, more of them late in the run: the floor stays at 122 MB.
+    spiky = [122.0 + (128 if m in (12, 20, 22, 25, 27, 28) else 0) for m in range(30)]
+    creeping = [122.0 + (m // 5) * 4 + (64 if m % 7 == 0 else 0) for m in range(30)]  # 48 MB an hour under spikes
+    verdicts = rss_verdicts(_run({"svc-auth": spiky, "svc-leak": creeping}))
+    assert verdicts["svc-auth"]["slope_mb_per_hour"] > verdicts["svc-auth"]["growing_above_mb_per_hour"]
+    assert verdicts["svc-auth"]["floor_slope_mb_per_hour"] == pytest.approx(0.0)
+    assert verdicts["svc-auth"]["verdict"] == "flat"
+    assert verdicts["svc-leak"]["floor_slope_mb_per_hour"] == pytest.approx(48.0, abs=0.5)
+    assert verdicts["svc-leak"]["verdict"] == "growing"
+
+
 def test_a_restarted_process_is_judged_on_its_longest_life() -> None:
     samples = _run({"svc-x": [100 + m * 0.5 if m < 10 else 60.0 for m in range(30)]})
     for s in samples:
