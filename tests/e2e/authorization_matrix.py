@@ -70,6 +70,9 @@ DELETE /v1/posts/{post}/comments/{comment}, DELETE /v1/posts/{post}
 GET /v1/users/{user}, GET /v1/users/{user}/posts
   public          | 401 200 200 200 200 200 200 200 200 200 200
   private_account | 401 200 200 200 200 200 200 200 200 200 200
+GET /v1/users/{user}/relationship
+  public          | 401 400 200 200 200 200 200 200 200 200 200
+  private_account | 401 400 200 200 200 200 200 200 200 200 200
 GET /v1/users/{user}/followers, GET /v1/users/{user}/following
   public          | 401 200 200 200 403 200 200 200 200 200 200
   private_account | 401 200 200 403 403 403 200 200 403 200 403

@@ -239,6 +239,25 @@ def test_mentions_notify_exactly_those_who_may_see_the_post(world: World, client
 
 
 # --- identity: JWT attacks and a smuggled x-feedmesh-user-id -------------------------------------------------------
+def test_people_search_finds_both_owners_for_every_role_but_the_blocked(world: World, client: httpx.Client) -> None:
+    """GET /v1/users:search is a directory: private accounts are listed too; accounts blocked either way are not
+    (an unblocked user finds the owner again). Anonymous callers are refused."""
+
+    def found(caller: User | None, owner: User) -> bool:
+        headers = caller.auth if caller is not None else {}
+        reply = client.get("/v1/users:search", params={"query": owner.handle, "limit": 50}, headers=headers)
+        if caller is None:
+            assert reply.status_code == 401, reply.text
+            return False
+        return str(owner.id) in {u["id"] for u in _ok(reply).get("users", [])}  # type: ignore[attr-defined]
+
+    for account, owner in world.owners.items():
+        assert not found(None, owner)
+        listed = {role for role in VIEWERS if found(world.viewers[role], owner)}
+        assert listed == set(VIEWERS) - {"blocked"}, account
+        assert not found(owner, world.viewers["blocked"]), "the blocker does not find whom it blocked either"
+
+
 def test_a_token_of_another_key_claiming_another_user_is_refused(
     world: World, client: httpx.Client, stack: StackSettings
 ) -> None:
