@@ -34,6 +34,9 @@ class LakeSettings(S3Settings, ServerSettings):
     # Closed hours are compacted every this many seconds (0: never), this long after the hour ends.
     compact_every_seconds: float = 300.0
     compact_grace_seconds: float = 600.0
+    # Events are kept this many days, then dropped by the same timer (0: kept for ever). Training reads 14 days of
+    # impressions with 30 days of features before them; the rest is room for experiments' reports and re-runs.
+    events_retention_days: float = 90.0
 
     def validate(self) -> None:
         super().validate()
@@ -53,6 +56,8 @@ class LakeSettings(S3Settings, ServerSettings):
             "upload_concurrency",
             "flush_timeout_seconds",
         )
+        if self.events_retention_days < 0:
+            raise SettingsError(f"{env_name('events_retention_days')} must be >= 0 (0: kept for ever)")
         if self.compact_every_seconds < 0 or self.compact_grace_seconds < 0:
             raise SettingsError(f"{env_name('compact_every_seconds')} and _GRACE_SECONDS must be >= 0")
         if self.consumer_offset_reset not in {"earliest", "latest"}:

@@ -45,8 +45,9 @@ async def _build(settings: LakeSettings, closers: list[Closer]) -> GrpcServer:
     )
     closers.append(PeriodicTask("lake-flush", archiver.flush_if_due, FLUSH_TICK_SECONDS).start().stop)
     if settings.compact_every_seconds > 0:
-        compactor = Compactor(store, grace=timedelta(seconds=settings.compact_grace_seconds))
-        compaction = PeriodicTask("lake-compaction", compactor.compact, settings.compact_every_seconds)
+        retention = timedelta(days=settings.events_retention_days) if settings.events_retention_days else None
+        compactor = Compactor(store, grace=timedelta(seconds=settings.compact_grace_seconds), retention=retention)
+        compaction = PeriodicTask("lake-compaction", compactor.upkeep, settings.compact_every_seconds)
         closers.append(compaction.start().stop)
 
     dead_letters = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-lake-dead-letters")

@@ -107,3 +107,27 @@ async def test_schema_evolution_and_compaction(lake_env: LakeEnv) -> None:
         assert await compactor.compact() == 0  # nothing left to do
     finally:
         await running.stop()
+
+
+async def test_hours_past_the_retention_are_dropped_by_the_compaction_timer(lake_env: LakeEnv) -> None:
+    """On the real S3: the timer's pass deletes every file of an hour older than the retention, keeps the others,
+    and then compacts what is left."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    store = S3Lake(lake_env.fs, lake_env.lake_bucket)
+    old, recent = now - timedelta(days=120), now - timedelta(hours=3)
+    table = pa.table({"event_id": ["r-1"], "occur_time": pa.array([old], pa.timestamp("us", tz="UTC"))})
+    written = {
+        "old compacted": f"{hour_dir('post_shared', old)}/compacted.parquet",
+        "old part": f"{hour_dir('post_shared', old)}/part-late.parquet",
+        "recent part": f"{hour_dir('post_shared', recent)}/part-r.parquet",
+    }
+    for key in written.values():
+        await asyncio.to_thread(pq.write_table, table, f"{lake_env.lake_bucket}/{key}", filesystem=lake_env.fs)
+
+    compactor = Compactor(store, grace=timedelta(minutes=10), retention=timedelta(days=90))
+    await compactor.upkeep()
+    left = set(await store.list_keys(hour_dir("post_shared", old)))
+    assert left == set(), left
+    recent_files = {key.rsplit("/", 1)[-1] for key in await store.list_keys(hour_dir("post_shared", recent))}
+    assert recent_files == {"compacted.parquet"}  # compacted, not dropped
+    assert await compactor.expire() == 0
