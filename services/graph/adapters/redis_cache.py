@@ -167,21 +167,21 @@ class RedisGraphCache:
         if not users:
             return
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            for user in users:
-                # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an old
-                # version look current again to whoever cached it.
-                keys = [
-                    redis_keys.graph_generation(user),
-                    redis_keys.graph_counts(user),
-                    redis_keys.graph_followers(user),
-                ]
-                await self._invalidate(keys=keys, args=[uuid.uuid4().hex, VERSION_TTL_SECONDS], client=pipe)
-            await pipe.execute()
+            async with self.redis.pipeline(transaction=False) as pipe:  # reset on the way out, failed or not
+                for user in users:
+                    # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an
+                    # old version look current again to whoever cached it.
+                    keys = [
+                        redis_keys.graph_generation(user),
+                        redis_keys.graph_counts(user),
+                        redis_keys.graph_followers(user),
+                    ]
+                    await self._invalidate(keys=keys, args=[uuid.uuid4().hex, VERSION_TTL_SECONDS], client=pipe)
+                await pipe.execute()
         except RedisError as exc:
             self.pending.update(user_ids)
             PENDING_INVALIDATIONS.set(len(self.pending))
-            log.error("could not invalidate the graph cache; will retry", extra={"error": str(exc), "users": users})
+            log.warning("could not invalidate the graph cache; will retry", extra={"error": str(exc), "users": users})
             return
         # Users added meanwhile by a failed invalidation that this one did not include stay pending.
         self.pending.difference_update(users)
