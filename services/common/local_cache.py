@@ -69,6 +69,11 @@ class LruCache(Generic[K, V]):
         while self.weight > self.size:
             self._drop(next(iter(self._entries)))
 
+    def clear(self) -> None:
+        self._entries.clear()
+        self._weights.clear()
+        self.weight = 0
+
     def _drop(self, key: K) -> None:
         del self._entries[key]
         self.weight -= self._weights.pop(key, 1)

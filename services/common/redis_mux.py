@@ -19,7 +19,7 @@ import collections
 import hashlib
 import pathlib
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
@@ -163,7 +163,9 @@ class _Connection(asyncio.Protocol):
 
 
 class RedisMux:
-    def __init__(self, url: str, *, connect_timeout: float = 5.0):
+    def __init__(self, url: str, *, connect_timeout: float = 5.0, on_reconnect: Callable[[], None] | None = None):
+        """`on_reconnect`: called when a connection is made after an earlier one was lost (Redis may have restarted,
+        and writes made while it was unreachable may not have reached it)."""
         parsed = urlparse(url)
         if parsed.scheme != "redis":
             raise ValueError(f"unsupported Redis URL scheme: {parsed.scheme!r}")
@@ -175,6 +177,8 @@ class RedisMux:
         self.connect_timeout = connect_timeout
         self._connection: _Connection | None = None
         self._connecting = asyncio.Lock()
+        self.on_reconnect = on_reconnect
+        self.connections = 0  # made so far
 
     async def _connected(self) -> _Connection:
         connection = self._connection
@@ -201,6 +205,9 @@ class RedisMux:
         if setup:
             for reply in await connection.send(setup):
                 _checked(reply)
+        self.connections += 1
+        if self.connections > 1 and self.on_reconnect is not None:
+            self.on_reconnect()
         return connection
 
     async def execute_many(self, commands: Sequence[Command]) -> list[Any]:

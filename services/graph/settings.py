@@ -21,6 +21,8 @@ class GraphSettings(ServerSettings):
     # How long a cached profile, follower set or count lives when nothing invalidates it.
     profile_cache_ttl_seconds: int = 600
     graph_cache_ttl_seconds: int = 600
+    # How often invalidations Redis did not take (down, or loading after a restart) are tried again.
+    invalidation_retry_seconds: float = 0.5
     # Follower sets larger than this are not cached: their pages come from PostgreSQL's index.
     follower_cache_max_ids: int = 200_000
 
@@ -37,6 +39,7 @@ class GraphSettings(ServerSettings):
             "profile_cache_ttl_seconds",
             "graph_cache_ttl_seconds",
             "follower_cache_max_ids",
+            "invalidation_retry_seconds",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")

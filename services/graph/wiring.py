@@ -10,6 +10,7 @@ from feedmesh.graph.v1 import graph_service_pb2, graph_service_pb2_grpc
 from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
 from services.common.outbox import OutboxRelay
+from services.common.periodic import PeriodicTask
 from services.common.postgres import create_pool
 from services.common.redis import create_redis
 from services.common.server import GrpcServer, ServiceBinding
@@ -74,4 +75,7 @@ async def build(settings: GraphSettings) -> GrpcServer:
     server.add_closer(publisher.close)
     server.add_closer(relay.stop)
     relay.start()
+    # Invalidations Redis did not take (down or restarting) are retried until it does (adapters.redis_cache).
+    retries = PeriodicTask("graph-pending-invalidations", cache.invalidate_pending, settings.invalidation_retry_seconds)
+    server.add_closer(retries.start().stop)
     return server

@@ -84,6 +84,9 @@ class Stores:
     # Where the consumers set poison events aside; connects only when a first one is.
     dead_letters: KafkaPublisher
     closers: list[Closer] = field(default_factory=list)
+    # Called when a Redis connection of this process comes back after a loss: the in-process copies kept by a
+    # version published in Redis drop them (app.peer_caches).
+    redis_came_back: list[Callable[[], None]] = field(default_factory=list)
 
     async def close(self) -> None:
         for close in reversed(self.closers):
@@ -91,8 +94,14 @@ class Stores:
 
 
 async def open_stores(settings: TimelineSettings) -> Stores:
+    came_back: list[Callable[[], None]] = []
+
+    def redis_came_back() -> None:
+        for forget in came_back:
+            forget()
+
     client = create_redis(settings.redis_url)
-    mux = RedisMux(settings.redis_url)
+    mux = RedisMux(settings.redis_url, on_reconnect=redis_came_back)
     closers: list[Closer] = [client.aclose, mux.close]
 
     redis_settings = TimelineRedisSettings(
@@ -107,7 +116,7 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         return TimelineRedis.build(client, connection, redis_settings, scripts_at_once=scripts_at_once)
 
     def bulk_redis() -> TimelineRedis:
-        connection = RedisMux(settings.redis_url)  # connects on first use
+        connection = RedisMux(settings.redis_url, on_reconnect=redis_came_back)  # connects on first use
         closers.append(connection.close)
         return redis_on(connection, FANOUT_SCRIPTS_AT_ONCE)
 
@@ -133,6 +142,7 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         bulk_store=bulk,
         dead_letters=dead_letters,
         closers=closers,
+        redis_came_back=came_back,
     )
 
 
@@ -269,13 +279,12 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     )
     impressions.start()
     closers.append(impressions.stop)
+    followees = CachedFollowees(
+        graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
+    )
+    stores.redis_came_back.append(followees.forget_versions)
     get_feed = GetFeed(
-        planner=ReadPlanner(
-            read_start=redis.read_start,
-            followees=CachedFollowees(
-                graph, size=settings.followee_cache_size, max_age_seconds=settings.followee_cache_max_age_seconds
-            ),
-        ),
+        planner=ReadPlanner(read_start=redis.read_start, followees=followees),
         upkeep=upkeep,
         chronological=chronological,
         ranked=RankedFeed(
@@ -302,6 +311,8 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     if roles & {"posts", "graph"}:
         publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-timeline")
         closers.append(publisher.close)
+        followers = CachedFollowers(max_ids=settings.follower_cache_ids)
+        stores.redis_came_back.append(followers.forget_versions)
         post_events = PostEvents(
             timelines=redis.timelines,
             recent_posts=redis.recent_posts,
@@ -315,7 +326,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
                 inline_max=settings.fanout_inline_max,
             ),
             tombstones=redis.tombstones,
-            followers=CachedFollowers(max_ids=settings.follower_cache_ids),
+            followers=followers,
         )
         graph_events = GraphEvents(readers=redis.readers, materializer=materializer)
         if "posts" in roles:

@@ -53,8 +53,9 @@ SEES = {
     "close_friends": {"owner", "close_friend"},
 }
 
-# {post} is the content's post, {comment} a comment of the owner on it, {user} the owner's account. A line without
-# "|" names the routes of the rows under it (", " between them); a row is a content and the statuses in ROLES order.
+# {post} is the content's post, {comment} a comment of the owner on it, {user} the owner's account, {handle} its
+# handle. A line without "|" names the routes of the rows under it (", " between them); a row is a content and the
+# statuses in ROLES order.
 TABLE = """
 GET /v1/posts/{post}, GET /v1/posts/{post}/comments, POST /v1/posts/{post}/like, DELETE /v1/posts/{post}/like, \
 POST /v1/posts/{post}/comments, POST /v1/posts/{post}/shares
@@ -73,6 +74,9 @@ GET /v1/users/{user}, GET /v1/users/{user}/posts
 GET /v1/users/{user}/relationship
   public          | 401 400 200 200 200 200 200 200 200 200 200
   private_account | 401 400 200 200 200 200 200 200 200 200 200
+GET /v1/users:search?query={handle}
+  public          | 401 200 200 200 200 200 200 200 200 200 200
+  private_account | 401 200 200 200 200 200 200 200 200 200 200
 GET /v1/users/{user}/followers, GET /v1/users/{user}/following
   public          | 401 200 200 200 403 200 200 200 200 200 200
   private_account | 401 200 200 403 403 403 200 200 403 200 403

@@ -169,7 +169,7 @@ def _url(client: httpx.Client, world: World, cell: Cell) -> str:
         post_id = _post(client, owner, cell.content, "to be deleted")
     if cell.role == "owner" and cell.route == "DELETE /v1/posts/{post}/comments/{comment}":
         comment_id = _comment(client, owner, post_id)
-    return cell.path.format(post=post_id, comment=comment_id, user=owner.id)
+    return cell.path.format(post=post_id, comment=comment_id, user=owner.id, handle=owner.handle)
 
 
 CELLS = cells()

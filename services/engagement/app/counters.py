@@ -10,9 +10,11 @@ Why the counters converge to the recount of the rows:
   no change was applied since it read the post's token, so it never hides a change. What can still go wrong is a
   change that committed and was never applied (the process died between the two, or Redis failed), or a like's
   change applied after a later one of its row while Redis lost the orders (a restart in between):
-  the sweep compares every recently flushed post's cached counts with PostgreSQL's exact counts, and drops those
-  that stay different while nothing changes (dropping is always safe: a post not cached is read from PostgreSQL
-  and rebuilt). Its first run looks back as far as cached counts live, to cover a predecessor that was killed.
+  the sweep compares every recently flushed post's cached counts, and those of every post this process applied a
+  change to since its last run (a commit the database lost after acknowledging it leaves no change to flush), with
+  PostgreSQL's exact counts, and drops those that stay different while nothing changes (dropping is always safe: a
+  post not cached is read from PostgreSQL and rebuilt). Its first run looks back as far as cached counts live, to
+  cover a predecessor that was killed.
 """
 
 from __future__ import annotations
@@ -137,11 +139,15 @@ class CounterMaintenance:
             await self.cache.forget(unsynced)  # raises while the cache is still down: they stay unsynced
             self.counting.unsynced.difference_update(unsynced)
             CACHE_REPAIRS.labels("missed_change").inc(len(unsynced))
-        checked = await self.check(list(self._suspects))
+        applied = list(self.counting.applied_posts)
+        self.counting.applied_posts.difference_update(applied)
+        first = list(dict.fromkeys([*self._suspects, *applied]))
+        checked = await self.check(first)
+        seen = set(first)
         while True:  # a page at a time, oldest change first: the first sweep after a crash may find many
             async with self.db.reads() as conn:
                 recent = await self.ledger.recently_counted(conn, since, _SWEEP_LIMIT)
-            checked += await self.check([post_id for post_id, _ in recent if post_id not in self._suspects])
+            checked += await self.check([post_id for post_id, _ in recent if post_id not in seen])
             if len(recent) < _SWEEP_LIMIT or recent[-1][1] == since:  # one flush stamps its posts alike: no loop
                 break
             since = recent[-1][1]

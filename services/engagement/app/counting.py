@@ -30,6 +30,10 @@ class Counting:
     # Posts whose committed change could not be applied to the cache: their cached counts may be stale, so the
     # maintenance drops them as soon as the cache answers again.
     unsynced: set[int] = field(default_factory=set)
+    # Posts whose change was applied to the cache since the last sweep took them: the sweep checks them even when
+    # PostgreSQL shows no change of theirs (a commit acknowledged and then lost by the database), which its look at
+    # the recently counted posts cannot find.
+    applied_posts: set[int] = field(default_factory=set)
 
     async def applied(self, change: MemberChange, conn: Conn | None = None, actor: Actor | None = None) -> int:
         """Applies a committed change to the cache, then gives `actor` (who made it) a fresh engagement version; the
@@ -44,6 +48,7 @@ class Counting:
                 await self.new_version(actor)
             count = None
         if count is not None:
+            self.applied_posts.add(change.post_id)
             return count
         return (await self.exact([change.post_id], conn))[change.post_id].of(change.kind)
 

@@ -12,6 +12,12 @@ before it reads PostgreSQL, and stores what it read only if the generation is st
 in a script), so a read that raced a change can never put stale data back. So an answer read after the generation
 is current while the generation is (what ListFollowerIds' relationship_version promises). Redis being down is a
 miss, never an error: PostgreSQL answers.
+
+An invalidation Redis did not take (down, or loading its data after a restart) is not dropped: the users stay
+pending, their cached values and generation count as unknown here (answers come from PostgreSQL, with no version),
+and `invalidate_pending` tries again until Redis takes it. Otherwise a follow made while Redis was down would leave
+the old follower set and generation in place for their whole TTL, and every copy kept by that generation (the
+timeline's follower listings for fanout, its followees) would stay current without the new follower.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -34,6 +40,9 @@ from services.graph.domain.model import Counts
 log = logging.getLogger(__name__)
 
 CACHE_LOOKUPS = Counter("feedmesh_graph_cache_lookups_total", "Graph cache lookups", ["cache", "result"])
+PENDING_INVALIDATIONS = Gauge(
+    "feedmesh_graph_pending_invalidations", "Users whose cache invalidation Redis has not taken yet (retried)"
+)
 
 _FILL_CHUNK = 5_000
 _SENTINEL = b""
@@ -53,8 +62,11 @@ class RedisGraphCache:
         self._publish_followers = redis.register_script(load_script(__file__, "publish_followers.lua").source)
         self._ensure_generation = redis.register_script(ensure_script().source)
         self._invalidate = redis.register_script(load_script(__file__, "invalidate.lua").source)
+        self.pending: set[int] = set()  # users whose invalidation Redis has not taken yet
 
     async def relationship_version(self, user_id: int) -> str:
+        if user_id in self.pending:
+            return ""
         try:
             keys, args = ensure_call([user_id])
             [generation] = await self._ensure_generation(keys=keys, args=args)
@@ -65,6 +77,8 @@ class RedisGraphCache:
 
     async def counts(self, user_ids: Sequence[int], load: CountsLoader) -> dict[int, Counts]:
         users = list(dict.fromkeys(user_ids))
+        if self.pending.intersection(users):
+            return await load(users)
         try:
             pipe = self.redis.pipeline(transaction=False)
             for user in users:
@@ -104,6 +118,8 @@ class RedisGraphCache:
     async def follower_ids(
         self, author_id: int, after_id: int | None, limit: int, load_all: FollowerLoader
     ) -> tuple[list[int], int] | None:
+        if author_id in self.pending:
+            return None
         key = redis_keys.graph_followers(author_id)
         low = b"(" + (_member(after_id) if after_id is not None else _SENTINEL)
         try:
@@ -145,18 +161,33 @@ class RedisGraphCache:
             log.warning("could not fill the followers cache", extra={"error": str(exc)})
 
     async def invalidate(self, user_ids: Sequence[int]) -> None:
+        """After a committed change: a fresh generation for each user and their cached values dropped, with those of
+        earlier invalidations Redis did not take."""
+        users = sorted(set(user_ids) | self.pending)
+        if not users:
+            return
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            for user in user_ids:
-                # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an old
-                # version look current again to whoever cached it.
-                keys = [
-                    redis_keys.graph_generation(user),
-                    redis_keys.graph_counts(user),
-                    redis_keys.graph_followers(user),
-                ]
-                await self._invalidate(keys=keys, args=[uuid.uuid4().hex, VERSION_TTL_SECONDS], client=pipe)
-            await pipe.execute()
+            async with self.redis.pipeline(transaction=False) as pipe:  # reset on the way out, failed or not
+                for user in users:
+                    # A fresh token, never a counter: an expired or evicted counter would restart at 1 and make an
+                    # old version look current again to whoever cached it.
+                    keys = [
+                        redis_keys.graph_generation(user),
+                        redis_keys.graph_counts(user),
+                        redis_keys.graph_followers(user),
+                    ]
+                    await self._invalidate(keys=keys, args=[uuid.uuid4().hex, VERSION_TTL_SECONDS], client=pipe)
+                await pipe.execute()
         except RedisError as exc:
-            # The change is committed; the cached values expire within the TTL.
-            log.error("could not invalidate the graph cache", extra={"error": str(exc), "users": list(user_ids)})
+            self.pending.update(user_ids)
+            PENDING_INVALIDATIONS.set(len(self.pending))
+            log.warning("could not invalidate the graph cache; will retry", extra={"error": str(exc), "users": users})
+            return
+        # Users added meanwhile by a failed invalidation that this one did not include stay pending.
+        self.pending.difference_update(users)
+        PENDING_INVALIDATIONS.set(len(self.pending))
+
+    async def invalidate_pending(self) -> None:
+        """Tries the invalidations Redis did not take again (a no-op when there are none)."""
+        if self.pending:
+            await self.invalidate([])

@@ -11,6 +11,10 @@ makes no peer call, each with the rule that keeps it exact:
   seconds, and never from before the reader's own last follow or unfollow;
 - followers (the write path's): an author's whole follower listing, reused while the author's relationship version,
   read with the post's note in one Redis round trip, equals the one the graph listed it at.
+
+The copies kept by relationship version are dropped when this process's Redis connection comes back after a loss
+(`forget_versions`): a change the graph committed while Redis was unreachable could not replace its version, so the
+old version would still look current. The graph answers such users with no version until Redis takes the change.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ class CachedFollowees:
         if followees.version:
             self.lru.put(reader, followees, followees.version)
         return followees
+
+    def forget_versions(self) -> None:
+        self.lru.clear()
 
 
 @dataclass(frozen=True)
@@ -108,3 +115,6 @@ class CachedFollowers:
         """A listing read in full, all of its pages after the first's `version`."""
         if version:
             self.lru.put(author, (array("q", ids), count), version, weight=max(1, len(ids)))
+
+    def forget_versions(self) -> None:
+        self.lru.clear()

@@ -59,6 +59,9 @@ class FakeLedger:
     async def members(self, conn: Any, post_ids: Sequence[int]) -> dict[int, PostMembers]:
         return {p: PostMembers([], [], []) for p in post_ids}
 
+    async def recently_counted(self, conn: Any, since: dt.datetime, limit: int) -> list[tuple[int, dt.datetime]]:
+        return []  # no change in PostgreSQL
+
 
 def maintenance() -> tuple[CounterMaintenance, FakeStore, FakeCache]:
     store, cache = FakeStore(), FakeCache()
@@ -66,7 +69,7 @@ def maintenance() -> tuple[CounterMaintenance, FakeStore, FakeCache]:
     counting = Counting(db, store, cache, versions=None)  # type: ignore[arg-type]
     sweeper = CounterMaintenance(
         db=db,
-        ledger=FakeLedger(store),  # type: ignore[arg-type]
+        ledger=FakeLedger(store),
         cache=cache,  # type: ignore[arg-type]
         counting=counting,
         flush_seconds=1,
@@ -104,6 +107,19 @@ async def test_a_difference_that_goes_away_or_keeps_changing_is_left_alone() -> 
         cache.cached[2] = (Counts(shares=n), f"g{n}")
         await sweeper.check([2])
     assert cache.forgotten == []
+
+
+async def test_a_cached_change_the_database_does_not_have_is_dropped() -> None:
+    """A like applied to the cache after its commit was acknowledged, and then lost by PostgreSQL: no change of the
+    post is left to flush, so only the apply names the post to the sweep."""
+    sweeper, store, cache = maintenance()
+    store.exact[4] = Counts()
+    cache.cached[4] = (Counts(likes=1), "t1")
+    sweeper.counting.applied_posts.add(4)
+    await sweeper.sweep_once()
+    assert cache.forgotten == [] and sweeper.counting.applied_posts == set()
+    await sweeper.sweep_once()
+    assert cache.forgotten == [4]
 
 
 async def test_posts_not_cached_are_not_checked() -> None:

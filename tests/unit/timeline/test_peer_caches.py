@@ -89,6 +89,21 @@ async def test_followees_are_reused_while_the_version_is_unchanged() -> None:
     assert graph.calls == 3
 
 
+async def test_copies_kept_by_version_are_forgotten_when_redis_comes_back() -> None:
+    """A version the graph could not replace while Redis was unreachable still looks current afterwards."""
+    graph = Graph()
+    followees = CachedFollowees(graph, size=10, max_age_seconds=60)
+    followers = CachedFollowers(max_ids=10)
+    await followees.get(1, "v1")
+    followers.put(7, "v1", [1, 2], 2)
+    followees.forget_versions()
+    followers.forget_versions()
+    await followees.get(1, "v1")
+    assert graph.calls == 2  # asked again for the same version
+    assert followers.get(7, "v1") is None
+    assert followers.lru.weight == 0
+
+
 class PostsAndTombstones:
     def __init__(self) -> None:
         self.live_ids = {1, 2, 3}
