@@ -50,6 +50,12 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, argparse.Namespace]:
     p.add_argument("trees", nargs="+", help="the trees whose notification service is measured, in this order")
     p.add_argument("--swap", default="/work/wt/swap-service.sh", help="swap-service.sh TREE PROCESS")
     p.add_argument("--restore", default="/work/main", help="the tree whose code runs after the run")
+    p.add_argument(
+        "--session-margin",
+        type=float,
+        default=600.0,
+        help="reuse the likers' cached sessions valid this many seconds more (logging 2,000 in takes minutes)",
+    )
     own, rest = p.parse_known_args(argv)
     own.trees = [str(Path(t).resolve()) for t in own.trees]
     return own, parse_burst_options(rest)
@@ -113,7 +119,7 @@ async def measure(own: argparse.Namespace, args: argparse.Namespace, figures: di
     try:
         t = phase("seed: the fixture, the likers and their sessions; readers warmed for the mix")
         data = await seed(bench)
-        liker_list = await likers(bench, args.likers)
+        liker_list = await likers(bench, args.likers, margin=own.session_margin)
         figures["warm"] = await warm(bench, [*data.reed_ids, *data.followers_of("10k")])
         figures["timings"]["seed"] = round(time.monotonic() - t, 1)
         threshold = await graph_threshold(bench, data.followers_of("1k")[0])
