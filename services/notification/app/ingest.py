@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from services.notification.app import turns
 from services.notification.app.lookups import Lookup, PeerLookups
 from services.notification.app.ports import (
     IngestMetrics,
@@ -48,35 +49,46 @@ class Ingest:
     lookups: PeerLookups
     metrics: IngestMetrics
     clock: Callable[[], float] = time.time
-    # Set when the last batch's rest has written its rows (or failed): the next rest writes after it.
+    # The last batch's turns: done once its removals ran, once its rows are written (or it failed).
+    _removed: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
     _written: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
 
     async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
-        """Applies a batch of events up to its notifications being visible (listed and counted unread, from
-        Redis), and returns the rest, already running: the rows written to Cassandra, the tombstones read again and
-        the survivors published to live streams. The consumer polls the next batch meanwhile (its `pipeline_depth`)
-        and commits this one once the rest is done."""
-        if occurrences:  # from the oldest event's commit to its batch being applied: the wait in Kafka and the poll
-            self.metrics.stage("queued", max(0.0, self.clock() - min(o.occur_ms for o in occurrences) / 1000))
-        drafts: list[Draft] = []
-        asked: list[tuple[Occurrence, Lookup]] = []
-        removals: list[batches.Removal] = []
-        for occurrence in occurrences:
-            plan = rules.plan(occurrence)
-            drafts += plan.drafts
-            asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
-            removals += [*plan.subject_removals, *plan.source_removals]
-        if asked:
-            with self._timed("lookups"):
-                drafts += await self.lookups.drafts(asked)
-        if removals:
-            with self._timed("removals"):
-                await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
-        accepted, repaired = await self._make_visible(drafts)
-        visible_at = self.clock()
-        previous, self._written = self._written, asyncio.get_running_loop().create_future()
-        rest = self._rest(accepted, repaired, visible_at, previous, self._written)
-        return asyncio.create_task(rest, name="notification-batch-rest")
+        """Starts applying a batch of events and returns it running: its notifications made visible (listed and
+        counted unread, from Redis), then its rows written to Cassandra, the tombstones read again and the survivors
+        published to live streams. The consumer polls and starts the next batches meanwhile (up to its
+        `pipeline_depth` unfinished) and commits each once it and those before it are done. Batches take turns
+        only for their removals and their rows, each after the previous batch's."""
+        removing, writing = turns.take(self._removed), turns.take(self._written)
+        self._removed, self._written = removing.done, writing.done
+        return asyncio.create_task(self._apply(occurrences, removing, writing), name="notification-batch")
+
+    async def _apply(self, occurrences: Sequence[Occurrence], removing: turns.Turn, writing: turns.Turn) -> None:
+        try:
+            if occurrences:  # from the oldest event's commit to its batch being applied: the wait in Kafka, the poll
+                self.metrics.stage("queued", max(0.0, self.clock() - min(o.occur_ms for o in occurrences) / 1000))
+            drafts: list[Draft] = []
+            asked: list[tuple[Occurrence, Lookup]] = []
+            removals: list[batches.Removal] = []
+            for occurrence in occurrences:
+                plan = rules.plan(occurrence)
+                drafts += plan.drafts
+                asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
+                removals += [*plan.subject_removals, *plan.source_removals]
+            if asked:
+                with self._timed("lookups"):
+                    drafts += await self.lookups.drafts(asked)
+            if removals:
+                with self._timed("removals"):
+                    await removing.wait()
+                    groups = batches.removals_by_target(removals)
+                    await asyncio.gather(*(self._remove_in_order(group) for group in groups))
+            removing.release()
+            accepted, repaired = await self._make_visible(drafts)
+            await self._confirm(accepted, repaired, self.clock(), writing)
+        finally:
+            removing.release()
+            writing.release()
 
     async def _make_visible(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
         """Makes the drafts `judge` allows visible (pending in Redis and counted unread), and those it calls
@@ -123,27 +135,12 @@ class Ingest:
             )
         return accepted, repaired
 
-    async def _rest(
-        self,
-        accepted: Sequence[Draft],
-        repaired: Sequence[Draft],
-        visible_at: float,
-        previous: asyncio.Future[None] | None,
-        written_here: asyncio.Future[None],
-    ) -> None:
-        try:
-            await self._confirm(accepted, repaired, visible_at, previous, written_here)
-        finally:
-            if not written_here.done():
-                written_here.set_result(None)
-
     async def _confirm(
         self,
         accepted: Sequence[Draft],
         repaired: Sequence[Draft],
         visible_at: float,
-        previous: asyncio.Future[None] | None,
-        written_here: asyncio.Future[None],
+        writing: turns.Turn,
     ) -> None:
         """The rest of a batch. The sources of the drafts no undo takes away were not read before they became
         visible: those that name the same notification already are an earlier delivery's (counted as duplicates,
@@ -165,14 +162,13 @@ class Ingest:
         for draft in new:
             self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
         written = [*accepted, *repaired]
-        if previous is not None:
-            with self._timed("ordered"):
-                await asyncio.shield(previous)
+        with self._timed("ordered"):
+            await writing.wait()
         with self._timed("write"):
             await asyncio.gather(
                 self.store.write(written), self.store.link(written), self.store.write_subjects(written)
             )
-        written_here.set_result(None)
+        writing.release()
         await self.pending.forget([d.notification for d in written])
         with self._timed("confirm"):
             stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
