@@ -55,8 +55,8 @@ class Ingest:
 
     async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
         """Starts applying a batch of events and returns it running: its notifications made visible (listed and
-        counted unread, from Redis), then its rows written to Cassandra, the tombstones read again and the survivors
-        published to live streams. The consumer polls and starts the next batches meanwhile (up to its
+        counted unread, from Redis) and published to live streams, then its rows written to Cassandra and the
+        tombstones read again. The consumer polls and starts the next batches meanwhile (up to its
         `pipeline_depth` unfinished) and commits each once it and those before it are done. Batches take turns
         only for their removals and their rows, each after the previous batch's."""
         removing, writing = turns.take(self._removed), turns.take(self._written)
@@ -144,12 +144,14 @@ class Ingest:
     ) -> None:
         """The rest of a batch. The sources of the drafts no undo takes away were not read before they became
         visible: those that name the same notification already are an earlier delivery's (counted as duplicates,
-        not published). Then, once the previous batch's rows are written, the rows: the notifications' own and
+        not published). The new ones are published to live streams (a hint: a removal running beside this batch
+        may still take one away below, and the list is the record). Then, once the previous batch's rows are
+        written, the rows: the notifications' own and
         group rows (they are listed from the store from then on, and leave Redis's pending hash), every source
         pointing at its notification, and the subject rows, by which a removal finds a notification. Then a second
         look at the tombstones and sources: a removal that ran concurrently (another member, another process, the
         next batch) may have read the sources or subject rows before these were written, but then its tombstone
-        was written before this look reads it. Then the new ones are published."""
+        was written before this look reads it."""
         if not accepted and not repaired:
             return
         later = [d for d in accepted if not rules.undoable(d)]
@@ -161,6 +163,9 @@ class Ingest:
         new = [d for d in accepted if d not in again]
         for draft in new:
             self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
+        if new:
+            with self._timed("publish"):
+                await self.live.publish([d.notification for d in new])
         written = [*accepted, *repaired]
         with self._timed("ordered"):
             await writing.wait()
@@ -181,15 +186,11 @@ class Ingest:
                 late.add(draft.notification)
                 self.metrics.dropped(verdict.dropped)
         await self._delete(list(late))
-        fresh = [d.notification for d in new if d.notification not in late]
-        if fresh:
-            with self._timed("publish"):
-                await self.live.publish(fresh)
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
         """Observes the stage's time when it passes (up to visible: lookups, removals, read, visible; in the
-        rest: sources, ordered (waiting for the previous batch's rows), write, confirm, publish; and `queued`,
+        rest: sources, publish, ordered (waiting for the previous batch's rows), write, confirm; and `queued`,
         observed in apply)."""
         started = time.perf_counter()
         yield
