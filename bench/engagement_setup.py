@@ -62,14 +62,15 @@ def _save_cache(entries: Mapping[str, Any]) -> None:
     tmp.replace(SESSIONS_FILE)
 
 
-async def likers(bench: Bench, count: int) -> list[Liker]:
-    """`count` likers with valid access tokens (the fixture created and logins made only where missing)."""
+async def likers(bench: Bench, count: int, *, margin: float = SESSION_MARGIN_SECONDS) -> list[Liker]:
+    """`count` likers with access tokens valid for `margin` seconds more (the fixture created and logins made only
+    where missing)."""
     seeder = Seeder(bench)
     handles = [f"{FAN_PREFIX}{n}" for n in range(LIKER_FIRST, LIKER_FIRST + count)]
     if len(await seeder.lookup(handles)) < count:
         await seeder.synthetic()
     cache = _load_cache()
-    usable = usable_sessions(cache, time.time(), SESSION_MARGIN_SECONDS)
+    usable = usable_sessions(cache, time.time(), margin)
     missing = [h for h in handles if h not in usable]
     if missing:
         print(f"  logging {len(missing)} likers in through CreateSession ...", flush=True)

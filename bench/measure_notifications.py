@@ -52,7 +52,22 @@ LAG = "feedmesh_notification_consumer_lag"
 BATCH_BUCKETS = "feedmesh_notification_consumer_batch_seconds_bucket"
 STAGE_BUCKETS = "feedmesh_notification_ingest_stage_seconds_bucket"
 STAGE_SUM = "feedmesh_notification_ingest_stage_seconds_sum"
-STAGES = ("queued", "lookups", "removals", "read", "write", "unread", "sources", "subjects", "confirm", "publish")
+# Both layouts of the service's stages: visible after the rows (write, unread) or from Redis first (visible; the rows
+# written in the rest after the previous batch's: ordered, write).
+STAGES = (
+    "queued",
+    "lookups",
+    "removals",
+    "read",
+    "write",
+    "unread",
+    "visible",
+    "sources",
+    "subjects",
+    "ordered",
+    "confirm",
+    "publish",
+)
 OUTBOX_LAG_BUCKETS = "feedmesh_outbox_lag_seconds_bucket"
 RECENT_MS = 5000
 

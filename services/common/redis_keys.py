@@ -256,6 +256,13 @@ def notification_read_marker(user_id: int) -> str:
     return f"notif:{{{user_id}}}:read"
 
 
+def notification_pending(user_id: int) -> str:
+    """Hash of the user's notifications that are visible but not yet in the durable store (Cassandra): field the
+    notification id, value `kind:actor:post:comment`. Reads merge it with the store; the consumer deletes each field
+    once its rows are written."""
+    return f"notif:{{{user_id}}}:pending"
+
+
 # --- ranking features (written by the offline feature job, read by services/ranking) ------------------------------
 # Values are the floats of services.common.ranking_features, packed by its `pack`; every key has a TTL, so a
 # feature job that stops running lets the features age out and ranking falls back to the candidates' own signals.

@@ -40,8 +40,10 @@ class NotificationSettings(CassandraSettings, ServerSettings):
     consumer_offset_reset: str = "latest"
     consumer_members: int = 1
     consumer_batch_size: int = 500
-    # Batches a member handles while earlier ones finish their rest (re-check and live publish; app/ingest.py).
-    consumer_pipeline_depth: int = 1
+    # Batches a member has started and not finished (app/ingest.py): each runs while the member polls and starts the
+    # next, so an event waits for its own batch's Cassandra read, not for the batches before it; the batches take
+    # turns only for their removals and their rows.
+    consumer_pipeline_depth: int = 8
     dead_letter_topic: str = "feedmesh.dead-letters"
     poison_after_failures: int = 5
     # False: serve reads only (a replica that joins no consumer group).

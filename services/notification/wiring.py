@@ -19,6 +19,7 @@ from services.notification.adapters.inbound_events import NotificationEventsCons
 from services.notification.adapters.live_redis import RedisLiveFeed
 from services.notification.adapters.metrics import PrometheusIngestMetrics
 from services.notification.adapters.peers import AuthUsers, GraphPeer, PostPeer
+from services.notification.adapters.redis_pending import RedisPending
 from services.notification.adapters.redis_unread import RedisUnread
 from services.notification.api.servicer import SERVICE_NAME, NotificationServicer
 from services.notification.app.ingest import Ingest
@@ -60,9 +61,10 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
     closers.append(channels.close)
 
     unread = RedisUnread(mux, retention_seconds=settings.retention_seconds, cap=settings.unread_max)
+    pending = RedisPending(mux)
     users = AuthUsers(channels, settings.auth_target)
     servicer = NotificationServicer(
-        reads=Reads(store, unread, users),
+        reads=Reads(store, pending, unread, users),
         live=LiveStreams(live, unread, users, heartbeat_seconds=settings.stream_heartbeat_seconds),
     )
     if settings.consume:
@@ -70,6 +72,7 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
         ingest = Ingest(
             store=store,
             unread=unread,
+            pending=pending,
             live=live,
             lookups=PeerLookups(
                 users=users,

@@ -50,8 +50,8 @@ def _registered() -> _Registered:
             Histogram(
                 "feedmesh_notification_ingest_stage_seconds",
                 "Time of one stage of applying a consumed batch (queued: its oldest event's commit to the batch's "
-                "start; lookups, removals, read, write, unread, sources, subjects, confirm, publish): where the "
-                "event-to-visible delay goes",
+                "start; up to visible: lookups, removals, read, visible; after: sources, ordered, write, confirm, "
+                "publish): where the event-to-visible delay goes",
                 ["stage"],
                 buckets=_STAGE_BUCKETS,
             )

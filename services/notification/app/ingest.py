@@ -12,6 +12,11 @@ removal runs, then every draft is judged and written together (one read of the s
 rows, one Redis round trip). Removals first gives what applying the events in order gives: a removal leaves its
 tombstone whether or not the notification it takes is there yet, so a draft of the same batch that it supersedes
 is dropped by `judge`, and a later draft (a re-like, an event after an unblock) is newer than the tombstone.
+
+A judged notification is visible from Redis first (counted unread, and listed from the pending hash that reads
+merge with the store), and its rows are written to Cassandra in the batch's rest: the delay to visible holds one
+Cassandra round trip (the read that judges it), not two. The rests of successive batches write in the batches'
+order, so a source linked by two batches ends naming the later one's notification.
 """
 
 from __future__ import annotations
@@ -20,10 +25,17 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from services.notification.app import turns
 from services.notification.app.lookups import Lookup, PeerLookups
-from services.notification.app.ports import IngestMetrics, LiveFeed, NotificationStore, UnreadCounters
+from services.notification.app.ports import (
+    IngestMetrics,
+    LiveFeed,
+    NotificationStore,
+    PendingNotifications,
+    UnreadCounters,
+)
 from services.notification.domain import batches, rules
 from services.notification.domain.model import Draft, DropRule, Notification, Occurrence, SourceRemoval, SubjectRemoval
 
@@ -32,41 +44,59 @@ from services.notification.domain.model import Draft, DropRule, Notification, Oc
 class Ingest:
     store: NotificationStore
     unread: UnreadCounters
+    pending: PendingNotifications
     live: LiveFeed
     lookups: PeerLookups
     metrics: IngestMetrics
     clock: Callable[[], float] = time.time
+    # The last batch's turns: done once its removals ran, once its rows are written (or it failed).
+    _removed: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
+    _written: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
 
     async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
-        """Applies a batch of events up to its notifications being visible (listed and counted unread), and returns
-        the rest, already running: the tombstones read again and the survivors published to live streams. The
-        consumer polls the next batch meanwhile (its `pipeline_depth`) and commits this one once the rest is done."""
-        if occurrences:  # from the oldest event's commit to its batch being applied: the wait in Kafka and the poll
-            self.metrics.stage("queued", max(0.0, self.clock() - min(o.occur_ms for o in occurrences) / 1000))
-        drafts: list[Draft] = []
-        asked: list[tuple[Occurrence, Lookup]] = []
-        removals: list[batches.Removal] = []
-        for occurrence in occurrences:
-            plan = rules.plan(occurrence)
-            drafts += plan.drafts
-            asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
-            removals += [*plan.subject_removals, *plan.source_removals]
-        if asked:
-            with self._timed("lookups"):
-                drafts += await self.lookups.drafts(asked)
-        if removals:
-            with self._timed("removals"):
-                await asyncio.gather(*(self._remove_in_order(group) for group in batches.removals_by_target(removals)))
-        accepted, repaired = await self._write(drafts)
-        visible_at = self.clock()
-        return asyncio.create_task(self._confirm(accepted, repaired, visible_at), name="notification-batch-rest")
+        """Starts applying a batch of events and returns it running: its notifications made visible (listed and
+        counted unread, from Redis) and published to live streams, then its rows written to Cassandra and the
+        tombstones read again. The consumer polls and starts the next batches meanwhile (up to its
+        `pipeline_depth` unfinished) and commits each once it and those before it are done. Batches take turns
+        only for their removals and their rows, each after the previous batch's."""
+        removing, writing = turns.take(self._removed), turns.take(self._written)
+        self._removed, self._written = removing.done, writing.done
+        return asyncio.create_task(self._apply(occurrences, removing, writing), name="notification-batch")
 
-    async def _write(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
-        """Writes the drafts `judge` allows and counts them unread, and writes again those it calls duplicates (a
-        batch that failed half-way may have linked a source before its rows were written: see
-        NotificationStore.link). Returns both. Only the sources of the kinds an undo takes away are read and
-        linked here: they decide whether a draft is superseded or replaces an older one. The other kinds have one
-        event per source, whose source says only whether it was delivered before: that is read in the rest."""
+    async def _apply(self, occurrences: Sequence[Occurrence], removing: turns.Turn, writing: turns.Turn) -> None:
+        try:
+            if occurrences:  # from the oldest event's commit to its batch being applied: the wait in Kafka, the poll
+                self.metrics.stage("queued", max(0.0, self.clock() - min(o.occur_ms for o in occurrences) / 1000))
+            drafts: list[Draft] = []
+            asked: list[tuple[Occurrence, Lookup]] = []
+            removals: list[batches.Removal] = []
+            for occurrence in occurrences:
+                plan = rules.plan(occurrence)
+                drafts += plan.drafts
+                asked += [(occurrence, lookup) for lookup in (plan.mentions, plan.close_friends) if lookup is not None]
+                removals += [*plan.subject_removals, *plan.source_removals]
+            if asked:
+                with self._timed("lookups"):
+                    drafts += await self.lookups.drafts(asked)
+            if removals:
+                with self._timed("removals"):
+                    await removing.wait()
+                    groups = batches.removals_by_target(removals)
+                    await asyncio.gather(*(self._remove_in_order(group) for group in groups))
+            removing.release()
+            accepted, repaired = await self._make_visible(drafts)
+            await self._confirm(accepted, repaired, self.clock(), writing)
+        finally:
+            removing.release()
+            writing.release()
+
+    async def _make_visible(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
+        """Makes the drafts `judge` allows visible (pending in Redis and counted unread), and those it calls
+        duplicates too (a batch that failed half-way may have linked a source before its rows were written: see
+        NotificationStore.link; the rest writes them again). Returns both. Only the sources of the kinds an undo
+        takes away are read here: they decide whether a draft is superseded or replaces an older one. The other
+        kinds have one event per source, whose source says only whether it was delivered before: that is read in
+        the rest."""
         drafted = batches.newest_per_source(drafts)
         for rule in drafted.dropped:
             self.metrics.dropped(rule)
@@ -77,35 +107,51 @@ class Ingest:
         accepted: list[Draft] = []
         repaired: list[Draft] = []
         replaced: list[tuple[int, int]] = []
+        refused: list[Notification] = []
         for draft in drafted.kept:
             verdict = rules.judge(draft, stored.get(_source_key(draft)), tombstones)
             if verdict.dropped is DropRule.DUPLICATE:
                 repaired.append(draft)
             elif verdict.dropped is None:
                 accepted.append(draft)
+            else:
+                refused.append(draft.notification)
             if verdict.dropped is not None:
                 self.metrics.dropped(verdict.dropped)
             if verdict.replaces is not None:
                 replaced.append((draft.notification.recipient_id, verdict.replaces))
         if replaced:
             await self._delete_ids(replaced)
-        if accepted or repaired:
-            written = [*accepted, *repaired]
-            with self._timed("write"):
-                await asyncio.gather(
-                    self.store.write(written), self.store.link([d for d in written if rules.undoable(d)])
-                )
-            with self._timed("unread"):
-                await self.unread.add(_ids_by_recipient(d.notification for d in (*accepted, *repaired)))
+        visible = [d.notification for d in (*accepted, *repaired)]
+        if not visible and not refused:
+            return accepted, repaired
+        with self._timed("visible"):
+            # A refused draft may be visible from an earlier delivery whose process died before writing its rows
+            # (and a removal since found no rows to take): it is taken out of Redis.
+            await asyncio.gather(
+                self._forget_in_redis(refused),
+                self.pending.add(visible),
+                self.unread.add(_ids_by_recipient(visible)),
+            )
         return accepted, repaired
 
-    async def _confirm(self, accepted: Sequence[Draft], repaired: Sequence[Draft], visible_at: float) -> None:
-        """The rest of a batch. The sources of the drafts no undo takes away were not read before the write: those
-        that name the same notification already are an earlier delivery's (counted as duplicates, not published);
-        the others are linked now. Then the subject rows, by which a removal finds a notification, and a second
-        look at the tombstones: a removal that ran concurrently (another member, another process, the next batch)
-        may have read the subject rows before these were written, but then its tombstone was written before this
-        look reads it. Then the new ones are published."""
+    async def _confirm(
+        self,
+        accepted: Sequence[Draft],
+        repaired: Sequence[Draft],
+        visible_at: float,
+        writing: turns.Turn,
+    ) -> None:
+        """The rest of a batch. The sources of the drafts no undo takes away were not read before they became
+        visible: those that name the same notification already are an earlier delivery's (counted as duplicates,
+        not published). The new ones are published to live streams (a hint: a removal running beside this batch
+        may still take one away below, and the list is the record). Then, once the previous batch's rows are
+        written, the rows: the notifications' own and
+        group rows (they are listed from the store from then on, and leave Redis's pending hash), every source
+        pointing at its notification, and the subject rows, by which a removal finds a notification. Then a second
+        look at the tombstones and sources: a removal that ran concurrently (another member, another process, the
+        next batch) may have read the sources or subject rows before these were written, but then its tombstone
+        was written before this look reads it."""
         if not accepted and not repaired:
             return
         later = [d for d in accepted if not rules.undoable(d)]
@@ -117,9 +163,18 @@ class Ingest:
         new = [d for d in accepted if d not in again]
         for draft in new:
             self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
+        if new:
+            with self._timed("publish"):
+                await self.live.publish([d.notification for d in new])
         written = [*accepted, *repaired]
-        with self._timed("subjects"):
-            await asyncio.gather(self.store.link(later), self.store.write_subjects(written))
+        with self._timed("ordered"):
+            await writing.wait()
+        with self._timed("write"):
+            await asyncio.gather(
+                self.store.write(written), self.store.link(written), self.store.write_subjects(written)
+            )
+        writing.release()
+        await self.pending.forget([d.notification for d in written])
         with self._timed("confirm"):
             stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
         late: set[Notification] = set()
@@ -131,15 +186,12 @@ class Ingest:
                 late.add(draft.notification)
                 self.metrics.dropped(verdict.dropped)
         await self._delete(list(late))
-        fresh = [d.notification for d in new if d.notification not in late]
-        if fresh:
-            with self._timed("publish"):
-                await self.live.publish(fresh)
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
-        """Observes the stage's time when it passes (stages: lookups, removals, read, write, unread, sources,
-        subjects, confirm, publish; and `queued`, observed in apply)."""
+        """Observes the stage's time when it passes (up to visible: lookups, removals, read, visible; in the
+        rest: sources, publish, ordered (waiting for the previous batch's rows), write, confirm; and `queued`,
+        observed in apply)."""
         started = time.perf_counter()
         yield
         self.metrics.stage(stage, time.perf_counter() - started)
@@ -161,12 +213,17 @@ class Ingest:
                 await self._remove_source(removal)
 
     async def _remove_source(self, removal: SourceRemoval) -> None:
+        """The source's tombstone first, then what it names: a batch whose rest links the source beside this
+        removal either linked it before the tombstone (found here) or reads the tombstone after linking it (its
+        second look)."""
         key = (removal.recipient_id, removal.source)
         stored = (await self.store.sources([key])).get(key)
-        target = rules.removal_target(stored, removal.at_ms)
         removed_at = max(removal.at_ms, stored.removed_at_ms or 0) if stored else removal.at_ms
-        await self.store.remove_source(removal.recipient_id, removal.source, removed_at, unlink=target is not None)
+        await self.store.remove_source(removal.recipient_id, removal.source, removed_at, unlink=False)
+        stored = (await self.store.sources([key])).get(key)
+        target = rules.removal_target(stored, removal.at_ms)
         if target is not None:
+            await self.store.remove_source(removal.recipient_id, removal.source, removed_at, unlink=True)
             await self._delete_ids([(removal.recipient_id, target)])
             self.metrics.removed(removal.source.split(":", 1)[0], 1)
 
@@ -186,8 +243,16 @@ class Ingest:
         if not notifications:
             return
         await self.store.delete(notifications)
+        await self._forget_in_redis(notifications)
+
+    async def _forget_in_redis(self, notifications: Sequence[Notification]) -> None:
+        """No longer counted unread nor listed as pending."""
+        if not notifications:
+            return
         by_recipient = _ids_by_recipient(notifications)
-        await asyncio.gather(*(self.unread.remove(r, ids) for r, ids in by_recipient.items()))
+        await asyncio.gather(
+            self.pending.forget(notifications), *(self.unread.remove(r, ids) for r, ids in by_recipient.items())
+        )
 
 
 def _source_key(draft: Draft) -> tuple[int, str]:

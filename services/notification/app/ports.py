@@ -102,6 +102,19 @@ class UnreadCounters(Protocol):
         ...
 
 
+class PendingNotifications(Protocol):
+    """The notifications that are visible before their rows are in the store (Redis): reads list them merged
+    with the store's (domain/pending.py). Losing them loses nothing: the consumer writes the rows regardless."""
+
+    async def add(self, notifications: Sequence[Notification]) -> None: ...
+
+    async def forget(self, notifications: Sequence[Notification]) -> None:
+        """Written to the store, or taken away."""
+        ...
+
+    async def of(self, recipient_id: int) -> list[Notification]: ...
+
+
 class LiveFeed(Protocol):
     """New notifications to the connected streams of their recipients, in whichever process holds them."""
 

@@ -1,15 +1,18 @@
 """The caller's notifications: the list, the grouped view, the unread count, marking read. Reads ask no peer but
-auth (the actors): what was taken away is already gone from the store."""
+auth (the actors): what was taken away is already gone from the store. The notifications still pending in Redis
+(visible before their rows are written) are merged in (domain/pending.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from services.common.errors import InvalidArgument
 from services.common.pagination import cursor_int, decode_cursor, encode_cursor, page_limit
-from services.notification.app.ports import Actor, NotificationStore, UnreadCounters, Users
+from services.notification.app.ports import Actor, NotificationStore, PendingNotifications, UnreadCounters, Users
 from services.notification.domain.grouping import Group, GroupKey, group_key, served_before, summarize
 from services.notification.domain.model import Notification
+from services.notification.domain.pending import merge_members, merge_page
 
 # The grouped view reads notifications in slices of this many, and at most this many slices per page: a page of a
 # long run of one group may come back short, with a cursor to go on from.
@@ -36,8 +39,9 @@ def _bad_cursor() -> InvalidArgument:
 
 
 class Reads:
-    def __init__(self, store: NotificationStore, unread: UnreadCounters, users: Users):
+    def __init__(self, store: NotificationStore, pending: PendingNotifications, unread: UnreadCounters, users: Users):
         self.store = store
+        self.pending = pending
         self.unread = unread
         self.users = users
 
@@ -47,7 +51,10 @@ class Reads:
         if "top" in position:
             raise _bad_cursor()
         before = cursor_int(position, "before")
-        found = await self.store.page(recipient_id, before, size + 1)
+        stored, pending = await asyncio.gather(
+            self.store.page(recipient_id, before, size + 1), self.pending.of(recipient_id)
+        )
+        found = merge_page(stored, pending, before, size + 1)
         more, found = len(found) > size, found[:size]
         marker = await self.unread.read_marker(recipient_id)
         actors = await self.users.actors([n.actor_id for n in found])
@@ -63,8 +70,10 @@ class Reads:
         groups: list[Group] = []
         seen: set[GroupKey] = set()
         scan_from = before
+        pending = await self.pending.of(recipient_id)
         for _slice in range(_SCAN_SLICES):
-            found = await self.store.page(recipient_id, scan_from, _SCAN_SLICE)
+            stored = await self.store.page(recipient_id, scan_from, _SCAN_SLICE)
+            found = merge_page(stored, pending, scan_from, _SCAN_SLICE)
             top = found[0].id if top is None and found else top
             for n in found:
                 scan_from = n.id
@@ -72,7 +81,8 @@ class Reads:
                 if key in seen:
                     continue
                 seen.add(key)
-                members = await self.store.group_members(recipient_id, key, top or n.id)
+                stored_members = await self.store.group_members(recipient_id, key, top or n.id)
+                members = merge_members(stored_members, pending, key, top or n.id)
                 group = summarize(key, members)
                 if group is not None and not served_before(members, before):
                     groups.append(group)
