@@ -28,6 +28,10 @@ class EngagementSettings(AbuseSettings):
     visibility_cache_size: int = 100_000
     visibility_cache_max_age_seconds: float = 60.0
     pg_pool_size: int = 10
+    # Likes without an Idempotency-Key commit in groups (adapters/grouped_likes.py): at most this many per
+    # transaction, and this many transactions (each on a pooled connection) at a time.
+    like_group_max: int = 256
+    like_groups_in_flight: int = 2
     # The content-safety rules shared with posts (services.common.content_safety).
     content_denylist: tuple[str, ...] = ()
     content_max_links: int = 3
@@ -60,6 +64,8 @@ class EngagementSettings(AbuseSettings):
                 raise SettingsError(f"{env_name(name)} is required but not set")
         for name in (
             "pg_pool_size",
+            "like_group_max",
+            "like_groups_in_flight",
             "visibility_cache_size",
             "visibility_cache_max_age_seconds",
             "counter_flush_seconds",
