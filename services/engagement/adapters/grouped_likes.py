@@ -15,12 +15,20 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from prometheus_client import Histogram
+
 from services.common.outbox import OutboxRow
 from services.common.postgres import load_sql
 from services.engagement.adapters.postgres import PgDatabase, lock_key
 from services.engagement.domain.model import CounterKind, RowChange
 
 _SET_LIKES = load_sql(__file__, "set_likes.sql")
+
+GROUP_SIZE = Histogram(
+    "feedmesh_engagement_like_group_size",
+    "Likes and unlikes committed together in one transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class GroupCommitLikes:
         """Commits the group's calls (a caller gone before it started is left out: nothing of it is written)."""
         if not group:
             return
+        GROUP_SIZE.observe(len(group))
         group.sort(key=lambda item: item[0].lock)  # stable: one row's calls stay in the order they were made
         try:
             async with self.db.ordered() as session:
