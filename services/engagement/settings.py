@@ -28,6 +28,11 @@ class EngagementSettings(AbuseSettings):
     visibility_cache_size: int = 100_000
     visibility_cache_max_age_seconds: float = 60.0
     pg_pool_size: int = 10
+    # Likes without an Idempotency-Key commit in groups (adapters/grouped_likes.py): at most this many per
+    # transaction, and this many transactions (each on a pooled connection) at a time. One at a time makes the
+    # likes that arrive during a commit wait for it and go together in the next: a group is as large as the load.
+    like_group_max: int = 256
+    like_groups_in_flight: int = 1
     # The content-safety rules shared with posts (services.common.content_safety).
     content_denylist: tuple[str, ...] = ()
     content_max_links: int = 3
@@ -44,8 +49,9 @@ class EngagementSettings(AbuseSettings):
     # Posts recounted from their rows per sweep for feedmesh_engagement_counter_drift.
     counter_drift_sample: int = 20
     # How long the outbox relay lets events gather before it publishes them (services.common.outbox): every like
-    # makes one, and one Kafka request per event cost more than the like's own write.
-    outbox_linger_seconds: float = 0.02
+    # makes one, and a Kafka request costs the producer's network thread, the broker and the consumers more than the
+    # events in it do, so fewer, larger requests; events reach Kafka up to this much later.
+    outbox_linger_seconds: float = 0.05
     # How long published events stay in the outbox (0: deleted as they are published, the events being in Kafka).
     outbox_keep_sent_seconds: float = 0.0
     # Idempotency-Keys are kept this long, then pruned every `idempotency_prune_seconds` (services.common
@@ -60,6 +66,8 @@ class EngagementSettings(AbuseSettings):
                 raise SettingsError(f"{env_name(name)} is required but not set")
         for name in (
             "pg_pool_size",
+            "like_group_max",
+            "like_groups_in_flight",
             "visibility_cache_size",
             "visibility_cache_max_age_seconds",
             "counter_flush_seconds",

@@ -16,6 +16,7 @@ from services.common.server import Closer, GrpcServer, ServiceBinding
 from services.common.worker_lease import lease_worker_id
 from services.engagement.abuse_wiring import build_anti_abuse
 from services.engagement.adapters.events import PRODUCER, OutboxEngagementEvents
+from services.engagement.adapters.grouped_likes import GroupCommitLikes
 from services.engagement.adapters.idempotency_keys import PRUNE_IDEMPOTENCY_KEYS, PgIdempotencyKeys
 from services.engagement.adapters.peers import GraphAudience, PostServiceDirectory
 from services.engagement.adapters.postgres import (
@@ -96,7 +97,8 @@ async def build(settings: EngagementSettings) -> GrpcServer:
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)
     abuse = build_anti_abuse(settings, pool, redis)
-    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard)
+    likes = GroupCommitLikes(db, max_group=settings.like_group_max, in_flight=settings.like_groups_in_flight)
+    writes = Writes(db, store, keys, events, posts, counting, ids, abuse.guard, likes)
     servicer = EngagementServicer(reactions=Reactions(writes), comments=Comments(writes, policy))
     internal = EngagementInternalServicer(Stats(db, store, cache, want_cached=maintenance.want_cached, bans=abuse.bans))
     # The public service (routed by the gateway) and the internal ones (other services, operators) share the process.

@@ -104,6 +104,15 @@ class EngagementStore(Protocol):
         ...
 
 
+class GroupedLikes(Protocol):
+    """Likes and unlikes made without an Idempotency-Key, each in a transaction that concurrent calls may share."""
+
+    async def set_like(self, liked: bool, post_id: int, user_id: int, hidden: bool, event: OutboxRow) -> RowChange:
+        """EngagementStore.add_like (liked) or remove_like (not liked; `hidden` is then ignored), committed when it
+        returns; raises what its transaction raised, having changed nothing."""
+        ...
+
+
 class IdempotencyKeys(Protocol):
     async def find(self, conn: Conn, user_id: int, key: str) -> KeyRecord | None: ...
 

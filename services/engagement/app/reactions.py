@@ -1,4 +1,5 @@
-"""Likes and shares. A like or unlike takes its row's lock for its own transaction and is numbered in its row's
+"""Likes and shares. A like or unlike takes its row's lock for its transaction (one of its own with an
+Idempotency-Key, else one it shares with the likes made meanwhile: app.ports.GroupedLikes) and is numbered in its row's
 commit order, and the counter cache applies one user's likes of one post in that order, whatever order the applies
 arrive in (no lock is held until the change is applied); shares only ever add, so need none.
 
@@ -40,9 +41,8 @@ class Reactions:
                 return await w.store.add_like(conn, post_id, user_id, start.hidden, event)
             return await w.store.remove_like(conn, post_id, user_id, event)
 
-        if keyed.key is None:
-            async with w.db.ordered() as session:  # one statement: atomic without a transaction block
-                row = await write(session.conn)
+        if keyed.key is None:  # committed with the likes made meanwhile, in one transaction
+            row = await w.likes.set_like(liked, post_id, user_id, start.hidden and liked, event)
             return LikeState(liked=liked, like_count=await self._applied(post_id, user_id, start, row, liked=liked))
         async with w.db.ordered() as session:
             async with session.transaction() as conn:

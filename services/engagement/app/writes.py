@@ -17,6 +17,7 @@ from services.engagement.app.ports import (
     Database,
     EngagementEvents,
     EngagementStore,
+    GroupedLikes,
     IdempotencyKeys,
     IdSource,
 )
@@ -47,6 +48,7 @@ class Writes:
     counting: Counting
     ids: IdSource
     guard: EngagementGuard
+    likes: GroupedLikes
 
     async def start(self, user_id: int, post_id: int, action: Action, idempotency_key: str | None) -> Start:
         require_positive(post_id, "post_id")
