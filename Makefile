@@ -134,8 +134,11 @@ fmt: $(PY) $(BUF) ## apply buf format and ruff format
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-up: setup ## provision on first use, then start the whole stack and wait until it answers
-	bash stack/up.sh
+# `make up TOPOLOGY=cluster`: three Kafka and Cassandra nodes, Redis with a replica and Sentinel, two replicas of every
+# service (docs/cluster.md); down, status and ctl.sh follow the topology `make up` recorded in .run/topology.
+TOPOLOGY ?= single
+up: setup ## provision on first use, then start the whole stack and wait until it answers (TOPOLOGY=cluster: docs/cluster.md)
+	FEEDMESH_TOPOLOGY=$(TOPOLOGY) bash stack/up.sh
 
 down: ## stop exactly what `make up` started
 	bash stack/down.sh

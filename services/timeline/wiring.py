@@ -91,8 +91,8 @@ class Stores:
 
 
 async def open_stores(settings: TimelineSettings) -> Stores:
-    client = create_redis(settings.redis_url)
-    mux = RedisMux(settings.redis_url)
+    client = create_redis(settings.redis_url, sentinel=settings.sentinel())
+    mux = RedisMux(settings.redis_url, sentinel=settings.sentinel())
     closers: list[Closer] = [client.aclose, mux.close]
 
     redis_settings = TimelineRedisSettings(
@@ -107,13 +107,16 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         return TimelineRedis.build(client, connection, redis_settings, scripts_at_once=scripts_at_once)
 
     def bulk_redis() -> TimelineRedis:
-        connection = RedisMux(settings.redis_url)  # connects on first use
+        connection = RedisMux(settings.redis_url, sentinel=settings.sentinel())  # connects on first use
         closers.append(connection.close)
         return redis_on(connection, FANOUT_SCRIPTS_AT_ONCE)
 
     try:
         store, cluster = await CassandraTimelineStore.open(
-            settings.cassandra_hosts, settings.cassandra_port, settings.cassandra_keyspace
+            settings.cassandra_hosts,
+            settings.cassandra_port,
+            settings.cassandra_keyspace,
+            settings.cassandra_consistency,
         )
     except BaseException:
         await client.aclose()
