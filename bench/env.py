@@ -63,6 +63,9 @@ class Addresses:
 def addresses() -> Addresses:
     s = load_settings()
     port = int(s["FEEDMESH_REDIS_PORT"])
+    # the cluster topology runs each process N times, replica n on the metrics port + (n-1) * offset (docs/cluster.md)
+    replicas = int(s.values.get("FEEDMESH_SERVICE_REPLICAS", "") or 1)
+    offset = int(s.values.get("FEEDMESH_REPLICA_PORT_OFFSET", "") or 0)
     return Addresses(
         auth=s["FEEDMESH_AUTH_TARGET"],
         graph=s["FEEDMESH_GRAPH_TARGET"],
@@ -71,12 +74,13 @@ def addresses() -> Addresses:
         # The timeline's processes: the reads, the ingest worker (events and the hot fanout) and the durable-fanout
         # worker (stack/after-up.d/50-services.sh).
         timeline_metrics=tuple(
-            f"http://127.0.0.1:{s[var]}/metrics"
+            f"http://127.0.0.1:{int(s[var]) + n * offset}/metrics"
             for var in (
                 "FEEDMESH_TIMELINE_METRICS_PORT",
                 "FEEDMESH_TIMELINE_INGEST_METRICS_PORT",
                 "FEEDMESH_TIMELINE_STORE_METRICS_PORT",
             )
+            for n in range(replicas)
         ),
         post_metrics=f"http://127.0.0.1:{s['FEEDMESH_POST_METRICS_PORT']}/metrics",
         redis_url=s.redis_url,
