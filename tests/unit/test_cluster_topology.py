@@ -110,3 +110,15 @@ def test_sentinels_are_parsed_or_named_when_wrong() -> None:
 def test_a_channel_to_several_replicas_is_round_robin() -> None:
     assert ("grpc.lb_policy_name", "round_robin") in channel_options("ipv4:127.0.0.1:50052,127.0.0.1:50152")
     assert all(name != "grpc.lb_policy_name" for name, _ in channel_options("127.0.0.1:50052"))
+
+
+def test_the_cluster_failover_schedule_kills_one_member_of_each_engine_and_a_replica_of_each_process() -> None:
+    from bench.chaos_faults import CLUSTER_MEMBERS, SERVICES, cluster_schedule
+
+    faults = {f.process: f for f in cluster_schedule()}
+    assert {"kafka-2", "cassandra-2", "redis"} <= set(faults)
+    assert faults["redis"].kind == "failover"
+    assert {f"svc-{s}-2" for s in SERVICES} <= set(faults)
+    # the first replicas stay up: the gateway and the peers route around the killed one
+    assert not any(f"svc-{s}" in faults for s in SERVICES)
+    assert {"kafka-2", "cassandra-2"} <= set(CLUSTER_MEMBERS)
