@@ -216,7 +216,7 @@ start_component() {
 
 # stop_component COMP: stop it with its own signal (a no-op when it is not ours or not running)
 stop_component() {
-    local sig_var="STOP_SIGNAL_$1"
+    local sig_var="STOP_SIGNAL_${1//-/_}" # (a member's name, kafka-2, is no variable name)
     stop_name "$1" "${!sig_var:-TERM}" 90
 }
 
