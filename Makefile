@@ -41,7 +41,7 @@ GO_MODULES         := $(CACHE)/go/mod/cache/feedmesh-clients-go.sum
 HELM               := $(CACHE)/go/bin/helm
 HELM_VER           := v4.3.2
 
-.PHONY: help setup gen clients client-deps web web-test web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos chaos-light fuzz-api fuzz-grpc k8s-render capacity soak
+.PHONY: help setup gen clients client-deps web web-test web-shots lint fmt up down wipe status test test-unit test-integration bench train browser dashboard-shot chaos chaos-cluster chaos-light fuzz-api fuzz-grpc k8s-render capacity soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -134,8 +134,11 @@ fmt: $(PY) $(BUF) ## apply buf format and ruff format
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-up: setup ## provision on first use, then start the whole stack and wait until it answers
-	bash stack/up.sh
+# `make up TOPOLOGY=cluster`: three Kafka and Cassandra nodes, Redis with a replica and Sentinel, two replicas of every
+# service (docs/cluster.md); down, status and ctl.sh follow the topology `make up` recorded in .run/topology.
+TOPOLOGY ?= single
+up: setup ## provision on first use, then start the whole stack and wait until it answers (TOPOLOGY=cluster: docs/cluster.md)
+	FEEDMESH_TOPOLOGY=$(TOPOLOGY) bash stack/up.sh
 
 down: ## stop exactly what `make up` started
 	bash stack/down.sh
@@ -191,6 +194,9 @@ soak: $(PY) ## the mixed load at half the capacity a short ramp measures, on the
 
 chaos: up ## kill (SIGKILL) and restart every service, the gateway and each data-tier component, pause Kafka and Cassandra, under a mixed load; then check that nothing acknowledged was lost (~10 min, needs the stack to itself); docs/failure-modes.md, exit 1 on a loss
 	$(PY) -m bench.chaos_full
+
+chaos-cluster: ## on the RUNNING cluster topology (make up TOPOLOGY=cluster): kill one Kafka broker, one Cassandra node, the Redis primary (after its replica is promoted) and one replica of each service under the mixed load, then check nothing acknowledged was lost; docs/cluster.md (report in bench/results/, docs untouched)
+	FEEDMESH_TOPOLOGY=cluster $(PY) -m bench.chaos_full --schedule cluster --no-docs
 
 chaos-light: up ## stop each data-tier component and service in turn under a light load (~10 min); table in docs/failure-modes.md, exit 1 on a 500 or a hang
 	$(PY) -m bench.chaos

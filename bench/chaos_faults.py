@@ -28,6 +28,8 @@ from services.common.polling import WaitTimeout, wait_until
 STACK_ROOT = Path(os.environ.get("FEEDMESH_STACK_ROOT") or ROOT)
 SWAP_SCRIPT = os.environ.get("FEEDMESH_SWAP_SCRIPT", "")
 DATA_TIER = ("redis", "postgres", "kafka", "cassandra", "s3")
+# the cluster topology's members restarted like the first nodes (stack/components/cluster.sh)
+CLUSTER_MEMBERS = ("kafka-2", "kafka-3", "cassandra-2", "cassandra-3", "redis-replica", "ratelimit")
 SERVICES = SERVICE_PROCESSES
 PAUSED = ("kafka", "cassandra")
 
@@ -35,7 +37,7 @@ PAUSED = ("kafka", "cassandra")
 @dataclass(frozen=True)
 class Fault:
     name: str  # "kill svc-graph", "pause kafka"
-    kind: str  # "kill" or "pause"
+    kind: str  # "kill", "pause", or "failover" (a kill brought back once the sentinels promoted the replica)
     process: str  # the pid file's name
     pause_seconds: float = 0.0
 
@@ -50,6 +52,35 @@ def full_schedule(pause_seconds: float) -> list[Fault]:
     faults = [Fault(f"kill {p}", "kill", p) for p in kills]
     faults += [Fault(f"pause {p}", "pause", p, pause_seconds) for p in PAUSED]
     return faults
+
+
+def cluster_schedule() -> list[Fault]:
+    """The cluster topology (docs/cluster.md): one Kafka broker, one Cassandra node, the Redis primary (restarted only
+    once the sentinels promoted its replica, so the load runs on the new primary first), one replica of each service
+    process and one gateway replica (the load goes through the first, which routes to both service replicas)."""
+    faults = [Fault("kill kafka-2", "kill", "kafka-2"), Fault("kill cassandra-2", "kill", "cassandra-2")]
+    faults.append(Fault("kill redis primary", "failover", "redis"))
+    faults += [Fault(f"kill svc-{s}-2", "kill", f"svc-{s}-2") for s in SERVICES]
+    return faults
+
+
+async def _promoted(within: float = 30.0) -> None:
+    """Until the sentinels name another primary than the first Redis node (the one killed)."""
+    from services.common.redis_sentinel import SentinelTarget, parse_hosts
+    from stack.settings import load_settings
+
+    s = load_settings()
+    old = ("127.0.0.1", int(s["FEEDMESH_REDIS_PORT"]))
+    sentinels = tuple(e for e in s["FEEDMESH_REDIS_SENTINELS"].split(",") if e)
+    target = SentinelTarget(tuple(parse_hosts(sentinels)), s["FEEDMESH_REDIS_SENTINEL_MASTER"])
+
+    async def moved() -> bool:
+        try:
+            return await target.primary(wait_seconds=0.5) != old
+        except ConnectionError:
+            return False
+
+    await wait_until(moved, what="the sentinels promote the replica", within=within, interval=0.2)
 
 
 def _starttime(pid: int) -> str | None:
@@ -139,7 +170,7 @@ class Injector:
         self.origins: dict[str, Path] = {}  # process -> checkout, for those not run from STACK_ROOT
 
     async def restart(self, process: str) -> None:
-        if process in DATA_TIER:
+        if process in DATA_TIER or process in CLUSTER_MEMBERS:
             try:
                 await script("bash", "stack/ctl.sh", "start", process)
             except RuntimeError:  # once more: a start can trip over what the killed process left for a moment
@@ -170,6 +201,8 @@ class Injector:
             return injected, time.monotonic()
         signal_process(fault.process, signal.SIGKILL)
         await _gone(pid)
+        if fault.kind == "failover":
+            await _promoted()
         await self.restart(fault.process)
         return injected, time.monotonic()
 

@@ -31,7 +31,7 @@ import grpc
 
 from bench import ROOT
 from bench.chaos_checker import Findings, check
-from bench.chaos_faults import Fault, Injector, full_schedule
+from bench.chaos_faults import Fault, Injector, cluster_schedule, full_schedule
 from bench.chaos_full_report import markdown, replace_section
 from bench.chaos_load import make_accounts
 from bench.chaos_mix import RATES, MixedLoad
@@ -237,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-within", type=float, default=150.0)
     parser.add_argument("--warm-up", type=float, default=WARM_UP_SECONDS, help="seconds of load before the first fault")
     parser.add_argument("--no-docs", action="store_true", help=f"do not rewrite {DOCS.relative_to(ROOT)}")
+    parser.add_argument(
+        "--schedule", choices=("full", "cluster"), default="full", help="cluster: docs/cluster.md's failover faults"
+    )
     parser.add_argument("--docs-from", nargs="+", default=[], help="write the docs section from these reports only")
     args = parser.parse_args(argv)
     if args.docs_from:
@@ -244,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         DOCS.write_text(replace_section(DOCS.read_text() if DOCS.exists() else "", text))
         print(text)
         return 0
-    faults = full_schedule(args.pause_seconds)
+    faults = full_schedule(args.pause_seconds) if args.schedule == "full" else cluster_schedule()
     if args.only:
         wanted = [t.strip() for t in args.only.split(",") if t.strip()]
         known = {f.name: f for f in faults}
@@ -259,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, RuntimeError, grpc.aio.AioRpcError) as exc:
         print(f"chaos: could not run: {exc}", file=sys.stderr)
         return 2
-    command = "make chaos" if not args.only else f'python -m bench.chaos_full --only "{args.only}"'
+    command = {"full": "make chaos", "cluster": "make chaos-cluster"}[args.schedule]
+    if args.only:
+        command = f'python -m bench.chaos_full --schedule {args.schedule} --only "{args.only}"'
     result = report(run, started_at=started_at, command=command, seconds=time.monotonic() - began)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -17,9 +17,11 @@ import grpc
 import redis.asyncio as aioredis
 from cassandra.cluster import Cluster, Session
 from kafka import KafkaConsumer, TopicPartition
+from redis.asyncio.sentinel import Sentinel
 
 from services.common import redis_keys
 from services.common.kafka import API_VERSION
+from services.common.redis_sentinel import parse_hosts
 from services.timeline.domain.ids import to_member
 from services.timeline.settings import TimelineSettings
 from stack.settings import load_settings
@@ -58,11 +60,16 @@ class Addresses:
     cassandra_port: int
     cassandra_keyspace: str
     kafka_bootstrap: str
+    redis_sentinels: tuple[str, ...] = ()
+    redis_sentinel_master: str = ""
 
 
 def addresses() -> Addresses:
     s = load_settings()
     port = int(s["FEEDMESH_REDIS_PORT"])
+    # the cluster topology runs each process N times, replica n on the metrics port + (n-1) * offset (docs/cluster.md)
+    replicas = int(s.values.get("FEEDMESH_SERVICE_REPLICAS", "") or 1)
+    offset = int(s.values.get("FEEDMESH_REPLICA_PORT_OFFSET", "") or 0)
     return Addresses(
         auth=s["FEEDMESH_AUTH_TARGET"],
         graph=s["FEEDMESH_GRAPH_TARGET"],
@@ -71,12 +78,13 @@ def addresses() -> Addresses:
         # The timeline's processes: the reads, the ingest worker (events and the hot fanout) and the durable-fanout
         # worker (stack/after-up.d/50-services.sh).
         timeline_metrics=tuple(
-            f"http://127.0.0.1:{s[var]}/metrics"
+            f"http://127.0.0.1:{int(s[var]) + n * offset}/metrics"
             for var in (
                 "FEEDMESH_TIMELINE_METRICS_PORT",
                 "FEEDMESH_TIMELINE_INGEST_METRICS_PORT",
                 "FEEDMESH_TIMELINE_STORE_METRICS_PORT",
             )
+            for n in range(replicas)
         ),
         post_metrics=f"http://127.0.0.1:{s['FEEDMESH_POST_METRICS_PORT']}/metrics",
         redis_url=s.redis_url,
@@ -87,6 +95,8 @@ def addresses() -> Addresses:
         cassandra_port=s.cassandra_port,
         cassandra_keyspace=s["FEEDMESH_CASSANDRA_KEYSPACE"],
         kafka_bootstrap=s.kafka_bootstrap,
+        redis_sentinels=tuple(e for e in s.values.get("FEEDMESH_REDIS_SENTINELS", "").split(",") if e),
+        redis_sentinel_master=s.values.get("FEEDMESH_REDIS_SENTINEL_MASTER", ""),
     )
 
 
@@ -171,6 +181,10 @@ class Bench:
     async def open(cls) -> Bench:
         addr = addresses()
         client = aioredis.from_url(addr.redis_url, socket_timeout=30)
+        if addr.redis_sentinels:  # the cluster topology: the primary may have moved (docs/cluster.md)
+            client = Sentinel(list(parse_hosts(addr.redis_sentinels)), socket_timeout=1).master_for(
+                addr.redis_sentinel_master, socket_timeout=30
+            )
         cluster = Cluster(list(addr.cassandra_hosts), port=addr.cassandra_port, protocol_version=5)
         session = await asyncio.to_thread(cluster.connect)
         return cls(addr=addr, redis=client, cassandra=session, cluster=cluster)

@@ -110,8 +110,12 @@ async def closed_loop(call: Call, *, concurrency: int, seconds: float, warmup: f
 
 def channels(target: str, count: int) -> list[grpc.aio.Channel]:
     """`count` independent channels (separate HTTP/2 connections) to one target: the workers share them round
-    robin, so one connection's stream handling is not the bottleneck of the client."""
-    return [grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(count)]
+    robin, so one connection's stream handling is not the bottleneck of the client. A target listing several
+    replicas (`ipv4:a:p,b:q`, the cluster topology) is balanced round robin by each channel."""
+    options: list[tuple[str, Any]] = [("grpc.use_local_subchannel_pool", 1)]
+    if "," in target:
+        options.append(("grpc.lb_policy_name", "round_robin"))
+    return [grpc.aio.insecure_channel(target, options=options) for _ in range(count)]
 
 
 async def closed_loop_count(call: Call, *, count: int, concurrency: int) -> LoadResult:

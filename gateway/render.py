@@ -22,7 +22,7 @@ from typing import Any
 from google.protobuf import any_pb2, descriptor_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from gateway import api_docs, dashboard, web_app
+from gateway import api_docs, dashboard, global_rate_limit, web_app
 from gateway.local_replies import local_reply_mappers
 from gateway.routes import INTERNAL_PATHS, Rpc, grpc_services, load_rpcs
 from gateway.settings import GatewaySettings, load_gateway_settings
@@ -200,9 +200,34 @@ def service_clusters(rpcs: list[Rpc], settings: GatewaySettings) -> list[dict[st
                     }
                 ],
                 "ignore_health_on_host_removal": True,
+                **(replica_policies() if len(endpoints) > 1 else {}),
             }
         )
     return clusters
+
+
+def replica_policies() -> dict[str, Any]:
+    """For a service with several replicas (the cluster topology, docs/cluster.md): passive outlier detection, which
+    ejects a replica after consecutive gateway errors (a crashed one refuses connections before the next health check
+    sees it), and a retry budget, which caps the retries in flight at a fifth of the active requests so that retries
+    cannot multiply the load on the replicas left. With one replica both stay off: ejecting the only host helps no
+    one."""
+    return {
+        "outlier_detection": {
+            "consecutive_gateway_failure": 3,
+            "consecutive_5xx": 5,
+            "interval": "2s",
+            "base_ejection_time": "5s",
+            "max_ejection_percent": 50,
+            "split_external_local_origin_errors": True,
+            "consecutive_local_origin_failure": 2,
+        },
+        "circuit_breakers": {
+            "thresholds": [
+                {"priority": "DEFAULT", "retry_budget": {"budget_percent": {"value": 20.0}, "min_retry_concurrency": 5}}
+            ]
+        },
+    }
 
 
 def tracing(settings: GatewaySettings) -> dict[str, Any]:
@@ -338,7 +363,10 @@ def render(
         "local_reply_mappers": local_reply_mappers(),
         "jwt_rules": jwt_rules(rpcs),
         "rpc_routes": rpc_routes(rpcs, settings),
-        "service_clusters": service_clusters(rpcs, settings) + trace_clusters(settings),
+        "service_clusters": service_clusters(rpcs, settings)
+        + trace_clusters(settings)
+        + global_rate_limit.clusters(settings),
+        "global_rate_limit": global_rate_limit.filters(settings, f"^({read_paths})$"),
         "tracing": tracing(settings),
         "docs_routes": docs["docs_routes"],
         "web_routes": web["web_routes"],

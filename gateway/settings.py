@@ -9,6 +9,7 @@ render with a message naming the variable.
 | FEEDMESH_RATE_READ_PER_MIN / _WRITE_ / _PUBLIC_ | 600 / 120 / 30 | per user (reads, writes), per address (public) |
 | FEEDMESH_CORS_ORIGINS | http://localhost:3000,http://127.0.0.1:3000 | comma-separated; `*` for any |
 | FEEDMESH_GATEWAY_<SVC>_ENDPOINTS | FEEDMESH_<SVC>_TARGET | host:port,host:port... the replicas of a service |
+| FEEDMESH_RATELIMIT_TARGET | (empty) | host:port of the global rate limit service (docs/cluster.md); empty: none |
 | FEEDMESH_GATEWAY_JWKS_CACHE_SECONDS | 60 | keep it under FEEDMESH_AUTH_KEY_ACTIVATION_SECONDS |
 | FEEDMESH_GATEWAY_MAX_BODY_BYTES | 1048576 | larger request bodies get 413 |
 | FEEDMESH_GATEWAY_MAX_HEADERS_KB | 32 | request line (URL) plus headers; larger get 431 (at most 32) |
@@ -92,6 +93,9 @@ class GatewaySettings:
     trace_sample_percent: float = 1.0
     # service -> its replicas as (host, port); a service with none answers 503
     endpoints: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    # the global rate limit service (envoyproxy/ratelimit, the cluster topology: docs/cluster.md); None: per-process
+    # buckets only
+    rate_limit_service: tuple[str, int] | None = None
 
     @property
     def chart_library_dir(self) -> Path:
@@ -201,7 +205,15 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         traces=traces,
         trace_sample_percent=sample_percent,
         endpoints=endpoints,
+        rate_limit_service=_rate_limit_service(values.get("FEEDMESH_RATELIMIT_TARGET", "")),
     )
+
+
+def _rate_limit_service(raw: str) -> tuple[str, int] | None:
+    found = parse_endpoints("FEEDMESH_RATELIMIT_TARGET", raw)
+    if len(found) > 1:
+        raise GatewaySettingsError(f"FEEDMESH_RATELIMIT_TARGET={raw!r}: one host:port")
+    return found[0] if found else None
 
 
 def _traces_address(url: str) -> tuple[str, int] | None:

@@ -14,3 +14,5 @@ done
 for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     stop_component "${COMPONENTS[$i]}"
 done
+# the next `make up` chooses its topology again (down, status and ctl.sh read it while the stack runs)
+rm -f "$RUN/topology"

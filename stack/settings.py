@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / ".run"
 ENV_FILE = ROOT / "stack" / "defaults.env"
+# FEEDMESH_TOPOLOGY=cluster reads this file after ENV_FILE, overriding its values (docs/cluster.md)
+TOPOLOGY_FILES = {"single": (), "cluster": (ROOT / "stack" / "topologies" / "cluster.env",)}
 SECRETS_DIR = RUN / "secrets"
 LOGS_DIR = RUN / "logs"
 PG_SOCKET_DIR = RUN / "postgres" / "socket"
@@ -123,11 +125,23 @@ class StackSettings:
         return self.values.get("FEEDMESH_TRACES_URL", "")
 
 
+def _recorded_topology() -> str:
+    """The topology stack/up.sh recorded for the stack that runs from this checkout (single when none)."""
+    try:
+        return (RUN / "topology").read_text().strip() or "single"
+    except OSError:
+        return "single"
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> StackSettings:
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     defaults: dict[str, str] = {}
-    for key, raw in read_env_file(ENV_FILE):
+    topology = env.get("FEEDMESH_TOPOLOGY") or _recorded_topology()
+    if topology not in TOPOLOGY_FILES:
+        raise ValueError(f"FEEDMESH_TOPOLOGY={topology!r}: expected one of {', '.join(TOPOLOGY_FILES)}")
+    pairs = [pair for path in (ENV_FILE, *TOPOLOGY_FILES[topology]) for pair in read_env_file(path)]
+    for key, raw in pairs:
         # ${OTHER} resolves like the shell's: the environment first, then what the file said before
         default = _REF.sub(lambda m: env.get(m.group(1), values.get(m.group(1), "")), raw)
         defaults[key] = default

@@ -10,6 +10,7 @@ started=$SECONDS
 bash "$STACK_DIR/provision.sh"
 load_settings
 lock_stack
+echo "$TOPOLOGY" >"$RUN/topology"
 say "starting the data tier (state in .run/, logs in .run/logs/)"
 targets=()
 for comp in "${COMPONENTS[@]}"; do

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.policies import ExponentialReconnectionPolicy, RoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
@@ -42,10 +43,14 @@ async def read_down_buckets(
     return found
 
 
-def connect(hosts: Sequence[str], port: int, keyspace: str) -> tuple[Cluster, Session]:
-    """Blocking: call through asyncio.to_thread."""
+def connect(hosts: Sequence[str], port: int, keyspace: str, consistency: str = "LOCAL_ONE") -> tuple[Cluster, Session]:
+    """Blocking: call through asyncio.to_thread. `consistency` is a ConsistencyLevel name (CassandraSettings)."""
     logging.getLogger("cassandra").setLevel(logging.ERROR)
-    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=10)
+    profile = ExecutionProfile(
+        load_balancing_policy=RoundRobinPolicy(),
+        request_timeout=10,
+        consistency_level=ConsistencyLevel.name_to_value[consistency],
+    )
     cluster = Cluster(
         list(hosts),
         port=port,

@@ -3,6 +3,9 @@
 `ChannelPool.channel(target)` returns a shared channel whose interceptor adds the default deadline when the caller
 gave none, cuts it to what is left of the budget of the request being served (services.common.deadlines), and
 forwards the trace context. Stubs are cheap: build them on the shared channel where needed.
+
+A target that lists several replicas (`ipv4:127.0.0.1:50052,127.0.0.1:50152`, the cluster topology) is balanced
+round robin over those that answer; gRPC's default, pick_first, would send everything to the first.
 """
 
 from __future__ import annotations
@@ -50,14 +53,7 @@ class ChannelPool:
         found = self._channels.get(target)
         if found is None:
             found = grpc.aio.insecure_channel(
-                target,
-                interceptors=[_OutboundInterceptor(self.default_timeout)],
-                options=[
-                    ("grpc.keepalive_time_ms", 30_000),
-                    ("grpc.enable_retries", 1),
-                    # a peer back from a restart is reached within 2 s (grpc's own backoff grows to 2 minutes)
-                    ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MAX_MS),
-                ],
+                target, interceptors=[_OutboundInterceptor(self.default_timeout)], options=channel_options(target)
             )
             self._channels[target] = found
         return found
@@ -66,3 +62,15 @@ class ChannelPool:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
+
+
+def channel_options(target: str) -> list[tuple[str, Any]]:
+    options: list[tuple[str, Any]] = [
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.enable_retries", 1),
+        # a peer back from a restart is reached within 2 s (grpc's own backoff grows to 2 minutes)
+        ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MAX_MS),
+    ]
+    if "," in target:
+        options.append(("grpc.lb_policy_name", "round_robin"))
+    return options

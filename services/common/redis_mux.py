@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlparse
 import hiredis
 
 from services.common.client_spans import client_span
+from services.common.redis_sentinel import SentinelTarget
 
 
 class RedisMuxError(Exception):
@@ -163,9 +164,18 @@ class _Connection(asyncio.Protocol):
 
 
 class RedisMux:
-    def __init__(self, url: str, *, connect_timeout: float = 5.0, on_reconnect: Callable[[], None] | None = None):
-        """`on_reconnect`: called when a connection is made after an earlier one was lost (Redis may have restarted,
-        and writes made while it was unreachable may not have reached it)."""
+    """`sentinel`: ask the sentinels for the primary at every (re)connect (services.common.redis_sentinel); the
+    URL's host and port are then not used. `on_reconnect`: called when a connection is made after an earlier one was
+    lost (Redis may have restarted or failed over, and writes made while it was unreachable may not have reached it)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: float = 5.0,
+        sentinel: SentinelTarget | None = None,
+        on_reconnect: Callable[[], None] | None = None,
+    ):
         parsed = urlparse(url)
         if parsed.scheme != "redis":
             raise ValueError(f"unsupported Redis URL scheme: {parsed.scheme!r}")
@@ -175,6 +185,7 @@ class RedisMux:
         self.username = unquote(parsed.username) if parsed.username else None
         self.password = unquote(parsed.password) if parsed.password else None
         self.connect_timeout = connect_timeout
+        self.sentinel = sentinel
         self._connection: _Connection | None = None
         self._connecting = asyncio.Lock()
         self.on_reconnect = on_reconnect
@@ -191,6 +202,11 @@ class RedisMux:
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
+        if self.sentinel is not None:
+            try:
+                self.host, self.port = await self.sentinel.primary()
+            except ConnectionError as exc:
+                raise RedisMuxError(str(exc)) from exc
         try:
             _, connection = await asyncio.wait_for(
                 loop.create_connection(_Connection, self.host, self.port), self.connect_timeout

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 PREFIX = "FEEDMESH_"
+# cassandra-driver's ConsistencyLevel names that make sense for our reads and writes
+CASSANDRA_CONSISTENCY_LEVELS = ("ONE", "LOCAL_ONE", "TWO", "QUORUM", "LOCAL_QUORUM", "ALL")
 
 S = TypeVar("S")
 
@@ -114,10 +116,19 @@ class CassandraSettings:
     cassandra_hosts: tuple[str, ...]
     cassandra_port: int = 9042
     cassandra_keyspace: str = "feedmesh"
+    # The consistency level of every read and write (cassandra-driver's names): the driver's LOCAL_ONE on one node,
+    # QUORUM in the cluster topology (stack/topologies/cluster.env), where a write is acknowledged by 2 of 3 replicas
+    # and every QUORUM read meets it, so one node can fail without a read missing an acknowledged write.
+    cassandra_consistency: str = "LOCAL_ONE"
 
     def check_cassandra(self) -> None:
         if not self.cassandra_hosts:
             raise SettingsError(f"{env_name('cassandra_hosts')} is required")
+        if self.cassandra_consistency not in CASSANDRA_CONSISTENCY_LEVELS:
+            raise SettingsError(
+                f"{env_name('cassandra_consistency')}={self.cassandra_consistency!r}: expected one of "
+                + ", ".join(CASSANDRA_CONSISTENCY_LEVELS)
+            )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

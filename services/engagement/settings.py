@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import SettingsError, env_name
 from services.engagement.abuse_settings import AbuseSettings
 
 
 @dataclass(frozen=True, kw_only=True)
-class EngagementSettings(AbuseSettings):
+class EngagementSettings(RedisSentinelSettings, AbuseSettings):
     """The anti-abuse settings (budgets, burst guard, shadow-ban cache) come with AbuseSettings."""
 
     service_name: str = "engagement"

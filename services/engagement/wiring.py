@@ -55,7 +55,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
         raise
     closers.append(lease.release)
 
-    redis = RedisMux(settings.redis_url)
+    redis = RedisMux(settings.redis_url, sentinel=settings.sentinel())
     closers.append(redis.close)
     channels = ChannelPool(default_timeout=settings.default_deadline_seconds)
     closers.append(channels.close)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import ServerSettings, SettingsError, env_name
 
 
 @dataclass(frozen=True)
-class GraphSettings(ServerSettings):
+class GraphSettings(RedisSentinelSettings, ServerSettings):
     service_name: str = "graph"
     pg_dsn: str = ""
     redis_url: str = ""

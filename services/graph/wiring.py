@@ -31,7 +31,7 @@ SERVICE_NAME = graph_service_pb2.DESCRIPTOR.services_by_name["GraphService"].ful
 
 async def build(settings: GraphSettings) -> GrpcServer:
     pool = await create_pool(settings.pg_dsn, max_size=settings.pg_pool_size)
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, sentinel=settings.sentinel())
     channels = ChannelPool(settings.default_deadline_seconds)
     publisher = KafkaPublisher(settings.kafka_bootstrap, client_id="feedmesh-graph")
     relay = OutboxRelay(pool, publisher, PRODUCER)

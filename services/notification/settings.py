@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import CassandraSettings, ServerSettings, SettingsError, env_name
 
 
 @dataclass(frozen=True, kw_only=True)
-class NotificationSettings(CassandraSettings, ServerSettings):
+class NotificationSettings(RedisSentinelSettings, CassandraSettings, ServerSettings):
     service_name: str = "notification"
     listen_address: str = "127.0.0.1:50057"
     metrics_port: int = 9107

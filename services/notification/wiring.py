@@ -45,15 +45,16 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
         settings.cassandra_port,
         settings.cassandra_keyspace,
         ttl_seconds=settings.retention_seconds,
+        consistency=settings.cassandra_consistency,
     )
 
     async def shutdown_cluster() -> None:
         await asyncio.to_thread(cluster.shutdown)
 
     closers.append(shutdown_cluster)
-    mux = RedisMux(settings.redis_url)
+    mux = RedisMux(settings.redis_url, sentinel=settings.sentinel())
     closers.append(mux.close)
-    client = create_redis(settings.redis_url)
+    client = create_redis(settings.redis_url, sentinel=settings.sentinel())
     closers.append(client.aclose)
     live = RedisLiveFeed(client)
     closers.append(live.close)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import ServerSettings, SettingsError, env_name
 
 
 @dataclass(frozen=True, kw_only=True)
-class PostSettings(ServerSettings):
+class PostSettings(RedisSentinelSettings, ServerSettings):
     service_name: str = "post"
     listen_address: str = "127.0.0.1:50053"
     metrics_port: int = 9103

@@ -58,7 +58,7 @@ async def build(settings: PostSettings) -> GrpcServer:
         relay.start()
         closers.append(relay.stop)
 
-        redis = create_redis(settings.redis_url)
+        redis = create_redis(settings.redis_url, sentinel=settings.sentinel())
         closers.append(redis.aclose)
         tombstones = RedisTombstones(redis, pool)
         await tombstones.ensure()

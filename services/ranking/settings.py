@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name, require_positive
 
 
 @dataclass(frozen=True, kw_only=True)
-class RankingSettings(S3Settings, ServerSettings):
+class RankingSettings(RedisSentinelSettings, S3Settings, ServerSettings):
     service_name: str = "ranking"
     listen_address: str = "127.0.0.1:50055"
     metrics_port: int = 9105

@@ -28,7 +28,7 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
 async def build(settings: RankingSettings) -> GrpcServer:
     closers: list[Closer] = []
-    redis = RedisMux(settings.redis_url)  # connects on first use
+    redis = RedisMux(settings.redis_url, sentinel=settings.sentinel())  # connects on first use
     closers.append(redis.close)
     s3 = make_client(
         settings.s3_endpoint,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common import redis_keys
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import CassandraSettings, ServerSettings, SettingsError, env_name
 
 CONSUMER_ROLES = ("posts", "graph", "fanout", "fanout-store", "none")
 
 
 @dataclass(frozen=True, kw_only=True)
-class TimelineSettings(CassandraSettings, ServerSettings):
+class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings):
     service_name: str = "timeline"
     listen_address: str = "127.0.0.1:50054"
     metrics_port: int = 9104

@@ -100,8 +100,8 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         for forget in came_back:
             forget()
 
-    client = create_redis(settings.redis_url)
-    mux = RedisMux(settings.redis_url, on_reconnect=redis_came_back)
+    client = create_redis(settings.redis_url, sentinel=settings.sentinel())
+    mux = RedisMux(settings.redis_url, sentinel=settings.sentinel(), on_reconnect=redis_came_back)
     closers: list[Closer] = [client.aclose, mux.close]
 
     redis_settings = TimelineRedisSettings(
@@ -116,13 +116,18 @@ async def open_stores(settings: TimelineSettings) -> Stores:
         return TimelineRedis.build(client, connection, redis_settings, scripts_at_once=scripts_at_once)
 
     def bulk_redis() -> TimelineRedis:
-        connection = RedisMux(settings.redis_url, on_reconnect=redis_came_back)  # connects on first use
+        connection = RedisMux(  # connects on first use
+            settings.redis_url, sentinel=settings.sentinel(), on_reconnect=redis_came_back
+        )
         closers.append(connection.close)
         return redis_on(connection, FANOUT_SCRIPTS_AT_ONCE)
 
     try:
         store, cluster = await CassandraTimelineStore.open(
-            settings.cassandra_hosts, settings.cassandra_port, settings.cassandra_keyspace
+            settings.cassandra_hosts,
+            settings.cassandra_port,
+            settings.cassandra_keyspace,
+            settings.cassandra_consistency,
         )
     except BaseException:
         await client.aclose()

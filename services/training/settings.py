@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import S3Settings, ServerSettings, SettingsError, env_name, require_positive
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrainingSettings(S3Settings, ServerSettings):
+class TrainingSettings(RedisSentinelSettings, S3Settings, ServerSettings):
     service_name: str = "training"
     listen_address: str = "127.0.0.1:50060"
     metrics_port: int = 9110

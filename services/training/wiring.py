@@ -29,7 +29,7 @@ async def open_chain(
     """The chain and what closes its clients. `flush=False`: read the lake as it is, without asking the lake
     service to write what it buffers first."""
     fs = await asyncio.to_thread(filesystem, settings)
-    redis = create_redis(settings.redis_url, max_connections=4)
+    redis = create_redis(settings.redis_url, sentinel=settings.sentinel(), max_connections=4)
     chain = OfflineChain(
         settings=settings,
         flusher=LakeClient(settings.lake_target, settings.flush_timeout_seconds) if flush else None,

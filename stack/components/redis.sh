@@ -10,11 +10,20 @@
 # and the child spends seconds of a core writing the whole dataset, and every push appends a ZADD, so at the defaults
 # rewrites come every few minutes under load and hold up the posts in flight. The price: a larger file on disk and a
 # longer replay at start.
+# (the cluster topology's replica, stack/components/cluster.sh, runs with the same settings)
+REDIS_ARGS=(--bind 127.0.0.1 --appendonly yes --appendfsync everysec --save '' --daemonize no --protected-mode yes
+    --auto-aof-rewrite-percentage 400 --auto-aof-rewrite-min-size 1gb
+    --maxmemory 2gb --maxmemory-policy volatile-lru --maxmemory-samples 10)
 start_redis() {
+    local primary extra=()
+    # In the cluster topology a first node that comes back after the sentinels promoted its replica starts as a
+    # replica of the new primary, not as a second primary taking writes until the sentinels notice it.
+    if [[ $TOPOLOGY == cluster ]] && primary=$("$PY" -m stack.sentinel_primary 2>/dev/null) &&
+        [[ $primary != "127.0.0.1 $FEEDMESH_REDIS_PORT" ]]; then
+        # shellcheck disable=SC2206  # "host port"
+        extra=(--replicaof $primary)
+    fi
     mkdir -p "$RUN/redis"
-    spawn redis redis-server --bind 127.0.0.1 --port "$FEEDMESH_REDIS_PORT" --dir "$RUN/redis" \
-        --appendonly yes --appendfsync everysec --save '' --daemonize no --protected-mode yes \
-        --auto-aof-rewrite-percentage 400 --auto-aof-rewrite-min-size 1gb \
-        --maxmemory 2gb --maxmemory-policy volatile-lru --maxmemory-samples 10
+    spawn redis redis-server --port "$FEEDMESH_REDIS_PORT" --dir "$RUN/redis" "${REDIS_ARGS[@]}" "${extra[@]}"
 }
 STOP_SIGNAL_redis=TERM

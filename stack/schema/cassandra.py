@@ -1,5 +1,6 @@
 """Cassandra: run every statement of schema/cassandra/*.cql in file order; the statements are idempotent
-(IF NOT EXISTS), so this runs on every `make up`."""
+(IF NOT EXISTS), so this runs on every `make up`. Then the keyspace's replication factor is set to
+FEEDMESH_CASSANDRA_REPLICATION_FACTOR (1 on one node, 3 in the cluster topology)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def apply(s: StackSettings) -> str:
             for statement in statements(path):
                 session.execute(statement, timeout=60)
                 count += 1
+        session.execute(replication_statement(s), timeout=60)
     finally:
         cluster.shutdown()
     return f"{count} statements from {len(files)} files"
+
+
+def replication_statement(s: StackSettings) -> str:
+    keyspace = s["FEEDMESH_CASSANDRA_KEYSPACE"]
+    factor = int(s["FEEDMESH_CASSANDRA_REPLICATION_FACTOR"])
+    return f"ALTER KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': {factor}}}"

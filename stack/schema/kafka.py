@@ -51,7 +51,11 @@ def apply(s: StackSettings, topics: list[Topic] | None = None) -> str:
         created = [t for t in topics if t.name not in existing]
         grown = [t for t in topics if t.name in existing and existing[t.name] < t.partitions]
         if created:
-            admin.create_topics([NewTopic(t.name, t.partitions, 1, topic_configs=t.configs()) for t in created])
+            # replication: 1 on one node, 3 in the cluster topology (FEEDMESH_KAFKA_REPLICATION_FACTOR)
+            replication = int(s["FEEDMESH_KAFKA_REPLICATION_FACTOR"])
+            admin.create_topics(
+                [NewTopic(t.name, t.partitions, replication, topic_configs=t.configs()) for t in created]
+            )
         if grown:
             admin.create_partitions({t.name: NewPartitions(t.partitions) for t in grown})
         kept = [t for t in topics if t.name in existing]

@@ -72,9 +72,9 @@ class CassandraNotificationStore:
 
     @classmethod
     async def open(
-        cls, hosts: Sequence[str], port: int, keyspace: str, *, ttl_seconds: int
+        cls, hosts: Sequence[str], port: int, keyspace: str, *, ttl_seconds: int, consistency: str = "LOCAL_ONE"
     ) -> tuple[CassandraNotificationStore, Cluster]:
-        cluster, session = await asyncio.to_thread(connect, hosts, port, keyspace)
+        cluster, session = await asyncio.to_thread(connect, hosts, port, keyspace, consistency)
         try:
             store = await asyncio.to_thread(lambda: cls(session, ttl_seconds=ttl_seconds))
         except BaseException:

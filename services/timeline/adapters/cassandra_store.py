@@ -65,8 +65,10 @@ class CassandraTimelineStore:
         self._sel_user_idx = p("SELECT bucket FROM user_timeline_buckets WHERE author_id = ? AND bucket <= ? LIMIT ?")
 
     @classmethod
-    async def open(cls, hosts: Sequence[str], port: int, keyspace: str) -> tuple[CassandraTimelineStore, Cluster]:
-        cluster, session = await asyncio.to_thread(connect, hosts, port, keyspace)
+    async def open(
+        cls, hosts: Sequence[str], port: int, keyspace: str, consistency: str = "LOCAL_ONE"
+    ) -> tuple[CassandraTimelineStore, Cluster]:
+        cluster, session = await asyncio.to_thread(connect, hosts, port, keyspace, consistency)
         store = await asyncio.to_thread(cls, session)
         return store, cluster
 
