@@ -75,24 +75,24 @@ async def test_a_lost_connection_fails_its_waiters_and_the_next_command_reconnec
 
 async def test_a_connection_made_after_a_lost_one_is_announced(stack_settings: StackSettings) -> None:
     came_back: list[int] = []
-    watched = RedisMux(stack_settings.redis_url, on_reconnect=lambda: came_back.append(watched.connections))
+    client = RedisMux(stack_settings.redis_url, on_reconnect=lambda: came_back.append(client.connections))
     killer = RedisMux(stack_settings.redis_url)
     try:
         name = f"mux-{uuid.uuid4().hex[:8]}"
-        await watched.execute("CLIENT", "SETNAME", name)
+        await client.execute("CLIENT", "SETNAME", name)
         assert came_back == []  # the first connection is no comeback
         fields = await client_fields(killer, name)
         assert await killer.execute("CLIENT", "KILL", "ID", fields["id"]) == 1
         async with asyncio.timeout(5):
             while True:  # the loss is seen by the next command, or by the one after it
                 try:
-                    assert await watched.execute("PING") == b"PONG"
+                    assert await client.execute("PING") == b"PONG"
                     break
                 except RedisMuxError:
                     continue
         assert came_back == [2]
     finally:
-        await watched.close()
+        await client.close()
         await killer.close()
 
 
