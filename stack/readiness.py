@@ -99,6 +99,13 @@ PROBES: dict[str, Callable[[StackSettings], str]] = {
 }
 
 
+def probes_of(s: StackSettings) -> dict[str, Callable[[StackSettings], str]]:
+    """The probes of the components `s`'s topology runs: the cluster's added members only in the cluster."""
+    if s.values.get("FEEDMESH_TOPOLOGY") == "cluster":
+        return dict(PROBES)
+    return {name: probe for name, probe in PROBES.items() if name not in cluster_probes.PROBES}
+
+
 def log_tail(component: str, lines: int = 25) -> str:
     path = LOGS_DIR / f"{component}.log"
     if not path.exists():

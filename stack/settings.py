@@ -152,4 +152,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> StackSettings:
     for key, value in env.items():
         if key.startswith("FEEDMESH_"):
             values[key] = value
+    values["FEEDMESH_TOPOLOGY"] = topology
     return StackSettings(values=values, defaults=defaults)

@@ -22,20 +22,22 @@ from kafka.errors import KafkaError
 
 from services.common.polling import wait_for_sync
 from stack import clients
-from stack.readiness import PROBES
+from stack.readiness import probes_of
 from stack.settings import ROOT, StackSettings, load_settings
 
 
 def _not_answering(settings: StackSettings) -> list[str]:
+    probes = probes_of(settings)
+
     def probe(name: str) -> str | None:
         try:
-            PROBES[name](settings)
+            probes[name](settings)
             return None
         except Exception:
             return name
 
-    with ThreadPoolExecutor(len(PROBES)) as pool:
-        return [name for name in pool.map(probe, PROBES) if name]
+    with ThreadPoolExecutor(len(probes)) as pool:
+        return [name for name in pool.map(probe, probes) if name]
 
 
 @pytest.fixture(scope="session", autouse=True)

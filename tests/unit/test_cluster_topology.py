@@ -122,3 +122,22 @@ def test_the_cluster_failover_schedule_kills_one_member_of_each_engine_and_a_rep
     # the first replicas stay up: the gateway and the peers route around the killed one
     assert not any(f"svc-{s}" in faults for s in SERVICES)
     assert {"kafka-2", "cassandra-2"} <= set(CLUSTER_MEMBERS)
+
+
+def test_only_the_cluster_topology_waits_for_the_members_it_adds() -> None:
+    from stack.readiness import probes_of
+
+    single = set(probes_of(load_settings({"FEEDMESH_TOPOLOGY": "single"})))
+    cluster = set(probes_of(load_settings({"FEEDMESH_TOPOLOGY": "cluster"})))
+    assert single == {"redis", "postgres", "kafka", "cassandra", "s3", "prometheus", "zipkin"}
+    assert cluster - single == {
+        "kafka-2",
+        "kafka-3",
+        "cassandra-2",
+        "cassandra-3",
+        "redis-replica",
+        "sentinel-1",
+        "sentinel-2",
+        "sentinel-3",
+        "ratelimit",
+    }

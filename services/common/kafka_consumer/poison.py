@@ -5,7 +5,9 @@ A partition whose batch failed `poison_after` times in a row from the same offse
 events that pass are committed, and one that fails on its own is sent to the dead-letter sink with why it failed,
 and committed past, if something else passed since its batches began to fail (the handler's dependencies are up:
 an outage fails everything and must not empty the topic) or if it raised `PoisonEvent` (it can never pass, e.g. it
-cannot be decoded). Without a sink, or without such evidence, it holds its partition until it passes.
+cannot be decoded). An event that fails because a backend does not answer (services.common.outages) is never set
+aside: events that need no store pass during a store's outage, which is no evidence about the ones that do. Without
+a sink, or without such evidence, it holds its partition until it passes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
 from services.common.kafka_consumer.member import Member
+from services.common.outages import outage_reason
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,9 @@ class PoisonRoute:
                 # It fails on its own: a poison event if anything passed since its batches began to fail (the
                 # events before it in this pass count); if nothing did, the handler's dependencies may be down,
                 # and an outage must not empty the topic.
-                evidence = isinstance(exc, PoisonEvent) or runner.last_success > failing.since
+                evidence = isinstance(exc, PoisonEvent) or (
+                    runner.last_success > failing.since and outage_reason(exc) is None
+                )
                 if not evidence or runner.stopping or not self._set_aside(record, exc):
                     if n:
                         runner.commit(consumer, {tp: records[:n]})

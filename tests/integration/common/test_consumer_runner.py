@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cassandra.cluster
 import pytest
 from google.protobuf.wrappers_pb2 import Int64Value
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -252,6 +253,33 @@ async def test_an_outage_sets_nothing_aside(stack_settings: StackSettings, kafka
         await wait_until(lambda: failures >= 6 * PARTITIONS, what="every partition failing past the poison count")
         assert set(run.committed().values()) == {0}
         assert 1 <= _failed_batches(run.group) <= failures
+        down = False
+        await run.committed_when(_all_committed, "every partition committed once the store is back")
+    for p in range(PARTITIONS):
+        assert list(dict.fromkeys(handled[p])) == list(range(PER_PARTITION)), p
+    assert await asyncio.to_thread(_dead_letters, run.bootstrap, run.dead) == []
+
+
+async def test_events_failing_on_a_store_outage_are_not_set_aside_while_others_pass(
+    stack_settings: StackSettings, kafka_admin: Any
+) -> None:
+    """A store is down: the events that need it fail, the others pass. The failing ones wait for the store (their
+    partitions held), none goes to the dead-letter topic."""
+    down = True
+    failures = 0
+    handled: dict[int, list[int]] = {p: [] for p in range(PARTITIONS)}
+
+    async def handler(events: Events) -> None:
+        nonlocal failures
+        for e in events:
+            if down and e.event.value % 4 == 3:  # needs the store
+                failures += 1
+                raise cassandra.cluster.NoHostAvailable("Unable to complete the operation against any hosts", {})
+            handled[e.partition].append(e.event.value)
+
+    async with _running(stack_settings, kafka_admin, handler, 2) as run:
+        await wait_until(lambda: failures >= 8 * PARTITIONS, what="every partition failing past the poison count")
+        assert all(committed <= 3 for committed in run.committed().values())
         down = False
         await run.committed_when(_all_committed, "every partition committed once the store is back")
     for p in range(PARTITIONS):
