@@ -5,6 +5,8 @@ start_ratelimit() {
     local dir="$RUN/ratelimit"
     mkdir -p "$dir/ratelimit/config"
     render "$STACK_DIR/conf/ratelimit.yaml" "$dir/ratelimit/config/feedmesh.yaml"
+    # it panics when its first connection meets a primary still loading its data: start it once the primary answers
+    "$PY" -m stack.sentinel_primary --ready 120 >/dev/null || die "ratelimit: no Redis primary answered within 120 s"
     spawn ratelimit env USE_STATSD=false LOG_LEVEL=warn LOG_FORMAT=json \
         RUNTIME_ROOT="$dir" RUNTIME_SUBDIRECTORY=ratelimit RUNTIME_WATCH_ROOT=false RUNTIME_IGNOREDOTFILES=true \
         HOST=127.0.0.1 PORT="$FEEDMESH_RATELIMIT_PORT" GRPC_HOST=127.0.0.1 GRPC_PORT="$FEEDMESH_RATELIMIT_GRPC_PORT" \
