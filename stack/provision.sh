@@ -80,21 +80,24 @@ zipkin_jar() {
 <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions></dependency>"
 }
 
+# go_tool BINARY PACKAGE@VERSION WHAT: a Go program built from the module proxy into BINARY's directory, once.
+go_tool() {
+    local binary=$1 package=$2 what=$3
+    [[ -x $binary ]] && return 0
+    say "building $what from the Go module proxy (first time only, a few minutes)"
+    command -v go >/dev/null || die "$what needs Go (>= 1.24) on PATH"
+    GOBIN=$(dirname "$binary") GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw \
+        go install "$package"
+}
+
 versitygw() {
-    [[ -x $VERSITYGW ]] && return 0
-    say "building versitygw $VERSITYGW_VERSION from the Go module proxy (first time only, a few minutes)"
-    command -v go >/dev/null || die "versitygw needs Go (>= 1.24) on PATH"
-    GOBIN=$(dirname "$VERSITYGW") GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw \
-        go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+    go_tool "$VERSITYGW" "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" "versitygw $VERSITYGW_VERSION"
 }
 
 # the cluster topology's global rate limit service (docs/cluster.md)
 ratelimit() {
-    [[ -x $RATELIMIT ]] && return 0
-    say "building envoyproxy/ratelimit $RATELIMIT_VERSION from the Go module proxy (first time only)"
-    command -v go >/dev/null || die "ratelimit needs Go on PATH"
-    GOBIN=$(dirname "$RATELIMIT") GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw \
-        go install "github.com/envoyproxy/ratelimit/src/service_cmd@$RATELIMIT_VERSION"
+    go_tool "$RATELIMIT" "github.com/envoyproxy/ratelimit/src/service_cmd@$RATELIMIT_VERSION" \
+        "envoyproxy/ratelimit $RATELIMIT_VERSION"
 }
 
 envoy_check() {
