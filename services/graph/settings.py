@@ -24,6 +24,9 @@ class GraphSettings(RedisSentinelSettings, ServerSettings):
     graph_cache_ttl_seconds: int = 600
     # How often invalidations Redis did not take (down, or loading after a restart) are tried again.
     invalidation_retry_seconds: float = 0.5
+    # Invalidation log entries older than this are settled by any graph process: their writer died before Redis
+    # took them. Well above the time a live process needs to invalidate and remove its own entries.
+    invalidation_settle_after_seconds: float = 30.0
     # Follower sets larger than this are not cached: their pages come from PostgreSQL's index.
     follower_cache_max_ids: int = 200_000
 
@@ -41,6 +44,7 @@ class GraphSettings(RedisSentinelSettings, ServerSettings):
             "graph_cache_ttl_seconds",
             "follower_cache_max_ids",
             "invalidation_retry_seconds",
+            "invalidation_settle_after_seconds",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_name(name)} must be > 0, got {getattr(self, name)}")

@@ -15,11 +15,13 @@ from services.common.postgres import create_pool
 from services.common.redis import create_redis
 from services.common.server import GrpcServer, ServiceBinding
 from services.graph.adapters.events import PRODUCER
+from services.graph.adapters.invalidation_log import PgInvalidationLog
 from services.graph.adapters.postgres import PgGraphReader, PgGraphUnitOfWork
 from services.graph.adapters.redis_cache import RedisGraphCache
 from services.graph.adapters.user_directory import CachedUserDirectory
 from services.graph.api.internal_servicer import INTERNAL_SERVICE_NAME, GraphInternalServicer
 from services.graph.api.servicer import GraphServicer
+from services.graph.app.invalidations import Invalidations
 from services.graph.app.people import People
 from services.graph.app.queries import Queries
 from services.graph.app.relationships import Relationships
@@ -42,6 +44,10 @@ async def build(settings: GraphSettings) -> GrpcServer:
         ttl_seconds=settings.profile_cache_ttl_seconds,
     )
     cache = RedisGraphCache(redis, ttl_seconds=settings.graph_cache_ttl_seconds)
+    invalidations = Invalidations(
+        cache, PgInvalidationLog(pool), settle_after_seconds=settings.invalidation_settle_after_seconds
+    )
+    await invalidations.recover()
     reader = PgGraphReader(pool)
     queries = Queries(
         reader,
@@ -51,7 +57,7 @@ async def build(settings: GraphSettings) -> GrpcServer:
         follower_cache_max_ids=settings.follower_cache_max_ids,
     )
     servicer = GraphServicer(
-        relationships=Relationships(PgGraphUnitOfWork(pool), directory, cache),
+        relationships=Relationships(PgGraphUnitOfWork(pool), directory, invalidations),
         queries=queries,
         people=People(reader, cache, directory, directory),
     )
@@ -75,7 +81,12 @@ async def build(settings: GraphSettings) -> GrpcServer:
     server.add_closer(publisher.close)
     server.add_closer(relay.stop)
     relay.start()
-    # Invalidations Redis did not take (down or restarting) are retried until it does (adapters.redis_cache).
-    retries = PeriodicTask("graph-pending-invalidations", cache.invalidate_pending, settings.invalidation_retry_seconds)
+    # Invalidations Redis did not take (down or restarting) are retried until it does; the log's leftovers of a
+    # process that died are settled once old (app.invalidations).
+    retries = PeriodicTask("graph-pending-invalidations", invalidations.retry, settings.invalidation_retry_seconds)
     server.add_closer(retries.start().stop)
+    leftovers = PeriodicTask(
+        "graph-old-invalidations", invalidations.settle_old, settings.invalidation_settle_after_seconds / 2
+    )
+    server.add_closer(leftovers.start().stop)
     return server

@@ -38,6 +38,7 @@ _SQL_NAMES = (
     "relationships",
     "audience",
     "standing",
+    "invalidations_insert",
 )
 
 
@@ -105,6 +106,9 @@ class PgGraphTx:
 
     async def remove_close_friends(self, pairs: Sequence[tuple[int, int]]) -> int:
         return _affected(await self.conn.execute(self.sql["close_friends_delete"], *_columns(pairs)))
+
+    async def log_invalidation(self, user_ids: Sequence[int]) -> list[int]:
+        return [row["id"] for row in await self.conn.fetch(self.sql["invalidations_insert"], list(user_ids))]
 
     async def emit(self, key: int, event: GraphEvent) -> None:
         await enqueue_event(self.conn, producer=PRODUCER, topic=TOPIC, key=key, event=to_proto(event))

@@ -17,7 +17,8 @@ An invalidation Redis did not take (down, or loading its data after a restart) i
 pending, their cached values and generation count as unknown here (answers come from PostgreSQL, with no version),
 and `invalidate_pending` tries again until Redis takes it. Otherwise a follow made while Redis was down would leave
 the old follower set and generation in place for their whole TTL, and every copy kept by that generation (the
-timeline's follower listings for fanout, its followees) would stay current without the new follower.
+timeline's follower listings for fanout, its followees) would stay current without the new follower. Pending users
+outlive the process through the invalidation log (app.invalidations).
 """
 
 from __future__ import annotations
@@ -160,12 +161,16 @@ class RedisGraphCache:
         except RedisError as exc:
             log.warning("could not fill the followers cache", extra={"error": str(exc)})
 
-    async def invalidate(self, user_ids: Sequence[int]) -> None:
+    def mark_pending(self, user_ids: Sequence[int]) -> None:
+        self.pending.update(user_ids)
+        PENDING_INVALIDATIONS.set(len(self.pending))
+
+    async def invalidate(self, user_ids: Sequence[int]) -> bool:
         """After a committed change: a fresh generation for each user and their cached values dropped, with those of
         earlier invalidations Redis did not take."""
         users = sorted(set(user_ids) | self.pending)
         if not users:
-            return
+            return True
         try:
             async with self.redis.pipeline(transaction=False) as pipe:  # reset on the way out, failed or not
                 for user in users:
@@ -179,13 +184,13 @@ class RedisGraphCache:
                     await self._invalidate(keys=keys, args=[uuid.uuid4().hex, VERSION_TTL_SECONDS], client=pipe)
                 await pipe.execute()
         except RedisError as exc:
-            self.pending.update(user_ids)
-            PENDING_INVALIDATIONS.set(len(self.pending))
+            self.mark_pending(user_ids)
             log.warning("could not invalidate the graph cache; will retry", extra={"error": str(exc), "users": users})
-            return
+            return False
         # Users added meanwhile by a failed invalidation that this one did not include stay pending.
         self.pending.difference_update(users)
         PENDING_INVALIDATIONS.set(len(self.pending))
+        return True
 
     async def invalidate_pending(self) -> None:
         """Tries the invalidations Redis did not take again (a no-op when there are none)."""

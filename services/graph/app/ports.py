@@ -59,6 +59,34 @@ class GraphTx(Protocol):
 
     async def emit(self, key: int, event: GraphEvent) -> None: ...
 
+    async def log_invalidation(self, user_ids: Sequence[int]) -> list[int]:
+        """Writes these users to the cache invalidation log (InvalidationLog) with the change; the entries' ids."""
+        ...
+
+
+class InvalidationLog(Protocol):
+    """The log of cache invalidations each change writes in its transaction, read outside any transaction."""
+
+    async def remove(self, entry_ids: Sequence[int]) -> None:
+        """Drops entries whose invalidation Redis took."""
+        ...
+
+    async def older_than(self, seconds: float, limit: int) -> list[tuple[int, int]]:
+        """(entry id, user id) of up to `limit` entries written more than `seconds` ago, oldest first."""
+        ...
+
+    async def users(self) -> list[int]:
+        """Every user with an entry."""
+        ...
+
+
+class Invalidator(Protocol):
+    """Invalidates users' caches after a committed change (app.invalidations)."""
+
+    async def after_commit(self, user_ids: Sequence[int], entry_ids: Sequence[int]) -> None:
+        """`entry_ids`: the change's log entries for these users, removed once Redis took the invalidation."""
+        ...
+
 
 class GraphUnitOfWork(Protocol):
     def __call__(self) -> AbstractAsyncContextManager[GraphTx]: ...
@@ -113,7 +141,22 @@ FollowerLoader = Callable[[], Awaitable[list[int] | None]]
 CountsLoader = Callable[[Sequence[int]], Awaitable[dict[int, Counts]]]
 
 
-class GraphCache(Protocol):
+class CacheInvalidation(Protocol):
+    """Invalidating the graph's caches; users whose invalidation Redis refused stay pending until one succeeds."""
+
+    async def invalidate(self, user_ids: Sequence[int]) -> bool:
+        """New generations and dropped values for these users and any left pending; False when Redis did not take
+        it (they stay pending, answered from PostgreSQL, and are retried)."""
+        ...
+
+    def mark_pending(self, user_ids: Sequence[int]) -> None:
+        """Treats these users' cached values as unknown until an invalidation of them succeeds."""
+        ...
+
+    async def invalidate_pending(self) -> None: ...
+
+
+class GraphCache(CacheInvalidation, Protocol):
     """Read-through caches of counts and follower id sets, invalidated after every committed change."""
 
     async def counts(self, user_ids: Sequence[int], load: CountsLoader) -> dict[int, Counts]: ...
@@ -124,8 +167,6 @@ class GraphCache(Protocol):
         """A page of follower ids above `after_id` and the total count, from the cached set; on a miss `load_all`
         gives the whole set to cache (or None when it is too large to cache, and then so is the answer)."""
         ...
-
-    async def invalidate(self, user_ids: Sequence[int]) -> None: ...
 
     async def relationship_version(self, user_id: int) -> str:
         """The user's current relationship version (services.common.relationship_version); "" when unknown."""

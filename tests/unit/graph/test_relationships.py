@@ -11,11 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
-from services.graph.app.ports import CountsLoader, FollowerLoader
 from services.graph.app.relationships import Relationships
 from services.graph.domain.model import (
     CloseFriendsChanged,
-    Counts,
     FollowRequestApproved,
     FollowRequested,
     FollowRequestRejected,
@@ -39,6 +37,7 @@ class FakeGraph:
     blocks: set[tuple[int, int]] = field(default_factory=set)
     close_friends: set[tuple[int, int]] = field(default_factory=set)
     events: list[tuple[int, GraphEvent]] = field(default_factory=list)
+    logged: list[list[int]] = field(default_factory=list)
 
     async def lock_pair(self, a: int, b: int) -> None:
         pass
@@ -94,6 +93,10 @@ class FakeGraph:
     async def emit(self, key: int, event: GraphEvent) -> None:
         self.events.append((key, event))
 
+    async def log_invalidation(self, user_ids: Sequence[int]) -> list[int]:
+        self.logged.append(list(user_ids))
+        return [len(self.logged) * 100 + n for n in range(len(user_ids))]
+
     @contextlib.asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeGraph]:
         yield self
@@ -110,40 +113,34 @@ class FakeDirectory:
 
 
 @dataclass
-class FakeCache:
+class FakeInvalidator:
     invalidated: list[list[int]] = field(default_factory=list)
 
-    async def counts(self, user_ids: Sequence[int], load: CountsLoader) -> dict[int, Counts]:
-        return await load(user_ids)
-
-    async def follower_ids(
-        self, author_id: int, after_id: int | None, limit: int, load_all: FollowerLoader
-    ) -> tuple[list[int], int] | None:
-        return None
-
-    async def invalidate(self, user_ids: Sequence[int]) -> None:
+    async def after_commit(self, user_ids: Sequence[int], entry_ids: Sequence[int]) -> None:
+        assert len(entry_ids) == len(user_ids)  # every invalidated user was logged with the change
         self.invalidated.append(list(user_ids))
 
-    async def relationship_version(self, user_id: int) -> str:
-        return ""
+
+World = tuple[Relationships, FakeGraph, FakeInvalidator]
 
 
 @pytest.fixture
-def world() -> tuple[Relationships, FakeGraph, FakeCache]:
-    graph, cache = FakeGraph(), FakeCache()
+def world() -> World:
+    graph, cache = FakeGraph(), FakeInvalidator()
     return Relationships(graph, FakeDirectory(), cache), graph, cache
 
 
-async def test_follow_a_public_user(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_follow_a_public_user(world: World) -> None:
     rel, graph, cache = world
     assert await rel.follow(ALICE, BOB) is FollowState.FOLLOWING
     assert await rel.follow(ALICE, BOB) is FollowState.FOLLOWING
     assert graph.follows == {(ALICE, BOB)}
     assert graph.events == [(ALICE, UserFollowed(ALICE, BOB))]
     assert cache.invalidated == [[ALICE, BOB]]
+    assert graph.logged == [[ALICE, BOB]]  # written with the change, in its transaction
 
 
-async def test_private_request_then_approve(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_private_request_then_approve(world: World) -> None:
     rel, graph, cache = world
     assert await rel.follow(ALICE, PRIVATE) is FollowState.REQUESTED
     assert await rel.follow(ALICE, PRIVATE) is FollowState.REQUESTED
@@ -160,7 +157,7 @@ async def test_private_request_then_approve(world: tuple[Relationships, FakeGrap
         await rel.approve(PRIVATE, ALICE)
 
 
-async def test_reject_and_withdraw(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_reject_and_withdraw(world: World) -> None:
     rel, graph, _cache = world
     await rel.follow(ALICE, PRIVATE)
     await rel.reject(PRIVATE, ALICE)
@@ -180,7 +177,7 @@ async def test_reject_and_withdraw(world: tuple[Relationships, FakeGraph, FakeCa
     ]
 
 
-async def test_unfollow_emits_only_when_following(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_unfollow_emits_only_when_following(world: World) -> None:
     rel, graph, _cache = world
     await rel.unfollow(ALICE, BOB)
     assert graph.events == []
@@ -190,7 +187,7 @@ async def test_unfollow_emits_only_when_following(world: tuple[Relationships, Fa
     assert graph.events[1:] == [(ALICE, UserUnfollowed(ALICE, BOB))]
 
 
-async def test_block_clears_everything_both_ways(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_block_clears_everything_both_ways(world: World) -> None:
     rel, graph, cache = world
     await rel.follow(ALICE, BOB)
     await rel.follow(BOB, ALICE)
@@ -216,7 +213,7 @@ async def test_block_clears_everything_both_ways(world: tuple[Relationships, Fak
     assert await rel.follow(BOB, ALICE) is FollowState.FOLLOWING
 
 
-async def test_a_block_and_its_lifting_move_both_versions(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_a_block_and_its_lifting_move_both_versions(world: World) -> None:
     """Even between strangers (no follow removed): what each may see of the other changed."""
     rel, _graph, cache = world
     for step in (rel.block, rel.block, rel.unblock, rel.unblock):  # each repeated: a repeat changes nothing
@@ -224,14 +221,14 @@ async def test_a_block_and_its_lifting_move_both_versions(world: tuple[Relations
     assert cache.invalidated == [[ALICE, CAROL], [ALICE, CAROL]]
 
 
-async def test_block_withdraws_pending_requests(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_block_withdraws_pending_requests(world: World) -> None:
     rel, graph, _cache = world
     await rel.follow(ALICE, PRIVATE)
     await rel.block(PRIVATE, ALICE)
     assert not graph.requests
 
 
-async def test_close_friends_events(world: tuple[Relationships, FakeGraph, FakeCache]) -> None:
+async def test_close_friends_events(world: World) -> None:
     rel, graph, cache = world
     await rel.add_close_friend(ALICE, CAROL)
     await rel.add_close_friend(ALICE, CAROL)
@@ -249,7 +246,7 @@ ACTIONS = ["follow", "unfollow", "block", "unblock", "add_close_friend", "remove
 
 
 @pytest.mark.parametrize("action", ACTIONS)
-async def test_yourself_and_strangers(world: tuple[Relationships, FakeGraph, FakeCache], action: str) -> None:
+async def test_yourself_and_strangers(world: World, action: str) -> None:
     rel, graph, _cache = world
     with pytest.raises(InvalidArgument):
         await getattr(rel, action)(ALICE, ALICE)
