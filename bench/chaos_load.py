@@ -177,6 +177,18 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+async def renew_sessions(auth_target: str, accounts: list[Account]) -> None:
+    """Logs every account in again at the auth service and swaps in its new token, as an app renews its session
+    before the access token expires (a run longer than the token's lifetime would otherwise turn to 401s)."""
+    async with grpc.aio.insecure_channel(auth_target) as channel:
+        stub = auth_service_pb2_grpc.AuthServiceStub(channel)
+        for account in accounts:
+            session = await stub.CreateSession(
+                auth_service_pb2.CreateSessionRequest(handle=account.handle, password=PASSWORD), timeout=30
+            )
+            account.headers["authorization"] = f"Bearer {session.access_token}"
+
+
 async def make_accounts(auth_target: str, count: int = ACCOUNTS) -> list[Account]:
     """`count` new accounts with access tokens, made at the auth service directly."""
     accounts = []

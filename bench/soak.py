@@ -14,16 +14,20 @@ by default), watching memory, errors and backlogs; bench/results/soak-<UTC time>
 4. Report (bench/soak_report.py): per process the least-squares RSS slope (MB/hour) and flat/growing, the error
    rate per third of the run and its trend, each backlog's bounds. Exit 1 when a verdict fails.
 
-It starts and stops nothing of the stack: other work may run beside it (the load average says how much).
+It starts and stops nothing of the stack: other work may run beside it (the load average says how much). Every
+account's session is renewed every `--renew-minutes` (the access tokens live an hour). SIGINT or SIGTERM ends the
+soak early with its report written.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -34,7 +38,7 @@ import grpc
 import httpx
 
 from bench import ROOT
-from bench.chaos_load import CLIENT_TIMEOUT_SECONDS, Load, Sample, make_accounts
+from bench.chaos_load import CLIENT_TIMEOUT_SECONDS, Account, Load, Sample, make_accounts, renew_sessions
 from bench.env import machine_facts
 from bench.process_cpu import named_pids, parse_stat
 from bench.soak_report import Sample as SoakSample
@@ -121,10 +125,10 @@ async def backlogs(client: httpx.AsyncClient, prometheus: str) -> dict[str, floa
     return values
 
 
-async def new_accounts(auth_target: str, count: int) -> list[Any]:
+async def new_accounts(auth_target: str, count: int) -> list[Account]:
     """`count` accounts, made in parallel batches; a batch that finds the auth service restarting is made again."""
 
-    async def batch(n: int) -> list[Any]:
+    async def batch(n: int) -> list[Account]:
         give_up = time.monotonic() + 120
         while True:
             try:
@@ -180,8 +184,30 @@ def _kinds(taken: list[Sample]) -> dict[str, int]:
     return dict(sorted(kinds.items()))
 
 
+async def keep_sessions(auth_target: str, accounts: list[Account], every_seconds: float) -> None:
+    """Renews the accounts' sessions every `every_seconds`; a round that fails is tried again a minute later."""
+    wait = every_seconds
+    while True:
+        await asyncio.sleep(wait)
+        try:
+            await renew_sessions(auth_target, accounts)
+            wait = every_seconds
+        except grpc.aio.AioRpcError as exc:
+            print(f"  sessions not renewed ({exc.code().name}); again in a minute", flush=True)
+            wait = 60.0
+
+
+def stop_on_signals() -> asyncio.Event:
+    """Set by SIGINT or SIGTERM: the soak ends at its next sample and writes its report."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    return stopping
+
+
 async def soak(
-    load: Load, minutes: float, interval: float, pids_dir: Path, prometheus: str
+    load: Load, minutes: float, interval: float, pids_dir: Path, prometheus: str, stopping: asyncio.Event
 ) -> tuple[list[SoakSample], dict[str, dict[str, int]]]:
     """The samples, and the answers of each route by kind."""
     samples: list[SoakSample] = []
@@ -214,9 +240,10 @@ async def soak(
                 flush=True,
             )
             last = now
-            if now >= end or running.done():
+            if now >= end or running.done() or stopping.is_set():
                 break
-            await asyncio.sleep(min(interval, max(0.0, end - time.monotonic())))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), min(interval, max(0.0, end - time.monotonic())))
     load.stop()
     await running
     return samples, by_route
@@ -232,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp-seconds", type=float, default=15.0)
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--accounts", type=int, default=300)
+    parser.add_argument("--renew-minutes", type=float, default=30.0, help="between session renewals (tokens: 1 h)")
     parser.add_argument("--pids", type=Path, default=Path(os.environ.get("FEEDMESH_PIDS_DIR", PIDS)))
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -246,7 +274,8 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     print(f"soak {stamp}: {args.accounts} accounts", flush=True)
-    load = Load(gateway, await new_accounts(settings["FEEDMESH_AUTH_TARGET"], args.accounts))
+    auth_target = settings["FEEDMESH_AUTH_TARGET"]
+    load = Load(gateway, await new_accounts(auth_target, args.accounts))
     steps: list[dict[str, Any]] = []
     capacity = args.capacity
     if not capacity:
@@ -255,7 +284,12 @@ async def run(args: argparse.Namespace) -> int:
     offered = args.fraction * capacity
     load.rates = {name: offered * share for name, share in MIX.items()} | PUBLIC_RATES
     print(f"capacity {capacity:.1f}/s; soak at {offered:.1f}/s for {args.minutes} min", flush=True)
-    samples, by_route = await soak(load, args.minutes, args.interval, args.pids, settings.prometheus_url)
+    stopping = stop_on_signals()
+    renewals = asyncio.create_task(keep_sessions(auth_target, load.accounts, args.renew_minutes * 60))
+    try:
+        samples, by_route = await soak(load, args.minutes, args.interval, args.pids, settings.prometheus_url, stopping)
+    finally:
+        renewals.cancel()
     found = summary(samples)
     result = {
         "started": stamp,
