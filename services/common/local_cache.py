@@ -3,7 +3,10 @@ feed reads, the engagement service's visibility checks).
 
 Each entry is served only while the caller's check says it is still current (a version the owner publishes, or
 an age for data whose owner promises nothing sooner); the least recently used entries go first. An entry weighs
-1 unless its `put` says otherwise (a follower list weighs its length), and `size` bounds the total weight.
+1 unless its `put` says otherwise (a follower list weighs its length), and `size` bounds the total weight. With a
+maximum age, each `put` also drops up to two expired entries from the least recently used end, so a cache of
+short-lived entries holds about what was used within that age rather than filling to `size` with entries no read
+may serve.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
+
+# Expired entries a put drops from the least recently used end: more than one, so they leave faster than puts come.
+_EXPIRED_PER_PUT = 2
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -68,6 +74,16 @@ class LruCache(Generic[K, V]):
         self.weight += weight
         while self.weight > self.size:
             self._drop(next(iter(self._entries)))
+        if self.max_age != float("inf"):
+            self._drop_expired(_EXPIRED_PER_PUT)
+
+    def _drop_expired(self, at_most: int) -> None:
+        oldest = self.clock() - self.max_age
+        for _ in range(at_most):
+            first = next(iter(self._entries), None)
+            if first is None or self._entries[first][0] >= oldest:
+                return
+            self._drop(first)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -95,6 +95,11 @@ class ServerSettings:
     # that starts a sampled trace (docs/observability.md, Traces).
     traces_url: str = ""
     trace_sample_percent: float = 1.0
+    # The heap diagnostic (services.common.heap_trace, docs/observability.md): off by default; on, SIGUSR1 writes a
+    # tracemalloc snapshot keeping this many frames per allocation to the directory.
+    heap_trace: bool = False
+    heap_trace_frames: int = 8
+    heap_trace_dir: str = ".run/heap"
 
     def validate(self) -> None:
         if not 0 <= self.trace_sample_percent <= 100:
@@ -107,6 +112,8 @@ class ServerSettings:
             raise SettingsError(f"{env_name('shutdown_grace_seconds')} must be >= 0")
         if self.default_deadline_seconds <= 0:
             raise SettingsError(f"{env_name('default_deadline_seconds')} must be > 0")
+        if self.heap_trace and not 1 <= self.heap_trace_frames <= 100:
+            raise SettingsError(f"{env_name('heap_trace_frames')} must be between 1 and 100")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
