@@ -63,12 +63,14 @@ class LruCache(Generic[K, V]):
             found[key] = entry[2]
         return found, missing
 
-    def put(self, key: K, value: V, version: str = "", weight: int = 1) -> None:
+    def put(self, key: K, value: V, version: str = "", weight: int = 1, stored_at: float | None = None) -> None:
+        """`stored_at`: the entry's age counts from then (this cache's clock) instead of now, e.g. from just before
+        the peer was asked, so that the age bounds how old the answer is."""
         if key in self._entries:
             self._drop(key)
         if weight > self.size:  # would evict everything else and still not fit
             return
-        self._entries[key] = (self.clock(), version, value)
+        self._entries[key] = (self.clock() if stored_at is None else stored_at, version, value)
         if weight != 1:
             self._weights[key] = weight
         self.weight += weight

@@ -46,11 +46,13 @@ def graph_profile(user_id: int) -> str:
 
 # --- post (services/post) -----------------------------------------------------------------------------------------
 
-POST_TOMBSTONES = "post:tombstones"
-"""Set of every deleted post id plus a sentinel, published by the post service (services.common.post_tombstones)."""
+POST_TOMBSTONES = "post:tombstones:recent"
+"""Sorted set of the posts deleted within the tombstone retention, scored by when each was marked, plus a sentinel,
+published by the post service (services.common.post_tombstones). Rebuilt through `post:tombstones:recent:staged`."""
 
-POST_TOMBSTONES_STAGED = "post:tombstones:staged"
-"""The tombstone set being rebuilt from PostgreSQL, renamed over POST_TOMBSTONES when complete."""
+LEGACY_POST_TOMBSTONES = "post:tombstones"
+"""The former set of every deleted post id, for ever: the post service deletes it at start (a reader of it then finds
+no sentinel and asks the post service)."""
 
 
 # --- engagement (services/engagement) -----------------------------------------------------------------------------

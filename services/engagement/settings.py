@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
 from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import SettingsError, env_name
+from services.common.tombstone_retention import DEFAULT_POST_CACHE_MAX_AGE_SECONDS
 from services.engagement.abuse_settings import AbuseSettings
 
 
@@ -28,6 +29,9 @@ class EngagementSettings(RedisSentinelSettings, AbuseSettings):
     # and how long a decision is trusted at most when the graph could not publish a change.
     visibility_cache_size: int = 100_000
     visibility_cache_max_age_seconds: float = 60.0
+    # A post's author and audience are reused at most this long, then asked again: the post service keeps tombstones
+    # only a little longer (services.common.tombstone_retention), so a copy never outlives its post's tombstone.
+    post_cache_max_age_seconds: float = DEFAULT_POST_CACHE_MAX_AGE_SECONDS
     pg_pool_size: int = 10
     # Likes without an Idempotency-Key commit in groups (adapters/grouped_likes.py): at most this many per
     # transaction, and this many transactions (each on a pooled connection) at a time. One at a time makes the
@@ -71,6 +75,7 @@ class EngagementSettings(RedisSentinelSettings, AbuseSettings):
             "like_groups_in_flight",
             "visibility_cache_size",
             "visibility_cache_max_age_seconds",
+            "post_cache_max_age_seconds",
             "counter_flush_seconds",
             "counter_flush_batch",
             "counter_sweep_seconds",

@@ -93,6 +93,7 @@ async def build(settings: EngagementSettings) -> GrpcServer:
         RedisPublishedState(redis),
         size=settings.visibility_cache_size,
         max_age_seconds=settings.visibility_cache_max_age_seconds,
+        post_max_age_seconds=settings.post_cache_max_age_seconds,
     )
     ids = lease.generator()
     policy = comment_policy(settings.content_denylist, settings.content_max_links)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.common.idempotency_pruning import DEFAULT_RETENTION_SECONDS
 from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import ServerSettings, SettingsError, env_name
+from services.common.tombstone_retention import DEFAULT_POST_CACHE_MAX_AGE_SECONDS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,6 +19,11 @@ class PostSettings(RedisSentinelSettings, ServerSettings):
     kafka_bootstrap: str
     # The post tombstone set (services.common.post_tombstones) lives here.
     redis_url: str
+    # The longest any reader keeps a post in memory (the timeline's and the engagement service's caches read the same
+    # variable): tombstones are kept this long plus a margin (services.common.tombstone_retention), then trimmed every
+    # `tombstone_trim_seconds`.
+    post_cache_max_age_seconds: float = DEFAULT_POST_CACHE_MAX_AGE_SECONDS
+    tombstone_trim_seconds: float = 60.0
     auth_target: str = "127.0.0.1:50051"
     graph_target: str = "127.0.0.1:50052"
     media_target: str = "127.0.0.1:50058"
@@ -44,5 +50,8 @@ class PostSettings(RedisSentinelSettings, ServerSettings):
             raise SettingsError(f"{env_name('partition_months_ahead')} must be >= 1")
         if self.partition_check_seconds <= 0:
             raise SettingsError(f"{env_name('partition_check_seconds')} must be > 0")
+        for name in ("post_cache_max_age_seconds", "tombstone_trim_seconds"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{env_name(name)} must be > 0")
         if self.engagement_timeout_seconds <= 0:
             raise SettingsError(f"{env_name('engagement_timeout_seconds')} must be > 0")

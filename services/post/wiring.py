@@ -60,8 +60,10 @@ async def build(settings: PostSettings) -> GrpcServer:
 
         redis = create_redis(settings.redis_url, sentinel=settings.sentinel())
         closers.append(redis.aclose)
-        tombstones = RedisTombstones(redis, pool)
+        tombstones = RedisTombstones(redis, pool, post_cache_max_age_seconds=settings.post_cache_max_age_seconds)
         await tombstones.ensure()
+        trimming = PeriodicTask("post-tombstone-trim", tombstones.trim, settings.tombstone_trim_seconds)
+        closers.append(trimming.start().stop)
     except BaseException:
         for close in reversed(closers):
             await close()

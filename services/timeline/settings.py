@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.common import redis_keys
 from services.common.redis_sentinel import RedisSentinelSettings
 from services.common.settings import CassandraSettings, ServerSettings, SettingsError, env_name
+from services.common.tombstone_retention import DEFAULT_POST_CACHE_MAX_AGE_SECONDS
 
 CONSUMER_ROLES = ("posts", "graph", "fanout", "fanout-store", "none")
 
@@ -67,6 +68,9 @@ class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings)
     followee_cache_size: int = 20_000
     followee_cache_max_age_seconds: float = 60.0
     post_cache_size: int = 200_000
+    # A post is reused at most this long, then asked again: the post service keeps tombstones only a little longer
+    # (services.common.tombstone_retention), so a copy never outlives its post's tombstone.
+    post_cache_max_age_seconds: float = DEFAULT_POST_CACHE_MAX_AGE_SECONDS
     author_cache_size: int = 50_000
     author_profile_max_age_seconds: float = 60.0
     # How old a count shown on a feed page may be at most: the authors' follower and following counts and the posts'
@@ -139,6 +143,7 @@ class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings)
             "fanout_store_batch_tasks",
             "followee_cache_size",
             "post_cache_size",
+            "post_cache_max_age_seconds",
             "author_cache_size",
             "post_stats_cache_size",
             "follower_cache_ids",

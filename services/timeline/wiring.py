@@ -241,7 +241,12 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         depth=settings.backfill_depth,
     )
     visibility = VisibilityFilter(
-        posts=CachedPosts(PostClient(channels, settings.post_target), redis.tombstones, size=settings.post_cache_size)
+        posts=CachedPosts(
+            PostClient(channels, settings.post_target),
+            redis.tombstones,
+            size=settings.post_cache_size,
+            max_age_seconds=settings.post_cache_max_age_seconds,
+        )
     )
     candidates = CandidateCollector(
         streams=streams, visibility=visibility, warmed=WarmedCandidates(seconds=settings.prefetch_seconds)

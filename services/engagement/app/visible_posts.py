@@ -3,7 +3,9 @@ keeps their answers in the process so that the common like makes no peer call, e
 exact:
 
 - a post's author and audience never change, only deletion does: the post is kept by id, and every use asks the
-  post service's tombstone set whether it is deleted (services.common.post_tombstones); no set, no answer: ask;
+  post service's tombstone set whether it is deleted (services.common.post_tombstones); no set, no answer: ask.
+  The set keeps only recent deletions, so a post is kept at most the maximum age its retention is derived from,
+  counted from before the post service was asked (services.common.tombstone_retention);
 - "this viewer may see this author's posts of this audience" is kept under both users' relationship versions
   (services.common.relationship_version), read before the post service is asked and again on every use: a block,
   an unfollow or any other change of either user's relationships replaces a version, and the next use asks again.
@@ -72,11 +74,12 @@ class CachedPostDirectory:
         *,
         size: int,
         max_age_seconds: float,
+        post_max_age_seconds: float,
     ):
         self.posts = posts
         self.audience = audience
         self.published = published
-        self.known_posts: LruCache[int, PostRef] = LruCache(size, float("inf"))
+        self.known_posts: LruCache[int, PostRef] = LruCache(size, post_max_age_seconds)
         self.may_see: LruCache[tuple[int, int, Visibility], bool] = LruCache(size, max_age_seconds)
 
     async def read_published(self, viewer_id: int, post_id: int) -> PublishedState | None:
@@ -90,8 +93,9 @@ class CachedPostDirectory:
         post = self.known_posts.get(post_id)
         if post is None:
             LOOKUPS.labels("unknown_post").inc()
+            asked_at = self.known_posts.clock()
             post = await self.posts.live_post(post_id)  # NotFound when unknown or deleted
-            self.known_posts.put(post.id, post)
+            self.known_posts.put(post.id, post, stored_at=asked_at)
             published = None
         state = published if published is not None else await self.published.read(viewer_id, post.author_id, post_id)
         if state.deleted:

@@ -44,3 +44,19 @@ class S3ObjectStore:
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self._head, key)
+
+    def _delete(self, keys: list[str]) -> None:
+        try:
+            for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+                batch = [{"Key": key} for key in keys[start : start + 1000]]
+                answer = self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": batch, "Quiet": True})
+                failed = [e for e in answer.get("Errors", []) if str(e.get("Code")) not in _MISSING]
+                if failed:
+                    raise Unavailable(f"the object store refused {len(failed)} deletions", reason="OBJECT_STORE_ERROR")
+        except (ClientError, BotoCoreError) as exc:
+            raise Unavailable("the object store did not answer", reason="OBJECT_STORE_UNAVAILABLE") from exc
+
+    async def delete(self, keys: list[str]) -> None:
+        """Deletes these objects (one missing already counts as deleted); raises when the store cannot."""
+        if keys:
+            await asyncio.to_thread(self._delete, keys)

@@ -20,3 +20,8 @@ class MediaInternalServicer(pb_grpc.MediaInternalServiceServicer):
         self, request: pb.BatchCheckMediaRequest, context: grpc.aio.ServicerContext
     ) -> pb.BatchCheckMediaResponse:
         return pb.BatchCheckMediaResponse(exists=await self.media.check_media(list(request.media_refs)))
+
+    async def AttachMedia(
+        self, request: pb.AttachMediaRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AttachMediaResponse:
+        return pb.AttachMediaResponse(attached=await self.media.attach_media(list(request.media_refs)))

@@ -83,22 +83,22 @@ class GraphVisibility:
 
 
 class MediaChecker:
-    """Asks MediaInternalService.BatchCheckMedia whether refs name uploaded objects."""
+    """Attaches uploads with MediaInternalService.AttachMedia (whether refs name uploaded objects, now kept)."""
 
     def __init__(self, pool: ChannelPool, target: str):
         self._pool = pool
         self._target = target
 
-    async def exists(self, refs: Sequence[str]) -> list[bool]:
+    async def attach(self, refs: Sequence[str]) -> list[bool]:
         if not refs:
             return []
         stub = media_internal_service_pb2_grpc.MediaInternalServiceStub(
             self._pool.channel(_require(self._target, "media"))
         )
-        response = await stub.BatchCheckMedia(media_internal_service_pb2.BatchCheckMediaRequest(media_refs=refs))
-        if len(response.exists) != len(refs):
-            raise RuntimeError(f"media answered {len(response.exists)} decisions for {len(refs)} refs")
-        return list(response.exists)
+        response = await stub.AttachMedia(media_internal_service_pb2.AttachMediaRequest(media_refs=refs))
+        if len(response.attached) != len(refs):
+            raise RuntimeError(f"media answered {len(response.attached)} decisions for {len(refs)} refs")
+        return list(response.attached)
 
 
 class EngagementStats:

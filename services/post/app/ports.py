@@ -80,8 +80,9 @@ class VisibilityOracle(Protocol):
 
 
 class MediaStore(Protocol):
-    async def exists(self, refs: Sequence[str]) -> list[bool]:
-        """Whether each ref names an uploaded object, in order."""
+    async def attach(self, refs: Sequence[str]) -> list[bool]:
+        """Attaches uploads to a post about to be created, so that they are never swept: whether each ref names an
+        uploaded object, now attached, in order. Called before the post's transaction commits."""
         ...
 
 

@@ -80,8 +80,9 @@ class PostUseCases:
         text = self.policy.check(new.text)
         refs = check_media_refs(new.media_refs)
         if refs:
-            for ref, exists in zip(refs, await self.media.exists(refs), strict=True):
-                if not exists:
+            # Attached before the post commits: an upload no post attached is swept after a while (services/media).
+            for ref, attached in zip(refs, await self.media.attach(refs), strict=True):
+                if not attached:
                     raise InvalidArgument(f"media ref {ref!r} names no uploaded object", reason="MEDIA_NOT_FOUND")
         handles = parse_mentions(text)
         found = await self.users.ids_by_handle(handles) if handles else {}

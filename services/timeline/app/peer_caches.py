@@ -6,7 +6,9 @@ makes no peer call, each with the rule that keeps it exact:
   age covers a graph that could not publish a change;
 - posts: content never changes, only deletion does, and the post service's tombstone set says which of a page's
   posts are deleted (services.common.post_tombstones), asked with the home window on a first page (no round trip
-  of its own) or on its own; when the set is unknown, the post service is asked;
+  of its own) or on its own; when the set is unknown, the post service is asked. The set keeps only recent
+  deletions, so a post is kept at most the maximum age the set's retention is derived from, counted from before the
+  post service was asked (services.common.tombstone_retention);
 - authors (app.author_cache): profiles reused for a bounded age; their follower and following counts for a few
   seconds, and never from before the reader's own last follow or unfollow;
 - followers (the write path's): an author's whole follower listing, reused while the author's relationship version,
@@ -61,10 +63,10 @@ class CheckedIds:
 
 
 class CachedPosts:
-    def __init__(self, posts: Posts, tombstones: Tombstones, *, size: int):
+    def __init__(self, posts: Posts, tombstones: Tombstones, *, size: int, max_age_seconds: float):
         self.posts = posts
         self.tombstones = tombstones
-        self.lru: LruCache[int, Post] = LruCache(size, float("inf"))
+        self.lru: LruCache[int, Post] = LruCache(size, max_age_seconds)
 
     async def live(self, post_ids: Sequence[int], checked: CheckedIds | None = None) -> list[Post]:
         """The live posts among `post_ids`, in order. `checked`: what this same read already learnt from the
@@ -78,17 +80,20 @@ class CachedPosts:
             deleted = await self.tombstones.deleted_among(post_ids)
         if deleted is None:  # unknown: the post service decides every one
             LOCAL_CACHE.labels("posts", "unknown").inc(len(post_ids))
-            return self._keep(await self.posts.batch_get(post_ids))
+            return await self._asked(post_ids)
         found, missing = self.lru.get_many(i for i in post_ids if i not in deleted)
         LOCAL_CACHE.labels("posts", "hit").inc(len(found))
         if missing:
             LOCAL_CACHE.labels("posts", "miss").inc(len(missing))
-            found.update((p.id, p) for p in self._keep(await self.posts.batch_get(missing)))
+            found.update((p.id, p) for p in await self._asked(missing))
         return [found[i] for i in post_ids if i in found]
 
-    def _keep(self, posts: list[Post]) -> list[Post]:
+    async def _asked(self, post_ids: Sequence[int]) -> list[Post]:
+        """The live posts among `post_ids` from the post service, kept as of just before it was asked."""
+        asked_at = self.lru.clock()
+        posts = await self.posts.batch_get(post_ids)
         for post in posts:
-            self.lru.put(post.id, post)
+            self.lru.put(post.id, post, stored_at=asked_at)
         return posts
 
 

@@ -20,7 +20,7 @@ from services.media.domain.uploads import new_media_ref
 from services.media.settings import MediaSettings
 from services.media.wiring import build
 from stack.settings import StackSettings
-from tests.integration.harness import start_service
+from tests.integration.harness import apply_migrations, start_service
 
 CALLER = (("x-feedmesh-user-id", "42"),)
 MAX_BYTES = 4096
@@ -28,6 +28,7 @@ MAX_BYTES = 4096
 
 @pytest.fixture(scope="module")
 async def media_channel(stack_settings: StackSettings) -> AsyncIterator[grpc.aio.Channel]:
+    await apply_migrations(stack_settings, below=60)  # up to the media range, 0050-0059
     server, address = await start_service(build, MediaSettings, stack_settings, media_max_bytes=MAX_BYTES)
     channel = grpc.aio.insecure_channel(address)
     yield channel

@@ -21,7 +21,7 @@ from services.media.wiring import build as build_media
 from services.post.settings import PostSettings
 from services.post.wiring import build as build_post
 from stack.settings import StackSettings
-from tests.integration.harness import start_service
+from tests.integration.harness import apply_migrations, start_service
 
 DENYLIST = ["forbiddenword", "very bad phrase"]
 HAVE_GRAPH = importlib.util.find_spec("services.graph.wiring") is not None
@@ -60,6 +60,7 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
     servers: list[GrpcServer] = []
     channels: list[grpc.aio.Channel] = []
     try:
+        await apply_migrations(stack_settings, below=60)  # up to the media range, 0050-0059
         media, media_address = await start_service(build_media, MediaSettings, stack_settings)
         servers.append(media)
         auth, auth_address = await start_service(

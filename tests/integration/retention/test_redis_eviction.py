@@ -104,7 +104,7 @@ async def test_a_full_redis_evicts_home_timelines_and_keeps_what_has_no_other_co
     deleted_posts = list(range(10_000_001, 10_002_001))
 
     # what has no other copy goes in first, so that it is the oldest, least recently used data when memory runs out
-    await post_tombstones.rebuild(client, deleted_posts)
+    await post_tombstones.rebuild(client, [(p, 1.0e9) for p in deleted_posts])
     new_ids = {user: [(user << 22) + n for n in range(1, 6)] for user in users}
     await unread.add(new_ids)
     for user in users:

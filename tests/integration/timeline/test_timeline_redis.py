@@ -165,7 +165,7 @@ async def test_a_home_window_says_which_of_its_posts_are_deleted_when_the_tombst
     _, window = await cache.read_start.touch_and_read_home(8, None, 10, 10)
     assert window is not None and window.ids == [large, 100, small, OLD]
     assert window.deleted is None  # no tombstone set yet: unknown, the reader asks on its own
-    await cache.client.sadd(cache.tombstones.key, post_tombstones.SENTINEL)
+    await cache.client.zadd(cache.tombstones.key, {post_tombstones.SENTINEL: float("inf")})
     _, window = await cache.read_start.touch_and_read_home(8, None, 10, 10)
     assert window is not None and window.deleted == frozenset() and window.checked == 4
     await cache.tombstones.mark_deleted([small, large])

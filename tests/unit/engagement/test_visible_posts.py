@@ -68,7 +68,12 @@ Parts = tuple[CachedPostDirectory, FakePosts, FakeGraph, FakePublished]
 def parts() -> Parts:
     visible_to = {VIEWER: {POST.id}}
     posts, graph, published = FakePosts(visible_to), FakeGraph(visible_to), FakePublished()
-    return CachedPostDirectory(posts, graph, published, size=100, max_age_seconds=60), posts, graph, published
+    return (
+        CachedPostDirectory(posts, graph, published, size=100, max_age_seconds=60, post_max_age_seconds=3600),
+        posts,
+        graph,
+        published,
+    )
 
 
 async def test_a_decision_is_reused_while_both_versions_hold(parts: Parts) -> None:

@@ -9,6 +9,7 @@ from services.common.errors import InvalidArgument
 from services.common.polling import wait_until
 from services.media.app.uploads import MediaUseCases
 from services.media.domain.uploads import CONTENT_TYPES, check_upload, is_media_ref, new_media_ref
+from tests.unit.media.fake_uploads import FakeUploads
 
 
 def test_refs_are_random_and_recognisable() -> None:
@@ -58,6 +59,9 @@ class Store:
     async def presign_put(self, key: str, content_type: str, size_bytes: int, ttl_seconds: int) -> str:
         return f"http://store/{key}?type={content_type}&size={size_bytes}&ttl={ttl_seconds}"
 
+    async def delete(self, keys: list[str]) -> None:
+        self.present.difference_update(keys)
+
     async def exists(self, key: str) -> bool:
         self.started += 1
         self.running += 1
@@ -70,7 +74,9 @@ class Store:
 
 async def test_create_upload_expires_after_the_ttl() -> None:
     now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
-    media = MediaUseCases(Store(), max_bytes=100, upload_ttl_seconds=900, check_concurrency=4, clock=lambda: now)
+    media = MediaUseCases(
+        Store(), FakeUploads(), max_bytes=100, upload_ttl_seconds=900, check_concurrency=4, clock=lambda: now
+    )
     upload = await media.create_upload("image/png", 42)
     assert is_media_ref(upload.media_ref) and upload.media_ref in upload.upload_url
     assert "size=42" in upload.upload_url and upload.expire_time == now + dt.timedelta(seconds=900)
@@ -80,7 +86,7 @@ async def test_check_is_ordered_bounded_and_skips_malformed_refs() -> None:
     store = Store(checks=20, together=4)
     refs = [new_media_ref() for _ in range(20)]
     store.present.update(refs[::2])
-    media = MediaUseCases(store, max_bytes=100, upload_ttl_seconds=900, check_concurrency=4)
+    media = MediaUseCases(store, FakeUploads(), max_bytes=100, upload_ttl_seconds=900, check_concurrency=4)
     assert await media.check_media([*refs, "nope"]) == [i % 2 == 0 for i in range(20)] + [False]
     assert store.peak == 4
     with pytest.raises(InvalidArgument):

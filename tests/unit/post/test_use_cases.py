@@ -92,7 +92,7 @@ class Graph:
 
 
 class Media:
-    async def exists(self, refs: Sequence[str]) -> list[bool]:
+    async def attach(self, refs: Sequence[str]) -> list[bool]:
         return [r.startswith("m_ok") for r in refs]
 
 

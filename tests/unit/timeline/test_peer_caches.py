@@ -109,13 +109,14 @@ class PostsAndTombstones:
         self.live_ids = {1, 2, 3}
         self.fetched: list[int] = []
         self.known = True
+        self.forgotten: set[int] = set()  # deleted, but trimmed from the tombstone set
 
     async def batch_get(self, post_ids: Sequence[int]) -> list[Post]:
         self.fetched.extend(post_ids)
         return [Post(i, 9, "t", Visibility.PUBLIC, 0) for i in post_ids if i in self.live_ids]
 
     async def deleted_among(self, post_ids: Sequence[int]) -> set[int] | None:
-        return {i for i in post_ids if i not in self.live_ids} if self.known else None
+        return {i for i in post_ids if i not in self.live_ids and i not in self.forgotten} if self.known else None
 
     async def mark_deleted(self, post_ids: Sequence[int]) -> None:
         pass
@@ -123,7 +124,7 @@ class PostsAndTombstones:
 
 async def test_cached_posts_drop_deleted_ones_at_once_and_ask_when_tombstones_are_unknown() -> None:
     peer = PostsAndTombstones()
-    posts = CachedPosts(peer, peer, size=10)
+    posts = CachedPosts(peer, peer, size=10, max_age_seconds=3600)
     assert [p.id for p in await posts.live([3, 2, 1])] == [3, 2, 1]
     assert [p.id for p in await posts.live([3, 2, 1])] == [3, 2, 1]
     assert peer.fetched == [3, 2, 1]  # the second read came from memory
@@ -133,3 +134,32 @@ async def test_cached_posts_drop_deleted_ones_at_once_and_ask_when_tombstones_ar
     peer.live_ids.discard(3)
     assert [p.id for p in await posts.live([3, 1])] == [1]  # the post service decided
     assert peer.fetched[-2:] == [3, 1]
+
+
+async def test_a_cached_post_is_asked_again_once_older_than_its_maximum_age_counted_from_the_ask() -> None:
+    peer = PostsAndTombstones()
+    posts = CachedPosts(peer, peer, size=10, max_age_seconds=100.0)
+    clock = Clock()
+    posts.lru.clock = clock
+    clock.now = 1000.0
+    await posts.live([1])
+    clock.now = 1099.0
+    await posts.live([1])
+    assert peer.fetched == [1]  # within the age: from memory
+    # Past the age: the tombstone set may have forgotten a deletion by now, so the post service is asked again and
+    # a post deleted meanwhile is gone even though no tombstone says so.
+    peer.live_ids.discard(1)
+    peer.forgotten.add(1)
+    clock.now = 1100.5
+    assert await posts.live([1]) == []
+    assert peer.fetched == [1, 1]
+
+
+def test_an_entry_stored_as_of_an_earlier_time_ages_from_then() -> None:
+    clock = Clock()
+    lru: LruCache[int, str] = LruCache(4, 10.0, clock)
+    clock.now = 5.0
+    lru.put(1, "a", stored_at=0.0)  # asked at 0, answered at 5
+    clock.now = 10.5
+    assert lru.get(1) is None
+    assert lru.get_many([1]) == ({}, [1])

@@ -145,7 +145,7 @@ def make_rig(
     background = Background()
     streams = StreamReader(cache=cache, store=store, background=background, home_max=home_max, author_max=8)
     materializer = Materializer(timelines=cache, readers=cache, recent_posts=cache, store=store, depth=depth)
-    visibility = VisibilityFilter(posts=CachedPosts(world, world, size=1000))
+    visibility = VisibilityFilter(posts=CachedPosts(world, world, size=1000, max_age_seconds=3600))
     candidates = CandidateCollector(streams=streams, visibility=visibility, warmed=WarmedCandidates(seconds=30.0))
     authors = CachedAuthors(
         users=FakeUsers(),

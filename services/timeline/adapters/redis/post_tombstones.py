@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
@@ -22,4 +23,4 @@ class RedisPostTombstones:
         return await post_tombstones.deleted_among(self.mux, post_ids, self.key)
 
     async def mark_deleted(self, post_ids: Sequence[int]) -> None:
-        await post_tombstones.add_if_present(self.client, post_ids, self.key)
+        await post_tombstones.add_if_present(self.client, post_ids, time.time(), self.key)

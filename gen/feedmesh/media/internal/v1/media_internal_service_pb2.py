@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n7feedmesh/media/internal/v1/media_internal_service.proto\x12\x1a\x66\x65\x65\x64mesh.media.internal.v1\"7\n\x16\x42\x61tchCheckMediaRequest\x12\x1d\n\nmedia_refs\x18\x01 \x03(\tR\tmediaRefs\"1\n\x17\x42\x61tchCheckMediaResponse\x12\x16\n\x06\x65xists\x18\x01 \x03(\x08R\x06\x65xists2\x92\x01\n\x14MediaInternalService\x12z\n\x0f\x42\x61tchCheckMedia\x12\x32.feedmesh.media.internal.v1.BatchCheckMediaRequest\x1a\x33.feedmesh.media.internal.v1.BatchCheckMediaResponseB\xd7\x01\n\x1e\x63om.feedmesh.media.internal.v1B\x19MediaInternalServiceProtoP\x01Z>feedmesh/clients/go/feedmesh/media/internal/v1;mediainternalv1\xaa\x02\x1a\x46\x65\x65\x64mesh.Media.Internal.V1\xca\x02\x1a\x46\x65\x65\x64mesh\\Media\\Internal\\V1\xea\x02\x1d\x46\x65\x65\x64mesh::Media::Internal::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n7feedmesh/media/internal/v1/media_internal_service.proto\x12\x1a\x66\x65\x65\x64mesh.media.internal.v1\"3\n\x12\x41ttachMediaRequest\x12\x1d\n\nmedia_refs\x18\x01 \x03(\tR\tmediaRefs\"1\n\x13\x41ttachMediaResponse\x12\x1a\n\x08\x61ttached\x18\x01 \x03(\x08R\x08\x61ttached\"7\n\x16\x42\x61tchCheckMediaRequest\x12\x1d\n\nmedia_refs\x18\x01 \x03(\tR\tmediaRefs\"1\n\x17\x42\x61tchCheckMediaResponse\x12\x16\n\x06\x65xists\x18\x01 \x03(\x08R\x06\x65xists2\x82\x02\n\x14MediaInternalService\x12z\n\x0f\x42\x61tchCheckMedia\x12\x32.feedmesh.media.internal.v1.BatchCheckMediaRequest\x1a\x33.feedmesh.media.internal.v1.BatchCheckMediaResponse\x12n\n\x0b\x41ttachMedia\x12..feedmesh.media.internal.v1.AttachMediaRequest\x1a/.feedmesh.media.internal.v1.AttachMediaResponseB\xd7\x01\n\x1e\x63om.feedmesh.media.internal.v1B\x19MediaInternalServiceProtoP\x01Z>feedmesh/clients/go/feedmesh/media/internal/v1;mediainternalv1\xaa\x02\x1a\x46\x65\x65\x64mesh.Media.Internal.V1\xca\x02\x1a\x46\x65\x65\x64mesh\\Media\\Internal\\V1\xea\x02\x1d\x46\x65\x65\x64mesh::Media::Internal::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,10 +32,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'feedmesh.media.internal.v1.
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\036com.feedmesh.media.internal.v1B\031MediaInternalServiceProtoP\001Z>feedmesh/clients/go/feedmesh/media/internal/v1;mediainternalv1\252\002\032Feedmesh.Media.Internal.V1\312\002\032Feedmesh\\Media\\Internal\\V1\352\002\035Feedmesh::Media::Internal::V1'
-  _globals['_BATCHCHECKMEDIAREQUEST']._serialized_start=87
-  _globals['_BATCHCHECKMEDIAREQUEST']._serialized_end=142
-  _globals['_BATCHCHECKMEDIARESPONSE']._serialized_start=144
-  _globals['_BATCHCHECKMEDIARESPONSE']._serialized_end=193
-  _globals['_MEDIAINTERNALSERVICE']._serialized_start=196
-  _globals['_MEDIAINTERNALSERVICE']._serialized_end=342
+  _globals['_ATTACHMEDIAREQUEST']._serialized_start=87
+  _globals['_ATTACHMEDIAREQUEST']._serialized_end=138
+  _globals['_ATTACHMEDIARESPONSE']._serialized_start=140
+  _globals['_ATTACHMEDIARESPONSE']._serialized_end=189
+  _globals['_BATCHCHECKMEDIAREQUEST']._serialized_start=191
+  _globals['_BATCHCHECKMEDIAREQUEST']._serialized_end=246
+  _globals['_BATCHCHECKMEDIARESPONSE']._serialized_start=248
+  _globals['_BATCHCHECKMEDIARESPONSE']._serialized_end=297
+  _globals['_MEDIAINTERNALSERVICE']._serialized_start=300
+  _globals['_MEDIAINTERNALSERVICE']._serialized_end=558
 # @@protoc_insertion_point(module_scope)

@@ -6,6 +6,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AttachMediaRequest(_message.Message):
+    __slots__ = ("media_refs",)
+    MEDIA_REFS_FIELD_NUMBER: _ClassVar[int]
+    media_refs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, media_refs: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AttachMediaResponse(_message.Message):
+    __slots__ = ("attached",)
+    ATTACHED_FIELD_NUMBER: _ClassVar[int]
+    attached: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, attached: _Optional[_Iterable[bool]] = ...) -> None: ...
+
 class BatchCheckMediaRequest(_message.Message):
     __slots__ = ("media_refs",)
     MEDIA_REFS_FIELD_NUMBER: _ClassVar[int]

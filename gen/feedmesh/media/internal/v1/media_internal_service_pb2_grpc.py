@@ -41,6 +41,11 @@ class MediaInternalServiceStub:
                 request_serializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.BatchCheckMediaRequest.SerializeToString,
                 response_deserializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.BatchCheckMediaResponse.FromString,
                 _registered_method=True)
+        self.AttachMedia = channel.unary_unary(
+                '/feedmesh.media.internal.v1.MediaInternalService/AttachMedia',
+                request_serializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.AttachMediaRequest.SerializeToString,
+                response_deserializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.AttachMediaResponse.FromString,
+                _registered_method=True)
 
 
 class MediaInternalServiceServicer:
@@ -55,6 +60,16 @@ class MediaInternalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AttachMedia(self, request, context):
+        """Attaches uploaded media to a post about to be created: an attached upload is never swept (uploads not attached
+        within FEEDMESH_MEDIA_UNATTACHED_RETENTION_SECONDS are deleted). One answer per ref, in order: false for a ref
+        that names no uploaded object, or one being swept; the post must then be refused. Call it before the post's
+        transaction commits, so that a post never names media the sweep may delete.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MediaInternalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -62,6 +77,11 @@ def add_MediaInternalServiceServicer_to_server(servicer, server):
                     servicer.BatchCheckMedia,
                     request_deserializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.BatchCheckMediaRequest.FromString,
                     response_serializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.BatchCheckMediaResponse.SerializeToString,
+            ),
+            'AttachMedia': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachMedia,
+                    request_deserializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.AttachMediaRequest.FromString,
+                    response_serializer=feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.AttachMediaResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -93,6 +113,33 @@ class MediaInternalService:
             '/feedmesh.media.internal.v1.MediaInternalService/BatchCheckMedia',
             feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.BatchCheckMediaRequest.SerializeToString,
             feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.BatchCheckMediaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachMedia(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/feedmesh.media.internal.v1.MediaInternalService/AttachMedia',
+            feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.AttachMediaRequest.SerializeToString,
+            feedmesh_dot_media_dot_internal_dot_v1_dot_media__internal__service__pb2.AttachMediaResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,10 +1,10 @@
 -- A window of a cached id stream (services.common.redis_keys.id_stream): its ids below a bound, newest first, and
 -- the id from which down it is complete. A full set vouches only from its least member (sets trimmed before trims
 -- raised `:lo`).
--- KEYS: complete_from (`:lo`), ids (`:z`)[, the post tombstone set].
+-- KEYS: complete_from (`:lo`), ids (`:z`)[, the post tombstone sorted set].
 -- ARGV: max (exclusive lex bound), count, cap[, the tombstone set's sentinel, how many of the ids read to check].
 -- Returns false when there is no cache, else {complete from, ids[, flags]}.
--- Given the tombstone set, also answers which of the first ids read are deleted (the SMISMEMBER flags, the
+-- Given the tombstone set, also answers which of the first ids read are deleted (1 or 0 per id from ZMSCORE, the
 -- sentinel's first) in the same round trip; left out when the set is not complete (no sentinel). The set holds
 -- ids in plain decimal. Only the ids a page may show are checked (the rest of the window is read ahead for the
 -- next page): each id checked costs Redis time. Leading zeros are skipped byte by byte: string.gsub is slower.
@@ -27,6 +27,8 @@ for i = 1, math.min(#ids, tonumber(ARGV[5])) do
   while string.byte(id, first_digit) == 48 do first_digit = first_digit + 1 end
   asked[i + 1] = string.sub(id, first_digit)
 end
-local flags = redis.call('SMISMEMBER', KEYS[3], unpack(asked))
-if flags[1] == 0 then return {complete_from, ids} end
+local scores = redis.call('ZMSCORE', KEYS[3], unpack(asked))
+if not scores[1] then return {complete_from, ids} end
+local flags = {}
+for i = 1, #scores do flags[i] = scores[i] and 1 or 0 end
 return {complete_from, ids, flags}
