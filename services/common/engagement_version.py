@@ -16,9 +16,8 @@ changes. Redis losing the key (a restart without persistence) changes the versio
 
 from __future__ import annotations
 
-import uuid
-
 from services.common import redis_keys
+from services.common.tokens import unique_token
 
 HIDDEN_MARK = "h"
 
@@ -29,7 +28,7 @@ def engagement_version_key(user_id: int) -> str:
 
 def new_version(*, sees_own_hidden: bool) -> str:
     """A fresh token (never reused: an expired counter would start again and match an old copy)."""
-    token = uuid.uuid4().hex
+    token = unique_token()
     return HIDDEN_MARK + token if sees_own_hidden else "v" + token
 
 

@@ -60,6 +60,9 @@ class KafkaPublisher:
                     request_timeout_ms=int(self.timeout_seconds * 1000),
                     max_block_ms=int(self.timeout_seconds * 1000),
                     reconnect_backoff_max_ms=2000,
+                    # kafka-python's own metrics are read by nobody here, and recording them is Python work on
+                    # every request and batch in its network thread, which holds the GIL against the event loop.
+                    metrics_enabled=False,
                 )
             return self._producer
 

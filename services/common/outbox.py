@@ -66,7 +66,7 @@ def outbox_row(*, producer: str, topic: str, key: int, event: events_pb2.Event, 
     if not event.event_id:
         event.event_id = uuid.uuid4().hex
     if not event.HasField("occur_time"):
-        event.occur_time.GetCurrentTime()
+        event.occur_time.FromNanoseconds(time.time_ns())
     headers = json.dumps(dict(inject_context()))
     return OutboxRow(
         producer, topic, str(key).encode(), event.SerializeToString(), headers, NOTIFY_CHANNEL if notify else None

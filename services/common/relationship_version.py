@@ -16,11 +16,11 @@ whoever created it, so a token created this way can only make later reads miss, 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from services.common import redis_keys
 from services.common.redis_mux import Script, load_script
+from services.common.tokens import unique_token
 
 VERSION_TTL_SECONDS = 86_400
 """How long a version lives after it was last replaced or created."""
@@ -40,4 +40,4 @@ def ensure_script() -> Script:
 def ensure_call(user_ids: Sequence[int]) -> tuple[list[str], list[str | int]]:
     """The keys and arguments of one `ensure_script` run for these users (their versions come back in order)."""
     keys = [relationship_version_key(u) for u in user_ids]
-    return keys, [*(uuid.uuid4().hex for _ in user_ids), VERSION_TTL_SECONDS]
+    return keys, [*(unique_token() for _ in user_ids), VERSION_TTL_SECONDS]

@@ -8,13 +8,13 @@ cached: it is answered from PostgreSQL and rebuilt.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from services.common import redis_keys
 from services.common.engagement_version import replace_command
 from services.common.redis_mux import RedisMux, RedisMuxError, RedisReplyError, Script, load_script
+from services.common.tokens import unique_token
 from services.engagement.app.ports import Actor, CachedCounts, CachedStats, CacheUnavailable, PostMembers
 from services.engagement.domain.model import CounterKind, Counts, MemberChange
 
@@ -64,7 +64,7 @@ class RedisCounters:
         keys = [gen, _SET_OF[change.kind](change.post_id), *sets, redis_keys.engagement_change_order(change.post_id)]
         order = "" if change.order is None else change.order
         field = f"{change.kind.value}:{change.member_id}"
-        args = [_SENTINEL, change.member_id, int(change.present), uuid.uuid4().hex, self.ttl_seconds]
+        args = [_SENTINEL, change.member_id, int(change.present), unique_token(), self.ttl_seconds]
         args += [order, field, _ORDER_TTL_SECONDS]
         then = [replace_command(actor.user_id, sees_own_hidden=actor.sees_own_hidden)] if actor is not None else []
         try:
@@ -98,7 +98,7 @@ class RedisCounters:
         }
 
     async def publish(self, post_id: int, members: PostMembers, generation: str) -> bool:
-        token = uuid.uuid4().hex
+        token = unique_token()
         staged = [redis_keys.engagement_staged(post_id, kind.value, token) for kind in CounterKind]
         commands: list[list[Any]] = []
         for key, ids in zip(staged, (members.likers, members.comment_ids, members.share_ids), strict=True):
@@ -114,4 +114,4 @@ class RedisCounters:
 
     async def forget(self, post_ids: Sequence[int]) -> None:
         if post_ids:
-            await self._run(self._forget, [(_keys(p), [uuid.uuid4().hex, self.ttl_seconds]) for p in post_ids])
+            await self._run(self._forget, [(_keys(p), [unique_token(), self.ttl_seconds]) for p in post_ids])
