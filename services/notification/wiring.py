@@ -20,6 +20,7 @@ from services.notification.adapters.live_redis import RedisLiveFeed
 from services.notification.adapters.metrics import PrometheusIngestMetrics
 from services.notification.adapters.peers import AuthUsers, GraphPeer, PostPeer
 from services.notification.adapters.redis_pending import RedisPending
+from services.notification.adapters.redis_removals import RedisRemovals
 from services.notification.adapters.redis_unread import RedisUnread
 from services.notification.api.servicer import SERVICE_NAME, NotificationServicer
 from services.notification.app.ingest import Ingest
@@ -74,6 +75,7 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
             store=store,
             unread=unread,
             pending=pending,
+            mirror=RedisRemovals(mux, retention_seconds=settings.retention_seconds),
             live=live,
             lookups=PeerLookups(
                 users=users,
