@@ -97,6 +97,8 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
             members=settings.consumer_members,
             batch_size=settings.consumer_batch_size,
             pipeline_depth=settings.consumer_pipeline_depth,
+            fetch_min_bytes=settings.consumer_fetch_min_bytes,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             dead_letters=DeadLetters(dead_letters, settings.dead_letter_topic),
             poison_after=settings.poison_after_failures,
             offset_reset=settings.consumer_offset_reset,

@@ -39,6 +39,7 @@ from services.notification.app.ports import (
     RemovalMirror,
     UnreadCounters,
 )
+from services.notification.app.row_writes import RowWrites
 from services.notification.domain import batches, rules
 from services.notification.domain.model import Draft, DropRule, Notification, Occurrence, SourceRemoval, SubjectRemoval
 
@@ -53,9 +54,13 @@ class Ingest:
     lookups: PeerLookups
     metrics: IngestMetrics
     clock: Callable[[], float] = time.time
-    # The last batch's turns: done once its removals ran, once its rows are written (or it failed).
+    # The last batch's turns: done once its removals ran, once its rows are handed to `_rows` (or it failed).
     _removed: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
     _written: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
+    _rows: RowWrites = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows = RowWrites(self.store)
 
     async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
         """Starts applying a batch of events and returns it running: its notifications made visible (listed and
@@ -136,7 +141,8 @@ class Ingest:
         a batch that failed half-way may have linked a source before its rows were written, see
         NotificationStore.link) and its subjects' tombstones (a refused one leaves Redis). The new ones are published
         to live streams (a hint: a removal running beside this batch may still take one away below, and the list is
-        the record). Then, once the previous batch's rows are written, the rows: the notifications' own and group
+        the record). Then, once the previous batch's rows are handed over, the rows (app/row_writes.py: written in
+        the next round, with those of the batches waiting beside it): the notifications' own and group
         rows (they are listed from the store from then on, and leave Redis's pending hash), every source pointing at
         its notification, and the subject rows, by which a removal finds a notification. Then a second look at the
         tombstones and sources: a removal that ran concurrently (another member, another process, the next batch)
@@ -173,11 +179,10 @@ class Ingest:
             await writing.wait()
         if not written:
             return
-        with self._timed("write"):
-            await asyncio.gather(
-                self.store.write(written), self.store.link(written), self.store.write_subjects(written)
-            )
+        rows = self._rows.write(written)
         writing.release()
+        with self._timed("write"):
+            await rows
         await self.pending.forget([d.notification for d in written])
         with self._timed("confirm"):
             stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
