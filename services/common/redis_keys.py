@@ -265,6 +265,19 @@ def notification_pending(user_id: int) -> str:
     return f"notif:{{{user_id}}}:pending"
 
 
+def notification_removed_sources(user_id: int) -> str:
+    """Sorted set of the user's notification sources that were taken away (an unlike, an unfollow, a settled
+    request): member the source (`like:<post>:<actor>`, ...), score its last removal time in ms. A mirror of the
+    store's `notification_sources.removed_at`, for judging a notification before it is visible without a Cassandra
+    read."""
+    return f"notif:{{{user_id}}}:removed"
+
+
+NOTIFICATION_TOMBSTONES = "notif:tombstones"
+"""Sorted set of removed notification subjects (`post:<id>`, `comment:<id>`, `pair:<low>:<high>`), score the last
+removal time in ms: a mirror of the store's `notification_tombstones`, for judging before visible."""
+
+
 # --- ranking features (written by the offline feature job, read by services/ranking) ------------------------------
 # Values are the floats of services.common.ranking_features, packed by its `pack`; every key has a TTL, so a
 # feature job that stops running lets the features age out and ranking falls back to the candidates' own signals.

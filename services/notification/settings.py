@@ -42,9 +42,15 @@ class NotificationSettings(RedisSentinelSettings, CassandraSettings, ServerSetti
     consumer_members: int = 1
     consumer_batch_size: int = 500
     # Batches a member has started and not finished (app/ingest.py): each runs while the member polls and starts the
-    # next, so an event waits for its own batch's Cassandra read, not for the batches before it; the batches take
-    # turns only for their removals and their rows.
-    consumer_pipeline_depth: int = 8
+    # next, so an event waits for its own batch's round trips, not for the batches before it; the batches take turns
+    # only for their removals and for handing their rows over. A member with this many unfinished stops polling
+    # until the oldest is done, so it is above what a burst keeps unfinished while the store is slow.
+    consumer_pipeline_depth: int = 16
+    # The broker answers the member's fetch once it holds this many bytes for it, or after this long: a burst comes in
+    # batches of a few tens of milliseconds of events instead of one per fetch round trip, since every batch costs
+    # the store reads of its own in its rest (the wait adds at most this long to the delay to visible).
+    consumer_fetch_min_bytes: int = 16_384
+    consumer_fetch_max_wait_ms: int = 40
     dead_letter_topic: str = "feedmesh.dead-letters"
     poison_after_failures: int = 5
     # False: serve reads only (a replica that joins no consumer group).
@@ -64,6 +70,8 @@ class NotificationSettings(RedisSentinelSettings, CassandraSettings, ServerSetti
             "stream_heartbeat_seconds",
             "consumer_members",
             "consumer_batch_size",
+            "consumer_fetch_min_bytes",
+            "consumer_fetch_max_wait_ms",
             "poison_after_failures",
         ):
             if getattr(self, name) <= 0:

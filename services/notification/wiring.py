@@ -20,6 +20,7 @@ from services.notification.adapters.live_redis import RedisLiveFeed
 from services.notification.adapters.metrics import PrometheusIngestMetrics
 from services.notification.adapters.peers import AuthUsers, GraphPeer, PostPeer
 from services.notification.adapters.redis_pending import RedisPending
+from services.notification.adapters.redis_removals import RedisRemovals
 from services.notification.adapters.redis_unread import RedisUnread
 from services.notification.api.servicer import SERVICE_NAME, NotificationServicer
 from services.notification.app.ingest import Ingest
@@ -74,6 +75,7 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
             store=store,
             unread=unread,
             pending=pending,
+            mirror=RedisRemovals(mux, retention_seconds=settings.retention_seconds),
             live=live,
             lookups=PeerLookups(
                 users=users,
@@ -95,6 +97,8 @@ async def _build(settings: NotificationSettings, closers: list[Closer]) -> GrpcS
             members=settings.consumer_members,
             batch_size=settings.consumer_batch_size,
             pipeline_depth=settings.consumer_pipeline_depth,
+            fetch_min_bytes=settings.consumer_fetch_min_bytes,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             dead_letters=DeadLetters(dead_letters, settings.dead_letter_topic),
             poison_after=settings.poison_after_failures,
             offset_reset=settings.consumer_offset_reset,

@@ -8,15 +8,17 @@ comes after the undo or the block that supersedes it is dropped by `judge`.
 
 A consumed batch is applied as a whole, which is what keeps a burst (one Kafka key: a viral post's likes, a
 celebrity's posts) as fast as it comes: the peers are asked once for the batch (app/lookups.py), then every
-removal runs, then every draft is judged and written together (one read of the sources and tombstones, batched
-rows, one Redis round trip). Removals first gives what applying the events in order gives: a removal leaves its
-tombstone whether or not the notification it takes is there yet, so a draft of the same batch that it supersedes
-is dropped by `judge`, and a later draft (a re-like, an event after an unblock) is newer than the tombstone.
+removal runs, then every draft is judged and made visible together. Removals first gives what applying the events
+in order gives: a removal leaves its tombstone whether or not the notification it takes is there yet, so a draft of
+the same batch that it supersedes is dropped by `judge`, and a later draft (a re-like, an event after an unblock)
+is newer than the tombstone.
 
-A judged notification is visible from Redis first (counted unread, and listed from the pending hash that reads
-merge with the store), and its rows are written to Cassandra in the batch's rest: the delay to visible holds one
-Cassandra round trip (the read that judges it), not two. The rests of successive batches write in the batches'
-order, so a source linked by two batches ends naming the later one's notification.
+A draft is judged first against the removals' facts mirrored in Redis (a removal writes them there before the
+store), and made visible from Redis (counted unread, and listed from the pending hash that reads merge with the
+store): no Cassandra round trip before a notification is visible. The batch's rest judges it again against the
+store (which tells a redelivery, and refuses what a mirror that lost a fact let through), then writes its rows. The
+rests of successive batches write in the batches' order, so a source linked by two batches ends naming the later
+one's notification.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from services.notification.app.ports import (
     LiveFeed,
     NotificationStore,
     PendingNotifications,
+    RemovalMirror,
     UnreadCounters,
 )
+from services.notification.app.row_writes import RowWrites
 from services.notification.domain import batches, rules
 from services.notification.domain.model import Draft, DropRule, Notification, Occurrence, SourceRemoval, SubjectRemoval
 
@@ -45,13 +49,18 @@ class Ingest:
     store: NotificationStore
     unread: UnreadCounters
     pending: PendingNotifications
+    mirror: RemovalMirror
     live: LiveFeed
     lookups: PeerLookups
     metrics: IngestMetrics
     clock: Callable[[], float] = time.time
-    # The last batch's turns: done once its removals ran, once its rows are written (or it failed).
+    # The last batch's turns: done once its removals ran, once its rows are handed to `_rows` (or it failed).
     _removed: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
     _written: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
+    _rows: RowWrites = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows = RowWrites(self.store)
 
     async def apply(self, occurrences: Sequence[Occurrence]) -> asyncio.Task[None]:
         """Starts applying a batch of events and returns it running: its notifications made visible (listed and
@@ -84,31 +93,70 @@ class Ingest:
                     groups = batches.removals_by_target(removals)
                     await asyncio.gather(*(self._remove_in_order(group) for group in groups))
             removing.release()
-            accepted, repaired = await self._make_visible(drafts)
-            await self._confirm(accepted, repaired, self.clock(), writing)
+            shown = await self._make_visible(drafts)
+            await self._confirm(shown, self.clock(), writing)
         finally:
             removing.release()
             writing.release()
 
-    async def _make_visible(self, drafts: Sequence[Draft]) -> tuple[list[Draft], list[Draft]]:
-        """Makes the drafts `judge` allows visible (pending in Redis and counted unread), and those it calls
-        duplicates too (a batch that failed half-way may have linked a source before its rows were written: see
-        NotificationStore.link; the rest writes them again). Returns both. Only the sources of the kinds an undo
-        takes away are read here: they decide whether a draft is superseded or replaces an older one. The other
-        kinds have one event per source, whose source says only whether it was delivered before: that is read in
-        the rest."""
+    async def _make_visible(self, drafts: Sequence[Draft]) -> list[Draft]:
+        """Makes the drafts `judge` allows, given the removals' facts mirrored in Redis, visible (pending in Redis
+        and counted unread), and returns them. The store judges them again in the batch's rest: it tells a
+        redelivery and a notification that replaces an older one of its source, and refuses what a mirror that
+        lost a fact let through (ports.RemovalMirror)."""
         drafted = batches.newest_per_source(drafts)
         for rule in drafted.dropped:
             self.metrics.dropped(rule)
         if not drafted.kept:
-            return [], []
+            return []
         with self._timed("read"):
-            stored, tombstones = await self._stored(drafted.kept, [d for d in drafted.kept if rules.undoable(d)])
-        accepted: list[Draft] = []
-        repaired: list[Draft] = []
-        replaced: list[tuple[int, int]] = []
+            removed, tombstones = await asyncio.gather(
+                self.mirror.removed_sources([_source_key(d) for d in drafted.kept if rules.undoable(d)]),
+                self.mirror.tombstones(list(dict.fromkeys(s for d in drafted.kept for s in d.subjects))),
+            )
+        shown: list[Draft] = []
         refused: list[Notification] = []
         for draft in drafted.kept:
+            at = removed.get(_source_key(draft))
+            verdict = rules.judge(draft, None if at is None else rules.StoredSource(None, at), tombstones)
+            if verdict.dropped is None:
+                shown.append(draft)
+            else:
+                refused.append(draft.notification)
+                self.metrics.dropped(verdict.dropped)
+        visible = [d.notification for d in shown]
+        with self._timed("visible"):
+            # A refused draft may be visible from an earlier delivery whose process died before writing its rows
+            # (and a removal since found no rows to take): it is taken out of Redis.
+            await asyncio.gather(
+                self._forget_in_redis(refused),
+                self.pending.add(visible),
+                self.unread.add(_ids_by_recipient(visible)),
+            )
+        return shown
+
+    async def _confirm(self, shown: Sequence[Draft], visible_at: float, writing: turns.Turn) -> None:
+        """The rest of a batch. First the store's judgement of what became visible: its sources (those naming the
+        same notification already are an earlier delivery's: counted as duplicates, written again, not published;
+        a batch that failed half-way may have linked a source before its rows were written, see
+        NotificationStore.link) and its subjects' tombstones (a refused one leaves Redis). The new ones are published
+        to live streams (a hint: a removal running beside this batch may still take one away below, and the list is
+        the record). Then, once the previous batch's rows are handed over, the rows (app/row_writes.py: written in
+        the next round, with those of the batches waiting beside it): the notifications' own and group
+        rows (they are listed from the store from then on, and leave Redis's pending hash), every source pointing at
+        its notification, and the subject rows, by which a removal finds a notification. Then a second look at the
+        tombstones and sources: a removal that ran concurrently (another member, another process, the next batch)
+        may have read the sources or subject rows before these were written, but then its tombstone was written
+        before this look reads it."""
+        if not shown:
+            return
+        with self._timed("sources"):
+            stored, tombstones = await self._stored(shown)
+        accepted: list[Draft] = []
+        repaired: list[Draft] = []
+        refused: list[Notification] = []
+        replaced: list[tuple[int, int]] = []
+        for draft in shown:
             verdict = rules.judge(draft, stored.get(_source_key(draft)), tombstones)
             if verdict.dropped is DropRule.DUPLICATE:
                 repaired.append(draft)
@@ -120,60 +168,21 @@ class Ingest:
                 self.metrics.dropped(verdict.dropped)
             if verdict.replaces is not None:
                 replaced.append((draft.notification.recipient_id, verdict.replaces))
-        if replaced:
-            await self._delete_ids(replaced)
-        visible = [d.notification for d in (*accepted, *repaired)]
-        if not visible and not refused:
-            return accepted, repaired
-        with self._timed("visible"):
-            # A refused draft may be visible from an earlier delivery whose process died before writing its rows
-            # (and a removal since found no rows to take): it is taken out of Redis.
-            await asyncio.gather(
-                self._forget_in_redis(refused),
-                self.pending.add(visible),
-                self.unread.add(_ids_by_recipient(visible)),
-            )
-        return accepted, repaired
-
-    async def _confirm(
-        self,
-        accepted: Sequence[Draft],
-        repaired: Sequence[Draft],
-        visible_at: float,
-        writing: turns.Turn,
-    ) -> None:
-        """The rest of a batch. The sources of the drafts no undo takes away were not read before they became
-        visible: those that name the same notification already are an earlier delivery's (counted as duplicates,
-        not published). The new ones are published to live streams (a hint: a removal running beside this batch
-        may still take one away below, and the list is the record). Then, once the previous batch's rows are
-        written, the rows: the notifications' own and
-        group rows (they are listed from the store from then on, and leave Redis's pending hash), every source
-        pointing at its notification, and the subject rows, by which a removal finds a notification. Then a second
-        look at the tombstones and sources: a removal that ran concurrently (another member, another process, the
-        next batch) may have read the sources or subject rows before these were written, but then its tombstone
-        was written before this look reads it."""
-        if not accepted and not repaired:
-            return
-        later = [d for d in accepted if not rules.undoable(d)]
-        with self._timed("sources"):
-            known = await self.store.sources([_source_key(d) for d in later]) if later else {}
-        again = {d for d in later if (s := known.get(_source_key(d))) and s.notification_id == d.notification.id}
-        if again:
-            self.metrics.dropped(DropRule.DUPLICATE, len(again))
-        new = [d for d in accepted if d not in again]
-        for draft in new:
+        await asyncio.gather(self._forget_in_redis(refused), self._delete_ids(replaced))
+        for draft in accepted:
             self.metrics.written(draft.notification.kind, max(0.0, visible_at - draft.occur_ms / 1000))
-        if new:
+        if accepted:
             with self._timed("publish"):
-                await self.live.publish([d.notification for d in new])
+                await self.live.publish([d.notification for d in accepted])
         written = [*accepted, *repaired]
         with self._timed("ordered"):
             await writing.wait()
-        with self._timed("write"):
-            await asyncio.gather(
-                self.store.write(written), self.store.link(written), self.store.write_subjects(written)
-            )
+        if not written:
+            return
+        rows = self._rows.write(written)
         writing.release()
+        with self._timed("write"):
+            await rows
         await self.pending.forget([d.notification for d in written])
         with self._timed("confirm"):
             stored, tombstones = await self._stored(written, [d for d in written if rules.undoable(d)])
@@ -189,9 +198,9 @@ class Ingest:
 
     @contextlib.contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
-        """Observes the stage's time when it passes (up to visible: lookups, removals, read, visible; in the
-        rest: sources, publish, ordered (waiting for the previous batch's rows), write, confirm; and `queued`,
-        observed in apply)."""
+        """Observes the stage's time when it passes (up to visible: lookups, removals, read (the mirror's facts, from
+        Redis), visible; in the rest: sources (the store's judgement), publish, ordered (waiting for the previous
+        batch's rows), write, confirm; and `queued`, observed in apply)."""
         started = time.perf_counter()
         yield
         self.metrics.stage(stage, time.perf_counter() - started)
@@ -213,10 +222,11 @@ class Ingest:
                 await self._remove_source(removal)
 
     async def _remove_source(self, removal: SourceRemoval) -> None:
-        """The source's tombstone first, then what it names: a batch whose rest links the source beside this
-        removal either linked it before the tombstone (found here) or reads the tombstone after linking it (its
-        second look)."""
+        """The source's tombstone first (the mirror's, then the store's), then what it names: a batch whose rest links
+        the source beside this removal either linked it before the tombstone (found here) or reads the tombstone
+        after linking it (its second look)."""
         key = (removal.recipient_id, removal.source)
+        await self.mirror.source_removed(removal.recipient_id, removal.source, removal.at_ms)
         stored = (await self.store.sources([key])).get(key)
         removed_at = max(removal.at_ms, stored.removed_at_ms or 0) if stored else removal.at_ms
         await self.store.remove_source(removal.recipient_id, removal.source, removed_at, unlink=False)
@@ -228,6 +238,7 @@ class Ingest:
             self.metrics.removed(removal.source.split(":", 1)[0], 1)
 
     async def _remove_subject(self, removal: SubjectRemoval) -> None:
+        await self.mirror.subject_removed(removal.subject, removal.at_ms)
         await self.store.mark_subject_removed(removal.subject, removal.at_ms)
         members = [n for n in await self.store.subject_members(removal.subject) if rules.taken_by(removal, n.id)]
         await self._delete(members)

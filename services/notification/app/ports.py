@@ -115,6 +115,29 @@ class PendingNotifications(Protocol):
     async def of(self, recipient_id: int) -> list[Notification]: ...
 
 
+class RemovalMirror(Protocol):
+    """The removals' facts (a source's last removal time, a subject's tombstone) mirrored in Redis, where a draft is
+    judged before it becomes visible; the store holds the same facts and judges again behind (app/ingest.py). A
+    mirror that lost facts (a Redis restart, facts older than the mirror) lets a notification that should have been
+    refused be visible until its batch's rest takes it away; it never hides one that is owed."""
+
+    async def removed_sources(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """The last removal time (ms) of each (recipient, source) that was taken away."""
+        ...
+
+    async def tombstones(self, subjects: Sequence[str]) -> dict[str, int]:
+        """The removal time (ms) of each subject that was removed."""
+        ...
+
+    async def source_removed(self, recipient_id: int, source: str, at_ms: int) -> None:
+        """Records the source's removal time (the latest wins)."""
+        ...
+
+    async def subject_removed(self, subject: str, at_ms: int) -> None:
+        """Records the subject's removal time (the latest wins)."""
+        ...
+
+
 class LiveFeed(Protocol):
     """New notifications to the connected streams of their recipients, in whichever process holds them."""
 
