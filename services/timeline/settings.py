@@ -34,8 +34,11 @@ class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings)
     home_timeline_max: int = 800
     # Cached author timelines (celebrities and other pulled authors) keep this many post ids.
     author_timeline_max: int = 800
-    # Followers who have not read their feed for this long get no pushes; their next read rebuilds.
+    # Followers who have not read their feed for this long get no pushes; their next read rebuilds. Their home rows
+    # in Cassandra are dropped too, by a sweep every `home_sweep_seconds` in the durable fanout's process
+    # (app/home_sweep.py).
     inactive_days: float = 30.0
+    home_sweep_seconds: float = 21_600.0
     # How many of an author's newest posts a follow (or a rebuild) copies into a home timeline.
     backfill_depth: int = 800
     fanout_chunk_size: int = 500
@@ -144,6 +147,7 @@ class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings)
             "followee_cache_size",
             "post_cache_size",
             "post_cache_max_age_seconds",
+            "home_sweep_seconds",
             "author_cache_size",
             "post_stats_cache_size",
             "follower_cache_ids",

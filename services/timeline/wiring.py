@@ -16,9 +16,11 @@ from services.common.clients import ChannelPool
 from services.common.kafka import KafkaPublisher
 from services.common.kafka_batcher import BatchingPublisher
 from services.common.kafka_consumer import DeadLetters, EventConsumer, EventHandler, PerMember
+from services.common.periodic import PeriodicTask
 from services.common.redis import create_redis
 from services.common.redis_mux import RedisMux
 from services.common.server import GrpcServer, ServiceBinding
+from services.timeline.adapters.cassandra_home_sweep import CassandraHomeRows
 from services.timeline.adapters.cassandra_store import CassandraTimelineStore
 from services.timeline.adapters.fanout_queue import KafkaFanoutQueue
 from services.timeline.adapters.inbound_events import FanoutConsumer, GraphEventsConsumer, PostEventsConsumer
@@ -34,6 +36,7 @@ from services.timeline.app.chronological_feed import ChronologicalFeed
 from services.timeline.app.feed import GetFeed
 from services.timeline.app.feed_candidates import CandidateCollector
 from services.timeline.app.feed_upkeep import FeedUpkeep
+from services.timeline.app.home_sweep import HomeSweep
 from services.timeline.app.hydration import Hydrator
 from services.timeline.app.impressions import Impressions
 from services.timeline.app.ingest import (
@@ -360,6 +363,8 @@ async def build(settings: TimelineSettings) -> GrpcServer:
         consumers.append(cache_fanout_consumer(settings, stores))
     if "fanout-store" in roles:
         consumers.append(store_fanout_consumer(settings, stores, settings.fanout_store_workers))
+        sweep = HomeSweep(CassandraHomeRows(stores.store.session), redis.readers)
+        closers.append(PeriodicTask("timeline-home-sweep", sweep.run_once, settings.home_sweep_seconds).start().stop)
     for consumer in consumers:
         consumer.start()
         closers.append(consumer.stop)

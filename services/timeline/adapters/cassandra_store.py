@@ -9,8 +9,9 @@ concurrently (bounded), and bucket-index rows are skipped when this process wrot
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cassandra.cluster import Cluster, Session
@@ -18,23 +19,36 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
 from services.common.cassandra import CassandraRunner, connect, read_down_buckets
 from services.timeline.domain.buckets import HOME_BUCKET_MS, USER_BUCKET_MS, home_bucket, start_bucket, user_bucket
+from services.timeline.domain.home_retention import INDEX_MEMORY_SECONDS
 
 MAX_ID = 2**63 - 1
 
 
 class _RecentSet:
-    """A bounded memory of (owner, bucket) index rows already written by this process."""
+    """A bounded memory of (owner, bucket) index rows already written by this process, each for `max_age_seconds`
+    at most: the home sweep deletes the index of inactive readers, and trusts that a writer relies only on index rows
+    it wrote that recently (domain/home_retention.py)."""
 
-    def __init__(self, size: int = 100_000):
+    def __init__(
+        self,
+        size: int = 100_000,
+        max_age_seconds: float = INDEX_MEMORY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.size = size
-        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self.max_age = max_age_seconds
+        self.clock = clock
+        self._seen: OrderedDict[tuple[int, int], float] = OrderedDict()
 
     def add(self, key: tuple[int, int]) -> bool:
-        """True when new."""
-        if key in self._seen:
+        """True when new (or written longer ago than the maximum age)."""
+        now = self.clock()
+        written = self._seen.get(key)
+        if written is not None and now - written <= self.max_age:
             self._seen.move_to_end(key)
             return False
-        self._seen[key] = None
+        self._seen[key] = now
+        self._seen.move_to_end(key)
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return True
