@@ -28,7 +28,9 @@ from feedmesh.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from feedmesh.post.v1 import post_service_pb2, post_service_pb2_grpc, visibility_pb2
 
 from services.common.polling import wait_for
+from services.common.redis_mux import RedisMux
 from services.common.server import GrpcServer
+from services.notification.adapters.cassandra_store import CassandraNotificationStore
 from services.notification.settings import NotificationSettings
 from services.notification.wiring import build as build_notification
 from stack import clients
@@ -276,3 +278,21 @@ async def mesh(stack_settings: StackSettings) -> AsyncIterator[Mesh]:
         cleanup.push_async_callback(stop_notification)
         await mesh.start_notification()
         yield mesh
+
+
+@pytest.fixture
+async def mux(stack_settings: StackSettings) -> AsyncIterator[RedisMux]:
+    """A multiplexed client of the stack's Redis, as the notification service uses it."""
+    client = RedisMux(stack_settings.redis_url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def store(stack_settings: StackSettings) -> AsyncIterator[CassandraNotificationStore]:
+    """The notification store on the stack's Cassandra, rows kept an hour."""
+    opened, cluster = await CassandraNotificationStore.open(
+        stack_settings.cassandra_hosts, stack_settings.cassandra_port, "feedmesh", ttl_seconds=3600
+    )
+    yield opened
+    await asyncio.to_thread(cluster.shutdown)

@@ -8,9 +8,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from feedmesh.notification.v1 import notification_service_pb2 as pb
 
 from services.common import redis_keys
@@ -19,24 +17,7 @@ from services.notification.adapters.cassandra_store import CassandraNotification
 from services.notification.adapters.redis_pending import RedisPending
 from services.notification.domain import rules
 from services.notification.domain.model import FollowChange, FollowStep, Kind, Occurrence
-from stack.settings import StackSettings
 from tests.integration.notification.conftest import Mesh
-
-
-@pytest.fixture
-async def mux(stack_settings: StackSettings) -> AsyncIterator[RedisMux]:
-    client = RedisMux(stack_settings.redis_url)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def store(stack_settings: StackSettings) -> AsyncIterator[CassandraNotificationStore]:
-    opened, cluster = await CassandraNotificationStore.open(
-        stack_settings.cassandra_hosts, stack_settings.cassandra_port, "feedmesh", ttl_seconds=3600
-    )
-    yield opened
-    await asyncio.to_thread(cluster.shutdown)
 
 
 async def test_a_pending_notification_is_listed_once_before_and_after_its_rows(

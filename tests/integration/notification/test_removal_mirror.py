@@ -5,7 +5,6 @@ on the real Redis and Cassandra, with users and posts of ids no one else uses.""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 import uuid
@@ -31,22 +30,6 @@ from services.notification.domain.model import Change, Kind, Occurrence, PostDel
 from stack.settings import StackSettings
 
 RETENTION = 3600
-
-
-@pytest.fixture
-async def mux(stack_settings: StackSettings) -> AsyncIterator[RedisMux]:
-    client = RedisMux(stack_settings.redis_url)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def store(stack_settings: StackSettings) -> AsyncIterator[CassandraNotificationStore]:
-    opened, cluster = await CassandraNotificationStore.open(
-        stack_settings.cassandra_hosts, stack_settings.cassandra_port, "feedmesh", ttl_seconds=RETENTION
-    )
-    yield opened
-    await asyncio.to_thread(cluster.shutdown)
 
 
 @pytest.fixture
