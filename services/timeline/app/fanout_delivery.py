@@ -15,32 +15,43 @@ from services.timeline.app.metrics import (
     FRESHNESS,
     POST_EVENT_STAGES,
 )
-from services.timeline.app.ports import FanoutQueue, PostsInFlight, Readers, TimelineCaches
+from services.timeline.app.ports import FanoutQueue, PostsInFlight, Reach, Readers, TimelineCaches
 from services.timeline.domain.delivery import by_audience
 from services.timeline.domain.fanout_plan import Delivery, FanoutChunk, PagePlan, Publication, own_rows
 
 
-async def push_home(timelines: TimelineCaches, chunks: list[FanoutChunk]) -> list[list[bool]]:
-    """Pushes chunks into the Redis home timelines, those with the same readers together. Returns, per chunk, which
-    of its readers are active."""
+async def push_home(timelines: TimelineCaches, chunks: list[FanoutChunk]) -> list[list[Reach]]:
+    """Pushes chunks into the Redis home timelines, those with the same readers together. Returns, per chunk, what
+    the push did for each of its readers."""
     groups = by_audience([(c.post_id, c.follower_ids) for c in chunks])
     replies = await timelines.push_home([(g.post_ids, g.readers) for g in groups])
-    flags: list[list[bool]] = [[] for _ in chunks]
-    for group, active in zip(groups, replies, strict=True):
+    reached: list[list[Reach]] = [[] for _ in chunks]
+    for group, reply in zip(groups, replies, strict=True):
         for position in group.chunks:
-            flags[position] = active
-    return flags
+            reached[position] = reply
+    return reached
 
 
-def observe_push(chunks: list[FanoutChunk], flags: list[list[bool]]) -> int:
+def to_store(chunks: list[FanoutChunk], reached: list[list[Reach]]) -> list[FanoutChunk]:
+    """The chunks pushed to a reader that had no cache: they stay in flight until their durable write (StoreFanout),
+    which is where that reader's reads find them."""
+    return [c for c, got in zip(chunks, reached, strict=True) if Reach.NOT_CACHED in got]
+
+
+def in_flight_name(chunk: FanoutChunk) -> tuple[int, int, int]:
+    """(post id, author id, first reader): how PostsInFlight names a chunk."""
+    return chunk.post_id, chunk.author_id, chunk.follower_ids[0]
+
+
+def observe_push(chunks: list[FanoutChunk], reached: list[list[Reach]]) -> int:
     """Counts a push's deliveries and skipped inactive readers, and its freshness; returns the deliveries."""
     delivered = 0
-    for chunk, active in zip(chunks, flags, strict=True):
-        reached = sum(active)
-        delivered += reached
-        if reached < len(active):
-            FANOUT_SKIPPED_INACTIVE.inc(len(active) - reached)
-        if reached and chunk.create_time_ns:
+    for chunk, got in zip(chunks, reached, strict=True):
+        written = got.count(Reach.WRITTEN)
+        delivered += written
+        if inactive := got.count(Reach.INACTIVE):
+            FANOUT_SKIPPED_INACTIVE.inc(inactive)
+        if written and chunk.create_time_ns:
             FRESHNESS.labels("push").observe(max(0.0, time.time() - chunk.create_time_ns / 1e9))
     return delivered
 
@@ -78,11 +89,12 @@ class FanoutDelivery:
             self._send(batch, [])
             await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
         elif plan.delivery is Delivery.INLINE:
-            # Pushed into Redis here; the tasks still go out for the durable write.
-            pushed = await self._push_inline(plan.chunks)
+            # Pushed into Redis here; the tasks still go out for the durable write, which the chunks pushed to a
+            # reader with no cache wait for in flight (named before the tasks go out, like any chunk).
+            pushed, waiting = await self._push_inline(plan.chunks)
             POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - batch.started)
+            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False, to_store=waiting)
             self._send(batch, pushed)
-            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # all pushed
         else:
             # Named before the tasks go out, so that no chunk is pushed before it is named.
             await self.in_flight.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more)
@@ -97,8 +109,11 @@ class FanoutDelivery:
             batch.sent.append(asyncio.create_task(self.queue.enqueue(chunks, batch.event_id)))
             FANOUT_TASKS.labels("enqueued").inc(len(chunks))
 
-    async def _push_inline(self, chunks: list[FanoutChunk]) -> list[FanoutChunk]:
-        flags = await push_home(self.timelines, chunks)
-        FANOUT_DELIVERIES.labels("redis").inc(observe_push(chunks, flags))
+    async def _push_inline(self, chunks: list[FanoutChunk]) -> tuple[list[FanoutChunk], list[int]]:
+        """The chunks, marked as written to Redis, and the first readers of those that wait for their durable write
+        (every post of one audience is pushed in the same group, so they are named once for all the posts)."""
+        reached = await push_home(self.timelines, chunks)
+        FANOUT_DELIVERIES.labels("redis").inc(observe_push(chunks, reached))
         FANOUT_TASKS.labels("cached_inline").inc(len(chunks))
-        return [replace(c, cache_written=True) for c in chunks]
+        waiting = sorted({c.follower_ids[0] for c in to_store(chunks, reached)})
+        return [replace(c, cache_written=True) for c in chunks], waiting

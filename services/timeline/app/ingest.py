@@ -10,7 +10,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from services.timeline.app.fanout_delivery import FanoutBatch, FanoutDelivery, observe_push, push_home
+from services.timeline.app.fanout_delivery import (
+    FanoutBatch,
+    FanoutDelivery,
+    in_flight_name,
+    observe_push,
+    push_home,
+    to_store,
+)
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import EVENTS, FANOUT_DELIVERIES, FANOUT_TASKS, FRESHNESS, POST_EVENT_STAGES
 from services.timeline.app.peer_caches import CachedFollowers
@@ -219,7 +226,8 @@ def forget_failure(task: asyncio.Future[Any]) -> None:
 class CacheFanout:
     """feedmesh.fanout, group <prefix>-fanout: the hot path. Pushes each chunk's post id into the Redis home
     timelines of its active followers, one server-side script call per chunk and one round trip per polled
-    batch, without waiting for Cassandra: this is what makes a post visible."""
+    batch, without waiting for Cassandra: this is what makes a post visible. A chunk with an active follower that
+    has no cache stays in flight until StoreFanout has written it to Cassandra, where that follower's reads look."""
 
     def __init__(self, *, timelines: TimelineCaches, in_flight: PostsInFlight):
         self.timelines = timelines
@@ -227,11 +235,11 @@ class CacheFanout:
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         todo = [c for c in chunks if not c.cache_written]
-        flags = await push_home(self.timelines, todo)
+        reached = await push_home(self.timelines, todo)
         await self.in_flight.end_in_flight(
-            [(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids]
+            [in_flight_name(c) for c in todo if c.follower_ids], [in_flight_name(c) for c in to_store(todo, reached)]
         )
-        delivered = observe_push(todo, flags)
+        delivered = observe_push(todo, reached)
         FANOUT_DELIVERIES.labels("redis").inc(delivered)
         FANOUT_TASKS.labels("cached").inc(len(todo))
         return delivered
@@ -242,14 +250,22 @@ class StoreFanout:
     active follower into Cassandra's home_timeline, then pushes the post into Redis once more to the readers whose
     cache began to be rebuilt from Cassandra since the post was published: the hot push found no cache to write
     into for them, and their rebuild may have read Cassandra before these rows. Everyone else already has it, so
-    the usual second push is to nobody, which spares the hot path's Redis a second push to every follower."""
+    the usual second push is to nobody, which spares the hot path's Redis a second push to every follower. The
+    chunks left in flight for this write (pushed to a follower with no cache) are then done."""
 
     def __init__(
-        self, *, timelines: TimelineCaches, readers: Readers, store: TimelineStore, fault: FaultHook | None = None
+        self,
+        *,
+        timelines: TimelineCaches,
+        readers: Readers,
+        store: TimelineStore,
+        in_flight: PostsInFlight,
+        fault: FaultHook | None = None,
     ):
         self.timelines = timelines
         self.readers = readers
         self.store = store
+        self.in_flight = in_flight
         self.fault = fault
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
@@ -264,6 +280,8 @@ class StoreFanout:
             for chunk in chunks:
                 await self.fault("stored", chunk)
         await push_home(self.timelines, await self._rebuilt_since_published(chunks))
+        # Last: a reader the hot push found with no cache reads these rows from now on.
+        await self.in_flight.stored([in_flight_name(c) for c in chunks if c.follower_ids])
         FANOUT_DELIVERIES.labels("cassandra").inc(len(rows))
         FANOUT_TASKS.labels("stored").inc(len(chunks))
         return len(rows)
