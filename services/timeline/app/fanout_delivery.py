@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 
 from services.timeline.app.metrics import (
@@ -59,15 +59,27 @@ def observe_push(chunks: list[FanoutChunk], reached: list[list[Reach]]) -> int:
 class FanoutBatch:
     """One author's batch of posts on its way out. The tasks go out while the next page of followers is listed and
     are still in flight when the fanout returns (`sent`): the events are done, and committed, only when every one is
-    acknowledged. The author's own rows ride with the first send."""
+    acknowledged. The author's own rows ride with the first send; `own_home` is the push into the author's own home
+    timeline, running beside the listing of the followers."""
 
-    def __init__(self, author_id: int, posts: Sequence[Publication], started: float):
+    def __init__(
+        self, author_id: int, posts: Sequence[Publication], started: float, own_home: Awaitable[Reach] | None = None
+    ):
         self.author_id = author_id
         self.post_ids = [p.post_id for p in posts]
         self.event_id = posts[0].event_id
         self.started = started
         self.sent: list[asyncio.Task[None]] = []
         self.own_unsent = own_rows(author_id, posts)
+        self._own_home = own_home
+
+    async def own_to_store(self) -> list[int]:
+        """Once, on the first listing page: the author, when its own home timeline had no cache to push into (its
+        own chunk then waits in flight for its durable write, like a follower's)."""
+        own_home, self._own_home = self._own_home, None
+        if own_home is not None and await own_home is Reach.NOT_CACHED:
+            return [self.author_id]
+        return []
 
 
 @dataclass(kw_only=True)
@@ -86,18 +98,21 @@ class FanoutDelivery:
             # Pull-only from now on: readers merge this author's posts at read time.
             await self.readers.mark_pull_only(author_id)
             FANOUT_TASKS.labels("celebrity_skipped").inc(len(ids))
+            own = await batch.own_to_store()
+            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False, to_store=own)  # nothing to push
             self._send(batch, [])
-            await self.in_flight.chunks_in_flight(author_id, ids, [], more=False)  # nothing to push
         elif plan.delivery is Delivery.INLINE:
             # Pushed into Redis here; the tasks still go out for the durable write, which the chunks pushed to a
             # reader with no cache wait for in flight (named before the tasks go out, like any chunk).
             pushed, waiting = await self._push_inline(plan.chunks)
             POST_EVENT_STAGES.labels("pushed").observe(time.perf_counter() - batch.started)
+            waiting = sorted({*waiting, *await batch.own_to_store()})
             await self.in_flight.chunks_in_flight(author_id, ids, [], more=False, to_store=waiting)
             self._send(batch, pushed)
         else:
             # Named before the tasks go out, so that no chunk is pushed before it is named.
-            await self.in_flight.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more)
+            own = await batch.own_to_store()
+            await self.in_flight.chunks_in_flight(author_id, ids, plan.in_flight, more=plan.more, to_store=own)
             self._send(batch, plan.chunks)
 
     def _send(self, batch: FanoutBatch, chunks: list[FanoutChunk]) -> None:

@@ -26,6 +26,7 @@ from services.timeline.app.ports import (
     FanoutQueue,
     Graph,
     PostsInFlight,
+    Reach,
     Readers,
     RecentPosts,
     StreamKind,
@@ -104,9 +105,10 @@ class PostEvents:
         # timeline in Cassandra is in flight, which the push does not wait for.
         version = await self.recent_posts.note_published(author_id, ids)
         authored = asyncio.create_task(self._authored(author_id, ids, started))
-        batch = FanoutBatch(author_id, posts, started)
+        own_home = asyncio.ensure_future(self._own_home(author_id, ids, posts))
+        batch = FanoutBatch(author_id, posts, started, own_home)
         try:
-            await asyncio.gather(self._own_home(author_id, ids, posts), self._fan_out(author_id, posts, version, batch))
+            await asyncio.gather(own_home, self._fan_out(author_id, posts, version, batch))
         except BaseException:
             for task in (authored, *batch.sent):
                 task.add_done_callback(forget_failure)
@@ -128,14 +130,15 @@ class PostEvents:
         POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
         await self.timelines.add(StreamKind.AUTHOR, {author_id: ids})
 
-    async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> None:
-        """The author's own home timeline in Redis. Its row in Cassandra goes out with the fanout tasks
-        (domain.fanout_plan.own_rows), for the durable group to write like a follower's, so that no batch of post
-        events waits for Cassandra, which a burst's durable writes keep busy."""
-        await self.timelines.add(StreamKind.HOME, {author_id: ids})
+    async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> Reach:
+        """The author's own home timeline in Redis, pushed like a follower's. Its row in Cassandra goes out with the
+        fanout tasks (domain.fanout_plan.own_rows), for the durable group to write like a follower's, so that no
+        batch of post events waits for Cassandra, which a burst's durable writes keep busy."""
+        ((reached,),) = await self.timelines.push_home([(ids, [author_id])])
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
+        return reached
 
     async def _fan_out(self, author_id: int, posts: list[Publication], version: str, batch: FanoutBatch) -> None:
         """Lists the author's followers page by page, plans each page (domain.fanout_plan) and delivers it.

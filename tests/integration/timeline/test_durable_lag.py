@@ -1,7 +1,8 @@
 """A post stays in the feed of an active reader whose home timeline has no Redis cache when the post is pushed (its
 first read found an empty timeline, or its cache is being rebuilt) until the durable fanout group has written it to
 Cassandra: the hot push has nowhere to write for that reader, and a read that trusts the home timeline for the
-author (a source) reads Cassandra, which does not hold the post yet.
+author (a source) reads Cassandra, which does not hold the post yet. The same for the author's own posts in its own
+feed.
 
 A timeline of its own (own Redis keys, consumer groups and fanout topics) whose fanout groups are started only when
 the test says: the durable group's lag is then as long as the test wants, with every write real.
@@ -182,4 +183,22 @@ async def test_a_post_in_flight_does_not_leave_the_feed_when_its_push_finds_no_c
     assert await writer.feed(viewer) == sorted(posts, reverse=True)
     await writer.start_durable_fanout()
     assert await writer.feed(viewer) == sorted(posts, reverse=True)
+    assert await writer.in_flight() == []
+
+
+async def test_an_authors_own_post_is_in_its_feed_before_its_durable_write(mesh: Mesh, writer: Writer) -> None:
+    author = await mesh.new_user()
+    assert await writer.feed(author) == []  # active; an empty home timeline: no cache
+    keys = redis_keys.reader(author, writer.settings.redis_prefix)
+    mux = writer.stores.redis.read_start.mux
+
+    async def sources() -> list[Any]:
+        return list(await mux.execute("HKEYS", keys.sources))
+
+    await wait_for(sources, lambda got: str(author).encode() in got, what="the author backfilled as its own source")
+    posts = [await publish(mesh, author, f"own {n}") for n in range(3)]
+    await writer.posts_handled()
+    assert await writer.feed(author) == sorted(posts, reverse=True)
+    await writer.start_durable_fanout()
+    assert await writer.feed(author) == sorted(posts, reverse=True)
     assert await writer.in_flight() == []

@@ -38,14 +38,14 @@ for i = 5 + post_count, #ARGV do
       redis.call('ZREMRANGEBYRANK', ids_key, 0, -cap - 1)
       redis.call('SET', home .. ':lo', redis.call('ZRANGE', ids_key, 0, 0)[1], 'KEEPTTL')
     end
+  elseif redis.call('EXISTS', prefix .. ':{u:' .. ARGV[i] .. '}:active') == 0 then
+    flags[#flags + 1] = '0'  -- (a build follows a read, which marks the reader active)
   elseif redis.call('EXISTS', home .. ':fill') == 1 then
     flags[#flags + 1] = '1'
     redis.call('ZADD', home .. ':buf', unpack(every_post))
     redis.call('PEXPIRE', home .. ':buf', ARGV[2])
-  elseif redis.call('EXISTS', prefix .. ':{u:' .. ARGV[i] .. '}:active') == 1 then
-    flags[#flags + 1] = '2'
   else
-    flags[#flags + 1] = '0'
+    flags[#flags + 1] = '2'
   end
 end
 return table.concat(flags)
