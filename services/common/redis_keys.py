@@ -197,7 +197,8 @@ def reader(reader_id: int, prefix: str = TIMELINE_PREFIX) -> ReaderKeys:
 
 
 def reader_active(reader_id: int, prefix: str = TIMELINE_PREFIX) -> str:
-    """`reader(reader_id).active`, alone (the activity checks ask about thousands of readers)."""
+    """`reader(reader_id).active`, alone (the activity checks ask about thousands of readers; the push script,
+    timeline adapters/redis/lua/push_home.lua, builds it from the prefix)."""
     return f"{prefix}:{{u:{reader_id}}}:active"
 
 

@@ -174,7 +174,13 @@ def store_fanout_consumer(
 
     def member_handler() -> EventHandler[events_pb2.Event]:
         bulk = stores.bulk_redis()
-        worker = StoreFanout(timelines=bulk.timelines, readers=bulk.readers, store=stores.bulk_store, fault=fault)
+        worker = StoreFanout(
+            timelines=bulk.timelines,
+            readers=bulk.readers,
+            store=stores.bulk_store,
+            in_flight=bulk.in_flight,
+            fault=fault,
+        )
         return FanoutConsumer(worker.deliver)
 
     return _consumer(

@@ -10,7 +10,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from services.timeline.app.fanout_delivery import FanoutBatch, FanoutDelivery, observe_push, push_home
+from services.timeline.app.fanout_delivery import (
+    FanoutBatch,
+    FanoutDelivery,
+    in_flight_name,
+    observe_push,
+    push_home,
+    to_store,
+)
 from services.timeline.app.materialize import Materializer
 from services.timeline.app.metrics import EVENTS, FANOUT_DELIVERIES, FANOUT_TASKS, FRESHNESS, POST_EVENT_STAGES
 from services.timeline.app.peer_caches import CachedFollowers
@@ -19,6 +26,7 @@ from services.timeline.app.ports import (
     FanoutQueue,
     Graph,
     PostsInFlight,
+    Reach,
     Readers,
     RecentPosts,
     StreamKind,
@@ -97,9 +105,10 @@ class PostEvents:
         # timeline in Cassandra is in flight, which the push does not wait for.
         version = await self.recent_posts.note_published(author_id, ids)
         authored = asyncio.create_task(self._authored(author_id, ids, started))
-        batch = FanoutBatch(author_id, posts, started)
+        own_home = asyncio.ensure_future(self._own_home(author_id, ids, posts))
+        batch = FanoutBatch(author_id, posts, started, own_home)
         try:
-            await asyncio.gather(self._own_home(author_id, ids, posts), self._fan_out(author_id, posts, version, batch))
+            await asyncio.gather(own_home, self._fan_out(author_id, posts, version, batch))
         except BaseException:
             for task in (authored, *batch.sent):
                 task.add_done_callback(forget_failure)
@@ -121,14 +130,15 @@ class PostEvents:
         POST_EVENT_STAGES.labels("authored").observe(time.perf_counter() - started)
         await self.timelines.add(StreamKind.AUTHOR, {author_id: ids})
 
-    async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> None:
-        """The author's own home timeline in Redis. Its row in Cassandra goes out with the fanout tasks
-        (domain.fanout_plan.own_rows), for the durable group to write like a follower's, so that no batch of post
-        events waits for Cassandra, which a burst's durable writes keep busy."""
-        await self.timelines.add(StreamKind.HOME, {author_id: ids})
+    async def _own_home(self, author_id: int, ids: list[int], posts: list[Publication]) -> Reach:
+        """The author's own home timeline in Redis, pushed like a follower's. Its row in Cassandra goes out with the
+        fanout tasks (domain.fanout_plan.own_rows), for the durable group to write like a follower's, so that no
+        batch of post events waits for Cassandra, which a burst's durable writes keep busy."""
+        ((reached,),) = await self.timelines.push_home([(ids, [author_id])])
         for p in posts:
             if p.create_time_ns:
                 FRESHNESS.labels("own").observe(max(0.0, time.time() - p.create_time_ns / 1e9))
+        return reached
 
     async def _fan_out(self, author_id: int, posts: list[Publication], version: str, batch: FanoutBatch) -> None:
         """Lists the author's followers page by page, plans each page (domain.fanout_plan) and delivers it.
@@ -219,7 +229,8 @@ def forget_failure(task: asyncio.Future[Any]) -> None:
 class CacheFanout:
     """feedmesh.fanout, group <prefix>-fanout: the hot path. Pushes each chunk's post id into the Redis home
     timelines of its active followers, one server-side script call per chunk and one round trip per polled
-    batch, without waiting for Cassandra: this is what makes a post visible."""
+    batch, without waiting for Cassandra: this is what makes a post visible. A chunk with an active follower that
+    has no cache stays in flight until StoreFanout has written it to Cassandra, where that follower's reads look."""
 
     def __init__(self, *, timelines: TimelineCaches, in_flight: PostsInFlight):
         self.timelines = timelines
@@ -227,11 +238,11 @@ class CacheFanout:
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
         todo = [c for c in chunks if not c.cache_written]
-        flags = await push_home(self.timelines, todo)
+        reached = await push_home(self.timelines, todo)
         await self.in_flight.end_in_flight(
-            [(c.post_id, c.author_id, c.follower_ids[0]) for c in todo if c.follower_ids]
+            [in_flight_name(c) for c in todo if c.follower_ids], [in_flight_name(c) for c in to_store(todo, reached)]
         )
-        delivered = observe_push(todo, flags)
+        delivered = observe_push(todo, reached)
         FANOUT_DELIVERIES.labels("redis").inc(delivered)
         FANOUT_TASKS.labels("cached").inc(len(todo))
         return delivered
@@ -242,14 +253,22 @@ class StoreFanout:
     active follower into Cassandra's home_timeline, then pushes the post into Redis once more to the readers whose
     cache began to be rebuilt from Cassandra since the post was published: the hot push found no cache to write
     into for them, and their rebuild may have read Cassandra before these rows. Everyone else already has it, so
-    the usual second push is to nobody, which spares the hot path's Redis a second push to every follower."""
+    the usual second push is to nobody, which spares the hot path's Redis a second push to every follower. The
+    chunks left in flight for this write (pushed to a follower with no cache) are then done."""
 
     def __init__(
-        self, *, timelines: TimelineCaches, readers: Readers, store: TimelineStore, fault: FaultHook | None = None
+        self,
+        *,
+        timelines: TimelineCaches,
+        readers: Readers,
+        store: TimelineStore,
+        in_flight: PostsInFlight,
+        fault: FaultHook | None = None,
     ):
         self.timelines = timelines
         self.readers = readers
         self.store = store
+        self.in_flight = in_flight
         self.fault = fault
 
     async def deliver(self, chunks: list[FanoutChunk]) -> int:
@@ -264,6 +283,8 @@ class StoreFanout:
             for chunk in chunks:
                 await self.fault("stored", chunk)
         await push_home(self.timelines, await self._rebuilt_since_published(chunks))
+        # Last: a reader the hot push found with no cache reads these rows from now on.
+        await self.in_flight.stored([in_flight_name(c) for c in chunks if c.follower_ids])
         FANOUT_DELIVERIES.labels("cassandra").inc(len(rows))
         FANOUT_TASKS.labels("stored").inc(len(chunks))
         return len(rows)

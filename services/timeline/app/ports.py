@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Protocol
 
 from services.common import redis_keys
@@ -68,6 +69,18 @@ class StreamKind:
     AUTHOR = redis_keys.AUTHOR
 
 
+class Reach(IntEnum):
+    """What a push did for one reader (an int: 1 for written, 0 for inactive, like the script's answer)."""
+
+    INACTIVE = 0
+    """No cache and no activity mark: nothing to do, the reader's return rebuilds its timeline."""
+    WRITTEN = 1
+    """Into the reader's cache, or into the buffer of the cache being built."""
+    NOT_CACHED = 2
+    """An active reader with no cache to write into: its reads find the post in Cassandra only once the durable
+    fanout has written it there, so the post stays in flight until then (PostsInFlight)."""
+
+
 class TimelineCaches(Protocol):
     """Redis: capped, complete-from-`low` caches of home and author timelines (id streams of a StreamKind)."""
 
@@ -80,9 +93,9 @@ class TimelineCaches(Protocol):
     async def add(self, kind: str, entries: Mapping[int, Sequence[int]]) -> None:
         """Adds ids to the caches of several owners in one round trip (only to caches that exist or are filling)."""
 
-    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[Reach]]:
         """Fanout: adds each (post ids, reader ids) group's posts to the home timelines of the readers that are
-        active (as `add` does), in one round trip. Returns, per group, which readers are active."""
+        active (as `add` does), in one round trip. Returns, per group, what the push did for each reader."""
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None: ...
 
@@ -145,15 +158,25 @@ class RecentPosts(Protocol):
 class PostsInFlight(Protocol):
     """Redis: the posts noted (RecentPosts.note_published) and not yet pushed to every follower."""
 
-    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+    async def chunks_in_flight(
+        self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool, to_store: Sequence[int] = ()
+    ) -> None:
         """Names the fanout chunks a listing page of the author's posts went out in, each by its first reader (none:
-        nothing left to push, the posts were pushed inline or the author is pulled). `more`: another listing page
-        follows. A post stays in flight (every read's ReaderState lists it) until each chunk named is pushed
-        (`end_in_flight`) and no page is to come, or for the in-flight period at most."""
+        nothing left to push, the posts were pushed inline or the author is pulled), and `to_store`, the chunks
+        pushed inline that wait for their durable write (a reader had no cache: Reach.NOT_CACHED). `more`: another
+        listing page follows. A post stays in flight (every read's ReaderState lists it) until each chunk named is
+        pushed (`end_in_flight`) or stored (`stored`) and no page is to come, or for the in-flight period at most."""
 
-    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
+    async def end_in_flight(
+        self, pushed: Sequence[tuple[int, int, int]], to_store: Sequence[tuple[int, int, int]] = ()
+    ) -> None:
         """(post id, author id, first reader) of chunks pushed into Redis: a post none of whose chunks is left is no
-        longer in flight. Safe to repeat."""
+        longer in flight. The chunks also in `to_store` are left waiting for their durable write instead (`stored`).
+        Safe to repeat."""
+
+    async def stored(self, chunks: Sequence[tuple[int, int, int]]) -> None:
+        """(post id, author id, first reader) of chunks written to Cassandra by the durable fanout: those left
+        waiting for it (`to_store`) are done. Safe to repeat, and for chunks that never waited."""
 
 
 class Locks(Protocol):

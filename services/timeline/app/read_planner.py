@@ -81,6 +81,6 @@ class ReadPlanner:
         plan = made.plan
         PULLED_AUTHORS.observe(len(plan.pulls))
         POSTS_IN_FLIGHT.set(len(touch.in_flight))
-        if touch.in_flight and (in_flight := in_flight_for(followees, touch.in_flight)):
+        if touch.in_flight and (in_flight := in_flight_for(followees, touch.in_flight, viewer)):
             plan = replace(plan, in_flight=in_flight)  # this read's only: the plan kept above holds none
         return PlannedRead(plan, made.upkeep, touch.generation, window)

@@ -104,12 +104,14 @@ class InFlight:
     post_id: int
 
 
-def in_flight_for(followees: Followees, in_flight: Iterable[InFlight]) -> tuple[int, ...]:
-    """The posts in flight that a read of this reader merges, newest first: those of its pushed followees. A large
-    audience's last readers get a post hundreds of milliseconds after its first (a 10k-follower post is twenty
-    tasks, one Redis script each); merged at read time, it is in every follower's feed as soon as it is noted.
+def in_flight_for(followees: Followees, in_flight: Iterable[InFlight], viewer: int) -> tuple[int, ...]:
+    """The posts in flight that a read of this reader merges, newest first: those of its pushed followees and its
+    own. A large audience's last readers get a post hundreds of milliseconds after its first (a 10k-follower post is
+    twenty tasks, one Redis script each); merged at read time, it is in every follower's feed as soon as it is noted.
     Visibility is decided with the other candidates', and the same post found again in the home timeline is one."""
-    return tuple(sorted((p.post_id for p in in_flight if p.author_id in followees.pushed), reverse=True))
+    return tuple(
+        sorted((p.post_id for p in in_flight if p.author_id in followees.pushed or p.author_id == viewer), reverse=True)
+    )
 
 
 @dataclass(frozen=True)

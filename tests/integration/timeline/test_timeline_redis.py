@@ -21,7 +21,7 @@ from services.timeline.adapters.redis.posts_in_flight import IN_FLIGHT_READ_MAX
 from services.timeline.adapters.redis.readers import ACTIVE_CHECK_KEYS
 from services.timeline.adapters.redis.settings import TimelineRedisSettings
 from services.timeline.adapters.redis.timeline_redis import TimelineRedis
-from services.timeline.app.ports import ReaderState, StreamKind
+from services.timeline.app.ports import Reach, ReaderState, StreamKind
 from services.timeline.domain.ids import to_member
 from stack.settings import StackSettings
 
@@ -65,11 +65,13 @@ async def empty_home(cache: TimelineRedis, reader: int) -> None:
 async def test_push_reaches_active_readers_only_and_reports_which(cache: TimelineRedis) -> None:
     await empty_home(cache, 1)
     await empty_home(cache, 3)
-    await cache.read_start.touch(
-        4
-    )  # active, but no home cache yet: nothing to write into (its next read fills from Cassandra)
-    flags = await cache.timelines.push_home([([100], [1, 2, 3, 4]), ([101], [2, 3])])
-    assert flags == [[True, False, True, False], [False, True]]
+    # Active, but no home cache yet: nothing to write into; its reads find the post in Cassandra once written there.
+    await cache.read_start.touch(4)
+    reached = await cache.timelines.push_home([([100], [1, 2, 3, 4]), ([101], [2, 3])])
+    assert reached == [
+        [Reach.WRITTEN, Reach.INACTIVE, Reach.WRITTEN, Reach.NOT_CACHED],
+        [Reach.INACTIVE, Reach.WRITTEN],
+    ]
     assert (await cache.timelines.read(HOME, 1, None, 10)).ids == [100, OLD]  # type: ignore[union-attr]
     assert (await cache.timelines.read(HOME, 3, None, 10)).ids == [101, 100, OLD]  # type: ignore[union-attr]
     assert await cache.timelines.read(HOME, 2, None, 10) is None
@@ -302,6 +304,24 @@ async def test_a_post_is_in_flight_until_its_last_chunk_is_pushed(cache: Timelin
     await cache.in_flight.end_in_flight([(100, 7, 1001), (100, 7, 1001)])  # at least once: a chunk pushed again
     assert in_flight(await cache.read_start.touch(42)) == []
     await cache.in_flight.end_in_flight([(100, 7, 1)])  # a late repeat after the post left changes nothing
+    assert in_flight(await cache.read_start.touch(42)) == []
+
+
+async def test_a_chunk_pushed_to_a_reader_with_no_cache_is_in_flight_until_stored(cache: TimelineRedis) -> None:
+    def in_flight(state: ReaderState) -> list[int]:
+        return sorted(p.post_id for p in state.in_flight)
+
+    await cache.recent_posts.note_published(7, [100, 101, 102])
+    await cache.in_flight.chunks_in_flight(7, [100, 101], [1, 501], more=False)  # tasks, two chunks each
+    await cache.in_flight.stored([(100, 7, 1), (100, 7, 501)])  # the durable group first: nothing waited for it
+    assert in_flight(await cache.read_start.touch(42)) == [100, 101, 102]
+    pushed = [(100, 7, 1), (100, 7, 501), (101, 7, 1), (101, 7, 501)]
+    await cache.in_flight.end_in_flight(pushed, to_store=[(101, 7, 501)])  # 501's first reader had no cache
+    await cache.in_flight.chunks_in_flight(7, [102], [], more=False, to_store=[1])  # pushed inline, the same
+    assert in_flight(await cache.read_start.touch(42)) == [101, 102]
+    await cache.in_flight.stored([(101, 7, 1), (101, 7, 501), (102, 7, 1)])
+    assert in_flight(await cache.read_start.touch(42)) == []
+    await cache.in_flight.stored([(101, 7, 501)])  # a repeat changes nothing
     assert in_flight(await cache.read_start.touch(42)) == []
 
 

@@ -11,6 +11,7 @@ from services.timeline.app.ports import (
     FanoutChunk,
     FollowerPage,
     RankingUnavailable,
+    Reach,
     ReaderState,
     StreamKind,
 )
@@ -37,7 +38,8 @@ class FakeCache:
         self.tombstones: FakeWorld | None = None  # when set, a home window says which of its posts are deleted
         self.recent: dict[int, set[int]] = defaultdict(set)
         self.versions: Callable[[int], str] | None = None  # the graph's relationship versions, when published
-        self.in_flight: dict[tuple[int, int], set[int]] = {}  # (post, author) -> chunks left (-1: more to come)
+        # (post, author) -> chunks left (-1: more to come; "s<first reader>": waiting for its durable write)
+        self.in_flight: dict[tuple[int, int], set[int | str]] = {}
 
     async def read(self, kind: str, owner: int, before: int | None, count: int) -> CachedSlice | None:
         found = self.streams.get((kind, owner))
@@ -68,13 +70,20 @@ class FakeCache:
             elif (kind, owner) in self.filling:
                 self.filling[(kind, owner)][1].update(new)
 
-    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
-        flags = []
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[Reach]]:
+        reached = []
         for post_ids, readers in groups:
-            active = [r in self.active for r in readers]
-            await self.add("h", {r: list(post_ids) for r, a in zip(readers, active, strict=True) if a})
-            flags.append(active)
-        return flags
+            got = []
+            for reader in readers:
+                if reader not in self.active:
+                    got.append(Reach.INACTIVE)
+                elif ("h", reader) in self.streams or ("h", reader) in self.filling:
+                    await self.add("h", {reader: list(post_ids)})
+                    got.append(Reach.WRITTEN)
+                else:
+                    got.append(Reach.NOT_CACHED)
+            reached.append(got)
+        return reached
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
         found = self.streams.get((kind, owner))
@@ -113,20 +122,35 @@ class FakeCache:
             in_flight=tuple(InFlight(author, post) for post, author in self.in_flight),
         )
 
-    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+    async def chunks_in_flight(
+        self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool, to_store: Sequence[int] = ()
+    ) -> None:
         for post_id in post_ids:
             left = self.in_flight.get((post_id, author))
             if left is not None:
                 left.update(chunks)
+                left.update(f"s{first}" for first in to_store)
                 (left.add if more else left.discard)(-1)
                 if not left:
                     del self.in_flight[(post_id, author)]
 
-    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
+    async def end_in_flight(
+        self, pushed: Sequence[tuple[int, int, int]], to_store: Sequence[tuple[int, int, int]] = ()
+    ) -> None:
         for post_id, author, chunk in pushed:
             left = self.in_flight.get((post_id, author))
             if left is not None:
+                if (post_id, author, chunk) in to_store:
+                    left.add(f"s{chunk}")
                 left.discard(chunk)
+                if not left:
+                    del self.in_flight[(post_id, author)]
+
+    async def stored(self, chunks: Sequence[tuple[int, int, int]]) -> None:
+        for post_id, author, first in chunks:
+            left = self.in_flight.get((post_id, author))
+            if left is not None:
+                left.discard(f"s{first}")
                 if not left:
                     del self.in_flight[(post_id, author)]
 

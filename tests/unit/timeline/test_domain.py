@@ -173,11 +173,11 @@ def test_order_by_scores_breaks_ties_newest_first() -> None:
         order_by_scores([1, 2], [0.5])
 
 
-def test_a_read_merges_the_posts_in_flight_of_its_pushed_followees_only() -> None:
+def test_a_read_merges_the_posts_in_flight_of_its_pushed_followees_and_its_own_only() -> None:
     followees = Followees(pushed=frozenset({2, 3}), celebrities=frozenset({4}))
-    in_flight = [InFlight(2, 10), InFlight(5, 11), InFlight(3, 12), InFlight(4, 13), InFlight(2, 14)]
-    assert in_flight_for(followees, in_flight) == (14, 12, 10)  # not 5 (a stranger), not 4 (pulled anyway)
-    assert in_flight_for(followees, []) == ()
+    in_flight = [InFlight(2, 10), InFlight(5, 11), InFlight(3, 12), InFlight(4, 13), InFlight(2, 14), InFlight(1, 15)]
+    assert in_flight_for(followees, in_flight, 1) == (15, 14, 12, 10)  # not 5 (a stranger), not 4 (pulled anyway)
+    assert in_flight_for(followees, [], 1) == ()
 
 
 def test_an_extra_slice_holds_only_ids_below_the_cursor_and_never_cuts_a_merge_short() -> None:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from services.timeline.app.ingest import CacheFanout, StoreFanout
-from services.timeline.app.ports import FanoutChunk, StreamKind
+from services.timeline.app.ports import FanoutChunk, Reach, StreamKind
 from tests.unit.timeline.fakes import FakeCache, FakeStore
 
 HOME = StreamKind.HOME
@@ -17,7 +17,7 @@ class RecordingCache(FakeCache):
         super().__init__({"h": 10, "a": 10})
         self.pushes: list[tuple[list[int], list[int]]] = []
 
-    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[Reach]]:
         self.pushes.extend((sorted(p), list(r)) for p, r in groups)
         return await super().push_home(groups)
 
@@ -50,7 +50,7 @@ async def test_the_durable_push_goes_again_only_to_caches_rebuilt_since_the_post
     assert token is not None and await store.read_home(2, None, 10) == []
     post = FanoutChunk(10, 9, published_ns, [1, 2, 3])
     assert (
-        await StoreFanout(timelines=cache, readers=cache, store=store).deliver([post]) == 2
+        await StoreFanout(timelines=cache, readers=cache, store=store, in_flight=cache).deliver([post]) == 2
     )  # rows for the active readers 1 and 2
     assert cache.pushes == [([10], [2])]
     await cache.commit_fill(HOME, 2, token, [], complete=True)
@@ -60,7 +60,9 @@ async def test_the_durable_push_goes_again_only_to_caches_rebuilt_since_the_post
 async def test_the_durable_push_goes_to_everyone_when_the_publication_time_is_unknown() -> None:
     cache, store = RecordingCache(), FakeStore()
     await cached_home(cache, 1, [5])
-    await StoreFanout(timelines=cache, readers=cache, store=store).deliver([FanoutChunk(10, 9, 0, [1, 2])])
+    await StoreFanout(timelines=cache, readers=cache, store=store, in_flight=cache).deliver(
+        [FanoutChunk(10, 9, 0, [1, 2])]
+    )
     assert cache.pushes == [([10], [1, 2])]
 
 
@@ -68,7 +70,10 @@ async def test_the_durable_group_writes_the_authors_own_row_even_when_the_author
     cache, store = RecordingCache(), FakeStore()  # nobody active
     own = FanoutChunk(10, 9, 0, [9], cache_written=True)
     assert (
-        await StoreFanout(timelines=cache, readers=cache, store=store).deliver([own, FanoutChunk(10, 9, 0, [1])]) == 1
+        await StoreFanout(timelines=cache, readers=cache, store=store, in_flight=cache).deliver(
+            [own, FanoutChunk(10, 9, 0, [1])]
+        )
+        == 1
     )
     assert await store.read_home(9, None, 10) == [10]
     assert await store.read_home(1, None, 10) == []

@@ -1,5 +1,6 @@
 """Posts in flight on the in-memory fakes: a post is in its followers' feeds from its note until its last chunk is
-pushed, filtered like any other post, and no longer in flight once pushed inline or pulled."""
+pushed (or, pushed to a follower with no cache, stored), filtered like any other post, and no longer in flight once
+pushed inline or pulled."""
 
 from __future__ import annotations
 
@@ -55,6 +56,24 @@ async def test_a_post_pushed_inline_or_pulled_is_no_longer_in_flight_once_its_fo
     pulled = await rig.publish(2)
     assert rig.cache.in_flight == {}
     assert await rig.feed(11, 3) == [pulled, post_id]
+
+
+async def test_a_post_pushed_to_a_reader_with_no_cache_is_in_flight_until_its_durable_write() -> None:
+    rig = make_rig(threshold=100)  # chunks of 2, inline up to 2 followers
+    for fan in (10, 11, 12):
+        await rig.follow(fan, 2)
+        await rig.feed(fan, 3)
+    del rig.cache.streams[("h", 10)]  # active, its cache gone (Redis keeps none for an empty timeline)
+    rig.next_id += 1
+    post = Post(id=rig.next_id, author_id=2, text="t", visibility=Visibility.PUBLIC, create_time_ns=0)
+    rig.world.posts[post.id] = post
+    await rig.posts.published("e", post.id, 2, 0)  # three followers: tasks
+    await rig.hot.deliver([c for c in rig.queue.chunks if not c.cache_written])
+    assert [p.post_id for p in (await rig.cache.touch(10)).in_flight] == [post.id]  # 10's chunk waits for Cassandra
+    assert await rig.feed(10, 3) == [post.id]
+    await rig.durable.deliver(list(rig.queue.chunks))
+    assert (await rig.cache.touch(10)).in_flight == ()
+    assert await rig.feed(10, 3) == [post.id]  # from the home timeline in Cassandra now
 
 
 async def test_a_post_in_flight_is_filtered_like_any_other() -> None:

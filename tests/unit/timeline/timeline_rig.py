@@ -197,6 +197,6 @@ def make_rig(
         posts=posts,
         graph_events=GraphEvents(readers=cache, materializer=materializer),
         hot=CacheFanout(timelines=cache, in_flight=cache),
-        durable=StoreFanout(timelines=cache, readers=cache, store=store),
+        durable=StoreFanout(timelines=cache, readers=cache, store=store, in_flight=cache),
         impressions=impressions,
     )

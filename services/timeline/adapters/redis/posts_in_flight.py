@@ -1,8 +1,10 @@
-"""Redis: the posts in flight, from their note until every follower is pushed to. A registry
+"""Redis: the posts in flight, from their note until every follower can read them. A registry
 (services.common.redis_keys.posts_in_flight, member `author:post` -> when noted, ms), read by every feed read, and per
-post what is left (redis_keys.chunks_left): `+` until the last listing page is out, and the fanout chunks not pushed
-yet, each named by its first reader. A post leaves the registry when nothing is left, or after the in-flight period
-(a fanout that lags more than that shows its posts as it pushes them)."""
+post what is left (redis_keys.chunks_left): `+` until the last listing page is out, the fanout chunks not pushed
+yet, each named by its first reader, and the chunks pushed to an active reader that had no cache
+(app.ports.Reach.NOT_CACHED), named `s<first reader>` until their durable write. A post leaves the registry when
+nothing is left, or after the in-flight period (a fanout that lags more than that shows its posts as it writes
+them)."""
 
 from __future__ import annotations
 
@@ -55,15 +57,33 @@ class RedisPostsInFlight:
     def parse(members: Sequence[bytes]) -> tuple[InFlight, ...]:
         return tuple(_in_flight(member) for member in members)
 
-    async def chunks_in_flight(self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool) -> None:
+    async def chunks_in_flight(
+        self, author: int, post_ids: Sequence[int], chunks: Sequence[int], more: bool, to_store: Sequence[int] = ()
+    ) -> None:
         if post_ids:
-            args = [self.prefix, self.in_flight_ms, author, "1" if more else "0", len(post_ids), *post_ids, *chunks]
+            names = [*chunks, *map(_to_store, to_store)]
+            args = [self.prefix, self.in_flight_ms, author, "1" if more else "0", len(post_ids), *post_ids, *names]
             await self.mux.run_script(self._chunks_in_flight, [self.registry], args)
 
-    async def end_in_flight(self, pushed: Sequence[tuple[int, int, int]]) -> None:
-        if pushed:
-            args = [self.prefix, *(value for triple in pushed for value in triple)]
+    async def end_in_flight(
+        self, pushed: Sequence[tuple[int, int, int]], to_store: Sequence[tuple[int, int, int]] = ()
+    ) -> None:
+        waiting = set(to_store)
+        await self._end([(*chunk, _to_store(chunk[2]) if chunk in waiting else "") for chunk in pushed])
+
+    async def stored(self, chunks: Sequence[tuple[int, int, int]]) -> None:
+        await self._end([(post, author, _to_store(first), "") for post, author, first in chunks])
+
+    async def _end(self, chunks: Sequence[tuple[int, int, int | str, str]]) -> None:
+        if chunks:
+            args = [self.prefix, *(value for quadruple in chunks for value in quadruple)]
             await self.mux.run_script(self._end_in_flight, [self.registry], args)
+
+
+def _to_store(first_reader: int) -> str:
+    """The name of a chunk pushed and left waiting for its durable write (chunks to push are named by their first
+    reader alone)."""
+    return f"s{first_reader}"
 
 
 def _in_flight(member: bytes) -> InFlight:

@@ -20,9 +20,9 @@ import redis.asyncio as aioredis
 
 from services.common import post_tombstones, redis_keys
 from services.common.redis_mux import RedisMux, Script, load_script
-from services.timeline.adapters.redis.script_calls import ScriptCall, ScriptRun, as_text, flags, run_batched
+from services.timeline.adapters.redis.script_calls import ScriptCall, ScriptRun, as_bytes, as_text, run_batched
 from services.timeline.adapters.redis.settings import TimelineRedisSettings
-from services.timeline.app.ports import CachedSlice, StreamKind
+from services.timeline.app.ports import CachedSlice, Reach, StreamKind
 from services.timeline.domain.ids import ZERO, from_member, to_member
 
 # A reader whose build began this close to the end of the log's memory might already be forgotten.
@@ -107,7 +107,7 @@ class RedisTimelineCaches:
         ]
         await self._batched(self._add, calls)
 
-    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[bool]]:
+    async def push_home(self, groups: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[list[Reach]]:
         if not groups:
             return []
         head: list[Any] = [self.caps[StreamKind.HOME], self.fill_ttl_ms, self.prefix]
@@ -115,7 +115,8 @@ class RedisTimelineCaches:
         for post_ids, readers in groups:
             ids = sorted(set(post_ids))
             calls.append(([], [*head, len(ids), *(to_member(i) for i in ids), *readers]))
-        return [flags(reply) for reply in await self._batched(self._push_home, calls)]
+        replies = await self._batched(self._push_home, calls)
+        return [[Reach(c - ord("0")) for c in as_bytes(reply)] for reply in replies]
 
     async def remove(self, kind: str, owner: int, ids: Sequence[int]) -> None:
         if not ids:

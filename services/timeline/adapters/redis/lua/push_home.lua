@@ -6,7 +6,9 @@
 -- services.common.redis_keys.home_timeline names them (one argument per reader, not four keys): all of them on one
 -- Redis, or called per slot on a cluster.
 -- ARGV: cap, fill buffer ttl ms, prefix, post count, the post ids..., readers...
--- Returns one character per reader: '1' active (written or buffered), '0' no cache.
+-- Returns one character per reader: '1' written (or buffered), '2' active with no cache to write into (its
+-- reads find the posts in Cassandra once the durable fanout wrote them there), '0' inactive (no cache, no activity
+-- mark: services.common.redis_keys.reader_active, built here too).
 local cap = tonumber(ARGV[1])
 local prefix = ARGV[3]
 local post_count = tonumber(ARGV[4])
@@ -36,12 +38,14 @@ for i = 5 + post_count, #ARGV do
       redis.call('ZREMRANGEBYRANK', ids_key, 0, -cap - 1)
       redis.call('SET', home .. ':lo', redis.call('ZRANGE', ids_key, 0, 0)[1], 'KEEPTTL')
     end
+  elseif redis.call('EXISTS', prefix .. ':{u:' .. ARGV[i] .. '}:active') == 0 then
+    flags[#flags + 1] = '0'  -- (a build follows a read, which marks the reader active)
   elseif redis.call('EXISTS', home .. ':fill') == 1 then
     flags[#flags + 1] = '1'
     redis.call('ZADD', home .. ':buf', unpack(every_post))
     redis.call('PEXPIRE', home .. ':buf', ARGV[2])
   else
-    flags[#flags + 1] = '0'
+    flags[#flags + 1] = '2'
   end
 end
 return table.concat(flags)
