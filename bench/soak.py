@@ -8,9 +8,9 @@ by default), watching memory, errors and backlogs; bench/results/soak-<UTC time>
    the capacity is the best rate of 2xx answers of a step. `--capacity` skips it.
 3. Soak: the mix open loop (`bench.chaos_load.Load`) at `--fraction` of the capacity, each route at its share, plus
    log-ins and sign-ups at a fixed rate within the gateway's public budget. Every `--interval` seconds a sample:
-   the RSS of every process named by the stack's pid files with all its descendants, the answers since the previous
-   sample by kind, their p99, the Kafka consumer lags, the fanout backlog, the outboxes' backlogs and the timeline's
-   posts in flight (Prometheus), the machine's load average.
+   the resident memory (PSS) of every process named by the stack's pid files with all its descendants, the answers
+   since the previous sample by kind, their p99, the Kafka consumer lags, the fanout backlog, the outboxes'
+   backlogs and the timeline's posts in flight (Prometheus), the machine's load average.
 4. Report (bench/soak_report.py): per process the least-squares RSS slope (MB/hour) and flat/growing, the error
    rate per third of the run and its trend, each backlog's bounds. Exit 1 when a verdict fails.
 
@@ -74,34 +74,46 @@ ACCOUNT_BATCH = 25
 
 
 def rss_by_process(pids_dir: Path, proc: Path = Path("/proc")) -> dict[str, tuple[int, float]]:
-    """(pid, MB of resident memory) of each process named by a pid file, with every descendant (PostgreSQL's
-    backends, a launcher's child)."""
+    """(pid, MB of memory) of each process named by a pid file, with every descendant (PostgreSQL's backends, a
+    launcher's child). Proportional (PSS): a page shared by n processes counts 1/n to each, so PostgreSQL's shared
+    buffers count once however many backends touched them, not once per backend."""
     parents: dict[int, int] = {}
-    rss: dict[int, float] = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             parent, _ = parse_stat((entry / "stat").read_text())
-            pages = int((entry / "statm").read_text().split()[1])
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
         parents[int(entry.name)] = parent
-        rss[int(entry.name)] = pages * PAGE_MB
     children: dict[int, list[int]] = {}
     for pid, parent in parents.items():
         children.setdefault(parent, []).append(pid)
     totals: dict[str, tuple[int, float]] = {}
     for root, name in named_pids(pids_dir).items():
-        if root not in rss:
+        if root not in parents:
             continue  # a stale pid file
         total, todo = 0.0, [root]
         while todo:
             pid = todo.pop()
-            total += rss.get(pid, 0.0)
+            total += resident_mb(proc / str(pid))
             todo.extend(children.get(pid, []))
         totals[name] = (root, round(total, 1))
     return totals
+
+
+def resident_mb(process: Path) -> float:
+    """A process's proportional resident memory in MB (its RSS where smaps_rollup cannot be read); 0 once gone."""
+    try:
+        for line in (process / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int((process / "statm").read_text().split()[1]) * PAGE_MB
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def answer_kind(status: str) -> str:
