@@ -122,6 +122,7 @@ class KafkaPublisher:
             for m in messages:
                 producer.produce(m.topic, m.value, m.key, on_delivery=batch.delivered, headers=list(m.headers) or None)
         except (BufferError, KafkaException) as exc:
+            batch.future.cancel()  # nobody will wait for the reports of the records appended before
             raise KafkaPublishError(_describe(exc)) from exc
 
     async def send_batch(self, messages: Sequence[OutgoingMessage]) -> None:
