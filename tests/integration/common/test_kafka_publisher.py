@@ -1,5 +1,6 @@
 """The Kafka publisher against the real broker: concurrent batches are each acknowledged, every message lands once
-and in its key's order, and a broker that cannot be reached fails a batch within the timeout instead of hanging."""
+and in its key's order, on the partition the other clients pick for its key, and a broker that cannot be reached
+or a topic that does not exist fails a batch within the timeout instead of hanging."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from kafka.admin import NewTopic
+from kafka.partitioner.default import murmur2
 
 from services.common.kafka import KafkaPublisher, KafkaPublishError, OutgoingMessage
 from stack.settings import StackSettings
@@ -85,3 +87,38 @@ async def test_a_message_the_broker_refuses_fails_its_batch_at_once(
         await publisher.send_batch([OutgoingMessage(topic, b"k", b"after")])
     finally:
         await publisher.close()
+
+
+async def test_a_key_lands_on_the_partition_kafka_python_and_java_pick(
+    stack_settings: StackSettings, kafka_admin: Any
+) -> None:
+    """Producers of both clients write the same topics (the consumers' own dead letters, a service on another
+    branch): a key's events stay in one partition, in order, only if both hash it alike."""
+    topic = f"feedmesh.test-publisher-{uuid.uuid4().hex[:8]}"
+    partitions = 5
+    kafka_admin.create_topics([NewTopic(topic, partitions, 1)])
+    publisher = KafkaPublisher(stack_settings.kafka_bootstrap, client_id="test-publisher-partitions")
+    keys = [str(n).encode() for n in range(200)] + [b"", b"user:42", bytes(range(256))]
+    try:
+        await publisher.send_batch([OutgoingMessage(topic, key, b"v") for key in keys])
+    finally:
+        await publisher.close()
+    records = await asyncio.to_thread(read_all, stack_settings, topic, partitions)
+    assert sorted(r.key or b"" for r in records) == sorted(keys)
+    assert {r.partition for r in records} == set(range(partitions))
+    for r in records:
+        assert r.partition == (murmur2(r.key or b"") & 0x7FFFFFFF) % partitions, r.key
+
+
+async def test_a_topic_that_does_not_exist_fails_the_batch_within_the_timeout(stack_settings: StackSettings) -> None:
+    publisher = KafkaPublisher(stack_settings.kafka_bootstrap, client_id="test-publisher-no-topic", timeout_seconds=1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KafkaPublishError):
+            await asyncio.wait_for(
+                publisher.send_batch([OutgoingMessage(f"feedmesh.test-missing-{uuid.uuid4().hex[:8]}", b"k", b"v")]),
+                10,
+            )
+    finally:
+        await publisher.close()
+    assert time.monotonic() - started < 5
