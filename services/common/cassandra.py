@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from cassandra import ConsistencyLevel
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import ExponentialReconnectionPolicy, RoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, named_tuple_factory
 
@@ -68,16 +69,38 @@ class RowTypes:
         return len(self._types)
 
 
-def connect(hosts: Sequence[str], port: int, keyspace: str, consistency: str = "LOCAL_ONE") -> tuple[Cluster, Session]:
-    """Blocking: call through asyncio.to_thread. `consistency` is a ConsistencyLevel name (CassandraSettings)."""
+def connect(
+    hosts: Sequence[str], port: int, keyspace: str, consistency: str = "LOCAL_ONE", *, within_seconds: float = 60.0
+) -> tuple[Cluster, Session]:
+    """Blocking: call through asyncio.to_thread. `consistency` is a ConsistencyLevel name (CassandraSettings).
+
+    A node that answers its port may still time out the driver's first queries of the system tables while it
+    replays its commit log or the machine is busy: the connection is tried again until `within_seconds` have passed,
+    so that a service starting beside such a node waits for it rather than exiting."""
     logging.getLogger("cassandra").setLevel(logging.ERROR)
+    deadline = time.monotonic() + within_seconds
+    pause = 0.5
+    while True:
+        cluster = _cluster(hosts, port, consistency)
+        try:
+            return cluster, cluster.connect(keyspace)
+        except NoHostAvailable:
+            cluster.shutdown()
+            if time.monotonic() + pause > deadline:
+                raise
+            logging.getLogger(__name__).warning("cassandra not answering yet; connecting again", extra={"hosts": hosts})
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _cluster(hosts: Sequence[str], port: int, consistency: str) -> Cluster:
     profile = ExecutionProfile(
         load_balancing_policy=RoundRobinPolicy(),
         request_timeout=10,
         consistency_level=ConsistencyLevel.name_to_value[consistency],
         row_factory=RowTypes(),
     )
-    cluster = Cluster(
+    return Cluster(
         list(hosts),
         port=port,
         connect_timeout=5,
@@ -87,7 +110,6 @@ def connect(hosts: Sequence[str], port: int, keyspace: str, consistency: str = "
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         protocol_version=5,
     )
-    return cluster, cluster.connect(keyspace)
 
 
 class CassandraRunner:
