@@ -8,6 +8,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 
+def utc_now() -> dt.datetime:
+    """The use cases' clock (they take it as a field, so that tests can set the time)."""
+    return dt.datetime.now(dt.UTC)
+
+
 class ObjectStore(Protocol):
     async def presign_put(self, key: str, content_type: str, size_bytes: int, ttl_seconds: int) -> str:
         """A URL that accepts one PUT of exactly these bytes under `key` until the TTL runs out."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 
-from services.media.app.ports import ObjectStore, Uploads
+from services.media.app.ports import ObjectStore, Uploads, utc_now
 from services.media.domain.retention import forget_swept_before, sweep_before
 
 log = logging.getLogger(__name__)
@@ -25,17 +25,13 @@ SWEPT = Counter("feedmesh_media_swept_total", "Uploads deleted because no post a
 SWEEP_FAILURES = Counter("feedmesh_media_sweep_failures_total", "Sweep batches the object store did not delete")
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 @dataclass
 class UploadSweep:
     uploads: Uploads
     store: ObjectStore
     retention_seconds: int
     batch: int = 500
-    clock: Callable[[], dt.datetime] = _now
+    clock: Callable[[], dt.datetime] = utc_now
 
     async def run_once(self) -> int:
         """Sweeps every upload due; how many were deleted."""

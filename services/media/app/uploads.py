@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from services.common.errors import InvalidArgument
-from services.media.app.ports import ObjectStore, Uploads
+from services.media.app.ports import ObjectStore, Uploads, utc_now
 from services.media.domain.uploads import MAX_CHECK_REFS, check_upload, is_media_ref, new_media_ref
 
 
@@ -20,10 +20,6 @@ class Upload:
     expire_time: dt.datetime
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 @dataclass
 class MediaUseCases:
     store: ObjectStore
@@ -31,7 +27,7 @@ class MediaUseCases:
     max_bytes: int
     upload_ttl_seconds: int
     check_concurrency: int
-    clock: Callable[[], dt.datetime] = _now
+    clock: Callable[[], dt.datetime] = utc_now
 
     async def create_upload(self, content_type: str, size_bytes: int) -> Upload:
         upload = check_upload(content_type, size_bytes, self.max_bytes)
