@@ -10,9 +10,11 @@ by default), watching memory, errors and backlogs; bench/results/soak-<UTC time>
    log-ins and sign-ups at a fixed rate within the gateway's public budget. Every `--interval` seconds a sample:
    the resident memory (PSS) of every process named by the stack's pid files with all its descendants, the answers
    since the previous sample by kind, their p99, the Kafka consumer lags, the fanout backlog, the outboxes'
-   backlogs and the timeline's posts in flight (Prometheus), the machine's load average.
+   backlogs, the timeline's posts in flight and each in-process cache's entries, weight and capacity
+   (Prometheus), the machine's load average.
 4. Report (bench/soak_report.py): per process the least-squares RSS slope (MB/hour) and flat/growing, the error
-   rate per third of the run and its trend, each backlog's bounds. Exit 1 when a verdict fails.
+   rate per third of the run and its trend, each backlog's bounds, each cache's fill at the start and the end
+   (bench/soak_caches.py). Exit 1 when a verdict fails.
 
 It starts and stops nothing of the stack: other work may run beside it (the load average says how much). Every
 account's session is renewed every `--renew-minutes` (the access tokens live an hour). SIGINT or SIGTERM ends the
@@ -41,6 +43,7 @@ from bench import ROOT
 from bench.chaos_load import CLIENT_TIMEOUT_SECONDS, Account, Load, Sample, make_accounts, renew_sessions
 from bench.env import machine_facts
 from bench.process_cpu import named_pids, parse_stat
+from bench.soak_caches import cache_readings
 from bench.soak_report import Sample as SoakSample
 from bench.soak_report import markdown, plot, summary, verdicts_hold
 from bench.stats import percentile
@@ -244,6 +247,7 @@ async def soak(
                 backlogs=await backlogs(client, prometheus),
                 p99_ms=round(percentile([s.seconds for s in taken], 99) * 1000, 1) if taken else 0.0,
                 load_average=os.getloadavg()[0],
+                caches=await cache_readings(client, prometheus),
             )
             samples.append(sample)
             print(

@@ -2,7 +2,7 @@
 backlogs' bounds; as a dict for the JSON report, a Markdown summary and a PNG plot.
 
 Every sample is one moment of the run (`Sample`): the RSS of each named process tree, the load's answers since the
-previous sample, and the backlog gauges read from Prometheus.
+previous sample, and the backlog gauges and the in-process caches' fill (bench/soak_caches.py) read from Prometheus.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 from typing import Any
+
+from bench.soak_caches import cache_fill, cache_table, fill_series
 
 # A process whose fitted RSS grows faster than this is "growing": a leak of 10 MB an hour fills a gigabyte in four
 # days, while a large process (a JVM) is allowed the same share of its size.
@@ -42,6 +44,8 @@ class Sample:
     """the 99th percentile latency of the answers since the previous sample"""
     load_average: float = 0.0
     """the machine's one-minute load average (others' work shows here)"""
+    caches: dict[str, dict[str, float]] = field(default_factory=dict)
+    """`<process>/<cache>` -> its entries, weight and capacity (Prometheus; absent from runs before 2026-12-08)"""
 
     @property
     def calls(self) -> int:
@@ -206,6 +210,7 @@ def summary(samples: Sequence[Sample]) -> dict[str, Any]:
         "rss": rss_verdicts(samples),
         "errors": error_rates(samples),
         "backlogs": backlog_bounds(samples),
+        "caches": cache_fill([s.caches for s in samples]),
         "load_average": {"min": min(loads), "max": max(loads), "mean": round(sum(loads) / len(loads), 2)},
         "window_p99_ms": {
             "min": min(latencies),
@@ -225,7 +230,7 @@ def verdicts_hold(found: Mapping[str, Any]) -> bool:
 
 
 def markdown(result: Mapping[str, Any]) -> str:
-    """The soak's tables: per process, errors per stretch, backlogs."""
+    """The soak's tables: per process, errors per stretch, backlogs, and the caches' fill when it was read."""
     found = result["summary"]
     lines = [
         "| process | RSS start -> end (MB) | min / max | slope MB/h (whole run) | slope MB/h (second half) "
@@ -268,19 +273,23 @@ def markdown(result: Mapping[str, Any]) -> str:
             f"{b['min_last_quarter']:,.0f} / {b['max_last_quarter']:,.0f} | "
             f"{b['verdict']} |"
         )
+    caches = cache_table(found.get("caches", {}))
+    lines += ["", *caches] if caches else []
     return "\n".join(lines) + "\n"
 
 
 def plot(samples: Sequence[Sample], out: Path, title: str) -> None:
-    """Three panels over the run's minutes: each process's RSS change since the start, the answers per second and
-    the error rate, the backlogs."""
+    """Panels over the run's minutes: each process's RSS change since the start, the answers per second and the
+    error rate, the backlogs, and (when the run read them) how full each in-process cache was."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     minutes = [s.minute for s in samples]
-    figure, (memory, load, backlog) = plt.subplots(3, 1, figsize=(11, 12), sharex=True)
+    fills = fill_series(minutes, [s.caches for s in samples])
+    figure, axes = plt.subplots(4 if fills else 3, 1, figsize=(11, 16 if fills else 12), sharex=True)
+    memory, load, backlog = axes[:3]
     colors = [plt.get_cmap("tab20")(i) for i in range(20)]  # 20 processes: the default cycle's 10 repeat
     memory.set_prop_cycle(color=colors)
     backlog.set_prop_cycle(color=colors)
@@ -305,9 +314,17 @@ def plot(samples: Sequence[Sample], out: Path, title: str) -> None:
     for name in sorted({name for s in samples for name in s.backlogs}):
         backlog.plot(minutes, [s.backlogs.get(name, float("nan")) for s in samples], label=name, linewidth=1)
     backlog.set_ylabel("backlog (messages / posts)")
-    backlog.set_xlabel("minutes since the load started")
     backlog.legend(fontsize=7, loc="upper left")
     backlog.grid(alpha=0.3)
+    if fills:
+        caches = axes[3]
+        caches.set_prop_cycle(color=colors)
+        for key, (xs, ys) in fills.items():
+            caches.plot(xs, [y * 100 for y in ys], label=key, linewidth=1)
+        caches.set_ylabel("cache weight, % of capacity")
+        caches.legend(fontsize=7, ncol=2, loc="upper left")
+        caches.grid(alpha=0.3)
+    axes[-1].set_xlabel("minutes since the load started")
     figure.suptitle(title)
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,9 @@ an age for data whose owner promises nothing sooner); the least recently used en
 maximum age, each `put` also drops up to two expired entries from the least recently used end, so a cache of
 short-lived entries holds about what was used within that age rather than filling to `size` with entries no read
 may serve.
+
+A cache given a `name` reports its entries, weight and size to Prometheus (services.common.local_cache_gauges), read
+at scrape time only.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
+from services.common.local_cache_gauges import NAMED_CACHES
+
 # Expired entries a put drops from the least recently used end: more than one, so they leave faster than puts come.
 _EXPIRED_PER_PUT = 2
 
@@ -24,15 +29,21 @@ V = TypeVar("V")
 
 
 class LruCache(Generic[K, V]):
-    def __init__(self, size: int, max_age_seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, size: int, max_age_seconds: float, clock: Callable[[], float] = time.monotonic, *, name: str = ""
+    ):
+        """`name`: the `cache` label of its gauges, short and stable (`timeline.posts`); unnamed, it has none."""
         if size <= 0:
             raise ValueError("cache size must be positive")
+        self.name = name
         self.size = size
         self.max_age = max_age_seconds
         self.clock = clock
         self._entries: OrderedDict[K, tuple[float, str, V]] = OrderedDict()
         self._weights: dict[K, int] = {}  # only the entries that weigh more than 1
         self.weight = 0
+        if name:
+            NAMED_CACHES.add(name, self)
 
     def get(self, key: K, version: str = "") -> V | None:
         """The value stored for `key` with this version, unless it is older than the maximum age."""

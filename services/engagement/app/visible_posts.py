@@ -79,8 +79,10 @@ class CachedPostDirectory:
         self.posts = posts
         self.audience = audience
         self.published = published
-        self.known_posts: LruCache[int, PostRef] = LruCache(size, post_max_age_seconds)
-        self.may_see: LruCache[tuple[int, int, Visibility], bool] = LruCache(size, max_age_seconds)
+        self.known_posts: LruCache[int, PostRef] = LruCache(size, post_max_age_seconds, name="engagement.known_posts")
+        self.may_see: LruCache[tuple[int, int, Visibility], bool] = LruCache(
+            size, max_age_seconds, name="engagement.visibility"
+        )
 
     async def read_published(self, viewer_id: int, post_id: int) -> PublishedState | None:
         """What the owners publish about a known post and this viewer, for `visible_post`; None for a post not known

@@ -16,6 +16,8 @@ from services.ranking.app.ports import FeatureStore, FeaturesUnavailable
 
 # Cache keys: ("a", viewer, author), ("u", author), ("p", post).
 Key = tuple[str, int] | tuple[str, int, int]
+# The cache's gauges' label (services.common.local_cache_gauges): a new run's cache takes over the series.
+CACHE_NAME = "ranking.features"
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class CachedFeatures:
     def __init__(self, store: FeatureStore, *, size: int, max_age_seconds: float):
         self.store = store
         self.size, self.max_age_seconds = size, max_age_seconds
-        self.cache: LruCache[Key, list[float]] = LruCache(size, max_age_seconds)
+        self.cache: LruCache[Key, list[float]] = LruCache(size, max_age_seconds, name=CACHE_NAME)
         self.run: str | None = None
         self.zeros = {"a": [0.0] * len(AFFINITY), "u": [0.0] * len(AUTHOR), "p": [0.0] * len(POST)}
 
@@ -42,7 +44,7 @@ class CachedFeatures:
         except FeaturesUnavailable:
             return
         if run != self.run:
-            self.cache = LruCache(self.size, self.max_age_seconds)
+            self.cache = LruCache(self.size, self.max_age_seconds, name=CACHE_NAME)
             self.run = run
 
     async def for_candidates(self, viewer: int, authors: Sequence[int], posts: Sequence[int]) -> CandidateFeatures:

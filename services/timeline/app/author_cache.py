@@ -61,9 +61,13 @@ class CachedAuthors:
     clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
-        self._shown: LruCache[int, _Shown] = LruCache(self.size, float("inf"), self.clock)
+        self._shown: LruCache[int, _Shown] = LruCache(
+            self.size, float("inf"), self.clock, name="timeline.authors_shown"
+        )
         # reader -> when this process first saw the reader's relationship version (the entry's version)
-        self._version_seen: LruCache[int, float] = LruCache(self.readers, float("inf"), self.clock)
+        self._version_seen: LruCache[int, float] = LruCache(
+            self.readers, float("inf"), self.clock, name="timeline.authors_reader_versions"
+        )
         # The authors shown lately: their counts are asked for again in the background.
         self._recent = RecentlyShown(self.counts_max_staleness_seconds)
 

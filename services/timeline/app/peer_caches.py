@@ -35,7 +35,7 @@ from services.timeline.domain.feed import Post
 class CachedFollowees:
     def __init__(self, graph: Graph, *, size: int, max_age_seconds: float):
         self.graph = graph
-        self.lru: LruCache[int, Followees] = LruCache(size, max_age_seconds)
+        self.lru: LruCache[int, Followees] = LruCache(size, max_age_seconds, name="timeline.followees")
 
     async def get(self, reader: int, version: str) -> Followees:
         """`version`: the reader's relationship version read just now ("" when unknown)."""
@@ -66,7 +66,7 @@ class CachedPosts:
     def __init__(self, posts: Posts, tombstones: Tombstones, *, size: int, max_age_seconds: float):
         self.posts = posts
         self.tombstones = tombstones
-        self.lru: LruCache[int, Post] = LruCache(size, max_age_seconds)
+        self.lru: LruCache[int, Post] = LruCache(size, max_age_seconds, name="timeline.posts")
 
     async def live(self, post_ids: Sequence[int], checked: CheckedIds | None = None) -> list[Post]:
         """The live posts among `post_ids`, in order. `checked`: what this same read already learnt from the
@@ -104,7 +104,7 @@ class CachedFollowers:
     with their followers unchanged."""
 
     def __init__(self, *, max_ids: int):
-        self.lru: LruCache[int, tuple[array[int], int]] = LruCache(max_ids, float("inf"))
+        self.lru: LruCache[int, tuple[array[int], int]] = LruCache(max_ids, float("inf"), name="timeline.followers")
 
     def get(self, author: int, version: str) -> FollowerPage | None:
         """The whole listing as one page, if it was listed at `version` (read just now; "": unknown, a miss). Only

@@ -63,8 +63,12 @@ class CachedPostStats:
     clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
-        self._counts: LruCache[int, _Counted] = LruCache(self.posts, float("inf"), self.clock)
-        self._readers: LruCache[int, _Reader] = LruCache(self.readers, float("inf"), self.clock)
+        self._counts: LruCache[int, _Counted] = LruCache(
+            self.posts, float("inf"), self.clock, name="timeline.post_stats"
+        )
+        self._readers: LruCache[int, _Reader] = LruCache(
+            self.readers, float("inf"), self.clock, name="timeline.post_stats_readers"
+        )
         self._recent = RecentlyShown(self.max_staleness_seconds)
 
     async def shown_to(self, reader: int, version: str | None, post_ids: Sequence[int]) -> dict[int, PostStats]:

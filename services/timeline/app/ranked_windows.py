@@ -40,7 +40,9 @@ def window_identity(candidate_ids: Sequence[int], deleted: Set[int], relationshi
 
 class RankedWindows:
     def __init__(self, *, size: int, seconds: float):
-        self._kept: LruCache[int, RankedWindow] | None = LruCache(size, seconds) if seconds > 0 else None
+        self._kept: LruCache[int, RankedWindow] | None = (
+            LruCache(size, seconds, name="timeline.ranked_windows") if seconds > 0 else None
+        )
 
     @property
     def enabled(self) -> bool:

@@ -51,7 +51,7 @@ class ReadPlanner:
     def __init__(self, *, read_start: ReadStart, followees: CachedFollowees, plan_entries: int = 10_000):
         self.read_start = read_start
         self.followees = followees
-        self._plans: LruCache[int, _PlanMade] = LruCache(plan_entries, float("inf"))
+        self._plans: LruCache[int, _PlanMade] = LruCache(plan_entries, float("inf"), name="timeline.read_plans")
 
     async def plan_first_page(self, viewer: int, limit: int, size: HomeWindowSize | None = None) -> PlannedRead:
         """The commonest read: its home window is known before the plan, and read with the reader's state. `size`:

@@ -14,7 +14,9 @@ from services.timeline.domain.paging import authors_fingerprint
 class WarmedCandidates:
     def __init__(self, *, seconds: float, entries: int = 50_000):
         self.enabled = seconds > 0
-        self._kept: LruCache[tuple[int, int], MergedCandidates] = LruCache(entries, seconds)
+        self._kept: LruCache[tuple[int, int], MergedCandidates] = LruCache(
+            entries, seconds, name="timeline.warmed_candidates"
+        )
 
     def keep(self, viewer: int, plan: ReadPlan, before: int, candidates: MergedCandidates) -> None:
         """The candidates of the viewer's page below `before`, for a read that merges the plan's authors."""

@@ -50,7 +50,9 @@ class RedisReaders:
         self.touch_refresh_seconds = min(60, self.inactive_seconds // 10)
         self._pull_only_key = redis_keys.pull_only_authors(settings.prefix)
         self._pull_only_version_key = redis_keys.pull_only_version(settings.prefix)
-        self._last_read: LruCache[int, LastReadSources] = LruCache(settings.sources_cache_size, float("inf"))
+        self._last_read: LruCache[int, LastReadSources] = LruCache(
+            settings.sources_cache_size, float("inf"), name="timeline.last_read_sources"
+        )
         self._touch = load_script(__file__, "touch.lua")
         self._active_readers = load_script(__file__, "active_readers.lua")
         self._set_source = load_script(__file__, "set_source.lua")
