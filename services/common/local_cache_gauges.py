@@ -24,8 +24,11 @@ from prometheus_client.registry import Collector
 class MeasuredCache(Protocol):
     """What the gauges read of a cache (LruCache has it)."""
 
-    size: int
-    weight: int
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def weight(self) -> int: ...
 
     def __len__(self) -> int: ...
 

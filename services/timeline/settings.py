@@ -85,6 +85,8 @@ class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings)
     # The write path's follower listings (by author, reused while the author's relationship version holds): at most
     # this many ids in all, 8 bytes each.
     follower_cache_ids: int = 2_000_000
+    # Feed items kept serialized by the API (api.servicer.EncodedItems), about 1 KB each with the parts they hold.
+    encoded_item_cache_size: int = 50_000
 
     # Ranking: the first window of candidates, and the strict deadline of ScorePosts.
     rank_candidates: int = 200
@@ -151,6 +153,7 @@ class TimelineSettings(RedisSentinelSettings, CassandraSettings, ServerSettings)
             "author_cache_size",
             "post_stats_cache_size",
             "follower_cache_ids",
+            "encoded_item_cache_size",
             "rank_candidates",
             "rank_deadline_ms",
             "poison_after_failures",

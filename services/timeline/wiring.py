@@ -377,7 +377,7 @@ async def build(settings: TimelineSettings) -> GrpcServer:
     if consumers and settings.consumer_ready_seconds > 0:
         await asyncio.gather(*(c.wait_assigned(settings.consumer_ready_seconds) for c in consumers))
 
-    servicer = TimelineServicer(get_feed)
+    servicer = TimelineServicer(get_feed, settings.encoded_item_cache_size)
     server = GrpcServer(
         settings=settings,
         bindings=[

@@ -10,6 +10,7 @@ from feedmesh.post.v1 import post_pb2
 from feedmesh.timeline.v1 import timeline_service_pb2, timeline_service_pb2_grpc
 
 from services.common import identity
+from services.common.local_cache_gauges import NAMED_CACHES
 from services.common.pagination import page_limit
 from services.timeline.app.feed import GetFeed
 from services.timeline.domain.cursor import FeedCursor, FeedMode
@@ -67,6 +68,15 @@ class EncodedItems:
         self.size = size
         # post id -> (post, author, stats, the item framed as an `items` entry)
         self._encoded: OrderedDict[int, tuple[Post, Author, PostStats, bytes]] = OrderedDict()
+        NAMED_CACHES.add("timeline.encoded_items", self)
+
+    @property
+    def weight(self) -> int:
+        """Every item weighs 1 (the gauges' fill is weight / size)."""
+        return len(self._encoded)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
 
     def _bytes(self, item: FeedItem) -> bytes:
         """The item's framed bytes when its parts are not the very objects last encoded: equal ones, or anew. Either
@@ -105,9 +115,9 @@ class EncodedItems:
 
 
 class TimelineServicer(timeline_service_pb2_grpc.TimelineServiceServicer):
-    def __init__(self, get_feed: GetFeed):
+    def __init__(self, get_feed: GetFeed, encoded_items: int = 50_000):
         self.get_feed = get_feed
-        self.items = EncodedItems()
+        self.items = EncodedItems(encoded_items)
 
     async def GetFeed(
         self, request: timeline_service_pb2.GetFeedRequest, context: grpc.aio.ServicerContext

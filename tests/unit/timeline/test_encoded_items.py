@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from feedmesh.timeline.v1 import timeline_service_pb2
 
+from services.common.local_cache_gauges import NAMED_CACHES
 from services.common.visibility import Visibility
 from services.timeline.api.servicer import EncodedItems, _item
 from services.timeline.domain.cursor import FeedCursor
@@ -58,3 +59,12 @@ def test_an_equal_item_made_of_new_objects_reuses_its_bytes_and_is_then_known_by
     (item,) = encoded.response(FeedPage(items=[FeedItem(POST, refetched)])).items
     assert item == _item(FeedItem(POST, AUTHOR))
     assert encoded._encoded[POST.id][1] is refetched
+
+
+def test_the_encoded_items_stay_within_their_size_and_report_their_fill() -> None:
+    encoded = EncodedItems(size=3)
+    for post_id in range(1, 6):
+        encoded.response(FeedPage(items=[FeedItem(replace(POST, id=post_id), AUTHOR)]))
+    assert len(encoded) == 3 and encoded.weight == 3
+    reported = NAMED_CACHES.totals()["timeline.encoded_items"]
+    assert reported[0] >= 3 and reported[2] >= 3  # summed with any other live EncodedItems of this process
