@@ -189,7 +189,7 @@ fuzz-api: up ## Schemathesis against the gateway with valid tokens: every operat
 fuzz-grpc: up ## Hypothesis-generated protobuf messages at every service's gRPC port, 200 random examples per RPC; exit 1 on INTERNAL/UNKNOWN, an undocumented status or a missed deadline (docs/authorization.md)
 	FEEDMESH_FUZZ_EXAMPLES=$(or $(EXAMPLES),200) FEEDMESH_FUZZ_RANDOM=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_grpc_fuzz.py
 
-soak: $(PY) ## the mixed load at half the capacity a short ramp measures, on the RUNNING stack (starts and stops nothing), 30 min (FEEDMESH_SOAK_MINUTES): RSS slope per process, errors, backlogs; bench/results/soak-<time>.json + .png (bench/README.md)
+soak: $(PY) ## the mixed load at half the capacity a short ramp measures, on the RUNNING stack (starts and stops nothing), 40 min (FEEDMESH_SOAK_MINUTES; memory judged after 10 of warm-up): memory slope per process, errors, backlogs; bench/results/soak-<time>.json + .png (bench/README.md)
 	$(PY) -m bench.soak $(if $(CAPACITY),--capacity $(CAPACITY)) $(if $(PIDS),--pids $(PIDS))
 
 chaos: up ## kill (SIGKILL) and restart every service, the gateway and each data-tier component, pause Kafka and Cassandra, under a mixed load; then check that nothing acknowledged was lost (~10 min, needs the stack to itself); docs/failure-modes.md, exit 1 on a loss

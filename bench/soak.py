@@ -44,6 +44,7 @@ from bench.chaos_load import CLIENT_TIMEOUT_SECONDS, Account, Load, Sample, make
 from bench.env import machine_facts
 from bench.process_cpu import named_pids, parse_stat
 from bench.soak_caches import cache_readings
+from bench.soak_memory import WARMUP_MINUTES
 from bench.soak_report import Sample as SoakSample
 from bench.soak_report import markdown, plot, summary, verdicts_hold
 from bench.stats import percentile
@@ -267,8 +268,13 @@ async def soak(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0])
-    default_minutes = float(os.environ.get("FEEDMESH_SOAK_MINUTES", "30"))
-    parser.add_argument("--minutes", type=float, default=default_minutes, help="FEEDMESH_SOAK_MINUTES, default 30")
+    default_minutes = float(os.environ.get("FEEDMESH_SOAK_MINUTES", "40"))
+    parser.add_argument(
+        "--minutes", type=float, default=default_minutes, help="FEEDMESH_SOAK_MINUTES, default 40 (the warm-up's too)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=WARMUP_MINUTES, help="minutes of load before memory is judged (default 10)"
+    )
     parser.add_argument("--fraction", type=float, default=0.5, help="of the capacity (default 0.5)")
     parser.add_argument("--capacity", type=float, default=0.0, help="answers/s of the mix; skips the ramp")
     parser.add_argument("--ramp", default="4,8,16,32", help="concurrency steps of the ramp")
@@ -306,13 +312,14 @@ async def run(args: argparse.Namespace) -> int:
         samples, by_route = await soak(load, args.minutes, args.interval, args.pids, settings.prometheus_url, stopping)
     finally:
         renewals.cancel()
-    found = summary(samples)
+    found = summary(samples, args.warmup)
     result = {
         "started": stamp,
         "finished": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
         "command": "python -m bench.soak " + " ".join(sys.argv[1:]),
         "machine": machine_facts(),
         "minutes": args.minutes,
+        "warmup_minutes": args.warmup,
         "interval_seconds": args.interval,
         "accounts": args.accounts,
         "ramp": steps,

@@ -14,14 +14,7 @@ from statistics import median
 from typing import Any
 
 from bench.soak_caches import cache_fill, cache_table, fill_series
-
-# A process whose fitted RSS grows faster than this is "growing": a leak of 10 MB an hour fills a gigabyte in four
-# days, while a large process (a JVM) is allowed the same share of its size.
-GROWING_MB_PER_HOUR = 10.0
-GROWING_SHARE_PER_HOUR = 0.02
-# A leak raises the lowest RSS of every stretch; work in flight does not (an argon2 hash holds 64 MiB while it runs,
-# and a sample that lands on one reads it), so the verdict is on the slope of each stretch's minimum.
-FLOOR_MINUTES = 5.0
+from bench.soak_memory import WARMUP_MINUTES, rss_verdicts, slope
 
 
 @dataclass
@@ -55,70 +48,6 @@ class Sample:
     def errors(self) -> int:
         """Answers the client should never see under a load within capacity: 5xx, a timeout, no answer at all."""
         return sum(self.answers.get(kind, 0) for kind in ("5xx", "timeout", "error"))
-
-
-def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """The least-squares slope of ys over xs (0 with fewer than two distinct xs)."""
-    n = len(xs)
-    if n < 2:
-        return 0.0
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
-        return 0.0
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
-
-
-def floor_points(points: Sequence[tuple[float, float]], minutes: float = FLOOR_MINUTES) -> list[tuple[float, float]]:
-    """(hours, MB) points reduced to each `minutes` stretch's lowest RSS, at the stretch's middle; a stretch of
-    fewer than three samples (the run's tail) joins the one before it."""
-    stretches: dict[int, list[tuple[float, float]]] = {}
-    for hours, mb in points:
-        stretches.setdefault(int(hours * 60 // minutes), []).append((hours, mb))
-    parts: list[list[tuple[float, float]]] = []
-    for _, part in sorted(stretches.items()):
-        if parts and len(part) < 3:
-            parts[-1].extend(part)
-        else:
-            parts.append(part)
-    return [((part[0][0] + part[-1][0]) / 2, min(mb for _, mb in part)) for part in parts]
-
-
-def rss_verdicts(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
-    """Per process: the RSS at the start and end, min and max, the least-squares slope (MB per hour) over the whole
-    run and over its second half, the slope of each stretch's floor (floor_points), and the verdict on that floor's
-    slope. A process restarted during the run (someone else's work on a shared stack) is judged on its longest life
-    within the run."""
-    names = sorted({name for s in samples for name in s.rss_mb})
-    verdicts: dict[str, dict[str, Any]] = {}
-    for name in names:
-        lives: dict[int, list[tuple[float, float]]] = {}
-        for s in samples:
-            if name in s.rss_mb:
-                lives.setdefault(s.pids.get(name, 0), []).append((s.minute / 60, s.rss_mb[name]))
-        points = max(lives.values(), key=lambda life: life[-1][0] - life[0][0])
-        hours, mb = [p[0] for p in points], [p[1] for p in points]
-        half = [p for p in points if p[0] >= (hours[0] + hours[-1]) / 2]
-        whole = slope(hours, mb)
-        floor = floor_points(points)
-        floor_slope = slope([p[0] for p in floor], [p[1] for p in floor])
-        mean = sum(mb) / len(mb)
-        limit = max(GROWING_MB_PER_HOUR, GROWING_SHARE_PER_HOUR * mean)
-        verdicts[name] = {
-            "start_mb": round(mb[0], 1),
-            "end_mb": round(mb[-1], 1),
-            "min_mb": round(min(mb), 1),
-            "max_mb": round(max(mb), 1),
-            "slope_mb_per_hour": round(whole, 1),
-            "second_half_slope_mb_per_hour": round(slope([p[0] for p in half], [p[1] for p in half]), 1),
-            "floor_slope_mb_per_hour": round(floor_slope, 1),
-            "growing_above_mb_per_hour": round(limit, 1),
-            "verdict": "growing" if floor_slope > limit else "flat",
-            "samples": len(points),
-            "judged_minutes": [round(hours[0] * 60, 1), round(hours[-1] * 60, 1)],
-            "restarts": len(lives) - 1,
-        }
-    return verdicts
 
 
 def restart_windows(samples: Sequence[Sample]) -> dict[int, list[str]]:
@@ -203,11 +132,12 @@ def backlog_bounds(samples: Sequence[Sample]) -> dict[str, dict[str, Any]]:
     return bounds
 
 
-def summary(samples: Sequence[Sample]) -> dict[str, Any]:
+def summary(samples: Sequence[Sample], warmup_minutes: float = WARMUP_MINUTES) -> dict[str, Any]:
     loads = [s.load_average for s in samples] or [0.0]
     latencies = [s.p99_ms for s in samples if s.calls] or [0.0]
     return {
-        "rss": rss_verdicts(samples),
+        "rss": rss_verdicts(samples, warmup_minutes),
+        "warmup_minutes": warmup_minutes,
         "errors": error_rates(samples),
         "backlogs": backlog_bounds(samples),
         "caches": cache_fill([s.caches for s in samples]),
@@ -221,27 +151,32 @@ def summary(samples: Sequence[Sample]) -> dict[str, Any]:
 
 
 def verdicts_hold(found: Mapping[str, Any]) -> bool:
-    """Memory flat for every process, no error growth, every backlog bounded."""
+    """Memory flat for every service (a store is judged by its bound: soak_memory), no error growth, every backlog
+    bounded."""
     return (
-        all(r["verdict"] == "flat" for r in found["rss"].values())
+        all(r["verdict"] in ("flat", "store") for r in found["rss"].values())
         and found["errors"]["verdict"] == "no growth"
         and all(b["verdict"] == "bounded" for b in found["backlogs"].values())
     )
+
+
+def _verdict(r: Mapping[str, Any]) -> str:
+    return f"store (bound: {r['bound']})" if r["verdict"] == "store" else str(r["verdict"])
 
 
 def markdown(result: Mapping[str, Any]) -> str:
     """The soak's tables: per process, errors per stretch, backlogs, and the caches' fill when it was read."""
     found = result["summary"]
     lines = [
-        "| process | RSS start -> end (MB) | min / max | slope MB/h (whole run) | slope MB/h (second half) "
-        "| floor slope MB/h (judged) | verdict | restarts |",
+        "| process | memory start -> end (MB, PSS) | min / max | slope MB/h (whole run) | slope MB/h (second half) "
+        f"| floor slope MB/h (judged, from minute {found.get('warmup_minutes', 0):g}) | verdict | restarts |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in sorted(found["rss"].items(), key=lambda kv: -kv[1].get("floor_slope_mb_per_hour", 0.0)):
         lines.append(
             f"| {name} | {r['start_mb']:,.0f} -> {r['end_mb']:,.0f} | {r['min_mb']:,.0f} / {r['max_mb']:,.0f} | "
             f"{r['slope_mb_per_hour']:+,.1f} | {r['second_half_slope_mb_per_hour']:+,.1f} | "
-            f"{r.get('floor_slope_mb_per_hour', 0.0):+,.1f} | {r['verdict']} | "
+            f"{r.get('floor_slope_mb_per_hour', 0.0):+,.1f} | {_verdict(r)} | "
             f"{r['restarts'] or ''} |"
         )
     errors = found["errors"]
@@ -333,14 +268,19 @@ def plot(samples: Sequence[Sample], out: Path, title: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bench.soak_report RESULT.json`: the summary, verdicts and plot again from a run's samples."""
+    """`python -m bench.soak_report RESULT.json [WARMUP_MINUTES]`: the summary, verdicts and plot again from a
+    run's samples."""
     import json
     import sys
 
-    path = Path((argv if argv is not None else sys.argv[1:])[0])
+    args = argv if argv is not None else sys.argv[1:]
+    path = Path(args[0])
     result = json.loads(path.read_text())
     samples = [Sample(**fields) for fields in result["samples"]]
-    result["summary"] = summary(samples)
+    # A run written before the warm-up existed was judged from its first minute: kept so unless asked otherwise.
+    warmup = float(args[1]) if len(args) > 1 else result.get("warmup_minutes", 0.0)
+    result["warmup_minutes"] = warmup
+    result["summary"] = summary(samples, warmup)
     result["holds"] = verdicts_hold(result["summary"])
     path.write_text(json.dumps(result, indent=1) + "\n")
     title = (
