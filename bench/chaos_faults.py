@@ -7,8 +7,7 @@ FEEDMESH_STACK_ROOT when the stack runs from another one.
 Restarts: a data-tier component with `bash stack/ctl.sh start <component>` (returns once it answers), a service
 process or the gateway with `bash stack/up.sh` (starts whatever is not running, then waits until it is SERVING).
 When others run their own code on the stack (a process whose PYTHONPATH names another checkout), the process is
-brought back with the code it ran: FEEDMESH_SWAP_SCRIPT names a script taking `<checkout> <process>` that restarts
-one process of the stack with a checkout's code (TEAM-RULES.md's swap-service.sh).
+brought back with the code it ran: `bash stack/restart-service.sh <process> <checkout>`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from bench.stack_ctl import SERVICE_PROCESSES
 from services.common.polling import WaitTimeout, wait_until
 
 STACK_ROOT = Path(os.environ.get("FEEDMESH_STACK_ROOT") or ROOT)
-SWAP_SCRIPT = os.environ.get("FEEDMESH_SWAP_SCRIPT", "")
 DATA_TIER = ("redis", "postgres", "kafka", "cassandra", "s3")
 # the cluster topology's members restarted like the first nodes (stack/components/cluster.sh)
 CLUSTER_MEMBERS = ("kafka-2", "kafka-3", "cassandra-2", "cassandra-3", "redis-replica", "ratelimit")
@@ -176,8 +174,8 @@ class Injector:
             except RuntimeError:  # once more: a start can trip over what the killed process left for a moment
                 await asyncio.sleep(2)
                 await script("bash", "stack/ctl.sh", "start", process)
-        elif process in self.origins and SWAP_SCRIPT:
-            await script(SWAP_SCRIPT, str(self.origins[process]), process.removeprefix("svc-"))
+        elif process in self.origins:
+            await script("bash", "stack/restart-service.sh", process, str(self.origins[process]))
         else:
             await up()
 
@@ -188,8 +186,6 @@ class Injector:
             raise RuntimeError(f"{fault.process} is not running")
         origin = origin_of(pid)
         if origin is not None and origin != STACK_ROOT:
-            if not SWAP_SCRIPT:
-                raise RuntimeError(f"{fault.process} runs {origin}'s code: set FEEDMESH_SWAP_SCRIPT to restart it")
             self.origins[fault.process] = origin
         injected = time.monotonic()
         if fault.kind == "pause":

@@ -5,7 +5,7 @@ notification service in one window, so that they are compared under the same mac
     options]
 
 Seeds, logs the likers in and warms the mix's readers once, then for each TREE (a git worktree, or /work/main)
-restarts the stack's notification process with that tree's code (`--swap`, the shared stack's swap script), checks
+restarts the stack's notification process with that tree's code (`--swap`, stack/restart-service.sh by default), checks
 that the process runs from it, waits for its consumer to hold the group's partitions, and measures the mention
 burst and the like storm beside the mix exactly as bench.notification does. Puts `--restore`'s code back at the end
 (also on failure). Writes bench/results/notification-ab-<UTC time>.json and prints one line per tree and burst;
@@ -26,6 +26,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 
+from bench import ROOT
 from bench.engagement import gateway_reaches_engagement
 from bench.engagement_setup import likers
 from bench.env import Bench, service_addresses
@@ -42,14 +43,16 @@ from bench.warm import warm
 from services.common.kafka import API_VERSION
 from services.common.polling import wait_for
 
-PID_FILE = Path("/work/main/.run/pids/svc-notification.pid")
+PID_FILE = ROOT / ".run/pids/svc-notification.pid"
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, argparse.Namespace]:
     p = argparse.ArgumentParser(prog="python -m bench.notification_ab", description=__doc__)
     p.add_argument("trees", nargs="+", help="the trees whose notification service is measured, in this order")
-    p.add_argument("--swap", default="/work/wt/swap-service.sh", help="swap-service.sh TREE PROCESS")
-    p.add_argument("--restore", default="/work/main", help="the tree whose code runs after the run")
+    p.add_argument(
+        "--swap", default=str(ROOT / "stack/restart-service.sh"), help="a script taking PROCESS TREE (default: ours)"
+    )
+    p.add_argument("--restore", default=str(ROOT), help="the tree whose code runs after the run (default: this one)")
     p.add_argument(
         "--session-margin",
         type=float,
@@ -89,7 +92,7 @@ def group_assigned(bootstrap: str, group: str) -> bool:
 
 async def swap_to(swap: str, tree: str, bootstrap: str) -> dict[str, Any]:
     """Restarts the notification process with `tree`'s code; returns what runs, once its consumer is assigned."""
-    await asyncio.to_thread(subprocess.run, [swap, tree, "notification"], check=True)
+    await asyncio.to_thread(subprocess.run, [swap, "notification", tree], check=True)
     running = running_from()
     if running["cwd"] != tree or not running["pythonpath"].startswith(f"{tree}/gen:{tree}") or not running["safe_path"]:
         raise RuntimeError(f"the notification process does not run {tree}'s code: {running}")
@@ -148,7 +151,7 @@ async def main(argv: list[str]) -> int:
         await measure(own, args, figures)
     finally:
         phase(f"restore: {own.restore}'s notification process")
-        await asyncio.to_thread(subprocess.run, [own.swap, own.restore, "notification"], check=True)
+        await asyncio.to_thread(subprocess.run, [own.swap, "notification", own.restore], check=True)
         path = RESULTS / f"notification-ab-{stamp}.json"
         path.write_text(json.dumps(figures, indent=1, default=str))
         print(f"wrote {path}")
