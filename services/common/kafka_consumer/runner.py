@@ -166,12 +166,21 @@ class ConsumerRunner:
         consumer.assign([TopicPartition(tp.topic, tp.partition, starts.get(tp, OFFSET_INVALID)) for tp in partitions])
         self.fresh.update(starts)
         self.assignment = set(partitions)
+        log.info(
+            "partitions assigned",
+            extra={
+                "member": self.member,
+                "partitions": len(partitions),
+                "fresh": len(starts),
+            },
+        )
         if partitions:
             self.assigned.set()
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """The member gives up all its partitions (an eager rebalance, or closing): what it held is let go, so a
         partition it gets back is not left paused."""
+        log.info("partitions revoked", extra={"member": self.member, "partitions": len(partitions)})
         if self.held:
             with contextlib.suppress(KafkaException):
                 consumer.resume(list(self.held))
@@ -180,22 +189,28 @@ class ConsumerRunner:
         self.assignment = set()
 
     def _starts_of_fresh(self, consumer: Consumer, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """The first or next offset (by `offset_reset`) of each partition the group has no commit for: one
+        ListOffsets request for them all (timestamp -2 means the earliest offset, -1 the latest)."""
         if not partitions:
             return {}
-        starts = {}
-        for tp in consumer.committed(partitions, timeout=REQUEST_SECONDS):
-            if tp.offset >= 0:
-                continue
-            for attempt in range(_START_ATTEMPTS):
-                try:  # a topic created a moment ago may have no leader yet
-                    first, end = consumer.get_watermark_offsets(tp, timeout=REQUEST_SECONDS)
+        fresh = [tp for tp in consumer.committed(partitions, timeout=REQUEST_SECONDS) if tp.offset < 0]
+        if not fresh:
+            return {}
+        at = -2 if self.offset_reset == "earliest" else -1
+        for attempt in range(_START_ATTEMPTS):
+            try:  # a topic created a moment ago may have no leader yet
+                found = consumer.offsets_for_times(
+                    [TopicPartition(tp.topic, tp.partition, at) for tp in fresh], timeout=REQUEST_SECONDS
+                )
+                unknown = [tp for tp in found if tp.error is not None or tp.offset < 0]
+                if not unknown:
                     break
-                except KafkaException:
-                    if attempt == _START_ATTEMPTS - 1:
-                        raise
-                    time.sleep(0.2)
-            starts[TopicPartition(tp.topic, tp.partition)] = first if self.offset_reset == "earliest" else end
-        return starts
+                raise KafkaException(unknown[0].error or f"no offset for {unknown[0]}")
+            except KafkaException:
+                if attempt == _START_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2)
+        return {TopicPartition(tp.topic, tp.partition): tp.offset for tp in found}
 
     def _consume(self, consumer: Consumer) -> None:
         self.held = {}
@@ -364,18 +379,15 @@ class ConsumerRunner:
             self.fresh = {}
 
     def _report_lag(self, consumer: Consumer) -> None:
+        """Sums, over the member's partitions, their end (as of the last fetch response: asking the broker would
+        wait behind the member's own long-polling fetch) less the member's position. A partition the member has
+        not read from yet since it got it counts 0 until then."""
         try:
-            parts = list(self.assignment)
             lag = 0
-            for tp in consumer.position(parts) if parts else ():
-                _, end = consumer.get_watermark_offsets(tp, timeout=REQUEST_SECONDS)
-                # Before its first record the member's position is unknown: it starts from the last commit.
-                position = tp.offset if tp.offset >= 0 else self._committed(consumer, tp)
-                lag += max(0, end - position)
+            for tp in consumer.position(list(self.assignment)) if self.assignment else ():
+                _, end = consumer.get_watermark_offsets(tp, cached=True)
+                if tp.offset >= 0 and end >= 0:
+                    lag += max(0, end - tp.offset)
             self.metrics.lag.labels(self.group, self.member).set(lag)
         except Exception:
             log.debug("lag probe failed", exc_info=True)
-
-    def _committed(self, consumer: Consumer, tp: TopicPartition) -> int:
-        (committed,) = consumer.committed([TopicPartition(tp.topic, tp.partition)], timeout=REQUEST_SECONDS)
-        return max(0, committed.offset)
