@@ -29,9 +29,8 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 log = logging.getLogger(__name__)
 
-# For the kafka-python clients left (tests' and benchmarks' topic readers and admin clients; the services consume
-# and produce through confluent-kafka): its version probe misreads Kafka 4.x brokers, and every broker we support
-# speaks this API level.
+# For the kafka-python clients (the consumers, the lake's offset reader): its version probe misreads Kafka 4.x
+# brokers, and every broker we support speaks this API level.
 API_VERSION = (2, 8, 0)
 
 # How long the poll thread waits for a delivery report before it checks whether it should stop.

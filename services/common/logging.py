@@ -51,7 +51,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # kafka-python (the tests' readers) and cassandra-driver narrate every connection at INFO: keep their warnings,
-    # drop the chatter.
+    # kafka-python and cassandra-driver narrate every connection at INFO: keep their warnings, drop the chatter.
     for noisy in ("kafka", "cassandra"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

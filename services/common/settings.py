@@ -88,9 +88,8 @@ class ServerSettings:
     default_deadline_seconds: float = 2.0
     log_level: str = "INFO"
     # How long a thread may hold the GIL while another waits for it (CPython's default: 5 ms). A service's event
-    # loop shares the GIL with the Kafka consumers', the Cassandra driver's and gRPC's threads, and at 5 ms it is
-    # handed back and forth more often than work is done in between; 20 ms gives the shortest freshness tail
-    # (bench/README.md).
+    # loop shares the GIL with kafka-python's, the Cassandra driver's and gRPC's threads, and at 5 ms it is handed
+    # back and forth more often than work is done in between; 20 ms gives the shortest freshness tail (bench/README.md).
     gil_switch_interval_ms: float = 20.0
     # The trace backend spans go to (stack/defaults.env; empty: none recorded) and the percent of untraced work
     # that starts a sampled trace (docs/observability.md, Traces).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.context import Context
@@ -19,7 +19,6 @@ from opentelemetry.context import Context
 from services.common.kafka import KafkaPublisher
 from services.common.kafka_consumer.metrics import consumer_metrics
 from services.common.kafka_consumer.poison import PoisonEvent, dead_letter_sink
-from services.common.kafka_consumer.records import Record
 from services.common.kafka_consumer.runner import ConsumerRunner, RecordHandler
 from services.common.kafka_consumer.tracing import process_spans, traced
 from services.common.telemetry import extract_context
@@ -52,8 +51,8 @@ class UndecodableEvent(PoisonEvent):
     """A record's value is not a serialized message of the consumer's type: it can never pass."""
 
 
-def decode(records: Sequence[Record], message: type[E]) -> list[ConsumedEvent[E]]:
-    """Records as events of type `message`; raises UndecodableEvent for the first that is not one."""
+def decode(records: Sequence[Any], message: type[E]) -> list[ConsumedEvent[E]]:
+    """kafka-python records as events of type `message`; raises UndecodableEvent for the first that is not one."""
     events = []
     for record in records:
         event = message()
@@ -69,7 +68,7 @@ def decode(records: Sequence[Record], message: type[E]) -> list[ConsumedEvent[E]
 
 
 def _decoding(handler: EventHandler[E], message: type[E], group: str) -> RecordHandler:
-    async def handle(records: list[Record]) -> Awaitable[None] | None:
+    async def handle(records: list[Any]) -> Awaitable[None] | None:
         events = decode(records, message)
         spans = process_spans(events, group)
         if not spans:

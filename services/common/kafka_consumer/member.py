@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from typing import Protocol
+from typing import Any, Protocol
 
-from confluent_kafka import Consumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka_consumer.metrics import ConsumerMetrics
-from services.common.kafka_consumer.records import Batch, Record
 
 
 class Member(Protocol):
@@ -26,14 +25,14 @@ class Member(Protocol):
     @property
     def stopping(self) -> bool: ...
 
-    def run_handler(self, records: list[Record]) -> None:
+    def run_handler(self, records: list[Any]) -> None:
         """The handler and the rest it returns, to the end; raises what they raise."""
 
-    def start_handler(self, records: list[Record]) -> concurrent.futures.Future[None]:
+    def start_handler(self, records: list[Any]) -> concurrent.futures.Future[None]:
         """Runs the handler; returns the batch's end: its rest's, when it returns one, still running."""
 
-    def commit(self, consumer: Consumer, done: Batch) -> None:
-        """Commits past the last record of each partition it still owns."""
+    def commit(self, consumer: KafkaConsumer, done: dict[TopicPartition, list[Any]]) -> None:
+        """Commits past the last record of each partition."""
 
-    def hold(self, consumer: Consumer, offsets: dict[TopicPartition, int]) -> None:
-        """Seeks the partitions back to these offsets and pauses them there before they are retried."""
+    def hold(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Seeks the partitions back to these offsets and holds them there before they are retried."""

@@ -18,12 +18,12 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka_consumer.member import Member
 from services.common.kafka_consumer.poison import PoisonRoute
-from services.common.kafka_consumer.records import Batch, Record
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class _Unfinished:
     """A pipelined batch whose rest is still running."""
 
-    batch: Batch
+    batch: dict[TopicPartition, list[Any]]
     rest: concurrent.futures.Future[None]
     started: float
 
@@ -55,12 +55,14 @@ class Pipeline:
     def passed(self, tp: TopicPartition) -> None:
         self.rewound.discard(tp)
 
-    def keep_assigned(self, assignment: set[TopicPartition]) -> None:
+    def keep_assigned(self, consumer: KafkaConsumer) -> None:
         """Forgets rewound partitions the member no longer reads (revoked in a rebalance)."""
         if self.rewound:
-            self.rewound &= assignment
+            self.rewound &= consumer.assignment()
 
-    def add(self, consumer: Consumer, batch: Batch, records: list[Record], started: float) -> None:
+    def add(
+        self, consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]], records: list[Any], started: float
+    ) -> None:
         """Runs the handler on the batch; its rest joins the unfinished ones (settled at once if it failed)."""
         runner = self.runner
         rest = runner.start_handler(records)
@@ -72,7 +74,7 @@ class Pipeline:
         self.unfinished.append(_Unfinished(batch, rest, started))
         self.settle(consumer, wait=failed)
 
-    def settle(self, consumer: Consumer, *, wait: bool) -> None:
+    def settle(self, consumer: KafkaConsumer, *, wait: bool) -> None:
         """Commits the unfinished batches that finished, in order; waits for them with `wait`, or for the oldest
         while more than `depth` are unfinished. A failure rewinds (`_rewind`)."""
         runner = self.runner
@@ -100,7 +102,7 @@ class Pipeline:
         """Forgets the unfinished batches: they are redone from the last commit."""
         self.unfinished.clear()
 
-    def _rewind(self, consumer: Consumer) -> None:
+    def _rewind(self, consumer: KafkaConsumer) -> None:
         """The oldest unfinished batch failed: once the others are over, every partition they touched goes back to
         its first event in them and is held; batches then run one at a time (`rewound`)."""
         first: dict[TopicPartition, int] = {}

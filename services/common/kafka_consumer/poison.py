@@ -19,16 +19,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import KafkaPublisher, OutgoingMessage
 from services.common.kafka_consumer.member import Member
-from services.common.kafka_consumer.records import Record
 from services.common.outages import outage_reason
 
 log = logging.getLogger(__name__)
 
-DeadLetterSink = Callable[[Record, str], Coroutine[Any, Any, None]]
+DeadLetterSink = Callable[[Any, str], Coroutine[Any, Any, None]]
 """(record, why it failed): returns once the record is stored elsewhere (acknowledged), raises otherwise."""
 
 
@@ -41,7 +40,7 @@ def dead_letter_sink(publisher: KafkaPublisher, topic: str, group: str) -> DeadL
     """Poison events to `topic` as they were (key, value, headers), with where they came from and why they failed in
     `dead-letter.*` headers, so they can be inspected and replayed once the cause is fixed."""
 
-    async def send(record: Record, why: str) -> None:
+    async def send(record: Any, why: str) -> None:
         headers = [
             *(record.headers or ()),
             ("dead-letter.topic", record.topic.encode()),
@@ -77,7 +76,7 @@ class PoisonRoute:
         """The partition's batch passed: its count of failures starts again."""
         self._failing.pop(tp, None)
 
-    def after_failure(self, consumer: Consumer, tp: TopicPartition, records: list[Record]) -> int | None:
+    def after_failure(self, consumer: KafkaConsumer, tp: TopicPartition, records: list[Any]) -> int | None:
         """Counts a failure of the partition's batch; once it is a poison suspect, tries the batch one event at a
         time. The offset to retry from, or None when the partition moved past its batch."""
         runner = self.runner
@@ -109,7 +108,7 @@ class PoisonRoute:
         self._failing.pop(tp, None)
         return None
 
-    def _set_aside(self, record: Record, exc: Exception) -> bool:
+    def _set_aside(self, record: Any, exc: Exception) -> bool:
         """Sends a poison event to the dead-letter sink; False when the sink could not take it (retried later)."""
         assert self.sink is not None
         runner = self.runner

@@ -1,18 +1,14 @@
-"""One Kafka consumer-group member on its own thread (confluent-kafka's calls block, releasing the GIL while they
-wait), handing each polled batch of records to an async handler on the server's event loop and committing offsets
-only after the handler returns: at least once. Services use it through `EventConsumer` (events.py), which decodes
-the records first. librdkafka fetches, decompresses and parses in its own C threads; the member turns each message
-into a `Record` (records.py) and commits synchronously, itself (client.py has its configuration).
+"""One Kafka consumer-group member on its own thread (kafka-python blocks), handing each polled batch of raw records
+to an async handler on the server's event loop and committing offsets only after the handler returns: at least
+once. Services use it through `EventConsumer` (events.py), which decodes the records first.
 
 A failed batch is not committed as such: each of its partitions is tried once more on its own, the partitions that
-pass are committed, and those that fail again are sought back to their first uncommitted event and paused for
-`retry_seconds` before they are retried, while the others go on (an event that always fails holds back its own
-partition, in order, not every partition the member reads). Events that keep failing go the poison route
-(poison.py); pipelined batches are settled in order (pipeline.py). If the member dies instead, the group gives its
-partitions (from the last commit) to another member. A partition the group never committed starts from
-`offset_reset`: when the member is assigned one, it resolves that start itself (the partition's first or next
-offset), starts there and commits it before its first batch, so a rebalance before the first real commit cannot
-move it (with "latest", skip messages). Rebalance callbacks run inside `consume`, on the member's own thread.
+pass are committed, and those that fail again are sought back and held for `retry_seconds` before they are
+retried, while the others go on (an event that always fails holds back its own partition, in order, not every
+partition the member reads). Events that keep failing go the poison route (poison.py); pipelined batches are
+settled in order (pipeline.py). If the member dies instead, the group gives its partitions (from the last commit)
+to another member. A new group starts from `offset_reset`; with "latest", the member commits its starting positions
+as soon as it gets partitions, so a rebalance before the first commit cannot skip messages.
 """
 
 from __future__ import annotations
@@ -26,32 +22,40 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
-from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
 
-from services.common.kafka_consumer.client import ThrottledErrors, consumer_config
+from services.common.kafka import API_VERSION
 from services.common.kafka_consumer.metrics import ConsumerMetrics
 from services.common.kafka_consumer.pipeline import Pipeline
 from services.common.kafka_consumer.poison import DeadLetterSink, PoisonRoute
-from services.common.kafka_consumer.records import Batch, Record, batch_of, record_of
 
 log = logging.getLogger(__name__)
 
-RecordHandler = Callable[[list[Record]], Coroutine[Any, Any, Awaitable[None] | None]]
+RecordHandler = Callable[[list[Any]], Coroutine[Any, Any, Awaitable[None] | None]]
 """Handles a batch of records; returns None when done, or the batch's rest, still running (pipeline.py)."""
-
-# How long a poll waits for a first record; it then takes what else is already fetched, up to a batch, without
-# waiting for a full one (a trickle of events is handled as it comes, not every POLL_SECONDS).
-POLL_SECONDS = 0.2
-# Broker requests of the member's own (committed offsets, partition ends) give up after this long.
-REQUEST_SECONDS = 10.0
-# Tries at a fresh partition's first or next offset, 0.2 s apart, before the member gives up and reopens.
-_START_ATTEMPTS = 10
-# A commit refused because the group moved on: the batch is redone by the partition's new owner.
-_REBALANCED = {KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID}
 
 
 async def _finish(rest: Awaitable[None]) -> None:
     await rest
+
+
+class _NoteAssignments(ConsumerRebalanceListener):
+    """Runs on kafka-python's IO thread, where blocking consumer calls are not allowed: it only takes notes; the
+    runner's thread acts on them after the poll."""
+
+    def __init__(self, runner: ConsumerRunner):
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.runner.fresh.update(assigned)
+        if assigned:
+            self.runner.assigned.set()
 
 
 class ConsumerRunner:
@@ -75,38 +79,30 @@ class ConsumerRunner:
         poison_after: int = 5,
         pipeline_depth: int = 0,
     ):
+        self.bootstrap = bootstrap
         self.topics = list(topics)
         self.group = group
         self.handler = handler
         self.loop = loop
         self.member = member
         self.metrics = metrics
-        self.errors = ThrottledErrors(member)
-        self.config = consumer_config(
-            bootstrap=bootstrap,
-            group=group,
-            member=member,
-            offset_reset=offset_reset,
-            fetch_min_bytes=fetch_min_bytes,
-            fetch_max_wait_ms=fetch_max_wait_ms,
-            errors=self.errors,
-        )
         self.offset_reset = offset_reset
         self.max_records = max_records
+        # The broker answers a fetch once it has this many bytes for the member, or after this long: a member that
+        # would rather handle fewer, larger batches waits for them.
+        self.fetch_min_bytes = fetch_min_bytes
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.retry_seconds = retry_seconds
         self.lag_every_seconds = lag_every_seconds
         self.poison = PoisonRoute(self, dead_letter, poison_after)
         self.pipeline = Pipeline(self, pipeline_depth, self.poison)
         self.killed = False
         self.last_success = 0.0  # monotonic time the handler last passed
-        # Partitions held back (paused) after a failure -> (retry when, from which offset).
+        # Partitions held back after a failure -> (retry when, from which offset).
         self.held: dict[TopicPartition, tuple[float, int]] = {}
-        self.consumer: Consumer | None = None
-        self.assignment: set[TopicPartition] = set()
+        self.consumer: KafkaConsumer | None = None
         self.assigned = threading.Event()
-        # Partitions assigned without a committed offset -> the start the member resolved, to commit at once.
-        self.fresh: dict[TopicPartition, int] = {}
-        self._callback_failed: Exception | None = None  # raised by a rebalance callback, re-raised after `consume`
+        self.fresh: set[TopicPartition] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -132,14 +128,31 @@ class ConsumerRunner:
     async def wait_assigned(self, seconds: float) -> bool:
         return await asyncio.to_thread(self.assigned.wait, seconds)
 
+    def _open(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group,
+            client_id=self.member,
+            api_version=API_VERSION,
+            enable_auto_commit=False,
+            auto_offset_reset=self.offset_reset,
+            max_poll_records=self.max_records,
+            fetch_min_bytes=self.fetch_min_bytes,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+            max_poll_interval_ms=120_000,
+        )
+        self.consumer = consumer
+        consumer.subscribe(self.topics, listener=_NoteAssignments(self))
+        return consumer
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                consumer = Consumer(self.config)
-                self.consumer = consumer
-                consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
-            except Exception:
-                log.exception("kafka consumer cannot start; retrying", extra={"member": self.member})
+                consumer = self._open()
+            except Exception:  # Kafka not reachable yet: retry
+                log.warning("kafka consumer cannot connect; retrying", extra={"member": self.member})
                 time.sleep(self.retry_seconds)
                 continue
             try:
@@ -149,70 +162,10 @@ class ConsumerRunner:
                 time.sleep(self.retry_seconds)
             finally:
                 with contextlib.suppress(Exception):
-                    consumer.close()  # leaves the group; commits nothing (no auto commit)
+                    consumer.close(autocommit=False)
                 self.consumer = None
-                self.assignment = set()
 
-    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        """A rebalance gave the member `partitions` (inside `consume`, on this thread): those the group never
-        committed start where `offset_reset` puts them now, and that start is committed after the callback. If
-        the start cannot be resolved, the member reopens (and rejoins) rather than start anywhere else; an
-        exception must not leave the callback (confluent-kafka re-raises it from `consume` as a bare KafkaError)."""
-        try:
-            starts = self._starts_of_fresh(consumer, partitions)
-        except Exception as exc:
-            self._callback_failed = exc
-            return
-        consumer.assign([TopicPartition(tp.topic, tp.partition, starts.get(tp, OFFSET_INVALID)) for tp in partitions])
-        self.fresh.update(starts)
-        self.assignment = set(partitions)
-        log.info(
-            "partitions assigned",
-            extra={
-                "member": self.member,
-                "partitions": len(partitions),
-                "fresh": len(starts),
-            },
-        )
-        if partitions:
-            self.assigned.set()
-
-    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        """The member gives up all its partitions (an eager rebalance, or closing): what it held is let go, so a
-        partition it gets back is not left paused."""
-        log.info("partitions revoked", extra={"member": self.member, "partitions": len(partitions)})
-        if self.held:
-            with contextlib.suppress(KafkaException):
-                consumer.resume(list(self.held))
-        self.held = {}
-        self.fresh = {}
-        self.assignment = set()
-
-    def _starts_of_fresh(self, consumer: Consumer, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        """The first or next offset (by `offset_reset`) of each partition the group has no commit for: one
-        ListOffsets request for them all (timestamp -2 means the earliest offset, -1 the latest)."""
-        if not partitions:
-            return {}
-        fresh = [tp for tp in consumer.committed(partitions, timeout=REQUEST_SECONDS) if tp.offset < 0]
-        if not fresh:
-            return {}
-        at = -2 if self.offset_reset == "earliest" else -1
-        for attempt in range(_START_ATTEMPTS):
-            try:  # a topic created a moment ago may have no leader yet
-                found = consumer.offsets_for_times(
-                    [TopicPartition(tp.topic, tp.partition, at) for tp in fresh], timeout=REQUEST_SECONDS
-                )
-                unknown = [tp for tp in found if tp.error is not None or tp.offset < 0]
-                if not unknown:
-                    break
-                raise KafkaException(unknown[0].error or f"no offset for {unknown[0]}")
-            except KafkaException:
-                if attempt == _START_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.2)
-        return {TopicPartition(tp.topic, tp.partition): tp.offset for tp in found}
-
-    def _consume(self, consumer: Consumer) -> None:
+    def _consume(self, consumer: KafkaConsumer) -> None:
         self.held = {}
         try:
             self._consume_batches(consumer)
@@ -221,38 +174,17 @@ class ConsumerRunner:
                 self.pipeline.settle(consumer, wait=True)
             self.pipeline.drop()  # otherwise (killed, or the consumer failed) it is redone from the last commit
 
-    def _poll(self, consumer: Consumer) -> Batch:
-        """Waits up to POLL_SECONDS for a record, then takes what else is fetched already, up to `max_records`."""
-        messages = consumer.consume(1, POLL_SECONDS)
-        if self._callback_failed is not None:
-            failed, self._callback_failed = self._callback_failed, None
-            raise failed
-        if not messages:
-            return {}
-        if self.max_records > 1:
-            messages += consumer.consume(self.max_records - 1, 0)
-        records = []
-        for message in messages:
-            err = message.error()
-            if err is None:
-                records.append(record_of(message))
-            elif err.fatal():
-                raise KafkaException(err)
-            else:  # e.g. a subscribed topic that does not exist (yet)
-                self.errors(err)
-        return batch_of(records)
-
-    def _consume_batches(self, consumer: Consumer) -> None:
+    def _consume_batches(self, consumer: KafkaConsumer) -> None:
         next_lag = 0.0
         while not self._stop.is_set():
-            batch = self._poll(consumer)
+            batch = consumer.poll(timeout_ms=200)
             if self.pipeline.unfinished:
                 self.pipeline.settle(consumer, wait=False)
-            self.pipeline.keep_assigned(self.assignment)
+            self.pipeline.keep_assigned(consumer)
             if self.held:
                 batch = self._without_held(consumer, batch)
             if self.fresh:
-                self._commit_start(consumer)
+                self._commit_start(consumer, batch)
             if time.monotonic() >= next_lag:
                 self._report_lag(consumer)
                 next_lag = time.monotonic() + self.lag_every_seconds
@@ -283,8 +215,8 @@ class ConsumerRunner:
             after = {tp: self.poison.after_failure(consumer, tp, batch[tp]) for tp in failed}
             self.hold(consumer, {tp: offset for tp, offset in after.items() if offset is not None})
 
-    def hold(self, consumer: Consumer, offsets: dict[TopicPartition, int]) -> None:
-        """Seeks the partitions back to these offsets and pauses them there for `retry_seconds`."""
+    def hold(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Seeks the partitions back to these offsets and holds them there for `retry_seconds`."""
         if not offsets:
             return
         log.error(
@@ -293,35 +225,33 @@ class ConsumerRunner:
         )
         retry_at = time.monotonic() + self.retry_seconds
         for tp, offset in offsets.items():
-            if tp not in self.assignment:  # revoked meanwhile: its new owner starts from the last commit
-                continue
-            with contextlib.suppress(KafkaException):
-                consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
-                consumer.pause([tp])
+            with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
+                consumer.seek(tp, offset)
                 self.held[tp] = (retry_at, offset)
 
-    def _without_held(self, consumer: Consumer, batch: Batch) -> Batch:
-        """Resumes the held partitions whose time is up (they go on from the offset they were sought back to). The
-        batch less any event of a partition still held: one fetched before it was paused, which librdkafka
-        discards on the seek anyway; sought back again, to be sure it comes again."""
+    def _without_held(
+        self, consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]]
+    ) -> dict[TopicPartition, list[Any]]:
+        """The batch less the events of partitions still held back, which are sought back to their retry offset (so
+        they come again); a partition whose time is up is let through. Not consumer.pause(): kafka-python 3.0.12
+        parks what it already fetched for a paused partition and, once it is resumed, could leave it parked and the
+        partition unfetched for good."""
         now = time.monotonic()
         for tp, (at, offset) in list(self.held.items()):
             if at <= now:
                 del self.held[tp]
-                with contextlib.suppress(KafkaException):
-                    consumer.resume([tp])
             elif tp in batch:
                 del batch[tp]
-                with contextlib.suppress(KafkaException):
-                    consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
+                with contextlib.suppress(Exception):  # revoked meanwhile: its new owner starts from the last commit
+                    consumer.seek(tp, offset)
         return batch
 
-    def run_handler(self, records: list[Record]) -> None:
+    def run_handler(self, records: list[Any]) -> None:
         """The handler and the rest it returns, to the end."""
         self.start_handler(records).result()
         self.last_success = time.monotonic()
 
-    def start_handler(self, records: list[Record]) -> concurrent.futures.Future[None]:
+    def start_handler(self, records: list[Any]) -> concurrent.futures.Future[None]:
         """Runs the handler; returns the batch's end: its rest's, when it returns one, still running."""
         end: concurrent.futures.Future[None] = concurrent.futures.Future()
         try:
@@ -334,7 +264,7 @@ class ConsumerRunner:
             return end
         return asyncio.run_coroutine_threadsafe(_finish(rest), self.loop)
 
-    def _retry_by_partition(self, batch: Batch) -> set[TopicPartition]:
+    def _retry_by_partition(self, batch: dict[TopicPartition, list[Any]]) -> set[TopicPartition]:
         """After a failed batch, each partition's records once more on their own: the partitions that pass go on,
         and only those that fail again wait (an event that always fails holds back its partition, in order, not
         every partition this member reads). The partitions that failed."""
@@ -350,44 +280,37 @@ class ConsumerRunner:
                 break
         return failed
 
-    def commit(self, consumer: Consumer, done: Batch) -> None:
-        """Commits past the last record of each partition the member still owns (after a rebalance, a revoked
-        partition's batch is redone by its new owner)."""
-        self._commit(consumer, {tp: part[-1].offset + 1 for tp, part in done.items()})
-
-    def _commit(self, consumer: Consumer, offsets: dict[TopicPartition, int]) -> bool:
-        owned = [
-            TopicPartition(tp.topic, tp.partition, offset) for tp, offset in offsets.items() if tp in self.assignment
-        ]
-        if not owned:
-            return True
+    def commit(self, consumer: KafkaConsumer, done: dict[TopicPartition, list[Any]]) -> None:
+        offsets = {tp: OffsetAndMetadata(part[-1].offset + 1, "", -1) for tp, part in done.items()}
+        if not offsets:
+            return
         try:
-            consumer.commit(offsets=owned, asynchronous=False)
-            return True
-        except KafkaException as exc:
-            err = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
-            if err is not None and err.code() in _REBALANCED:
-                log.warning("commit refused after a rebalance; the batch will be redone", extra={"member": self.member})
-            else:
-                log.exception("commit failed; the batch will be redone", extra={"member": self.member})
-            return False
+            consumer.commit(offsets)
+        except CommitFailedError:
+            log.warning("commit refused after a rebalance; the batch will be redone", extra={"member": self.member})
+        except KafkaError:
+            log.exception("commit failed; the batch will be redone", extra={"member": self.member})
 
-    def _commit_start(self, consumer: Consumer) -> None:
-        """Commits the start of each partition the group had no commit for (see `_on_assign`); retried at the next
-        poll when it fails."""
-        if self._commit(consumer, self.fresh):
-            self.fresh = {}
+    def _commit_start(self, consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]]) -> None:
+        """A group with no committed offset for a partition starts where `offset_reset` put it: commit that start
+        at once, so a rebalance before the first real commit cannot move it (with "latest", skip messages)."""
+        fresh, self.fresh = self.fresh, set()
+        start = {}
+        for tp in fresh & consumer.assignment():
+            if consumer.committed(tp) is None:
+                offset = batch[tp][0].offset if batch.get(tp) else consumer.position(tp)
+                start[tp] = OffsetAndMetadata(offset, "", -1)
+        if start:
+            consumer.commit(start)
 
-    def _report_lag(self, consumer: Consumer) -> None:
-        """Sums, over the member's partitions, their end (as of the last fetch response: asking the broker would
-        wait behind the member's own long-polling fetch) less the member's position. A partition the member has
-        not read from yet since it got it counts 0 until then."""
+    def _report_lag(self, consumer: KafkaConsumer) -> None:
         try:
-            lag = 0
-            for tp in consumer.position(list(self.assignment)) if self.assignment else ():
-                _, end = consumer.get_watermark_offsets(tp, cached=True)
-                if tp.offset >= 0 and end >= 0:
-                    lag += max(0, end - tp.offset)
+            parts: set[TopicPartition] = consumer.assignment()
+            if not parts:
+                self.metrics.lag.labels(self.group, self.member).set(0)
+                return
+            ends = consumer.end_offsets(list(parts))
+            lag = sum(max(0, ends[tp] - consumer.position(tp)) for tp in parts)
             self.metrics.lag.labels(self.group, self.member).set(lag)
         except Exception:
             log.debug("lag probe failed", exc_info=True)

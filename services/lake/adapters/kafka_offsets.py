@@ -1,18 +1,16 @@
-"""Kafka's offsets of the lake's topics, for the Flush RPC: the topics' ends and the lake group's commits. One
-confluent-kafka consumer for the process, configured with the lake's group id to read its commits but never
-subscribed (it does not join the group); its calls block, so each runs in a thread."""
+"""Kafka's offsets of the lake's topics, for the Flush RPC: the topics' ends and the lake group's commits. One admin
+client for the process; kafka-python blocks, so each call runs in a thread."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Sequence
+from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
-# Each broker request gives up after this long (the Flush RPC polls again).
-_REQUEST_SECONDS = 10.0
+from services.common.kafka import API_VERSION
 
 
 class KafkaOffsets:
@@ -20,47 +18,27 @@ class KafkaOffsets:
         self.bootstrap = bootstrap
         self.topics = list(topics)
         self.group = group
-        self._lock = threading.Lock()  # made and closed from worker threads
-        self._reader: Consumer | None = None
+        self._lock = threading.Lock()  # kafka-python clients are not thread-safe
+        self._admin: Any = None
+        self._reader: Any = None
 
-    def _client(self) -> Consumer:
-        if self._reader is None:
-            self._reader = Consumer(
-                {
-                    "bootstrap.servers": self.bootstrap,
-                    "group.id": self.group,
-                    "client.id": f"{self.group}-offsets",
-                    "enable.auto.commit": False,
-                    # Failed connections are retried by librdkafka and show up as failed calls here.
-                    "log_level": 2,
-                    "logger": logging.getLogger("librdkafka"),
-                }
-            )
-        return self._reader
-
-    def _partitions(self, reader: Consumer) -> list[TopicPartition]:
-        parts = []
-        for topic in self.topics:
-            found = reader.list_topics(topic, timeout=_REQUEST_SECONDS).topics.get(topic)
-            if found is not None and found.error is None:
-                parts += [TopicPartition(topic, p) for p in sorted(found.partitions)]
-        return parts
+    def _clients(self) -> tuple[Any, Any]:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, api_version=API_VERSION)
+            self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=API_VERSION)
+        return self._admin, self._reader
 
     def _ends(self) -> dict[str, int]:
         with self._lock:
-            reader = self._client()
-            ends = {}
-            for tp in self._partitions(reader):
-                _, end = reader.get_watermark_offsets(tp, timeout=_REQUEST_SECONDS)
-                ends[f"{tp.topic}/{tp.partition}"] = int(end)
-            return ends
+            _, reader = self._clients()
+            parts = [TopicPartition(t, p) for t in self.topics for p in sorted(reader.partitions_for_topic(t) or ())]
+            return {f"{tp.topic}/{tp.partition}": int(end) for tp, end in reader.end_offsets(parts).items()}
 
     def _committed(self) -> dict[str, int]:
         with self._lock:
-            reader = self._client()
-            parts = self._partitions(reader)
-            found = reader.committed(parts, timeout=_REQUEST_SECONDS) if parts else []
-            return {f"{tp.topic}/{tp.partition}": int(tp.offset) for tp in found if tp.offset >= 0}
+            admin, _ = self._clients()
+            found = admin.list_group_offsets(self.group).get(self.group, {})
+            return {f"{tp.topic}/{tp.partition}": int(meta.offset) for tp, meta in found.items() if meta.offset >= 0}
 
     async def end_offsets(self) -> dict[str, int]:
         return await asyncio.to_thread(self._ends)
@@ -69,10 +47,11 @@ class KafkaOffsets:
         return await asyncio.to_thread(self._committed)
 
     async def close(self) -> None:
-        def close_reader() -> None:
+        def close_all() -> None:
             with self._lock:
-                if self._reader is not None:
+                if self._admin is not None:
+                    self._admin.close()
                     self._reader.close()
-                    self._reader = None
+                    self._admin = self._reader = None
 
-        await asyncio.to_thread(close_reader)
+        await asyncio.to_thread(close_all)
