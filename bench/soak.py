@@ -43,7 +43,7 @@ from bench import ROOT
 from bench.chaos_load import CLIENT_TIMEOUT_SECONDS, Account, Load, Sample, make_accounts, renew_sessions
 from bench.env import machine_facts
 from bench.process_cpu import named_pids, parse_stat
-from bench.soak_caches import cache_readings
+from bench.soak_caches import cache_readings, instant_query
 from bench.soak_memory import WARMUP_MINUTES
 from bench.soak_report import Sample as SoakSample
 from bench.soak_report import markdown, plot, summary, verdicts_hold
@@ -130,12 +130,7 @@ def answer_kind(status: str) -> str:
 async def backlogs(client: httpx.AsyncClient, prometheus: str) -> dict[str, float]:
     values: dict[str, float] = {}
     for name, (query, label) in BACKLOGS.items():
-        try:
-            answer = await client.get(f"{prometheus}/api/v1/query", params={"query": query}, timeout=5)
-            results = answer.json()["data"]["result"]
-        except (httpx.HTTPError, ValueError, KeyError):
-            continue  # a missed reading is a gap in the series, not a failed run
-        for result in results:
+        for result in await instant_query(client, prometheus, query):
             key = f"{name}/{result['metric'][label]}" if label else name
             values[key] = float(result["value"][1])
     return values

@@ -29,15 +29,21 @@ def reading_key(labels: Mapping[str, str]) -> str:
     return f"svc-{labels.get('process') or labels.get('service', '?')}/{labels.get('cache', '?')}"
 
 
+async def instant_query(client: httpx.AsyncClient, prometheus: str, query: str) -> list[dict[str, Any]]:
+    """The series an instant query answers now; none when Prometheus does not answer (a missed reading is a gap in
+    the soak's series, not a failed run)."""
+    try:
+        answer = await client.get(f"{prometheus}/api/v1/query", params={"query": query}, timeout=5)
+        results: list[dict[str, Any]] = answer.json()["data"]["result"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return []
+    return results
+
+
 async def cache_readings(client: httpx.AsyncClient, prometheus: str) -> dict[str, dict[str, float]]:
     readings: dict[str, dict[str, float]] = {}
     for field, query in QUERIES.items():
-        try:
-            answer = await client.get(f"{prometheus}/api/v1/query", params={"query": query}, timeout=5)
-            results = answer.json()["data"]["result"]
-        except (httpx.HTTPError, ValueError, KeyError):
-            continue  # a missed reading is a gap in the series, not a failed run
-        for result in results:
+        for result in await instant_query(client, prometheus, query):
             readings.setdefault(reading_key(result["metric"]), {})[field] = float(result["value"][1])
     return readings
 
